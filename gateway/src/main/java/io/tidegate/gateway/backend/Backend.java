@@ -1,0 +1,44 @@
+package io.tidegate.gateway.backend;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Stores messages per topic and reads them back for subscriptions. Implementations: the
+ * embedded {@code memory} backend and the {@code redis} (Redis Streams) backend; both pass the
+ * same contract tests. All methods are thread-safe and never block the caller.
+ *
+ * <p>Semantics every implementation keeps:
+ * <ul>
+ *   <li>Appends to one topic keep their order, also across batches handed over in order.</li>
+ *   <li>A message whose non-empty id was appended to the same topic within the dedup window is
+ *       not stored again; its result is {@link AppendResult#duplicateOf} the original position.</li>
+ *   <li>A pattern subscription also reads topics first appended after it started.</li>
+ *   <li>GROUP: each message goes to one member; unacked messages become redeliverable after the
+ *       ack deadline (or a nack's delay) and are then delivered to any member, with a growing
+ *       delivery count; after {@code maxDeliveries} deliveries a message moves to the topic
+ *       {@code dlq.<group>.<topic>} and is acked.</li>
+ *   <li>Streams are trimmed by length and by age as configured.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /**
+     * Appends a batch. The future completes once the backend has accepted every message, with
+     * one result per message in batch order; it fails as a whole when the backend is unreachable.
+     */
+    CompletableFuture<List<AppendResult>> append(List<Envelope> batch);
+
+    /** Opens a subscription that delivers to {@code sink} as demand allows. */
+    BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink);
+
+    /** True while the backend can take appends (for readiness checks). */
+    boolean isReady();
+
+    /** Short name for logs and metrics: "memory" or "redis". */
+    String name();
+
+    /** Releases connections and threads. Appends already acknowledged are durable before return. */
+    @Override
+    void close();
+}

@@ -1,0 +1,28 @@
+package io.tidegate.gateway.backend;
+
+import java.time.Duration;
+import java.util.Collection;
+
+/**
+ * A live subscription in a backend. Demand-driven: the backend delivers at most as many
+ * messages as were requested, so a slow subscriber leaves its backlog in the backend instead
+ * of in gateway memory. All methods are thread-safe and non-blocking.
+ */
+public interface BackendSubscription extends AutoCloseable {
+
+    /** Allows {@code n} more messages to be delivered to the sink. */
+    void request(int n);
+
+    /** GROUP: these messages are done; they are never redelivered. */
+    void ack(Collection<StreamPosition> positions);
+
+    /** GROUP: redeliver these messages (to any member) once {@code delay} has passed. */
+    void nack(Collection<StreamPosition> positions, Duration delay);
+
+    /** GROUP: restart the ack deadline of these messages, now plus {@code extension}. */
+    void extendDeadline(Collection<StreamPosition> positions, Duration extension);
+
+    /** Stops delivery. GROUP: unacked messages stay pending and are reclaimed by other members. */
+    @Override
+    void close();
+}

@@ -1,0 +1,17 @@
+package io.tidegate.gateway.backend;
+
+import io.tidegate.proto.v1.Message;
+
+/**
+ * A message as a backend hands it to a subscription. Immutable.
+ *
+ * @param deliveryCount 1 on first delivery; grows on each redelivery of a group message
+ * @param acceptedNanos when the publishing gateway accepted it, Unix nanoseconds
+ */
+public record StoredMessage(StreamPosition position, Message message, long acceptedNanos, int deliveryCount) {
+
+    public String orderingKey() {
+        String key = message.getOrderingKey();
+        return key.isEmpty() ? message.getTopic() : key;
+    }
+}

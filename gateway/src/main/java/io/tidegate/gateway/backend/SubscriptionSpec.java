@@ -1,0 +1,46 @@
+package io.tidegate.gateway.backend;
+
+import io.tidegate.gateway.routing.TopicPattern;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What a backend subscription reads. Immutable.
+ *
+ * @param key          unique on this gateway (session id + client subscription id); logs and metrics
+ * @param group        GROUP mode: the group name; null for BROADCAST
+ * @param consumerName GROUP mode: this member's own name in the group, unique across replicas
+ * @param ackDeadline  GROUP mode: unacked messages become redeliverable after this long
+ */
+public record SubscriptionSpec(
+        String key,
+        List<TopicPattern> patterns,
+        String group,
+        String consumerName,
+        StartAt start,
+        Duration ackDeadline) {
+
+    public SubscriptionSpec {
+        patterns = List.copyOf(patterns);
+        if (patterns.isEmpty()) {
+            throw new IllegalArgumentException("a subscription needs at least one pattern");
+        }
+        if ((group == null) != (consumerName == null)) {
+            throw new IllegalArgumentException("group and consumerName go together");
+        }
+    }
+
+    public boolean isGroup() {
+        return group != null;
+    }
+
+    /** True when any of the patterns matches the topic. */
+    public boolean matches(String topic) {
+        for (TopicPattern p : patterns) {
+            if (p.matches(topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,261 @@
+package io.tidegate.gateway.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValueFactory;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads and validates {@link GatewayConfig}: reference defaults, then the config file (HOCON,
+ * or YAML-style JSON superset), then {@code TIDEGATE_*} environment variables, then
+ * {@code key=value} overrides from flags. Every bad value fails start-up with a message that
+ * names the key and the allowed range. Stateless.
+ */
+public final class ConfigLoader {
+
+    private static final String ROOT = "tidegate";
+    private static final String ENV_PREFIX = "TIDEGATE_";
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * @param file      optional config file; null for none
+     * @param env       environment variables (only {@code TIDEGATE_*} keys are read)
+     * @param overrides {@code key=value} with keys relative to {@code tidegate.}
+     */
+    public static GatewayConfig load(Path file, Map<String, String> env, List<String> overrides) {
+        Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf");
+        Config fromFile = ConfigFactory.empty();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new InvalidConfigException("config file " + file + " does not exist or is not a file");
+            }
+            try {
+                fromFile = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new InvalidConfigException("config file " + file + " cannot be parsed: " + e.getMessage());
+            }
+        }
+        Config merged = fromOverrides(overrides)
+                .withFallback(fromEnv(env, reference))
+                .withFallback(fromFile)
+                .withFallback(reference)
+                .resolve();
+        rejectUnknownKeys(merged, reference);
+        return build(merged.getConfig(ROOT));
+    }
+
+    private static Config fromEnv(Map<String, String> env, Config reference) {
+        Config config = ConfigFactory.empty();
+        for (String key : reference.getConfig(ROOT).entrySet().stream().map(Map.Entry::getKey).toList()) {
+            String name = ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+            String value = env.get(name);
+            if (value != null) {
+                config = config.withValue(ROOT + "." + key, ConfigValueFactory.fromAnyRef(value, "environment " + name));
+            }
+        }
+        return config;
+    }
+
+    private static Config fromOverrides(List<String> overrides) {
+        Config config = ConfigFactory.empty();
+        for (String override : overrides) {
+            int eq = override.indexOf('=');
+            if (eq <= 0) {
+                throw new InvalidConfigException("override \"" + override + "\" is not of the form key=value, e.g. grpc.port=7400");
+            }
+            String key = override.substring(0, eq).trim();
+            if (key.startsWith(ROOT + ".")) {
+                key = key.substring(ROOT.length() + 1);
+            }
+            config = config.withValue(ROOT + "." + key,
+                    ConfigValueFactory.fromAnyRef(override.substring(eq + 1).trim(), "flag --" + key));
+        }
+        return config;
+    }
+
+    private static void rejectUnknownKeys(Config merged, Config reference) {
+        for (Map.Entry<String, ?> entry : merged.getConfig(ROOT).entrySet()) {
+            if (!reference.hasPath(ROOT + "." + entry.getKey())) {
+                throw new InvalidConfigException("unknown config key \"" + entry.getKey()
+                        + "\"; see gateway/src/main/resources/reference.conf for the keys there are");
+            }
+        }
+    }
+
+    private static GatewayConfig build(Config c) {
+        Reader r = new Reader(c);
+        String gatewayId = r.string("gateway-id");
+        if (gatewayId.isBlank()) {
+            gatewayId = defaultGatewayId();
+        } else if (!gatewayId.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw new InvalidConfigException("gateway-id \"" + gatewayId + "\" must be 1-64 letters, digits, '_' or '-'");
+        }
+        var grpc = new GatewayConfig.Grpc(
+                r.string("grpc.host"),
+                r.intIn("grpc.port", 0, 65535),
+                r.durationIn("grpc.keepalive-time", Duration.ofSeconds(1), Duration.ofHours(2)),
+                r.durationIn("grpc.keepalive-timeout", Duration.ofMillis(100), Duration.ofMinutes(10)),
+                r.durationIn("grpc.permit-keepalive-time", Duration.ofMillis(100), Duration.ofHours(2)),
+                r.intIn("grpc.max-inbound-message-bytes", 1024, Integer.MAX_VALUE));
+        var http = new GatewayConfig.Http(r.string("http.host"), r.intIn("http.port", -1, 65535));
+        var limits = new GatewayConfig.Limits(
+                r.intIn("limits.max-payload-bytes", 1, 64 * 1024 * 1024),
+                r.intIn("limits.max-batch-messages", 1, 100_000),
+                r.intIn("limits.max-subscriptions-per-stream", 1, 10_000),
+                r.intIn("limits.max-topic-length", 8, 1024),
+                r.intIn("limits.max-headers", 0, 1024),
+                r.intIn("limits.default-credit", 1, 10_000_000),
+                r.intIn("limits.max-credit", 1, 100_000_000));
+        if (limits.defaultCredit() > limits.maxCredit()) {
+            throw new InvalidConfigException("limits.default-credit (" + limits.defaultCredit()
+                    + ") must not exceed limits.max-credit (" + limits.maxCredit() + ")");
+        }
+        if (limits.maxPayloadBytes() >= grpc.maxInboundMessageBytes()) {
+            throw new InvalidConfigException("limits.max-payload-bytes (" + limits.maxPayloadBytes()
+                    + ") must be below grpc.max-inbound-message-bytes (" + grpc.maxInboundMessageBytes() + ")");
+        }
+        var dispatch = new GatewayConfig.Dispatch(
+                r.intIn("dispatch.ingress-queue-capacity", 1, 100_000_000),
+                r.intIn("dispatch.max-batch", 1, 100_000),
+                r.intIn("dispatch.max-in-flight-batches", 1, 1024));
+        var delivery = new GatewayConfig.Delivery(
+                r.durationIn("delivery.default-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),
+                r.durationIn("delivery.max-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),
+                r.intIn("delivery.max-deliveries", 1, 1000));
+        if (delivery.defaultAckDeadline().compareTo(delivery.maxAckDeadline()) > 0) {
+            throw new InvalidConfigException("delivery.default-ack-deadline must not exceed delivery.max-ack-deadline");
+        }
+        var retention = new GatewayConfig.Retention(
+                r.longIn("retention.max-length", 1, Long.MAX_VALUE),
+                r.durationIn("retention.max-age", Duration.ZERO, Duration.ofDays(3650)));
+        var redis = new GatewayConfig.Redis(
+                r.string("backend.redis.uri"),
+                r.string("backend.redis.key-prefix"),
+                r.durationIn("backend.redis.reclaim-interval", Duration.ofMillis(10), Duration.ofMinutes(10)),
+                r.durationIn("backend.redis.block-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
+                r.intIn("backend.redis.read-count", 1, 100_000));
+        if (!redis.keyPrefix().matches("[A-Za-z0-9_:-]{1,32}")) {
+            throw new InvalidConfigException("backend.redis.key-prefix \"" + redis.keyPrefix()
+                    + "\" must be 1-32 letters, digits, '_', ':' or '-'");
+        }
+        var backend = new GatewayConfig.BackendChoice(backendType(r.string("backend.type"), redis.uri()), redis);
+        return new GatewayConfig(gatewayId, grpc, http, limits, dispatch, delivery,
+                r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
+                r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)));
+    }
+
+    private static GatewayConfig.BackendType backendType(String type, String redisUri) {
+        switch (type.toLowerCase(Locale.ROOT)) {
+            case "memory":
+                return GatewayConfig.BackendType.MEMORY;
+            case "redis":
+                if (redisUri.isBlank()) {
+                    throw new InvalidConfigException("backend.type is redis but backend.redis.uri is empty; set it, e.g. redis://127.0.0.1:6379");
+                }
+                return GatewayConfig.BackendType.REDIS;
+            case "auto":
+                return redisUri.isBlank() ? GatewayConfig.BackendType.MEMORY : GatewayConfig.BackendType.REDIS;
+            default:
+                throw new InvalidConfigException("backend.type \"" + type + "\" is not one of memory, redis, auto");
+        }
+    }
+
+    private static String defaultGatewayId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_-]", "-");
+        } catch (Exception e) {
+            host = "gateway";
+        }
+        String id = host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+        return id.length() <= 64 ? id : id.substring(id.length() - 64);
+    }
+
+    /** Typed reads that turn Typesafe errors into messages naming the key and range. */
+    private record Reader(Config c) {
+
+        String string(String key) {
+            try {
+                return c.getString(key);
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key + ": " + e.getMessage());
+            }
+        }
+
+        int intIn(String key, int min, int max) {
+            long v = longIn(key, min, max);
+            return (int) v;
+        }
+
+        long longIn(String key, long min, long max) {
+            long v;
+            try {
+                v = c.getLong(key);
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key + " must be a whole number from " + min + " to " + max
+                        + ", got \"" + c.getValue(key).unwrapped() + "\"");
+            }
+            if (v < min || v > max) {
+                throw new InvalidConfigException(key + " must be from " + min + " to " + max + ", got " + v);
+            }
+            return v;
+        }
+
+        Duration durationIn(String key, Duration min, Duration max) {
+            Duration v;
+            try {
+                v = c.getDuration(key);
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key + " must be a duration such as 500ms, 30s or 5m, from "
+                        + min + " to " + max + ", got \"" + c.getValue(key).unwrapped() + "\"");
+            }
+            if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
+                throw new InvalidConfigException(key + " must be from " + human(min) + " to " + human(max)
+                        + ", got " + human(v));
+            }
+            return v;
+        }
+
+        private static String human(Duration d) {
+            return d.toString().substring(2).toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Splits command-line arguments into a config file path and key=value overrides. */
+    public static GatewayConfig fromArgs(String[] args, Map<String, String> env) {
+        Path file = null;
+        List<String> overrides = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--config") || a.equals("-c")) {
+                if (i + 1 >= args.length) {
+                    throw new InvalidConfigException("--config needs a file path");
+                }
+                file = Path.of(args[++i]);
+            } else if (a.startsWith("--config=")) {
+                file = Path.of(a.substring("--config=".length()));
+            } else if (a.startsWith("--") && a.contains("=")) {
+                overrides.add(a.substring(2));
+            } else {
+                throw new InvalidConfigException("unknown argument \"" + a
+                        + "\"; use --config <file> and --<key>=<value>, e.g. --grpc.port=7400");
+            }
+        }
+        if (file == null && env.containsKey("TIDEGATE_CONFIG")) {
+            file = Path.of(env.get("TIDEGATE_CONFIG"));
+        }
+        return load(file, env, overrides);
+    }
+}
