@@ -97,6 +97,28 @@ class ConnectStreamTest {
     }
 
     @Test
+    void slowSubscriberDoesNotDelayOthers() {
+        try (FrameClient slow = FrameClient.openSlow(gateway.target()); FrameClient fast = FrameClient.connected(gateway.target());
+             FrameClient pub = FrameClient.connected(gateway.target())) {
+            slow.read(1);
+            slow.await(slow.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
+            slow.read(1);
+            slow.await(slow.subscribe(broadcast("s", "fanout.topic").setInitialCredit(1_000_000)));
+            fast.await(fast.subscribe(broadcast("f", "fanout.topic").setInitialCredit(1_000_000)));
+            String payload = "y".repeat(4096);
+            for (int i = 0; i < 100; i++) {
+                Message[] batch = new Message[20];
+                for (int j = 0; j < batch.length; j++) {
+                    batch[j] = msg("fanout.topic", payload);
+                }
+                pub.await(pub.publish(batch));
+            }
+            // the slow client has read nothing since subscribing; the fast one gets all 2000
+            assertThat(fast.awaitDeliveries("f", 2000)).hasSize(2000);
+        }
+    }
+
+    @Test
     void duplicateIdIsAckedAsDuplicateAndDeliveredOnce() throws Exception {
         try (FrameClient sub = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
             sub.await(sub.subscribe(broadcast("d", "dedup.topic")));
