@@ -230,8 +230,14 @@ final class Connector implements GatewayStream.Listener {
         for (ActiveSubscription sub : snapshot()) {
             sub.onStreamClosed(s);
         }
-        if (wasUp || wasDraining) {
-            log.warn("lost {}: {}", s, describe(cause));
+        if (delayNanos < 0) {
+            log.debug("closed {}", s);
+        } else if (wasUp || wasDraining) {
+            if (wasDraining) {
+                log.info("draining {} ended: {}", s, describe(cause));
+            } else {
+                log.warn("lost {}: {}", s, describe(cause));
+            }
             try {
                 listener.onDisconnected(s.endpoint().toString(), cause);
             } catch (RuntimeException e) {
