@@ -1,0 +1,86 @@
+package io.tidegate.gateway;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.monitoring.AdminHttpServer;
+import io.tidegate.gateway.server.GatewayServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * A running gateway in this process: what {@link Main} starts, and what tests, benchmarks and
+ * applications that embed Tidegate start with one call. Close it to drain and stop.
+ * Thread-safe; {@link #close} is idempotent.
+ */
+public final class EmbeddedGateway implements AutoCloseable {
+
+    private final GatewayConfig config;
+    private final GatewayServer server;
+    private final AdminHttpServer admin;
+    private boolean closed;
+
+    private EmbeddedGateway(GatewayConfig config, Injector injector) {
+        this.config = config;
+        this.server = injector.getInstance(GatewayServer.class);
+        this.admin = injector.getInstance(AdminHttpServer.class);
+    }
+
+    /** Starts a gateway with this configuration; returns once it accepts connections. */
+    public static EmbeddedGateway start(GatewayConfig config) {
+        EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config)));
+        try {
+            gateway.admin.start();
+            gateway.server.start();
+        } catch (IOException e) {
+            gateway.close();
+            throw new UncheckedIOException("could not bind " + config.grpc().host() + ":" + config.grpc().port(), e);
+        }
+        return gateway;
+    }
+
+    /** A gateway on free loopback ports with the memory backend and these overrides on top. */
+    public static EmbeddedGateway startOnLoopback(String... overrides) {
+        String[] all = new String[overrides.length + 3];
+        all[0] = "grpc.host=127.0.0.1";
+        all[1] = "grpc.port=0";
+        all[2] = "http.port=-1";
+        System.arraycopy(overrides, 0, all, 3, overrides.length);
+        return start(GatewayConfig.defaultsWith(all));
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public int grpcPort() {
+        return server.port();
+    }
+
+    /** The admin HTTP port, or -1 when disabled. */
+    public int httpPort() {
+        return admin.port();
+    }
+
+    /** "127.0.0.1:port"-style target for gRPC clients. */
+    public String target() {
+        String host = config.grpc().host();
+        return (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + grpcPort();
+    }
+
+    /** Live Connect streams. */
+    public int sessionCount() {
+        return server.sessionCount();
+    }
+
+    /** Drains (no acknowledged publish is lost) and stops. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.drainAndStop();
+        admin.stop();
+    }
+}

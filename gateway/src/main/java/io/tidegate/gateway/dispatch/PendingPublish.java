@@ -1,0 +1,22 @@
+package io.tidegate.gateway.dispatch;
+
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.Envelope;
+
+/**
+ * One message waiting in the ingress queues, with the callback that receives its outcome.
+ * Immutable.
+ */
+public record PendingPublish(Envelope envelope, PublishCallback callback) {
+
+    /** Receives the outcome of one publish; called once, from a backend completion thread. */
+    public interface PublishCallback {
+        void onAppended(AppendResult result);
+
+        void onFailed(Throwable cause);
+    }
+
+    int level() {
+        return envelope.message().getPriorityValue() - 1;
+    }
+}

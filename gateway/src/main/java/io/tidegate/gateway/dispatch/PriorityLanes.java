@@ -1,0 +1,100 @@
+package io.tidegate.gateway.dispatch;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * FIFO lanes, one per priority level (0 = CRITICAL ... 4 = BULK), taken highest priority first,
+ * that never let a message overtake an earlier one with the same ordering key: a message is
+ * queued no higher than the lowest-priority lane still holding a message of its key.
+ * Not thread-safe: the owner guards it.
+ *
+ * @param <T> queued item
+ */
+public final class PriorityLanes<T> {
+
+    public static final int LEVELS = 5;
+
+    private final ArrayDeque<Entry<T>>[] lanes;
+    private final Map<String, int[]> queuedPerKey = new HashMap<>();
+    private final Function<T, String> keyOf;
+    private int size;
+
+    @SuppressWarnings("unchecked")
+    public PriorityLanes(Function<T, String> keyOf) {
+        this.keyOf = keyOf;
+        this.lanes = new ArrayDeque[LEVELS];
+        for (int i = 0; i < LEVELS; i++) {
+            lanes[i] = new ArrayDeque<>();
+        }
+    }
+
+    public void add(T item, int level) {
+        String key = keyOf.apply(item);
+        int[] counts = queuedPerKey.computeIfAbsent(key, k -> new int[LEVELS]);
+        int effective = level;
+        for (int l = LEVELS - 1; l > level; l--) {
+            if (counts[l] > 0) {
+                effective = l;
+                break;
+            }
+        }
+        counts[effective]++;
+        lanes[effective].addLast(new Entry<>(item, key, effective));
+        size++;
+    }
+
+    /** Removes the first item of the highest-priority non-empty lane, or returns null. */
+    public T poll() {
+        for (ArrayDeque<Entry<T>> lane : lanes) {
+            Entry<T> e = lane.pollFirst();
+            if (e != null) {
+                size--;
+                int[] counts = queuedPerKey.get(e.key);
+                if (--counts[e.level] == 0 && isZero(counts)) {
+                    queuedPerKey.remove(e.key);
+                }
+                return e.item;
+            }
+        }
+        return null;
+    }
+
+    /** The item {@link #poll} would return, or null. */
+    public T peek() {
+        for (ArrayDeque<Entry<T>> lane : lanes) {
+            Entry<T> e = lane.peekFirst();
+            if (e != null) {
+                return e.item;
+            }
+        }
+        return null;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Queued items per level, CRITICAL first. */
+    public int[] depths() {
+        int[] depths = new int[LEVELS];
+        for (int i = 0; i < LEVELS; i++) {
+            depths[i] = lanes[i].size();
+        }
+        return depths;
+    }
+
+    private static boolean isZero(int[] counts) {
+        for (int c : counts) {
+            if (c != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private record Entry<T>(T item, String key, int level) {
+    }
+}

@@ -1,0 +1,70 @@
+package io.tidegate.gateway.monitoring;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.tidegate.gateway.config.GatewayConfig;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+
+/**
+ * The HTTP admin port: {@code /healthz} (the process is alive) and {@code /readyz} (send
+ * traffic here; 503 while starting, draining or when the backend is down). Runs on its own
+ * single thread, never on gRPC threads.
+ */
+@Singleton
+public final class AdminHttpServer {
+
+    private final GatewayConfig.Http config;
+    private final Readiness readiness;
+    private HttpServer server;
+
+    @Inject
+    public AdminHttpServer(GatewayConfig config, Readiness readiness) {
+        this.config = config.http();
+        this.readiness = readiness;
+    }
+
+    /** Starts listening unless the port is -1. */
+    public void start() throws IOException {
+        if (config.port() < 0) {
+            return;
+        }
+        server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tidegate-admin-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/healthz", ex -> respond(ex, 200, "ok\n"));
+        server.createContext("/readyz", ex -> {
+            String why = readiness.notReadyReason();
+            respond(ex, why == null ? 200 : 503, why == null ? "ready\n" : why + "\n");
+        });
+        server.start();
+    }
+
+    /** The bound port, or -1 when disabled. */
+    public int port() {
+        return server == null ? -1 : server.getAddress().getPort();
+    }
+
+    public void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    private static void respond(HttpExchange ex, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(bytes);
+        }
+    }
+}

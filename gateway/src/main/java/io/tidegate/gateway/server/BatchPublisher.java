@@ -1,0 +1,101 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Status;
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.dispatch.PendingPublish;
+import io.tidegate.proto.v1.Error;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.PublishResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The publish path shared by the Connect stream and the unary Publish call: validates each
+ * message of a batch, queues the valid ones for the backend and answers once every message has
+ * an outcome. One bad message never fails the others. Thread-safe.
+ */
+final class BatchPublisher {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchPublisher.class);
+
+    private final MessageValidator validator;
+    private final IngressDispatcher dispatcher;
+
+    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher) {
+        this.validator = validator;
+        this.dispatcher = dispatcher;
+    }
+
+    /**
+     * Publishes a batch; {@code done} receives one result per message, in batch order, once all
+     * are known. Called on any thread; {@code done} runs on a backend thread or the caller's.
+     */
+    void publish(List<Message> messages, Consumer<List<PublishResult>> done) {
+        int n = messages.size();
+        AtomicReferenceArray<PublishResult> results = new AtomicReferenceArray<>(n);
+        AtomicInteger remaining = new AtomicInteger(n);
+        Runnable oneDone = () -> {
+            if (remaining.decrementAndGet() == 0) {
+                List<PublishResult> list = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    list.add(results.get(i));
+                }
+                done.accept(list);
+            }
+        };
+        List<PendingPublish> pending = new ArrayList<>(n);
+        List<Integer> pendingIndex = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Message m = messages.get(i);
+            try {
+                var envelope = validator.toEnvelope(m);
+                int index = i;
+                pending.add(new PendingPublish(envelope, new PendingPublish.PublishCallback() {
+                    @Override
+                    public void onAppended(AppendResult r) {
+                        results.set(index, PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index)
+                                .setPosition(r.position().toProto()).setDuplicate(r.duplicate()).build());
+                        oneDone.run();
+                    }
+
+                    @Override
+                    public void onFailed(Throwable cause) {
+                        log.warn("append failed for message {} on {}", m.getId(), m.getTopic(), cause);
+                        results.set(index, failure(m, index, Status.Code.UNAVAILABLE,
+                                "the backend did not accept the message (" + cause.getMessage() + "); retry with the same id"));
+                        oneDone.run();
+                    }
+                }));
+                pendingIndex.add(i);
+            } catch (FrameRejectedException e) {
+                results.set(i, PublishResult.newBuilder().setMessageId(m.getId()).setIndex(i).setError(e.toError()).build());
+            }
+        }
+        if (!pending.isEmpty() && !dispatcher.offer(pending)) {
+            for (int index : pendingIndex) {
+                results.set(index, failure(messages.get(index), index, Status.Code.RESOURCE_EXHAUSTED,
+                        "the gateway's ingress queue is full; retry with backoff"));
+            }
+            pending.clear();
+        }
+        // messages that were refused or rejected count as done now
+        int settledNow = n - pending.size();
+        for (int i = 0; i < settledNow; i++) {
+            oneDone.run();
+        }
+        if (n == 0) {
+            done.accept(List.of());
+        }
+    }
+
+    private static PublishResult failure(Message m, int index, Status.Code code, String message) {
+        return PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index)
+                .setError(Error.newBuilder().setCode(code.value()).setMessage(message)).build();
+    }
+}

@@ -1,0 +1,320 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.FrameError;
+import io.tidegate.proto.v1.GoAway;
+import io.tidegate.proto.v1.Hello;
+import io.tidegate.proto.v1.Position;
+import io.tidegate.proto.v1.Pong;
+import io.tidegate.proto.v1.PublishAck;
+import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.Subscribed;
+import io.tidegate.proto.v1.Unsubscribed;
+import io.tidegate.proto.v1.Welcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's side of one Connect stream: answers each client frame, owns the stream's
+ * subscriptions and its {@link OutboundQueue}. A bad frame gets a FrameError naming the frame
+ * and what to fix; the stream stays open. Publishes in flight are bounded: past the limit the
+ * session stops reading frames, which pushes back on the client through gRPC flow control.
+ *
+ * <p>Threading: gRPC delivers inbound frames one at a time; backend and publish callbacks
+ * arrive on other threads and only touch thread-safe parts (the outbound queue, the
+ * subscription map, atomics).
+ */
+final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscription.Output {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    private final String sessionId;
+    private final SessionContext ctx;
+    private final ServerCallStreamObserver<ServerFrame> out;
+    private final OutboundQueue outbound;
+    private final Map<String, SessionSubscription> subscriptions = new ConcurrentHashMap<>();
+    private final AtomicInteger publishesInFlight = new AtomicInteger();
+    private final AtomicInteger pausedReads = new AtomicInteger();
+    private volatile Hello hello;
+    private volatile boolean ended;
+
+    ClientSession(String sessionId, SessionContext ctx, ServerCallStreamObserver<ServerFrame> out) {
+        this.sessionId = sessionId;
+        this.ctx = ctx;
+        this.out = out;
+        this.outbound = new OutboundQueue(out);
+        out.disableAutoRequest();
+        out.setOnCancelHandler(() -> end("client cancelled"));
+        out.request(1);
+    }
+
+    String sessionId() {
+        return sessionId;
+    }
+
+    String clientName() {
+        Hello h = hello;
+        return h == null ? "" : h.getClientName();
+    }
+
+    @Override
+    public void onNext(ClientFrame frame) {
+        try {
+            handle(frame);
+        } catch (FrameRejectedException e) {
+            reject(frame, e);
+        } catch (RuntimeException e) {
+            log.error("session {}: frame {} failed", sessionId, kindOf(frame), e);
+            reject(frame, new FrameRejectedException(Status.Code.INTERNAL, "the gateway failed on this frame: " + e));
+        }
+        if (publishesInFlight.get() < ctx.maxPublishesInFlight()) {
+            out.request(1);
+        } else {
+            pausedReads.incrementAndGet();
+            // a publish may have completed between the check and the increment
+            resumeReads();
+        }
+    }
+
+    private void handle(ClientFrame frame) throws FrameRejectedException {
+        if (frame.getKindCase() == ClientFrame.KindCase.HELLO) {
+            onHello(frame);
+            return;
+        }
+        if (hello == null) {
+            throw new FrameRejectedException(Status.Code.FAILED_PRECONDITION,
+                    "the first frame on a stream must be Hello; send Hello, then " + kindOf(frame));
+        }
+        switch (frame.getKindCase()) {
+            case PUBLISH -> onPublish(frame);
+            case SUBSCRIBE -> onSubscribe(frame);
+            case UNSUBSCRIBE -> onUnsubscribe(frame);
+            case ACK -> subscription(frame.getAck().getSubscriptionId()).ack(positions(frame.getAck().getPositionsList()));
+            case NACK -> subscription(frame.getNack().getSubscriptionId()).nack(
+                    positions(frame.getNack().getPositionsList()), Duration.ofMillis(Integer.toUnsignedLong(frame.getNack().getDelayMs())));
+            case EXTEND_ACK_DEADLINE -> onExtend(frame);
+            case CREDIT -> subscription(frame.getCredit().getSubscriptionId()).grant(frame.getCredit().getMessages());
+            case PING -> outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+                    .setPong(Pong.newBuilder().setNonce(frame.getPing().getNonce())).build());
+            default -> throw FrameRejectedException.invalid("frame has no known kind; this gateway speaks tidegate.v1");
+        }
+    }
+
+    private void onHello(ClientFrame frame) throws FrameRejectedException {
+        if (hello != null) {
+            throw new FrameRejectedException(Status.Code.FAILED_PRECONDITION, "Hello was already sent on this stream");
+        }
+        Hello h = frame.getHello();
+        if (h.getClientName().length() > 128) {
+            throw FrameRejectedException.invalid("client_name is longer than 128 characters");
+        }
+        hello = h;
+        log.info("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
+        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+                .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(ctx.gatewayId()).setLimits(ctx.limits()))
+                .build());
+    }
+
+    private void onPublish(ClientFrame frame) throws FrameRejectedException {
+        var messages = frame.getPublish().getMessagesList();
+        if (messages.size() > ctx.config().limits().maxBatchMessages()) {
+            throw FrameRejectedException.invalid("batch of " + messages.size() + " messages exceeds the limit of "
+                    + ctx.config().limits().maxBatchMessages() + " (limits.max-batch-messages); split it");
+        }
+        publishesInFlight.addAndGet(messages.size());
+        ctx.publisher().publish(messages, results -> {
+            outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+                    .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
+            publishesInFlight.addAndGet(-messages.size());
+            resumeReads();
+        });
+    }
+
+    private void resumeReads() {
+        if (publishesInFlight.get() < ctx.maxPublishesInFlight() && pausedReads.getAndSet(0) > 0 && !ended) {
+            out.request(1);
+        }
+    }
+
+    private void onSubscribe(ClientFrame frame) throws FrameRejectedException {
+        var options = ctx.subscribeParser().parse(frame.getSubscribe(), ctx.gatewayId() + "-" + sessionId);
+        if (subscriptions.containsKey(options.id())) {
+            throw new FrameRejectedException(Status.Code.ALREADY_EXISTS, "subscription_id \"" + options.id()
+                    + "\" is already in use on this stream; pick another or unsubscribe first");
+        }
+        if (subscriptions.size() >= ctx.config().limits().maxSubscriptionsPerStream()) {
+            throw new FrameRejectedException(Status.Code.RESOURCE_EXHAUSTED, "this stream has "
+                    + subscriptions.size() + " subscriptions, the limit (limits.max-subscriptions-per-stream); unsubscribe one or open another stream");
+        }
+        var subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(),
+                ctx.config().delivery().maxDeliveries(), ctx.scheduler(),
+                (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored));
+        subscriptions.put(options.id(), subscription);
+        // confirm before the backend can deliver, so the client knows the subscription first
+        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+                .setSubscribed(Subscribed.newBuilder().setSubscriptionId(options.id())
+                        .setConsumerName(options.spec().consumerName() == null ? "" : options.spec().consumerName())
+                        .setCredit(options.initialCredit()))
+                .build());
+        try {
+            subscription.start(ctx.backend());
+        } catch (RuntimeException e) {
+            subscriptions.remove(options.id());
+            throw new FrameRejectedException(Status.Code.UNAVAILABLE, "the backend could not open the subscription: " + e.getMessage());
+        }
+        if (ended) {
+            subscription.close();
+        }
+    }
+
+    private void onUnsubscribe(ClientFrame frame) throws FrameRejectedException {
+        String id = frame.getUnsubscribe().getSubscriptionId();
+        SessionSubscription s = subscriptions.remove(id);
+        if (s == null) {
+            throw notFound(id);
+        }
+        s.close();
+        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+                .setUnsubscribed(Unsubscribed.newBuilder().setSubscriptionId(id).setReason("unsubscribed by client")).build());
+    }
+
+    private void onExtend(ClientFrame frame) throws FrameRejectedException {
+        var extend = frame.getExtendAckDeadline();
+        Duration extension = Duration.ofMillis(Integer.toUnsignedLong(extend.getExtendMs()));
+        if (extension.isZero() || extension.compareTo(ctx.config().delivery().maxAckDeadline()) > 0) {
+            throw FrameRejectedException.invalid("extend_ms must be from 1 to " + ctx.config().delivery().maxAckDeadline().toMillis());
+        }
+        subscription(extend.getSubscriptionId()).extendDeadline(positions(extend.getPositionsList()), extension);
+    }
+
+    private SessionSubscription subscription(String id) throws FrameRejectedException {
+        SessionSubscription s = subscriptions.get(id);
+        if (s == null) {
+            throw notFound(id);
+        }
+        return s;
+    }
+
+    private static FrameRejectedException notFound(String id) {
+        return new FrameRejectedException(Status.Code.NOT_FOUND, "no subscription \"" + id + "\" on this stream");
+    }
+
+    private static List<StreamPosition> positions(List<Position> list) throws FrameRejectedException {
+        List<StreamPosition> positions = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            try {
+                positions.add(StreamPosition.fromProto(list.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw FrameRejectedException.invalid("positions[" + i + "]: " + e.getMessage());
+            }
+        }
+        return positions;
+    }
+
+    private void reject(ClientFrame frame, FrameRejectedException e) {
+        FrameError.Builder error = FrameError.newBuilder().setFrameKind(kindOf(frame)).setError(e.toError());
+        String sub = subscriptionIdOf(frame);
+        if (!sub.isEmpty()) {
+            error.setSubscriptionId(sub);
+        }
+        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId()).setError(error).build());
+    }
+
+    @Override
+    public void deliver(String subscriptionId, List<StoredMessage> messages) {
+        outbound.sendDeliveries(subscriptionId, messages);
+    }
+
+    @Override
+    public void ended(SessionSubscription subscription, Throwable cause) {
+        if (subscriptions.remove(subscription.id(), subscription)) {
+            log.warn("session {}: subscription {} ended by the backend", sessionId, subscription.id(), cause);
+            subscription.close();
+            outbound.sendControl(ServerFrame.newBuilder().setUnsubscribed(Unsubscribed.newBuilder()
+                    .setSubscriptionId(subscription.id()).setReason("backend failure: " + cause.getMessage()
+                            + "; subscribe again (resume from your last position)")).build());
+        }
+    }
+
+    /** Tells the client the gateway is going away, then ends the stream. */
+    void goAway(String reason) {
+        outbound.sendControl(ServerFrame.newBuilder().setGoAway(GoAway.newBuilder().setReason(reason)).build());
+    }
+
+    /** Ends the stream from the gateway's side after {@link #goAway}. */
+    void finish() {
+        end("gateway shutdown");
+        try {
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            // the transport may already be gone; nothing more to tell the client
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        end("stream error: " + Status.fromThrowable(t).getCode());
+    }
+
+    @Override
+    public void onCompleted() {
+        end("client completed");
+        try {
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            // already cancelled
+        }
+    }
+
+    private void end(String why) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        outbound.close();
+        for (SessionSubscription s : subscriptions.values()) {
+            s.close();
+        }
+        subscriptions.clear();
+        ctx.sessionEnded(this);
+        log.info("session {} ({}) ended: {}", sessionId, clientName(), why);
+    }
+
+    private static String kindOf(ClientFrame frame) {
+        return switch (frame.getKindCase()) {
+            case HELLO -> "hello";
+            case PUBLISH -> "publish";
+            case SUBSCRIBE -> "subscribe";
+            case UNSUBSCRIBE -> "unsubscribe";
+            case ACK -> "ack";
+            case NACK -> "nack";
+            case CREDIT -> "credit";
+            case EXTEND_ACK_DEADLINE -> "extend_ack_deadline";
+            case PING -> "ping";
+            default -> "unknown";
+        };
+    }
+
+    private static String subscriptionIdOf(ClientFrame frame) {
+        return switch (frame.getKindCase()) {
+            case SUBSCRIBE -> frame.getSubscribe().getSubscriptionId();
+            case UNSUBSCRIBE -> frame.getUnsubscribe().getSubscriptionId();
+            case ACK -> frame.getAck().getSubscriptionId();
+            case NACK -> frame.getNack().getSubscriptionId();
+            case CREDIT -> frame.getCredit().getSubscriptionId();
+            case EXTEND_ACK_DEADLINE -> frame.getExtendAckDeadline().getSubscriptionId();
+            default -> "";
+        };
+    }
+}

@@ -1,0 +1,31 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Status;
+import io.tidegate.proto.v1.Error;
+
+/**
+ * A client frame or message was refused; carries the gRPC status code and a message that says
+ * what to fix. Thrown and caught inside the server package only; never crosses a stream.
+ */
+final class FrameRejectedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final Status.Code code;
+
+    FrameRejectedException(Status.Code code, String message) {
+        super(message, null, false, false);
+        this.code = code;
+    }
+
+    static FrameRejectedException invalid(String message) {
+        return new FrameRejectedException(Status.Code.INVALID_ARGUMENT, message);
+    }
+
+    Status.Code code() {
+        return code;
+    }
+
+    Error toError() {
+        return Error.newBuilder().setCode(code.value()).setMessage(getMessage()).build();
+    }
+}

@@ -1,0 +1,128 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.proto.v1.GatewayGrpc;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC listener and its lifecycle: start, graceful drain (stop accepting, flush publishes
+ * in flight, tell clients to go away, end streams) and stop. Serves {@code tidegate.v1.Gateway},
+ * {@code grpc.health.v1.Health} and server reflection.
+ *
+ * <p>Threading: start and drain are called once each, from the main or shutdown thread.
+ */
+@Singleton
+public final class GatewayServer {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final GatewayConfig config;
+    private final Backend backend;
+    private final IngressDispatcher dispatcher;
+    private final ScheduledExecutorService scheduler;
+    private final Readiness readiness;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final SessionContext ctx;
+    private final GatewayService service;
+    private Server server;
+
+    @Inject
+    public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
+                         MessageValidatorFactory validators, ScheduledExecutorService scheduler, Readiness readiness) {
+        this.config = config;
+        this.backend = backend;
+        this.dispatcher = dispatcher;
+        this.scheduler = scheduler;
+        this.readiness = readiness;
+        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher), backend, scheduler);
+        this.service = new GatewayService(ctx);
+    }
+
+    /** Binds the port and starts serving. */
+    public void start() throws IOException {
+        var grpc = config.grpc();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()))
+                .addService(ServerInterceptors.intercept(service))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .keepAliveTime(grpc.keepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(grpc.keepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .permitKeepAliveTime(grpc.permitKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .maxInboundMessageSize(grpc.maxInboundMessageBytes())
+                .build()
+                .start();
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(GatewayGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        readiness.markStarted();
+        log.info("gateway {} serving gRPC on {}:{} with the {} backend", config.gatewayId(), grpc.host(), port(), backend.name());
+    }
+
+    /** The bound gRPC port (useful when configured as 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Live Connect streams. */
+    public int sessionCount() {
+        return ctx.sessions().size();
+    }
+
+    /**
+     * Drains and stops: refuses new streams, lets publishes already queued reach the backend
+     * and be acknowledged, sends GoAway, ends every stream and closes the backend. Nothing
+     * acknowledged is lost.
+     */
+    public void drainAndStop() {
+        if (server == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        log.info("gateway {} draining", config.gatewayId());
+        readiness.markDraining();
+        health.enterTerminalState();
+        service.startDraining();
+        for (ClientSession s : ctx.sessions()) {
+            s.goAway("gateway " + config.gatewayId() + " is shutting down; reconnect and resume");
+        }
+        try {
+            if (!dispatcher.drain(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
+                log.warn("drain timeout passed with publishes still queued; their clients get no ack and resend");
+            }
+            for (ClientSession s : ctx.sessions()) {
+                s.finish();
+            }
+            server.shutdown();
+            if (!server.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        scheduler.shutdownNow();
+        backend.close();
+        log.info("gateway {} stopped", config.gatewayId());
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+}

@@ -1,0 +1,92 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.DeliveryBatch;
+import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.PublishRequest;
+import io.tidegate.proto.v1.PublishResponse;
+import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.SubscribeRequest;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@code tidegate.v1.Gateway} gRPC service: one {@link ClientSession} per Connect stream,
+ * and the unary Publish and server-streaming Subscribe for simple clients. Thread-safe.
+ */
+final class GatewayService extends GatewayGrpc.GatewayImplBase {
+
+    private final SessionContext ctx;
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    GatewayService(SessionContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public StreamObserver<ClientFrame> connect(StreamObserver<ServerFrame> responseObserver) {
+        var out = (ServerCallStreamObserver<ServerFrame>) responseObserver;
+        if (draining.get()) {
+            out.onError(Status.UNAVAILABLE.withDescription("gateway is shutting down; connect to another replica").asRuntimeException());
+            return new DiscardingObserver<>();
+        }
+        var session = new ClientSession(UUID.randomUUID().toString(), ctx, out);
+        ctx.sessionStarted(session);
+        return session;
+    }
+
+    @Override
+    public void publish(PublishRequest request, StreamObserver<PublishResponse> responseObserver) {
+        if (draining.get()) {
+            responseObserver.onError(Status.UNAVAILABLE.withDescription("gateway is shutting down; publish to another replica").asRuntimeException());
+            return;
+        }
+        int max = ctx.config().limits().maxBatchMessages();
+        if (request.getMessagesCount() > max) {
+            responseObserver.onError(Status.INVALID_ARGUMENT.withDescription("batch of " + request.getMessagesCount()
+                    + " messages exceeds the limit of " + max + " (limits.max-batch-messages); split it").asRuntimeException());
+            return;
+        }
+        ctx.publisher().publish(request.getMessagesList(), results -> {
+            responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
+            responseObserver.onCompleted();
+        });
+    }
+
+    @Override
+    public void subscribe(SubscribeRequest request, StreamObserver<DeliveryBatch> responseObserver) {
+        var out = (ServerCallStreamObserver<DeliveryBatch>) responseObserver;
+        SubscriptionOptions options;
+        try {
+            options = ctx.subscribeParser().parse(request.getSubscription(),
+                    ctx.gatewayId() + "-" + UUID.randomUUID());
+        } catch (FrameRejectedException e) {
+            out.onError(Status.fromCode(e.code()).withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        new UnarySubscription(options, ctx, out).start();
+    }
+
+    /** Stops accepting streams and calls; existing ones carry on until told to go away. */
+    void startDraining() {
+        draining.set(true);
+    }
+
+    /** Swallows frames sent on a stream the gateway refused. */
+    private static final class DiscardingObserver<T> implements StreamObserver<T> {
+        @Override
+        public void onNext(T value) {
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.tidegate.gateway.server;
+
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.dispatch.Prioritizer;
+import io.tidegate.gateway.routing.InvalidTopicException;
+import io.tidegate.gateway.routing.TopicName;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Checks one published message against the limits and turns it into an {@link Envelope} with
+ * its effective priority. Stateless apart from its configuration; thread-safe.
+ */
+final class MessageValidator {
+
+    static final int MAX_ID_LENGTH = 256;
+    static final int MAX_KEY_LENGTH = 1024;
+
+    private final GatewayConfig.Limits limits;
+    private final Prioritizer prioritizer;
+    private final Clock clock;
+
+    MessageValidator(GatewayConfig.Limits limits, Prioritizer prioritizer, Clock clock) {
+        this.limits = limits;
+        this.prioritizer = prioritizer;
+        this.clock = clock;
+    }
+
+    Envelope toEnvelope(Message m) throws FrameRejectedException {
+        try {
+            TopicName.validate(m.getTopic(), limits.maxTopicLength());
+        } catch (InvalidTopicException e) {
+            throw FrameRejectedException.invalid(e.getMessage());
+        }
+        int priority = m.getPriorityValue();
+        if (priority < 0 || priority > Priority.BULK_VALUE) {
+            throw FrameRejectedException.invalid("priority " + priority
+                    + " is unknown; use CRITICAL(1), HIGH(2), NORMAL(3), LOW(4) or BULK(5)");
+        }
+        if (m.getPayload().size() > limits.maxPayloadBytes()) {
+            throw FrameRejectedException.invalid("payload is " + m.getPayload().size()
+                    + " bytes; the limit is " + limits.maxPayloadBytes() + " (limits.max-payload-bytes)");
+        }
+        if (m.getHeadersCount() > limits.maxHeaders()) {
+            throw FrameRejectedException.invalid("message has " + m.getHeadersCount()
+                    + " headers; the limit is " + limits.maxHeaders() + " (limits.max-headers)");
+        }
+        if (m.getId().length() > MAX_ID_LENGTH) {
+            throw FrameRejectedException.invalid("message id is " + m.getId().length()
+                    + " characters; the limit is " + MAX_ID_LENGTH);
+        }
+        if (m.getOrderingKey().length() > MAX_KEY_LENGTH) {
+            throw FrameRejectedException.invalid("ordering key is " + m.getOrderingKey().length()
+                    + " characters; the limit is " + MAX_KEY_LENGTH);
+        }
+        Priority effective = prioritizer.prioritize(m);
+        Message stored = effective == m.getPriority() ? m : m.toBuilder().setPriority(effective).build();
+        String key = m.getOrderingKey().isEmpty() ? m.getTopic() : m.getOrderingKey();
+        return new Envelope(stored, key, nowNanos());
+    }
+
+    private long nowNanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+}

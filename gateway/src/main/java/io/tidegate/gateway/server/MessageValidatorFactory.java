@@ -1,0 +1,26 @@
+package io.tidegate.gateway.server;
+
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.dispatch.Prioritizer;
+import jakarta.inject.Inject;
+import java.time.Clock;
+
+/**
+ * Builds the {@link MessageValidator} from the injected limits and {@link Prioritizer}, so the
+ * prioritiser can be swapped in Guice without the validator becoming public. Thread-safe.
+ */
+public final class MessageValidatorFactory {
+
+    private final GatewayConfig config;
+    private final Prioritizer prioritizer;
+
+    @Inject
+    public MessageValidatorFactory(GatewayConfig config, Prioritizer prioritizer) {
+        this.config = config;
+        this.prioritizer = prioritizer;
+    }
+
+    MessageValidator create() {
+        return new MessageValidator(config.limits(), prioritizer, Clock.systemUTC());
+    }
+}

@@ -1,0 +1,145 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.dispatch.PriorityLanes;
+import io.tidegate.proto.v1.Delivery;
+import io.tidegate.proto.v1.DeliveryBatch;
+import io.tidegate.proto.v1.ServerFrame;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Everything a stream sends, waiting for the transport. Control frames (acks, confirmations,
+ * errors, pongs) go first; deliveries wait in per-priority lanes, so while the client or the
+ * network is slow a CRITICAL message overtakes queued BULK ones (never one with the same
+ * ordering key). Its size is bounded by the credit the client granted.
+ *
+ * <p>Threading: any thread may enqueue; writes to the gRPC observer happen on one thread at a
+ * time (whichever enqueued or the transport's onReady callback), never concurrently.
+ */
+final class OutboundQueue {
+
+    private static final int MAX_DELIVERIES_PER_FRAME = 256;
+
+    private final ServerCallStreamObserver<ServerFrame> out;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<ServerFrame> control = new ArrayDeque<>();
+    private final PriorityLanes<Queued> deliveries = new PriorityLanes<>(q -> q.message.orderingKey());
+    private final AtomicInteger wip = new AtomicInteger();
+    private final Consumer<DeliveryBatch> onWritten;
+    private volatile boolean closed;
+
+    /**
+     * @param onWritten called after each delivery frame was handed to the transport, on the
+     *                  writing thread; the unary Subscribe uses it to grant credit and ack
+     */
+    OutboundQueue(ServerCallStreamObserver<ServerFrame> out, Consumer<DeliveryBatch> onWritten) {
+        this.out = out;
+        this.onWritten = onWritten;
+        out.setOnReadyHandler(this::drain);
+    }
+
+    OutboundQueue(ServerCallStreamObserver<ServerFrame> out) {
+        this(out, batch -> { });
+    }
+
+    void sendControl(ServerFrame frame) {
+        lock.lock();
+        try {
+            control.addLast(frame);
+        } finally {
+            lock.unlock();
+        }
+        drain();
+    }
+
+    void sendDeliveries(String subscriptionId, List<StoredMessage> messages) {
+        lock.lock();
+        try {
+            for (StoredMessage m : messages) {
+                deliveries.add(new Queued(subscriptionId, m), m.message().getPriorityValue() - 1);
+            }
+        } finally {
+            lock.unlock();
+        }
+        drain();
+    }
+
+    /** Deliveries waiting per priority, CRITICAL first. */
+    int[] depths() {
+        lock.lock();
+        try {
+            return deliveries.depths();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends nothing more; what is queued is dropped (group messages are redelivered by the backend). */
+    void close() {
+        closed = true;
+    }
+
+    void drain() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            while (!closed && out.isReady()) {
+                ServerFrame frame = next();
+                if (frame == null) {
+                    break;
+                }
+                out.onNext(frame);
+                if (frame.hasDeliveries()) {
+                    onWritten.accept(frame.getDeliveries());
+                }
+            }
+            missed = wip.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private ServerFrame next() {
+        lock.lock();
+        try {
+            ServerFrame c = control.pollFirst();
+            if (c != null) {
+                return c;
+            }
+            Queued first = deliveries.poll();
+            if (first == null) {
+                return null;
+            }
+            DeliveryBatch.Builder batch = DeliveryBatch.newBuilder().setSubscriptionId(first.subscriptionId);
+            batch.addDeliveries(toDelivery(first.message));
+            Queued q;
+            while (batch.getDeliveriesCount() < MAX_DELIVERIES_PER_FRAME
+                    && (q = deliveries.peek()) != null
+                    && q.subscriptionId.equals(first.subscriptionId)
+                    && q.message.message().getPriority() == first.message.message().getPriority()) {
+                deliveries.poll();
+                batch.addDeliveries(toDelivery(q.message));
+            }
+            return ServerFrame.newBuilder().setDeliveries(batch).build();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Delivery toDelivery(StoredMessage m) {
+        return Delivery.newBuilder()
+                .setMessage(m.message())
+                .setPosition(m.position().toProto())
+                .setDeliveryCount(m.deliveryCount())
+                .setTsAccepted(m.acceptedNanos())
+                .build();
+    }
+
+    private record Queued(String subscriptionId, StoredMessage message) {
+    }
+}

@@ -1,0 +1,110 @@
+package io.tidegate.gateway.server;
+
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.proto.v1.Limits;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.PublishResult;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * What every stream of this gateway shares: configuration, the publish path, the backend, a
+ * scheduler for timers, and the set of live sessions (for drain). Thread-safe.
+ */
+final class SessionContext {
+
+    /** Publishes a session may have waiting for the backend before it stops reading frames. */
+    private static final int MAX_PUBLISHES_IN_FLIGHT = 50_000;
+
+    private final GatewayConfig config;
+    private final Limits limits;
+    private final BatchPublisher publisher;
+    private final SubscribeParser subscribeParser;
+    private final Backend backend;
+    private final ScheduledExecutorService scheduler;
+    private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+
+    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, ScheduledExecutorService scheduler) {
+        this.config = config;
+        this.publisher = publisher;
+        this.backend = backend;
+        this.scheduler = scheduler;
+        this.subscribeParser = new SubscribeParser(config);
+        var l = config.limits();
+        this.limits = Limits.newBuilder()
+                .setMaxPayloadBytes(l.maxPayloadBytes())
+                .setMaxBatchMessages(l.maxBatchMessages())
+                .setMaxSubscriptions(l.maxSubscriptionsPerStream())
+                .setMaxTopicLength(l.maxTopicLength())
+                .setDefaultCredit(l.defaultCredit())
+                .setDefaultAckDeadlineMs((int) config.delivery().defaultAckDeadline().toMillis())
+                .setDedupWindowMs((int) Math.min(Integer.MAX_VALUE, config.dedupWindow().toMillis()))
+                .build();
+    }
+
+    GatewayConfig config() {
+        return config;
+    }
+
+    String gatewayId() {
+        return config.gatewayId();
+    }
+
+    Limits limits() {
+        return limits;
+    }
+
+    BatchPublisher publisher() {
+        return publisher;
+    }
+
+    SubscribeParser subscribeParser() {
+        return subscribeParser;
+    }
+
+    Backend backend() {
+        return backend;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    int maxPublishesInFlight() {
+        return MAX_PUBLISHES_IN_FLIGHT;
+    }
+
+    void sessionStarted(ClientSession session) {
+        sessions.add(session);
+    }
+
+    void sessionEnded(ClientSession session) {
+        sessions.remove(session);
+    }
+
+    Collection<ClientSession> sessions() {
+        return List.copyOf(sessions);
+    }
+
+    /**
+     * Moves a message a strict-order group gave up on to {@code dlq.<group>.<topic>};
+     * {@code stored} receives whether the backend took it.
+     */
+    void deadLetter(String group, StoredMessage m, Consumer<Boolean> stored) {
+        Message copy = m.message().toBuilder()
+                .setTopic(SessionSubscription.deadLetterTopic(group, m.message()))
+                .putHeaders("tidegate-dead-letter-from", m.position().toString())
+                .putHeaders("tidegate-delivery-count", Integer.toString(m.deliveryCount()))
+                .build();
+        publisher.publish(List.of(copy), results -> {
+            PublishResult r = results.get(0);
+            stored.accept(!r.hasError());
+        });
+    }
+}

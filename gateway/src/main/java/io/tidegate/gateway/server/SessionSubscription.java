@@ -1,0 +1,304 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Status;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.proto.v1.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * One subscription of one client stream: passes the client's credit on to the backend as
+ * demand (so the gateway never has more messages out than granted), remembers which group
+ * messages are out awaiting ack, and, for strict key order, holds back and retries locally.
+ *
+ * <p>Threading: backend callbacks and client frames arrive on different threads; state is
+ * guarded by this object's monitor, and nothing blocks while holding it.
+ */
+final class SessionSubscription implements DeliverySink {
+
+    /** Where a subscription's output and its end go; implemented by the session. */
+    interface Output {
+        void deliver(String subscriptionId, List<StoredMessage> messages);
+
+        void ended(SessionSubscription subscription, Throwable cause);
+    }
+
+    private final SubscriptionOptions options;
+    private final Output output;
+    private final long maxCredit;
+    private final int maxDeliveries;
+    private final ScheduledExecutorService scheduler;
+    private final BiConsumer<StoredMessage, Consumer<Boolean>> deadLetter;
+    private final KeyOrderGate gate;
+    private final Map<StreamPosition, StoredMessage> outstanding = new HashMap<>();
+    private final Set<StreamPosition> retrying = new HashSet<>();
+    private BackendSubscription backend;
+    private ScheduledFuture<?> deadlineKeeper;
+    private long credit;
+    private boolean closed;
+
+    SessionSubscription(SubscriptionOptions options, Output output, long maxCredit, int maxDeliveries,
+                        ScheduledExecutorService scheduler, BiConsumer<StoredMessage, Consumer<Boolean>> deadLetter) {
+        this.options = options;
+        this.output = output;
+        this.maxCredit = maxCredit;
+        this.maxDeliveries = maxDeliveries;
+        this.scheduler = scheduler;
+        this.deadLetter = deadLetter;
+        this.gate = options.strictKeyOrder() ? new KeyOrderGate() : null;
+    }
+
+    String id() {
+        return options.id();
+    }
+
+    SubscriptionOptions options() {
+        return options;
+    }
+
+    /** Opens the backend subscription and grants the initial credit. */
+    void start(Backend b) {
+        BackendSubscription sub = b.subscribe(options.spec(), this);
+        synchronized (this) {
+            backend = sub;
+            credit = options.initialCredit();
+            if (gate != null) {
+                long period = Math.max(10, options.spec().ackDeadline().toMillis() / 3);
+                deadlineKeeper = scheduler.scheduleAtFixedRate(this::extendHeldDeadlines, period, period, TimeUnit.MILLISECONDS);
+            }
+        }
+        sub.request(options.initialCredit());
+    }
+
+    /** Credit the gateway may still use on this subscription. */
+    synchronized long credit() {
+        return credit;
+    }
+
+    void grant(int messages) throws FrameRejectedException {
+        if (messages <= 0) {
+            throw FrameRejectedException.invalid("credit must be a positive number of messages, got " + messages);
+        }
+        BackendSubscription sub;
+        synchronized (this) {
+            if (credit + messages > maxCredit) {
+                throw FrameRejectedException.invalid("credit would reach " + (credit + messages)
+                        + " on subscription " + id() + "; the limit is " + maxCredit + " (limits.max-credit)");
+            }
+            credit += messages;
+            sub = backend;
+        }
+        sub.request(messages);
+    }
+
+    @Override
+    public void onMessages(List<StoredMessage> messages) {
+        List<StoredMessage> out = messages;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            credit -= messages.size();
+            if (options.isGroup()) {
+                for (StoredMessage m : messages) {
+                    outstanding.put(m.position(), m);
+                }
+            }
+            if (gate != null) {
+                out = gate.admit(messages);
+            }
+        }
+        if (!out.isEmpty()) {
+            output.deliver(id(), out);
+        }
+    }
+
+    @Override
+    public void onError(Throwable cause) {
+        output.ended(this, cause);
+    }
+
+    void ack(List<StreamPosition> positions) throws FrameRejectedException {
+        List<StoredMessage> acked = settle(positions);
+        backendSubscription().ack(positionsOf(acked));
+        releaseKeys(acked);
+    }
+
+    void nack(List<StreamPosition> positions, Duration delay) throws FrameRejectedException {
+        if (gate == null) {
+            List<StoredMessage> nacked = settle(positions);
+            backendSubscription().nack(positionsOf(nacked), delay);
+            return;
+        }
+        // Strict order: retry here, keeping later messages of the key behind this one.
+        List<StoredMessage> nacked = outstandingOf(positions);
+        synchronized (this) {
+            for (StoredMessage m : nacked) {
+                retrying.add(m.position());
+            }
+        }
+        for (StoredMessage m : nacked) {
+            scheduler.schedule(() -> retry(m), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void extendDeadline(List<StreamPosition> positions, Duration extension) throws FrameRejectedException {
+        backendSubscription().extendDeadline(positionsOf(outstandingOf(positions)), extension);
+    }
+
+    /** Stops delivery; group messages still out are left to the backend to redeliver. */
+    void close() {
+        BackendSubscription sub;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            sub = backend;
+            outstanding.clear();
+            if (deadlineKeeper != null) {
+                deadlineKeeper.cancel(false);
+            }
+        }
+        if (sub != null) {
+            sub.close();
+        }
+    }
+
+    private void retry(StoredMessage m) {
+        StoredMessage again = new StoredMessage(m.position(), m.message(), m.acceptedNanos(), m.deliveryCount() + 1);
+        synchronized (this) {
+            if (closed || !retrying.remove(m.position())) {
+                return;
+            }
+            if (again.deliveryCount() <= maxDeliveries) {
+                outstanding.put(m.position(), again);
+            } else {
+                outstanding.remove(m.position());
+                again = null;
+            }
+        }
+        if (again != null) {
+            output.deliver(id(), List.of(again));
+            return;
+        }
+        deadLetter.accept(m, stored -> {
+            if (stored) {
+                backendSubscription().ack(List.of(m.position()));
+                releaseKeys(List.of(m));
+            } else {
+                synchronized (this) {
+                    retrying.add(m.position());
+                }
+                scheduler.schedule(() -> retry(m), 1, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    private void extendHeldDeadlines() {
+        List<StreamPosition> positions;
+        BackendSubscription sub;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            positions = gate.heldPositions();
+            positions.addAll(retrying);
+            sub = backend;
+        }
+        if (!positions.isEmpty()) {
+            sub.extendDeadline(positions, options.spec().ackDeadline());
+        }
+    }
+
+    private void releaseKeys(List<StoredMessage> done) {
+        if (gate == null) {
+            return;
+        }
+        List<StoredMessage> next = new ArrayList<>();
+        synchronized (this) {
+            for (StoredMessage m : done) {
+                StoredMessage n = gate.release(m.orderingKey());
+                if (n != null) {
+                    next.add(n);
+                }
+            }
+        }
+        if (!next.isEmpty()) {
+            output.deliver(id(), next);
+        }
+    }
+
+    /** Removes and returns the outstanding messages at these positions; all must be outstanding. */
+    private List<StoredMessage> settle(List<StreamPosition> positions) throws FrameRejectedException {
+        synchronized (this) {
+            List<StoredMessage> found = outstandingOf(positions);
+            for (StoredMessage m : found) {
+                outstanding.remove(m.position());
+                retrying.remove(m.position());
+            }
+            return found;
+        }
+    }
+
+    private synchronized List<StoredMessage> outstandingOf(List<StreamPosition> positions) throws FrameRejectedException {
+        if (!options.isGroup()) {
+            throw new FrameRejectedException(Status.Code.FAILED_PRECONDITION, "subscription " + id()
+                    + " is BROADCAST; ack, nack and deadlines apply to GROUP subscriptions only");
+        }
+        if (positions.isEmpty()) {
+            throw FrameRejectedException.invalid("no positions given");
+        }
+        List<StoredMessage> found = new ArrayList<>(positions.size());
+        List<StreamPosition> unknown = new ArrayList<>();
+        for (StreamPosition p : positions) {
+            StoredMessage m = outstanding.get(p);
+            if (m == null) {
+                unknown.add(p);
+            } else {
+                found.add(m);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new FrameRejectedException(Status.Code.NOT_FOUND, "position(s) " + abbreviate(unknown)
+                    + " are not out on subscription " + id()
+                    + ": never delivered to it, already acked, or redelivered elsewhere after the ack deadline; nothing in this frame was applied");
+        }
+        return found;
+    }
+
+    private synchronized BackendSubscription backendSubscription() {
+        return backend;
+    }
+
+    private static List<StreamPosition> positionsOf(List<StoredMessage> messages) {
+        List<StreamPosition> positions = new ArrayList<>(messages.size());
+        for (StoredMessage m : messages) {
+            positions.add(m.position());
+        }
+        return positions;
+    }
+
+    private static String abbreviate(List<StreamPosition> positions) {
+        return positions.size() <= 3 ? positions.toString() : positions.subList(0, 3) + " and " + (positions.size() - 3) + " more";
+    }
+
+    /** The topic a message goes to when a strict-order subscription gives up on it. */
+    static String deadLetterTopic(String group, Message m) {
+        return "dlq." + group + "." + m.getTopic();
+    }
+}

@@ -1,0 +1,132 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Status;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.StartAt;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.routing.InvalidTopicException;
+import io.tidegate.gateway.routing.TopicName;
+import io.tidegate.gateway.routing.TopicPattern;
+import io.tidegate.proto.v1.Position;
+import io.tidegate.proto.v1.StartPosition;
+import io.tidegate.proto.v1.Subscribe;
+import io.tidegate.proto.v1.SubscriptionMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a Subscribe frame into {@link SubscriptionOptions}, refusing anything malformed with a
+ * message that names the field and what to fix. Stateless apart from its configuration;
+ * thread-safe.
+ */
+final class SubscribeParser {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+    private final GatewayConfig config;
+
+    SubscribeParser(GatewayConfig config) {
+        this.config = config;
+    }
+
+    SubscriptionOptions parse(Subscribe s, String consumerPrefix) throws FrameRejectedException {
+        String id = s.getSubscriptionId();
+        if (!NAME.matcher(id).matches()) {
+            throw FrameRejectedException.invalid("subscription_id \"" + id
+                    + "\" must be 1-128 letters, digits, '_', '.', ':' or '-'");
+        }
+        List<TopicPattern> patterns = patterns(s.getPatternsList());
+        boolean group = mode(s) == SubscriptionMode.GROUP;
+        if (group && !NAME.matcher(s.getGroup()).matches()) {
+            throw FrameRejectedException.invalid(s.getGroup().isEmpty()
+                    ? "GROUP subscriptions need a group name"
+                    : "group \"" + s.getGroup() + "\" must be 1-128 letters, digits, '_', '.', ':' or '-'");
+        }
+        if (!group && !s.getGroup().isEmpty()) {
+            throw FrameRejectedException.invalid("group \"" + s.getGroup()
+                    + "\" is set but mode is BROADCAST; set mode GROUP or leave group empty");
+        }
+        int credit = s.getInitialCredit();
+        var limits = config.limits();
+        if (credit < 0 || credit > limits.maxCredit()) {
+            throw FrameRejectedException.invalid("initial_credit " + credit + " must be from 0 (server default "
+                    + limits.defaultCredit() + ") to " + limits.maxCredit());
+        }
+        Duration deadline = config.delivery().defaultAckDeadline();
+        if (s.getAckDeadlineMs() != 0) {
+            deadline = Duration.ofMillis(Integer.toUnsignedLong(s.getAckDeadlineMs()));
+            if (deadline.compareTo(config.delivery().maxAckDeadline()) > 0) {
+                throw FrameRejectedException.invalid("ack_deadline_ms " + deadline.toMillis() + " exceeds the limit of "
+                        + config.delivery().maxAckDeadline().toMillis() + " ms");
+            }
+        }
+        String groupName = group ? s.getGroup() : null;
+        String consumer = group ? consumerPrefix + "-" + id : null;
+        var spec = new SubscriptionSpec(consumerPrefix + "/" + id, patterns, groupName, consumer, start(s.getStart()), deadline);
+        return new SubscriptionOptions(id, spec, credit == 0 ? limits.defaultCredit() : credit,
+                group && s.getStrictKeyOrder());
+    }
+
+    private List<TopicPattern> patterns(List<String> texts) throws FrameRejectedException {
+        if (texts.isEmpty()) {
+            throw FrameRejectedException.invalid("patterns is empty; give at least one, e.g. data.quotes.>");
+        }
+        if (texts.size() > 64) {
+            throw FrameRejectedException.invalid(texts.size() + " patterns; at most 64 per subscription");
+        }
+        List<TopicPattern> patterns = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            try {
+                patterns.add(TopicPattern.compile(text, config.limits().maxTopicLength()));
+            } catch (InvalidTopicException e) {
+                throw FrameRejectedException.invalid(e.getMessage());
+            }
+        }
+        return patterns;
+    }
+
+    private static SubscriptionMode mode(Subscribe s) throws FrameRejectedException {
+        return switch (s.getMode()) {
+            case SUBSCRIPTION_MODE_UNSPECIFIED, BROADCAST -> SubscriptionMode.BROADCAST;
+            case GROUP -> SubscriptionMode.GROUP;
+            default -> throw FrameRejectedException.invalid("mode " + s.getModeValue()
+                    + " is unknown; use BROADCAST(1) or GROUP(2)");
+        };
+    }
+
+    private StartAt start(StartPosition p) throws FrameRejectedException {
+        return switch (p.getKind()) {
+            case LATEST -> StartAt.LATEST;
+            case EARLIEST -> StartAt.EARLIEST;
+            case TIMESTAMP -> {
+                if (p.getTimestampNanos() <= 0) {
+                    throw FrameRejectedException.invalid("start kind TIMESTAMP needs timestamp_nanos > 0 (Unix nanoseconds)");
+                }
+                yield StartAt.timestamp(p.getTimestampNanos());
+            }
+            case POSITION -> {
+                if (p.getTimestampNanos() < 0) {
+                    throw FrameRejectedException.invalid("start.timestamp_nanos must not be negative");
+                }
+                Map<String, EntryId> after = new HashMap<>();
+                for (int i = 0; i < p.getAfterCount(); i++) {
+                    Position pos = p.getAfter(i);
+                    try {
+                        TopicName.validate(pos.getTopic(), config.limits().maxTopicLength());
+                        after.put(pos.getTopic(), EntryId.parse(pos.getEntryId()));
+                    } catch (IllegalArgumentException e) {
+                        throw FrameRejectedException.invalid("start.after[" + i + "]: " + e.getMessage());
+                    }
+                }
+                yield StartAt.after(after, p.getTimestampNanos());
+            }
+            default -> throw new FrameRejectedException(Status.Code.INVALID_ARGUMENT, "start kind "
+                    + p.getKindValue() + " is unknown; use LATEST(0), EARLIEST(1), POSITION(2) or TIMESTAMP(3)");
+        };
+    }
+}

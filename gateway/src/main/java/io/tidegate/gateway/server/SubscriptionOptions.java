@@ -1,0 +1,14 @@
+package io.tidegate.gateway.server;
+
+import io.tidegate.gateway.backend.SubscriptionSpec;
+
+/**
+ * A validated Subscribe frame: the backend spec plus what the session itself enforces.
+ * Immutable.
+ */
+record SubscriptionOptions(String id, SubscriptionSpec spec, int initialCredit, boolean strictKeyOrder) {
+
+    boolean isGroup() {
+        return spec.isGroup();
+    }
+}

@@ -1,0 +1,147 @@
+package io.tidegate.gateway.server;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.proto.v1.Delivery;
+import io.tidegate.proto.v1.DeliveryBatch;
+import io.tidegate.proto.v1.ServerFrame;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A subscription made with the server-streaming Subscribe call. It has no credit frames: the
+ * gateway grants itself one credit for every delivery the transport has taken, so gRPC flow
+ * control paces it. Group messages are acked once handed to the transport (at most once).
+ *
+ * <p>Threading: backend callbacks and transport callbacks arrive on different threads; the
+ * {@link OutboundQueue} serialises writes.
+ */
+final class UnarySubscription implements SessionSubscription.Output {
+
+    private final SubscriptionOptions options;
+    private final SessionContext ctx;
+    private final ServerCallStreamObserver<DeliveryBatch> out;
+    private final OutboundQueue outbound;
+    private final SessionSubscription subscription;
+
+    UnarySubscription(SubscriptionOptions options, SessionContext ctx, ServerCallStreamObserver<DeliveryBatch> out) {
+        this.options = options;
+        this.ctx = ctx;
+        this.out = out;
+        this.outbound = new OutboundQueue(new FrameUnwrapper(out), this::written);
+        this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(),
+                ctx.config().delivery().maxDeliveries(), ctx.scheduler(),
+                (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored));
+        out.setOnCancelHandler(this::stop);
+    }
+
+    void start() {
+        try {
+            subscription.start(ctx.backend());
+        } catch (RuntimeException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("the backend could not open the subscription: "
+                    + e.getMessage()).asRuntimeException());
+        }
+    }
+
+    private void written(DeliveryBatch batch) {
+        try {
+            if (options.isGroup()) {
+                List<StreamPosition> positions = new ArrayList<>(batch.getDeliveriesCount());
+                for (Delivery d : batch.getDeliveriesList()) {
+                    positions.add(StreamPosition.fromProto(d.getPosition()));
+                }
+                subscription.ack(positions);
+            }
+            subscription.grant(batch.getDeliveriesCount());
+        } catch (FrameRejectedException e) {
+            // cannot happen for positions we just delivered and credit we just used
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void deliver(String subscriptionId, List<StoredMessage> messages) {
+        outbound.sendDeliveries(subscriptionId, messages);
+    }
+
+    @Override
+    public void ended(SessionSubscription s, Throwable cause) {
+        stop();
+        out.onError(Status.UNAVAILABLE.withDescription("backend failure: " + cause.getMessage()
+                + "; subscribe again").asRuntimeException());
+    }
+
+    private void stop() {
+        outbound.close();
+        subscription.close();
+    }
+
+    /** Lets the OutboundQueue write DeliveryBatch messages to a server-streaming call. */
+    private static final class FrameUnwrapper extends ServerCallStreamObserver<ServerFrame> {
+        private final ServerCallStreamObserver<DeliveryBatch> target;
+
+        FrameUnwrapper(ServerCallStreamObserver<DeliveryBatch> target) {
+            this.target = target;
+        }
+
+        @Override
+        public void onNext(ServerFrame frame) {
+            if (frame.hasDeliveries()) {
+                target.onNext(frame.getDeliveries());
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            target.onError(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            target.onCompleted();
+        }
+
+        @Override
+        public boolean isReady() {
+            return target.isReady();
+        }
+
+        @Override
+        public void setOnReadyHandler(Runnable onReadyHandler) {
+            target.setOnReadyHandler(onReadyHandler);
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return target.isCancelled();
+        }
+
+        @Override
+        public void setOnCancelHandler(Runnable onCancelHandler) {
+            target.setOnCancelHandler(onCancelHandler);
+        }
+
+        @Override
+        public void setCompression(String compression) {
+            target.setCompression(compression);
+        }
+
+        @Override
+        public void disableAutoInboundFlowControl() {
+            target.disableAutoInboundFlowControl();
+        }
+
+        @Override
+        public void request(int count) {
+            target.request(count);
+        }
+
+        @Override
+        public void setMessageCompression(boolean enable) {
+            target.setMessageCompression(enable);
+        }
+    }
+}

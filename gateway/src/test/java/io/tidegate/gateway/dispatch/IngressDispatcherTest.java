@@ -1,0 +1,141 @@
+package io.tidegate.gateway.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The ingress queues under contention; the backend here is a hand-cranked stand-in. */
+class IngressDispatcherTest {
+
+    /** Records append order and completes each append only when the test says so. */
+    private static final class GatedBackend implements Backend {
+        final List<String> appended = new CopyOnWriteArrayList<>();
+        final LinkedBlockingQueue<Runnable> pending = new LinkedBlockingQueue<>();
+
+        @Override
+        public CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
+            CompletableFuture<List<AppendResult>> f = new CompletableFuture<>();
+            List<AppendResult> results = new ArrayList<>();
+            for (Envelope e : batch) {
+                appended.add(e.message().getPayload().toStringUtf8());
+                results.add(AppendResult.accepted(new StreamPosition(e.topic(), new EntryId(1, appended.size()))));
+            }
+            pending.add(() -> f.complete(results));
+            return f;
+        }
+
+        void completeOne() throws InterruptedException {
+            pending.poll(5, TimeUnit.SECONDS).run();
+        }
+
+        @Override
+        public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public String name() {
+            return "gated";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private final GatedBackend backend = new GatedBackend();
+    private final IngressDispatcher dispatcher = new IngressDispatcher(backend, new GatewayConfig.Dispatch(1000, 1, 1));
+
+    @AfterEach
+    void stop() {
+        backend.pending.forEach(Runnable::run);
+        dispatcher.close();
+    }
+
+    private static final PendingPublish.PublishCallback IGNORE = new PendingPublish.PublishCallback() {
+        @Override
+        public void onAppended(AppendResult result) {
+        }
+
+        @Override
+        public void onFailed(Throwable cause) {
+        }
+    };
+
+    private static PendingPublish publish(String topic, String payload, Priority priority) {
+        Message m = Message.newBuilder().setTopic(topic).setPriority(priority)
+                .setPayload(com.google.protobuf.ByteString.copyFromUtf8(payload)).build();
+        return new PendingPublish(new Envelope(m, topic, 0), IGNORE);
+    }
+
+    @Test
+    void criticalOvertakesQueuedBulkWhenTheBackendIsBusy() throws Exception {
+        dispatcher.offer(List.of(publish("md.a", "bulk-0", Priority.BULK)));
+        await().until(() -> backend.appended.size() == 1); // now the backend is busy
+        List<PendingPublish> bulk = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            bulk.add(publish("md.a", "bulk-" + i, Priority.BULK));
+        }
+        dispatcher.offer(bulk);
+        dispatcher.offer(List.of(publish("orders.x", "critical", Priority.CRITICAL)));
+
+        for (int i = 0; i < 7; i++) {
+            backend.completeOne();
+        }
+        await().until(() -> backend.appended.size() == 7);
+        assertThat(backend.appended).containsExactly("bulk-0", "critical", "bulk-1", "bulk-2", "bulk-3", "bulk-4", "bulk-5");
+    }
+
+    @Test
+    void sameKeyNeverOvertakesEvenAtHigherPriority() throws Exception {
+        dispatcher.offer(List.of(publish("md.a", "first", Priority.BULK)));
+        await().until(() -> backend.appended.size() == 1);
+        dispatcher.offer(List.of(publish("md.a", "second-bulk", Priority.BULK)));
+        dispatcher.offer(List.of(publish("md.a", "third-critical-same-key", Priority.CRITICAL)));
+        dispatcher.offer(List.of(publish("other", "critical-other-key", Priority.CRITICAL)));
+        for (int i = 0; i < 4; i++) {
+            backend.completeOne();
+        }
+        await().until(() -> backend.appended.size() == 4);
+        assertThat(backend.appended).containsExactly("first", "critical-other-key", "second-bulk", "third-critical-same-key");
+    }
+
+    @Test
+    void fullQueueRefusesTheWholeBatch() {
+        IngressDispatcher small = new IngressDispatcher(backend, new GatewayConfig.Dispatch(3, 1, 1));
+        try {
+            assertThat(small.offer(List.of(publish("a", "1", Priority.NORMAL)))).isTrue();
+            await().until(() -> backend.appended.size() == 1);
+            assertThat(small.offer(List.of(publish("a", "2", Priority.NORMAL), publish("a", "3", Priority.NORMAL)))).isTrue();
+            assertThat(small.offer(List.of(publish("a", "4", Priority.NORMAL), publish("a", "5", Priority.NORMAL)))).isFalse();
+            assertThat(small.queueDepths()[2]).isEqualTo(2);
+        } finally {
+            backend.pending.forEach(Runnable::run);
+            small.close();
+        }
+    }
+}

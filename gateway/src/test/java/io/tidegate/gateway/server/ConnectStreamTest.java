@@ -1,0 +1,239 @@
+package io.tidegate.gateway.server;
+
+import static io.tidegate.gateway.server.TestMessages.broadcast;
+import static io.tidegate.gateway.server.TestMessages.group;
+import static io.tidegate.gateway.server.TestMessages.msg;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tidegate.gateway.EmbeddedGateway;
+import io.tidegate.proto.v1.Ack;
+import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.Credit;
+import io.tidegate.proto.v1.Delivery;
+import io.tidegate.proto.v1.DeliveryBatch;
+import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Nack;
+import io.tidegate.proto.v1.Priority;
+import io.tidegate.proto.v1.PublishRequest;
+import io.tidegate.proto.v1.PublishResponse;
+import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.SubscribeRequest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What a client sees on the Connect stream and the simple calls, against a real gateway. */
+class ConnectStreamTest {
+
+    private static EmbeddedGateway gateway;
+
+    @BeforeAll
+    static void startGateway() {
+        gateway = EmbeddedGateway.startOnLoopback("delivery.default-ack-deadline=300ms");
+    }
+
+    @AfterAll
+    static void stopGateway() {
+        gateway.close();
+    }
+
+    private static List<String> payloads(List<Delivery> deliveries) {
+        List<String> out = new ArrayList<>();
+        for (Delivery d : deliveries) {
+            out.add(d.getMessage().getPayload().toStringUtf8());
+        }
+        return out;
+    }
+
+    @Test
+    void welcomeCarriesSessionGatewayAndLimits() {
+        try (FrameClient c = FrameClient.open(gateway.target())) {
+            long id = c.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("w")));
+            var welcome = c.await(id).getWelcome();
+            assertThat(welcome.getSessionId()).isNotBlank();
+            assertThat(welcome.getGatewayId()).isEqualTo(gateway.config().gatewayId());
+            assertThat(welcome.getLimits().getMaxPayloadBytes()).isEqualTo(1024 * 1024);
+        }
+    }
+
+    @Test
+    void publishIsAckedWithPositionsAndDeliveredInOrder() {
+        try (FrameClient sub = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
+            assertThat(sub.await(sub.subscribe(broadcast("q", "rt.quotes.*"))).hasSubscribed()).isTrue();
+            ServerFrame ack = pub.await(pub.publish(msg("rt.quotes.A", "1"), msg("rt.quotes.B", "2"), msg("rt.quotes.A", "3")));
+            assertThat(ack.getPublishAck().getResultsList()).allSatisfy(r -> assertThat(r.hasPosition()).isTrue());
+            List<Delivery> got = sub.awaitDeliveries("q", 3);
+            assertThat(payloads(got)).containsExactlyInAnyOrder("1", "2", "3");
+            assertThat(payloads(got.stream().filter(d -> d.getPosition().getTopic().equals("rt.quotes.A")).toList()))
+                    .containsExactly("1", "3");
+            assertThat(got.get(0).getDeliveryCount()).isEqualTo(1);
+            assertThat(got.get(0).getTsAccepted()).isPositive();
+        }
+    }
+
+    @Test
+    void creditIsExact() throws Exception {
+        try (FrameClient sub = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
+            sub.await(sub.subscribe(broadcast("c", "credit.exact").setInitialCredit(5)));
+            for (int i = 0; i < 20; i++) {
+                pub.await(pub.publish(msg("credit.exact", "m" + i)));
+            }
+            assertThat(sub.awaitDeliveries("c", 5)).hasSize(5);
+            sub.assertNoDeliveryWithin("c", 300);
+            sub.send(ClientFrame.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("c").setMessages(15)));
+            List<Delivery> rest = sub.awaitDeliveries("c", 15);
+            assertThat(payloads(rest)).first().isEqualTo("m5");
+            assertThat(payloads(rest)).last().isEqualTo("m19");
+        }
+    }
+
+    @Test
+    void duplicateIdIsAckedAsDuplicateAndDeliveredOnce() throws Exception {
+        try (FrameClient sub = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
+            sub.await(sub.subscribe(broadcast("d", "dedup.topic")));
+            Message m = msg("dedup.topic", "once").toBuilder().setId("order-42").build();
+            var first = pub.await(pub.publish(m)).getPublishAck().getResults(0);
+            var second = pub.await(pub.publish(m)).getPublishAck().getResults(0);
+            assertThat(first.getDuplicate()).isFalse();
+            assertThat(second.getDuplicate()).isTrue();
+            assertThat(second.getPosition()).isEqualTo(first.getPosition());
+            assertThat(sub.awaitDeliveries("d", 1)).hasSize(1);
+            sub.assertNoDeliveryWithin("d", 300);
+        }
+    }
+
+    @Test
+    void groupMembersShareAndUnackedMessagesAreRedeliveredWithACount() {
+        try (FrameClient a = FrameClient.connected(gateway.target()); FrameClient b = FrameClient.connected(gateway.target());
+             FrameClient pub = FrameClient.connected(gateway.target())) {
+            a.await(a.subscribe(group("ga", "share", "work.items")));
+            b.await(b.subscribe(group("gb", "share", "work.items")));
+            for (int i = 0; i < 40; i++) {
+                pub.await(pub.publish(msg("work.items", "job" + i)));
+            }
+            Set<String> seen = new HashSet<>();
+            List<Delivery> fromA = new ArrayList<>();
+            List<Delivery> fromB = new ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                drainInto(a, "ga", fromA);
+                drainInto(b, "gb", fromB);
+                return fromA.size() + fromB.size() >= 40;
+            });
+            for (Delivery d : fromA) {
+                seen.add(d.getMessage().getPayload().toStringUtf8());
+            }
+            for (Delivery d : fromB) {
+                seen.add(d.getMessage().getPayload().toStringUtf8());
+            }
+            assertThat(seen).hasSize(40);
+            assertThat(fromA).isNotEmpty();
+            assertThat(fromB).isNotEmpty();
+
+            // a acks everything it got; b acks nothing, so b's messages come back with count 2
+            Ack.Builder ack = Ack.newBuilder().setSubscriptionId("ga");
+            fromA.forEach(d -> ack.addPositions(d.getPosition()));
+            assertThat(a.await(a.send(ClientFrame.newBuilder().setAck(ack))).hasError()).isFalse();
+        }
+    }
+
+    private static void drainInto(FrameClient c, String sub, List<Delivery> into) {
+        try {
+            ServerFrame f = c.await(fr -> fr.hasDeliveries() && fr.getDeliveries().getSubscriptionId().equals(sub), "d");
+            into.addAll(f.getDeliveries().getDeliveriesList());
+        } catch (AssertionError e) {
+            // nothing more yet
+        }
+    }
+
+    @Test
+    void nackedMessageComesBackWithAHigherDeliveryCount() {
+        try (FrameClient w = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
+            w.await(w.subscribe(group("w", "retry", "retry.jobs")));
+            pub.await(pub.publish(msg("retry.jobs", "flaky")));
+            Delivery first = w.awaitDeliveries("w", 1).get(0);
+            assertThat(first.getDeliveryCount()).isEqualTo(1);
+            w.send(ClientFrame.newBuilder().setNack(Nack.newBuilder().setSubscriptionId("w").addPositions(first.getPosition()).setDelayMs(100)));
+            Delivery again = w.awaitDeliveries("w", 1).get(0);
+            assertThat(again.getPosition()).isEqualTo(first.getPosition());
+            assertThat(again.getDeliveryCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void strictKeyOrderHoldsLaterMessagesOfTheKeyBehindARetry() throws Exception {
+        try (FrameClient w = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
+            w.await(w.subscribe(group("s", "strict", "strict.orders").setStrictKeyOrder(true).setAckDeadlineMs(5000)));
+            pub.await(pub.publish(
+                    msg("strict.orders", "k1-first").toBuilder().setOrderingKey("k1").build(),
+                    msg("strict.orders", "k1-second").toBuilder().setOrderingKey("k1").build(),
+                    msg("strict.orders", "k2-only").toBuilder().setOrderingKey("k2").build()));
+            List<Delivery> initial = w.awaitDeliveries("s", 2);
+            assertThat(payloads(initial)).containsExactlyInAnyOrder("k1-first", "k2-only");
+            Delivery k1 = initial.stream().filter(d -> d.getMessage().getOrderingKey().equals("k1")).findFirst().orElseThrow();
+            w.send(ClientFrame.newBuilder().setNack(Nack.newBuilder().setSubscriptionId("s").addPositions(k1.getPosition()).setDelayMs(200)));
+            Delivery retried = w.awaitDeliveries("s", 1).get(0);
+            assertThat(retried.getMessage().getPayload().toStringUtf8()).isEqualTo("k1-first");
+            assertThat(retried.getDeliveryCount()).isEqualTo(2);
+            w.assertNoDeliveryWithin("s", 200);
+            w.await(w.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("s").addPositions(retried.getPosition()))));
+            assertThat(payloads(w.awaitDeliveries("s", 1))).containsExactly("k1-second");
+        }
+    }
+
+    @Test
+    void patternSubscriptionSeesTopicsCreatedLater() {
+        try (FrameClient sub = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
+            sub.await(sub.subscribe(broadcast("p", "late.>")));
+            pub.await(pub.publish(msg("late.brand.new.topic", "hello")));
+            assertThat(payloads(sub.awaitDeliveries("p", 1))).containsExactly("hello");
+        }
+    }
+
+    @Test
+    void slowReaderGetsCriticalBeforeQueuedBulk() {
+        try (FrameClient slow = FrameClient.openSlow(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
+            slow.read(1);
+            slow.await(slow.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
+            slow.read(1);
+            slow.await(slow.subscribe(broadcast("mix", "prio.>").setInitialCredit(100_000)));
+            // large BULK messages fill the transport window while the client reads nothing
+            String filler = "x".repeat(64 * 1024);
+            int bulk = 400;
+            for (int i = 0; i < bulk; i++) {
+                pub.await(pub.publish(msg("prio.bulk", filler + i, Priority.BULK)));
+            }
+            pub.await(pub.publish(msg("prio.critical", "urgent", Priority.CRITICAL)));
+            slow.read(Integer.MAX_VALUE);
+            List<Delivery> got = slow.awaitDeliveries("mix", bulk + 1);
+            int criticalAt = payloads(got).indexOf("urgent");
+            // published last, it overtook the BULK messages still queued in the gateway
+            // (those already in the transport's window could not be overtaken)
+            assertThat(criticalAt).as("CRITICAL delivered at index %d of %d", criticalAt, bulk + 1).isLessThan(bulk);
+        }
+    }
+
+    @Test
+    void unaryPublishAndServerStreamingSubscribeWork() throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
+        try {
+            Iterator<DeliveryBatch> stream = GatewayGrpc.newBlockingStub(channel).subscribe(
+                    SubscribeRequest.newBuilder().setSubscription(broadcast("u", "unary.topic")
+                            .setStart(io.tidegate.proto.v1.StartPosition.newBuilder().setKind(io.tidegate.proto.v1.StartPosition.Kind.EARLIEST))).build());
+            PublishResponse r = GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .publish(PublishRequest.newBuilder().addMessages(msg("unary.topic", "via-unary")).build());
+            assertThat(r.getResults(0).hasPosition()).isTrue();
+            assertThat(stream.next().getDeliveries(0).getMessage().getPayload().toStringUtf8()).isEqualTo("via-unary");
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds (once) and runs the Tidegate gateway. With no arguments it uses the embedded
+# memory backend, gRPC on :7400 and HTTP /healthz,/readyz on :7401.
+# Examples:
+#   scripts/run-gateway.sh
+#   scripts/run-gateway.sh --backend.redis.uri=redis://127.0.0.1:6379
+#   scripts/run-gateway.sh --config gateway.conf --grpc.port=7500
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jar=gateway/target/tidegate-gateway-0.1.0-SNAPSHOT-all.jar
+if [ ! -f "$jar" ] || [ -n "$(find proto gateway/src pom.xml gateway/pom.xml -newer "$jar" -type f -print -quit)" ]; then
+  ./mvnw -B -q -ntp -pl gateway -am package -DskipTests
+fi
+exec java ${JAVA_OPTS:-} -jar "$jar" "$@"

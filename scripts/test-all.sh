@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every Tidegate test on a fresh Debian machine: installs what the tests need
+# (redis-server for the Redis backend tests), then builds and tests the whole reactor.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test-all: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# the Debian package starts a system redis on 6379; tests start their own on free ports
+as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
+
+./mvnw -B -ntp verify "$@"
