@@ -97,6 +97,13 @@ final class ActiveSubscription implements Subscription {
     }
 
     @Override
+    public int bufferedMessages() {
+        synchronized (lock) {
+            return outstanding;
+        }
+    }
+
+    @Override
     public boolean isActive() {
         return active;
     }
@@ -203,18 +210,32 @@ final class ActiveSubscription implements Subscription {
         if (confirmed.completeExceptionally(e)) {
             log.debug("gateway rejected subscription {}: {}", id, e.getMessage());
         } else {
-            log.error("gateway rejected re-subscribing {} after a reconnect; the subscription is closed: {}", id, e.getMessage());
+            log.error("gateway rejected subscription {} (re-subscribing or opening it); the subscription is closed: {}", id, e.getMessage());
         }
         closeLocally();
     }
 
-    void onUnsubscribed(GatewayStream s, long frameId, String reason) {
+    /**
+     * The gateway ended the subscription on its own (e.g. a backend failure): subscribe again on the
+     * same stream after {@code retryAfter}, resuming like after a reconnect.
+     */
+    void onUnsubscribed(GatewayStream s, long frameId, String reason, java.util.concurrent.ScheduledExecutorService scheduler,
+                        Duration retryAfter) {
         if (frameId != 0) {
             return; // answers our own Unsubscribe
         }
-        log.warn("gateway ended subscription {}: {}", id, reason);
-        confirmed.completeExceptionally(new TidegateException(Status.Code.ABORTED, "gateway ended the subscription: " + reason));
-        closeLocally();
+        synchronized (lock) {
+            if (!active || s != stream) {
+                return;
+            }
+            log.warn("gateway ended subscription {} ({}); subscribing again in {} ms", id, reason, retryAfter.toMillis());
+            onStreamClosed(s);
+        }
+        scheduler.schedule(() -> {
+            if (!s.isClosed()) {
+                attach(s);
+            }
+        }, retryAfter.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     void onDeliveries(GatewayStream s, DeliveryBatch batch) {

@@ -130,7 +130,8 @@ final class Connector implements GatewayStream.Listener {
             case UNSUBSCRIBED -> {
                 ActiveSubscription sub = subscriptions.get(frame.getUnsubscribed().getSubscriptionId());
                 if (sub != null) {
-                    sub.onUnsubscribed(s, frame.getFrameId(), frame.getUnsubscribed().getReason());
+                    sub.onUnsubscribed(s, frame.getFrameId(), frame.getUnsubscribed().getReason(), scheduler,
+                            settings.backoff().delayAfter(1));
                 }
             }
             case ERROR -> {

@@ -24,6 +24,12 @@ public interface Subscription extends AutoCloseable {
     /** The last position received per topic (what a resume starts after). */
     Map<String, StreamPosition> lastPositions();
 
+    /**
+     * Messages received from the gateway and not yet finished by the handler (queued or running);
+     * never more than the subscription's credit.
+     */
+    int bufferedMessages();
+
     /** True until closed by the caller, the gateway or the client. */
     boolean isActive();
 
