@@ -1,0 +1,740 @@
+package io.tidegate.gateway.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.routing.TopicPattern;
+import io.tidegate.proto.v1.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The behaviour every {@link Backend} must show. A backend's test extends this class and says
+ * how to build the backend from a {@link GatewayConfig}; each test starts its own backend with
+ * the settings it needs ({@link #start(String...)}) and uses topics and group names unique to
+ * the test, so backends sharing an external server (Redis) do not see each other's data.
+ *
+ * <p>Beyond what each test asserts, every {@link Reader} checks the {@link DeliverySink} rules
+ * on every call and the test fails in {@link #checkSinkRules()} when one was broken: never more
+ * messages than requested, one call at a time, never on the test's own thread (the caller of
+ * {@code append} and {@code request}), nothing after {@code onError}.
+ *
+ * <p>"Subscribed" means {@code subscribe} has returned: a LATEST subscription sees every entry
+ * appended after that, and a pattern subscription sees every topic first appended after that.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class BackendContractTest {
+
+    /** Upper bound for anything that should happen "soon"; generous for a busy 2-core CI box. */
+    protected static final Duration SOON = Duration.ofSeconds(10);
+
+    private final List<Backend> backends = new ArrayList<>();
+    private final List<Reader> readers = new CopyOnWriteArrayList<>();
+    private Thread testThread;
+    /** Unique per test: topics are {@code <prefix>.<name>}, groups {@code <prefix><name>}. */
+    protected String prefix;
+    protected Backend backend;
+    protected GatewayConfig config;
+
+    /** Builds the backend under test; it is closed after the test. */
+    protected abstract Backend newBackend(GatewayConfig config);
+
+    /**
+     * Settings every test gets before its own; a subclass adds what its backend needs (e.g.
+     * {@code backend.type=redis} and the URI). The defaults make reclaim and reads quick so the
+     * timing-based tests finish in seconds.
+     */
+    protected List<String> baseOverrides() {
+        return List.of("backend.redis.reclaim-interval=50ms", "backend.redis.block-timeout=100ms");
+    }
+
+    @BeforeEach
+    void nameThisTest() {
+        testThread = Thread.currentThread();
+        prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    @AfterEach
+    void closeAll() {
+        readers.forEach(r -> r.subscription.close());
+        backends.forEach(Backend::close);
+    }
+
+    @AfterEach
+    void checkSinkRules() {
+        for (Reader r : readers) {
+            assertThat(r.violations).as("sink rule violations of %s", r.label).isEmpty();
+        }
+    }
+
+    // ------------------------------------------------------------------ append, order, ids
+
+    @Test
+    void appendReturnsOnePositionPerMessageInBatchOrderWithGrowingIds() {
+        start();
+        String a = topic("orders");
+        String b = topic("fills");
+        List<AppendResult> results = append(msg(a, "a1"), msg(b, "b1"), msg(a, "a2"), msg(a, "a3"), msg(b, "b2"));
+
+        assertThat(results).hasSize(5).allSatisfy(r -> assertThat(r.duplicate()).isFalse());
+        assertThat(results).extracting(r -> r.position().topic()).containsExactly(a, b, a, a, b);
+        List<EntryId> aIds = List.of(id(results, 0), id(results, 2), id(results, 3));
+        assertThat(aIds).isSortedAccordingTo(EntryId::compareTo).doesNotHaveDuplicates();
+        assertThat(id(results, 1)).isLessThan(id(results, 4));
+
+        List<AppendResult> later = append(msg(a, "a4"), msg(b, "b3"));
+        assertThat(id(later, 0)).isGreaterThan(id(results, 3));
+        assertThat(id(later, 1)).isGreaterThan(id(results, 4));
+    }
+
+    @Test
+    void perTopicOrderHoldsAcrossBatchesHandedOverWithoutWaiting() {
+        start();
+        String t = topic("orders");
+        List<CompletableFuture<List<AppendResult>>> pending = new ArrayList<>();
+        List<String> published = new ArrayList<>();
+        for (int batch = 0; batch < 20; batch++) {
+            List<Envelope> envelopes = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                String id = "m" + (batch * 10 + i);
+                published.add(id);
+                envelopes.add(msg(t, id));
+            }
+            pending.add(backend.append(envelopes));
+        }
+        List<StreamPosition> appended = new ArrayList<>();
+        for (var f : pending) {
+            f.join().forEach(r -> appended.add(r.position()));
+        }
+        assertThat(appended).extracting(StreamPosition::entryId)
+                .isSortedAccordingTo(EntryId::compareTo).doesNotHaveDuplicates();
+
+        Reader r = broadcast(t, StartAt.EARLIEST).request(1000);
+        eventually().until(() -> r.size() == published.size());
+        assertThat(r.ids()).containsExactlyElementsOf(published);
+        assertThat(r.positions()).as("delivered positions are the ones append returned")
+                .containsExactlyElementsOf(appended);
+    }
+
+    @Test
+    void readinessAndNameAreReported() {
+        start();
+        eventually().until(backend::isReady);
+        assertThat(backend.name()).isNotBlank();
+    }
+
+    // ------------------------------------------------------------------ broadcast
+
+    @Test
+    void broadcastSubscribersEachGetEveryMessageInOrder() {
+        start();
+        String t = topic("quotes");
+        Reader r1 = broadcast(t, StartAt.LATEST).request(1000);
+        Reader r2 = broadcast(t, StartAt.LATEST).request(1000);
+        List<String> ids = publishNumbered(t, "q", 50);
+
+        eventually().until(() -> r1.size() == 50 && r2.size() == 50);
+        assertThat(r1.ids()).containsExactlyElementsOf(ids);
+        assertThat(r2.ids()).containsExactlyElementsOf(ids);
+        assertThat(r1.received).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
+    }
+
+    @Test
+    void latestStartSkipsWhatWasAppendedBeforeSubscribing() {
+        start();
+        String t = topic("quotes");
+        publishNumbered(t, "old", 3);
+        Reader r = broadcast(t, StartAt.LATEST).request(1000);
+        List<String> fresh = publishNumbered(t, "new", 3);
+
+        eventually().until(() -> r.ids().contains("new2"));
+        assertThat(r.ids()).containsExactlyElementsOf(fresh);
+    }
+
+    @Test
+    void earliestStartReadsTheWholeRetainedStreamThenNewEntries() {
+        start();
+        String t = topic("quotes");
+        List<String> expected = new ArrayList<>(publishNumbered(t, "old", 3));
+        Reader r = broadcast(t, StartAt.EARLIEST).request(1000);
+        expected.addAll(publishNumbered(t, "new", 2));
+
+        eventually().until(() -> r.size() == 5);
+        assertThat(r.ids()).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void positionStartDeliversStrictlyAfterThePositionAndOtherTopicsFromTheTimestamp() {
+        start();
+        String a = topic("a");
+        String b = topic("b");
+        List<AppendResult> onA = append(msg(a, "a0"), msg(a, "a1"), msg(a, "a2"), msg(a, "a3"));
+        append(msg(b, "b-before"));
+        long from = clockTickAfterAppends();
+        append(msg(b, "b-after"));
+
+        Reader r = broadcast(prefix + ".*", StartAt.after(Map.of(a, onA.get(1).position().entryId()), from))
+                .request(1000);
+        eventually().until(() -> r.size() == 3);
+        assertThat(r.idsOf(a)).containsExactly("a2", "a3");
+        assertThat(r.idsOf(b)).containsExactly("b-after");
+    }
+
+    @Test
+    void timestampStartDeliversEntriesAppendedFromThatTimeOn() {
+        start();
+        String t = topic("trades");
+        append(msg(t, "before1"), msg(t, "before2"));
+        long from = clockTickAfterAppends();
+        append(msg(t, "after1"));
+        append(msg(t, "after2"));
+
+        Reader r = broadcast(t, StartAt.timestamp(from)).request(1000);
+        eventually().until(() -> r.ids().contains("after2"));
+        assertThat(r.ids()).containsExactly("after1", "after2");
+    }
+
+    // ------------------------------------------------------------------ patterns
+
+    @Test
+    void patternSubscriptionsSeeMatchingTopicsFirstAppendedAfterSubscribing() {
+        start();
+        Reader star = broadcast(prefix + ".quotes.*.BTC", StartAt.LATEST).request(1000);
+        Reader tail = broadcast(prefix + ".quotes.>", StartAt.LATEST).request(1000);
+        Reader oneChar = broadcast(prefix + ".quotes.OK?.*", StartAt.LATEST).request(1000);
+
+        append(msg(topic("quotes.OKX.BTC"), "okx-btc"), msg(topic("quotes.OKX.ETH"), "okx-eth"),
+                msg(topic("quotes.BINANCE.BTC"), "bin-btc"), msg(topic("quotes.OKX.BTC.perp"), "okx-btc-perp"),
+                msg(topic("trades.OKX.BTC"), "trade"), msg(topic("quotes"), "bare"));
+
+        eventually().until(() -> star.size() == 2 && tail.size() == 4 && oneChar.size() == 2);
+        assertThat(star.ids()).containsExactlyInAnyOrder("okx-btc", "bin-btc");
+        assertThat(tail.ids()).containsExactlyInAnyOrder("okx-btc", "okx-eth", "bin-btc", "okx-btc-perp");
+        assertThat(oneChar.ids()).containsExactlyInAnyOrder("okx-btc", "okx-eth");
+        staysFor(Duration.ofMillis(500), () -> star.size() == 2 && tail.size() == 4 && oneChar.size() == 2);
+    }
+
+    @Test
+    void patternSubscriptionKeepsDiscoveringTopicsWhileRunning() {
+        start();
+        Reader r = broadcast(prefix + ".venue.>", StartAt.LATEST).request(1000);
+        for (int i = 0; i < 5; i++) {
+            String id = "v" + i;
+            append(msg(topic("venue.x" + i), id));
+            eventually().until(() -> r.ids().contains(id));
+        }
+        assertThat(r.ids()).containsExactly("v0", "v1", "v2", "v3", "v4");
+    }
+
+    // ------------------------------------------------------------------ demand
+
+    @Test
+    void neverDeliversMoreThanRequested() {
+        start();
+        String t = topic("quotes");
+        Reader r = broadcast(t, StartAt.LATEST).request(3);
+        List<String> ids = publishNumbered(t, "q", 10);
+
+        eventually().until(() -> r.size() == 3);
+        staysFor(Duration.ofMillis(500), () -> r.size() == 3);
+        r.request(4);
+        eventually().until(() -> r.size() == 7);
+        staysFor(Duration.ofMillis(300), () -> r.size() == 7);
+        r.request(100);
+        eventually().until(() -> r.size() == 10);
+        assertThat(r.ids()).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void subscriptionWithoutDemandDoesNotHoldBackAnother() {
+        start();
+        String t = topic("quotes");
+        Reader idle = broadcast(t, StartAt.LATEST);
+        Reader busy = broadcast(t, StartAt.LATEST).request(1000);
+        List<String> ids = publishNumbered(t, "q", 100);
+
+        eventually().until(() -> busy.size() == 100);
+        assertThat(busy.ids()).containsExactlyElementsOf(ids);
+        assertThat(idle.size()).isZero();
+        idle.request(1000);
+        eventually().until(() -> idle.size() == 100);
+        assertThat(idle.ids()).as("an idle subscriber's backlog waits in the backend")
+                .containsExactlyElementsOf(ids);
+    }
+
+    // ------------------------------------------------------------------ dedup
+
+    @Test
+    void sameIdOnSameTopicWithinWindowIsStoredAndDeliveredOnce() {
+        start("dedup-window=1m");
+        String t = topic("orders");
+        Reader r = broadcast(t, StartAt.LATEST).request(1000);
+
+        AppendResult first = append(msg(t, "x")).get(0);
+        AppendResult retry = append(msg(t, "x")).get(0);
+        List<AppendResult> inOneBatch = append(msg(t, "y"), msg(t, "y"));
+        append(msg(t, "end"));
+
+        assertThat(first.duplicate()).isFalse();
+        assertThat(retry.duplicate()).isTrue();
+        assertThat(retry.position()).isEqualTo(first.position());
+        assertThat(inOneBatch.get(0).duplicate()).isFalse();
+        assertThat(inOneBatch.get(1)).isEqualTo(AppendResult.duplicateOf(inOneBatch.get(0).position()));
+        eventually().until(() -> r.ids().contains("end"));
+        assertThat(r.ids()).containsExactly("x", "y", "end");
+    }
+
+    @Test
+    void sameIdOnAnotherTopicIsNotADuplicate() {
+        start("dedup-window=1m");
+        AppendResult onA = append(msg(topic("a"), "x")).get(0);
+        AppendResult onB = append(msg(topic("b"), "x")).get(0);
+        assertThat(onA.duplicate()).isFalse();
+        assertThat(onB.duplicate()).isFalse();
+        assertThat(onB.position().topic()).isEqualTo(topic("b"));
+    }
+
+    @Test
+    void emptyIdIsNeverDeduplicated() {
+        start("dedup-window=1m");
+        String t = topic("orders");
+        Reader r = broadcast(t, StartAt.LATEST).request(1000);
+        List<AppendResult> results = append(msg(t, ""), msg(t, ""));
+        AppendResult third = append(msg(t, "")).get(0);
+
+        assertThat(results).noneMatch(AppendResult::duplicate);
+        assertThat(third.duplicate()).isFalse();
+        assertThat(Set.of(results.get(0).position(), results.get(1).position(), third.position())).hasSize(3);
+        eventually().until(() -> r.size() == 3);
+    }
+
+    @Test
+    void idIsStoredAgainOnceTheDedupWindowHasPassed() {
+        start("dedup-window=500ms");
+        String t = topic("orders");
+        Reader r = broadcast(t, StartAt.LATEST).request(1000);
+        long t0 = System.nanoTime();
+        AppendResult first = append(msg(t, "x")).get(0);
+        assertThat(append(msg(t, "x")).get(0).duplicate()).isTrue();
+
+        AppendResult[] again = new AppendResult[1];
+        eventually().pollInterval(Duration.ofMillis(50)).until(() -> {
+            again[0] = append(msg(t, "x")).get(0);
+            return !again[0].duplicate();
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        assertThat(again[0].position().entryId()).isGreaterThan(first.position().entryId());
+        eventually().until(() -> r.size() == 2);
+        assertThat(r.ids()).containsExactly("x", "x");
+    }
+
+    // ------------------------------------------------------------------ groups
+
+    @Test
+    void groupMembersShareTheMessagesEachGoingToExactlyOneMember() {
+        start();
+        String t = topic("work");
+        String g = group("workers");
+        Reader m1 = member(g, "m1", t, StartAt.LATEST, Duration.ofSeconds(30)).request(50);
+        Reader m2 = member(g, "m2", t, StartAt.LATEST, Duration.ofSeconds(30)).request(50);
+        List<String> ids = publishNumbered(t, "w", 100);
+
+        eventually().until(() -> m1.size() + m2.size() == 100);
+        assertThat(m1.size()).isEqualTo(50);
+        assertThat(m2.size()).isEqualTo(50);
+        List<String> union = new ArrayList<>(m1.ids());
+        union.addAll(m2.ids());
+        assertThat(union).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(m1.received).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
+    }
+
+    @Test
+    void ackedGroupMessageIsNeverRedelivered() {
+        start();
+        String t = topic("work");
+        Reader m = member(group("g"), "m1", t, StartAt.LATEST, Duration.ofMillis(300)).request(100);
+        append(msg(t, "job"));
+        eventually().until(() -> m.size() == 1);
+        m.ackAll();
+
+        staysFor(Duration.ofMillis(1500), () -> m.size() == 1);
+    }
+
+    @Test
+    void unackedGroupMessageIsRedeliveredAfterTheAckDeadlineWithGrowingCount() {
+        start();
+        String t = topic("work");
+        Duration deadline = Duration.ofMillis(300);
+        Reader m = member(group("g"), "m1", t, StartAt.LATEST, deadline).request(100);
+        long t0 = System.nanoTime();
+        append(msg(t, "job"));
+        eventually().until(() -> m.size() == 2);
+        long elapsed = System.nanoTime() - t0;
+
+        assertThat(m.ids()).containsExactly("job", "job");
+        assertThat(m.received).extracting(StoredMessage::deliveryCount).containsExactly(1, 2);
+        assertThat(m.received.get(1).position()).isEqualTo(m.received.get(0).position());
+        assertThat(Duration.ofNanos(elapsed)).isGreaterThanOrEqualTo(deadline.minusMillis(50));
+        m.ackAll();
+        staysFor(Duration.ofMillis(1000), () -> m.size() == 2);
+    }
+
+    @Test
+    void closedMembersUnackedMessagesAreReclaimedByTheRemainingMember() {
+        start();
+        String t = topic("work");
+        String g = group("g");
+        Duration deadline = Duration.ofMillis(300);
+        Reader leaving = member(g, "leaving", t, StartAt.LATEST, deadline).request(100);
+        Reader staying = member(g, "staying", t, StartAt.LATEST, deadline);
+        List<String> ids = publishNumbered(t, "job", 5);
+        eventually().until(() -> leaving.size() == 5);
+        leaving.subscription.close();
+
+        staying.request(100);
+        eventually().until(() -> staying.size() == 5);
+        assertThat(staying.ids()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(staying.received).allSatisfy(m -> assertThat(m.deliveryCount()).isGreaterThanOrEqualTo(2));
+    }
+
+    @Test
+    void nackWithDelayRedeliversOnlyAfterTheDelay() {
+        start();
+        String t = topic("work");
+        Reader m = member(group("g"), "m1", t, StartAt.LATEST, Duration.ofSeconds(30)).request(100);
+        append(msg(t, "job"));
+        eventually().until(() -> m.size() == 1);
+        long t0 = System.nanoTime();
+        m.subscription.nack(List.of(m.received.get(0).position()), Duration.ofMillis(800));
+
+        eventually().until(() -> m.size() == 2);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(750));
+        assertThat(m.received.get(1).deliveryCount()).isEqualTo(2);
+    }
+
+    @Test
+    void nackWithoutDelayRedeliversSoonLongBeforeTheAckDeadline() {
+        start();
+        String t = topic("work");
+        Reader m = member(group("g"), "m1", t, StartAt.LATEST, Duration.ofSeconds(60)).request(100);
+        append(msg(t, "job"));
+        eventually().until(() -> m.size() == 1);
+        m.subscription.nack(List.of(m.received.get(0).position()), Duration.ZERO);
+
+        eventually().until(() -> m.size() == 2);
+        assertThat(m.received).extracting(StoredMessage::deliveryCount).containsExactly(1, 2);
+    }
+
+    @Test
+    void extendingTheDeadlinePostponesRedelivery() {
+        start();
+        String t = topic("work");
+        Reader m = member(group("g"), "m1", t, StartAt.LATEST, Duration.ofMillis(400)).request(100);
+        append(msg(t, "job"));
+        eventually().until(() -> m.size() == 1);
+        long t0 = System.nanoTime();
+        m.subscription.extendDeadline(List.of(m.received.get(0).position()), Duration.ofSeconds(2));
+
+        staysFor(Duration.ofMillis(1200), () -> m.size() == 1);
+        eventually().until(() -> m.size() == 2);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+    }
+
+    @Test
+    void messageMovesToDeadLetterTopicAfterMaxDeliveries() {
+        start("delivery.max-deliveries=2");
+        String t = topic("work");
+        String g = group("g");
+        Reader dlq = broadcast("dlq." + g + "." + t, StartAt.LATEST).request(100);
+        Reader m = member(g, "m1", t, StartAt.LATEST, Duration.ofMillis(200)).request(100);
+        Message original = msg(t, "poison").message();
+        append(new Envelope(original, t, System.currentTimeMillis() * 1_000_000L));
+
+        eventually().until(() -> dlq.size() == 1);
+        StoredMessage dead = dlq.received.get(0);
+        assertThat(dead.position().topic()).isEqualTo("dlq." + g + "." + t);
+        assertThat(dead.message().getId()).isEqualTo("poison");
+        assertThat(dead.message().getPayload()).isEqualTo(original.getPayload());
+        assertThat(m.received).extracting(StoredMessage::deliveryCount).containsExactly(1, 2);
+        staysFor(Duration.ofMillis(1000), () -> m.size() == 2);
+    }
+
+    @Test
+    void groupStartAppliesWhenTheGroupIsCreated() {
+        start();
+        String t = topic("work");
+        List<String> old = publishNumbered(t, "old", 3);
+        Reader m = member(group("g"), "m1", t, StartAt.EARLIEST, Duration.ofSeconds(30)).request(100);
+        eventually().until(() -> m.size() == 3);
+        assertThat(m.ids()).containsExactlyElementsOf(old);
+    }
+
+    @Test
+    void memberJoiningLaterDoesNotResetTheGroupCursor() {
+        start();
+        String t = topic("work");
+        String g = group("g");
+        publishNumbered(t, "before-group", 2);
+        Reader first = member(g, "m1", t, StartAt.LATEST, Duration.ofSeconds(30)).request(100);
+        List<String> handled = publishNumbered(t, "handled", 2);
+        eventually().until(() -> first.size() == 2);
+        assertThat(first.ids()).containsExactlyElementsOf(handled);
+        first.ackAll();
+
+        Reader second = member(g, "m2", t, StartAt.EARLIEST, Duration.ofSeconds(30)).request(100);
+        staysFor(Duration.ofMillis(700), () -> second.size() == 0 && first.size() == 2);
+        append(msg(t, "next"));
+        eventually().until(() -> first.size() + second.size() == 3);
+        assertThat(first.size() == 3 ? first.ids().get(2) : second.ids().get(0)).isEqualTo("next");
+    }
+
+    @Test
+    void groupPatternSubscriptionPicksUpNewTopics() {
+        start();
+        String g = group("g");
+        Reader m = member(g, "m1", prefix + ".orders.*", StartAt.LATEST, Duration.ofSeconds(30)).request(100);
+        append(msg(topic("orders.BINANCE"), "o1"));
+        append(msg(topic("orders.OKX"), "o2"));
+        eventually().until(() -> m.size() == 2);
+        assertThat(m.ids()).containsExactlyInAnyOrder("o1", "o2");
+    }
+
+    // ------------------------------------------------------------------ retention
+
+    @Test
+    void maxLengthTrimsTheOldestEntries() {
+        start("retention.max-length=10");
+        String t = topic("quotes");
+        List<String> ids = new ArrayList<>();
+        for (int batch = 0; batch < 10; batch++) {
+            ids.addAll(publishNumbered(t, "b" + batch + "-", 100));
+        }
+        String newest = ids.get(ids.size() - 1);
+
+        Reader r = broadcast(t, StartAt.EARLIEST).request(10_000);
+        eventually().until(() -> r.ids().contains(newest));
+        // exact for the memory backend; Redis trims whole nodes ("MAXLEN ~"), so allow slack
+        assertThat(r.size()).isGreaterThanOrEqualTo(10).isLessThanOrEqualTo(300);
+        assertThat(r.ids()).doesNotContain(ids.get(0));
+        assertThat(r.ids()).containsExactlyElementsOf(ids.subList(ids.size() - r.size(), ids.size()));
+    }
+
+    @Test
+    void entriesOlderThanMaxAgeAreTrimmed() {
+        start("retention.max-age=1s");
+        String t = topic("quotes");
+        append(msg(t, "old1"), msg(t, "old2"));
+
+        AtomicInteger n = new AtomicInteger();
+        eventually().pollInterval(Duration.ofMillis(250)).until(() -> {
+            String fresh = "fresh" + n.incrementAndGet();
+            append(msg(t, fresh));
+            List<String> seen = readAllThrough(t, fresh);
+            return !seen.contains("old1") && !seen.contains("old2") && seen.contains(fresh);
+        });
+    }
+
+    // ------------------------------------------------------------------ close
+
+    @Test
+    void closedSubscriptionReceivesNothingAppendedAfterClose() {
+        start();
+        String t = topic("quotes");
+        Reader closed = broadcast(t, StartAt.LATEST).request(1000);
+        Reader open = broadcast(t, StartAt.LATEST).request(1000);
+        append(msg(t, "before"));
+        eventually().until(() -> closed.size() == 1);
+        closed.subscription.close();
+
+        publishNumbered(t, "after", 5);
+        eventually().until(() -> open.size() == 6);
+        staysFor(Duration.ofMillis(500), () -> closed.size() == 1);
+    }
+
+    // ================================================================== fixtures
+
+    /** Starts the backend for this test with the given config overrides on top of {@link #baseOverrides()}. */
+    protected Backend start(String... overrides) {
+        List<String> all = new ArrayList<>(baseOverrides());
+        all.addAll(Arrays.asList(overrides));
+        config = GatewayConfig.defaultsWith(all.toArray(String[]::new));
+        backend = newBackend(config);
+        backends.add(backend);
+        return backend;
+    }
+
+    protected String topic(String name) {
+        return prefix + "." + name;
+    }
+
+    protected String group(String name) {
+        return prefix + name;
+    }
+
+    protected static ConditionFactory eventually() {
+        return await().atMost(SOON).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
+    }
+
+    /** Asserts the condition holds for the whole period (a "nothing more happens" check). */
+    protected static void staysFor(Duration period, java.util.concurrent.Callable<Boolean> condition) {
+        await().during(period).atMost(period.plus(SOON)).pollInterval(Duration.ofMillis(20)).until(condition);
+    }
+
+    protected static Envelope msg(String topic, String id) {
+        Message m = Message.newBuilder()
+                .setTopic(topic)
+                .setId(id)
+                .setPayload(ByteString.copyFromUtf8("payload of " + id))
+                .build();
+        return new Envelope(m, topic, System.currentTimeMillis() * 1_000_000L);
+    }
+
+    protected List<AppendResult> append(Envelope... envelopes) {
+        List<AppendResult> results = backend.append(List.of(envelopes)).orTimeout(SOON.toMillis(), TimeUnit.MILLISECONDS).join();
+        assertThat(results).hasSize(envelopes.length);
+        return results;
+    }
+
+    /** Appends {@code count} messages with ids {@code <stem>0..} in one batch; returns the ids. */
+    protected List<String> publishNumbered(String topic, String stem, int count) {
+        List<String> ids = IntStream.range(0, count).mapToObj(i -> stem + i).toList();
+        append(ids.stream().map(id -> msg(topic, id)).toArray(Envelope[]::new));
+        return ids;
+    }
+
+    /**
+     * Returns a Unix-nanos timestamp strictly later (by whole milliseconds) than every entry
+     * appended so far and earlier than every entry appended after this returns.
+     */
+    protected static long clockTickAfterAppends() {
+        long before = System.currentTimeMillis();
+        eventually().until(() -> System.currentTimeMillis() >= before + 3);
+        long from = System.currentTimeMillis();
+        eventually().until(() -> System.currentTimeMillis() >= from + 3);
+        return from * 1_000_000L;
+    }
+
+    /** Reads a topic from its start through the entry with id {@code lastId}. */
+    protected List<String> readAllThrough(String topic, String lastId) {
+        Reader r = broadcast(topic, StartAt.EARLIEST).request(100_000);
+        try {
+            eventually().until(() -> r.ids().contains(lastId));
+            return r.ids();
+        } finally {
+            r.subscription.close();
+        }
+    }
+
+    protected Reader broadcast(String pattern, StartAt start) {
+        return subscribe(new SubscriptionSpec(prefix + "-sub" + readers.size(), List.of(compile(pattern)),
+                null, null, start, null), "broadcast " + pattern);
+    }
+
+    protected Reader member(String group, String consumer, String pattern, StartAt start, Duration ackDeadline) {
+        return subscribe(new SubscriptionSpec(prefix + "-sub" + readers.size(), List.of(compile(pattern)),
+                group, consumer, start, ackDeadline), "member " + consumer + " of " + group);
+    }
+
+    protected Reader subscribe(SubscriptionSpec spec, String label) {
+        Reader r = new Reader(label);
+        r.subscription = backend.subscribe(spec, r);
+        readers.add(r);
+        return r;
+    }
+
+    private TopicPattern compile(String pattern) {
+        return TopicPattern.compile(pattern, config.limits().maxTopicLength());
+    }
+
+    private static EntryId id(List<AppendResult> results, int i) {
+        return results.get(i).position().entryId();
+    }
+
+    /** A recording sink bound to its subscription; checks the {@link DeliverySink} rules as it goes. */
+    protected final class Reader implements DeliverySink {
+        final String label;
+        final List<StoredMessage> received = new CopyOnWriteArrayList<>();
+        final List<String> violations = new CopyOnWriteArrayList<>();
+        final AtomicLong granted = new AtomicLong();
+        final AtomicInteger inCall = new AtomicInteger();
+        volatile boolean failed;
+        BackendSubscription subscription;
+
+        Reader(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public void onMessages(List<StoredMessage> messages) {
+            if (inCall.incrementAndGet() != 1) {
+                violations.add("onMessages called concurrently");
+            }
+            try {
+                if (Thread.currentThread() == testThread) {
+                    violations.add("delivered on the caller's thread");
+                }
+                if (failed) {
+                    violations.add("onMessages after onError");
+                }
+                if (received.size() + messages.size() > granted.get()) {
+                    violations.add("delivered " + (received.size() + messages.size()) + " but only "
+                            + granted.get() + " requested");
+                }
+                received.addAll(messages);
+            } finally {
+                inCall.decrementAndGet();
+            }
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            failed = true;
+            violations.add("onError: " + cause);
+        }
+
+        public Reader request(int n) {
+            granted.addAndGet(n);
+            subscription.request(n);
+            return this;
+        }
+
+        public void ackAll() {
+            subscription.ack(positions());
+        }
+
+        public int size() {
+            return received.size();
+        }
+
+        public List<String> ids() {
+            return received.stream().map(m -> m.message().getId()).toList();
+        }
+
+        public List<String> idsOf(String topic) {
+            return received.stream().filter(m -> m.position().topic().equals(topic))
+                    .map(m -> m.message().getId()).toList();
+        }
+
+        public List<StreamPosition> positions() {
+            return received.stream().map(StoredMessage::position).toList();
+        }
+    }
+}
