@@ -45,8 +45,18 @@ class ClientAgainstGatewayTest {
         gateway.close();
     }
 
+    /** Counts the streams each client brought up, to wait for a reconnect. */
+    private final Map<String, AtomicInteger> connects = new ConcurrentHashMap<>();
+
     private TidegateClient client(String name, String endpoint) {
+        AtomicInteger ups = connects.computeIfAbsent(name, n -> new AtomicInteger());
         TidegateClient c = TidegateClient.builder().endpoints(endpoint).clientName(name)
+                .connectionListener(new ConnectionListener() {
+                    @Override
+                    public void onConnected(String endpoint, String gatewayId, String sessionId) {
+                        ups.incrementAndGet();
+                    }
+                })
                 .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(200), 0.1)
                 .streamPing(Duration.ofMillis(200), Duration.ofMillis(400))
                 .closeTimeout(Duration.ofSeconds(1))
@@ -144,9 +154,11 @@ class ClientAgainstGatewayTest {
             }
         });
         publisher.start();
-        for (int cut = 0; cut < 3; cut++) {
-            sleep(70);
+        for (int cut = 1; cut <= 3; cut++) {
+            sleep(80);
             proxy.cutAll();
+            int expected = cut + 1;
+            await().until(() -> connects.get("sub").get() == expected);
         }
         publisher.join();
 
@@ -162,6 +174,7 @@ class ClientAgainstGatewayTest {
         TidegateClient sub = client("sub", gateway.target());
         List<String> got = new CopyOnWriteArrayList<>();
         sub.subscribe(SubscriptionOptions.broadcast("rt.retry"), m -> got.add(text(m))).confirmed().get();
+        assertThat(pub.awaitConnected(Duration.ofSeconds(5))).isTrue();
 
         int n = 5000;
         List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>();
@@ -169,6 +182,8 @@ class ClientAgainstGatewayTest {
             futures.add(pub.publish(msg("rt.retry", Integer.toString(i))));
             if (i == 1000 || i == 3000) {
                 proxy.cutAll();
+                int expected = i == 1000 ? 2 : 3;
+                await().until(() -> connects.get("pub").get() == expected);
             }
         }
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get();
@@ -199,6 +214,7 @@ class ClientAgainstGatewayTest {
         }
         await().until(() -> deliveries.size() == 20);
         proxy.cutAll();
+        await().until(() -> connects.get("worker").get() == 2);
 
         await().atMost(Duration.ofSeconds(15)).until(() -> acked.size() >= 20);
         assertThat(acked).containsExactlyInAnyOrderElementsOf(numbered(0, 20));
