@@ -24,6 +24,9 @@ import java.util.function.Consumer;
 final class OutboundQueue {
 
     private static final int MAX_DELIVERIES_PER_FRAME = 256;
+    // Clients accept 4 MiB messages by default; one delivery can be up to the payload limit
+    // (1 MiB by default), so a frame stops growing past 1 MiB.
+    private static final int FRAME_BYTES_SOFT_LIMIT = 1 << 20;
 
     private final ServerCallStreamObserver<ServerFrame> out;
     private final ReentrantLock lock = new ReentrantLock();
@@ -117,13 +120,16 @@ final class OutboundQueue {
             }
             DeliveryBatch.Builder batch = DeliveryBatch.newBuilder().setSubscriptionId(first.subscriptionId);
             batch.addDeliveries(toDelivery(first.message));
+            int bytes = first.message.message().getSerializedSize();
             Queued q;
             while (batch.getDeliveriesCount() < MAX_DELIVERIES_PER_FRAME
+                    && bytes < FRAME_BYTES_SOFT_LIMIT
                     && (q = deliveries.peek()) != null
                     && q.subscriptionId.equals(first.subscriptionId)
                     && q.message.message().getPriority() == first.message.message().getPriority()) {
                 deliveries.poll();
                 batch.addDeliveries(toDelivery(q.message));
+                bytes += q.message.message().getSerializedSize();
             }
             return ServerFrame.newBuilder().setDeliveries(batch).build();
         } finally {

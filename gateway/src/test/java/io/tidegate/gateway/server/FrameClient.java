@@ -148,6 +148,26 @@ final class FrameClient implements AutoCloseable {
         return got;
     }
 
+    /** Takes whatever deliveries of the subscription arrived so far, waiting at most {@code millis} for the first. */
+    List<io.tidegate.proto.v1.Delivery> pollDeliveries(String subscriptionId, long millis) throws InterruptedException {
+        List<io.tidegate.proto.v1.Delivery> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        do {
+            for (var it = frames.iterator(); it.hasNext(); ) {
+                ServerFrame f = it.next();
+                if (f.hasDeliveries() && f.getDeliveries().getSubscriptionId().equals(subscriptionId)) {
+                    got.addAll(f.getDeliveries().getDeliveriesList());
+                    it.remove();
+                }
+            }
+            if (!got.isEmpty()) {
+                return got;
+            }
+            Thread.sleep(5);
+        } while (System.nanoTime() < deadline);
+        return got;
+    }
+
     /** Asserts that no delivery arrives for the subscription within the given time. */
     void assertNoDeliveryWithin(String subscriptionId, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);

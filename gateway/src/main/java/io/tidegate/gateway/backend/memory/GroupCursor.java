@@ -41,6 +41,8 @@ final class GroupCursor implements MemorySubscription.Source {
     private PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
     private long armedAt = Long.MAX_VALUE;
     private volatile MemorySubscription[] members = NO_MEMBERS;
+    // racy increments only skew the rotation, which is harmless
+    private int signalRotation;
 
     GroupCursor(String group, TopicLog log, long startOffset, MemoryBackend backend, int maxDeliveries) {
         this.group = group;
@@ -206,8 +208,10 @@ final class GroupCursor implements MemorySubscription.Source {
     }
 
     void signalMembers() {
-        for (MemorySubscription m : members) {
-            m.signal();
+        MemorySubscription[] all = members;
+        int start = all.length == 0 ? 0 : Math.floorMod(signalRotation++, all.length);
+        for (int i = 0; i < all.length; i++) {
+            all[(start + i) % all.length].signal();
         }
     }
 

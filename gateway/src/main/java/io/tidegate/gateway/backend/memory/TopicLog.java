@@ -177,12 +177,20 @@ final class TopicLog {
         }
     }
 
-    /** Wakes every subscription reading this topic; one with no demand returns at once. */
+    /**
+     * Wakes every subscription reading this topic; one with no demand returns at once. The
+     * first one woken rotates, so group members sharing a trickle of messages take turns.
+     */
     void signalListeners() {
-        for (MemorySubscription s : listeners) {
-            s.signal();
+        MemorySubscription[] all = listeners;
+        int start = all.length == 0 ? 0 : Math.floorMod(signalRotation++, all.length);
+        for (int i = 0; i < all.length; i++) {
+            all[(start + i) % all.length].signal();
         }
     }
+
+    // racy increments only skew the rotation, which is harmless
+    private int signalRotation;
 
     /** Wall-clock millis that never go back, so ids stay ordered when the clock is stepped. */
     private long clockMillis() {
