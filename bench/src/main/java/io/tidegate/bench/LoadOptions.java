@@ -1,0 +1,110 @@
+package io.tidegate.bench;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The load tool's settings, parsed from "--name value" arguments. Immutable.
+ *
+ * @param endpoints     gateways to connect to (ignored with {@code embedded})
+ * @param embedded      "" (use endpoints), "memory" or "redis://host:port": start a gateway in this process
+ * @param rate          total messages per second over all publishers; 0: as fast as acks allow
+ * @param group         "" for broadcast subscribers; else they share the messages as one group
+ */
+record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
+                   Duration duration, Duration warmup, long rate, int topics, String group, int credit,
+                   int maxBatch, Duration linger, int maxPending) {
+
+    static final String USAGE = """
+            LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
+              --endpoint host:port[,...]   gateway(s) to load (default 127.0.0.1:7400)
+              --embedded memory|redis://host:port
+                                           start a gateway in this process instead (memory or Redis backend)
+              --publishers 1   --subscribers 1   --topics 1
+              --payload-bytes 200          message payload size (>= 8: the first 8 bytes carry the send time)
+              --duration 10s   --warmup 2s  measured time and the unmeasured time before it (ms, s, m suffixes)
+              --rate 0                     total msg/s, paced with coordinated-omission correction; 0 = max
+              --group NAME                 subscribers share messages as a GROUP (default: broadcast, each gets all)
+              --credit 10000               subscriber credit
+              --batch 1000   --linger 0ms  publisher batching
+              --max-pending 50000          publishes awaiting ack per publisher before publish() blocks""";
+
+    static LoadOptions parse(String[] args) {
+        java.util.Map<String, String> v = new java.util.HashMap<>();
+        List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
+                "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new IllegalArgumentException(USAGE);
+            }
+            String name = a.startsWith("--") ? a.substring(2) : "";
+            String value;
+            if (name.contains("=")) {
+                value = name.substring(name.indexOf('=') + 1);
+                name = name.substring(0, name.indexOf('='));
+            } else {
+                value = i + 1 < args.length ? args[++i] : null;
+            }
+            if (!known.contains(name) || value == null) {
+                throw new IllegalArgumentException("bad argument \"" + a + "\"\n" + USAGE);
+            }
+            v.put(name, value);
+        }
+        LoadOptions o = new LoadOptions(
+                List.of(v.getOrDefault("endpoint", "127.0.0.1:7400").split(",")),
+                v.getOrDefault("embedded", ""),
+                intArg(v, "publishers", 1, 1),
+                intArg(v, "subscribers", 1, 0),
+                intArg(v, "payload-bytes", 200, 8),
+                duration(v, "duration", "10s"),
+                duration(v, "warmup", "2s"),
+                intArg(v, "rate", 0, 0),
+                intArg(v, "topics", 1, 1),
+                v.getOrDefault("group", ""),
+                intArg(v, "credit", 10_000, 1),
+                intArg(v, "batch", 1000, 1),
+                duration(v, "linger", "0ms"),
+                intArg(v, "max-pending", 50_000, 1));
+        if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
+            throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
+        }
+        if (o.duration.isZero()) {
+            throw new IllegalArgumentException("--duration must be > 0");
+        }
+        return o;
+    }
+
+    private static int intArg(java.util.Map<String, String> v, String name, int fallback, int min) {
+        String s = v.get(name);
+        try {
+            int n = s == null ? fallback : Integer.parseInt(s.replace("_", ""));
+            if (n < min) {
+                throw new IllegalArgumentException("--" + name + " must be >= " + min + ", was " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a whole number, was \"" + s + "\"");
+        }
+    }
+
+    static Duration duration(java.util.Map<String, String> v, String name, String fallback) {
+        String s = v.getOrDefault(name, fallback).trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            } else if (s.endsWith("s")) {
+                return Duration.ofMillis((long) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+            } else if (s.endsWith("m")) {
+                return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)) * 60);
+            }
+            return Duration.ofSeconds(Long.parseLong(s));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a duration like 500ms, 10s or 1m, was \"" + s + "\"");
+        }
+    }
+
+    boolean paced() {
+        return rate > 0;
+    }
+}

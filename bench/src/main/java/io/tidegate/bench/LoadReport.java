@@ -1,0 +1,64 @@
+package io.tidegate.bench;
+
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The result of one load run: what ran against what, rates over the measured window and latency
+ * percentiles in microseconds; printed as a table and as one JSON line. Immutable.
+ */
+record LoadReport(String backend, LoadOptions options, double seconds, long sent, long acked, long failed,
+                  long received, Histogram latencyNanos) {
+
+    double sentPerSecond() {
+        return sent / seconds;
+    }
+
+    double ackedPerSecond() {
+        return acked / seconds;
+    }
+
+    double receivedPerSecond() {
+        return received / seconds;
+    }
+
+    private double micros(double percentile) {
+        return latencyNanos.getTotalCount() == 0 ? 0 : latencyNanos.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    private double maxMicros() {
+        return latencyNanos.getTotalCount() == 0 ? 0 : latencyNanos.getMaxValue() / 1000.0;
+    }
+
+    String mode() {
+        return options.group().isEmpty() ? "broadcast" : "group " + options.group();
+    }
+
+    String table() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "backend      %s%n", backend));
+        b.append(String.format(Locale.ROOT, "load         %d publishers, %d subscribers (%s), %d topics, %d-byte payloads, rate %s%n",
+                options.publishers(), options.subscribers(), mode(), options.topics(), options.payloadBytes(),
+                options.paced() ? options.rate() + " msg/s (latency from intended send time)" : "max"));
+        b.append(String.format(Locale.ROOT, "measured     %.1f s after %.1f s warmup%n", seconds, options.warmup().toMillis() / 1000.0));
+        b.append(String.format(Locale.ROOT, "%-12s %14s%n", "", "msgs/s"));
+        b.append(String.format(Locale.ROOT, "%-12s %,14.0f%n", "sent", sentPerSecond()));
+        b.append(String.format(Locale.ROOT, "%-12s %,14.0f%s%n", "acked", ackedPerSecond(), failed > 0 ? "  (" + failed + " failed)" : ""));
+        b.append(String.format(Locale.ROOT, "%-12s %,14.0f  (all subscribers together)%n", "received", receivedPerSecond()));
+        b.append(String.format(Locale.ROOT, "latency µs   %10s %10s %10s %10s %10s %12s%n", "p50", "p90", "p99", "p99.9", "max", "samples"));
+        b.append(String.format(Locale.ROOT, "             %10.1f %10.1f %10.1f %10.1f %10.1f %12d%n",
+                micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount()));
+        return b.toString();
+    }
+
+    String json() {
+        return String.format(Locale.ROOT,
+                "{\"tool\":\"tidegate-loadtool\",\"backend\":\"%s\",\"publishers\":%d,\"subscribers\":%d,\"mode\":\"%s\","
+                        + "\"topics\":%d,\"payload_bytes\":%d,\"target_rate\":%d,\"seconds\":%.3f,"
+                        + "\"sent_per_s\":%.1f,\"acked_per_s\":%.1f,\"received_per_s\":%.1f,\"failed\":%d,"
+                        + "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f,\"samples\":%d}}",
+                backend.replace("\"", "'"), options.publishers(), options.subscribers(), mode(), options.topics(),
+                options.payloadBytes(), options.rate(), seconds, sentPerSecond(), ackedPerSecond(), receivedPerSecond(),
+                failed, micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount());
+    }
+}

@@ -1,0 +1,151 @@
+package io.tidegate.bench;
+
+import io.tidegate.gateway.EmbeddedGateway;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.sdk.Subscription;
+import io.tidegate.sdk.SubscriptionOptions;
+import io.tidegate.sdk.TidegateClient;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Puts load on a gateway through the Java SDK: N publisher clients (one thread each) and M
+ * subscriber clients, for a warmup and then a measured window; prints a table and one JSON line.
+ * Latency is publish time (or, paced, intended publish time) to handler time, measured on this
+ * machine's monotonic clock, so publishers and subscribers run in this one process.
+ */
+public final class LoadTool {
+
+    private LoadTool() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        LoadOptions options;
+        try {
+            options = LoadOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        run(options, System.out);
+        System.exit(0);
+    }
+
+    /** Runs the load described by {@code options}; prints the table and the JSON line to {@code out}. */
+    static LoadReport run(LoadOptions options, PrintStream out) throws Exception {
+        EmbeddedGateway embedded = null;
+        List<String> endpoints = options.endpoints();
+        String backend;
+        if (!options.embedded().isEmpty()) {
+            embedded = startEmbedded(options.embedded());
+            endpoints = List.of(embedded.target());
+            backend = "embedded gateway, " + (options.embedded().equals("memory") ? "memory backend" : "redis backend " + options.embedded());
+        } else {
+            backend = "gateway at " + String.join(",", endpoints);
+        }
+        List<TidegateClient> clients = new ArrayList<>();
+        try {
+            return load(options, endpoints, backend, clients, out);
+        } finally {
+            for (TidegateClient c : clients) {
+                c.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    private static EmbeddedGateway startEmbedded(String which) {
+        List<String> overrides = new ArrayList<>(List.of("grpc.host=127.0.0.1", "grpc.port=0", "http.port=-1"));
+        if (which.equals("memory")) {
+            overrides.add("backend.type=memory");
+        } else {
+            overrides.add("backend.type=redis");
+            overrides.add("backend.redis.uri=" + which);
+        }
+        return EmbeddedGateway.start(GatewayConfig.defaultsWith(overrides.toArray(String[]::new)));
+    }
+
+    private static LoadReport load(LoadOptions o, List<String> endpoints, String backend, List<TidegateClient> clients,
+                                   PrintStream out) throws Exception {
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        String[] topics = new String[o.topics()];
+        for (int i = 0; i < topics.length; i++) {
+            topics[i] = "bench." + run + ".t" + i;
+        }
+        Recorder recorder = new Recorder(3);
+        LongAdder sent = new LongAdder();
+        LongAdder acked = new LongAdder();
+        LongAdder failed = new LongAdder();
+        LongAdder received = new LongAdder();
+
+        for (int i = 0; i < o.subscribers(); i++) {
+            TidegateClient c = client(endpoints, "bench-sub-" + i, o);
+            clients.add(c);
+            SubscriptionOptions.Builder sb = SubscriptionOptions.builder().patterns("bench." + run + ".>").credit(o.credit());
+            if (!o.group().isEmpty()) {
+                sb.group(o.group() + "-" + run);
+            }
+            Subscription s = c.subscribe(sb.build(), new SubscriberProbe(recorder, received));
+            s.confirmed().get(30, TimeUnit.SECONDS);
+        }
+        List<PublisherLoop> loops = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < o.publishers(); i++) {
+            TidegateClient c = client(endpoints, "bench-pub-" + i, o);
+            clients.add(c);
+            if (!c.awaitConnected(Duration.ofSeconds(30))) {
+                throw new IllegalStateException("could not connect to " + endpoints);
+            }
+            PublisherLoop loop = new PublisherLoop(c, topics, o.payloadBytes(), (double) o.rate() / o.publishers(),
+                    sent, acked, failed);
+            loops.add(loop);
+            Thread t = new Thread(loop, "bench-publisher-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+
+        Thread.sleep(o.warmup().toMillis());
+        recorder.getIntervalHistogram(); // drop the warmup samples
+        long sent0 = sent.sum();
+        long acked0 = acked.sum();
+        long failed0 = failed.sum();
+        long received0 = received.sum();
+        long t0 = System.nanoTime();
+        Thread.sleep(o.duration().toMillis());
+        long sent1 = sent.sum();
+        long acked1 = acked.sum();
+        long failed1 = failed.sum();
+        long received1 = received.sum();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Histogram latency = recorder.getIntervalHistogram();
+
+        loops.forEach(PublisherLoop::stop);
+        for (Thread t : threads) {
+            t.join(5000);
+        }
+        LoadReport report = new LoadReport(backend, o, seconds, sent1 - sent0, acked1 - acked0, failed1 - failed0,
+                received1 - received0, latency);
+        out.print(report.table());
+        out.println(report.json());
+        out.flush();
+        return report;
+    }
+
+    private static TidegateClient client(List<String> endpoints, String name, LoadOptions o) {
+        return TidegateClient.builder().endpoints(endpoints).clientName(name)
+                .maxBatchMessages(o.maxBatch()).linger(o.linger())
+                .maxPendingPublishes(o.maxPending(), Duration.ofMinutes(5))
+                .closeTimeout(Duration.ofSeconds(2))
+                .build();
+    }
+}

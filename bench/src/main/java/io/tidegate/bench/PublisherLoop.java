@@ -1,0 +1,76 @@
+package io.tidegate.bench;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.sdk.TidegateClient;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One publisher thread: publishes payloads whose first 8 bytes are a {@link System#nanoTime()}
+ * stamp, round-robin over the topics. Paced: message k is due at {@code start + k * interval} and
+ * carries that intended time even when sent late (coordinated-omission correction); unpaced: as
+ * fast as {@code publish} accepts, stamped with the actual send time. Runs on its own thread until
+ * {@link #stop()}.
+ */
+final class PublisherLoop implements Runnable {
+
+    private final TidegateClient client;
+    private final String[] topics;
+    private final byte[] filler;
+    private final long intervalNanos;
+    private final LongAdder sent;
+    private final LongAdder acked;
+    private final LongAdder failed;
+    private volatile boolean running = true;
+
+    PublisherLoop(TidegateClient client, String[] topics, int payloadBytes, double ratePerSecond,
+                  LongAdder sent, LongAdder acked, LongAdder failed) {
+        this.client = client;
+        this.topics = topics;
+        this.filler = new byte[payloadBytes];
+        ThreadLocalRandom.current().nextBytes(filler);
+        this.intervalNanos = ratePerSecond > 0 ? (long) (1e9 / ratePerSecond) : 0;
+        this.sent = sent;
+        this.acked = acked;
+        this.failed = failed;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        long start = System.nanoTime();
+        long k = 0;
+        while (running) {
+            long stamp;
+            if (intervalNanos > 0) {
+                long due = start + k * intervalNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 20_000) {
+                    LockSupport.parkNanos(wait - 10_000);
+                    continue;
+                }
+                while (System.nanoTime() < due) {
+                    Thread.onSpinWait();
+                }
+                stamp = due;
+            } else {
+                stamp = System.nanoTime();
+            }
+            byte[] payload = filler.clone();
+            ByteBuffer.wrap(payload).putLong(stamp);
+            Message m = Message.newBuilder()
+                    .setTopic(topics[(int) (k % topics.length)])
+                    .setPayload(UnsafeByteOperations.unsafeWrap(payload))
+                    .build();
+            k++;
+            sent.increment();
+            client.publish(m).whenComplete((r, e) -> (e == null ? acked : failed).increment());
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.tidegate.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The load tool runs end to end against an embedded gateway and prints its report (no timing thresholds). */
+class LoadToolSmokeTest {
+
+    @Test
+    void oneSecondRunPrintsTheTableAndOneJsonLine() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadReport r = LoadTool.run(LoadOptions.parse(new String[] {
+                "--embedded", "memory", "--duration", "1s", "--warmup", "200ms", "--rate", "500", "--topics", "2"}),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("embedded gateway, memory backend").contains("p99.9");
+        assertThat(printed.lines().filter(l -> l.startsWith("{\"tool\":\"tidegate-loadtool\"")).count()).isEqualTo(1);
+        assertThat(r.received()).isPositive();
+        assertThat(r.latencyNanos().getTotalCount()).isPositive();
+    }
+
+    @Test
+    void badArgumentsSayWhatIsExpected() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "mysql"}))
+                .hasMessageContaining("memory or redis://host:port");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--duration", "soon"}))
+                .hasMessageContaining("500ms, 10s or 1m");
+    }
+}

@@ -1,0 +1,305 @@
+package io.tidegate.sdk;
+
+import io.grpc.Status;
+import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.FrameError;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.PublishAck;
+import io.tidegate.proto.v1.PublishBatch;
+import io.tidegate.proto.v1.PublishResult;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Batches publishes into PublishBatch frames and matches the gateway's PublishAcks back to each
+ * message's future. A batch is sent when it is full (messages or bytes) or when the linger time
+ * after its first message has passed; with zero linger, whatever accumulated while the previous
+ * frame was written goes out together. Messages not acked when their stream dies are re-sent, in
+ * their original order and with their original ids, before anything newer once a stream is
+ * attached again. Thread-safe: one lock guards the queue and the in-flight batches, and frames are
+ * written under it so batches leave in publish order.
+ */
+final class PublishPipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(PublishPipeline.class);
+
+    /** One message on its way, with its future. */
+    private static final class Pending {
+        final Message message;
+        final int bytes;
+        final CompletableFuture<PublishReceipt> future = new CompletableFuture<>();
+        final AtomicBoolean done = new AtomicBoolean();
+
+        Pending(Message message) {
+            this.message = message;
+            this.bytes = message.getSerializedSize();
+        }
+    }
+
+    private final ClientSettings settings;
+    private final AtomicLong frameIds;
+    private final Executor callbacks;
+    private final ScheduledExecutorService scheduler;
+    private final Semaphore permits;
+
+    private final Object lock = new Object();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final LinkedHashMap<Long, List<Pending>> inFlight = new LinkedHashMap<>();
+    private long queuedBytes;
+    private GatewayStream stream;
+    private boolean flushScheduled;
+    private boolean closed;
+    private int maxBatchMessages;
+
+    PublishPipeline(ClientSettings settings, AtomicLong frameIds, Executor callbacks, ScheduledExecutorService scheduler) {
+        this.settings = settings;
+        this.frameIds = frameIds;
+        this.callbacks = callbacks;
+        this.scheduler = scheduler;
+        this.permits = new Semaphore(settings.maxPendingPublishes());
+        this.maxBatchMessages = settings.maxBatchMessages();
+    }
+
+    CompletableFuture<PublishReceipt> publish(Message message) {
+        if (message.getId().isEmpty()) {
+            message = message.toBuilder().setId(MessageIds.next()).build();
+        }
+        Pending p = new Pending(message);
+        if (!acquirePermit(p)) {
+            return p.future;
+        }
+        synchronized (lock) {
+            if (closed) {
+                fail(p, Status.Code.CANCELLED, "client is closed");
+                return p.future;
+            }
+            queue.add(p);
+            queuedBytes += p.bytes;
+            if (stream != null) {
+                if (queue.size() >= maxBatchMessages || queuedBytes >= settings.maxBatchBytes()) {
+                    sendLocked(false);
+                }
+                scheduleFlushLocked();
+            }
+        }
+        return p.future;
+    }
+
+    private boolean acquirePermit(Pending p) {
+        try {
+            if (permits.tryAcquire() || permits.tryAcquire(settings.maxBlock().toNanos(), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            p.done.set(true);
+            p.future.completeExceptionally(new PublishException(p.message.getId(), Status.Code.RESOURCE_EXHAUSTED,
+                    settings.maxPendingPublishes() + " publishes are awaiting acks for longer than "
+                            + settings.maxBlock() + "; is the gateway reachable? raise maxPendingPublishes or maxBlock"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.done.set(true);
+            p.future.completeExceptionally(new PublishException(p.message.getId(), Status.Code.CANCELLED,
+                    "interrupted while waiting for room among pending publishes"));
+        }
+        return false;
+    }
+
+    /** Sends what is queued now instead of after the linger time. */
+    void flush() {
+        synchronized (lock) {
+            flushScheduled = false;
+            sendLocked(true);
+        }
+    }
+
+    private void scheduleFlushLocked() {
+        if (!flushScheduled && !queue.isEmpty()) {
+            flushScheduled = true;
+            scheduler.schedule(this::flush, settings.linger().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Sends full batches, or everything when {@code all}. Caller holds the lock. */
+    private void sendLocked(boolean all) {
+        while (stream != null && !queue.isEmpty()) {
+            if (!all && queue.size() < maxBatchMessages && queuedBytes < settings.maxBatchBytes()) {
+                return;
+            }
+            List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatchMessages));
+            PublishBatch.Builder pb = PublishBatch.newBuilder();
+            long bytes = 0;
+            while (!queue.isEmpty() && batch.size() < maxBatchMessages) {
+                Pending p = queue.peek();
+                if (!batch.isEmpty() && bytes + p.bytes > settings.maxBatchBytes()) {
+                    break;
+                }
+                queue.poll();
+                batch.add(p);
+                bytes += p.bytes;
+                pb.addMessages(p.message);
+            }
+            queuedBytes -= bytes;
+            long frameId = frameIds.incrementAndGet();
+            inFlight.put(frameId, batch);
+            if (!stream.send(ClientFrame.newBuilder().setFrameId(frameId).setPublish(pb).build())) {
+                // the stream died under us; it will be re-sent on the next one
+                inFlight.remove(frameId);
+                for (int i = batch.size() - 1; i >= 0; i--) {
+                    queue.addFirst(batch.get(i));
+                }
+                queuedBytes += bytes;
+                stream = null;
+                return;
+            }
+        }
+    }
+
+    /** A stream is up: send everything queued, re-sent messages first. */
+    void attach(GatewayStream s, int gatewayMaxBatch) {
+        synchronized (lock) {
+            stream = s;
+            maxBatchMessages = gatewayMaxBatch > 0 ? Math.min(gatewayMaxBatch, settings.maxBatchMessages())
+                    : settings.maxBatchMessages();
+            flushScheduled = false;
+            sendLocked(true);
+        }
+    }
+
+    /** The gateway is draining: send nothing more on {@code s}, but keep waiting for its acks. */
+    void pause(GatewayStream s) {
+        synchronized (lock) {
+            if (stream == s) {
+                stream = null;
+            }
+        }
+    }
+
+    /** {@code s} is gone: every batch it did not ack goes back to the front of the queue. */
+    void onStreamClosed(GatewayStream s) {
+        synchronized (lock) {
+            if (stream == s) {
+                stream = null;
+            }
+            if (inFlight.isEmpty()) {
+                return;
+            }
+            List<Pending> unacked = new ArrayList<>();
+            inFlight.values().forEach(unacked::addAll);
+            inFlight.clear();
+            for (int i = unacked.size() - 1; i >= 0; i--) {
+                Pending p = unacked.get(i);
+                queue.addFirst(p);
+                queuedBytes += p.bytes;
+            }
+            log.debug("{} publishes not acked on {}; they will be re-sent", unacked.size(), s);
+        }
+    }
+
+    void onAck(long frameId, PublishAck ack) {
+        List<Pending> batch;
+        synchronized (lock) {
+            batch = inFlight.remove(frameId);
+        }
+        if (batch == null) {
+            log.warn("PublishAck for unknown frame {}; ignored", frameId);
+            return;
+        }
+        callbacks.execute(() -> complete(batch, ack.getResultsList()));
+    }
+
+    /** True when {@code frameId} was a publish frame of ours (its messages then fail). */
+    boolean onFrameError(long frameId, FrameError error) {
+        List<Pending> batch;
+        synchronized (lock) {
+            batch = inFlight.remove(frameId);
+        }
+        if (batch == null) {
+            return false;
+        }
+        Status.Code code = Status.fromCodeValue(error.getError().getCode()).getCode();
+        callbacks.execute(() -> batch.forEach(p -> fail(p, code, error.getError().getMessage())));
+        return true;
+    }
+
+    private void complete(List<Pending> batch, List<PublishResult> results) {
+        boolean[] answered = new boolean[batch.size()];
+        for (PublishResult r : results) {
+            int i = r.getIndex();
+            if (i < 0 || i >= batch.size() || answered[i]) {
+                log.warn("PublishAck carries a result for index {} of a {}-message batch; ignored", i, batch.size());
+                continue;
+            }
+            answered[i] = true;
+            Pending p = batch.get(i);
+            if (r.hasError()) {
+                fail(p, Status.fromCodeValue(r.getError().getCode()).getCode(), r.getError().getMessage());
+            } else if (p.done.compareAndSet(false, true)) {
+                permits.release();
+                String id = r.getMessageId().isEmpty() ? p.message.getId() : r.getMessageId();
+                p.future.complete(new PublishReceipt(id, StreamPosition.of(r.getPosition()), r.getDuplicate()));
+            }
+        }
+        for (int i = 0; i < answered.length; i++) {
+            if (!answered[i]) {
+                fail(batch.get(i), Status.Code.INTERNAL, "the gateway's PublishAck had no result for this message");
+            }
+        }
+    }
+
+    private void fail(Pending p, Status.Code code, String message) {
+        if (p.done.compareAndSet(false, true)) {
+            permits.release();
+            p.future.completeExceptionally(new PublishException(p.message.getId(), code, message));
+        }
+    }
+
+    /** Number of publishes not yet acked or failed. */
+    int pendingCount() {
+        return settings.maxPendingPublishes() - permits.availablePermits();
+    }
+
+    /**
+     * Stops taking publishes, sends what is queued and waits up to {@code timeout} for acks; what
+     * is still pending then fails with CANCELLED.
+     */
+    void close(java.time.Duration timeout) {
+        List<CompletableFuture<PublishReceipt>> waiting = new ArrayList<>();
+        synchronized (lock) {
+            closed = true;
+            sendLocked(true);
+            queue.forEach(p -> waiting.add(p.future));
+            inFlight.values().forEach(b -> b.forEach(p -> waiting.add(p.future)));
+        }
+        if (!waiting.isEmpty() && !timeout.isZero()) {
+            try {
+                CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new))
+                        .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                // failures are on the individual futures; the rest is failed below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<Pending> left = new ArrayList<>();
+        synchronized (lock) {
+            left.addAll(queue);
+            queue.clear();
+            inFlight.values().forEach(left::addAll);
+            inFlight.clear();
+            stream = null;
+        }
+        left.forEach(p -> fail(p, Status.Code.CANCELLED, "client closed before the gateway acked this message"));
+    }
+}

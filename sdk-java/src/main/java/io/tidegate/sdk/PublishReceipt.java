@@ -1,0 +1,10 @@
+package io.tidegate.sdk;
+
+/**
+ * The gateway's acknowledgement of one published message: the backend stored it at
+ * {@code position}. {@code duplicate} is true when a message with the same id had been accepted
+ * earlier (within the gateway's dedup window); {@code position} is then the original one and the
+ * message is not delivered twice. Immutable.
+ */
+public record PublishReceipt(String messageId, StreamPosition position, boolean duplicate) {
+}

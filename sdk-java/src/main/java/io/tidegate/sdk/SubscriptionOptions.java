@@ -1,0 +1,198 @@
+package io.tidegate.sdk;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What to subscribe to and how: topic patterns, BROADCAST or GROUP (with the group name), where
+ * to start, credit (the most messages outstanding at the handler at once), who acks, the ack
+ * deadline, the delay of a retry after the handler failed, and strict per-key order. Built with
+ * {@link #builder()}; immutable once built. The builder is not thread-safe.
+ */
+public final class SubscriptionOptions {
+
+    private final String subscriptionId;
+    private final List<String> patterns;
+    private final SubscriptionMode mode;
+    private final String group;
+    private final SubscriptionStart start;
+    private final int credit;
+    private final AckMode ackMode;
+    private final Duration ackDeadline;
+    private final Duration retryDelay;
+    private final boolean strictKeyOrder;
+
+    private SubscriptionOptions(Builder b) {
+        this.subscriptionId = b.subscriptionId;
+        this.patterns = List.copyOf(b.patterns);
+        this.mode = b.mode;
+        this.group = b.group;
+        this.start = b.start;
+        this.credit = b.credit;
+        this.ackMode = b.ackMode;
+        this.ackDeadline = b.ackDeadline;
+        this.retryDelay = b.retryDelay;
+        this.strictKeyOrder = b.strictKeyOrder;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A broadcast subscription to the given patterns with defaults for everything else. */
+    public static SubscriptionOptions broadcast(String... patterns) {
+        return builder().patterns(patterns).build();
+    }
+
+    /** A group subscription to the given patterns with defaults for everything else. */
+    public static SubscriptionOptions group(String group, String... patterns) {
+        return builder().group(group).patterns(patterns).build();
+    }
+
+    /** Client-chosen id, unique per client; empty: the client assigns one. */
+    public String subscriptionId() {
+        return subscriptionId;
+    }
+
+    public List<String> patterns() {
+        return patterns;
+    }
+
+    public SubscriptionMode mode() {
+        return mode;
+    }
+
+    /** The group name (GROUP only; empty for BROADCAST). */
+    public String group() {
+        return group;
+    }
+
+    public SubscriptionStart start() {
+        return start;
+    }
+
+    /** Most messages delivered but not yet finished by the handler; 0: the client's default. */
+    public int credit() {
+        return credit;
+    }
+
+    public AckMode ackMode() {
+        return ackMode;
+    }
+
+    /** GROUP: an unacked message is redelivered after this (zero: the gateway's default). */
+    public Duration ackDeadline() {
+        return ackDeadline;
+    }
+
+    /** The nack delay used when a handler throws. */
+    public Duration retryDelay() {
+        return retryDelay;
+    }
+
+    /** GROUP: a message awaiting ack or retry holds back later messages with its key. */
+    public boolean strictKeyOrder() {
+        return strictKeyOrder;
+    }
+
+    /** Builds {@link SubscriptionOptions}; not thread-safe. */
+    public static final class Builder {
+        private String subscriptionId = "";
+        private final List<String> patterns = new ArrayList<>();
+        private SubscriptionMode mode = SubscriptionMode.BROADCAST;
+        private String group = "";
+        private SubscriptionStart start = SubscriptionStart.latest();
+        private int credit;
+        private AckMode ackMode = AckMode.AUTO;
+        private Duration ackDeadline = Duration.ZERO;
+        private Duration retryDelay = Duration.ofSeconds(1);
+        private boolean strictKeyOrder;
+
+        private Builder() {
+        }
+
+        public Builder subscriptionId(String id) {
+            this.subscriptionId = Objects.requireNonNull(id, "subscriptionId");
+            return this;
+        }
+
+        /** Adds topic patterns: "*" one segment, "&gt;" or "**" the rest, "?" one character. */
+        public Builder patterns(String... patterns) {
+            for (String p : patterns) {
+                this.patterns.add(Objects.requireNonNull(p, "pattern"));
+            }
+            return this;
+        }
+
+        public Builder patterns(List<String> patterns) {
+            return patterns(patterns.toArray(String[]::new));
+        }
+
+        public Builder mode(SubscriptionMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** Makes this a GROUP subscription of the named group. */
+        public Builder group(String group) {
+            this.group = Objects.requireNonNull(group, "group");
+            this.mode = SubscriptionMode.GROUP;
+            return this;
+        }
+
+        public Builder start(SubscriptionStart start) {
+            this.start = Objects.requireNonNull(start, "start");
+            return this;
+        }
+
+        public Builder credit(int credit) {
+            if (credit < 0) {
+                throw new IllegalArgumentException("credit must be >= 0 (0: client default), was " + credit);
+            }
+            this.credit = credit;
+            return this;
+        }
+
+        public Builder ackMode(AckMode ackMode) {
+            this.ackMode = Objects.requireNonNull(ackMode, "ackMode");
+            return this;
+        }
+
+        public Builder ackDeadline(Duration deadline) {
+            if (deadline.isNegative() || deadline.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("ack deadline must be between 0 and 2^31 ms, was " + deadline);
+            }
+            this.ackDeadline = deadline;
+            return this;
+        }
+
+        public Builder retryDelay(Duration delay) {
+            if (delay.isNegative() || delay.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("retry delay must be between 0 and 2^31 ms, was " + delay);
+            }
+            this.retryDelay = delay;
+            return this;
+        }
+
+        public Builder strictKeyOrder(boolean strict) {
+            this.strictKeyOrder = strict;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when no pattern is given or a GROUP has no name */
+        public SubscriptionOptions build() {
+            if (patterns.isEmpty()) {
+                throw new IllegalArgumentException("a subscription needs at least one topic pattern");
+            }
+            if (mode == SubscriptionMode.GROUP && group.isBlank()) {
+                throw new IllegalArgumentException("a GROUP subscription needs a group name");
+            }
+            if (mode == SubscriptionMode.BROADCAST && !group.isEmpty()) {
+                throw new IllegalArgumentException("a BROADCAST subscription has no group; use mode GROUP");
+            }
+            return new SubscriptionOptions(this);
+        }
+    }
+}
