@@ -17,6 +17,6 @@ public record PendingPublish(Envelope envelope, PublishCallback callback) {
     }
 
     int level() {
-        return envelope.message().getPriorityValue() - 1;
+        return PriorityLanes.levelOf(envelope.message().getPriority());
     }
 }

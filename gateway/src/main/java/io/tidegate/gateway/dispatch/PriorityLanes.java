@@ -23,6 +23,16 @@ public final class PriorityLanes<T> {
     private int size;
 
     @SuppressWarnings("unchecked")
+    /**
+     * The lane of a message priority: CRITICAL 0 ... BULK 4; unspecified counts as NORMAL, so
+     * messages need not be rebuilt just to spell out the default.
+     */
+    public static int levelOf(io.tidegate.proto.v1.Priority priority) {
+        return priority == io.tidegate.proto.v1.Priority.PRIORITY_UNSPECIFIED
+                ? io.tidegate.proto.v1.Priority.NORMAL_VALUE - 1
+                : priority.getNumber() - 1;
+    }
+
     public PriorityLanes(Function<T, String> keyOf) {
         this.keyOf = keyOf;
         this.lanes = new ArrayDeque[LEVELS];

@@ -160,19 +160,19 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         var subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(),
                 ctx.config().delivery().maxDeliveries(), ctx.scheduler(),
                 (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored));
+        try {
+            subscription.open(ctx.backend());
+        } catch (RuntimeException e) {
+            throw new FrameRejectedException(Status.Code.UNAVAILABLE, "the backend could not open the subscription: " + e.getMessage());
+        }
         subscriptions.put(options.id(), subscription);
-        // confirm before the backend can deliver, so the client knows the subscription first
+        // confirm before granting credit, so the client knows the subscription before its first delivery
         outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
                 .setSubscribed(Subscribed.newBuilder().setSubscriptionId(options.id())
                         .setConsumerName(options.spec().consumerName() == null ? "" : options.spec().consumerName())
                         .setCredit(options.initialCredit()))
                 .build());
-        try {
-            subscription.start(ctx.backend());
-        } catch (RuntimeException e) {
-            subscriptions.remove(options.id());
-            throw new FrameRejectedException(Status.Code.UNAVAILABLE, "the backend could not open the subscription: " + e.getMessage());
-        }
+        subscription.grantInitialCredit();
         if (ended) {
             subscription.close();
         }

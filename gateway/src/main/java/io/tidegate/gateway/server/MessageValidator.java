@@ -57,7 +57,9 @@ final class MessageValidator {
                     + " characters; the limit is " + MAX_KEY_LENGTH);
         }
         Priority effective = prioritizer.prioritize(m);
-        Message stored = effective == m.getPriority() ? m : m.toBuilder().setPriority(effective).build();
+        boolean unchanged = effective == m.getPriority()
+                || (effective == Priority.NORMAL && m.getPriority() == Priority.PRIORITY_UNSPECIFIED);
+        Message stored = unchanged ? m : m.toBuilder().setPriority(effective).build();
         String key = m.getOrderingKey().isEmpty() ? m.getTopic() : m.getOrderingKey();
         return new Envelope(stored, key, nowNanos());
     }

@@ -64,7 +64,7 @@ final class OutboundQueue {
         lock.lock();
         try {
             for (StoredMessage m : messages) {
-                deliveries.add(new Queued(subscriptionId, m), m.message().getPriorityValue() - 1);
+                deliveries.add(new Queued(subscriptionId, m), PriorityLanes.levelOf(m.message().getPriority()));
             }
         } finally {
             lock.unlock();

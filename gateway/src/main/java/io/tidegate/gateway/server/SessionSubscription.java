@@ -70,16 +70,24 @@ final class SessionSubscription implements DeliverySink {
         return options;
     }
 
-    /** Opens the backend subscription and grants the initial credit. */
-    void start(Backend b) {
+    /** Opens the backend subscription; nothing is delivered before {@link #grantInitialCredit}. */
+    void open(Backend b) {
         BackendSubscription sub = b.subscribe(options.spec(), this);
         synchronized (this) {
             backend = sub;
-            credit = options.initialCredit();
             if (gate != null) {
                 long period = Math.max(10, options.spec().ackDeadline().toMillis() / 3);
                 deadlineKeeper = scheduler.scheduleAtFixedRate(this::extendHeldDeadlines, period, period, TimeUnit.MILLISECONDS);
             }
+        }
+    }
+
+    /** Lets deliveries start, after the client was told the subscription exists. */
+    void grantInitialCredit() {
+        BackendSubscription sub;
+        synchronized (this) {
+            credit = options.initialCredit();
+            sub = backend;
         }
         sub.request(options.initialCredit());
     }

@@ -39,7 +39,8 @@ final class UnarySubscription implements SessionSubscription.Output {
 
     void start() {
         try {
-            subscription.start(ctx.backend());
+            subscription.open(ctx.backend());
+            subscription.grantInitialCredit();
         } catch (RuntimeException e) {
             out.onError(Status.UNAVAILABLE.withDescription("the backend could not open the subscription: "
                     + e.getMessage()).asRuntimeException());
