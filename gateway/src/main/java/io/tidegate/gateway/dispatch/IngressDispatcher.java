@@ -49,22 +49,30 @@ public final class IngressDispatcher implements AutoCloseable {
         this.thread.start();
     }
 
-    /**
-     * Queues the publishes, all or none.
-     *
-     * @return false when the queues lack room for all of them (the caller answers RESOURCE_EXHAUSTED)
-     */
-    public boolean offer(List<PendingPublish> publishes) {
+    /** What {@link #offer} did with a batch. */
+    public enum Offer {
+        QUEUED,
+        /** the queues lack room for the whole batch */
+        FULL,
+        /** the gateway is draining */
+        CLOSED
+    }
+
+    /** Queues the publishes, all or none. */
+    public Offer offer(List<PendingPublish> publishes) {
         lock.lock();
         try {
-            if (!running || lanes.size() + publishes.size() > capacity) {
-                return false;
+            if (!running) {
+                return Offer.CLOSED;
+            }
+            if (lanes.size() + publishes.size() > capacity) {
+                return Offer.FULL;
             }
             for (PendingPublish p : publishes) {
                 lanes.add(p, p.level());
             }
             notEmpty.signal();
-            return true;
+            return Offer.QUEUED;
         } finally {
             lock.unlock();
         }

@@ -77,10 +77,14 @@ final class BatchPublisher {
                 results.set(i, PublishResult.newBuilder().setMessageId(m.getId()).setIndex(i).setError(e.toError()).build());
             }
         }
-        if (!pending.isEmpty() && !dispatcher.offer(pending)) {
+        IngressDispatcher.Offer offer = pending.isEmpty() ? IngressDispatcher.Offer.QUEUED : dispatcher.offer(pending);
+        if (offer != IngressDispatcher.Offer.QUEUED) {
+            Status.Code code = offer == IngressDispatcher.Offer.FULL ? Status.Code.RESOURCE_EXHAUSTED : Status.Code.UNAVAILABLE;
+            String why = offer == IngressDispatcher.Offer.FULL
+                    ? "the gateway's ingress queue is full; retry with backoff"
+                    : "the gateway is shutting down; publish to another replica (same id, so no duplicate)";
             for (int index : pendingIndex) {
-                results.set(index, failure(messages.get(index), index, Status.Code.RESOURCE_EXHAUSTED,
-                        "the gateway's ingress queue is full; retry with backoff"));
+                results.set(index, failure(messages.get(index), index, code, why));
             }
             pending.clear();
         }

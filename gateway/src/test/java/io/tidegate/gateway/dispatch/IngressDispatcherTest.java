@@ -30,6 +30,7 @@ class IngressDispatcherTest {
     private static final class GatedBackend implements Backend {
         final List<String> appended = new CopyOnWriteArrayList<>();
         final LinkedBlockingQueue<Runnable> pending = new LinkedBlockingQueue<>();
+        volatile boolean open;
 
         @Override
         public CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
@@ -39,7 +40,11 @@ class IngressDispatcherTest {
                 appended.add(e.message().getPayload().toStringUtf8());
                 results.add(AppendResult.accepted(new StreamPosition(e.topic(), new EntryId(1, appended.size()))));
             }
-            pending.add(() -> f.complete(results));
+            if (open) {
+                f.complete(results);
+            } else {
+                pending.add(() -> f.complete(results));
+            }
             return f;
         }
 
@@ -72,6 +77,7 @@ class IngressDispatcherTest {
 
     @AfterEach
     void stop() {
+        backend.open = true;
         backend.pending.forEach(Runnable::run);
         dispatcher.close();
     }
@@ -128,12 +134,15 @@ class IngressDispatcherTest {
     void fullQueueRefusesTheWholeBatch() {
         IngressDispatcher small = new IngressDispatcher(backend, new GatewayConfig.Dispatch(3, 1, 1));
         try {
-            assertThat(small.offer(List.of(publish("a", "1", Priority.NORMAL)))).isTrue();
+            assertThat(small.offer(List.of(publish("a", "1", Priority.NORMAL)))).isEqualTo(IngressDispatcher.Offer.QUEUED);
             await().until(() -> backend.appended.size() == 1);
-            assertThat(small.offer(List.of(publish("a", "2", Priority.NORMAL), publish("a", "3", Priority.NORMAL)))).isTrue();
-            assertThat(small.offer(List.of(publish("a", "4", Priority.NORMAL), publish("a", "5", Priority.NORMAL)))).isFalse();
+            assertThat(small.offer(List.of(publish("a", "2", Priority.NORMAL), publish("a", "3", Priority.NORMAL))))
+                    .isEqualTo(IngressDispatcher.Offer.QUEUED);
+            assertThat(small.offer(List.of(publish("a", "4", Priority.NORMAL), publish("a", "5", Priority.NORMAL))))
+                    .isEqualTo(IngressDispatcher.Offer.FULL);
             assertThat(small.queueDepths()[2]).isEqualTo(2);
         } finally {
+            backend.open = true;
             backend.pending.forEach(Runnable::run);
             small.close();
         }

@@ -148,6 +148,13 @@ final class FrameClient implements AutoCloseable {
         return got;
     }
 
+    /** Removes and returns every frame received so far. */
+    List<ServerFrame> drainFrames() {
+        List<ServerFrame> all = new ArrayList<>();
+        frames.drainTo(all);
+        return all;
+    }
+
     /** Takes whatever deliveries of the subscription arrived so far, waiting at most {@code millis} for the first. */
     List<io.tidegate.proto.v1.Delivery> pollDeliveries(String subscriptionId, long millis) throws InterruptedException {
         List<io.tidegate.proto.v1.Delivery> got = new ArrayList<>();
