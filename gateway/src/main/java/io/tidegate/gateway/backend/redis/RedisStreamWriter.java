@@ -1,0 +1,212 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.StreamPosition;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of a backend: every append goes through a single connection with auto-flush
+ * off, so a batch leaves as one pipelined write (one EVALSHA per message, see {@code append.lua})
+ * and costs about one round trip, not one per message. Redis runs a connection's commands in
+ * order, so appends to a topic keep the order in which {@link #append} was called.
+ *
+ * <p>Threading: {@link #append} and {@link #fence} may be called from any thread and never block
+ * on Redis; dispatch into the connection is serialized by a short lock so batches do not
+ * interleave. Futures complete on Lettuce's event loop.
+ */
+final class RedisStreamWriter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStreamWriter.class);
+
+    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final RedisKeys keys;
+    private final byte[] maxLength;
+    private final long dedupMillis;
+    private final byte[] dedupMillisArg;
+    /** Topics this writer put into the topic set; the registry refresh repairs it if Redis lost them. */
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object dispatchLock = new Object();
+    private boolean closed;
+
+    RedisStreamWriter(StatefulRedisConnection<byte[], byte[]> connection, RedisKeys keys, long maxLength,
+                      Duration dedupWindow) {
+        this.connection = connection;
+        this.redis = connection.async();
+        this.keys = keys;
+        this.maxLength = Long.toString(maxLength).getBytes(StandardCharsets.US_ASCII);
+        this.dedupMillis = dedupWindow.toMillis();
+        this.dedupMillisArg = Long.toString(dedupMillis).getBytes(StandardCharsets.US_ASCII);
+        connection.setAutoFlushCommands(false);
+    }
+
+    /** See {@link io.tidegate.gateway.backend.Backend#append}. */
+    CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<RedisFuture<List<Object>>> replies = new ArrayList<>(batch.size());
+        List<String> newTopics = new ArrayList<>(1);
+        synchronized (dispatchLock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
+            }
+            // Leading each pipeline with SCRIPT LOAD costs one hash lookup in Redis, and means a
+            // Redis that restarted with an empty script cache never answers NOSCRIPT: retrying
+            // those one by one would let later appends overtake them.
+            redis.scriptLoad(LuaScript.APPEND.body());
+            for (Envelope envelope : batch) {
+                String topic = envelope.topic();
+                if (registered.add(topic)) {
+                    newTopics.add(topic);
+                    byte[] name = RedisKeys.bytes(topic);
+                    redis.sadd(keys.topicSet(), name);
+                    redis.publish(keys.topicChannel(), name);
+                }
+                replies.add(redis.evalsha(LuaScript.APPEND.sha(), ScriptOutputType.MULTI, appendKeys(envelope),
+                        maxLength, dedupMillisArg, envelope.message().toByteArray(),
+                        StreamEntryCodec.acceptedNanos(envelope.acceptedNanos())));
+            }
+            connection.flushCommands();
+        }
+        CompletableFuture<List<AppendResult>> result = CompletableFuture
+                .allOf(replies.stream().map(RedisFuture::toCompletableFuture).toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> results(batch, replies));
+        result.whenComplete((r, error) -> {
+            if (error != null) {
+                // A failed batch may not have reached the topic set either; register again next time.
+                newTopics.forEach(registered::remove);
+            }
+        });
+        track(result);
+        return result;
+    }
+
+    /**
+     * Where a subscription starts: Redis's clock and the last entry id of each topic in {@code
+     * topics} plus each topic this writer has appended to that {@code alsoMatching} accepts, read
+     * on the writer connection. Redis runs the connection's commands in order, so every append
+     * dispatched before this call is inside the fence and every one after it is outside.
+     *
+     * @param localMillis this gateway's clock when the subscription was asked for
+     */
+    CompletableFuture<StartCursors.Fence> fence(long localMillis, Set<String> topics, Predicate<String> alsoMatching) {
+        RedisFuture<List<byte[]>> time;
+        Map<String, RedisFuture<List<StreamMessage<byte[], byte[]>>>> lasts = new HashMap<>();
+        synchronized (dispatchLock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
+            }
+            Set<String> all = new HashSet<>(topics);
+            for (String topic : registered) {
+                if (alsoMatching.test(topic)) {
+                    all.add(topic);
+                }
+            }
+            time = redis.time();
+            for (String topic : all) {
+                lasts.put(topic, redis.xrevrange(keys.stream(topic), Range.unbounded(), Limit.from(1)));
+            }
+            connection.flushCommands();
+        }
+        List<CompletableFuture<?>> replies = new ArrayList<>();
+        replies.add(time.toCompletableFuture());
+        lasts.values().forEach(f -> replies.add(f.toCompletableFuture()));
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<byte[]> t = time.toCompletableFuture().join();
+            long redisMillis = Long.parseLong(RedisKeys.string(t.get(0))) * 1000
+                    + Long.parseLong(RedisKeys.string(t.get(1))) / 1000;
+            Map<String, EntryId> lastIds = new HashMap<>();
+            lasts.forEach((topic, f) -> {
+                List<StreamMessage<byte[], byte[]>> last = f.toCompletableFuture().join();
+                lastIds.put(topic, last.isEmpty() ? EntryId.MIN : EntryId.parse(last.get(0).getId()));
+            });
+            return new StartCursors.Fence(Math.min(localMillis, redisMillis), lastIds);
+        });
+    }
+
+    /** Forgets which topics were registered, so the next append of each registers it again. */
+    void forgetRegistered(Set<String> stillRegistered) {
+        registered.retainAll(stillRegistered);
+    }
+
+    boolean isConnected() {
+        return connection.isOpen();
+    }
+
+    /** Stops taking appends, waits up to {@code timeout} for those in flight, closes the connection. */
+    void close(Duration timeout) {
+        synchronized (dispatchLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            connection.flushCommands();
+        }
+        try {
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("{} appends still unanswered by Redis after {}; closing anyway", inFlight.size(), timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // failed appends were reported to their callers
+        }
+        connection.close();
+    }
+
+    @Override
+    public void close() {
+        close(RedisConnector.COMMAND_TIMEOUT);
+    }
+
+    private byte[][] appendKeys(Envelope envelope) {
+        String id = envelope.id();
+        if (id.isEmpty() || dedupMillis <= 0) {
+            return new byte[][] {keys.stream(envelope.topic())};
+        }
+        return new byte[][] {keys.stream(envelope.topic()), keys.dedup(envelope.topic(), id)};
+    }
+
+    private static List<AppendResult> results(List<Envelope> batch, List<RedisFuture<List<Object>>> replies) {
+        List<AppendResult> results = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            List<Object> reply = replies.get(i).toCompletableFuture().join();
+            String id = RedisKeys.string((byte[]) reply.get(0));
+            StreamPosition position = new StreamPosition(batch.get(i).topic(), EntryId.parse(id));
+            boolean duplicate = ((Long) reply.get(1)) == 1L;
+            results.add(duplicate ? AppendResult.duplicateOf(position) : AppendResult.accepted(position));
+        }
+        return results;
+    }
+
+    private void track(CompletableFuture<?> future) {
+        inFlight.add(future);
+        future.whenComplete((r, e) -> inFlight.remove(future));
+    }
+}
