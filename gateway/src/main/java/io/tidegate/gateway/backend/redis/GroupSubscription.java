@@ -211,7 +211,7 @@ final class GroupSubscription extends RedisSubscription {
         }
         List<CompletableFuture<Long>> releases = new ArrayList<>();
         // Never handed out, so not a delivery: back to count 0, reclaimable at once.
-        surplus.forEach((t, ids) -> releases.add(hold(reader, t, ids, 0, 0)));
+        surplus.forEach((t, ids) -> releases.add(hold(reader, t, ids, deadlineMillis, 0)));
         nextReclaimNanos.set(System.nanoTime());
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new));
     }
@@ -248,7 +248,7 @@ final class GroupSubscription extends RedisSubscription {
         }
         deliver(out);
         List<CompletableFuture<Long>> releases = new ArrayList<>();
-        putBack.forEach((count, ids) -> releases.add(hold(reader, t, ids, 0, count)));
+        putBack.forEach((count, ids) -> releases.add(hold(reader, t, ids, deadlineMillis, count)));
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)).thenApply(v -> out.size());
     }
 
