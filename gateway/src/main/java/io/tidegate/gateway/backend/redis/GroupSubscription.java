@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  * idle past the ack deadline (XAUTOCLAIM, every {@code reclaim-interval} or when a nack's delay
  * ran out); otherwise block in XREADGROUP for new entries. Delivery counts come from the pending
  * list (1 on first delivery). An entry whose count would pass {@code max-deliveries} is appended
- * to {@code dlq.<group>.<topic>} through the normal append path and then acked.
+ * to {@code dlq.<group>.<topic>} through the normal append path and then acked. Once a minute a
+ * member also removes consumers that hold nothing and have not read for ten minutes (members
+ * that left; see {@code sweep-consumers.lua}), so a group does not collect one consumer per
+ * session forever.
  *
  * <p>A nack or deadline extension moves an entry's idle clock ({@code hold.lua}) instead of
  * keeping timers here, so the deadline survives this gateway's death. XREADGROUP's COUNT is per
@@ -49,6 +52,10 @@ import org.slf4j.LoggerFactory;
 final class GroupSubscription extends RedisSubscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupSubscription.class);
+    /** How often a member looks for consumers that left nothing pending and stopped reading. */
+    static final Duration CONSUMER_SWEEP_INTERVAL = Duration.ofMinutes(1);
+    /** Idle time after which a consumer with nothing pending counts as gone (well above any block time). */
+    static final Duration GONE_CONSUMER_IDLE = Duration.ofMinutes(10);
 
     private final byte[] group;
     private final byte[] consumer;
@@ -56,6 +63,8 @@ final class GroupSubscription extends RedisSubscription {
     private final byte[] deadlineArg;
     /** When the next reclaim scan is due, System.nanoTime(). */
     private final AtomicLong nextReclaimNanos = new AtomicLong(System.nanoTime());
+    /** When the next sweep for gone consumers is due, System.nanoTime(); confined to the cycle. */
+    private long nextSweepNanos = System.nanoTime() + CONSUMER_SWEEP_INTERVAL.toNanos();
 
     GroupSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         super(spec, sink, ctx);
@@ -117,8 +126,8 @@ final class GroupSubscription extends RedisSubscription {
 
     private CompletableFuture<Void> claimOwn(ReaderConnection reader, TopicCursor t, long demand) {
         int count = (int) Math.min(demand, ctx.readCount());
-        return LuaScript.CLAIM_OWN.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
-                        group, consumer, RedisKeys.bytes(t.ownScan), arg(count))
+        return onPool(LuaScript.CLAIM_OWN.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
+                        group, consumer, RedisKeys.bytes(t.ownScan), arg(count)))
                 .thenCompose(reply -> {
                     String next = RedisKeys.string((byte[]) reply.get(0));
                     t.ownScan = next.isEmpty() ? null : next;
@@ -141,6 +150,10 @@ final class GroupSubscription extends RedisSubscription {
                     ? CompletableFuture.completedFuture(left)
                     : reclaimTopic(reader, t, left));
         }
+        if (startedNanos - nextSweepNanos >= 0) {
+            nextSweepNanos = startedNanos + CONSUMER_SWEEP_INTERVAL.toNanos();
+            topics.forEach(this::sweepGoneConsumers);
+        }
         return remaining.thenAccept(left -> {
             boolean scannedAll = left > 0 && topics.stream().allMatch(t -> t.reclaimScan.equals(TopicCursor.SCAN_START));
             if (scannedAll) {
@@ -154,13 +167,23 @@ final class GroupSubscription extends RedisSubscription {
 
     private CompletableFuture<Long> reclaimTopic(ReaderConnection reader, TopicCursor t, long demand) {
         int count = (int) Math.min(demand, ctx.readCount());
-        return LuaScript.CLAIM_IDLE.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
-                        group, consumer, deadlineArg, RedisKeys.bytes(t.reclaimScan), arg(count))
+        return onPool(LuaScript.CLAIM_IDLE.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
+                        group, consumer, deadlineArg, RedisKeys.bytes(t.reclaimScan), arg(count)))
                 .thenCompose(reply -> {
                     t.reclaimScan = RedisKeys.string((byte[]) reply.get(0));
                     return settleClaimed(reader, t, entries(reply.get(1)));
                 })
                 .thenApply(delivered -> demand - delivered);
+    }
+
+    private void sweepGoneConsumers(TopicCursor t) {
+        LuaScript.SWEEP_CONSUMERS.<Long>run(ctx.control(), ScriptOutputType.INTEGER, new byte[][] {t.key}, group,
+                arg(GONE_CONSUMER_IDLE.toMillis())).whenComplete((removed, error) -> {
+                    if (error == null && removed > 0) {
+                        LOG.info("group {} on {}: removed {} consumers that left nothing pending", spec.group(), t.topic,
+                                removed);
+                    }
+                });
     }
 
     private CompletableFuture<Void> readNew(ReaderConnection reader, List<TopicCursor> topics, long demand) {

@@ -24,6 +24,7 @@ final class LuaScript {
     static final LuaScript CLAIM_OWN = load("claim-own.lua");
     static final LuaScript HOLD = load("hold.lua");
     static final LuaScript DROP_CONSUMER = load("drop-consumer.lua");
+    static final LuaScript SWEEP_CONSUMERS = load("sweep-consumers.lua");
 
     private final String name;
     private final byte[] body;

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -201,7 +202,15 @@ abstract class RedisSubscription implements BackendSubscription {
         } catch (RuntimeException e) {
             result = CompletableFuture.failedFuture(e);
         }
-        return result.whenComplete((r, e) -> blockingRead = 0);
+        return onPool(result.whenComplete((r, e) -> blockingRead = 0));
+    }
+
+    /**
+     * Continues on the worker pool: what a cycle does with a reply (decoding, calling the sink)
+     * must not run on Lettuce's event loop, which also carries the writer's replies.
+     */
+    protected final <T> CompletableFuture<T> onPool(CompletableFuture<T> redisReply) {
+        return redisReply.thenApplyAsync(Function.identity(), ctx.executor());
     }
 
     /** Makes the current or next cycle start over: ends a blocked read early. */

@@ -262,6 +262,9 @@ class RedisBackendTest {
         assertThat(member.received).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
         assertThat(broadcast.maxInFlightViolation).isFalse();
         assertThat(member.maxInFlightViolation).isFalse();
+        assertThat(broadcast.threads).as("sink calls run on the backend's pool, not Lettuce's event loop")
+                .allMatch(name -> name.startsWith("tidegate-redis-"));
+        assertThat(member.threads).allMatch(name -> name.startsWith("tidegate-redis-"));
     }
 
     // ------------------------------------------------------------------ groups
@@ -366,6 +369,28 @@ class RedisBackendTest {
                 .containsEntry(DeadLetters.ORIGINAL_ENTRY_ID, original.position().entryId().toString())
                 .containsEntry(DeadLetters.DELIVERIES, "2");
         staysFor(Duration.ofMillis(500), () -> member.size() == 2);
+    }
+
+    @Test
+    void sweepRemovesOnlyConsumersThatHoldNothingAndStoppedReading() {
+        String stream = prefix + ":s:{" + topic("work") + "}";
+        inspect.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(stream, "0"), "g",
+                io.lettuce.core.XGroupCreateArgs.Builder.mkstream());
+        inspect.xadd(stream, "k", "v");
+        inspect.xgroupCreateconsumer(stream, io.lettuce.core.Consumer.from("g", "gone"));
+        inspect.xreadgroup(io.lettuce.core.Consumer.from("g", "holding"), io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(stream));
+        inspect.xgroupCreateconsumer(stream, io.lettuce.core.Consumer.from("g", "fresh"));
+
+        try (StatefulRedisConnection<byte[], byte[]> raw = inspectClient.connect(ByteArrayCodec.INSTANCE)) {
+            Long removed = LuaScript.SWEEP_CONSUMERS.<Long>run(raw.async(), io.lettuce.core.ScriptOutputType.INTEGER,
+                    new byte[][] {RedisKeys.bytes(stream)}, RedisKeys.bytes("g"), RedisKeys.bytes("60000")).join();
+            assertThat(removed).as("nobody has been idle for a minute").isZero();
+            await().pollDelay(Duration.ofMillis(30)).until(() -> true);
+            removed = LuaScript.SWEEP_CONSUMERS.<Long>run(raw.async(), io.lettuce.core.ScriptOutputType.INTEGER,
+                    new byte[][] {RedisKeys.bytes(stream)}, RedisKeys.bytes("g"), RedisKeys.bytes("20")).join();
+            assertThat(removed).isEqualTo(2);
+        }
+        assertThat(consumerField(inspect.xinfoConsumers(stream, "g"), "name")).containsExactly("holding");
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -532,6 +557,7 @@ class RedisBackendTest {
     private static final class Recorder implements DeliverySink {
         final List<StoredMessage> received = new CopyOnWriteArrayList<>();
         final AtomicInteger requested = new AtomicInteger();
+        final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         volatile boolean maxInFlightViolation;
         volatile java.util.function.Consumer<StoredMessage> onEach = m -> { };
 
@@ -540,6 +566,7 @@ class RedisBackendTest {
             if (received.size() + messages.size() > requested.get()) {
                 maxInFlightViolation = true;
             }
+            threads.add(Thread.currentThread().getName());
             received.addAll(messages);
             messages.forEach(onEach);
         }
