@@ -14,8 +14,10 @@ import io.tidegate.gateway.backend.StreamPosition;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,9 +31,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one writer of a backend: every append goes through a single connection with auto-flush
- * off, so a batch leaves as one pipelined write (one EVALSHA per message, see {@code append.lua})
- * and costs about one round trip, not one per message. Redis runs a connection's commands in
- * order, so appends to a topic keep the order in which {@link #append} was called.
+ * off, so a batch leaves as one pipelined write and costs about one round trip, not one per
+ * message. Within the pipeline each run of up to {@value #MAX_RUN} messages of one topic is one
+ * EVALSHA of {@code append.lua} (dedup check, XADD MAXLEN ~, dedup marker per message). Redis runs
+ * a connection's commands in order, so appends to a topic keep the order in which {@link #append}
+ * was called, within and across batches.
  *
  * <p>Threading: {@link #append} and {@link #fence} may be called from any thread and never block
  * on Redis; dispatch into the connection is serialized by a short lock so batches do not
@@ -40,6 +44,12 @@ import org.slf4j.LoggerFactory;
 final class RedisStreamWriter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamWriter.class);
+
+    /**
+     * Most messages per append.lua call. A script call costs several times an XADD, so runs
+     * amortize it; the cap bounds how long one call holds Redis (about a millisecond).
+     */
+    static final int MAX_RUN = 128;
 
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final RedisAsyncCommands<byte[], byte[]> redis;
@@ -69,7 +79,8 @@ final class RedisStreamWriter implements AutoCloseable {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        List<RedisFuture<List<Object>>> replies = new ArrayList<>(batch.size());
+        List<Run> runs = runs(batch);
+        List<RedisFuture<List<Object>>> replies = new ArrayList<>(runs.size());
         List<String> newTopics = new ArrayList<>(1);
         synchronized (dispatchLock) {
             if (closed) {
@@ -79,23 +90,20 @@ final class RedisStreamWriter implements AutoCloseable {
             // Redis that restarted with an empty script cache never answers NOSCRIPT: retrying
             // those one by one would let later appends overtake them.
             redis.scriptLoad(LuaScript.APPEND.body());
-            for (Envelope envelope : batch) {
-                String topic = envelope.topic();
-                if (registered.add(topic)) {
-                    newTopics.add(topic);
-                    byte[] name = RedisKeys.bytes(topic);
+            for (Run run : runs) {
+                if (registered.add(run.topic)) {
+                    newTopics.add(run.topic);
+                    byte[] name = RedisKeys.bytes(run.topic);
                     redis.sadd(keys.topicSet(), name);
                     redis.publish(keys.topicChannel(), name);
                 }
-                replies.add(redis.evalsha(LuaScript.APPEND.sha(), ScriptOutputType.MULTI, appendKeys(envelope),
-                        maxLength, dedupMillisArg, envelope.message().toByteArray(),
-                        StreamEntryCodec.acceptedNanos(envelope.acceptedNanos())));
+                replies.add(dispatch(run, batch));
             }
             connection.flushCommands();
         }
         CompletableFuture<List<AppendResult>> result = CompletableFuture
                 .allOf(replies.stream().map(RedisFuture::toCompletableFuture).toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> results(batch, replies));
+                .thenApply(ignored -> results(batch, runs, replies));
         result.whenComplete((r, error) -> {
             if (error != null) {
                 // A failed batch may not have reached the topic set either; register again next time.
@@ -185,24 +193,64 @@ final class RedisStreamWriter implements AutoCloseable {
         close(RedisConnector.COMMAND_TIMEOUT);
     }
 
-    private byte[][] appendKeys(Envelope envelope) {
-        String id = envelope.id();
-        if (id.isEmpty() || dedupMillis <= 0) {
-            return new byte[][] {keys.stream(envelope.topic())};
+    /**
+     * Splits a batch into runs of at most {@link #MAX_RUN} messages of one topic, keeping each
+     * topic's order. Order between topics is not promised, so runs need not follow batch order.
+     */
+    private static List<Run> runs(List<Envelope> batch) {
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            byTopic.computeIfAbsent(batch.get(i).topic(), t -> new ArrayList<>()).add(i);
         }
-        return new byte[][] {keys.stream(envelope.topic()), keys.dedup(envelope.topic(), id)};
+        List<Run> runs = new ArrayList<>();
+        byTopic.forEach((topic, indexes) -> {
+            for (int from = 0; from < indexes.size(); from += MAX_RUN) {
+                runs.add(new Run(topic, indexes.subList(from, Math.min(indexes.size(), from + MAX_RUN))));
+            }
+        });
+        return runs;
     }
 
-    private static List<AppendResult> results(List<Envelope> batch, List<RedisFuture<List<Object>>> replies) {
-        List<AppendResult> results = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            List<Object> reply = replies.get(i).toCompletableFuture().join();
-            String id = RedisKeys.string((byte[]) reply.get(0));
-            StreamPosition position = new StreamPosition(batch.get(i).topic(), EntryId.parse(id));
-            boolean duplicate = ((Long) reply.get(1)) == 1L;
-            results.add(duplicate ? AppendResult.duplicateOf(position) : AppendResult.accepted(position));
+    /** Queues one append.lua call for a run (see the script for the argument layout). */
+    private RedisFuture<List<Object>> dispatch(Run run, List<Envelope> batch) {
+        List<byte[]> runKeys = new ArrayList<>(1 + run.indexes.size());
+        runKeys.add(keys.stream(run.topic));
+        byte[][] args = new byte[2 + 3 * run.indexes.size()][];
+        args[0] = maxLength;
+        args[1] = dedupMillisArg;
+        int a = 2;
+        for (int index : run.indexes) {
+            Envelope envelope = batch.get(index);
+            int marker = 0;
+            if (dedupMillis > 0 && !envelope.id().isEmpty()) {
+                runKeys.add(keys.dedup(run.topic, envelope.id()));
+                marker = runKeys.size();
+            }
+            args[a++] = Integer.toString(marker).getBytes(StandardCharsets.US_ASCII);
+            args[a++] = envelope.message().toByteArray();
+            args[a++] = StreamEntryCodec.acceptedNanos(envelope.acceptedNanos());
         }
-        return results;
+        return redis.evalsha(LuaScript.APPEND.sha(), ScriptOutputType.MULTI, runKeys.toArray(byte[][]::new), args);
+    }
+
+    private static List<AppendResult> results(List<Envelope> batch, List<Run> runs,
+                                              List<RedisFuture<List<Object>>> replies) {
+        AppendResult[] results = new AppendResult[batch.size()];
+        for (int r = 0; r < runs.size(); r++) {
+            Run run = runs.get(r);
+            List<Object> reply = replies.get(r).toCompletableFuture().join();
+            for (int i = 0; i < run.indexes.size(); i++) {
+                String id = RedisKeys.string((byte[]) reply.get(2 * i));
+                boolean duplicate = ((Long) reply.get(2 * i + 1)) == 1L;
+                StreamPosition position = new StreamPosition(run.topic, EntryId.parse(id));
+                results[run.indexes.get(i)] = duplicate ? AppendResult.duplicateOf(position) : AppendResult.accepted(position);
+            }
+        }
+        return Arrays.asList(results);
+    }
+
+    /** Messages of one topic that go to Redis in one script call; indexes point into the batch. */
+    private record Run(String topic, List<Integer> indexes) {
     }
 
     private void track(CompletableFuture<?> future) {
