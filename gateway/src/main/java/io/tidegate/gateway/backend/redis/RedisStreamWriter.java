@@ -2,7 +2,10 @@ package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -11,6 +14,7 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.StreamPosition;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +66,13 @@ final class RedisStreamWriter implements AutoCloseable {
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object dispatchLock = new Object();
     private boolean closed;
+    /**
+     * Whether the next pipeline must start with SCRIPT LOAD: at first, after every reconnect
+     * (a restarted or failed-over Redis has an empty script cache) and after a NOSCRIPT. A batch
+     * that met NOSCRIPT fails rather than being retried by EVAL one run at a time, which would
+     * let appends dispatched after it overtake it.
+     */
+    private volatile boolean loadScript = true;
 
     RedisStreamWriter(StatefulRedisConnection<byte[], byte[]> connection, RedisKeys keys, long maxLength,
                       Duration dedupWindow) {
@@ -72,6 +83,12 @@ final class RedisStreamWriter implements AutoCloseable {
         this.dedupMillis = dedupWindow.toMillis();
         this.dedupMillisArg = Long.toString(dedupMillis).getBytes(StandardCharsets.US_ASCII);
         connection.setAutoFlushCommands(false);
+        connection.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                loadScript = true;
+            }
+        });
     }
 
     /** See {@link io.tidegate.gateway.backend.Backend#append}. */
@@ -86,10 +103,11 @@ final class RedisStreamWriter implements AutoCloseable {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
             }
-            // Leading each pipeline with SCRIPT LOAD costs one hash lookup in Redis, and means a
-            // Redis that restarted with an empty script cache never answers NOSCRIPT: retrying
-            // those one by one would let later appends overtake them.
-            redis.scriptLoad(LuaScript.APPEND.body());
+            if (loadScript) {
+                // Ahead of the EVALSHAs in the same pipeline, so they find the script.
+                loadScript = false;
+                redis.scriptLoad(LuaScript.APPEND.body());
+            }
             for (Run run : runs) {
                 if (registered.add(run.topic)) {
                     newTopics.add(run.topic);
@@ -108,6 +126,9 @@ final class RedisStreamWriter implements AutoCloseable {
             if (error != null) {
                 // A failed batch may not have reached the topic set either; register again next time.
                 newTopics.forEach(registered::remove);
+                if (RedisSubscription.unwrap(error) instanceof RedisNoScriptException) {
+                    loadScript = true;
+                }
             }
         });
         track(result);

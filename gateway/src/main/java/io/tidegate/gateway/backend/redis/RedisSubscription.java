@@ -281,7 +281,8 @@ abstract class RedisSubscription implements BackendSubscription {
         } catch (RuntimeException e) {
             step = CompletableFuture.failedFuture(e);
         }
-        step.whenCompleteAsync((ignored, error) -> afterCycle(error), ctx.executor());
+        // Not async: afterCycle only updates state and hands the next cycle to the pool.
+        step.whenComplete((ignored, error) -> afterCycle(error));
     }
 
     private void afterCycle(Throwable error) {
@@ -324,11 +325,13 @@ abstract class RedisSubscription implements BackendSubscription {
             }
             ctx.registry().removeListener(topicListener);
             finish();
-            try {
-                sink.onError(error);
-            } catch (RuntimeException e) {
-                LOG.warn("subscription {}: the sink threw from onError", spec.key(), e);
-            }
+            ctx.executor().execute(() -> {
+                try {
+                    sink.onError(error);
+                } catch (RuntimeException e) {
+                    LOG.warn("subscription {}: the sink threw from onError", spec.key(), e);
+                }
+            });
             return;
         }
         long backoff = Math.min(MAX_BACKOFF_MILLIS, MIN_BACKOFF_MILLIS << Math.min(failures - 1, 10));

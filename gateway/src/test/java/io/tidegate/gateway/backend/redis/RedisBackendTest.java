@@ -124,6 +124,25 @@ class RedisBackendTest {
     }
 
     @Test
+    void scriptIsLoadedOncePerConnectionAndAgainAfterRedisLostIt() {
+        RedisBackend backend = start();
+        String topic = topic("quotes");
+        long loadsBefore = commandCalls("script|load");
+        for (int i = 0; i < 5; i++) {
+            backend.append(List.of(envelope(topic, "a" + i, 10))).join();
+        }
+        assertThat(commandCalls("script|load") - loadsBefore).isEqualTo(1);
+
+        inspect.scriptFlush();
+        CompletableFuture<List<AppendResult>> unlucky = backend.append(List.of(envelope(topic, "b0", 10)));
+        await().atMost(SOON).until(unlucky::isDone);
+        assertThat(unlucky).as("the batch that meets NOSCRIPT fails as a whole; nothing was stored")
+                .isCompletedExceptionally();
+        assertThat(backend.append(List.of(envelope(topic, "b1", 10))).join()).hasSize(1);
+        assertThat(inspect.xlen(RedisKeys.string(keys().stream(topic)))).isEqualTo(6);
+    }
+
+    @Test
     void streamAndDedupKeysShareTheTopicsHashSlot() {
         RedisBackend backend = start();
         String topic = topic("orders.BINANCE.BTCUSDT");
