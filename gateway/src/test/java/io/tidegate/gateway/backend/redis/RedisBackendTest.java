@@ -229,6 +229,34 @@ class RedisBackendTest {
         }
     }
 
+    @Test
+    void writerAndReadersCarryOnAfterRedisRestarts() {
+        RedisServer own = RedisServer.start();
+        try {
+            RedisBackend backend = startOn(own.uri());
+            String topic = topic("quotes");
+            Recorder broadcast = new Recorder();
+            subscribe(backend, broadcastSpec(topic, StartAt.LATEST), broadcast).request(100);
+            Recorder member = new Recorder();
+            subscribe(backend, groupSpec(topic, "g", "m1", StartAt.LATEST, Duration.ofSeconds(30)), member).request(100);
+            backend.append(List.of(envelope(topic, "before", 10))).join();
+            eventually().until(() -> broadcast.size() == 1 && member.size() == 1);
+
+            own = own.restart();
+
+            // Appends fail fast while the writer reconnects; the caller (dispatch) retries.
+            AtomicInteger attempt = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> backend.append(List.of(envelope(topic, "after" + attempt.incrementAndGet(), 10)))
+                            .get(2, TimeUnit.SECONDS).size() == 1);
+            String last = "after" + attempt.get();
+            await().atMost(Duration.ofSeconds(20)).until(() -> broadcast.ids().contains(last) && member.ids().contains(last));
+            assertThat(backend.isReady()).isTrue();
+        } finally {
+            own.close();
+        }
+    }
+
     // ------------------------------------------------------------------ reading
 
     @Test

@@ -66,6 +66,17 @@ public final class RedisServer implements AutoCloseable {
         throw last;
     }
 
+    /**
+     * Stops this server and starts a fresh, empty one on the same port, as a Redis restart
+     * without persistence looks to clients.
+     *
+     * @throws IllegalStateException when the port cannot be bound again
+     */
+    public RedisServer restart() {
+        close();
+        return startOnce(findExecutable(), port);
+    }
+
     /** The loopback port the server listens on. */
     public int port() {
         return port;
