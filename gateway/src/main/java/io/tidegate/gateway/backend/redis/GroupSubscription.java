@@ -234,7 +234,7 @@ final class GroupSubscription extends RedisSubscription {
         }
         List<CompletableFuture<Long>> releases = new ArrayList<>();
         // Never handed out, so not a delivery: back to count 0, reclaimable at once.
-        surplus.forEach((t, ids) -> releases.add(hold(reader, t, ids, deadlineMillis, 0)));
+        surplus.forEach((t, ids) -> releases.add(hold(reader, t.key, ids, deadlineMillis, 0)));
         nextReclaimNanos.set(System.nanoTime());
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new));
     }
@@ -271,7 +271,7 @@ final class GroupSubscription extends RedisSubscription {
         }
         deliver(out);
         List<CompletableFuture<Long>> releases = new ArrayList<>();
-        putBack.forEach((count, ids) -> releases.add(hold(reader, t, ids, deadlineMillis, count)));
+        putBack.forEach((count, ids) -> releases.add(hold(reader, t.key, ids, deadlineMillis, count)));
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)).thenApply(v -> out.size());
     }
 
@@ -339,7 +339,7 @@ final class GroupSubscription extends RedisSubscription {
         long idle = Math.max(0, deadlineMillis - waitMillis);
         List<CompletableFuture<Long>> holds = new ArrayList<>();
         byTopic(positions).forEach((topic, ids) ->
-                holds.add(hold(null, new TopicCursor(topic, ctx.keys().stream(topic)), ids, idle, -1)));
+                holds.add(hold(null, ctx.keys().stream(topic), ids, idle, -1)));
         CompletableFuture<Void> all = CompletableFuture.allOf(holds.toArray(CompletableFuture[]::new));
         if (waitMillis > deadlineMillis) {
             long renewIn = Math.max(1, deadlineMillis / 2);
@@ -367,7 +367,7 @@ final class GroupSubscription extends RedisSubscription {
      * member holds, on the reader connection when inside a cycle (so the next step sees it), else
      * on the control connection.
      */
-    private CompletableFuture<Long> hold(ReaderConnection reader, TopicCursor t, List<String> ids, long idleMillis,
+    private CompletableFuture<Long> hold(ReaderConnection reader, byte[] stream, List<String> ids, long idleMillis,
                                          int deliveryCount) {
         byte[][] args = new byte[4 + ids.size()][];
         args[0] = group;
@@ -378,7 +378,7 @@ final class GroupSubscription extends RedisSubscription {
             args[4 + i] = RedisKeys.bytes(ids.get(i));
         }
         var redis = reader != null ? reader.redis() : ctx.control();
-        return LuaScript.HOLD.run(redis, ScriptOutputType.INTEGER, new byte[][] {t.key}, args);
+        return LuaScript.HOLD.run(redis, ScriptOutputType.INTEGER, new byte[][] {stream}, args);
     }
 
     @Override

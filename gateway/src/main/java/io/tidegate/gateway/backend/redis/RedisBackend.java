@@ -95,13 +95,13 @@ public final class RedisBackend implements Backend {
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline());
         long refresh = TopicRegistry.REFRESH_INTERVAL.toMillis();
-        executor.scheduleWithFixedDelay(() -> registry.refresh().thenAccept(writer::forgetRegistered)
-                .exceptionally(error -> null), refresh, refresh, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(safely("topic registry refresh",
+                () -> registry.refresh().thenAccept(writer::forgetRegistered)), refresh, refresh, TimeUnit.MILLISECONDS);
         Duration maxAge = config.retention().maxAge();
         if (!maxAge.isZero()) {
             RetentionTrimmer trimmer = new RetentionTrimmer(keys, control.async(), registry, maxAge);
             long every = RetentionTrimmer.interval(maxAge).toMillis();
-            executor.scheduleWithFixedDelay(trimmer::trim, every, every, TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(safely("trimming by age", trimmer::trim), every, every, TimeUnit.MILLISECONDS);
         }
         LOG.info("redis backend connected to {} (key prefix {}, gateway {})", address, redis.keyPrefix(),
                 config.gatewayId());
@@ -163,6 +163,17 @@ public final class RedisBackend implements Backend {
             Thread.currentThread().interrupt();
         }
         LOG.info("redis backend closed");
+    }
+
+    /** A periodic task that survives its own failure (a scheduled task that throws is never run again). */
+    private static Runnable safely(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("{} failed: {}", what, e.toString());
+            }
+        };
     }
 
     private static ScheduledThreadPoolExecutor workerPool() {

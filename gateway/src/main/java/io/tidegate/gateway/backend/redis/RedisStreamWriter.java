@@ -97,6 +97,8 @@ final class RedisStreamWriter implements AutoCloseable {
             return CompletableFuture.completedFuture(List.of());
         }
         List<Run> runs = runs(batch);
+        // Serialize before taking the lock, so concurrent batches only queue behind the dispatch.
+        List<ScriptCall> calls = runs.stream().map(run -> scriptCall(run, batch)).toList();
         List<RedisFuture<List<Object>>> replies = new ArrayList<>(runs.size());
         List<String> newTopics = new ArrayList<>(1);
         synchronized (dispatchLock) {
@@ -108,14 +110,16 @@ final class RedisStreamWriter implements AutoCloseable {
                 loadScript = false;
                 redis.scriptLoad(LuaScript.APPEND.body());
             }
-            for (Run run : runs) {
-                if (registered.add(run.topic)) {
-                    newTopics.add(run.topic);
-                    byte[] name = RedisKeys.bytes(run.topic);
+            for (int r = 0; r < runs.size(); r++) {
+                String topic = runs.get(r).topic;
+                if (registered.add(topic)) {
+                    newTopics.add(topic);
+                    byte[] name = RedisKeys.bytes(topic);
                     redis.sadd(keys.topicSet(), name);
                     redis.publish(keys.topicChannel(), name);
                 }
-                replies.add(dispatch(run, batch));
+                ScriptCall call = calls.get(r);
+                replies.add(redis.evalsha(LuaScript.APPEND.sha(), ScriptOutputType.MULTI, call.keys, call.args));
             }
             connection.flushCommands();
         }
@@ -232,8 +236,8 @@ final class RedisStreamWriter implements AutoCloseable {
         return runs;
     }
 
-    /** Queues one append.lua call for a run (see the script for the argument layout). */
-    private RedisFuture<List<Object>> dispatch(Run run, List<Envelope> batch) {
+    /** The keys and arguments of one append.lua call for a run (see the script for the layout). */
+    private ScriptCall scriptCall(Run run, List<Envelope> batch) {
         List<byte[]> runKeys = new ArrayList<>(1 + run.indexes.size());
         runKeys.add(keys.stream(run.topic));
         byte[][] args = new byte[2 + 3 * run.indexes.size()][];
@@ -251,7 +255,7 @@ final class RedisStreamWriter implements AutoCloseable {
             args[a++] = envelope.message().toByteArray();
             args[a++] = StreamEntryCodec.acceptedNanos(envelope.acceptedNanos());
         }
-        return redis.evalsha(LuaScript.APPEND.sha(), ScriptOutputType.MULTI, runKeys.toArray(byte[][]::new), args);
+        return new ScriptCall(runKeys.toArray(byte[][]::new), args);
     }
 
     private static List<AppendResult> results(List<Envelope> batch, List<Run> runs,
@@ -272,6 +276,10 @@ final class RedisStreamWriter implements AutoCloseable {
 
     /** Messages of one topic that go to Redis in one script call; indexes point into the batch. */
     private record Run(String topic, List<Integer> indexes) {
+    }
+
+    /** A prepared append.lua call. */
+    private record ScriptCall(byte[][] keys, byte[][] args) {
     }
 
     private void track(CompletableFuture<?> future) {

@@ -93,8 +93,9 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
-     * Sends one command in the inline protocol and returns the raw reply (for test set-up such
-     * as {@code FLUSHALL}; use a real client for anything structured).
+     * Sends one command in the inline protocol and returns the first line of the reply, e.g.
+     * {@code +OK} (for test set-up such as {@code FLUSHALL}; use a real client for replies
+     * longer than a line).
      */
     public String command(String inlineCommand) {
         try (Socket socket = new Socket()) {
