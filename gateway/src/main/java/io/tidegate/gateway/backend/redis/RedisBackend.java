@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * own connection for blocking reads ({@link BroadcastSubscription} with XREAD,
  * {@link GroupSubscription} with consumer groups, reclaim and dead-lettering). Pattern
  * subscriptions learn about new topics from the {@link TopicRegistry}. Needs Redis 6.2 or later.
+ * Standalone Redis for now: keys and scripts are ready for Redis Cluster (every key a script
+ * touches carries the topic's hash tag), the connections are not (no cluster client yet).
  *
  * <p>Connections: one writer, one control connection (acks, CLIENT UNBLOCK, trimming), one
  * pub/sub connection, and one per open subscription. Threads: Lettuce's event loops plus one
