@@ -1,0 +1,421 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.Consumer;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A GROUP subscription: one member of a Redis consumer group per topic stream, reading under its
+ * own consumer name ({@link SubscriptionSpec#consumerName()}), so Redis knows which member holds
+ * which entry and reclaim can tell a dead member's entries from a live one's.
+ *
+ * <p>Each cycle does the first of these that applies: create the group on new topics (at the
+ * start position; an existing group keeps its cursor); take back entries still pending under
+ * this member's name (a restarted member with a stable name gets them at once); reclaim entries
+ * idle past the ack deadline (XAUTOCLAIM, every {@code reclaim-interval} or when a nack's delay
+ * ran out); otherwise block in XREADGROUP for new entries. Delivery counts come from the pending
+ * list (1 on first delivery). An entry whose count would pass {@code max-deliveries} is appended
+ * to {@code dlq.<group>.<topic>} through the normal append path and then acked. Once a minute a
+ * member also removes consumers that hold nothing and have not read for ten minutes (members
+ * that left; see {@code sweep-consumers.lua}), so a group does not collect one consumer per
+ * session forever.
+ *
+ * <p>A nack or deadline extension moves an entry's idle clock ({@code hold.lua}) instead of
+ * keeping timers here, so the deadline survives this gateway's death. XREADGROUP's COUNT is per
+ * stream, so a read can return more than the demand; the surplus goes back to the pending list
+ * as immediately reclaimable with its delivery count unchanged, and is picked up by the next
+ * reclaim (of any member).
+ *
+ * <p>Threading: see {@link RedisSubscription}; ack, nack and extend go through the control
+ * connection and never wait for a blocked read.
+ */
+final class GroupSubscription extends RedisSubscription {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupSubscription.class);
+    /** How often a member looks for consumers that left nothing pending and stopped reading. */
+    static final Duration CONSUMER_SWEEP_INTERVAL = Duration.ofMinutes(1);
+    /** Idle time after which a consumer with nothing pending counts as gone (well above any block time). */
+    static final Duration GONE_CONSUMER_IDLE = Duration.ofMinutes(10);
+
+    private final byte[] group;
+    private final byte[] consumer;
+    private final long deadlineMillis;
+    private final byte[] deadlineArg;
+    /** When the next reclaim scan is due, System.nanoTime(). */
+    private final AtomicLong nextReclaimNanos = new AtomicLong(System.nanoTime());
+    /** When the next sweep for gone consumers is due, System.nanoTime(); confined to the cycle. */
+    private long nextSweepNanos = System.nanoTime() + CONSUMER_SWEEP_INTERVAL.toNanos();
+
+    GroupSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
+        super(spec, sink, ctx);
+        this.group = RedisKeys.bytes(spec.group());
+        this.consumer = RedisKeys.bytes(spec.consumerName());
+        this.deadlineMillis = Math.max(1, ackDeadline().toMillis());
+        this.deadlineArg = arg(deadlineMillis);
+    }
+
+    @Override
+    protected CompletableFuture<Void> cycle(ReaderConnection reader, List<TopicCursor> topics, long demand,
+                                            StartCursors cursors) {
+        CompletableFuture<Void> step;
+        List<TopicCursor> withoutGroup = topics.stream().filter(t -> !t.groupReady).toList();
+        TopicCursor ownLeft = topics.stream().filter(t -> t.ownScan != null).findFirst().orElse(null);
+        if (!withoutGroup.isEmpty()) {
+            step = createGroups(reader, withoutGroup, cursors);
+        } else if (ownLeft != null) {
+            step = claimOwn(reader, ownLeft, demand);
+        } else if (reclaimDue(topics)) {
+            step = reclaim(reader, topics, demand);
+        } else {
+            step = readNew(reader, topics, demand);
+        }
+        return step.handle((ignored, error) -> {
+            if (error != null && isNoGroup(error)) {
+                // The stream or the group was deleted under us: create it again next cycle.
+                topics.forEach(t -> t.groupReady = false);
+                return null;
+            }
+            if (error != null) {
+                throw new java.util.concurrent.CompletionException(unwrap(error));
+            }
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ cycle steps
+
+    private CompletableFuture<Void> createGroups(ReaderConnection reader, List<TopicCursor> topics,
+                                                 StartCursors cursors) {
+        List<CompletableFuture<Void>> creations = new ArrayList<>(topics.size());
+        for (TopicCursor t : topics) {
+            String startId = cursors.readAfter(t.topic).toString();
+            creations.add(reader.redis()
+                    .xgroupCreate(XReadArgs.StreamOffset.from(t.key, startId), group, XGroupCreateArgs.Builder.mkstream())
+                    .toCompletableFuture()
+                    .handle((ok, error) -> {
+                        if (error != null && !String.valueOf(unwrap(error).getMessage()).startsWith("BUSYGROUP")) {
+                            throw new java.util.concurrent.CompletionException(unwrap(error));
+                        }
+                        // BUSYGROUP: the group exists and keeps its own cursor, as StartAt promises.
+                        t.groupReady = true;
+                        return null;
+                    }));
+        }
+        return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> claimOwn(ReaderConnection reader, TopicCursor t, long demand) {
+        int count = (int) Math.min(demand, ctx.readCount());
+        return onPool(LuaScript.CLAIM_OWN.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
+                        group, consumer, RedisKeys.bytes(t.ownScan), arg(count)))
+                .thenCompose(reply -> {
+                    String next = RedisKeys.string((byte[]) reply.get(0));
+                    t.ownScan = next.isEmpty() ? null : next;
+                    return settleClaimed(reader, t, entries(reply.get(1))).thenApply(delivered -> null);
+                });
+    }
+
+    private boolean reclaimDue(List<TopicCursor> topics) {
+        if (System.nanoTime() - nextReclaimNanos.get() >= 0) {
+            return true;
+        }
+        return topics.stream().anyMatch(t -> !t.reclaimScan.equals(TopicCursor.SCAN_START));
+    }
+
+    private CompletableFuture<Void> reclaim(ReaderConnection reader, List<TopicCursor> topics, long demand) {
+        long startedNanos = System.nanoTime();
+        CompletableFuture<Long> remaining = CompletableFuture.completedFuture(demand);
+        for (TopicCursor t : topics) {
+            remaining = remaining.thenCompose(left -> left <= 0 || isClosed()
+                    ? CompletableFuture.completedFuture(left)
+                    : reclaimTopic(reader, t, left));
+        }
+        if (startedNanos - nextSweepNanos >= 0) {
+            nextSweepNanos = startedNanos + CONSUMER_SWEEP_INTERVAL.toNanos();
+            topics.forEach(this::sweepGoneConsumers);
+        }
+        return remaining.thenAccept(left -> {
+            boolean scannedAll = left > 0 && topics.stream().allMatch(t -> t.reclaimScan.equals(TopicCursor.SCAN_START));
+            if (scannedAll) {
+                long next = startedNanos + ctx.reclaimInterval().toNanos();
+                // A nack may have asked for an earlier scan meanwhile; keep the earlier time.
+                nextReclaimNanos.accumulateAndGet(next, (current, proposed) ->
+                        current - startedNanos > 0 ? Math.min(current, proposed) : proposed);
+            }
+        });
+    }
+
+    private CompletableFuture<Long> reclaimTopic(ReaderConnection reader, TopicCursor t, long demand) {
+        int count = (int) Math.min(demand, ctx.readCount());
+        return onPool(LuaScript.CLAIM_IDLE.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
+                        group, consumer, deadlineArg, RedisKeys.bytes(t.reclaimScan), arg(count)))
+                .thenCompose(reply -> {
+                    t.reclaimScan = RedisKeys.string((byte[]) reply.get(0));
+                    return settleClaimed(reader, t, entries(reply.get(1)));
+                })
+                .thenApply(delivered -> demand - delivered);
+    }
+
+    private void sweepGoneConsumers(TopicCursor t) {
+        LuaScript.SWEEP_CONSUMERS.<Long>run(ctx.control(), ScriptOutputType.INTEGER, new byte[][] {t.key}, group,
+                arg(GONE_CONSUMER_IDLE.toMillis())).whenComplete((removed, error) -> {
+                    if (error == null && removed > 0) {
+                        LOG.info("group {} on {}: removed {} consumers that left nothing pending", spec.group(), t.topic,
+                                removed);
+                    }
+                });
+    }
+
+    private CompletableFuture<Void> readNew(ReaderConnection reader, List<TopicCursor> topics, long demand) {
+        long untilReclaimMillis = TimeUnit.NANOSECONDS.toMillis(nextReclaimNanos.get() - System.nanoTime());
+        Duration block = Duration.ofMillis(Math.max(1, Math.min(ctx.blockTimeout().toMillis(), untilReclaimMillis)));
+        Map<String, TopicCursor> byKey = new HashMap<>();
+        XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(topics.size());
+        for (int i = 0; i < topics.size(); i++) {
+            TopicCursor t = topics.get(i);
+            byKey.put(RedisKeys.string(t.key), t);
+            offsets[i] = XReadArgs.StreamOffset.lastConsumed(t.key);
+        }
+        XReadArgs args = XReadArgs.Builder.block(block).count(countPerStream(demand, topics.size()));
+        return blockingRead(() -> reader.redis().xreadgroup(Consumer.from(group, consumer), args, offsets)
+                .toCompletableFuture())
+                .thenCompose(read -> read == null || read.isEmpty()
+                        ? CompletableFuture.completedFuture(null)
+                        : settleRead(reader, read, byKey, demand));
+    }
+
+    /** Delivers up to the demand from a fresh read; the surplus goes back as reclaimable. */
+    private CompletableFuture<Void> settleRead(ReaderConnection reader, List<StreamMessage<byte[], byte[]>> read,
+                                               Map<String, TopicCursor> byKey, long demand) {
+        boolean closed = isClosed();
+        List<StoredMessage> out = new ArrayList<>();
+        Map<TopicCursor, List<String>> surplus = new LinkedHashMap<>();
+        Map<TopicCursor, List<String>> malformed = new LinkedHashMap<>();
+        for (StreamMessage<byte[], byte[]> entry : read) {
+            TopicCursor t = byKey.get(RedisKeys.string(entry.getStream()));
+            if (t == null) {
+                continue;
+            }
+            if (closed || out.size() >= demand) {
+                surplus.computeIfAbsent(t, k -> new ArrayList<>()).add(entry.getId());
+                continue;
+            }
+            try {
+                out.add(StreamEntryCodec.decode(t.topic, entry.getId(), entry.getBody(), 1));
+            } catch (StreamEntryCodec.MalformedEntryException e) {
+                LOG.warn("subscription {}: acking and skipping {}", spec.key(), e.getMessage());
+                malformed.computeIfAbsent(t, k -> new ArrayList<>()).add(entry.getId());
+            }
+        }
+        deliver(out);
+        malformed.forEach((t, ids) -> ctx.control().xack(t.key, group, ids.toArray(String[]::new)));
+        if (surplus.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<Long>> releases = new ArrayList<>();
+        // Never handed out, so not a delivery: back to count 0, reclaimable at once.
+        surplus.forEach((t, ids) -> releases.add(hold(reader, t.key, ids, deadlineMillis, 0)));
+        nextReclaimNanos.set(System.nanoTime());
+        return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Handles entries this member just claimed: dead-letters those past {@code max-deliveries},
+     * delivers the rest (or, when closed meanwhile, puts them back). Completes with how many
+     * were delivered.
+     */
+    private CompletableFuture<Integer> settleClaimed(ReaderConnection reader, TopicCursor t, List<List<Object>> entries) {
+        boolean closed = isClosed();
+        List<StoredMessage> out = new ArrayList<>(entries.size());
+        Map<Integer, List<String>> putBack = new HashMap<>();
+        for (List<Object> entry : entries) {
+            String id = RedisKeys.string((byte[]) entry.get(0));
+            int count = (int) (long) (Long) entry.get(2);
+            if (closed) {
+                putBack.computeIfAbsent(count - 1, k -> new ArrayList<>()).add(id);
+                continue;
+            }
+            StoredMessage message;
+            try {
+                message = StreamEntryCodec.decodeFlat(t.topic, id, (List<?>) entry.get(1), count);
+            } catch (StreamEntryCodec.MalformedEntryException e) {
+                LOG.warn("subscription {}: acking and skipping {}", spec.key(), e.getMessage());
+                ctx.control().xack(t.key, group, id);
+                continue;
+            }
+            if (count > ctx.maxDeliveries()) {
+                deadLetter(t, message);
+            } else {
+                out.add(message);
+            }
+        }
+        deliver(out);
+        List<CompletableFuture<Long>> releases = new ArrayList<>();
+        putBack.forEach((count, ids) -> releases.add(hold(reader, t.key, ids, deadlineMillis, count)));
+        return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)).thenApply(v -> out.size());
+    }
+
+    private void deadLetter(TopicCursor t, StoredMessage message) {
+        String dlqTopic = "dlq." + spec.group() + "." + t.topic;
+        DeadLetters.append(ctx.writer(), dlqTopic, message)
+                .thenCompose(results -> ctx.control().xack(t.key, group, message.position().entryId().toString()))
+                .whenComplete((acked, error) -> {
+                    if (error != null) {
+                        // Still pending: the next reclaim finds it over the limit and tries again.
+                        LOG.warn("subscription {}: moving {} to {} failed: {}", spec.key(), message.position(), dlqTopic,
+                                unwrap(error).toString());
+                    } else {
+                        LOG.info("subscription {}: moved {} to {} after {} deliveries", spec.key(), message.position(),
+                                dlqTopic, message.deliveryCount() - 1);
+                    }
+                });
+    }
+
+    // ------------------------------------------------------------------ settling
+
+    @Override
+    public void ack(Collection<StreamPosition> positions) {
+        byTopic(positions).forEach((topic, ids) -> ctx.control()
+                .xack(ctx.keys().stream(topic), group, ids.toArray(String[]::new))
+                .whenComplete((n, error) -> {
+                    if (error != null) {
+                        LOG.warn("subscription {}: ack of {} entries on {} failed; they will be redelivered: {}",
+                                spec.key(), ids.size(), topic, unwrap(error).toString());
+                    }
+                }));
+    }
+
+    @Override
+    public void nack(Collection<StreamPosition> positions, Duration delay) {
+        Duration wait = delay.isNegative() ? Duration.ZERO : delay;
+        holdFor(positions, wait.toMillis()).whenComplete((v, error) -> {
+            if (isClosed()) {
+                return;
+            }
+            // Reclaim as soon as the entries are due, instead of at the next regular scan.
+            Runnable due = () -> {
+                nextReclaimNanos.set(System.nanoTime());
+                wake();
+            };
+            if (wait.isZero()) {
+                ctx.executor().execute(due);
+            } else {
+                ctx.executor().schedule(due, wait.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    @Override
+    public void extendDeadline(Collection<StreamPosition> positions, Duration extension) {
+        holdFor(positions, Math.max(0, extension.toMillis()));
+    }
+
+    /**
+     * Makes the entries reclaimable {@code waitMillis} from now. Redis cannot set an idle time
+     * below zero, so a wait longer than the deadline is done in steps: hold for a full deadline,
+     * and renew halfway through while this member lives.
+     */
+    private CompletableFuture<Void> holdFor(Collection<StreamPosition> positions, long waitMillis) {
+        long idle = Math.max(0, deadlineMillis - waitMillis);
+        List<CompletableFuture<Long>> holds = new ArrayList<>();
+        byTopic(positions).forEach((topic, ids) ->
+                holds.add(hold(null, ctx.keys().stream(topic), ids, idle, -1)));
+        CompletableFuture<Void> all = CompletableFuture.allOf(holds.toArray(CompletableFuture[]::new));
+        if (waitMillis > deadlineMillis) {
+            long renewIn = Math.max(1, deadlineMillis / 2);
+            all.thenRun(() -> {
+                long updated = holds.stream().mapToLong(CompletableFuture::join).sum();
+                if (updated > 0 && !isClosed()) {
+                    ctx.executor().schedule(() -> {
+                        if (!isClosed()) {
+                            holdFor(positions, waitMillis - renewIn);
+                        }
+                    }, renewIn, TimeUnit.MILLISECONDS);
+                }
+            });
+        }
+        return all.whenComplete((v, error) -> {
+            if (error != null) {
+                LOG.warn("subscription {}: changing the deadline of {} entries failed: {}", spec.key(), positions.size(),
+                        unwrap(error).toString());
+            }
+        });
+    }
+
+    /**
+     * Sets the idle time (and with {@code deliveryCount >= 0} the delivery count) of entries this
+     * member holds, on the reader connection when inside a cycle (so the next step sees it), else
+     * on the control connection.
+     */
+    private CompletableFuture<Long> hold(ReaderConnection reader, byte[] stream, List<String> ids, long idleMillis,
+                                         int deliveryCount) {
+        byte[][] args = new byte[4 + ids.size()][];
+        args[0] = group;
+        args[1] = consumer;
+        args[2] = arg(idleMillis);
+        args[3] = deliveryCount >= 0 ? arg(deliveryCount) : new byte[0];
+        for (int i = 0; i < ids.size(); i++) {
+            args[4 + i] = RedisKeys.bytes(ids.get(i));
+        }
+        var redis = reader != null ? reader.redis() : ctx.control();
+        return LuaScript.HOLD.run(redis, ScriptOutputType.INTEGER, new byte[][] {stream}, args);
+    }
+
+    @Override
+    protected CompletableFuture<Void> onClose(List<TopicCursor> topics) {
+        // Entries still pending stay with this consumer name until a live member reclaims them;
+        // only a consumer with nothing pending is removed, or reclaim could not see its entries.
+        List<CompletableFuture<Object>> drops = new ArrayList<>();
+        for (TopicCursor t : topics) {
+            if (t.groupReady) {
+                drops.add(LuaScript.DROP_CONSUMER.run(ctx.control(), ScriptOutputType.INTEGER, new byte[][] {t.key},
+                        group, consumer));
+            }
+        }
+        return CompletableFuture.allOf(drops.toArray(CompletableFuture[]::new));
+    }
+
+    // ------------------------------------------------------------------ small parts
+
+    private static Map<String, List<String>> byTopic(Collection<StreamPosition> positions) {
+        Map<String, List<String>> byTopic = new LinkedHashMap<>();
+        for (StreamPosition p : positions) {
+            byTopic.computeIfAbsent(p.topic(), k -> new ArrayList<>()).add(p.entryId().toString());
+        }
+        return byTopic;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<List<Object>> entries(Object reply) {
+        return (List<List<Object>>) reply;
+    }
+
+    private static boolean isNoGroup(Throwable error) {
+        Throwable e = unwrap(error);
+        return e instanceof RedisCommandExecutionException && String.valueOf(e.getMessage()).startsWith("NOGROUP");
+    }
+
+    private static byte[] arg(long n) {
+        return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,240 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.config.GatewayConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Redis Streams backend: one stream per topic ({@code <prefix>:s:{<topic>}}), appended by
+ * one pipelining writer ({@link RedisStreamWriter}), read by subscriptions that each hold their
+ * own connection for blocking reads ({@link BroadcastSubscription} with XREAD,
+ * {@link GroupSubscription} with consumer groups, reclaim and dead-lettering). Pattern
+ * subscriptions learn about new topics from the {@link TopicRegistry}. Needs Redis 6.2 or later.
+ * Standalone Redis for now: keys and scripts are ready for Redis Cluster (every key a script
+ * touches carries the topic's hash tag), the connections are not (no cluster client yet).
+ *
+ * <p>Connections: one writer, one control connection (acks, CLIENT UNBLOCK, trimming), one
+ * pub/sub connection, and one per open subscription. Threads: Lettuce's event loops plus one
+ * small worker pool ({@code tidegate-redis-*}) for read results, sink calls and timers.
+ *
+ * <p>Construction connects and blocks until Redis answers (start-up); it fails with a message
+ * naming the address when Redis is unreachable or too old. After that, every method is
+ * thread-safe and non-blocking except {@link #close()}, which waits for in-flight appends and for
+ * subscriptions to let go of their connections.
+ */
+public final class RedisBackend implements Backend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisBackend.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final GatewayConfig config;
+    private final ScheduledThreadPoolExecutor executor;
+    private final RedisConnector connector;
+    private final StatefulRedisConnection<byte[], byte[]> control;
+    private final RedisStreamWriter writer;
+    private final TopicRegistry registry;
+    private final SubscriptionContext context;
+    private final Set<RedisSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /**
+     * Connects to {@code backend.redis.uri}.
+     *
+     * @throws IllegalStateException when Redis cannot be reached or is older than 6.2
+     */
+    public RedisBackend(GatewayConfig config) {
+        this.config = config;
+        GatewayConfig.Redis redis = config.backend().redis();
+        if (redis.uri().isBlank()) {
+            throw new IllegalArgumentException("backend.redis.uri is empty; set it, e.g. redis://127.0.0.1:6379");
+        }
+        String address = describe(redis.uri());
+        this.executor = workerPool();
+        RedisKeys keys = new RedisKeys(redis.keyPrefix());
+        String name = "tidegate:" + config.gatewayId();
+        this.connector = new RedisConnector(redis.uri(), redis.blockTimeout());
+        StatefulRedisConnection<byte[], byte[]> writerConnection = null;
+        StatefulRedisConnection<byte[], byte[]> controlConnection = null;
+        StatefulRedisPubSubConnection<byte[], byte[]> pubSub = null;
+        try {
+            controlConnection = connector.connectShared(name + ":control");
+            requireVersion(controlConnection, address);
+            writerConnection = connector.connectShared(name + ":writer");
+            pubSub = connector.connectPubSub(name + ":topics");
+            this.control = controlConnection;
+            this.writer = new RedisStreamWriter(writerConnection, keys, config.retention().maxLength(),
+                    config.dedupWindow());
+            this.registry = new TopicRegistry(keys, pubSub, control.async(), executor);
+        } catch (RuntimeException e) {
+            closeQuietly(pubSub, writerConnection, controlConnection);
+            connector.close();
+            executor.shutdownNow();
+            if (e instanceof IllegalStateException) {
+                throw e;
+            }
+            throw new IllegalStateException("cannot connect to Redis at " + address + " (backend.redis.uri): "
+                    + e.getMessage(), e);
+        }
+        this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control.async(), writer, registry,
+                executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
+                config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline());
+        long refresh = TopicRegistry.REFRESH_INTERVAL.toMillis();
+        executor.scheduleWithFixedDelay(safely("topic registry refresh",
+                () -> registry.refresh().thenAccept(writer::forgetRegistered)), refresh, refresh, TimeUnit.MILLISECONDS);
+        Duration maxAge = config.retention().maxAge();
+        if (!maxAge.isZero()) {
+            RetentionTrimmer trimmer = new RetentionTrimmer(keys, control.async(), registry, maxAge);
+            long every = RetentionTrimmer.interval(maxAge).toMillis();
+            executor.scheduleWithFixedDelay(safely("trimming by age", trimmer::trim), every, every, TimeUnit.MILLISECONDS);
+        }
+        LOG.info("redis backend connected to {} (key prefix {}, gateway {})", address, redis.keyPrefix(),
+                config.gatewayId());
+    }
+
+    @Override
+    public CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
+        }
+        return writer.append(batch);
+    }
+
+    @Override
+    public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
+        if (closed) {
+            throw new IllegalStateException("the redis backend is closed");
+        }
+        RedisSubscription subscription = spec.isGroup()
+                ? new GroupSubscription(spec, sink, context)
+                : new BroadcastSubscription(spec, sink, context);
+        subscriptions.add(subscription);
+        subscription.terminated().whenComplete((v, e) -> subscriptions.remove(subscription));
+        return subscription;
+    }
+
+    @Override
+    public boolean isReady() {
+        return !closed && writer.isConnected();
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<RedisSubscription> open = List.copyOf(subscriptions);
+        open.forEach(RedisSubscription::close);
+        try {
+            CompletableFuture.allOf(open.stream().map(RedisSubscription::terminated).toArray(CompletableFuture[]::new))
+                    .get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("{} subscriptions did not close within {}", subscriptions.size(), CLOSE_TIMEOUT);
+        }
+        writer.close(CLOSE_TIMEOUT);
+        registry.close();
+        control.close();
+        executor.shutdownNow();
+        connector.close();
+        try {
+            executor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("redis backend closed");
+    }
+
+    /** A periodic task that survives its own failure (a scheduled task that throws is never run again). */
+    private static Runnable safely(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("{} failed: {}", what, e.toString());
+            }
+        };
+    }
+
+    private static ScheduledThreadPoolExecutor workerPool() {
+        AtomicInteger n = new AtomicInteger();
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(
+                Math.max(2, Runtime.getRuntime().availableProcessors()),
+                r -> {
+                    Thread t = new Thread(r, "tidegate-redis-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                },
+                // Late callbacks after close have nothing left to do.
+                new ThreadPoolExecutor.DiscardPolicy());
+        pool.setRemoveOnCancelPolicy(true);
+        return pool;
+    }
+
+    private static void requireVersion(StatefulRedisConnection<byte[], byte[]> connection, String address) {
+        String info = connection.sync().info("server");
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("redis_version:")) {
+                String version = line.substring("redis_version:".length()).trim();
+                String[] parts = version.split("\\.");
+                int major = Integer.parseInt(parts[0]);
+                int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+                if (major < 6 || (major == 6 && minor < 2)) {
+                    throw new IllegalStateException("Redis at " + address + " is version " + version
+                            + "; the redis backend needs 6.2 or later (XAUTOCLAIM)");
+                }
+                return;
+            }
+        }
+    }
+
+    /** host:port without credentials, for messages. */
+    private static String describe(String uri) {
+        try {
+            RedisURI parsed = RedisURI.create(uri);
+            return parsed.getHost() + ":" + parsed.getPort();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("backend.redis.uri is not a Redis URI such as redis://127.0.0.1:6379: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable... closeables) {
+        for (AutoCloseable c : closeables) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // already failing; the original error is what matters
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisBackend[" + describe(config.backend().redis().uri()) + "]";
+    }
+}

@@ -1,0 +1,289 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.StreamPosition;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of a backend: every append goes through a single connection with auto-flush
+ * off, so a batch leaves as one pipelined write and costs about one round trip, not one per
+ * message. Within the pipeline each run of up to {@value #MAX_RUN} messages of one topic is one
+ * EVALSHA of {@code append.lua} (dedup check, XADD MAXLEN ~, dedup marker per message). Redis runs
+ * a connection's commands in order, so appends to a topic keep the order in which {@link #append}
+ * was called, within and across batches.
+ *
+ * <p>Threading: {@link #append} and {@link #fence} may be called from any thread and never block
+ * on Redis; dispatch into the connection is serialized by a short lock so batches do not
+ * interleave. Futures complete on Lettuce's event loop.
+ */
+final class RedisStreamWriter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStreamWriter.class);
+
+    /**
+     * Most messages per append.lua call. A script call costs several times an XADD, so runs
+     * amortize it; the cap bounds how long one call holds Redis (about a millisecond).
+     */
+    static final int MAX_RUN = 128;
+
+    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final RedisKeys keys;
+    private final byte[] maxLength;
+    private final long dedupMillis;
+    private final byte[] dedupMillisArg;
+    /** Topics this writer put into the topic set; the registry refresh repairs it if Redis lost them. */
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object dispatchLock = new Object();
+    private boolean closed;
+    /**
+     * Whether the next pipeline must start with SCRIPT LOAD: at first, after every reconnect
+     * (a restarted or failed-over Redis has an empty script cache) and after a NOSCRIPT. A batch
+     * that met NOSCRIPT fails rather than being retried by EVAL one run at a time, which would
+     * let appends dispatched after it overtake it.
+     */
+    private volatile boolean loadScript = true;
+
+    RedisStreamWriter(StatefulRedisConnection<byte[], byte[]> connection, RedisKeys keys, long maxLength,
+                      Duration dedupWindow) {
+        this.connection = connection;
+        this.redis = connection.async();
+        this.keys = keys;
+        this.maxLength = Long.toString(maxLength).getBytes(StandardCharsets.US_ASCII);
+        this.dedupMillis = dedupWindow.toMillis();
+        this.dedupMillisArg = Long.toString(dedupMillis).getBytes(StandardCharsets.US_ASCII);
+        connection.setAutoFlushCommands(false);
+        connection.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                loadScript = true;
+            }
+        });
+    }
+
+    /** See {@link io.tidegate.gateway.backend.Backend#append}. */
+    CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<Run> runs = runs(batch);
+        // Serialize before taking the lock, so concurrent batches only queue behind the dispatch.
+        List<ScriptCall> calls = runs.stream().map(run -> scriptCall(run, batch)).toList();
+        List<RedisFuture<List<Object>>> replies = new ArrayList<>(runs.size());
+        List<String> newTopics = new ArrayList<>(1);
+        synchronized (dispatchLock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
+            }
+            if (loadScript) {
+                // Ahead of the EVALSHAs in the same pipeline, so they find the script.
+                loadScript = false;
+                redis.scriptLoad(LuaScript.APPEND.body());
+            }
+            for (int r = 0; r < runs.size(); r++) {
+                String topic = runs.get(r).topic;
+                if (registered.add(topic)) {
+                    newTopics.add(topic);
+                    byte[] name = RedisKeys.bytes(topic);
+                    redis.sadd(keys.topicSet(), name);
+                    redis.publish(keys.topicChannel(), name);
+                }
+                ScriptCall call = calls.get(r);
+                replies.add(redis.evalsha(LuaScript.APPEND.sha(), ScriptOutputType.MULTI, call.keys, call.args));
+            }
+            connection.flushCommands();
+        }
+        CompletableFuture<List<AppendResult>> result = CompletableFuture
+                .allOf(replies.stream().map(RedisFuture::toCompletableFuture).toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> results(batch, runs, replies));
+        result.whenComplete((r, error) -> {
+            if (error != null) {
+                // A failed batch may not have reached the topic set either; register again next time.
+                newTopics.forEach(registered::remove);
+                if (RedisSubscription.unwrap(error) instanceof RedisNoScriptException) {
+                    loadScript = true;
+                }
+            }
+        });
+        track(result);
+        return result;
+    }
+
+    /**
+     * Where a subscription starts: Redis's clock and the last entry id of each topic in {@code
+     * topics} plus each topic this writer has appended to that {@code alsoMatching} accepts, read
+     * on the writer connection. Redis runs the connection's commands in order, so every append
+     * dispatched before this call is inside the fence and every one after it is outside.
+     *
+     * @param localMillis this gateway's clock when the subscription was asked for
+     */
+    CompletableFuture<StartCursors.Fence> fence(long localMillis, Set<String> topics, Predicate<String> alsoMatching) {
+        RedisFuture<List<byte[]>> time;
+        Map<String, RedisFuture<List<StreamMessage<byte[], byte[]>>>> lasts = new HashMap<>();
+        synchronized (dispatchLock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
+            }
+            Set<String> all = new HashSet<>(topics);
+            for (String topic : registered) {
+                if (alsoMatching.test(topic)) {
+                    all.add(topic);
+                }
+            }
+            time = redis.time();
+            for (String topic : all) {
+                lasts.put(topic, redis.xrevrange(keys.stream(topic), Range.unbounded(), Limit.from(1)));
+            }
+            connection.flushCommands();
+        }
+        List<CompletableFuture<?>> replies = new ArrayList<>();
+        replies.add(time.toCompletableFuture());
+        lasts.values().forEach(f -> replies.add(f.toCompletableFuture()));
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<byte[]> t = time.toCompletableFuture().join();
+            long redisMillis = Long.parseLong(RedisKeys.string(t.get(0))) * 1000
+                    + Long.parseLong(RedisKeys.string(t.get(1))) / 1000;
+            Map<String, EntryId> lastIds = new HashMap<>();
+            lasts.forEach((topic, f) -> {
+                List<StreamMessage<byte[], byte[]>> last = f.toCompletableFuture().join();
+                lastIds.put(topic, last.isEmpty() ? EntryId.MIN : EntryId.parse(last.get(0).getId()));
+            });
+            return new StartCursors.Fence(Math.min(localMillis, redisMillis), lastIds);
+        });
+    }
+
+    /** Forgets which topics were registered, so the next append of each registers it again. */
+    void forgetRegistered(Set<String> stillRegistered) {
+        registered.retainAll(stillRegistered);
+    }
+
+    boolean isConnected() {
+        return connection.isOpen();
+    }
+
+    /** Stops taking appends, waits up to {@code timeout} for those in flight, closes the connection. */
+    void close(Duration timeout) {
+        synchronized (dispatchLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            connection.flushCommands();
+        }
+        try {
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("{} appends still unanswered by Redis after {}; closing anyway", inFlight.size(), timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // failed appends were reported to their callers
+        }
+        connection.close();
+    }
+
+    @Override
+    public void close() {
+        close(RedisConnector.COMMAND_TIMEOUT);
+    }
+
+    /**
+     * Splits a batch into runs of at most {@link #MAX_RUN} messages of one topic, keeping each
+     * topic's order. Order between topics is not promised, so runs need not follow batch order.
+     */
+    private static List<Run> runs(List<Envelope> batch) {
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            byTopic.computeIfAbsent(batch.get(i).topic(), t -> new ArrayList<>()).add(i);
+        }
+        List<Run> runs = new ArrayList<>();
+        byTopic.forEach((topic, indexes) -> {
+            for (int from = 0; from < indexes.size(); from += MAX_RUN) {
+                runs.add(new Run(topic, indexes.subList(from, Math.min(indexes.size(), from + MAX_RUN))));
+            }
+        });
+        return runs;
+    }
+
+    /** The keys and arguments of one append.lua call for a run (see the script for the layout). */
+    private ScriptCall scriptCall(Run run, List<Envelope> batch) {
+        List<byte[]> runKeys = new ArrayList<>(1 + run.indexes.size());
+        runKeys.add(keys.stream(run.topic));
+        byte[][] args = new byte[2 + 3 * run.indexes.size()][];
+        args[0] = maxLength;
+        args[1] = dedupMillisArg;
+        int a = 2;
+        for (int index : run.indexes) {
+            Envelope envelope = batch.get(index);
+            int marker = 0;
+            if (dedupMillis > 0 && !envelope.id().isEmpty()) {
+                runKeys.add(keys.dedup(run.topic, envelope.id()));
+                marker = runKeys.size();
+            }
+            args[a++] = Integer.toString(marker).getBytes(StandardCharsets.US_ASCII);
+            args[a++] = envelope.message().toByteArray();
+            args[a++] = StreamEntryCodec.acceptedNanos(envelope.acceptedNanos());
+        }
+        return new ScriptCall(runKeys.toArray(byte[][]::new), args);
+    }
+
+    private static List<AppendResult> results(List<Envelope> batch, List<Run> runs,
+                                              List<RedisFuture<List<Object>>> replies) {
+        AppendResult[] results = new AppendResult[batch.size()];
+        for (int r = 0; r < runs.size(); r++) {
+            Run run = runs.get(r);
+            List<Object> reply = replies.get(r).toCompletableFuture().join();
+            for (int i = 0; i < run.indexes.size(); i++) {
+                String id = RedisKeys.string((byte[]) reply.get(2 * i));
+                boolean duplicate = ((Long) reply.get(2 * i + 1)) == 1L;
+                StreamPosition position = new StreamPosition(run.topic, EntryId.parse(id));
+                results[run.indexes.get(i)] = duplicate ? AppendResult.duplicateOf(position) : AppendResult.accepted(position);
+            }
+        }
+        return Arrays.asList(results);
+    }
+
+    /** Messages of one topic that go to Redis in one script call; indexes point into the batch. */
+    private record Run(String topic, List<Integer> indexes) {
+    }
+
+    /** A prepared append.lua call. */
+    private record ScriptCall(byte[][] keys, byte[][] args) {
+    }
+
+    private void track(CompletableFuture<?> future) {
+        inFlight.add(future);
+        future.whenComplete((r, e) -> inFlight.remove(future));
+    }
+}

@@ -1,0 +1,437 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.UnblockType;
+import io.lettuce.core.XReadArgs;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.routing.TopicPattern;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demand-driven read loop every Redis subscription shares; {@link BroadcastSubscription} and
+ * {@link GroupSubscription} supply the reads.
+ *
+ * <p>How it runs: a subscription reads only while it has demand. A <em>cycle</em> is one step
+ * against Redis (a blocking XREAD, a reclaim, a group creation...) on the subscription's own
+ * {@link ReaderConnection}; at most one cycle is in flight, and when it ends the next one starts
+ * if there is still demand. Cycles run on the backend's worker pool and wait on Redis through
+ * futures, so no thread is parked per subscription and Lettuce's event loop only completes
+ * futures. A cycle never delivers more than the demand it started with, and only cycles lower
+ * demand, so delivery never exceeds what was requested.
+ *
+ * <p>Waking: a read blocks at most {@code block-timeout}. When something changes that the
+ * blocked read does not cover (a new topic for a pattern, a nack whose delay ran out, close),
+ * the read is ended at once with {@code CLIENT UNBLOCK <id> TIMEOUT} from the control connection,
+ * so a new topic is picked up within a round trip rather than after the block time.
+ *
+ * <p>Threading: the public methods are thread-safe and never block; the sink is called from the
+ * worker pool, one call at a time.
+ */
+abstract class RedisSubscription implements BackendSubscription {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSubscription.class);
+
+    /** A subscription that has failed against Redis for this long gives up and reports the error. */
+    static final Duration GIVE_UP_AFTER = Duration.ofSeconds(30);
+    private static final long MIN_BACKOFF_MILLIS = 20;
+    private static final long MAX_BACKOFF_MILLIS = 2_000;
+    /** How long to keep trying to unblock a read that has not reached Redis yet. */
+    private static final int UNBLOCK_ATTEMPTS = 50;
+    private static final long UNBLOCK_RETRY_MILLIS = 2;
+
+    protected final SubscriptionSpec spec;
+    protected final DeliverySink sink;
+    protected final SubscriptionContext ctx;
+    private final CompletableFuture<StartCursors> start;
+    private final Consumer<String> topicListener = this::topicDiscovered;
+    private final String connectionName;
+
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private final Map<String, TopicCursor> topics = new LinkedHashMap<>();
+    private long demand;
+    private boolean cycleRunning;
+    private boolean closed;
+    private boolean changed;
+    private int rotation;
+    private long blockSeq;
+
+    // Confined to the read cycle.
+    private volatile ReaderConnection reader;
+    private long failingSinceNanos;
+    private int failures;
+
+    /** The sequence number of the blocking read in flight, 0 when none; read by wakers. */
+    private volatile long blockingRead;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+    RedisSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
+        this.spec = spec;
+        this.sink = sink;
+        this.ctx = ctx;
+        this.connectionName = "tidegate:" + ctx.gatewayId() + ":read:" + spec.key();
+        long localMillis = System.currentTimeMillis();
+        // Listen first, then look: a topic found in between is offered twice and kept once.
+        ctx.registry().addListener(topicListener);
+        Set<String> latestTopics = new HashSet<>();
+        synchronized (lock) {
+            for (TopicPattern pattern : spec.patterns()) {
+                if (pattern.isLiteral()) {
+                    addTopicLocked(pattern.toString());
+                }
+            }
+            for (String topic : ctx.registry().snapshot()) {
+                if (spec.matches(topic)) {
+                    addTopicLocked(topic);
+                }
+            }
+            for (String topic : topics.keySet()) {
+                if (spec.start().firstIdFor(topic) == null) {
+                    latestTopics.add(topic);
+                }
+            }
+        }
+        // See StartCursors. Without the writer (closing) the local clock is the best there is.
+        Predicate<String> startsAtLatest = topic -> spec.matches(topic) && spec.start().firstIdFor(topic) == null;
+        this.start = ctx.writer().fence(localMillis, latestTopics, startsAtLatest)
+                .exceptionally(error -> new StartCursors.Fence(localMillis, Map.of()))
+                .thenApply(fence -> new StartCursors(spec.start(), fence));
+    }
+
+    @Override
+    public void request(int n) {
+        if (n <= 0) {
+            return;
+        }
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            demand = Math.min(Long.MAX_VALUE / 2, demand + n);
+        }
+        maybeRun();
+    }
+
+    @Override
+    public void close() {
+        boolean finishNow;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            changed = true;
+            finishNow = !cycleRunning;
+        }
+        ctx.registry().removeListener(topicListener);
+        if (finishNow) {
+            ctx.executor().execute(this::finish);
+        } else {
+            wakeReader();
+        }
+    }
+
+    /** Completes once the subscription has released its reader connection. */
+    CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    // ------------------------------------------------------------------ for subclasses
+
+    /** One step against Redis; runs only while there is demand and at least one topic. */
+    protected abstract CompletableFuture<Void> cycle(ReaderConnection reader, List<TopicCursor> topics,
+                                                     long demand, StartCursors cursors);
+
+    /** Runs once when the subscription ends, before its reader connection closes. */
+    protected CompletableFuture<Void> onClose(List<TopicCursor> topics) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Hands messages to the sink and takes them off the demand. Only from within a cycle. */
+    protected final void deliver(List<StoredMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        synchronized (lock) {
+            demand -= messages.size();
+        }
+        try {
+            sink.onMessages(messages);
+        } catch (RuntimeException e) {
+            LOG.error("subscription {}: the delivery sink threw; {} messages count as delivered", spec.key(),
+                    messages.size(), e);
+        }
+    }
+
+    /**
+     * Runs a blocking read unless something changed since the cycle took its snapshot, in
+     * which case it skips the read (completing with {@code null}) so the next cycle sees the
+     * change instead of waiting out the block time.
+     */
+    protected final <T> CompletableFuture<T> blockingRead(Supplier<CompletableFuture<T>> read) {
+        long seq;
+        synchronized (lock) {
+            if (changed || closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            seq = ++blockSeq;
+            blockingRead = seq;
+        }
+        CompletableFuture<T> result;
+        try {
+            result = read.get();
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        return onPool(result.whenComplete((r, e) -> blockingRead = 0));
+    }
+
+    /**
+     * Continues on the worker pool: what a cycle does with a reply (decoding, calling the sink)
+     * must not run on Lettuce's event loop, which also carries the writer's replies.
+     */
+    protected final <T> CompletableFuture<T> onPool(CompletableFuture<T> redisReply) {
+        return redisReply.thenApplyAsync(Function.identity(), ctx.executor());
+    }
+
+    /** Makes the current or next cycle start over: ends a blocked read early. */
+    protected final void wake() {
+        synchronized (lock) {
+            changed = true;
+        }
+        wakeReader();
+        maybeRun();
+    }
+
+    protected final boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    protected final Duration ackDeadline() {
+        return spec.ackDeadline() != null ? spec.ackDeadline() : ctx.defaultAckDeadline();
+    }
+
+    /** COUNT for a read of {@code streams} streams: never more than the demand when it can be avoided. */
+    protected final int countPerStream(long demand, int streams) {
+        return (int) Math.max(1, Math.min(ctx.readCount(), demand / streams));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static XReadArgs.StreamOffset<byte[]>[] offsetArray(int size) {
+        return new XReadArgs.StreamOffset[size];
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    private void maybeRun() {
+        synchronized (lock) {
+            if (cycleRunning || closed || demand <= 0 || topics.isEmpty()) {
+                return;
+            }
+            cycleRunning = true;
+        }
+        ctx.executor().execute(this::runCycle);
+    }
+
+    private void runCycle() {
+        CompletableFuture<Void> step;
+        try {
+            step = start.thenCompose(cursors -> connectedReader().thenCompose(r -> {
+                List<TopicCursor> snapshot;
+                long d;
+                synchronized (lock) {
+                    changed = false;
+                    d = demand;
+                    snapshot = rotatedTopicsLocked();
+                }
+                if (d <= 0 || snapshot.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                return cycle(r, snapshot, d, cursors);
+            }));
+        } catch (RuntimeException e) {
+            step = CompletableFuture.failedFuture(e);
+        }
+        // Not async: afterCycle only updates state and hands the next cycle to the pool.
+        step.whenComplete((ignored, error) -> afterCycle(error));
+    }
+
+    private void afterCycle(Throwable error) {
+        if (error != null && !isClosed()) {
+            retryLater(unwrap(error));
+            return;
+        }
+        failures = 0;
+        next();
+    }
+
+    /** Ends the cycle that just ran (or the back-off after it) and starts the next one if due. */
+    private void next() {
+        boolean finishNow;
+        synchronized (lock) {
+            cycleRunning = false;
+            finishNow = closed;
+        }
+        if (finishNow) {
+            finish();
+        } else {
+            maybeRun();
+        }
+    }
+
+    private void retryLater(Throwable error) {
+        long now = System.nanoTime();
+        if (failures++ == 0) {
+            failingSinceNanos = now;
+        }
+        ReaderConnection r = reader;
+        if (r != null && !r.isOpen()) {
+            reader = null;
+            r.close();
+        }
+        if (now - failingSinceNanos > GIVE_UP_AFTER.toNanos()) {
+            LOG.error("subscription {}: Redis reads have failed for {}; giving up", spec.key(), GIVE_UP_AFTER, error);
+            synchronized (lock) {
+                closed = true;
+            }
+            ctx.registry().removeListener(topicListener);
+            finish();
+            ctx.executor().execute(() -> {
+                try {
+                    sink.onError(error);
+                } catch (RuntimeException e) {
+                    LOG.warn("subscription {}: the sink threw from onError", spec.key(), e);
+                }
+            });
+            return;
+        }
+        long backoff = Math.min(MAX_BACKOFF_MILLIS, MIN_BACKOFF_MILLIS << Math.min(failures - 1, 10));
+        LOG.warn("subscription {}: Redis read failed ({}); retrying in {} ms", spec.key(), error.toString(), backoff);
+        ctx.executor().schedule(this::next, backoff, TimeUnit.MILLISECONDS);
+    }
+
+    private void finish() {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        List<TopicCursor> snapshot;
+        synchronized (lock) {
+            snapshot = new ArrayList<>(topics.values());
+        }
+        CompletableFuture<Void> cleanup;
+        try {
+            cleanup = onClose(snapshot);
+        } catch (RuntimeException e) {
+            cleanup = CompletableFuture.failedFuture(e);
+        }
+        cleanup.orTimeout(RedisConnector.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        LOG.debug("subscription {}: clean-up on close failed: {}", spec.key(), error.toString());
+                    }
+                    ReaderConnection r = reader;
+                    reader = null;
+                    CompletableFuture<Void> closing = r != null ? r.close() : CompletableFuture.completedFuture(null);
+                    closing.whenComplete((v, e) -> terminated.complete(null));
+                });
+    }
+
+    private CompletableFuture<ReaderConnection> connectedReader() {
+        ReaderConnection r = reader;
+        if (r != null && r.isOpen()) {
+            return CompletableFuture.completedFuture(r);
+        }
+        if (r != null) {
+            r.close();
+            reader = null;
+        }
+        return ReaderConnection.open(ctx.connector(), connectionName).thenApply(fresh -> {
+            reader = fresh;
+            return fresh;
+        });
+    }
+
+    private void wakeReader() {
+        long seq = blockingRead;
+        ReaderConnection r = reader;
+        if (seq != 0 && r != null) {
+            unblock(r, seq, UNBLOCK_ATTEMPTS);
+        }
+    }
+
+    /**
+     * CLIENT UNBLOCK finds nothing to unblock while our read is still on its way to Redis, so it
+     * tries again briefly as long as that same read is in flight.
+     */
+    private void unblock(ReaderConnection r, long seq, int attemptsLeft) {
+        ctx.control().clientUnblock(r.clientId(), UnblockType.TIMEOUT).whenComplete((unblocked, error) -> {
+            if (error == null && unblocked == 0 && attemptsLeft > 1 && blockingRead == seq) {
+                ctx.executor().schedule(() -> {
+                    if (blockingRead == seq) {
+                        unblock(r, seq, attemptsLeft - 1);
+                    }
+                }, UNBLOCK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void topicDiscovered(String topic) {
+        if (!spec.matches(topic)) {
+            return;
+        }
+        synchronized (lock) {
+            if (closed || topics.containsKey(topic)) {
+                return;
+            }
+            addTopicLocked(topic);
+        }
+        wake();
+    }
+
+    private void addTopicLocked(String topic) {
+        topics.computeIfAbsent(topic, t -> new TopicCursor(t, ctx.keys().stream(t)));
+    }
+
+    /** The topics, starting one further each cycle so a busy topic cannot starve the others. */
+    private List<TopicCursor> rotatedTopicsLocked() {
+        List<TopicCursor> all = new ArrayList<>(topics.values());
+        int n = all.size();
+        if (n <= 1) {
+            return all;
+        }
+        int from = Math.floorMod(rotation++, n);
+        List<TopicCursor> rotated = new ArrayList<>(n);
+        rotated.addAll(all.subList(from, n));
+        rotated.addAll(all.subList(0, from));
+        return rotated;
+    }
+}

@@ -1,0 +1,29 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What every subscription of one backend shares: where to open its reader connection, the
+ * control connection for commands that must not wait behind a blocked read (acks, CLIENT
+ * UNBLOCK), the writer (dead letters, subscribe fence), the topic registry, the worker pool and
+ * the settings. Immutable; thread-safe.
+ *
+ * @param control   shared auto-flushing connection; never used for blocking commands
+ * @param executor  runs read results, sink calls and timers; never Lettuce's event loop
+ */
+record SubscriptionContext(
+        String gatewayId,
+        RedisKeys keys,
+        RedisConnector connector,
+        RedisAsyncCommands<byte[], byte[]> control,
+        RedisStreamWriter writer,
+        TopicRegistry registry,
+        ScheduledExecutorService executor,
+        Duration blockTimeout,
+        int readCount,
+        Duration reclaimInterval,
+        int maxDeliveries,
+        Duration defaultAckDeadline) {
+}

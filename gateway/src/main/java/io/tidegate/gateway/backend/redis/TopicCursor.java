@@ -1,0 +1,33 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.tidegate.gateway.backend.EntryId;
+
+/**
+ * Where one subscription stands in one topic's stream. Confined to the subscription's read
+ * cycle (one step at a time, handed between pool threads through futures), so it needs no lock.
+ */
+final class TopicCursor {
+
+    /** Reclaim scans start here and report this when they have gone round the whole list. */
+    static final String SCAN_START = "0-0";
+    /** Own-pending scans start here. */
+    static final String OWN_START = "-";
+
+    final String topic;
+    final byte[] key;
+
+    /** BROADCAST: the last id read (delivered or skipped); null until the start cursor is known. */
+    EntryId after;
+
+    /** GROUP: the group exists on this stream. */
+    boolean groupReady;
+    /** GROUP: where the scan of entries still pending under this member's name goes on; null when done. */
+    String ownScan = OWN_START;
+    /** GROUP: the XAUTOCLAIM cursor. */
+    String reclaimScan = SCAN_START;
+
+    TopicCursor(String topic, byte[] key) {
+        this.topic = topic;
+        this.key = key;
+    }
+}

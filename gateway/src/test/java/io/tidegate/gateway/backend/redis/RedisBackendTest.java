@@ -1,0 +1,643 @@
+package io.tidegate.gateway.backend.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.StartAt;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.routing.TopicPattern;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What only the Redis backend has to show: how it uses Redis (pipelining, consumer names, key
+ * layout, trimming, reclaim bookkeeping) and that it cleans up after itself. The behaviour both
+ * backends share is in {@link RedisBackendContractTest}.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RedisBackendTest {
+
+    @RegisterExtension
+    static final RedisServerExtension REDIS = new RedisServerExtension();
+
+    private static final Duration SOON = Duration.ofSeconds(10);
+
+    private static RedisClient inspectClient;
+    private static StatefulRedisConnection<String, String> inspectConnection;
+    private static RedisCommands<String, String> inspect;
+
+    private final List<RedisBackend> backends = new ArrayList<>();
+    private final List<BackendSubscription> subscriptions = new ArrayList<>();
+    private String prefix;
+    private String gatewayId;
+
+    @BeforeAll
+    static void connectInspector() {
+        inspectClient = RedisClient.create(REDIS.uri());
+        inspectConnection = inspectClient.connect();
+        inspect = inspectConnection.sync();
+    }
+
+    @AfterAll
+    static void closeInspector() {
+        inspectConnection.close();
+        inspectClient.shutdown();
+    }
+
+    @BeforeEach
+    void nameThisTest() {
+        String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        prefix = "k" + unique;
+        gatewayId = "gw-" + unique;
+    }
+
+    @AfterEach
+    void closeAll() {
+        subscriptions.forEach(BackendSubscription::close);
+        backends.forEach(RedisBackend::close);
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    @Test
+    void appendsArePipelinedNotOneRoundTripPerMessage() {
+        RedisBackend backend = start();
+        String topic = topic("quotes");
+        long readsBefore = stat("stats", "total_reads_processed");
+        long evalshaBefore = commandCalls("evalsha");
+        long xaddBefore = commandCalls("xadd");
+
+        List<CompletableFuture<List<AppendResult>>> batches = new ArrayList<>();
+        for (int b = 0; b < 10; b++) {
+            int from = b * 1000;
+            batches.add(backend.append(IntStream.range(from, from + 1000)
+                    .mapToObj(i -> envelope(topic, "q" + i, 200)).toList()));
+        }
+        List<io.tidegate.gateway.backend.EntryId> ids = new ArrayList<>();
+        batches.forEach(f -> f.join().forEach(r -> ids.add(r.position().entryId())));
+        assertThat(ids).as("entry ids follow publish order across runs and batches")
+                .hasSize(10_000).isSortedAccordingTo(io.tidegate.gateway.backend.EntryId::compareTo).doesNotHaveDuplicates();
+
+        long reads = stat("stats", "total_reads_processed") - readsBefore;
+        int runsPerBatch = (1000 + RedisStreamWriter.MAX_RUN - 1) / RedisStreamWriter.MAX_RUN;
+        assertThat(commandCalls("evalsha") - evalshaBefore).as("one script call per run of one topic's messages")
+                .isEqualTo(10L * runsPerBatch);
+        assertThat(commandCalls("xadd") - xaddBefore).as("one XADD per message").isEqualTo(10_000);
+        // Redis reads a socket in 16 KiB chunks, so ~2.5 MB of pipelined commands take a few
+        // hundred reads; one round trip per message would take 10,000.
+        assertThat(reads).as("socket reads Redis needed for 10,000 appends").isLessThan(1_000);
+        assertThat(inspect.xlen(RedisKeys.string(keys().stream(topic)))).isEqualTo(10_000);
+        assertThat(clientNames()).filteredOn(n -> n.endsWith(":writer")).hasSize(1);
+    }
+
+    @Test
+    void scriptIsLoadedOncePerConnectionAndAgainAfterRedisLostIt() {
+        RedisBackend backend = start();
+        String topic = topic("quotes");
+        long loadsBefore = commandCalls("script|load");
+        for (int i = 0; i < 5; i++) {
+            backend.append(List.of(envelope(topic, "a" + i, 10))).join();
+        }
+        assertThat(commandCalls("script|load") - loadsBefore).isEqualTo(1);
+
+        inspect.scriptFlush();
+        CompletableFuture<List<AppendResult>> unlucky = backend.append(List.of(envelope(topic, "b0", 10)));
+        await().atMost(SOON).until(unlucky::isDone);
+        assertThat(unlucky).as("the batch that meets NOSCRIPT fails as a whole; nothing was stored")
+                .isCompletedExceptionally();
+        assertThat(backend.append(List.of(envelope(topic, "b1", 10))).join()).hasSize(1);
+        assertThat(inspect.xlen(RedisKeys.string(keys().stream(topic)))).isEqualTo(6);
+    }
+
+    @Test
+    void streamAndDedupKeysShareTheTopicsHashSlot() {
+        RedisBackend backend = start();
+        String topic = topic("orders.BINANCE.BTCUSDT");
+        backend.append(List.of(envelope(topic, "order-1", 10))).join();
+
+        String stream = prefix + ":s:{" + topic + "}";
+        String dedup = prefix + ":d:{" + topic + "}:order-1";
+        assertThat(inspect.keys(prefix + ":*")).contains(stream, dedup, prefix + ":topics");
+        assertThat(inspect.type(stream)).isEqualTo("stream");
+        assertThat(inspect.pttl(dedup)).isPositive();
+        assertThat(SlotHash.getSlot(dedup)).isEqualTo(SlotHash.getSlot(stream)).isEqualTo(SlotHash.getSlot("{" + topic + "}"));
+        assertThat(inspect.smembers(prefix + ":topics")).containsExactly(topic);
+    }
+
+    @Test
+    void payloadBytesRoundTripExactly() {
+        RedisBackend backend = start();
+        String topic = topic("binary");
+        byte[] everyByte = new byte[512];
+        for (int i = 0; i < everyByte.length; i++) {
+            everyByte[i] = (byte) i;
+        }
+        Message original = Message.newBuilder()
+                .setId("bin-1")
+                .setTopic(topic)
+                .setPriority(Priority.HIGH)
+                .setPayload(ByteString.copyFrom(everyByte).concat(ByteString.copyFrom(new byte[] {(byte) 0xC3, 0x28, 0, '\r', '\n'})))
+                .putHeaders("trace", "Ünïcødé ✓ \u0000 end")
+                .setContentType("application/octet-stream")
+                .setTsEvent(1_700_000_000_123_456_789L)
+                .build();
+        long accepted = 1_700_000_000_987_654_321L;
+        Recorder r = new Recorder();
+        subscribe(backend, broadcastSpec(topic, StartAt.EARLIEST), r).request(10);
+
+        backend.append(List.of(new Envelope(original, topic, accepted))).join();
+
+        eventually().until(() -> r.size() == 1);
+        StoredMessage got = r.received.get(0);
+        assertThat(got.message()).isEqualTo(original);
+        assertThat(got.message().getPayload().toByteArray()).isEqualTo(original.getPayload().toByteArray());
+        assertThat(got.acceptedNanos()).isEqualTo(accepted);
+        try (StatefulRedisConnection<byte[], byte[]> raw = inspectClient.connect(ByteArrayCodec.INSTANCE)) {
+            var entries = raw.sync().xrange(keys().stream(topic), io.lettuce.core.Range.unbounded());
+            Map<String, byte[]> fields = entries.get(0).getBody().entrySet().stream()
+                    .collect(Collectors.toMap(e -> new String(e.getKey(), StandardCharsets.US_ASCII), Map.Entry::getValue));
+            assertThat(fields.get("msg")).isEqualTo(original.toByteArray());
+            assertThat(new String(fields.get("at"), StandardCharsets.US_ASCII)).isEqualTo(Long.toString(accepted));
+        }
+    }
+
+    @Test
+    void maxLengthTrimsApproximatelyOnAppend() {
+        RedisBackend backend = start("retention.max-length=100");
+        String topic = topic("quotes");
+        for (int b = 0; b < 10; b++) {
+            int from = b * 100;
+            backend.append(IntStream.range(from, from + 100).mapToObj(i -> envelope(topic, "q" + i, 20)).toList()).join();
+        }
+        long length = inspect.xlen(RedisKeys.string(keys().stream(topic)));
+        // MAXLEN ~ frees whole stream nodes (stream-node-max-entries, 100 by default).
+        assertThat(length).isBetween(100L, 200L);
+        assertThat(inspect.xrevrange(RedisKeys.string(keys().stream(topic)), io.lettuce.core.Range.unbounded(),
+                io.lettuce.core.Limit.from(1)).get(0).getBody().get("msg")).isNotNull();
+    }
+
+    @Test
+    void appendFailsFastAndReadinessDropsWhenRedisGoesAway() {
+        RedisServer own = RedisServer.start();
+        try {
+            RedisBackend backend = startOn(own.uri());
+            String topic = topic("quotes");
+            backend.append(List.of(envelope(topic, "before", 10))).join();
+            assertThat(backend.isReady()).isTrue();
+
+            own.close();
+
+            eventually().until(() -> !backend.isReady());
+            CompletableFuture<List<AppendResult>> after = backend.append(List.of(envelope(topic, "after", 10)));
+            await().atMost(Duration.ofSeconds(3)).until(after::isDone);
+            assertThat(after).isCompletedExceptionally();
+        } finally {
+            own.close();
+        }
+    }
+
+    @Test
+    void writerAndReadersCarryOnAfterRedisRestarts() {
+        RedisServer own = RedisServer.start();
+        try {
+            RedisBackend backend = startOn(own.uri());
+            String topic = topic("quotes");
+            Recorder broadcast = new Recorder();
+            subscribe(backend, broadcastSpec(topic, StartAt.LATEST), broadcast).request(100);
+            Recorder member = new Recorder();
+            subscribe(backend, groupSpec(topic, "g", "m1", StartAt.LATEST, Duration.ofSeconds(30)), member).request(100);
+            backend.append(List.of(envelope(topic, "before", 10))).join();
+            eventually().until(() -> broadcast.size() == 1 && member.size() == 1);
+
+            own = own.restart();
+
+            // Appends fail fast while the writer reconnects; the caller (dispatch) retries.
+            AtomicInteger attempt = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> backend.append(List.of(envelope(topic, "after" + attempt.incrementAndGet(), 10)))
+                            .get(2, TimeUnit.SECONDS).size() == 1);
+            String last = "after" + attempt.get();
+            await().atMost(Duration.ofSeconds(20)).until(() -> broadcast.ids().contains(last) && member.ids().contains(last));
+            assertThat(backend.isReady()).isTrue();
+        } finally {
+            own.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    @Test
+    void newTopicWakesABlockedPatternReaderLongBeforeTheBlockTimeout() {
+        RedisBackend backend = start("backend.redis.block-timeout=20s");
+        String existing = topic("news.a");
+        backend.append(List.of(envelope(existing, "a0", 10))).join();
+        Recorder r = new Recorder();
+        subscribe(backend, broadcastSpec(prefix + ".news.>", StartAt.LATEST), r).request(100);
+        // Let the reader settle into its 20 s blocking XREAD on the one topic it knows.
+        eventually().until(() -> clientList().stream().anyMatch(c -> c.contains(":read:") && c.contains("cmd=xread")));
+
+        long t0 = System.nanoTime();
+        backend.append(List.of(envelope(topic("news.b"), "b0", 10))).join();
+        eventually().until(() -> r.ids().contains("b0"));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void demandIsExactWhenOneReadSpansManyStreams() {
+        RedisBackend backend = start();
+        List<String> topics = IntStream.range(0, 10).mapToObj(i -> topic("many.t" + i)).toList();
+        List<Envelope> all = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            for (String t : topics) {
+                all.add(envelope(t, t + "#" + i, 10));
+            }
+        }
+        backend.append(all).join();
+
+        Recorder broadcast = new Recorder();
+        BackendSubscription b = subscribe(backend, broadcastSpec(prefix + ".many.*", StartAt.EARLIEST), broadcast);
+        Recorder member = new Recorder();
+        BackendSubscription g = subscribe(backend, groupSpec(prefix + ".many.*", "g", "m1", StartAt.EARLIEST,
+                Duration.ofSeconds(30)), member);
+        b.request(7);
+        g.request(7);
+
+        eventually().until(() -> broadcast.size() == 7 && member.size() == 7);
+        staysFor(Duration.ofMillis(500), () -> broadcast.size() == 7 && member.size() == 7);
+        b.request(193);
+        g.request(193);
+        eventually().until(() -> broadcast.size() == 200 && member.size() == 200);
+        staysFor(Duration.ofMillis(300), () -> broadcast.size() == 200 && member.size() == 200);
+
+        for (Recorder r : List.of(broadcast, member)) {
+            assertThat(r.ids()).doesNotHaveDuplicates().hasSize(200);
+            for (String t : topics) {
+                assertThat(r.idsOf(t)).as("order within %s", t)
+                        .containsExactlyElementsOf(IntStream.range(0, 20).mapToObj(i -> t + "#" + i).toList());
+            }
+        }
+        // Entries read beyond the demand went back unchanged: nobody saw them twice.
+        assertThat(member.received).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(1));
+        assertThat(broadcast.maxInFlightViolation).isFalse();
+        assertThat(member.maxInFlightViolation).isFalse();
+        assertThat(broadcast.threads).as("sink calls run on the backend's pool, not Lettuce's event loop")
+                .allMatch(name -> name.startsWith("tidegate-redis-"));
+        assertThat(member.threads).allMatch(name -> name.startsWith("tidegate-redis-"));
+    }
+
+    // ------------------------------------------------------------------ groups
+
+    @Test
+    void eachGroupMemberReadsUnderItsOwnConsumerNameOnItsOwnConnection() {
+        RedisBackend backend = start();
+        String topic = topic("work");
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        subscribe(backend, groupSpec(topic, "workers", "member-a", StartAt.LATEST, Duration.ofSeconds(30)), a).request(5);
+        subscribe(backend, groupSpec(topic, "workers", "member-b", StartAt.LATEST, Duration.ofSeconds(30)), b).request(5);
+        backend.append(IntStream.range(0, 10).mapToObj(i -> envelope(topic, "w" + i, 10)).toList()).join();
+
+        eventually().until(() -> a.size() == 5 && b.size() == 5);
+        List<Object> consumers = inspect.xinfoConsumers(RedisKeys.string(keys().stream(topic)), prefix + "workers");
+        assertThat(consumerField(consumers, "name")).containsExactlyInAnyOrder("member-a", "member-b");
+        assertThat(consumerField(consumers, "pending")).containsExactly(5L, 5L);
+        assertThat(clientNames()).filteredOn(n -> n.contains(":read:")).hasSize(2).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void closedMembersEntriesStayPendingUnderItsNameUntilAnotherMemberReclaimsThem() {
+        RedisBackend backend = start("backend.redis.reclaim-interval=50ms");
+        String topic = topic("work");
+        String stream = RedisKeys.string(keys().stream(topic));
+        String group = prefix + "g";
+        Recorder leaving = new Recorder();
+        BackendSubscription leavingSub = subscribe(backend,
+                groupSpec(topic, "g", "leaving", StartAt.LATEST, Duration.ofMillis(400)), leaving);
+        leavingSub.request(3);
+        backend.append(IntStream.range(0, 3).mapToObj(i -> envelope(topic, "job" + i, 10)).toList()).join();
+        eventually().until(() -> leaving.size() == 3);
+
+        leavingSub.close();
+        staysFor(Duration.ofMillis(200), () -> consumerField(inspect.xinfoConsumers(stream, group), "name").contains("leaving"));
+        assertThat(inspect.xpending(stream, group).getConsumerMessageCount()).containsEntry("leaving", 3L);
+
+        Recorder staying = new Recorder();
+        BackendSubscription stayingSub = subscribe(backend,
+                groupSpec(topic, "g", "staying", StartAt.LATEST, Duration.ofMillis(400)), staying);
+        stayingSub.request(10);
+        eventually().until(() -> staying.size() == 3);
+        assertThat(staying.ids()).containsExactlyInAnyOrder("job0", "job1", "job2");
+        assertThat(staying.received).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(2));
+        assertThat(inspect.xpending(stream, group).getConsumerMessageCount()).containsOnlyKeys("staying");
+
+        stayingSub.ack(staying.received.stream().map(StoredMessage::position).toList());
+        eventually().until(() -> inspect.xpending(stream, group).getCount() == 0);
+        stayingSub.close();
+        // Nothing pending any more: a closing member leaves no consumer behind.
+        eventually().until(() -> !consumerField(inspect.xinfoConsumers(stream, group), "name").contains("staying"));
+    }
+
+    @Test
+    void memberResubscribingUnderTheSameNameGetsItsPendingEntriesAtOnce() {
+        RedisBackend backend = start();
+        String topic = topic("work");
+        Recorder first = new Recorder();
+        BackendSubscription firstSub = subscribe(backend,
+                groupSpec(topic, "g", "stable-name", StartAt.LATEST, Duration.ofMinutes(5)), first);
+        firstSub.request(10);
+        backend.append(List.of(envelope(topic, "j1", 10), envelope(topic, "j2", 10))).join();
+        eventually().until(() -> first.size() == 2);
+        firstSub.close();
+
+        Recorder again = new Recorder();
+        subscribe(backend, groupSpec(topic, "g", "stable-name", StartAt.LATEST, Duration.ofMinutes(5)), again)
+                .request(10);
+        eventually().until(() -> again.size() == 2);
+        assertThat(again.ids()).containsExactly("j1", "j2");
+        assertThat(again.received).allSatisfy(m -> assertThat(m.deliveryCount()).isEqualTo(2));
+    }
+
+    @Test
+    void deadLetterIsANormalTopicWithTheOriginalPayloadAndItsOrigin() {
+        RedisBackend backend = start("delivery.max-deliveries=2", "backend.redis.reclaim-interval=50ms");
+        String topic = topic("work");
+        String group = prefix + "g";
+        String dlqTopic = "dlq." + group + "." + topic;
+        Recorder member = new Recorder();
+        BackendSubscription sub = subscribe(backend, groupSpec(topic, "g", "m1", StartAt.LATEST, Duration.ofSeconds(30)),
+                member);
+        member.onEach = m -> sub.nack(List.of(m.position()), Duration.ZERO);
+        sub.request(100);
+        AppendResult original = backend.append(List.of(envelope(topic, "poison", 64))).join().get(0);
+
+        eventually().until(() -> inspect.xlen(RedisKeys.string(keys().stream(dlqTopic))) == 1);
+        assertThat(member.received).extracting(StoredMessage::deliveryCount).containsExactly(1, 2);
+        eventually().until(() -> inspect.xpending(RedisKeys.string(keys().stream(topic)), group).getCount() == 0);
+        assertThat(inspect.smembers(prefix + ":topics")).contains(dlqTopic);
+
+        Recorder dlq = new Recorder();
+        subscribe(backend, broadcastSpec(dlqTopic, StartAt.EARLIEST), dlq).request(10);
+        eventually().until(() -> dlq.size() == 1);
+        Message dead = dlq.received.get(0).message();
+        assertThat(dead.getTopic()).isEqualTo(dlqTopic);
+        assertThat(dead.getId()).isEqualTo("poison");
+        assertThat(dead.getPayload()).isEqualTo(envelope(topic, "poison", 64).message().getPayload());
+        assertThat(dead.getHeadersMap())
+                .containsEntry(DeadLetters.ORIGINAL_TOPIC, topic)
+                .containsEntry(DeadLetters.ORIGINAL_ENTRY_ID, original.position().entryId().toString())
+                .containsEntry(DeadLetters.DELIVERIES, "2");
+        staysFor(Duration.ofMillis(500), () -> member.size() == 2);
+    }
+
+    @Test
+    void sweepRemovesOnlyConsumersThatHoldNothingAndStoppedReading() {
+        String stream = prefix + ":s:{" + topic("work") + "}";
+        inspect.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(stream, "0"), "g",
+                io.lettuce.core.XGroupCreateArgs.Builder.mkstream());
+        inspect.xadd(stream, "k", "v");
+        inspect.xgroupCreateconsumer(stream, io.lettuce.core.Consumer.from("g", "gone"));
+        inspect.xreadgroup(io.lettuce.core.Consumer.from("g", "holding"), io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(stream));
+        inspect.xgroupCreateconsumer(stream, io.lettuce.core.Consumer.from("g", "fresh"));
+
+        try (StatefulRedisConnection<byte[], byte[]> raw = inspectClient.connect(ByteArrayCodec.INSTANCE)) {
+            Long removed = LuaScript.SWEEP_CONSUMERS.<Long>run(raw.async(), io.lettuce.core.ScriptOutputType.INTEGER,
+                    new byte[][] {RedisKeys.bytes(stream)}, RedisKeys.bytes("g"), RedisKeys.bytes("60000")).join();
+            assertThat(removed).as("nobody has been idle for a minute").isZero();
+            await().pollDelay(Duration.ofMillis(30)).until(() -> true);
+            removed = LuaScript.SWEEP_CONSUMERS.<Long>run(raw.async(), io.lettuce.core.ScriptOutputType.INTEGER,
+                    new byte[][] {RedisKeys.bytes(stream)}, RedisKeys.bytes("g"), RedisKeys.bytes("20")).join();
+            assertThat(removed).isEqualTo(2);
+        }
+        assertThat(consumerField(inspect.xinfoConsumers(stream, "g"), "name")).containsExactly("holding");
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Test
+    void closeReleasesEveryThreadAndConnection() {
+        List<String> threadsBefore = backendThreads();
+        RedisBackend backend = start();
+        String topic = topic("quotes");
+        subscribe(backend, broadcastSpec(topic, StartAt.LATEST), new Recorder()).request(10);
+        subscribe(backend, groupSpec(topic, "g", "m1", StartAt.LATEST, Duration.ofSeconds(30)), new Recorder()).request(10);
+        backend.append(List.of(envelope(topic, "x", 10))).join();
+        eventually().until(() -> clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count() == 5);
+        assertThat(backendThreads()).hasSizeGreaterThan(threadsBefore.size());
+
+        backend.close();
+
+        eventually().until(() -> clientNames().stream().noneMatch(n -> n.startsWith("tidegate:" + gatewayId)));
+        eventually().until(() -> backendThreads().equals(threadsBefore));
+        assertThat(backend.isReady()).isFalse();
+    }
+
+    // ================================================================== fixtures
+
+    private RedisBackend start(String... overrides) {
+        return startOn(REDIS.uri(), overrides);
+    }
+
+    private RedisBackend startOn(String uri, String... overrides) {
+        List<String> all = new ArrayList<>(List.of("backend.type=redis", "backend.redis.uri=" + uri,
+                "backend.redis.key-prefix=" + prefix, "gateway-id=" + gatewayId, "backend.redis.block-timeout=100ms"));
+        all.addAll(Arrays.asList(overrides));
+        RedisBackend backend = new RedisBackend(GatewayConfig.defaultsWith(all.toArray(String[]::new)));
+        backends.add(backend);
+        return backend;
+    }
+
+    private RedisKeys keys() {
+        return new RedisKeys(prefix);
+    }
+
+    private String topic(String name) {
+        return prefix + "." + name;
+    }
+
+    /** Subscribes; the returned subscription tells the recorder how much was requested. */
+    private BackendSubscription subscribe(RedisBackend backend, SubscriptionSpec spec, Recorder recorder) {
+        BackendSubscription s = backend.subscribe(spec, recorder);
+        subscriptions.add(s);
+        return new BackendSubscription() {
+            @Override
+            public void request(int n) {
+                recorder.requested.addAndGet(n);
+                s.request(n);
+            }
+
+            @Override
+            public void ack(java.util.Collection<io.tidegate.gateway.backend.StreamPosition> positions) {
+                s.ack(positions);
+            }
+
+            @Override
+            public void nack(java.util.Collection<io.tidegate.gateway.backend.StreamPosition> positions, Duration delay) {
+                s.nack(positions, delay);
+            }
+
+            @Override
+            public void extendDeadline(java.util.Collection<io.tidegate.gateway.backend.StreamPosition> positions,
+                                       Duration extension) {
+                s.extendDeadline(positions, extension);
+            }
+
+            @Override
+            public void close() {
+                s.close();
+            }
+        };
+    }
+
+    private SubscriptionSpec broadcastSpec(String pattern, StartAt start) {
+        return new SubscriptionSpec(prefix + "-sub" + subscriptions.size(), List.of(TopicPattern.compile(pattern, 255)),
+                null, null, start, null);
+    }
+
+    private SubscriptionSpec groupSpec(String pattern, String group, String consumer, StartAt start, Duration deadline) {
+        return new SubscriptionSpec(prefix + "-sub" + subscriptions.size(), List.of(TopicPattern.compile(pattern, 255)),
+                prefix + group, consumer, start, deadline);
+    }
+
+    private static Envelope envelope(String topic, String id, int payloadBytes) {
+        byte[] payload = new byte[payloadBytes];
+        Arrays.fill(payload, (byte) 'x');
+        Message m = Message.newBuilder().setTopic(topic).setId(id).setPayload(ByteString.copyFrom(payload)).build();
+        return new Envelope(m, topic, System.currentTimeMillis() * 1_000_000L);
+    }
+
+    private static long stat(String section, String field) {
+        for (String line : inspect.info(section).split("\r?\n")) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("INFO " + section + " has no " + field);
+    }
+
+    private static long commandCalls(String command) {
+        for (String line : inspect.info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":calls=")) {
+                String rest = line.substring(("cmdstat_" + command + ":calls=").length());
+                return Long.parseLong(rest.substring(0, rest.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    private static List<String> clientList() {
+        return Arrays.asList(inspect.clientList().split("\r?\n"));
+    }
+
+    private static List<String> clientNames() {
+        List<String> names = new ArrayList<>();
+        for (String client : clientList()) {
+            for (String field : client.split(" ")) {
+                if (field.startsWith("name=") && field.length() > 5) {
+                    names.add(field.substring(5));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** One field of every consumer in an XINFO CONSUMERS reply (a flat name/value list per consumer). */
+    private static List<Object> consumerField(List<Object> consumers, String field) {
+        List<Object> values = new ArrayList<>();
+        for (Object c : consumers) {
+            List<?> kv = c instanceof Map<?, ?> m ? m.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toList() : (List<?>) c;
+            for (int i = 0; i + 1 < kv.size(); i += 2) {
+                if (field.equals(String.valueOf(kv.get(i)))) {
+                    values.add(kv.get(i + 1));
+                }
+            }
+        }
+        return values;
+    }
+
+    private static List<String> backendThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("tidegate-redis") || n.startsWith("lettuce-"))
+                .sorted()
+                .toList();
+    }
+
+    private static ConditionFactory eventually() {
+        return await().atMost(SOON).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
+    }
+
+    private static void staysFor(Duration period, java.util.concurrent.Callable<Boolean> condition) {
+        await().during(period).atMost(period.plus(SOON)).pollInterval(Duration.ofMillis(20)).until(condition);
+    }
+
+    /** Records deliveries and checks they never exceed what was requested. */
+    private static final class Recorder implements DeliverySink {
+        final List<StoredMessage> received = new CopyOnWriteArrayList<>();
+        final AtomicInteger requested = new AtomicInteger();
+        final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        volatile boolean maxInFlightViolation;
+        volatile java.util.function.Consumer<StoredMessage> onEach = m -> { };
+
+        @Override
+        public void onMessages(List<StoredMessage> messages) {
+            if (received.size() + messages.size() > requested.get()) {
+                maxInFlightViolation = true;
+            }
+            threads.add(Thread.currentThread().getName());
+            received.addAll(messages);
+            messages.forEach(onEach);
+        }
+
+        @Override
+        public void onError(Throwable cause) {
+            throw new AssertionError("unexpected onError", cause);
+        }
+
+        int size() {
+            return received.size();
+        }
+
+        List<String> ids() {
+            return received.stream().map(m -> m.message().getId()).toList();
+        }
+
+        List<String> idsOf(String topic) {
+            return received.stream().filter(m -> m.position().topic().equals(topic)).map(m -> m.message().getId()).toList();
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package io.tidegate.gateway.backend.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway {@code redis-server} process for tests: loopback only, a free port, no persistence,
+ * its own temporary directory. Usable from any module through the gateway test-jar, with or
+ * without JUnit ({@link RedisServerExtension} wraps it for JUnit 5).
+ *
+ * <p>The executable is taken from the system property {@code tidegate.redis-server}, the
+ * environment variable {@code REDIS_SERVER}, or else the {@code PATH}. When none has it, {@link
+ * #start()} throws: a test run without Redis must fail loudly rather than skip the Redis tests.
+ *
+ * <p>Threading: {@link #start()} and {@link #close()} block; the accessors are thread-safe.
+ */
+public final class RedisServer implements AutoCloseable {
+
+    private static final long START_TIMEOUT_MILLIS = 15_000;
+    private static final int START_ATTEMPTS = 3;
+
+    private final Process process;
+    private final int port;
+    private final Path dir;
+    private final Thread killOnExit;
+
+    private RedisServer(Process process, int port, Path dir) {
+        this.process = process;
+        this.port = port;
+        this.dir = dir;
+        // A test JVM killed mid-run must not leave redis-server processes behind.
+        this.killOnExit = new Thread(process::destroyForcibly, "redis-server-killer-" + port);
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    /**
+     * Starts a server and returns once it answers PING.
+     *
+     * @throws IllegalStateException when redis-server cannot be found or does not come up
+     */
+    public static RedisServer start() {
+        Path executable = findExecutable();
+        IllegalStateException last = null;
+        // The free port is only free when we look; another process may take it before
+        // redis-server binds, so a failed bind gets a fresh port.
+        for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+            try {
+                return startOnce(executable, freePort());
+            } catch (IllegalStateException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /**
+     * Stops this server and starts a fresh, empty one on the same port, as a Redis restart
+     * without persistence looks to clients.
+     *
+     * @throws IllegalStateException when the port cannot be bound again
+     */
+    public RedisServer restart() {
+        close();
+        return startOnce(findExecutable(), port);
+    }
+
+    /** The loopback port the server listens on. */
+    public int port() {
+        return port;
+    }
+
+    /** A Lettuce-style URI, e.g. {@code redis://127.0.0.1:41234}. */
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** True while the process runs. */
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    /**
+     * Sends one command in the inline protocol and returns the first line of the reply, e.g.
+     * {@code +OK} (for test set-up such as {@code FLUSHALL}; use a real client for replies
+     * longer than a line).
+     */
+    public String command(String inlineCommand) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((inlineCommand + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return readReplyLine(socket.getInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis-server on port " + port + " did not answer " + inlineCommand, e);
+        }
+    }
+
+    /** Deletes every key. */
+    public void flushAll() {
+        String reply = command("FLUSHALL");
+        if (!reply.startsWith("+OK")) {
+            throw new IllegalStateException("FLUSHALL answered " + reply);
+        }
+    }
+
+    /** Stops the process and removes its directory. Idempotent. */
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook runs anyway
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        deleteRecursively(dir);
+    }
+
+    private static RedisServer startOnce(Path executable, int port) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("tidegate-redis-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for redis-server", e);
+        }
+        Path log = dir.resolve("redis.log");
+        Process process;
+        try {
+            process = new ProcessBuilder(List.of(executable.toString(),
+                    "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1",
+                    "--save", "",
+                    "--appendonly", "no",
+                    "--dir", dir.toString(),
+                    "--daemonize", "no"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException e) {
+            deleteRecursively(dir);
+            throw new IllegalStateException("cannot run " + executable + ": " + e.getMessage(), e);
+        }
+        RedisServer server = new RedisServer(process, port, dir);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                String output = readQuietly(log);
+                server.close();
+                throw new IllegalStateException("redis-server exited with code " + process.exitValue()
+                        + " while starting on port " + port + ":\n" + output);
+            }
+            if (answersPing(port)) {
+                return server;
+            }
+            sleep(20);
+        }
+        String output = readQuietly(log);
+        server.close();
+        throw new IllegalStateException("redis-server did not answer PING on port " + port + " within "
+                + START_TIMEOUT_MILLIS + " ms:\n" + output);
+    }
+
+    private static Path findExecutable() {
+        String configured = System.getProperty("tidegate.redis-server", System.getenv("REDIS_SERVER"));
+        if (configured != null && !configured.isBlank()) {
+            Path p = Path.of(configured);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+            throw new IllegalStateException("redis-server configured as " + configured + " (tidegate.redis-server or "
+                    + "REDIS_SERVER) is not an executable file");
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String entry : path.split(java.io.File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(entry, "redis-server");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("redis-server is not on PATH (" + path + "); the Redis backend tests need a "
+                + "real Redis 7: install it (e.g. sudo apt-get install -y redis-server) or point REDIS_SERVER at "
+                + "the executable");
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    private static boolean answersPing(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+            socket.setSoTimeout(1_000);
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return readReplyLine(socket.getInputStream()).equals("+PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String readReplyLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for redis-server", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temp directory is harmless
+        }
+    }
+}
