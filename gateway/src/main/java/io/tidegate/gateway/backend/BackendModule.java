@@ -3,6 +3,7 @@ package io.tidegate.gateway.backend;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import io.tidegate.gateway.backend.memory.MemoryBackend;
+import io.tidegate.gateway.backend.redis.RedisBackend;
 import io.tidegate.gateway.config.GatewayConfig;
 import jakarta.inject.Singleton;
 
@@ -14,7 +15,7 @@ public final class BackendModule extends AbstractModule {
     Backend backend(GatewayConfig config) {
         return switch (config.backend().type()) {
             case MEMORY -> new MemoryBackend(config);
-            case REDIS -> throw new UnsupportedOperationException("the Redis backend is not wired yet");
+            case REDIS -> new RedisBackend(config);
         };
     }
 }

@@ -48,6 +48,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     private final AtomicInteger pausedReads = new AtomicInteger();
     private volatile Hello hello;
     private volatile boolean ended;
+    private volatile boolean completing;
 
     ClientSession(String sessionId, SessionContext ctx, ServerCallStreamObserver<ServerFrame> out) {
         this.sessionId = sessionId;
@@ -138,6 +139,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
             publishesInFlight.addAndGet(-messages.size());
             resumeReads();
+            completeWhenIdle();
         });
     }
 
@@ -252,37 +254,46 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         outbound.sendControl(ServerFrame.newBuilder().setGoAway(GoAway.newBuilder().setReason(reason)).build());
     }
 
-    /** Ends the stream from the gateway's side after {@link #goAway}. */
+    /**
+     * Ends the stream from the gateway's side after {@link #goAway}, once every publish still in
+     * flight has been answered.
+     */
     void finish() {
-        end("gateway shutdown");
-        try {
-            out.onCompleted();
-        } catch (RuntimeException e) {
-            // the transport may already be gone; nothing more to tell the client
-        }
+        endSubscriptions("gateway shutdown");
+        completing = true;
+        completeWhenIdle();
     }
 
     @Override
     public void onError(Throwable t) {
-        end("stream error: " + Status.fromThrowable(t).getCode());
+        endSubscriptions("stream error: " + Status.fromThrowable(t).getCode());
+        outbound.close();
     }
 
+    /** The client half-closed: answer its publishes still in flight, then end the call. */
     @Override
     public void onCompleted() {
-        end("client completed");
-        try {
-            out.onCompleted();
-        } catch (RuntimeException e) {
-            // already cancelled
-        }
+        endSubscriptions("client completed");
+        completing = true;
+        completeWhenIdle();
     }
 
     private void end(String why) {
+        endSubscriptions(why);
+        outbound.close();
+    }
+
+    private void completeWhenIdle() {
+        if (completing && publishesInFlight.get() == 0) {
+            outbound.completeAfterFlush();
+        }
+    }
+
+    private void endSubscriptions(String why) {
         if (ended) {
             return;
         }
         ended = true;
-        outbound.close();
         for (SessionSubscription s : subscriptions.values()) {
             s.close();
         }

@@ -35,6 +35,8 @@ final class OutboundQueue {
     private final AtomicInteger wip = new AtomicInteger();
     private final Consumer<DeliveryBatch> onWritten;
     private volatile boolean closed;
+    private volatile boolean completing;
+    private boolean completedSent; // written by the draining thread only
 
     /**
      * @param onWritten called after each delivery frame was handed to the transport, on the
@@ -87,6 +89,24 @@ final class OutboundQueue {
         closed = true;
     }
 
+    /**
+     * Ends the call once every queued control frame (publish acks above all) has been written.
+     * Queued deliveries are dropped: group messages are redelivered by the backend and
+     * broadcast subscribers resume from their last position. Idempotent.
+     */
+    void completeAfterFlush() {
+        lock.lock();
+        try {
+            completing = true;
+            while (deliveries.poll() != null) {
+                // dropped, see above
+            }
+        } finally {
+            lock.unlock();
+        }
+        drain();
+    }
+
     void drain() {
         if (wip.getAndIncrement() != 0) {
             return;
@@ -103,8 +123,26 @@ final class OutboundQueue {
                     onWritten.accept(frame.getDeliveries());
                 }
             }
+            if (completing && !completedSent && !closed && isEmpty()) {
+                completedSent = true;
+                closed = true;
+                try {
+                    out.onCompleted();
+                } catch (RuntimeException e) {
+                    // the call was cancelled meanwhile; nothing left to tell the client
+                }
+            }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);
+    }
+
+    private boolean isEmpty() {
+        lock.lock();
+        try {
+            return control.isEmpty() && deliveries.size() == 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private ServerFrame next() {

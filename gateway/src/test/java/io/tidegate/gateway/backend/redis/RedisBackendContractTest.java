@@ -1,5 +1,6 @@
 package io.tidegate.gateway.backend.redis;
 
+import io.tidegate.testkit.RedisServerExtension;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendContractTest;
 import io.tidegate.gateway.config.GatewayConfig;

@@ -1,5 +1,7 @@
 package io.tidegate.gateway.backend.redis;
 
+import io.tidegate.testkit.RedisServer;
+import io.tidegate.testkit.RedisServerExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

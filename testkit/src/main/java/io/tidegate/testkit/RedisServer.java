@@ -1,4 +1,4 @@
-package io.tidegate.gateway.backend.redis;
+package io.tidegate.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.tidegate.gateway.backend.redis;
+package io.tidegate.testkit;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
