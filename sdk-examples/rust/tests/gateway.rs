@@ -212,6 +212,49 @@ async fn exec_adapter_fills_rejects_and_dedups() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_taken_by_a_crashed_member_is_redelivered_to_the_adapter() {
+    let gw = Gateway::start();
+    let strategy = connect(&gw, "it-strategy").await;
+    strategy
+        .publish_one(quote_message("BTCUSDT.BINANCE", "100.50", "100.60"))
+        .await
+        .expect("quote stored");
+    // A member of the adapters' group takes the command and dies without acking it.
+    let doomed = connect(&gw, "it-doomed").await;
+    let mut taken = doomed
+        .subscribe(SubscribeOptions {
+            ack_deadline_ms: 300,
+            ..SubscribeOptions::group("exec-binance", ["exec.commands.BINANCE.*"])
+        })
+        .await
+        .expect("join group");
+    let mut events = strategy
+        .subscribe(SubscribeOptions::broadcast(["exec.events.BINANCE.>"]).start(Start::Earliest))
+        .await
+        .expect("subscribe to events");
+    let buy = order("crash-1", "BTCUSDT.BINANCE", OrderSide::Buy, "1");
+    strategy.publish_one(command(&buy)).await.expect("stored");
+    let delivery = next(&mut taken).await;
+    assert_eq!(delivery.message.expect("message").ordering_key, "crash-1");
+    doomed.close();
+    drop(taken);
+
+    let mut config = AdapterConfig::new("BINANCE");
+    config.quote_start = Start::Earliest;
+    let (adapter, mut stats) = ExecAdapter::new(connect(&gw, "it-exec").await, config);
+    let task = tokio::spawn(adapter.run());
+    let (_, accepted) = event::<OrderAccepted>(&mut events, payload::ORDER_ACCEPTED).await;
+    assert_eq!(accepted.client_order_id, "crash-1");
+    let (_, fill) = event::<OrderFilled>(&mut events, payload::ORDER_FILLED).await;
+    assert_eq!(d(&fill.last_px), "100.60".parse().unwrap());
+    wait_stats(&mut stats, "the redelivered command acked", |s| {
+        s.acked == 1
+    })
+    .await;
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_publishes_subscribes_acks_and_pings() {
     let gw = Gateway::start();
     let client = connect(&gw, "it-client").await;
@@ -246,6 +289,9 @@ async fn client_publishes_subscribes_acks_and_pings() {
         .await
         .expect("publish ack");
     assert_eq!(results.len(), 3);
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.index as usize, i, "results in batch order");
+    }
     assert!(results[0].position.is_some() && results[0].error.is_none());
     let err = results[1].error.as_ref().expect("bad topic rejected");
     assert_eq!(err.code, 3, "INVALID_ARGUMENT: {}", err.message);
@@ -429,4 +475,46 @@ async fn subscriber_cli_prints_messages() {
     );
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert!(stdout.contains("bid 3000.1"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manual_credit_is_exact() {
+    let gw = Gateway::start();
+    let client = connect(&gw, "it-credit").await;
+    let messages = (0..5)
+        .map(|i| Message {
+            topic: "it.credit.x".into(),
+            payload: vec![i],
+            ..Default::default()
+        })
+        .collect();
+    client.publish(messages).await.expect("published");
+    let mut sub = client
+        .subscribe(SubscribeOptions {
+            auto_credit: false,
+            ..SubscribeOptions::broadcast(["it.credit.>"])
+                .start(Start::Earliest)
+                .credit(2)
+        })
+        .await
+        .expect("subscribe");
+    for want in 0..2u8 {
+        assert_eq!(
+            next(&mut sub).await.message.expect("message").payload,
+            [want]
+        );
+    }
+    let more = tokio::time::timeout(Duration::from_millis(700), sub.recv()).await;
+    assert!(
+        more.is_err(),
+        "no delivery beyond the credit granted: {more:?}"
+    );
+    sub.grant(3).expect("credit sent");
+    for want in 2..5u8 {
+        assert_eq!(
+            next(&mut sub).await.message.expect("message").payload,
+            [want],
+            "per-key order"
+        );
+    }
 }

@@ -6,7 +6,8 @@
 //! broken stream or `GoAway` reconnects with exponential backoff, re-subscribes (a broadcast
 //! subscription resumes strictly after the last position it saw per topic) and re-sends
 //! unacknowledged publishes with their original ids, so the gateway's dedup drops any copy it
-//! already stored.
+//! already stored. GROUP deliveries taken from a broken stream but not acked are void there:
+//! the gateway redelivers them (with a higher `delivery_count`), so handlers must be idempotent.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tidegate::client::ClientError> {
