@@ -18,3 +18,4 @@ fi
 as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 
 ./mvnw -B -ntp verify "$@"
+sdk-examples/rust/run-tests.sh   # Rust crate; its integration tests use the gateway jar built above

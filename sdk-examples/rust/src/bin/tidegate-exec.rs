@@ -1,0 +1,85 @@
+//! Execution adapter: fills order commands for one venue against the last quote.
+//!
+//! `tidegate-exec --endpoint 127.0.0.1:7400 --venue BINANCE`
+
+use anyhow::Context;
+use clap::Parser;
+use tidegate::client::{Client, ClientConfig, Start};
+use tidegate::decimal::Dec;
+use tidegate::exec::{AdapterConfig, ExecAdapter};
+
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about = "Tidegate execution adapter: simulated fills against the last quote"
+)]
+struct Args {
+    /// Gateway address (host:port or http://host:port)
+    #[arg(long, default_value = "127.0.0.1:7400")]
+    endpoint: String,
+    /// Venue whose commands this adapter executes (`exec.commands.<VENUE>.*`)
+    #[arg(long)]
+    venue: String,
+    /// Consumer group shared by this venue's adapters (default: exec-<venue>)
+    #[arg(long)]
+    group: Option<String>,
+    /// Quote topic patterns (repeatable)
+    #[arg(long = "quotes", default_value = "data.quotes.>")]
+    quote_patterns: Vec<String>,
+    /// Where the quote subscription starts: latest or earliest
+    #[arg(long, default_value = "latest", value_parser = ["latest", "earliest"])]
+    quote_start: String,
+    /// Taker fee rate as a decimal (0.001 = 0.1%)
+    #[arg(long, default_value = "0.001")]
+    taker_fee: Dec,
+    /// Maker fee rate for resting limit orders
+    #[arg(long, default_value = "0.0002")]
+    maker_fee: Dec,
+    /// Commands in flight at once
+    #[arg(long, default_value_t = 64)]
+    credit: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    tidegate::topic::command_pattern(&args.venue).context("--venue")?;
+    let mut config = AdapterConfig::new(&args.venue);
+    if let Some(g) = args.group {
+        config.group = g;
+    }
+    config.quote_patterns = args.quote_patterns;
+    config.quote_start = if args.quote_start == "earliest" {
+        Start::Earliest
+    } else {
+        Start::Latest
+    };
+    config.sim.taker_fee = args.taker_fee;
+    config.sim.maker_fee = args.maker_fee;
+    config.command_credit = args.credit;
+
+    let client = Client::connect(ClientConfig::new(
+        &args.endpoint,
+        format!("tidegate-exec-{}", args.venue.to_ascii_lowercase()),
+    ))
+    .await
+    .with_context(|| format!("connecting to {}", args.endpoint))?;
+    let (adapter, stats) = ExecAdapter::new(client.clone(), config);
+    let mut task = tokio::spawn(adapter.run());
+    tokio::select! {
+        r = &mut task => r??,
+        _ = tokio::signal::ctrl_c() => {
+            client.close();
+            let s = stats.borrow().clone();
+            eprintln!("tidegate-exec: stopping ({} quotes, {} commands, {} events, {} rejected)",
+                s.quotes, s.commands, s.events, s.rejected);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,662 @@
+//! The connection actor: owns the `Connect` stream, reconnects, and keeps the bookkeeping that
+//! makes a reconnect invisible to the application (subscriptions, resume positions, credit,
+//! unacknowledged publishes).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use tonic::transport::{Channel, Endpoint};
+use tonic::Streaming;
+
+use super::{
+    now_nanos, start_frame, ClientConfig, ClientError, Command, Result, SessionInfo, Start,
+    SubscribeOptions,
+};
+use crate::proto::v1::{
+    self, client_frame, gateway_client::GatewayClient, server_frame, ClientFrame, Delivery,
+    Message, Position, PublishResult, ServerFrame, SubscriptionMode,
+};
+
+const MAX_DECODING_BYTES: usize = 64 * 1024 * 1024;
+
+/// A stream that said `Welcome`.
+pub(super) struct Established {
+    outbound: mpsc::UnboundedSender<ClientFrame>,
+    inbound: Streaming<ServerFrame>,
+    pub(super) welcome: v1::Welcome,
+}
+
+/// Opens a channel and a `Connect` stream, sends `Hello` and waits for `Welcome`.
+pub(super) async fn open(config: &ClientConfig) -> Result<Established> {
+    let uri = config.uri();
+    let endpoint = Endpoint::from_shared(uri.clone())
+        .map_err(|e| ClientError::Endpoint(uri.clone(), e.to_string()))?
+        .connect_timeout(config.connect_timeout)
+        .http2_keep_alive_interval(config.keepalive_interval)
+        .keep_alive_timeout(config.keepalive_timeout)
+        .keep_alive_while_idle(true)
+        .tcp_nodelay(true);
+    let channel: Channel = endpoint
+        .connect()
+        .await
+        .map_err(|source| ClientError::Connect {
+            endpoint: uri.clone(),
+            source,
+        })?;
+    let mut grpc = GatewayClient::new(channel).max_decoding_message_size(MAX_DECODING_BYTES);
+    let (outbound, rx) = mpsc::unbounded_channel();
+    outbound
+        .send(ClientFrame {
+            frame_id: 1,
+            kind: Some(client_frame::Kind::Hello(v1::Hello {
+                client_name: config.client_name.clone(),
+                language: "rust".into(),
+                client_version: env!("CARGO_PKG_VERSION").into(),
+                auth_token: String::new(),
+            })),
+        })
+        .map_err(|_| ClientError::Closed)?;
+    let handshake = async {
+        let mut inbound = grpc
+            .connect(UnboundedReceiverStream::new(rx))
+            .await?
+            .into_inner();
+        let first = inbound
+            .message()
+            .await?
+            .ok_or_else(|| ClientError::Protocol("stream ended before Welcome".into()))?;
+        match first.kind {
+            Some(server_frame::Kind::Welcome(welcome)) => Ok((inbound, welcome)),
+            Some(server_frame::Kind::Error(e)) => Err(ClientError::from_frame_error(&e)),
+            other => Err(ClientError::Protocol(format!(
+                "expected Welcome, got {other:?}"
+            ))),
+        }
+    };
+    let (inbound, welcome) = tokio::time::timeout(config.connect_timeout, handshake)
+        .await
+        .map_err(|_| ClientError::Timeout(config.connect_timeout))??;
+    tracing::debug!(session = %welcome.session_id, gateway = %welcome.gateway_id, "connected");
+    Ok(Established {
+        outbound,
+        inbound,
+        welcome,
+    })
+}
+
+/// A subscription as the actor keeps it across streams.
+struct SubState {
+    options: SubscribeOptions,
+    deliveries: mpsc::UnboundedSender<Delivery>,
+    /// Waiting for the first confirmation.
+    reply: Option<oneshot::Sender<Result<v1::Subscribed>>>,
+    /// The window: most messages out at once (gateway credit + received, not yet taken).
+    window: u32,
+    /// Credit the gateway still holds.
+    server_credit: u32,
+    /// Delivered to the handle, not yet taken with `recv`.
+    queued: u32,
+    /// BROADCAST resume: last position seen per topic.
+    last: BTreeMap<String, String>,
+    /// When the subscription was first confirmed (Unix ns), for resuming topics not yet seen.
+    since_nanos: i64,
+}
+
+impl SubState {
+    fn subscribe_frame(&self, frame_id: u64, reconnect: bool) -> ClientFrame {
+        let o = &self.options;
+        let start = if reconnect && o.mode != SubscriptionMode::Group {
+            self.resume_start()
+        } else {
+            start_frame(&o.start)
+        };
+        let initial = if self.window == 0 {
+            0
+        } else {
+            self.window.saturating_sub(self.queued).max(1)
+        };
+        ClientFrame {
+            frame_id,
+            kind: Some(client_frame::Kind::Subscribe(v1::Subscribe {
+                subscription_id: o.id.clone(),
+                patterns: o.patterns.clone(),
+                mode: o.mode as i32,
+                group: o.group.clone(),
+                start: Some(start),
+                initial_credit: i32::try_from(initial).unwrap_or(i32::MAX),
+                ack_deadline_ms: o.ack_deadline_ms,
+                strict_key_order: o.strict_key_order,
+            })),
+        }
+    }
+
+    /// Strictly after the last position seen on each topic; topics not seen yet from where the
+    /// subscription originally started.
+    fn resume_start(&self) -> v1::StartPosition {
+        let after: Vec<Position> = self
+            .last
+            .iter()
+            .map(|(topic, entry_id)| Position {
+                topic: topic.clone(),
+                entry_id: entry_id.clone(),
+            })
+            .collect();
+        let timestamp_nanos = match &self.options.start {
+            Start::Earliest => 1,
+            Start::Timestamp(ns) => *ns,
+            Start::Latest | Start::After(_) => self.since_nanos,
+        };
+        v1::StartPosition {
+            kind: v1::start_position::Kind::Position as i32,
+            after,
+            timestamp_nanos,
+        }
+    }
+
+    /// Credit to grant now, if enough was consumed to be worth a frame.
+    fn credit_due(&self) -> u32 {
+        if self.window == 0 || !self.options.auto_credit {
+            return 0;
+        }
+        let room = self
+            .window
+            .saturating_sub(self.queued)
+            .saturating_sub(self.server_credit);
+        let threshold = if self.queued == 0 {
+            1
+        } else {
+            (self.window / 4).max(1)
+        };
+        if room >= threshold {
+            room
+        } else {
+            0
+        }
+    }
+}
+
+struct PendingPublish {
+    messages: Vec<Message>,
+    reply: oneshot::Sender<Result<Vec<PublishResult>>>,
+}
+
+/// What a frame id on the current stream stands for.
+enum Inflight {
+    Publish(u64),
+    Subscribe(String),
+    Ping(oneshot::Sender<Result<Duration>>, Instant),
+    Other,
+}
+
+enum SessionEnd {
+    /// All handles dropped, or `close()`.
+    Shutdown,
+    /// Stream broke or the gateway said `GoAway`; reconnect after `backoff`.
+    Reconnect { immediately: bool },
+}
+
+struct Actor {
+    config: ClientConfig,
+    commands: mpsc::UnboundedReceiver<Command>,
+    session: watch::Sender<SessionInfo>,
+    subs: HashMap<String, SubState>,
+    publishes: BTreeMap<u64, PendingPublish>,
+    next_publish: u64,
+    next_frame: u64,
+    inflight: HashMap<u64, Inflight>,
+    connections: u64,
+}
+
+pub(super) async fn run(
+    config: ClientConfig,
+    first: Established,
+    commands: mpsc::UnboundedReceiver<Command>,
+    session: watch::Sender<SessionInfo>,
+) {
+    let mut actor = Actor {
+        config,
+        commands,
+        session,
+        subs: HashMap::new(),
+        publishes: BTreeMap::new(),
+        next_publish: 1,
+        next_frame: 2,
+        inflight: HashMap::new(),
+        connections: 1,
+    };
+    let mut established = Some(first);
+    let mut failures: u32 = 0;
+    loop {
+        let stream = match established.take() {
+            Some(s) => s,
+            None => match open(&actor.config).await {
+                Ok(s) => {
+                    actor.connections += 1;
+                    failures = 0;
+                    let _ = actor.session.send(SessionInfo {
+                        session_id: s.welcome.session_id.clone(),
+                        gateway_id: s.welcome.gateway_id.clone(),
+                        limits: s.welcome.limits.unwrap_or_default(),
+                        connection: actor.connections,
+                    });
+                    tracing::info!(gateway = %s.welcome.gateway_id, "reconnected");
+                    s
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    let delay = backoff(&actor.config, failures);
+                    tracing::warn!(error = %e, ?delay, "connect failed; retrying");
+                    if actor.wait_disconnected(delay).await {
+                        break;
+                    }
+                    continue;
+                }
+            },
+        };
+        let reconnecting = actor.connections > 1;
+        match actor.session_loop(stream, reconnecting).await {
+            SessionEnd::Shutdown => break,
+            SessionEnd::Reconnect { immediately } => {
+                actor.inflight.clear();
+                for sub in actor.subs.values_mut() {
+                    sub.server_credit = 0;
+                }
+                if !immediately {
+                    failures = failures.saturating_add(1);
+                    let delay = backoff(&actor.config, failures);
+                    if actor.wait_disconnected(delay).await {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    actor.fail_all();
+}
+
+/// Exponential backoff with +-20% jitter.
+fn backoff(config: &ClientConfig, failures: u32) -> Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    let base = config
+        .backoff_initial
+        .saturating_mul(1u32 << exp)
+        .min(config.backoff_max);
+    let jitter = (now_nanos().rem_euclid(400) as f64 - 200.0) / 1000.0;
+    base.mul_f64(1.0 + jitter)
+}
+
+impl Actor {
+    fn frame_id(&mut self) -> u64 {
+        let id = self.next_frame;
+        self.next_frame += 1;
+        id
+    }
+
+    /// Sleeps between connection attempts while still taking commands; true on shutdown.
+    async fn wait_disconnected(&mut self, delay: Duration) -> bool {
+        let sleep = tokio::time::sleep(delay);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => return false,
+                cmd = self.commands.recv() => match cmd {
+                    None | Some(Command::Close) => return true,
+                    Some(cmd) => self.handle_offline(cmd),
+                },
+            }
+        }
+    }
+
+    /// Commands while no stream is up: remembered for the next stream, or refused.
+    fn handle_offline(&mut self, cmd: Command) {
+        match cmd {
+            Command::Publish { messages, reply } => {
+                let seq = self.next_publish;
+                self.next_publish += 1;
+                self.publishes
+                    .insert(seq, PendingPublish { messages, reply });
+            }
+            Command::Subscribe {
+                options,
+                deliveries,
+                reply,
+            } => self.add_sub(options, deliveries, reply),
+            Command::Unsubscribe { id } => {
+                self.subs.remove(&id);
+            }
+            Command::Consumed { id } => {
+                if let Some(s) = self.subs.get_mut(&id) {
+                    s.queued = s.queued.saturating_sub(1);
+                }
+            }
+            Command::Ping { reply } => {
+                let _ = reply.send(Err(ClientError::Protocol("not connected".into())));
+            }
+            // Acks of deliveries from a broken stream are void: the gateway redelivers.
+            Command::Ack { .. } | Command::Nack { .. } | Command::Grant { .. } => {}
+            Command::Close => {}
+        }
+    }
+
+    fn add_sub(
+        &mut self,
+        options: SubscribeOptions,
+        deliveries: mpsc::UnboundedSender<Delivery>,
+        reply: oneshot::Sender<Result<v1::Subscribed>>,
+    ) {
+        if self.subs.contains_key(&options.id) {
+            let _ = reply.send(Err(ClientError::Protocol(format!(
+                "subscription id {:?} is already in use",
+                options.id
+            ))));
+            return;
+        }
+        let window = options.credit;
+        self.subs.insert(
+            options.id.clone(),
+            SubState {
+                options,
+                deliveries,
+                reply: Some(reply),
+                window,
+                server_credit: 0,
+                queued: 0,
+                last: BTreeMap::new(),
+                since_nanos: now_nanos(),
+            },
+        );
+    }
+
+    fn fail_all(&mut self) {
+        for (_, p) in std::mem::take(&mut self.publishes) {
+            let _ = p.reply.send(Err(ClientError::Closed));
+        }
+        for (_, mut s) in self.subs.drain() {
+            if let Some(r) = s.reply.take() {
+                let _ = r.send(Err(ClientError::Closed));
+            }
+        }
+    }
+
+    async fn session_loop(&mut self, stream: Established, reconnecting: bool) -> SessionEnd {
+        let Established {
+            outbound,
+            mut inbound,
+            ..
+        } = stream;
+        // Re-subscribe, then re-send what was not acknowledged, oldest first.
+        let ids: Vec<String> = self.subs.keys().cloned().collect();
+        for id in ids {
+            let fid = self.frame_id();
+            if let Some(sub) = self.subs.get(&id) {
+                let resume = reconnecting && sub.reply.is_none();
+                let _ = outbound.send(sub.subscribe_frame(fid, resume));
+                self.inflight.insert(fid, Inflight::Subscribe(id));
+            }
+        }
+        let seqs: Vec<u64> = self.publishes.keys().copied().collect();
+        for seq in seqs {
+            self.send_publish(&outbound, seq);
+        }
+        loop {
+            tokio::select! {
+                cmd = self.commands.recv() => match cmd {
+                    None | Some(Command::Close) => {
+                        drop(outbound); // half-close: the gateway ends the stream
+                        return SessionEnd::Shutdown;
+                    }
+                    Some(cmd) => self.handle(&outbound, cmd),
+                },
+                frame = inbound.message() => match frame {
+                    Ok(Some(frame)) => {
+                        if let Some(end) = self.on_frame(&outbound, frame) {
+                            return end;
+                        }
+                    }
+                    Ok(None) => {
+                        tracing::warn!("gateway closed the stream; reconnecting");
+                        return SessionEnd::Reconnect { immediately: false };
+                    }
+                    Err(status) => {
+                        tracing::warn!(%status, "stream broke; reconnecting");
+                        return SessionEnd::Reconnect { immediately: false };
+                    }
+                },
+            }
+        }
+    }
+
+    fn send_publish(&mut self, outbound: &mpsc::UnboundedSender<ClientFrame>, seq: u64) {
+        let Some(p) = self.publishes.get(&seq) else {
+            return;
+        };
+        let frame = ClientFrame {
+            frame_id: self.next_frame,
+            kind: Some(client_frame::Kind::Publish(v1::PublishBatch {
+                messages: p.messages.clone(),
+            })),
+        };
+        let fid = self.frame_id();
+        self.inflight.insert(fid, Inflight::Publish(seq));
+        let _ = outbound.send(frame);
+    }
+
+    fn send_simple(
+        &mut self,
+        outbound: &mpsc::UnboundedSender<ClientFrame>,
+        kind: client_frame::Kind,
+    ) {
+        let fid = self.frame_id();
+        self.inflight.insert(fid, Inflight::Other);
+        let _ = outbound.send(ClientFrame {
+            frame_id: fid,
+            kind: Some(kind),
+        });
+    }
+
+    fn handle(&mut self, outbound: &mpsc::UnboundedSender<ClientFrame>, cmd: Command) {
+        match cmd {
+            Command::Publish { messages, reply } => {
+                let seq = self.next_publish;
+                self.next_publish += 1;
+                self.publishes
+                    .insert(seq, PendingPublish { messages, reply });
+                self.send_publish(outbound, seq);
+            }
+            Command::Subscribe {
+                options,
+                deliveries,
+                reply,
+            } => {
+                let id = options.id.clone();
+                self.add_sub(options, deliveries, reply);
+                let fid = self.frame_id();
+                if let Some(sub) = self.subs.get(&id) {
+                    if sub.reply.is_some() {
+                        let _ = outbound.send(sub.subscribe_frame(fid, false));
+                        self.inflight.insert(fid, Inflight::Subscribe(id));
+                    }
+                }
+            }
+            Command::Unsubscribe { id } => {
+                if self.subs.remove(&id).is_some() {
+                    self.send_simple(
+                        outbound,
+                        client_frame::Kind::Unsubscribe(v1::Unsubscribe {
+                            subscription_id: id,
+                        }),
+                    );
+                }
+            }
+            Command::Ack { id, positions } => self.send_simple(
+                outbound,
+                client_frame::Kind::Ack(v1::Ack {
+                    subscription_id: id,
+                    positions,
+                }),
+            ),
+            Command::Nack {
+                id,
+                positions,
+                delay_ms,
+            } => self.send_simple(
+                outbound,
+                client_frame::Kind::Nack(v1::Nack {
+                    subscription_id: id,
+                    positions,
+                    delay_ms,
+                }),
+            ),
+            Command::Grant { id, messages } => {
+                if let Some(s) = self.subs.get_mut(&id) {
+                    s.server_credit = s.server_credit.saturating_add(messages);
+                }
+                self.send_simple(
+                    outbound,
+                    client_frame::Kind::Credit(v1::Credit {
+                        subscription_id: id,
+                        messages: i32::try_from(messages).unwrap_or(i32::MAX),
+                    }),
+                );
+            }
+            Command::Consumed { id } => {
+                let grant = match self.subs.get_mut(&id) {
+                    Some(s) => {
+                        s.queued = s.queued.saturating_sub(1);
+                        s.credit_due()
+                    }
+                    None => 0,
+                };
+                if grant > 0 {
+                    self.handle(
+                        outbound,
+                        Command::Grant {
+                            id,
+                            messages: grant,
+                        },
+                    );
+                }
+            }
+            Command::Ping { reply } => {
+                let fid = self.frame_id();
+                self.inflight
+                    .insert(fid, Inflight::Ping(reply, Instant::now()));
+                let _ = outbound.send(ClientFrame {
+                    frame_id: fid,
+                    kind: Some(client_frame::Kind::Ping(v1::Ping {
+                        nonce: i64::try_from(fid).unwrap_or_default(),
+                    })),
+                });
+            }
+            Command::Close => {}
+        }
+    }
+
+    fn on_frame(
+        &mut self,
+        outbound: &mpsc::UnboundedSender<ClientFrame>,
+        frame: ServerFrame,
+    ) -> Option<SessionEnd> {
+        use server_frame::Kind;
+        let answered = if frame.frame_id == 0 {
+            None
+        } else {
+            self.inflight.remove(&frame.frame_id)
+        };
+        match frame.kind? {
+            Kind::PublishAck(ack) => {
+                if let Some(Inflight::Publish(seq)) = answered {
+                    if let Some(p) = self.publishes.remove(&seq) {
+                        let _ = p.reply.send(Ok(ack.results));
+                    }
+                }
+            }
+            Kind::Deliveries(batch) => self.on_deliveries(outbound, batch),
+            Kind::Subscribed(confirmed) => {
+                if let Some(s) = self.subs.get_mut(&confirmed.subscription_id) {
+                    let credit = u32::try_from(confirmed.credit).unwrap_or_default();
+                    if s.window == 0 {
+                        s.window = credit;
+                    }
+                    s.server_credit = credit;
+                    if let Some(reply) = s.reply.take() {
+                        s.since_nanos = now_nanos();
+                        let _ = reply.send(Ok(confirmed));
+                    }
+                }
+            }
+            Kind::Unsubscribed(u) => {
+                tracing::info!(subscription = %u.subscription_id, reason = %u.reason, "unsubscribed by the gateway");
+                self.subs.remove(&u.subscription_id);
+            }
+            Kind::Error(e) => {
+                let err = ClientError::from_frame_error(&e);
+                match answered {
+                    Some(Inflight::Publish(seq)) => {
+                        if let Some(p) = self.publishes.remove(&seq) {
+                            let _ = p.reply.send(Err(err));
+                        }
+                    }
+                    Some(Inflight::Subscribe(id)) => {
+                        if let Some(mut s) = self.subs.remove(&id) {
+                            match s.reply.take() {
+                                Some(reply) => {
+                                    let _ = reply.send(Err(err));
+                                }
+                                None => {
+                                    tracing::error!(subscription = %id, error = %err, "re-subscribe refused; subscription ended")
+                                }
+                            }
+                        }
+                    }
+                    Some(Inflight::Ping(reply, _)) => {
+                        let _ = reply.send(Err(err));
+                    }
+                    _ => tracing::warn!(error = %err, "gateway rejected a frame"),
+                }
+            }
+            Kind::Pong(_) => {
+                if let Some(Inflight::Ping(reply, sent)) = answered {
+                    let _ = reply.send(Ok(sent.elapsed()));
+                }
+            }
+            Kind::GoAway(g) => {
+                tracing::info!(reason = %g.reason, "gateway going away; reconnecting");
+                return Some(SessionEnd::Reconnect { immediately: true });
+            }
+            Kind::Welcome(_) => {
+                tracing::warn!("unexpected second Welcome");
+            }
+        }
+        None
+    }
+
+    fn on_deliveries(
+        &mut self,
+        outbound: &mpsc::UnboundedSender<ClientFrame>,
+        batch: v1::DeliveryBatch,
+    ) {
+        let id = batch.subscription_id;
+        let Some(s) = self.subs.get_mut(&id) else {
+            return; // already unsubscribed locally
+        };
+        let n = u32::try_from(batch.deliveries.len()).unwrap_or(u32::MAX);
+        s.server_credit = s.server_credit.saturating_sub(n);
+        let mut gone = false;
+        for d in batch.deliveries {
+            if let Some(p) = &d.position {
+                s.last.insert(p.topic.clone(), p.entry_id.clone());
+            }
+            if s.deliveries.send(d).is_err() {
+                gone = true;
+                break;
+            }
+            s.queued = s.queued.saturating_add(1);
+        }
+        if gone {
+            self.handle(outbound, Command::Unsubscribe { id });
+        }
+    }
+}

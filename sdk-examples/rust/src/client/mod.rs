@@ -1,0 +1,528 @@
+//! A small client over the gateway's `Connect` stream.
+//!
+//! One background task (the *connection actor*, [`conn`]) owns the stream: it sends `Hello`,
+//! waits for `Welcome`, matches answers to requests by `frame_id`, hands deliveries to
+//! [`Subscription`] handles, grants credit as the application consumes messages, and on a
+//! broken stream or `GoAway` reconnects with exponential backoff, re-subscribes (a broadcast
+//! subscription resumes strictly after the last position it saw per topic) and re-sends
+//! unacknowledged publishes with their original ids, so the gateway's dedup drops any copy it
+//! already stored. GROUP deliveries taken from a broken stream but not acked are void there:
+//! the gateway redelivers them (with a higher `delivery_count`), so handlers must be idempotent.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tidegate::client::ClientError> {
+//! use tidegate::client::{Client, ClientConfig, SubscribeOptions};
+//! let client = Client::connect(ClientConfig::new("127.0.0.1:7400", "demo")).await?;
+//! let mut sub = client.subscribe(SubscribeOptions::broadcast(["data.quotes.>"])).await?;
+//! while let Some(d) = sub.recv().await {
+//!     println!("{:?}", d.position);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod conn;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::proto::v1::{self, start_position, Delivery, Message, Position, PublishResult};
+
+pub use crate::proto::v1::{Priority, SubscriptionMode};
+
+/// What went wrong talking to the gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("invalid endpoint {0:?}: {1}")]
+    Endpoint(String, String),
+    #[error("cannot connect to {endpoint}: {source}")]
+    Connect {
+        endpoint: String,
+        source: tonic::transport::Error,
+    },
+    #[error("gateway refused the stream: {0}")]
+    Status(#[from] tonic::Status),
+    #[error("gateway rejected the {frame_kind} frame: code {code}: {message}")]
+    Frame {
+        frame_kind: String,
+        code: i32,
+        message: String,
+    },
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the client is closed")]
+    Closed,
+}
+
+impl ClientError {
+    fn from_frame_error(e: &v1::FrameError) -> Self {
+        let (code, message) = e
+            .error
+            .as_ref()
+            .map(|x| (x.code, x.message.clone()))
+            .unwrap_or_default();
+        ClientError::Frame {
+            frame_kind: e.frame_kind.clone(),
+            code,
+            message,
+        }
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// How to reach the gateway and how patiently.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `host:port` or a full `http://host:port` URI.
+    pub endpoint: String,
+    pub client_name: String,
+    pub connect_timeout: Duration,
+    /// Longest wait for the answer to a publish, subscribe or ping.
+    pub request_timeout: Duration,
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+    /// HTTP/2 keepalive pings, so a dead gateway is noticed.
+    pub keepalive_interval: Duration,
+    pub keepalive_timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(endpoint: impl Into<String>, client_name: impl Into<String>) -> Self {
+        ClientConfig {
+            endpoint: endpoint.into(),
+            client_name: client_name.into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+            keepalive_interval: Duration::from_secs(20),
+            keepalive_timeout: Duration::from_secs(10),
+        }
+    }
+
+    fn uri(&self) -> String {
+        if self.endpoint.contains("://") {
+            self.endpoint.clone()
+        } else {
+            format!("http://{}", self.endpoint)
+        }
+    }
+}
+
+/// Where a subscription starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    Latest,
+    Earliest,
+    /// Messages accepted at or after this Unix-nanosecond timestamp.
+    Timestamp(i64),
+    /// Strictly after these per-topic positions.
+    After(Vec<Position>),
+}
+
+/// What to subscribe to and how.
+#[derive(Debug, Clone)]
+pub struct SubscribeOptions {
+    /// Client-chosen id, unique on the stream; generated when empty.
+    pub id: String,
+    pub patterns: Vec<String>,
+    pub mode: SubscriptionMode,
+    pub group: String,
+    pub start: Start,
+    /// Most messages out at once (at the gateway's disposal plus received but not yet taken
+    /// with [`Subscription::recv`]). 0: the gateway's default.
+    pub credit: u32,
+    /// Grant credit back automatically as messages are taken with `recv`; otherwise the
+    /// application calls [`Subscription::grant`].
+    pub auto_credit: bool,
+    pub ack_deadline_ms: u32,
+    pub strict_key_order: bool,
+}
+
+impl SubscribeOptions {
+    pub fn broadcast<I, S>(patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        SubscribeOptions {
+            id: String::new(),
+            patterns: patterns.into_iter().map(Into::into).collect(),
+            mode: SubscriptionMode::Broadcast,
+            group: String::new(),
+            start: Start::Latest,
+            credit: 0,
+            auto_credit: true,
+            ack_deadline_ms: 0,
+            strict_key_order: false,
+        }
+    }
+
+    pub fn group<I, S>(group: impl Into<String>, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        SubscribeOptions {
+            mode: SubscriptionMode::Group,
+            group: group.into(),
+            ..Self::broadcast(patterns)
+        }
+    }
+
+    pub fn start(mut self, start: Start) -> Self {
+        self.start = start;
+        self
+    }
+
+    pub fn credit(mut self, credit: u32) -> Self {
+        self.credit = credit;
+        self
+    }
+
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+}
+
+/// The gateway's greeting on the current stream.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInfo {
+    pub session_id: String,
+    pub gateway_id: String,
+    pub limits: v1::Limits,
+    /// How many streams this client has opened so far (1 for the first).
+    pub connection: u64,
+}
+
+/// Requests from handles to the connection actor.
+enum Command {
+    Publish {
+        messages: Vec<Message>,
+        reply: oneshot::Sender<Result<Vec<PublishResult>>>,
+    },
+    Subscribe {
+        options: SubscribeOptions,
+        deliveries: mpsc::UnboundedSender<Delivery>,
+        reply: oneshot::Sender<Result<v1::Subscribed>>,
+    },
+    Unsubscribe {
+        id: String,
+    },
+    Ack {
+        id: String,
+        positions: Vec<Position>,
+    },
+    Nack {
+        id: String,
+        positions: Vec<Position>,
+        delay_ms: u32,
+    },
+    Grant {
+        id: String,
+        messages: u32,
+    },
+    Consumed {
+        id: String,
+    },
+    Ping {
+        reply: oneshot::Sender<Result<Duration>>,
+    },
+    Close,
+}
+
+/// A handle on the connection; cheap to clone. The connection lives while a handle (a client
+/// or a subscription) does, or until [`Client::close`].
+#[derive(Clone)]
+pub struct Client {
+    commands: mpsc::UnboundedSender<Command>,
+    session: watch::Receiver<SessionInfo>,
+    ids: Arc<IdGen>,
+    request_timeout: Duration,
+}
+
+struct IdGen {
+    prefix: String,
+    next: AtomicU64,
+}
+
+impl IdGen {
+    fn new(client_name: &str) -> Self {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        IdGen {
+            prefix: format!("{client_name}-{}-{nanos:x}", std::process::id()),
+            next: AtomicU64::new(1),
+        }
+    }
+
+    fn next(&self) -> String {
+        format!(
+            "{}-{}",
+            self.prefix,
+            self.next.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+}
+
+impl Client {
+    /// Opens the stream and waits for `Welcome`. Fails when the first attempt fails; later
+    /// breaks are repaired in the background.
+    pub async fn connect(config: ClientConfig) -> Result<Client> {
+        let established = conn::open(&config).await?;
+        let info = SessionInfo {
+            session_id: established.welcome.session_id.clone(),
+            gateway_id: established.welcome.gateway_id.clone(),
+            limits: established.welcome.limits.unwrap_or_default(),
+            connection: 1,
+        };
+        let (session_tx, session) = watch::channel(info);
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let ids = Arc::new(IdGen::new(&config.client_name));
+        let request_timeout = config.request_timeout;
+        tokio::spawn(conn::run(config, established, command_rx, session_tx));
+        Ok(Client {
+            commands,
+            session,
+            ids,
+            request_timeout,
+        })
+    }
+
+    /// The session of the current stream.
+    pub fn session(&self) -> SessionInfo {
+        self.session.borrow().clone()
+    }
+
+    /// Watches session changes (a new value after each reconnect).
+    pub fn session_watch(&self) -> watch::Receiver<SessionInfo> {
+        self.session.clone()
+    }
+
+    /// A fresh message id, unique for this process.
+    pub fn next_id(&self) -> String {
+        self.ids.next()
+    }
+
+    fn send(&self, command: Command) -> Result<()> {
+        self.commands.send(command).map_err(|_| ClientError::Closed)
+    }
+
+    async fn wait<T>(&self, rx: oneshot::Receiver<Result<T>>) -> Result<T> {
+        match tokio::time::timeout(self.request_timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(ClientError::Closed),
+            Err(_) => Err(ClientError::Timeout(self.request_timeout)),
+        }
+    }
+
+    /// Publishes a batch and returns one result per message, in batch order, once the gateway
+    /// answered (accepted messages are stored). Messages without an id get one, so a re-send
+    /// after a reconnect is deduplicated.
+    pub async fn publish(&self, mut messages: Vec<Message>) -> Result<Vec<PublishResult>> {
+        for m in &mut messages {
+            if m.id.is_empty() {
+                m.id = self.ids.next();
+            }
+        }
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Publish { messages, reply })?;
+        self.wait(rx).await
+    }
+
+    /// Publishes one message; an error when the gateway rejected it.
+    pub async fn publish_one(&self, message: Message) -> Result<PublishResult> {
+        let mut results = self.publish(vec![message]).await?;
+        let result = results
+            .pop()
+            .ok_or_else(|| ClientError::Protocol("empty publish ack".into()))?;
+        match &result.error {
+            Some(e) => Err(ClientError::Frame {
+                frame_kind: "publish".into(),
+                code: e.code,
+                message: e.message.clone(),
+            }),
+            None => Ok(result),
+        }
+    }
+
+    /// Subscribes and waits for the gateway's confirmation.
+    pub async fn subscribe(&self, mut options: SubscribeOptions) -> Result<Subscription> {
+        if options.id.is_empty() {
+            options.id = format!("sub-{}", self.ids.next.fetch_add(1, Ordering::Relaxed));
+        }
+        let (tx, deliveries) = mpsc::unbounded_channel();
+        let (reply, rx) = oneshot::channel();
+        let id = options.id.clone();
+        let mode = options.mode;
+        let auto_credit = options.auto_credit;
+        self.send(Command::Subscribe {
+            options,
+            deliveries: tx,
+            reply,
+        })?;
+        let confirmed = self.wait(rx).await?;
+        Ok(Subscription {
+            id,
+            mode,
+            consumer_name: confirmed.consumer_name,
+            auto_credit,
+            deliveries,
+            commands: self.commands.clone(),
+        })
+    }
+
+    /// Round trip time of a `Ping`.
+    pub async fn ping(&self) -> Result<Duration> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Ping { reply })?;
+        self.wait(rx).await
+    }
+
+    /// Half-closes the stream and stops reconnecting. Subscriptions end.
+    pub fn close(&self) {
+        let _ = self.commands.send(Command::Close);
+    }
+}
+
+/// Deliveries of one subscription. Dropping it unsubscribes.
+pub struct Subscription {
+    id: String,
+    mode: SubscriptionMode,
+    consumer_name: String,
+    auto_credit: bool,
+    deliveries: mpsc::UnboundedReceiver<Delivery>,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl Subscription {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn mode(&self) -> SubscriptionMode {
+        self.mode
+    }
+
+    /// GROUP: this member's consumer name.
+    pub fn consumer_name(&self) -> &str {
+        &self.consumer_name
+    }
+
+    /// The next delivery; `None` once the subscription or the client is closed.
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        let delivery = self.deliveries.recv().await?;
+        if self.auto_credit {
+            let _ = self.commands.send(Command::Consumed {
+                id: self.id.clone(),
+            });
+        }
+        Some(delivery)
+    }
+
+    fn send(&self, command: Command) -> Result<()> {
+        self.commands.send(command).map_err(|_| ClientError::Closed)
+    }
+
+    /// GROUP: acknowledges deliveries (by position). Rejections are logged.
+    pub fn ack(&self, positions: Vec<Position>) -> Result<()> {
+        self.send(Command::Ack {
+            id: self.id.clone(),
+            positions,
+        })
+    }
+
+    /// GROUP: asks for redelivery after `delay`.
+    pub fn nack(&self, positions: Vec<Position>, delay: Duration) -> Result<()> {
+        self.send(Command::Nack {
+            id: self.id.clone(),
+            positions,
+            delay_ms: u32::try_from(delay.as_millis()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Grants the gateway `messages` more deliveries (for `auto_credit = false`).
+    pub fn grant(&self, messages: u32) -> Result<()> {
+        self.send(Command::Grant {
+            id: self.id.clone(),
+            messages,
+        })
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Unsubscribe {
+            id: self.id.clone(),
+        });
+    }
+}
+
+/// The wire form of a start position.
+fn start_frame(start: &Start) -> v1::StartPosition {
+    use start_position::Kind;
+    match start {
+        Start::Latest => v1::StartPosition {
+            kind: Kind::Latest as i32,
+            ..Default::default()
+        },
+        Start::Earliest => v1::StartPosition {
+            kind: Kind::Earliest as i32,
+            ..Default::default()
+        },
+        Start::Timestamp(ns) => v1::StartPosition {
+            kind: Kind::Timestamp as i32,
+            timestamp_nanos: *ns,
+            ..Default::default()
+        },
+        Start::After(positions) => v1::StartPosition {
+            kind: Kind::Position as i32,
+            after: positions.clone(),
+            timestamp_nanos: 0,
+        },
+    }
+}
+
+/// Unix time in nanoseconds.
+pub fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_uri() {
+        assert_eq!(
+            ClientConfig::new("127.0.0.1:7400", "x").uri(),
+            "http://127.0.0.1:7400"
+        );
+        assert_eq!(ClientConfig::new("http://h:1", "x").uri(), "http://h:1");
+    }
+
+    #[test]
+    fn ids_are_unique() {
+        let ids = IdGen::new("t");
+        assert_ne!(ids.next(), ids.next());
+    }
+
+    #[test]
+    fn start_frames() {
+        use start_position::Kind;
+        assert_eq!(start_frame(&Start::Earliest).kind, Kind::Earliest as i32);
+        let ts = start_frame(&Start::Timestamp(42));
+        assert_eq!((ts.kind, ts.timestamp_nanos), (Kind::Timestamp as i32, 42));
+    }
+}

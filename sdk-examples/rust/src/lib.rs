@@ -1,0 +1,20 @@
+//! Tidegate from Rust: generated stubs, a client over the `Connect` stream, exact decimals,
+//! and the pieces of the example execution adapter and subscriber CLI.
+
+pub mod client;
+pub mod decimal;
+pub mod exec;
+pub mod payload;
+pub mod topic;
+
+/// Code generated from `proto/` at build time (see `build.rs`).
+pub mod proto {
+    /// `tidegate.v1`: the gateway's wire contract.
+    pub mod v1 {
+        tonic::include_proto!("tidegate.v1");
+    }
+    /// `tidegate.market.v1`: market data and order payloads.
+    pub mod market {
+        tonic::include_proto!("tidegate.market.v1");
+    }
+}

@@ -1,0 +1,104 @@
+//! Starts a real Tidegate gateway (the runnable jar) on a free port for one test.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+pub struct Gateway {
+    child: Child,
+    pub endpoint: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+fn jar_path() -> PathBuf {
+    match std::env::var_os("TIDEGATE_GATEWAY_JAR") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../gateway/target/tidegate-gateway-0.1.0-SNAPSHOT-all.jar"),
+    }
+}
+
+impl Gateway {
+    /// Starts `java -jar <jar> --grpc.host=127.0.0.1 --grpc.port=0 --http.port=-1` and waits
+    /// for its "listening on" line. Panics (fails the test) when the jar is missing.
+    pub fn start() -> Gateway {
+        Self::start_on(0)
+    }
+
+    /// Like [`Gateway::start`] on a given port (0: any free one).
+    pub fn start_on(port: u16) -> Gateway {
+        let jar = jar_path();
+        assert!(
+            jar.is_file(),
+            "gateway jar not found at {}: build it with \
+             `./mvnw -B -q -pl gateway -am package -DskipTests` at the repository root, \
+             or point TIDEGATE_GATEWAY_JAR at it",
+            jar.display()
+        );
+        let java = std::env::var("JAVA").unwrap_or_else(|_| "java".into());
+        let mut child = Command::new(&java)
+            .arg("-jar")
+            .arg(&jar)
+            .args(["--grpc.host=127.0.0.1", "--http.port=-1"])
+            .arg(format!("--grpc.port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {java}: {e}"));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line
+                    .strip_prefix("tidegate: gateway ")
+                    .and_then(|rest| rest.split_once(" listening on "))
+                    .map(|(_, addr)| addr.trim().to_string())
+                {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr);
+                    }
+                }
+                if let Ok(mut l) = sink.lock() {
+                    l.push(line);
+                }
+            }
+        });
+        let mut gateway = Gateway {
+            child,
+            endpoint: String::new(),
+            log,
+        };
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => gateway.endpoint = addr,
+            Err(_) => panic!(
+                "gateway did not report `listening on` within 60 s; its stderr:\n{}",
+                gateway.log()
+            ),
+        }
+        gateway
+    }
+
+    pub fn port(&self) -> u16 {
+        self.endpoint
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .expect("endpoint host:port")
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
