@@ -1,6 +1,7 @@
 package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.proto.v1.Limits;
@@ -97,11 +98,7 @@ final class SessionContext {
      * {@code stored} receives whether the backend took it.
      */
     void deadLetter(String group, StoredMessage m, Consumer<Boolean> stored) {
-        Message copy = m.message().toBuilder()
-                .setTopic(SessionSubscription.deadLetterTopic(group, m.message()))
-                .putHeaders("tidegate-dead-letter-from", m.position().toString())
-                .putHeaders("tidegate-delivery-count", Integer.toString(m.deliveryCount()))
-                .build();
+        Message copy = DeadLetter.of(m, group, m.deliveryCount()).message();
         publisher.publish(List.of(copy), results -> {
             PublishResult r = results.get(0);
             stored.accept(!r.hasError());

@@ -6,7 +6,6 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
-import io.tidegate.proto.v1.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -303,10 +302,5 @@ final class SessionSubscription implements DeliverySink {
 
     private static String abbreviate(List<StreamPosition> positions) {
         return positions.size() <= 3 ? positions.toString() : positions.subList(0, 3) + " and " + (positions.size() - 3) + " more";
-    }
-
-    /** The topic a message goes to when a strict-order subscription gives up on it. */
-    static String deadLetterTopic(String group, Message m) {
-        return "dlq." + group + "." + m.getTopic();
     }
 }

@@ -4,6 +4,7 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -33,9 +34,7 @@ import org.slf4j.LoggerFactory;
  * dedup window; consumer groups keep a cursor and pending entries per topic. Nothing survives
  * a restart. It is the default when no Redis is configured, so the gateway runs out of the box.
  *
- * <p>Dead-lettered messages go to {@code dlq.<group>.<topic>} with the original id, payload
- * and headers plus {@value #DLQ_TOPIC_HEADER}, {@value #DLQ_POSITION_HEADER},
- * {@value #DLQ_GROUP_HEADER} and {@value #DLQ_DELIVERIES_HEADER}.
+ * <p>Dead-lettered messages go to {@code dlq.<group>.<topic>} as {@link DeadLetter} describes.
  *
  * <p>Threading: every method is thread-safe. {@link #append} runs on the caller's thread but
  * only takes one topic's lock at a time, briefly; the returned future is already complete.
@@ -44,10 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MemoryBackend implements Backend {
 
-    public static final String DLQ_TOPIC_HEADER = "tidegate-dlq-topic";
-    public static final String DLQ_POSITION_HEADER = "tidegate-dlq-position";
-    public static final String DLQ_GROUP_HEADER = "tidegate-dlq-group";
-    public static final String DLQ_DELIVERIES_HEADER = "tidegate-dlq-deliveries";
 
     private static final Logger LOG = LoggerFactory.getLogger(MemoryBackend.class);
 
@@ -209,17 +204,10 @@ public final class MemoryBackend implements Backend {
 
     /** Moves entries that used up their deliveries to {@code dlq.<group>.<topic>}. */
     void deadLetter(String group, String topic, List<StoredMessage> entries, int deliveries) {
-        String dlqTopic = "dlq." + group + "." + topic;
+        String dlqTopic = DeadLetter.topicFor(group, topic);
         List<Envelope> envelopes = new ArrayList<>(entries.size());
         for (StoredMessage e : entries) {
-            Message m = e.message().toBuilder()
-                    .setTopic(dlqTopic)
-                    .putHeaders(DLQ_TOPIC_HEADER, topic)
-                    .putHeaders(DLQ_POSITION_HEADER, e.position().entryId().toString())
-                    .putHeaders(DLQ_GROUP_HEADER, group)
-                    .putHeaders(DLQ_DELIVERIES_HEADER, Integer.toString(deliveries))
-                    .build();
-            envelopes.add(new Envelope(m, e.orderingKey(), e.acceptedNanos()));
+            envelopes.add(DeadLetter.of(e, group, deliveries));
         }
         LOG.info("group {}: {} message(s) of {} not acked after {} deliveries, moved to {}",
                 group, entries.size(), topic, deliveries, dlqTopic);

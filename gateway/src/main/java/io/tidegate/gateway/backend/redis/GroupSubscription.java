@@ -6,6 +6,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
+import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
@@ -276,8 +277,8 @@ final class GroupSubscription extends RedisSubscription {
     }
 
     private void deadLetter(TopicCursor t, StoredMessage message) {
-        String dlqTopic = "dlq." + spec.group() + "." + t.topic;
-        DeadLetters.append(ctx.writer(), dlqTopic, message)
+        String dlqTopic = DeadLetter.topicFor(spec.group(), t.topic);
+        ctx.writer().append(List.of(DeadLetter.of(message, spec.group(), message.deliveryCount() - 1)))
                 .thenCompose(results -> ctx.control().xack(t.key, group, message.position().entryId().toString()))
                 .whenComplete((acked, error) -> {
                     if (error != null) {

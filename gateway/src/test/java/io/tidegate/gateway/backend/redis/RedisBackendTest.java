@@ -13,6 +13,7 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.StartAt;
@@ -419,9 +420,9 @@ class RedisBackendTest {
         assertThat(dead.getId()).isEqualTo("poison");
         assertThat(dead.getPayload()).isEqualTo(envelope(topic, "poison", 64).message().getPayload());
         assertThat(dead.getHeadersMap())
-                .containsEntry(DeadLetters.ORIGINAL_TOPIC, topic)
-                .containsEntry(DeadLetters.ORIGINAL_ENTRY_ID, original.position().entryId().toString())
-                .containsEntry(DeadLetters.DELIVERIES, "2");
+                .containsEntry(DeadLetter.TOPIC_HEADER, topic)
+                .containsEntry(DeadLetter.ENTRY_ID_HEADER, original.position().entryId().toString())
+                .containsEntry(DeadLetter.DELIVERIES_HEADER, "2");
         staysFor(Duration.ofMillis(500), () -> member.size() == 2);
     }
 
