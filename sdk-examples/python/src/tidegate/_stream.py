@@ -23,6 +23,7 @@ class GatewayStream:
         self.call = pb_grpc.GatewayStub(self.channel).Connect(self._requests())
         self.closed = False
         self.draining = False
+        self.dropped = ""  # why the client cancelled the call itself
         self._send_closed = False
         self.last_inbound = time.monotonic()
         self.session_id = ""
@@ -56,7 +57,9 @@ class GatewayStream:
             self._send_closed = True
             self._outbox.put_nowait(_CLOSE)
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str) -> None:
+        """Drops the call (reads then raise CancelledError; see ``dropped``)."""
+        self.dropped = self.dropped or reason
         self._send_closed = True
         self.call.cancel()
 

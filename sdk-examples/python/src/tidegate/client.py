@@ -68,6 +68,9 @@ class TidegateClient:
             ("grpc.http2.max_pings_without_data", 0),
             ("grpc.max_receive_message_length", 64 << 20),
             ("grpc.enable_retries", 0),
+            # a new connection per stream: gRPC's global subchannel pool would hand a reconnect the
+            # very TCP connection that just went silent
+            ("grpc.use_local_subchannel_pool", 1),
         ]
         self._frame_ids = itertools.count(1)
         self._publisher = Publisher(max_batch=max_batch, max_batch_bytes=max_batch_bytes, linger=linger,
@@ -230,6 +233,12 @@ class TidegateClient:
             log.info("%s ended by the gateway", stream)
         except TimeoutError:
             log.warning("no Welcome from %s within %.1fs", endpoint, self.connect_timeout)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not stream.dropped or self._closed or (task is not None and task.cancelling()):
+                raise  # the client is closing
+            # grpc.aio raises CancelledError from read() once we cancelled the call ourselves
+            log.warning("dropped %s: %s", stream, stream.dropped)
         except grpc.aio.AioRpcError as e:
             if welcomed:
                 log.warning("lost %s: %s %s", stream, e.code().name, e.details())
@@ -309,7 +318,7 @@ class TidegateClient:
         def give_up() -> None:
             if not stream.closed:
                 log.warning("%s did not end within %.1fs after GoAway; dropping it", stream, self.drain_grace)
-                stream.cancel()
+                stream.cancel(f"no end of stream within {self.drain_grace}s after GoAway")
         asyncio.get_running_loop().call_later(self.drain_grace, give_up)
 
     async def _ping(self, stream: GatewayStream) -> None:
@@ -320,6 +329,6 @@ class TidegateClient:
             if silent > self.ping_interval + self.ping_timeout:
                 log.warning("gateway at %s sent nothing for %.1fs (pings unanswered); reconnecting",
                             stream.endpoint, silent)
-                stream.cancel()
+                stream.cancel("gateway stopped answering pings")
                 return
             stream.send(pb.ClientFrame(frame_id=self._next_frame_id(), ping=pb.Ping(nonce=time.monotonic_ns())))
