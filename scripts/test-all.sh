@@ -18,3 +18,4 @@ fi
 as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 
 ./mvnw -B -ntp verify "$@"
+sdk-examples/python/run-tests.sh  # Python SDK and adapters, against the gateway jar just built

@@ -134,6 +134,7 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--max-messages", type=int, default=0, help="with --url: stop after this many messages")
     ap.add_argument("--duration", type=float, default=0.0, help="with --url: stop after this many seconds")
     ap.add_argument("--client-name", default="python-market-adapter")
+    ap.add_argument("--connect-timeout", type=float, default=15.0, help="seconds to wait for the gateway")
     ap.add_argument("--dry-run", action="store_true", help="parse only; do not connect to a gateway")
     ap.add_argument("--print", dest="print_ticks", action="store_true", help="print every tick")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -158,7 +159,7 @@ async def amain(argv: Sequence[str] | None = None) -> int:
     if not args.dry_run:
         client = TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=args.client_name)
         try:
-            await client.connect(timeout=15)
+            await client.connect(timeout=args.connect_timeout)
         except TidegateError as e:
             print(f"replay: {e}", file=sys.stderr)
             await client.close()
