@@ -84,9 +84,8 @@ async def test_websocket_mode_publishes_through_the_gateway(endpoint: str) -> No
         got: list[ReceivedMessage] = []
         await sub.subscribe(["data.trades.OKX.>"], got.append)
         stats = await replay(websocket_messages(server.url, parser_for("okx")), Adapter(parser_for("okx")), pub)
-    n_trades = len(expected)
-    assert stats.published == stats.ticks == 22 and stats.publish_failed == 0
-    await until(lambda: len(got) >= n_trades, what="OKX trades from the websocket")
+        assert stats.published == stats.ticks == 22 and stats.publish_failed == 0
+        await until(lambda: len(got) >= len(expected), what="OKX trades from the websocket")
     assert all(m.message.content_type == TRADE_CONTENT_TYPE for m in got)
     trades = [data_pb2.TradeTick.FromString(m.payload) for m in got]
     by_key = sorted((t.instrument_id, t.trade_id, t.price, t.size) for t in trades)  # order holds per key only
