@@ -1,0 +1,15 @@
+"""The generated stubs, imported in one place with a clear message when they are missing."""
+from __future__ import annotations
+
+try:
+    from tidegate.market.v1 import common_pb2, data_pb2, orders_pb2
+    from tidegate.v1 import gateway_pb2 as pb
+    from tidegate.v1 import gateway_pb2_grpc as pb_grpc
+except ImportError as e:  # pragma: no cover - depends on the build step
+    raise ImportError(
+        "tidegate: the generated protobuf stubs are missing; run "
+        "`python generate_stubs.py` in sdk-examples/python (needs grpcio-tools: "
+        "pip install 'tidegate[codegen]')"
+    ) from e
+
+__all__ = ["pb", "pb_grpc", "common_pb2", "data_pb2", "orders_pb2"]

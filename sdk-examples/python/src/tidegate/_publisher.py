@@ -1,0 +1,211 @@
+"""Batches publishes into PublishBatch frames and resolves each message's future from the acks."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+
+import grpc
+
+from ._proto import pb
+from ._stream import GatewayStream
+from .errors import PublishError, status_code
+from .model import Position, PublishReceipt
+
+log = logging.getLogger("tidegate.publisher")
+
+
+@dataclass(eq=False)
+class _Pending:
+    message: pb.Message
+    future: asyncio.Future[PublishReceipt]
+    size: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.size = self.message.ByteSize()
+
+
+class Publisher:
+    """A batch leaves when it is full (messages or bytes) or ``linger`` seconds after its first
+    message. Batches not acked when their stream dies are re-sent, in order and with the same ids,
+    before anything newer once a stream is attached again (the gateway deduplicates by id)."""
+
+    def __init__(self, *, max_batch: int, max_batch_bytes: int, linger: float, max_pending: int) -> None:
+        self._max_batch_setting = max_batch
+        self._max_batch = max_batch
+        self._max_batch_bytes = max_batch_bytes
+        self._linger = linger
+        self._max_pending = max_pending
+        self._queue: deque[_Pending] = deque()
+        self._queued_bytes = 0
+        self._in_flight: dict[int, list[_Pending]] = {}
+        self._stream: GatewayStream | None = None
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._closed = False
+        self._pending = 0
+        self._next_frame_id = None  # set by the client
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def bind(self, next_frame_id) -> None:  # type: ignore[no-untyped-def]
+        self._next_frame_id = next_frame_id
+
+    @property
+    def pending(self) -> int:
+        """Publishes not yet acked or failed."""
+        return self._pending
+
+    def publish(self, message: pb.Message) -> asyncio.Future[PublishReceipt]:
+        loop = asyncio.get_running_loop()
+        if not message.id:
+            message.id = str(uuid.uuid4())
+        p = _Pending(message, loop.create_future())
+        if self._closed:
+            p.future.set_exception(PublishError(message.id, grpc.StatusCode.CANCELLED, "client is closed"))
+            return p.future
+        if self._pending >= self._max_pending:
+            p.future.set_exception(PublishError(
+                message.id, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"{self._pending} publishes are awaiting acks (max_pending={self._max_pending}); "
+                "await earlier publishes first, or is the gateway reachable?"))
+            return p.future
+        self._pending += 1
+        self._idle.clear()
+        self._queue.append(p)
+        self._queued_bytes += p.size
+        if self._stream is not None:
+            if len(self._queue) >= self._max_batch or self._queued_bytes >= self._max_batch_bytes:
+                self._send(all_=False)
+            self._schedule_flush()
+        return p.future
+
+    def _schedule_flush(self) -> None:
+        if self._flush_handle is None and self._queue:
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(self._linger, self.flush)
+
+    def flush(self) -> None:
+        """Sends what is queued now instead of after the linger time."""
+        self._flush_handle = None
+        self._send(all_=True)
+
+    def _send(self, *, all_: bool) -> None:
+        while self._stream is not None and self._queue:
+            if not all_ and len(self._queue) < self._max_batch and self._queued_bytes < self._max_batch_bytes:
+                return
+            batch: list[_Pending] = []
+            size = 0
+            while self._queue and len(batch) < self._max_batch:
+                p = self._queue[0]
+                if batch and size + p.size > self._max_batch_bytes:
+                    break
+                self._queue.popleft()
+                if p.future.done():  # cancelled by the caller before it left
+                    self._queued_bytes -= p.size
+                    self._settled()
+                    continue
+                batch.append(p)
+                size += p.size
+            self._queued_bytes -= size
+            if not batch:
+                continue
+            frame_id = self._next_frame_id()
+            self._in_flight[frame_id] = batch
+            frame = pb.ClientFrame(frame_id=frame_id, publish=pb.PublishBatch(messages=[p.message for p in batch]))
+            if not self._stream.send(frame):
+                del self._in_flight[frame_id]
+                self._queue.extendleft(reversed(batch))
+                self._queued_bytes += size
+                self._stream = None
+                return
+
+    def attach(self, stream: GatewayStream, gateway_max_batch: int) -> None:
+        """A stream is up: send everything queued, re-sent messages first."""
+        self._stream = stream
+        self._max_batch = min(gateway_max_batch, self._max_batch_setting) if gateway_max_batch > 0 else self._max_batch_setting
+        self._send(all_=True)
+
+    def pause(self, stream: GatewayStream) -> None:
+        """The gateway is draining: send nothing more on it, but keep waiting for its acks."""
+        if self._stream is stream:
+            self._stream = None
+
+    def on_stream_closed(self, stream: GatewayStream) -> None:
+        """Every batch the stream did not ack goes back to the front of the queue."""
+        if self._stream is stream:
+            self._stream = None
+        if not self._in_flight:
+            return
+        unacked = [p for batch in self._in_flight.values() for p in batch]
+        self._in_flight.clear()
+        self._queue.extendleft(reversed(unacked))
+        self._queued_bytes += sum(p.size for p in unacked)
+        log.info("%d publishes not acked on %s; they will be re-sent with the same ids", len(unacked), stream)
+
+    def on_ack(self, frame_id: int, ack: pb.PublishAck) -> None:
+        batch = self._in_flight.pop(frame_id, None)
+        if batch is None:
+            log.warning("PublishAck for unknown frame %d ignored", frame_id)
+            return
+        answered = [False] * len(batch)
+        for r in ack.results:
+            i = r.index
+            if i >= len(batch) or answered[i]:
+                log.warning("PublishAck carries a result for index %d of a %d-message batch; ignored", i, len(batch))
+                continue
+            answered[i] = True
+            p = batch[i]
+            if r.HasField("error"):
+                self._fail(p, status_code(r.error.code), r.error.message)
+            else:
+                self._complete(p, PublishReceipt(r.message_id or p.message.id, Position.from_proto(r.position), r.duplicate))
+        for i, ok in enumerate(answered):
+            if not ok:
+                self._fail(batch[i], grpc.StatusCode.INTERNAL, "the gateway's PublishAck had no result for this message")
+
+    def on_frame_error(self, frame_id: int, error: pb.FrameError) -> bool:
+        """True when ``frame_id`` was one of our publish frames (its messages then fail)."""
+        batch = self._in_flight.pop(frame_id, None)
+        if batch is None:
+            return False
+        for p in batch:
+            self._fail(p, status_code(error.error.code), error.error.message)
+        return True
+
+    def _complete(self, p: _Pending, receipt: PublishReceipt) -> None:
+        if not p.future.done():
+            p.future.set_result(receipt)
+        self._settled()
+
+    def _fail(self, p: _Pending, code: grpc.StatusCode, message: str) -> None:
+        if not p.future.done():
+            p.future.set_exception(PublishError(p.message.id, code, message))
+        self._settled()
+
+    def _settled(self) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self._idle.set()
+
+    async def drain(self, timeout: float | None) -> None:
+        """Sends what is queued and waits up to ``timeout`` until every publish is settled."""
+        self.flush()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    def close(self) -> None:
+        """Fails whatever is still pending with CANCELLED."""
+        self._closed = True
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        left = list(self._queue) + [p for b in self._in_flight.values() for p in b]
+        self._queue.clear()
+        self._in_flight.clear()
+        self._stream = None
+        for p in left:
+            self._fail(p, grpc.StatusCode.CANCELLED, "client closed before the gateway acked this message")

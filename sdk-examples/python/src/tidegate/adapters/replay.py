@@ -1,0 +1,184 @@
+"""Replays venue WebSocket messages from a file, or reads them live from a WebSocket URL, and
+publishes the normalised QuoteTicks and TradeTicks to a Tidegate gateway.
+
+    python -m tidegate.adapters.replay --venue binance --file samples/binance.jsonl --endpoint 127.0.0.1:7400
+    python -m tidegate.adapters.replay --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
+
+Malformed venue messages are counted and logged, never fatal. A summary line (parsed / ignored /
+malformed / published) is printed at the end. Exit code: 0, or 1 when a publish failed, 2 on bad
+usage or no gateway.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import websockets
+from google.protobuf import text_format
+
+from ..client import TidegateClient
+from ..errors import TidegateError
+from . import PARSERS, parser_for
+from ._common import Adapter, AdapterStats, VenueParser, to_message
+
+log = logging.getLogger("tidegate.adapters.replay")
+
+
+async def file_messages(path: Path, rate: float = 0.0) -> AsyncIterator[str]:
+    """One message per non-empty line; ``rate`` > 0 paces them (messages per second)."""
+    interval = 1.0 / rate if rate > 0 else 0.0
+    start = time.monotonic()
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            if interval:
+                delay = start + n * interval - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            elif n % 256 == 0:
+                await asyncio.sleep(0)  # let acks in
+            yield line
+
+
+async def websocket_messages(url: str, parser: VenueParser, symbols: Sequence[str] = (),
+                             max_messages: int = 0, duration: float = 0.0) -> AsyncIterator[str | bytes]:
+    """Messages from a venue WebSocket until it closes (or ``max_messages`` / ``duration``).
+    With ``symbols`` the venue's subscribe request is sent first; the venue's app-level
+    keepalive (Bybit, OKX) is sent while connected."""
+    deadline = time.monotonic() + duration if duration > 0 else None
+    async with websockets.connect(url, open_timeout=15, max_size=16 << 20, ping_interval=20) as ws:
+        log.info("connected to %s", url)
+        if symbols:
+            for request in parser.subscribe_requests(list(symbols)):
+                await ws.send(request)
+        keepalive = parser.keepalive() if hasattr(parser, "keepalive") else None
+        pinger = asyncio.create_task(_keepalive(ws, *keepalive)) if keepalive else None
+        count = 0
+        try:
+            while True:
+                timeout = None if deadline is None else deadline - time.monotonic()
+                if timeout is not None and timeout <= 0:
+                    return
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), timeout)
+                except TimeoutError:
+                    return
+                except websockets.ConnectionClosedOK:
+                    return
+                except websockets.ConnectionClosedError as e:
+                    log.warning("websocket %s closed: %s", url, e)
+                    return
+                yield raw
+                count += 1
+                if max_messages and count >= max_messages:
+                    return
+        finally:
+            if pinger is not None:
+                pinger.cancel()
+
+
+async def _keepalive(ws: websockets.ClientConnection, interval: float, text: str) -> None:
+    with contextlib.suppress(websockets.ConnectionClosed):
+        while True:
+            await asyncio.sleep(interval)
+            await ws.send(text)
+
+
+async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: TidegateClient | None,
+                 *, print_ticks: bool = False, flush_timeout: float = 30.0) -> AdapterStats:
+    """Feeds every message to the adapter and publishes its ticks; returns the counts once every
+    publish is acknowledged (or failed)."""
+    stats = adapter.stats
+
+    def settled(fut: asyncio.Future) -> None:  # type: ignore[type-arg]
+        if fut.cancelled() or fut.exception() is not None:
+            stats.publish_failed += 1
+            if not fut.cancelled():
+                log.error("publish failed: %s", fut.exception())
+        else:
+            stats.published += 1
+
+    async for raw in source:
+        for tick in adapter.feed(raw):
+            if print_ticks:
+                print(type(tick).__name__, text_format.MessageToString(tick, as_one_line=True), flush=True)
+            if client is not None:
+                client.publish(to_message(tick)).add_done_callback(settled)
+                if client.pending_publishes > 10_000:
+                    await client.flush(flush_timeout)
+    if client is not None:
+        await client.flush(flush_timeout)
+        await asyncio.sleep(0)  # run the done callbacks
+    return stats
+
+
+def _args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m tidegate.adapters.replay",
+                                 description="Publish venue market data to a Tidegate gateway.")
+    ap.add_argument("--venue", required=True, choices=sorted(PARSERS))
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--file", type=Path, help="JSON lines in the venue's WebSocket format")
+    src.add_argument("--url", help="venue (or test) WebSocket URL, ws:// or wss://")
+    ap.add_argument("--endpoint", action="append", default=[],
+                    help="gateway host:port; repeat for failover (default 127.0.0.1:7400)")
+    ap.add_argument("--symbols", default="", help="with --url: comma-separated venue symbols to subscribe to")
+    ap.add_argument("--rate", type=float, default=0.0, help="with --file: messages per second (0: as fast as possible)")
+    ap.add_argument("--max-messages", type=int, default=0, help="with --url: stop after this many messages")
+    ap.add_argument("--duration", type=float, default=0.0, help="with --url: stop after this many seconds")
+    ap.add_argument("--client-name", default="python-market-adapter")
+    ap.add_argument("--connect-timeout", type=float, default=15.0, help="seconds to wait for the gateway")
+    ap.add_argument("--dry-run", action="store_true", help="parse only; do not connect to a gateway")
+    ap.add_argument("--print", dest="print_ticks", action="store_true", help="print every tick")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    return ap.parse_args(argv)
+
+
+async def amain(argv: Sequence[str] | None = None) -> int:
+    args = _args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    parser = parser_for(args.venue)
+    adapter = Adapter(parser)
+    if args.file is not None:
+        if not args.file.is_file():
+            print(f"replay: no such file: {args.file}", file=sys.stderr)
+            return 2
+        source = file_messages(args.file, args.rate)
+    else:
+        symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
+        source = websocket_messages(args.url, parser, symbols, args.max_messages, args.duration)
+    client = None
+    if not args.dry_run:
+        client = TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=args.client_name)
+        try:
+            await client.connect(timeout=args.connect_timeout)
+        except TidegateError as e:
+            print(f"replay: {e}", file=sys.stderr)
+            await client.close()
+            return 2
+    try:
+        stats = await replay(source, adapter, client, print_ticks=args.print_ticks)
+    except (OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
+        print(f"replay: cannot read {args.url or args.file}: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if client is not None:
+            await client.close()
+    print(f"replay summary: {stats.summary(parser.venue)}", flush=True)
+    return 1 if stats.publish_failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(asyncio.run(amain(argv)))
+
+
+if __name__ == "__main__":
+    main()

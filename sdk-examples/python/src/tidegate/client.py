@@ -1,0 +1,334 @@
+"""TidegateClient: one Connect stream kept up across failures, with batched publishes and
+flow-controlled subscriptions on top."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from importlib import metadata
+
+import grpc
+
+from ._proto import pb
+from ._publisher import Publisher
+from ._stream import GatewayStream
+from .errors import TidegateError, status_code
+from .model import PublishReceipt, Start, SubscriptionMode
+from .subscription import Handler, Subscription
+
+log = logging.getLogger("tidegate.client")
+
+try:
+    _VERSION = metadata.version("tidegate")
+except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+    _VERSION = "0.0.0"
+
+
+class TidegateClient:
+    """An asyncio client for the Tidegate gateway.
+
+    ::
+
+        async with TidegateClient(["127.0.0.1:7400"], client_name="quotes") as client:
+            await client.subscribe(["data.quotes.>"], on_quote)
+            receipt = await client.publish(pb.Message(topic="data.quotes.BINANCE.BTCUSDT", payload=b"..."))
+
+    It connects to the endpoints in turn (backoff with jitter between failed attempts), says
+    Hello, and keeps the stream alive with pings. After a reconnect it re-sends unacked publishes
+    with their original ids and resumes every subscription.
+    """
+
+    def __init__(self, endpoints: Sequence[str] | str, *, client_name: str = "tidegate-python",
+                 max_batch: int = 500, max_batch_bytes: int = 4 << 20, linger: float = 0.002,
+                 max_pending: int = 100_000, default_credit: int = 1000,
+                 connect_timeout: float = 10.0, ping_interval: float = 5.0, ping_timeout: float = 10.0,
+                 keepalive_time: float = 20.0, keepalive_timeout: float = 10.0, drain_grace: float = 15.0,
+                 backoff_initial: float = 0.05, backoff_max: float = 5.0) -> None:
+        self.endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
+        if not self.endpoints:
+            raise ValueError("at least one endpoint (host:port) is needed")
+        if max_batch < 1 or linger < 0 or default_credit < 1:
+            raise ValueError("max_batch and default_credit must be >= 1 and linger >= 0")
+        self.client_name = client_name
+        self.default_credit = default_credit
+        self.connect_timeout = connect_timeout
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.drain_grace = drain_grace
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self._channel_options = [
+            ("grpc.keepalive_time_ms", int(keepalive_time * 1000)),
+            ("grpc.keepalive_timeout_ms", int(keepalive_timeout * 1000)),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_pings_without_data", 0),
+            ("grpc.max_receive_message_length", 64 << 20),
+            ("grpc.enable_retries", 0),
+            # a new connection per stream: gRPC's global subchannel pool would hand a reconnect the
+            # very TCP connection that just went silent
+            ("grpc.use_local_subchannel_pool", 1),
+        ]
+        self._frame_ids = itertools.count(1)
+        self._publisher = Publisher(max_batch=max_batch, max_batch_bytes=max_batch_bytes, linger=linger,
+                                    max_pending=max_pending)
+        self._publisher.bind(self._next_frame_id)
+        self._subscriptions: dict[str, Subscription] = {}
+        self._current: GatewayStream | None = None
+        self._connected: asyncio.Event | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._closed = False
+        self.welcome: pb.Welcome | None = None
+        self.connects = 0  # streams that got a Welcome so far
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def connect(self, timeout: float | None = None) -> TidegateClient:
+        """Starts the connection loop and waits until the first stream is up."""
+        if self._runner is None:
+            self._connected = asyncio.Event()
+            self._runner = asyncio.get_running_loop().create_task(self._run(), name="tidegate-connector")
+        await self.wait_connected(timeout)
+        return self
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        if self._connected is None:
+            raise TidegateError(grpc.StatusCode.FAILED_PRECONDITION, "call connect() first")
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        except TimeoutError:
+            raise TidegateError(grpc.StatusCode.UNAVAILABLE,
+                                f"no gateway answered at {', '.join(self.endpoints)} within {timeout}s") from None
+
+    @property
+    def connected(self) -> bool:
+        return self._current is not None
+
+    async def __aenter__(self) -> TidegateClient:
+        return await self.connect(self.connect_timeout)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Waits up to ``timeout`` for pending publishes, unsubscribes, and closes the stream.
+        Publishes still pending then fail with CANCELLED."""
+        if self._closed:
+            return
+        if self._current is not None:
+            await self._publisher.drain(timeout)
+        self._closed = True
+        for sub in list(self._subscriptions.values()):
+            await sub.close()
+        self._publisher.close()
+        stream = self._current
+        if stream is not None:
+            stream.finish_sending()
+        if self._runner is not None:
+            self._runner.cancel()
+            try:
+                await self._runner
+            except asyncio.CancelledError:
+                pass
+
+    def _next_frame_id(self) -> int:
+        return next(self._frame_ids)
+
+    # ------------------------------------------------------------------ publish
+
+    def publish(self, message: pb.Message) -> asyncio.Future[PublishReceipt]:
+        """Queues ``message`` for the next batch; the future resolves once the backend stored it
+        (or raises PublishError with the gRPC code and what to fix). An empty ``id`` is set to a
+        uuid4 on ``message`` itself, so retries after a reconnect are deduplicated."""
+        return self._publisher.publish(message)
+
+    async def flush(self, timeout: float | None = None) -> None:
+        """Sends queued publishes now and waits until all are acked or failed."""
+        await self._publisher.drain(timeout)
+
+    @property
+    def pending_publishes(self) -> int:
+        return self._publisher.pending
+
+    # ------------------------------------------------------------------ subscribe
+
+    async def subscribe(self, patterns: Sequence[str] | str, handler: Handler, *,
+                        mode: SubscriptionMode = SubscriptionMode.BROADCAST, group: str = "",
+                        start: Start | None = None, credit: int | None = None, auto_ack: bool = True,
+                        ack_deadline: float = 0.0, strict_key_order: bool = False, retry_delay: float = 1.0,
+                        subscription_id: str | None = None, timeout: float | None = None) -> Subscription:
+        """Subscribes and waits for the gateway's confirmation (raises SubscribeError if refused).
+
+        ``handler(msg)`` (plain or async) runs for one message at a time, in delivery order. At most
+        ``credit`` messages are received and not yet handled; credit is granted back as the handler
+        finishes. On a GROUP subscription a message is acked when the handler returns (``auto_ack``)
+        and nacked with ``retry_delay`` when it raises; call ``msg.ack()``/``msg.nack(delay)`` to
+        settle it yourself. ``ack_deadline`` (seconds, 0: the gateway's default) is GROUP only.
+        """
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        mode = SubscriptionMode(mode)
+        sid = subscription_id or f"sub-{uuid.uuid4().hex[:12]}"
+        if sid in self._subscriptions:
+            raise ValueError(f"subscription id {sid!r} is already in use on this client")
+        sub = Subscription(self, sid, patterns, handler, mode=mode, group=group, start=start or Start.latest(),
+                           credit=credit or self.default_credit, auto_ack=auto_ack, ack_deadline=ack_deadline,
+                           strict_key_order=strict_key_order, retry_delay=retry_delay)
+        self._subscriptions[sid] = sub
+        if self._current is not None:
+            sub.attach(self._current)
+        try:
+            await asyncio.wait_for(asyncio.shield(sub.confirmed), timeout)
+        except BaseException:
+            if sub.active:
+                await sub.close()
+            raise
+        return sub
+
+    # ------------------------------------------------------------------ connection loop
+
+    def _backoff(self, failures: int) -> float:
+        delay = min(self.backoff_max, self.backoff_initial * (2 ** min(failures - 1, 20)))
+        return delay * random.uniform(0.5, 1.0)  # jitter, so a fleet does not reconnect in lockstep
+
+    async def _run(self) -> None:
+        failures = 0
+        for attempt in itertools.count():
+            if self._closed:
+                return
+            endpoint = self.endpoints[attempt % len(self.endpoints)]
+            welcomed = await self._session(endpoint)
+            if self._closed:
+                return
+            if welcomed:
+                failures = 0
+                continue  # a stream that was up reconnects at once
+            failures += 1
+            await asyncio.sleep(self._backoff(failures))
+
+    async def _session(self, endpoint: str) -> bool:
+        """Runs one stream from Hello to its end; True when it got a Welcome."""
+        stream = GatewayStream(endpoint, self._channel_options)
+        welcomed = False
+        pinger: asyncio.Task[None] | None = None
+        try:
+            stream.send(pb.ClientFrame(frame_id=self._next_frame_id(), hello=pb.Hello(
+                client_name=self.client_name, language="python", client_version=_VERSION)))
+            first = await asyncio.wait_for(stream.read(), self.connect_timeout)
+            if first is None or first.WhichOneof("kind") != "welcome":
+                if first is not None and first.WhichOneof("kind") == "error":
+                    e = first.error.error
+                    log.error("gateway at %s refused Hello: %s %s", endpoint, status_code(e.code).name, e.message)
+                else:
+                    log.warning("gateway at %s did not answer Hello with Welcome", endpoint)
+                return False
+            welcomed = True
+            self._on_welcome(stream, first.welcome)
+            pinger = asyncio.get_running_loop().create_task(self._ping(stream))
+            while (frame := await stream.read()) is not None:
+                self._dispatch(stream, frame)
+            log.info("%s ended by the gateway", stream)
+        except TimeoutError:
+            log.warning("no Welcome from %s within %.1fs", endpoint, self.connect_timeout)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not stream.dropped or self._closed or (task is not None and task.cancelling()):
+                raise  # the client is closing
+            # grpc.aio raises CancelledError from read() once we cancelled the call ourselves
+            log.warning("dropped %s: %s", stream, stream.dropped)
+        except grpc.aio.AioRpcError as e:
+            if welcomed:
+                log.warning("lost %s: %s %s", stream, e.code().name, e.details())
+            else:
+                log.debug("connecting to %s failed: %s %s", endpoint, e.code().name, e.details())
+        finally:
+            if pinger is not None:
+                pinger.cancel()
+            was_current = self._current is stream
+            if was_current:
+                self._current = None
+                assert self._connected is not None
+                self._connected.clear()
+            self._publisher.on_stream_closed(stream)
+            for sub in list(self._subscriptions.values()):
+                sub.on_stream_closed(stream)
+            await stream.dispose()
+        return welcomed
+
+    def _on_welcome(self, stream: GatewayStream, w: pb.Welcome) -> None:
+        stream.session_id, stream.gateway_id = w.session_id, w.gateway_id
+        self.welcome = w
+        self._current = stream
+        self.connects += 1
+        log.info("connected to gateway %s at %s (session %s)", w.gateway_id, stream.endpoint, w.session_id)
+        self._publisher.attach(stream, w.limits.max_batch_messages if w.HasField("limits") else 0)
+        for sub in list(self._subscriptions.values()):
+            sub.attach(stream)
+        assert self._connected is not None
+        self._connected.set()
+
+    def _dispatch(self, stream: GatewayStream, frame: pb.ServerFrame) -> None:
+        kind = frame.WhichOneof("kind")
+        if kind == "deliveries":
+            sub = self._subscriptions.get(frame.deliveries.subscription_id)
+            if sub is not None:
+                sub.on_deliveries(stream, frame.deliveries)
+        elif kind == "publish_ack":
+            self._publisher.on_ack(frame.frame_id, frame.publish_ack)
+        elif kind == "subscribed":
+            sub = self._subscriptions.get(frame.subscribed.subscription_id)
+            if sub is not None:
+                sub.on_subscribed(stream, frame.frame_id, frame.subscribed)
+        elif kind == "unsubscribed":
+            sub = self._subscriptions.get(frame.unsubscribed.subscription_id)
+            if sub is not None:
+                sub.on_unsubscribed(stream, frame.frame_id, frame.unsubscribed.reason)
+        elif kind == "error":
+            if self._publisher.on_frame_error(frame.frame_id, frame.error):
+                return
+            sub = self._subscriptions.get(frame.error.subscription_id)
+            if sub is not None:
+                sub.on_frame_error(stream, frame.frame_id, frame.error)
+            else:
+                e = frame.error.error
+                log.warning("gateway rejected a %s frame (id %d): %s %s", frame.error.frame_kind, frame.frame_id,
+                            status_code(e.code).name, e.message)
+        elif kind == "go_away":
+            self._on_go_away(stream, frame.go_away.reason)
+        elif kind == "pong":
+            pass
+        else:
+            log.debug("ignored server frame of kind %s", kind)
+
+    def _on_go_away(self, stream: GatewayStream, reason: str) -> None:
+        """The gateway drains: publish no more on this stream, let it end (bounded by
+        ``drain_grace``) and reconnect; pending publishes are re-sent on the next stream."""
+        if self._current is not stream:
+            return
+        log.info("gateway %s is draining (%s); reconnecting once its stream ends", stream.gateway_id, reason)
+        stream.draining = True
+        self._current = None
+        assert self._connected is not None
+        self._connected.clear()
+        self._publisher.pause(stream)
+
+        def give_up() -> None:
+            if not stream.closed:
+                log.warning("%s did not end within %.1fs after GoAway; dropping it", stream, self.drain_grace)
+                stream.cancel(f"no end of stream within {self.drain_grace}s after GoAway")
+        asyncio.get_running_loop().call_later(self.drain_grace, give_up)
+
+    async def _ping(self, stream: GatewayStream) -> None:
+        """Pings the gateway; a stream silent for ping_interval + ping_timeout is dropped."""
+        while not stream.closed:
+            await asyncio.sleep(self.ping_interval)
+            silent = time.monotonic() - stream.last_inbound
+            if silent > self.ping_interval + self.ping_timeout:
+                log.warning("gateway at %s sent nothing for %.1fs (pings unanswered); reconnecting",
+                            stream.endpoint, silent)
+                stream.cancel("gateway stopped answering pings")
+                return
+            stream.send(pb.ClientFrame(frame_id=self._next_frame_id(), ping=pb.Ping(nonce=time.monotonic_ns())))

@@ -1,0 +1,86 @@
+"""Small value types of the client API."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from ._proto import pb
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a message sits in its topic's stream; ``entry_id`` is ``"<millis>-<seq>"``."""
+
+    topic: str
+    entry_id: str
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        millis, _, seq = self.entry_id.partition("-")
+        return int(millis), int(seq or 0)
+
+    def to_proto(self) -> pb.Position:
+        return pb.Position(topic=self.topic, entry_id=self.entry_id)
+
+    @classmethod
+    def from_proto(cls, p: pb.Position) -> Position:
+        return cls(p.topic, p.entry_id)
+
+    def __str__(self) -> str:
+        return f"{self.topic}@{self.entry_id}"
+
+
+@dataclass(frozen=True)
+class PublishReceipt:
+    """The gateway stored a message: its id, its position, and whether it was a duplicate."""
+
+    message_id: str
+    position: Position
+    duplicate: bool = False
+
+
+class SubscriptionMode(enum.IntEnum):
+    BROADCAST = pb.BROADCAST  # every subscriber gets every matching message
+    GROUP = pb.GROUP  # members of a named group share the messages
+
+
+class Priority(enum.IntEnum):
+    CRITICAL = pb.CRITICAL
+    HIGH = pb.HIGH
+    NORMAL = pb.NORMAL
+    LOW = pb.LOW
+    BULK = pb.BULK
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a subscription starts: ``Start.latest()``, ``earliest()``, ``after(...)``, ``at(ns)``."""
+
+    kind: int = pb.StartPosition.LATEST
+    after_positions: tuple[Position, ...] = field(default_factory=tuple)
+    timestamp_nanos: int = 0
+
+    @classmethod
+    def latest(cls) -> Start:
+        return cls(pb.StartPosition.LATEST)
+
+    @classmethod
+    def earliest(cls) -> Start:
+        return cls(pb.StartPosition.EARLIEST)
+
+    @classmethod
+    def after(cls, *positions: Position, timestamp_nanos: int = 0) -> Start:
+        """Strictly after the given per-topic positions; other topics from ``timestamp_nanos``."""
+        return cls(pb.StartPosition.POSITION, tuple(positions), timestamp_nanos)
+
+    @classmethod
+    def at(cls, timestamp_nanos: int) -> Start:
+        """Messages the gateway accepted at or after ``timestamp_nanos`` (Unix ns)."""
+        return cls(pb.StartPosition.TIMESTAMP, (), timestamp_nanos)
+
+    def to_proto(self) -> pb.StartPosition:
+        return pb.StartPosition(
+            kind=self.kind,
+            after=[p.to_proto() for p in self.after_positions],
+            timestamp_nanos=self.timestamp_nanos,
+        )
