@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Batches publishes into PublishBatch frames and matches the gateway's PublishAcks back to each
  * message's future. A batch is sent when it is full (messages or bytes) or when the linger time
- * after its first message has passed; with zero linger, whatever accumulated while the previous
- * frame was written goes out together. Messages not acked when their stream dies are re-sent, in
+ * after its first message has passed. With zero linger it batches adaptively: a message goes out
+ * at once when no publish frame awaits its ack, otherwise it waits with the others that arrive
+ * until that ack returns, so a quiet publisher pays one round trip and a busy one sends large
+ * frames instead of one frame per message (the gateway's per-frame cost is what limits it). Messages not acked when their stream dies are re-sent, in
  * their original order and with their original ids, before anything newer once a stream is
  * attached again. Thread-safe: one lock guards the queue and the in-flight batches, and frames are
  * written under it so batches leave in publish order.
@@ -92,7 +94,11 @@ final class PublishPipeline {
                 if (queue.size() >= maxBatchMessages || queuedBytes >= settings.maxBatchBytes()) {
                     sendLocked(false);
                 }
-                scheduleFlushLocked();
+                if (settings.linger().isZero()) {
+                    sendIfIdleLocked();
+                } else {
+                    scheduleFlushLocked();
+                }
             }
         }
         return p.future;
@@ -120,6 +126,13 @@ final class PublishPipeline {
     void flush() {
         synchronized (lock) {
             flushScheduled = false;
+            sendLocked(true);
+        }
+    }
+
+    /** Zero linger: sends what is queued when no publish frame is waiting for its ack. */
+    private void sendIfIdleLocked() {
+        if (inFlight.isEmpty()) {
             sendLocked(true);
         }
     }
@@ -211,6 +224,9 @@ final class PublishPipeline {
         List<Pending> batch;
         synchronized (lock) {
             batch = inFlight.remove(frameId);
+            if (settings.linger().isZero()) {
+                sendIfIdleLocked();
+            }
         }
         if (batch == null) {
             log.warn("PublishAck for unknown frame {}; ignored", frameId);
@@ -224,6 +240,9 @@ final class PublishPipeline {
         List<Pending> batch;
         synchronized (lock) {
             batch = inFlight.remove(frameId);
+            if (settings.linger().isZero()) {
+                sendIfIdleLocked();
+            }
         }
         if (batch == null) {
             return false;

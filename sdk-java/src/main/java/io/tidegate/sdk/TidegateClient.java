@@ -290,8 +290,9 @@ public final class TidegateClient implements AutoCloseable {
         }
 
         /**
-         * How long a batch waits for more messages after its first; zero (the default) sends as soon as
-         * the client's sender thread gets to it, batching whatever arrived meanwhile.
+         * How long a batch waits for more messages after its first. Zero (the default) batches
+         * adaptively: a message goes out at once when no publish frame awaits its ack, otherwise it
+         * joins the next frame, sent when that ack returns or the batch is full.
          */
         public Builder linger(Duration linger) {
             if (linger.isNegative()) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import io.tidegate.proto.v1.ClientFrame;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.StartPosition;
 import io.tidegate.proto.v1.Subscribe;
@@ -96,7 +97,8 @@ class ClientProtocolTest {
 
     @Test
     void unackedPublishesAreResentWithTheSameIdsAfterReconnect() throws Exception {
-        TidegateClient c = client(builder());
+        // a linger lets all 20 go out unanswered (zero linger would hold them behind the first frame)
+        TidegateClient c = client(builder().linger(Duration.ofMillis(5)));
         assertThat(c.awaitConnected(Duration.ofSeconds(5))).isTrue();
         gateway.answerPublishes = false;
         List<CompletableFuture<PublishReceipt>> futures = new ArrayList<>();
@@ -114,6 +116,28 @@ class ClientProtocolTest {
         assertThat(resentIds).containsExactlyElementsOf(firstIds);
         assertThat(receipts).extracting(PublishReceipt::messageId).containsExactlyElementsOf(firstIds);
         assertThat(gateway.sessions.get()).isEqualTo(2);
+    }
+
+    @Test
+    void zeroLingerHoldsPublishesBehindTheFrameAwaitingItsAck() throws Exception {
+        TidegateClient c = client(builder());
+        assertThat(c.awaitConnected(Duration.ofSeconds(5))).isTrue();
+        gateway.answerPublishes = false;
+        CompletableFuture<PublishReceipt> first = c.publish(msg("t.a", "first"));
+        await().until(() -> gateway.publishedMessages().size() == 1);
+        List<CompletableFuture<PublishReceipt>> rest = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            rest.add(c.publish(msg("t.a", "m" + i)));
+        }
+        Thread.sleep(200);
+        assertThat(gateway.publishedMessages()).as("nothing more until the first frame is acked").hasSize(1);
+
+        gateway.answerPublishes = true;
+        gateway.dropAll(); // the reconnect re-sends the first frame, then the ten as one batch
+        first.join();
+        rest.forEach(CompletableFuture::join);
+        long frames = gateway.received.stream().filter(ClientFrame::hasPublish).count();
+        assertThat(frames).as("1 unanswered + its re-send + the ten batched together").isLessThanOrEqualTo(3);
     }
 
     @Test

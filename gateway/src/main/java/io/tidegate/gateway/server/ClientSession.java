@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscription.Output {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final int INBOUND_FRAME_WINDOW = 32;
 
     private final String sessionId;
     private final SessionContext ctx;
@@ -57,7 +58,9 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         this.outbound = new OutboundQueue(out);
         out.disableAutoRequest();
         out.setOnCancelHandler(() -> end("client cancelled"));
-        out.request(1);
+        // Asking for one frame at a time costs a transport round trip per frame; keep a window
+        // of frames requested instead, and stop renewing it while too many publishes are in flight.
+        out.request(INBOUND_FRAME_WINDOW);
     }
 
     String sessionId() {
@@ -144,8 +147,11 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     }
 
     private void resumeReads() {
-        if (publishesInFlight.get() < ctx.maxPublishesInFlight() && pausedReads.getAndSet(0) > 0 && !ended) {
-            out.request(1);
+        if (publishesInFlight.get() < ctx.maxPublishesInFlight() && !ended) {
+            int paused = pausedReads.getAndSet(0);
+            if (paused > 0) {
+                out.request(paused);
+            }
         }
     }
 
