@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The three-language round trip (e2e/test_round_trip.py): a real redis-server and gateway jar, the
-# Python venue adapters, the Rust execution adapter and the Java CrossingStrategy, as processes.
+# Python venue adapters, the Rust execution adapter and the Java CrossingStrategy, as processes;
+# and the conformance scenario (conformance/scenario.json) with the Python runner (e2e/test_conformance.py).
 # Needs what scripts/test-all.sh builds before it: the gateway jar (./mvnw verify or package), the
 # Python venv with the generated stubs (sdk-examples/python/run-tests.sh) and cargo. This script
 # compiles sdk-examples, writes its runtime classpath, builds the tidegate-exec binary, then runs
