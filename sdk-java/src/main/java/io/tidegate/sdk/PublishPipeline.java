@@ -221,13 +221,7 @@ final class PublishPipeline {
     }
 
     void onAck(long frameId, PublishAck ack) {
-        List<Pending> batch;
-        synchronized (lock) {
-            batch = inFlight.remove(frameId);
-            if (settings.linger().isZero()) {
-                sendIfIdleLocked();
-            }
-        }
+        List<Pending> batch = answered(frameId);
         if (batch == null) {
             log.warn("PublishAck for unknown frame {}; ignored", frameId);
             return;
@@ -235,15 +229,20 @@ final class PublishPipeline {
         callbacks.execute(() -> complete(batch, ack.getResultsList()));
     }
 
-    /** True when {@code frameId} was a publish frame of ours (its messages then fail). */
-    boolean onFrameError(long frameId, FrameError error) {
-        List<Pending> batch;
+    /** Takes the batch a frame carried off the in-flight list; null when it was not ours. */
+    private List<Pending> answered(long frameId) {
         synchronized (lock) {
-            batch = inFlight.remove(frameId);
+            List<Pending> batch = inFlight.remove(frameId);
             if (settings.linger().isZero()) {
                 sendIfIdleLocked();
             }
+            return batch;
         }
+    }
+
+    /** True when {@code frameId} was a publish frame of ours (its messages then fail). */
+    boolean onFrameError(long frameId, FrameError error) {
+        List<Pending> batch = answered(frameId);
         if (batch == null) {
             return false;
         }
