@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The three-language round trip (e2e/test_round_trip.py): a real redis-server and gateway jar, the
 # Python venue adapters, the Rust execution adapter and the Java CrossingStrategy, as processes;
-# and the conformance scenario (conformance/scenario.json) with the Python runner (e2e/test_conformance.py).
+# and the conformance scenario (conformance/scenario.json) with the Python, Java and Rust runners
+# (e2e/test_conformance.py).
 # Needs what scripts/test-all.sh builds before it: the gateway jar (./mvnw verify or package), the
 # Python venv with the generated stubs (sdk-examples/python/run-tests.sh) and cargo. This script
-# compiles sdk-examples, writes its runtime classpath, builds the tidegate-exec binary, then runs
-# pytest. Anything missing is a failure. Extra arguments go to pytest.
+# compiles sdk-examples, writes its runtime classpath, builds the tidegate-exec and
+# tidegate-conformance binaries, then runs pytest. Anything missing is a failure. Extra arguments
+# go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,8 +24,8 @@ command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_SERVER:-}" ] || fail "r
 command -v cargo >/dev/null 2>&1 || export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null 2>&1 || fail "cargo not found (install Rust with rustup)"
 
-# The Java strategy: compiled from source with the modules it needs (no mvn install), run with
-# the runtime classpath Maven resolves (sibling modules as their target/classes).
+# The Java strategy and conformance runner: compiled from source with the modules they need (no
+# mvn install), run with the runtime classpath Maven resolves (sibling modules as target/classes).
 echo "e2e: compiling sdk-examples and resolving its classpath"
 ./mvnw -B -q -ntp ${E2E_MAVEN_FLAGS:-} -pl sdk-examples -am compile \
   org.apache.maven.plugins:maven-dependency-plugin:3.7.0:build-classpath \
@@ -31,11 +33,12 @@ echo "e2e: compiling sdk-examples and resolving its classpath"
 export TIDEGATE_EXAMPLES_CLASSPATH=$root/sdk-examples/target/e2e-classpath.txt
 [ -s "$TIDEGATE_EXAMPLES_CLASSPATH" ] || fail "Maven wrote no classpath to $TIDEGATE_EXAMPLES_CLASSPATH"
 
-echo "e2e: building tidegate-exec"
-(cd sdk-examples/rust && cargo build -q -j "${CARGO_BUILD_JOBS:-2}" --locked --bin tidegate-exec)
+echo "e2e: building tidegate-exec and tidegate-conformance"
+(cd sdk-examples/rust && cargo build -q -j "${CARGO_BUILD_JOBS:-2}" --locked --bin tidegate-exec --bin tidegate-conformance)
 target_dir=$(cd sdk-examples/rust && cargo metadata --format-version 1 --no-deps --locked \
   | "$py" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 export TIDEGATE_EXEC_BIN=$target_dir/debug/tidegate-exec
+export TIDEGATE_CONFORMANCE_BIN=$target_dir/debug/tidegate-conformance
 export TIDEGATE_GATEWAY_JAR=$jar
 
 cd e2e

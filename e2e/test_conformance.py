@@ -1,17 +1,50 @@
-"""The conformance scenario (conformance/scenario.json) run by the Python client's runner against the
-gateway jar on a real Redis. Every step must pass. (Java and Rust runners: not written yet.)"""
+"""The conformance scenario (conformance/scenario.json) run by each client's runner -- Python, Java
+and Rust -- against the gateway jar on a real Redis, one fresh Redis and gateway per client. Every
+step must pass for every client; a runner that is missing (not built) fails its test, it never
+skips."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
 import sys
 import time
+from pathlib import Path
 
-from conftest import REPO, Prerequisites
+import pytest
+
+from conftest import REPO, RUST_DIR, Prerequisites, _fail_unless_file
 from procs import Processes, free_port, redis_ping
 
+SCENARIO = REPO / "conformance" / "scenario.json"
+JAVA_RUNNER = "io.tidegate.examples.conformance.ConformanceRunner"
 
-async def test_python_client_passes_the_conformance_scenario(prereq: Prerequisites, procs: Processes) -> None:
+
+def runner_command(client: str, prereq: Prerequisites) -> list[str]:
+    """The command that runs the scenario with ``client``'s runner (then --endpoint follows)."""
+    if client == "python":
+        script = _fail_unless_file(REPO / "conformance" / "run_python.py", "Python conformance runner",
+                                   "it is part of the repository")
+        return [sys.executable, str(script)]
+    if client == "java":
+        classes = REPO / "sdk-examples" / "target" / "classes"
+        _fail_unless_file(classes / (JAVA_RUNNER.replace(".", "/") + ".class"), "Java conformance runner",
+                          "compile sdk-examples (e2e/run-e2e.sh does)")
+        return [prereq.java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", prereq.classpath,
+                JAVA_RUNNER]
+    if client == "rust":
+        binary = _fail_unless_file(Path(os.environ.get("TIDEGATE_CONFORMANCE_BIN",
+                                                       RUST_DIR / "target/debug/tidegate-conformance")),
+                                   "tidegate-conformance binary",
+                                   "cargo build --bin tidegate-conformance in sdk-examples/rust (e2e/run-e2e.sh does)")
+        return [str(binary)]
+    raise AssertionError(f"no runner for client {client!r}")
+
+
+@pytest.mark.parametrize("client", ["python", "java", "rust"])
+async def test_client_passes_the_conformance_scenario(client: str, prereq: Prerequisites, procs: Processes) -> None:
+    command = runner_command(client, prereq)
     port = free_port()
     redis = procs.start("redis", [prereq.redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                   "--appendonly", "no", "--dir", str(procs.log_dir), "--daemonize", "no"])
@@ -23,9 +56,12 @@ async def test_python_client_passes_the_conformance_scenario(prereq: Prerequisit
                                       "-jar", str(prereq.gateway_jar), "--grpc.host=127.0.0.1", "--grpc.port=0",
                                       "--http.port=-1", f"--backend.redis.uri=redis://127.0.0.1:{port}"])
     m = await gateway.wait_for_line(r"tidegate: gateway \S+ listening on [\d.]+:(\d+)", 90)
-    runner = procs.start("conformance-python", [sys.executable, str(REPO / "conformance" / "run_python.py"),
-                                                "--endpoint", f"127.0.0.1:{m.group(1)}"])
+    runner = procs.start(f"conformance-{client}", [*command, "--endpoint", f"127.0.0.1:{m.group(1)}",
+                                                   "--scenario", str(SCENARIO)], cwd=REPO)
     code = await runner.wait_exit(120)
     out = runner.output()
-    print("\n" + "\n".join(line for line in out.splitlines() if re.match(r"(PASS|FAIL|conformance)", line)))
-    assert code == 0 and "FAIL" not in out, runner.tail(40)
+    results = [line for line in out.splitlines() if re.match(r"(PASS|FAIL|conformance)", line)]
+    print("\n" + "\n".join(results))
+    steps = len(json.loads(SCENARIO.read_text())["steps"])
+    assert code == 0 and not any(line.startswith("FAIL") for line in results), runner.tail(40)
+    assert f"conformance ({client}): {steps}/{steps} steps passed" in out, runner.tail(40)
