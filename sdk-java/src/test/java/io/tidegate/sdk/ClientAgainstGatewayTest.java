@@ -156,9 +156,9 @@ class ClientAgainstGatewayTest {
         publisher.start();
         for (int cut = 1; cut <= 3; cut++) {
             sleep(80);
+            int before = connects.get("sub").get();
             proxy.cutAll();
-            int expected = cut + 1;
-            await().until(() -> connects.get("sub").get() == expected);
+            await().until(() -> connects.get("sub").get() > before);
         }
         publisher.join();
 
@@ -181,9 +181,10 @@ class ClientAgainstGatewayTest {
         for (int i = 0; i < n; i++) {
             futures.add(pub.publish(msg("rt.retry", Integer.toString(i))));
             if (i == 1000 || i == 3000) {
+                // a cut can also hit the reconnect it races with, so wait for "more", not "exactly one more"
+                int before = connects.get("pub").get();
                 proxy.cutAll();
-                int expected = i == 1000 ? 2 : 3;
-                await().until(() -> connects.get("pub").get() == expected);
+                await().until(() -> connects.get("pub").get() > before);
             }
         }
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get();
@@ -214,7 +215,7 @@ class ClientAgainstGatewayTest {
         }
         await().until(() -> deliveries.size() == 20);
         proxy.cutAll();
-        await().until(() -> connects.get("worker").get() == 2);
+        await().until(() -> connects.get("worker").get() >= 2);
 
         await().atMost(Duration.ofSeconds(15)).until(() -> acked.size() >= 20);
         assertThat(acked).containsExactlyInAnyOrderElementsOf(numbered(0, 20));
