@@ -35,6 +35,14 @@ public interface Backend extends AutoCloseable {
     /** True while the backend can take appends (for readiness checks). */
     boolean isReady();
 
+    /**
+     * Null while the backend works normally; else a short note of how it is degraded while still
+     * taking appends (e.g. spooling to disk while Redis is down), for readiness reports and logs.
+     */
+    default String degradedReason() {
+        return null;
+    }
+
     /** Short name for logs and metrics: "memory" or "redis". */
     String name();
 

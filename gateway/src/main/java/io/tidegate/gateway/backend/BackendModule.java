@@ -5,9 +5,16 @@ import com.google.inject.Provides;
 import io.tidegate.gateway.backend.memory.MemoryBackend;
 import io.tidegate.gateway.backend.redis.RedisBackend;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.resilience.DiskSpool;
+import io.tidegate.gateway.resilience.ResilientBackend;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 
-/** Wires the backend the configuration chose: embedded memory or Redis Streams. */
+/**
+ * Wires the backend the configuration chose: embedded memory or Redis Streams. Redis is wrapped
+ * in a {@link ResilientBackend} (breaker, retry, time limit, disk spool) unless
+ * {@code resilience.enabled} is false.
+ */
 public final class BackendModule extends AbstractModule {
 
     @Provides
@@ -15,7 +22,22 @@ public final class BackendModule extends AbstractModule {
     Backend backend(GatewayConfig config) {
         return switch (config.backend().type()) {
             case MEMORY -> new MemoryBackend(config);
-            case REDIS -> new RedisBackend(config);
+            case REDIS -> resilient(new RedisBackend(config), config);
         };
+    }
+
+    private static Backend resilient(Backend backend, GatewayConfig config) {
+        GatewayConfig.Resilience resilience = config.resilience();
+        if (!resilience.enabled()) {
+            return backend;
+        }
+        DiskSpool spool;
+        try {
+            spool = DiskSpool.openSlot(Path.of(resilience.spool().dir()), resilience.spool());
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        return new ResilientBackend(backend, spool, resilience, config.dispatch().maxBatch());
     }
 }

@@ -153,7 +153,46 @@ public final class ConfigLoader {
         var backend = new GatewayConfig.BackendChoice(backendType(r.string("backend.type"), redis.uri()), redis);
         return new GatewayConfig(gatewayId, grpc, http, limits, dispatch, delivery,
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
+                resilience(r),
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)));
+    }
+
+    private static GatewayConfig.Resilience resilience(Reader r) {
+        var retry = new GatewayConfig.Retry(
+                r.intIn("resilience.retry.max-attempts", 1, 100),
+                r.durationIn("resilience.retry.initial-backoff", Duration.ofMillis(1), Duration.ofMinutes(1)),
+                r.doubleIn("resilience.retry.multiplier", 1.0, 10.0),
+                r.doubleIn("resilience.retry.jitter", 0.0, 1.0));
+        var breaker = new GatewayConfig.Breaker(
+                r.intIn("resilience.breaker.failure-rate-threshold", 1, 100),
+                r.intIn("resilience.breaker.sliding-window-size", 1, 10_000),
+                r.intIn("resilience.breaker.minimum-calls", 1, 10_000),
+                r.durationIn("resilience.breaker.open-wait", Duration.ofMillis(10), Duration.ofMinutes(10)),
+                r.intIn("resilience.breaker.half-open-calls", 1, 1000));
+        String fsync = r.string("resilience.spool.fsync");
+        GatewayConfig.FsyncPolicy policy;
+        try {
+            policy = GatewayConfig.FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("resilience.spool.fsync \"" + fsync + "\" is not one of always, interval, never");
+        }
+        var spool = new GatewayConfig.Spool(
+                r.string("resilience.spool.dir"),
+                r.longIn("resilience.spool.max-bytes", 1024 * 1024, Long.MAX_VALUE),
+                r.longIn("resilience.spool.segment-bytes", 64 * 1024, 1024L * 1024 * 1024),
+                policy,
+                r.durationIn("resilience.spool.fsync-interval", Duration.ofMillis(1), Duration.ofSeconds(10)));
+        if (spool.dir().isBlank()) {
+            throw new InvalidConfigException("resilience.spool.dir is empty; set a directory, e.g. /var/lib/tidegate/spool");
+        }
+        if (spool.segmentBytes() > spool.maxBytes()) {
+            throw new InvalidConfigException("resilience.spool.segment-bytes (" + spool.segmentBytes()
+                    + ") must not exceed resilience.spool.max-bytes (" + spool.maxBytes() + ")");
+        }
+        return new GatewayConfig.Resilience(
+                r.bool("resilience.enabled"),
+                r.durationIn("resilience.call-timeout", Duration.ofMillis(10), Duration.ofMinutes(5)),
+                retry, breaker, spool);
     }
 
     private static GatewayConfig.BackendType backendType(String type, String redisUri) {
@@ -192,6 +231,28 @@ public final class ConfigLoader {
             } catch (ConfigException e) {
                 throw new InvalidConfigException(key + ": " + e.getMessage());
             }
+        }
+
+        boolean bool(String key) {
+            try {
+                return c.getBoolean(key);
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key + " must be true or false, got \"" + c.getValue(key).unwrapped() + "\"");
+            }
+        }
+
+        double doubleIn(String key, double min, double max) {
+            double v;
+            try {
+                v = c.getDouble(key);
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key + " must be a number from " + min + " to " + max
+                        + ", got \"" + c.getValue(key).unwrapped() + "\"");
+            }
+            if (!(v >= min && v <= max)) {
+                throw new InvalidConfigException(key + " must be from " + min + " to " + max + ", got " + v);
+            }
+            return v;
         }
 
         int intIn(String key, int min, int max) {

@@ -16,6 +16,7 @@ public record GatewayConfig(
         Duration dedupWindow,
         Retention retention,
         BackendChoice backend,
+        Resilience resilience,
         Duration drainTimeout) {
 
     /** The gRPC listener. */
@@ -53,6 +54,37 @@ public record GatewayConfig(
 
     /** Redis backend settings. */
     public record Redis(String uri, String keyPrefix, Duration reclaimInterval, Duration blockTimeout, int readCount) {
+    }
+
+    /**
+     * Circuit breaker, retry and time limit around backend appends, and the disk spool that takes
+     * publishes while the backend is unavailable. Applies to the redis backend only (the memory
+     * backend lives in the gateway and cannot become unreachable).
+     */
+    public record Resilience(boolean enabled, Duration callTimeout, Retry retry, Breaker breaker, Spool spool) {
+    }
+
+    /** Retries of a failed append, in order, before it goes to the spool. */
+    public record Retry(int maxAttempts, Duration initialBackoff, double multiplier, double jitter) {
+    }
+
+    /** Resilience4j circuit breaker over backend appends (count-based sliding window). */
+    public record Breaker(int failureRateThreshold, int slidingWindowSize, int minimumCalls,
+                          Duration openWait, int halfOpenCalls) {
+    }
+
+    /** The local append-only disk spool. */
+    public record Spool(String dir, long maxBytes, long segmentBytes, FsyncPolicy fsync, Duration fsyncInterval) {
+    }
+
+    /** When the spool forces written records to disk. */
+    public enum FsyncPolicy {
+        /** before every acknowledgement: nothing acknowledged is lost even on power failure */
+        ALWAYS,
+        /** every fsync-interval: a power failure loses up to one interval of acknowledged messages */
+        INTERVAL,
+        /** left to the OS: a process crash loses nothing, a power failure may lose seconds */
+        NEVER
     }
 
     /** Defaults plus the given overrides ("grpc.port=0"); for tests and embedding. */

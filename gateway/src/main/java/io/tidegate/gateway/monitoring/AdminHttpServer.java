@@ -43,7 +43,8 @@ public final class AdminHttpServer {
         server.createContext("/healthz", ex -> respond(ex, 200, "ok\n"));
         server.createContext("/readyz", ex -> {
             String why = readiness.notReadyReason();
-            respond(ex, why == null ? 200 : 503, why == null ? "ready\n" : why + "\n");
+            String note = why == null ? readiness.degradedNote() : null;
+            respond(ex, why == null ? 200 : 503, why != null ? why + "\n" : note == null ? "ready\n" : "ready; " + note + "\n");
         });
         server.start();
     }

@@ -41,4 +41,9 @@ public final class Readiness {
         }
         return null;
     }
+
+    /** Null when the gateway runs normally; else how it is degraded while ready (e.g. spooling to disk). */
+    public String degradedNote() {
+        return backend.degradedReason();
+    }
 }

@@ -4,11 +4,13 @@ import io.grpc.Status;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
+import io.tidegate.gateway.resilience.SpoolFullException;
 import io.tidegate.proto.v1.Error;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
@@ -59,13 +61,24 @@ final class BatchPublisher {
                 pending.add(new PendingPublish(envelope, new PendingPublish.PublishCallback() {
                     @Override
                     public void onAppended(AppendResult r) {
-                        results.set(index, PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index)
-                                .setPosition(r.position().toProto()).setDuplicate(r.duplicate()).build());
+                        PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
+                        if (r.spooled()) {
+                            ok.setSpooled(true); // durable in the disk spool; the backend assigns a position on replay
+                        } else {
+                            ok.setPosition(r.position().toProto()).setDuplicate(r.duplicate());
+                        }
+                        results.set(index, ok.build());
                         oneDone.run();
                     }
 
                     @Override
                     public void onFailed(Throwable cause) {
+                        Throwable root = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+                        if (root instanceof SpoolFullException) {
+                            results.set(index, failure(m, index, Status.Code.RESOURCE_EXHAUSTED, root.getMessage()));
+                            oneDone.run();
+                            return;
+                        }
                         log.warn("append failed for message {} on {}", m.getId(), m.getTopic(), cause);
                         results.set(index, failure(m, index, Status.Code.UNAVAILABLE,
                                 "the backend did not accept the message (" + cause.getMessage() + "); retry with the same id"));

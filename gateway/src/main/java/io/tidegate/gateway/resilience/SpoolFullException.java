@@ -1,0 +1,13 @@
+package io.tidegate.gateway.resilience;
+
+/**
+ * The disk spool has no room for a batch: the backend is unavailable and the spool reached
+ * {@code resilience.spool.max-bytes}. Publishers are told RESOURCE_EXHAUSTED; nothing is dropped.
+ */
+public final class SpoolFullException extends RuntimeException {
+
+    public SpoolFullException(long usedBytes, long wantedBytes, long maxBytes) {
+        super("the gateway's disk spool is full (" + usedBytes + " of " + maxBytes + " bytes used, "
+                + wantedBytes + " more needed) while the backend is unavailable; retry with backoff", null, false, false);
+    }
+}

@@ -1,0 +1,97 @@
+package io.tidegate.gateway.resilience;
+
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A backend for unit tests that can be switched down and up; records what it stored, in order. */
+final class FakeBackend implements Backend {
+
+    private final List<Envelope> stored = new ArrayList<>();
+    private final List<CompletableFuture<List<AppendResult>>> held = new ArrayList<>();
+    private final AtomicInteger calls = new AtomicInteger();
+    private volatile boolean up = true;
+    private volatile boolean hold;
+    private long seq;
+
+    void up(boolean up) {
+        this.up = up;
+    }
+
+    /** While true, appends neither store nor answer: their futures wait for {@link #failHeld}. */
+    synchronized void hold(boolean hold) {
+        this.hold = hold;
+    }
+
+    /** Fails every held append, as a dropped connection does. */
+    void failHeld() {
+        List<CompletableFuture<List<AppendResult>>> toFail;
+        synchronized (this) {
+            toFail = new ArrayList<>(held);
+            held.clear();
+        }
+        toFail.forEach(f -> f.completeExceptionally(new IOException("connection lost")));
+    }
+
+    synchronized int heldCount() {
+        return held.size();
+    }
+
+    int calls() {
+        return calls.get();
+    }
+
+    synchronized List<String> storedIds() {
+        return stored.stream().map(Envelope::id).toList();
+    }
+
+    @Override
+    public CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
+        calls.incrementAndGet();
+        synchronized (this) {
+            if (hold) {
+                CompletableFuture<List<AppendResult>> f = new CompletableFuture<>();
+                held.add(f);
+                return f;
+            }
+            if (!up) {
+                return CompletableFuture.failedFuture(new IOException("backend down"));
+            }
+            List<AppendResult> results = new ArrayList<>();
+            for (Envelope e : batch) {
+                stored.add(e);
+                results.add(AppendResult.accepted(new StreamPosition(e.topic(), EntryId.parse("1-" + seq++))));
+            }
+            return CompletableFuture.completedFuture(results);
+        }
+    }
+
+    @Override
+    public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public boolean isReady() {
+        return up;
+    }
+
+    @Override
+    public String name() {
+        return "fake";
+    }
+
+    @Override
+    public void close() {
+    }
+}
