@@ -266,7 +266,8 @@ final class PublishPipeline {
             } else if (p.done.compareAndSet(false, true)) {
                 permits.release();
                 String id = r.getMessageId().isEmpty() ? p.message.getId() : r.getMessageId();
-                p.future.complete(new PublishReceipt(id, StreamPosition.of(r.getPosition()), r.getDuplicate()));
+                p.future.complete(new PublishReceipt(id, r.hasPosition() ? StreamPosition.of(r.getPosition()) : null,
+                        r.getDuplicate(), r.getSpooled()));
             }
         }
         for (int i = 0; i < answered.length; i++) {
