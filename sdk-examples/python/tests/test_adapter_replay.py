@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from helpers import until
+from waits import until
 from tidegate import ReceivedMessage, TidegateClient
 from tidegate.adapters import QUOTE_CONTENT_TYPE, TRADE_CONTENT_TYPE, Adapter, parser_for
 from tidegate.adapters.replay import file_messages, replay, websocket_messages

@@ -7,7 +7,8 @@ import uuid
 import grpc
 import pytest
 
-from helpers import unique, until
+from names import unique
+from waits import until
 from tcp_proxy import TcpProxy
 from tidegate import (Message, Position, PublishError, ReceivedMessage, Start, SubscribeError, SubscriptionMode,
                       TidegateClient)

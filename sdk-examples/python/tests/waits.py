@@ -1,8 +1,9 @@
+"""Waiting for asynchronous conditions in tests."""
+
 from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable
 
 
@@ -12,7 +13,3 @@ async def until(predicate: Callable[[], bool], timeout: float = 10.0, what: str 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.01)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}.t{uuid.uuid4().hex[:10]}"
