@@ -63,10 +63,6 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         out.request(INBOUND_FRAME_WINDOW);
     }
 
-    String sessionId() {
-        return sessionId;
-    }
-
     String clientName() {
         Hello h = hello;
         return h == null ? "" : h.getClientName();

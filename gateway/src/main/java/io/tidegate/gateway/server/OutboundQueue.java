@@ -74,16 +74,6 @@ final class OutboundQueue {
         drain();
     }
 
-    /** Deliveries waiting per priority, CRITICAL first. */
-    int[] depths() {
-        lock.lock();
-        try {
-            return deliveries.depths();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Sends nothing more; what is queued is dropped (group messages are redelivered by the backend). */
     void close() {
         closed = true;

@@ -65,10 +65,6 @@ final class SessionSubscription implements DeliverySink {
         return options.id();
     }
 
-    SubscriptionOptions options() {
-        return options;
-    }
-
     /** Opens the backend subscription; nothing is delivered before {@link #grantInitialCredit}. */
     void open(Backend b) {
         BackendSubscription sub = b.subscribe(options.spec(), this);
@@ -89,11 +85,6 @@ final class SessionSubscription implements DeliverySink {
             sub = backend;
         }
         sub.request(options.initialCredit());
-    }
-
-    /** Credit the gateway may still use on this subscription. */
-    synchronized long credit() {
-        return credit;
     }
 
     void grant(int messages) throws FrameRejectedException {
