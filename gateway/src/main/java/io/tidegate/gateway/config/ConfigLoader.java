@@ -3,7 +3,11 @@ package io.tidegate.gateway.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import com.typesafe.config.ConfigValueFactory;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -11,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads and validates {@link GatewayConfig}: reference defaults, then the config file (HOCON,
@@ -25,6 +31,9 @@ public final class ConfigLoader {
 
     private static final String ROOT = "tidegate";
     private static final String ENV_PREFIX = "TIDEGATE_";
+    private static final String CLIENT_LIMITS = "resilience.client-limits";
+    private static final String CLIENT_OVERRIDES = CLIENT_LIMITS + ".clients";
+    private static final Set<String> CLIENT_LIMIT_KEYS = Set.of("publish-rate", "publish-burst", "max-in-flight");
 
     private ConfigLoader() {
     }
@@ -87,6 +96,9 @@ public final class ConfigLoader {
 
     private static void rejectUnknownKeys(Config merged, Config reference) {
         for (Map.Entry<String, ?> entry : merged.getConfig(ROOT).entrySet()) {
+            if (entry.getKey().startsWith(CLIENT_OVERRIDES + ".")) {
+                continue; // client names are free; their keys are checked in clientLimits()
+            }
             if (!reference.hasPath(ROOT + "." + entry.getKey())) {
                 throw new InvalidConfigException("unknown config key \"" + entry.getKey()
                         + "\"; see gateway/src/main/resources/reference.conf for the keys there are");
@@ -192,7 +204,67 @@ public final class ConfigLoader {
         return new GatewayConfig.Resilience(
                 r.bool("resilience.enabled"),
                 r.durationIn("resilience.call-timeout", Duration.ofMillis(10), Duration.ofMinutes(5)),
-                retry, breaker, spool);
+                retry, breaker, spool, clientLimits(r));
+    }
+
+    private static GatewayConfig.ClientLimits clientLimits(Reader r) {
+        String defaultsPrefix = CLIENT_LIMITS + ".default";
+        var defaults = clientLimit(r, defaultsPrefix, null);
+        Map<String, GatewayConfig.ClientLimit> clients = new LinkedHashMap<>();
+        ConfigObject overrides;
+        try {
+            overrides = r.c().getObject(CLIENT_OVERRIDES);
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(CLIENT_OVERRIDES + " must be an object of client names, e.g. "
+                    + CLIENT_OVERRIDES + " { \"ingest\" { publish-rate = 1000 } }");
+        }
+        for (Map.Entry<String, ConfigValue> client : overrides.entrySet()) {
+            String name = client.getKey();
+            String prefix = ConfigUtil.joinPath("resilience", "client-limits", "clients", name);
+            if (client.getValue().valueType() != ConfigValueType.OBJECT) {
+                throw new InvalidConfigException(prefix + " must be an object with some of " + keyList()
+                        + ", e.g. " + prefix + " { publish-rate = 1000 }");
+            }
+            if (name.length() > 128) {
+                throw new InvalidConfigException(prefix + ": a client name is at most 128 characters");
+            }
+            for (String key : ((ConfigObject) client.getValue()).keySet()) {
+                if (!CLIENT_LIMIT_KEYS.contains(key)) {
+                    throw new InvalidConfigException("unknown config key \"" + prefix + "." + key
+                            + "\"; a client may set " + keyList());
+                }
+            }
+            clients.put(name, clientLimit(r, prefix, defaults));
+        }
+        return new GatewayConfig.ClientLimits(defaults, clients);
+    }
+
+    /** One limits block; keys it leaves out come from {@code fallback} (the defaults). */
+    private static GatewayConfig.ClientLimit clientLimit(Reader r, String prefix, GatewayConfig.ClientLimit fallback) {
+        boolean hasRate = fallback == null || r.c().hasPath(prefix + ".publish-rate");
+        int rate = hasRate ? r.intIn(prefix + ".publish-rate", 0, 10_000_000) : fallback.publishRate();
+        int burst;
+        String burstKey = prefix + ".publish-burst";
+        if (fallback == null || r.c().hasPath(burstKey)) {
+            burst = r.intIn(burstKey, 0, 10_000_000);
+        } else {
+            // an override that changes only the rate gets one second's worth, like the default
+            burst = hasRate ? 0 : fallback.publishBurst();
+        }
+        if (burst == 0) {
+            burst = Math.max(rate, 1); // one second's worth
+        }
+        if (rate > 0 && (long) burst * 1_000_000_000L / rate > Duration.ofHours(1).toNanos()) {
+            throw new InvalidConfigException(burstKey + " (" + burst + ") must be at most an hour's worth of "
+                    + prefix + ".publish-rate (" + rate + ")");
+        }
+        int maxInFlight = fallback == null || r.c().hasPath(prefix + ".max-in-flight")
+                ? r.intIn(prefix + ".max-in-flight", 1, 10_000_000) : fallback.maxInFlight();
+        return new GatewayConfig.ClientLimit(rate, burst, maxInFlight, prefix);
+    }
+
+    private static String keyList() {
+        return "publish-rate, publish-burst, max-in-flight";
     }
 
     private static GatewayConfig.BackendType backendType(String type, String redisUri) {

@@ -61,7 +61,35 @@ public record GatewayConfig(
      * publishes while the backend is unavailable. Applies to the redis backend only (the memory
      * backend lives in the gateway and cannot become unreachable).
      */
-    public record Resilience(boolean enabled, Duration callTimeout, Retry retry, Breaker breaker, Spool spool) {
+    public record Resilience(boolean enabled, Duration callTimeout, Retry retry, Breaker breaker, Spool spool,
+                             ClientLimits clientLimits) {
+    }
+
+    /**
+     * Publish limits of one client stream (RateLimiter + Bulkhead). Applies to every backend,
+     * whether or not {@code resilience.enabled}.
+     *
+     * @param publishRate  messages per second; 0 = unlimited
+     * @param publishBurst messages that may arrive at once within the rate (the RateLimiter's
+     *                     permits per refresh period)
+     * @param maxInFlight  publishes of one stream awaiting the backend
+     * @param keyPrefix    where these values were configured, for messages
+     *                     ({@code resilience.client-limits.default} or {@code ...clients."name"})
+     */
+    public record ClientLimit(int publishRate, int publishBurst, int maxInFlight, String keyPrefix) {
+    }
+
+    /** The default client limits and the overrides per client name (as sent in Hello). */
+    public record ClientLimits(ClientLimit defaults, java.util.Map<String, ClientLimit> clients) {
+
+        public ClientLimits {
+            clients = java.util.Map.copyOf(clients);
+        }
+
+        /** The limits for a client name: its override, else the defaults. */
+        public ClientLimit forClient(String clientName) {
+            return clients.getOrDefault(clientName, defaults);
+        }
     }
 
     /** Retries of a failed append, in order, before it goes to the spool. */

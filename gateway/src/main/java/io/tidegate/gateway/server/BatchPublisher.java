@@ -5,6 +5,7 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
 import io.tidegate.gateway.resilience.SpoolFullException;
+import io.tidegate.gateway.resilience.StreamLimiter;
 import io.tidegate.proto.v1.Error;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
@@ -36,9 +37,11 @@ final class BatchPublisher {
 
     /**
      * Publishes a batch; {@code done} receives one result per message, in batch order, once all
-     * are known. Called on any thread; {@code done} runs on a backend thread or the caller's.
+     * are known. Each valid message needs permits from {@code limiter} (rate and in-flight);
+     * one that does not get them is answered RESOURCE_EXHAUSTED and the others go on. Called on
+     * any thread, never blocks; {@code done} runs on a backend thread or the caller's.
      */
-    void publish(List<Message> messages, Consumer<List<PublishResult>> done) {
+    void publish(List<Message> messages, StreamLimiter limiter, Consumer<List<PublishResult>> done) {
         int n = messages.size();
         AtomicReferenceArray<PublishResult> results = new AtomicReferenceArray<>(n);
         AtomicInteger remaining = new AtomicInteger(n);
@@ -57,10 +60,16 @@ final class BatchPublisher {
             Message m = messages.get(i);
             try {
                 var envelope = validator.toEnvelope(m);
+                String refused = limiter.tryAcquire();
+                if (refused != null) {
+                    results.set(i, failure(m, i, Status.Code.RESOURCE_EXHAUSTED, refused));
+                    continue;
+                }
                 int index = i;
                 pending.add(new PendingPublish(envelope, new PendingPublish.PublishCallback() {
                     @Override
                     public void onAppended(AppendResult r) {
+                        limiter.release();
                         PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
                         if (r.spooled()) {
                             ok.setSpooled(true); // durable in the disk spool; the backend assigns a position on replay
@@ -73,6 +82,7 @@ final class BatchPublisher {
 
                     @Override
                     public void onFailed(Throwable cause) {
+                        limiter.release();
                         Throwable root = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
                         if (root instanceof SpoolFullException) {
                             results.set(index, failure(m, index, Status.Code.RESOURCE_EXHAUSTED, root.getMessage()));
@@ -97,6 +107,7 @@ final class BatchPublisher {
                     ? "the gateway's ingress queue is full; retry with backoff"
                     : "the gateway is shutting down; publish to another replica (same id, so no duplicate)";
             for (int index : pendingIndex) {
+                limiter.release();
                 results.set(index, failure(messages.get(index), index, code, why));
             }
             pending.clear();

@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.resilience.StreamLimiter;
 import io.tidegate.proto.v1.ClientFrame;
 import io.tidegate.proto.v1.FrameError;
 import io.tidegate.proto.v1.GoAway;
@@ -28,8 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway's side of one Connect stream: answers each client frame, owns the stream's
  * subscriptions and its {@link OutboundQueue}. A bad frame gets a FrameError naming the frame
- * and what to fix; the stream stays open. Publishes in flight are bounded: past the limit the
- * session stops reading frames, which pushes back on the client through gRPC flow control.
+ * and what to fix; the stream stays open. Publishes in flight are bounded per client name
+ * ({@code resilience.client-limits}): past the limit the session stops reading frames, which
+ * pushes back on the client through gRPC flow control, and messages of frames already received
+ * that exceed it (or the client's publish rate) are answered RESOURCE_EXHAUSTED one by one.
  *
  * <p>Threading: gRPC delivers inbound frames one at a time; backend and publish callbacks
  * arrive on other threads and only touch thread-safe parts (the outbound queue, the
@@ -48,6 +51,8 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     private final AtomicInteger publishesInFlight = new AtomicInteger();
     private final AtomicInteger pausedReads = new AtomicInteger();
     private volatile Hello hello;
+    /** Set with {@link #hello}, before any publish is accepted. */
+    private volatile StreamLimiter limiter = StreamLimiter.UNLIMITED;
     private volatile boolean ended;
     private volatile boolean completing;
 
@@ -78,7 +83,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
             log.error("session {}: frame {} failed", sessionId, kindOf(frame), e);
             reject(frame, new FrameRejectedException(Status.Code.INTERNAL, "the gateway failed on this frame: " + e));
         }
-        if (publishesInFlight.get() < ctx.maxPublishesInFlight()) {
+        if (publishesInFlight.get() < limiter.maxInFlight()) {
             out.request(1);
         } else {
             pausedReads.incrementAndGet();
@@ -119,6 +124,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         if (h.getClientName().length() > 128) {
             throw FrameRejectedException.invalid("client_name is longer than 128 characters");
         }
+        limiter = ctx.limiterFor(h.getClientName());
         hello = h;
         log.info("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
         outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
@@ -133,7 +139,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
                     + ctx.config().limits().maxBatchMessages() + " (limits.max-batch-messages); split it");
         }
         publishesInFlight.addAndGet(messages.size());
-        ctx.publisher().publish(messages, results -> {
+        ctx.publisher().publish(messages, limiter, results -> {
             outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
             publishesInFlight.addAndGet(-messages.size());
@@ -143,7 +149,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     }
 
     private void resumeReads() {
-        if (publishesInFlight.get() < ctx.maxPublishesInFlight() && !ended) {
+        if (publishesInFlight.get() < limiter.maxInFlight() && !ended) {
             int paused = pausedReads.getAndSet(0);
             if (paused > 0) {
                 out.request(paused);

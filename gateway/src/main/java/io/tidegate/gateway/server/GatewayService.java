@@ -50,7 +50,7 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
                     + " messages exceeds the limit of " + max + " (limits.max-batch-messages); split it").asRuntimeException());
             return;
         }
-        ctx.publisher().publish(request.getMessagesList(), results -> {
+        ctx.publisher().publish(request.getMessagesList(), ctx.unaryLimiter(), results -> {
             responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
             responseObserver.onCompleted();
         });

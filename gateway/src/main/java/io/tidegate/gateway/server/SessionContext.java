@@ -4,6 +4,8 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.resilience.ClientLimits;
+import io.tidegate.gateway.resilience.StreamLimiter;
 import io.tidegate.proto.v1.Limits;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
@@ -20,15 +22,13 @@ import java.util.function.Consumer;
  */
 final class SessionContext {
 
-    /** Publishes a session may have waiting for the backend before it stops reading frames. */
-    private static final int MAX_PUBLISHES_IN_FLIGHT = 50_000;
-
     private final GatewayConfig config;
     private final Limits limits;
     private final BatchPublisher publisher;
     private final SubscribeParser subscribeParser;
     private final Backend backend;
     private final ScheduledExecutorService scheduler;
+    private final ClientLimits clientLimits;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
 
     SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, ScheduledExecutorService scheduler) {
@@ -37,6 +37,7 @@ final class SessionContext {
         this.backend = backend;
         this.scheduler = scheduler;
         this.subscribeParser = new SubscribeParser(config);
+        this.clientLimits = new ClientLimits(config.resilience().clientLimits());
         var l = config.limits();
         this.limits = Limits.newBuilder()
                 .setMaxPayloadBytes(l.maxPayloadBytes())
@@ -77,8 +78,14 @@ final class SessionContext {
         return scheduler;
     }
 
-    int maxPublishesInFlight() {
-        return MAX_PUBLISHES_IN_FLIGHT;
+    /** The publish limits (rate, in flight) of a new stream of the named client. */
+    StreamLimiter limiterFor(String clientName) {
+        return clientLimits.forStream(clientName);
+    }
+
+    /** The publish limits all unary Publish calls share. */
+    StreamLimiter unaryLimiter() {
+        return clientLimits.unary();
     }
 
     void sessionStarted(ClientSession session) {
@@ -99,7 +106,7 @@ final class SessionContext {
      */
     void deadLetter(String group, StoredMessage m, Consumer<Boolean> stored) {
         Message copy = DeadLetter.of(m, group, m.deliveryCount()).message();
-        publisher.publish(List.of(copy), results -> {
+        publisher.publish(List.of(copy), StreamLimiter.UNLIMITED, results -> {
             PublishResult r = results.get(0);
             stored.accept(!r.hasError());
         });

@@ -78,8 +78,13 @@ final class FrameClient implements AutoCloseable {
 
     /** Opens a stream and completes the Hello/Welcome exchange. */
     static FrameClient connected(String target) {
+        return connected(target, "test");
+    }
+
+    /** Opens a stream and says Hello as the named client. */
+    static FrameClient connected(String target, String clientName) {
         FrameClient c = open(target);
-        long id = c.send(ClientFrame.newBuilder().setHello(Hello.newBuilder().setClientName("test").setLanguage("java")));
+        long id = c.send(ClientFrame.newBuilder().setHello(Hello.newBuilder().setClientName(clientName).setLanguage("java")));
         c.await(id).getWelcome();
         return c;
     }
