@@ -83,7 +83,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
             log.error("session {}: frame {} failed", sessionId, kindOf(frame), e);
             reject(frame, new FrameRejectedException(Status.Code.INTERNAL, "the gateway failed on this frame: " + e));
         }
-        if (publishesInFlight.get() < limiter.maxInFlight()) {
+        if (publishesInFlight.get() < readPauseThreshold()) {
             out.request(1);
         } else {
             pausedReads.incrementAndGet();
@@ -148,8 +148,17 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         });
     }
 
+    /**
+     * Stop reading frames early enough that the frames already requested cannot push a client
+     * past its in-flight limit: a well-behaved client is slowed by flow control, not refused.
+     */
+    private int readPauseThreshold() {
+        int window = INBOUND_FRAME_WINDOW * ctx.config().limits().maxBatchMessages();
+        return Math.max(1, limiter.maxInFlight() - window);
+    }
+
     private void resumeReads() {
-        if (publishesInFlight.get() < limiter.maxInFlight() && !ended) {
+        if (publishesInFlight.get() < readPauseThreshold() && !ended) {
             int paused = pausedReads.getAndSet(0);
             if (paused > 0) {
                 out.request(paused);
