@@ -6,6 +6,7 @@ import io.tidegate.gateway.backend.memory.MemoryBackend;
 import io.tidegate.gateway.backend.redis.RedisBackend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.resilience.DiskSpool;
+import io.tidegate.gateway.resilience.DeferredBackend;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
@@ -22,15 +23,15 @@ public final class BackendModule extends AbstractModule {
     Backend backend(GatewayConfig config) {
         return switch (config.backend().type()) {
             case MEMORY -> new MemoryBackend(config);
-            case REDIS -> resilient(new RedisBackend(config), config);
+            case REDIS -> config.resilience().enabled()
+                    // may start during a Redis outage: the spool takes publishes meanwhile
+                    ? resilient(new DeferredBackend("redis", () -> new RedisBackend(config)), config)
+                    : new RedisBackend(config);
         };
     }
 
     private static Backend resilient(Backend backend, GatewayConfig config) {
         GatewayConfig.Resilience resilience = config.resilience();
-        if (!resilience.enabled()) {
-            return backend;
-        }
         DiskSpool spool;
         try {
             spool = DiskSpool.openSlot(Path.of(resilience.spool().dir()), resilience.spool());

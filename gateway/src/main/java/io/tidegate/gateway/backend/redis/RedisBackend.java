@@ -6,6 +6,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.BackendUnavailableException;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -90,7 +91,7 @@ public final class RedisBackend implements Backend {
             if (e instanceof IllegalStateException) {
                 throw e;
             }
-            throw new IllegalStateException("cannot connect to Redis at " + address + " (backend.redis.uri): "
+            throw new BackendUnavailableException("cannot connect to Redis at " + address + " (backend.redis.uri): "
                     + e.getMessage(), e);
         }
         this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control.async(), writer, registry,
