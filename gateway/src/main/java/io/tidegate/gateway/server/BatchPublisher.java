@@ -10,7 +10,9 @@ import io.tidegate.proto.v1.Error;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -56,12 +58,19 @@ final class BatchPublisher {
         };
         List<PendingPublish> pending = new ArrayList<>(n);
         List<Integer> pendingIndex = new ArrayList<>(n);
+        Set<String> refusedKeys = new HashSet<>();
         for (int i = 0; i < n; i++) {
             Message m = messages.get(i);
             try {
                 var envelope = validator.toEnvelope(m);
-                String refused = limiter.tryAcquire();
+                // once a message is refused for a limit, later ones with its key are refused too,
+                // so a client that resends the refused ones cannot reorder the key
+                String refused = refusedKeys.contains(envelope.orderingKey())
+                        ? "an earlier message with ordering key \"" + envelope.orderingKey()
+                                + "\" in this batch was refused; resend them in order"
+                        : limiter.tryAcquire();
                 if (refused != null) {
+                    refusedKeys.add(envelope.orderingKey());
                     results.set(i, failure(m, i, Status.Code.RESOURCE_EXHAUSTED, refused));
                     continue;
                 }

@@ -66,10 +66,15 @@ class ClientLimitsTest {
             assertThat(refused).hasSize(40 - (int) published);
             for (PublishResult r : refused) {
                 assertThat(r.getError().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
+            }
+            assertThat(refused.get(0).getError().getMessage())
+                    .contains("client \"slow\" is limited to 10 msg/s")
+                    .contains("resilience.client-limits.clients.slow.publish-rate")
+                    .contains("slow down");
+            // every later message has the same key (the topic): refused too, so a resend keeps order
+            for (PublishResult r : refused.subList(1, refused.size())) {
                 assertThat(r.getError().getMessage())
-                        .contains("client \"slow\" is limited to 10 msg/s")
-                        .contains("resilience.client-limits.clients.slow.publish-rate")
-                        .contains("slow down");
+                        .contains("an earlier message with ordering key \"limits.rate\" in this batch was refused");
             }
             // the results keep batch order and the first messages are the ones admitted
             assertThat(results.get(0).hasPosition()).isTrue();
@@ -128,10 +133,14 @@ class ClientLimitsTest {
             assertThat(ok).isGreaterThanOrEqualTo(2);
             for (PublishResult r : refused) {
                 assertThat(r.getError().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
-                assertThat(r.getError().getMessage())
-                        .contains("client \"narrow\" already has 2 publishes awaiting the backend")
-                        .contains("resilience.client-limits.clients.narrow.max-in-flight");
+                // the first refusal of a frame names the limit; the rest of that key follow it
+                assertThat(r.getError().getMessage()).satisfiesAnyOf(
+                        m -> assertThat(m).contains("client \"narrow\" already has 2 publishes awaiting the backend")
+                                .contains("resilience.client-limits.clients.narrow.max-in-flight"),
+                        m -> assertThat(m).contains("an earlier message with ordering key \"limits.bulkhead\""));
             }
+            assertThat(refused).anySatisfy(r -> assertThat(r.getError().getMessage())
+                    .contains("resilience.client-limits.clients.narrow.max-in-flight"));
             narrow.assertAlive();
             // every permit came back: one message at a time always gets through
             for (int i = 0; i < 10; i++) {
