@@ -406,30 +406,19 @@ async fn subscriber_cli_prints_messages() {
     for r in client.publish(batch).await.expect("published") {
         assert!(r.error.is_none(), "{:?}", r.error);
     }
-    let out = tokio::time::timeout(
-        WAIT,
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_tidegate-sub"))
-            .args(["--endpoint", &gw.endpoint, "--pattern", "data.quotes.>"])
-            .args([
-                "--pattern",
-                "data.trades.*.*",
-                "--start",
-                "earliest",
-                "--count",
-                "3",
-            ])
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("tidegate-sub exits after --count messages")
-    .expect("tidegate-sub runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_sub(&[
+        "--endpoint",
+        &gw.endpoint,
+        "--pattern",
+        "data.quotes.>",
+        "--pattern",
+        "data.trades.*.*",
+        "--start",
+        "earliest",
+        "--count",
+        "3",
+    ])
+    .await;
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
     let btc = lines
@@ -449,30 +438,21 @@ async fn subscriber_cli_prints_messages() {
     assert!(stdout.contains("<11 bytes>"), "{stdout}");
 
     // Group mode acks what it printed.
-    let out = tokio::time::timeout(
-        WAIT,
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_tidegate-sub"))
-            .args([
-                "--endpoint",
-                &gw.endpoint,
-                "--pattern",
-                "data.quotes.BINANCE.*",
-            ])
-            .args([
-                "--group", "cli", "--start", "earliest", "--count", "2", "--decode", "quote",
-            ])
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("group tidegate-sub exits")
-    .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_sub(&[
+        "--endpoint",
+        &gw.endpoint,
+        "--pattern",
+        "data.quotes.BINANCE.*",
+        "--group",
+        "cli",
+        "--start",
+        "earliest",
+        "--count",
+        "2",
+        "--decode",
+        "quote",
+    ])
+    .await;
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert!(stdout.contains("bid 3000.1"), "{stdout}");
 }
@@ -517,4 +497,24 @@ async fn manual_credit_is_exact() {
             "per-key order"
         );
     }
+}
+
+/// Runs the subscriber CLI to completion (it exits after `--count`) and returns its stdout.
+async fn run_sub(args: &[&str]) -> String {
+    let out = tokio::time::timeout(
+        WAIT,
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_tidegate-sub"))
+            .args(args)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("tidegate-sub exits after --count messages")
+    .expect("tidegate-sub runs");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -588,12 +588,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    tidegate::init_logging("warn");
     let args = Args::parse();
     if !run(args).await? {
         std::process::exit(1);

@@ -42,12 +42,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    tidegate::init_logging("info");
     let args = Args::parse();
     tidegate::topic::command_pattern(&args.venue).context("--venue")?;
     let mut config = AdapterConfig::new(&args.venue);

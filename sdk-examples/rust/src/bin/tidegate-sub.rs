@@ -70,12 +70,7 @@ fn priority_name(p: i32) -> &'static str {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    tidegate::init_logging("warn");
     let args = Args::parse();
     if args.count == Some(0) {
         bail!("--count must be at least 1");

@@ -133,6 +133,9 @@ impl ExecAdapter {
         tracing::info!(venue = %venue, group = %self.config.group, consumer = %commands.consumer_name(), "execution adapter running");
         loop {
             tokio::select! {
+                // Quotes first: a command is filled against every quote that arrived before it
+                // (an unbiased select may take a command ahead of the quote it needs).
+                biased;
                 d = quotes.recv() => match d {
                     Some(d) => self.on_quote(d).await,
                     None => break,

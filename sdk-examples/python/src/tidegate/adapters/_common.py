@@ -118,6 +118,14 @@ def loads(raw: str | bytes) -> Any:
         raise MalformedMessage(f"not JSON: {e}") from None
 
 
+def load_object(raw: str | bytes) -> dict[str, Any]:
+    """A venue message: a JSON object, numbers as in :func:`loads`."""
+    msg = loads(raw)
+    if not isinstance(msg, dict):
+        raise MalformedMessage(f"expected a JSON object, got {type(msg).__name__}")
+    return msg
+
+
 def now_ns() -> int:
     return time.time_ns()
 

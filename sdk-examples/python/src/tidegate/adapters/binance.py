@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from .._proto import common_pb2, data_pb2
-from ._common import MalformedMessage, Tick, instrument_id, loads, log, millis_to_ns, now_ns, require, to_decimal
+from ._common import MalformedMessage, Tick, instrument_id, load_object, log, millis_to_ns, now_ns, require, to_decimal
 
 VENUE = "BINANCE"
 _BOOK_TICKER_KEYS = {"u", "s", "b", "B", "a", "A"}
@@ -24,9 +24,7 @@ class BinanceParser:
 
     def parse(self, raw: str | bytes, ts_init: int | None = None) -> list[Tick]:
         ts_init = ts_init or now_ns()
-        msg = loads(raw)
-        if not isinstance(msg, dict):
-            raise MalformedMessage(f"expected a JSON object, got {type(msg).__name__}")
+        msg = load_object(raw)
         stream = ""
         if "stream" in msg and "data" in msg:
             stream = str(msg["stream"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 
 from .._proto import common_pb2, data_pb2
-from ._common import MalformedMessage, Tick, instrument_id, loads, log, millis_to_ns, now_ns, require, to_decimal
+from ._common import MalformedMessage, Tick, instrument_id, load_object, log, millis_to_ns, now_ns, require, to_decimal
 
 VENUE = "BYBIT"
 Level = tuple[common_pb2.Decimal, common_pb2.Decimal] | None
@@ -30,9 +30,7 @@ class BybitParser:
 
     def parse(self, raw: str | bytes, ts_init: int | None = None) -> list[Tick]:
         ts_init = ts_init or now_ns()
-        msg = loads(raw)
-        if not isinstance(msg, dict):
-            raise MalformedMessage(f"expected a JSON object, got {type(msg).__name__}")
+        msg = load_object(raw)
         if "op" in msg or "success" in msg:
             if msg.get("success") is False:
                 log.warning("bybit: %s failed: %s", msg.get("op"), msg.get("ret_msg"))

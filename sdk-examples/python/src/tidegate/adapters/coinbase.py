@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from .._proto import common_pb2, data_pb2
-from ._common import MalformedMessage, Tick, instrument_id, iso_to_ns, loads, log, now_ns, require, to_decimal
+from ._common import MalformedMessage, Tick, instrument_id, iso_to_ns, load_object, log, now_ns, require, to_decimal
 
 VENUE = "COINBASE"
 
@@ -25,9 +25,7 @@ class CoinbaseParser:
 
     def parse(self, raw: str | bytes, ts_init: int | None = None) -> list[Tick]:
         ts_init = ts_init or now_ns()
-        msg = loads(raw)
-        if not isinstance(msg, dict):
-            raise MalformedMessage(f"expected a JSON object, got {type(msg).__name__}")
+        msg = load_object(raw)
         kind = require(msg, "type")
         if kind == "ticker":
             return [data_pb2.QuoteTick(

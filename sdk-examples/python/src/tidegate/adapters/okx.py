@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from .._proto import common_pb2, data_pb2
-from ._common import MalformedMessage, Tick, instrument_id, loads, log, millis_to_ns, now_ns, require, to_decimal
+from ._common import MalformedMessage, Tick, instrument_id, load_object, log, millis_to_ns, now_ns, require, to_decimal
 
 VENUE = "OKX"
 
@@ -26,9 +26,7 @@ class OkxParser:
         ts_init = ts_init or now_ns()
         if (raw.strip() if isinstance(raw, str) else raw.strip().decode("utf-8", "replace")) == "pong":
             return []
-        msg = loads(raw)
-        if not isinstance(msg, dict):
-            raise MalformedMessage(f"expected a JSON object, got {type(msg).__name__}")
+        msg = load_object(raw)
         if "event" in msg:
             if msg["event"] == "error":
                 log.warning("okx: error %s: %s", msg.get("code"), msg.get("msg"))
