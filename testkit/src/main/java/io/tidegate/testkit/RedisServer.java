@@ -110,6 +110,29 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends one command in the inline protocol and returns its reply as text: a status or error
+     * line, or the whole of a bulk string (e.g. {@code CLUSTER INFO}).
+     */
+    public String commandText(String inlineCommand) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((inlineCommand + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String first = readReplyLine(in);
+            if (!first.startsWith("$") || first.equals("$-1")) {
+                return first;
+            }
+            byte[] body = in.readNBytes(Integer.parseInt(first.substring(1)));
+            return new String(body, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis-server on port " + port + " did not answer " + inlineCommand, e);
+        }
+    }
+
     /** Deletes every key. */
     public void flushAll() {
         String reply = command("FLUSHALL");
@@ -139,6 +162,11 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private static RedisServer startOnce(Path executable, int port) {
+        return startOnce(executable, port, List.of());
+    }
+
+    /** Starts redis-server on {@code port} with {@code extraArgs} (e.g. cluster mode) and waits for PING. */
+    static RedisServer startOnce(Path executable, int port, List<String> extraArgs) {
         Path dir;
         try {
             dir = Files.createTempDirectory("tidegate-redis-");
@@ -148,13 +176,15 @@ public final class RedisServer implements AutoCloseable {
         Path log = dir.resolve("redis.log");
         Process process;
         try {
-            process = new ProcessBuilder(List.of(executable.toString(),
+            List<String> command = new java.util.ArrayList<>(List.of(executable.toString(),
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
                     "--save", "",
                     "--appendonly", "no",
                     "--dir", dir.toString(),
-                    "--daemonize", "no"))
+                    "--daemonize", "no"));
+            command.addAll(extraArgs);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -182,32 +212,40 @@ public final class RedisServer implements AutoCloseable {
                 + START_TIMEOUT_MILLIS + " ms:\n" + output);
     }
 
-    private static Path findExecutable() {
-        String configured = System.getProperty("tidegate.redis-server", System.getenv("REDIS_SERVER"));
+    static Path findExecutable() {
+        return findExecutable("redis-server", "tidegate.redis-server", "REDIS_SERVER", "redis-server");
+    }
+
+    /**
+     * An executable named by a system property, else an environment variable, else found on the
+     * PATH; throws saying how to install it when none has it.
+     */
+    static Path findExecutable(String name, String property, String envVar, String debianPackage) {
+        String configured = System.getProperty(property, System.getenv(envVar));
         if (configured != null && !configured.isBlank()) {
             Path p = Path.of(configured);
             if (Files.isExecutable(p)) {
                 return p;
             }
-            throw new IllegalStateException("redis-server configured as " + configured + " (tidegate.redis-server or "
-                    + "REDIS_SERVER) is not an executable file");
+            throw new IllegalStateException(name + " configured as " + configured + " (" + property + " or "
+                    + envVar + ") is not an executable file");
         }
         String path = System.getenv().getOrDefault("PATH", "");
         for (String entry : path.split(java.io.File.pathSeparator)) {
             if (entry.isEmpty()) {
                 continue;
             }
-            Path candidate = Path.of(entry, "redis-server");
+            Path candidate = Path.of(entry, name);
             if (Files.isExecutable(candidate)) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("redis-server is not on PATH (" + path + "); the Redis backend tests need a "
-                + "real Redis 7: install it (e.g. sudo apt-get install -y redis-server) or point REDIS_SERVER at "
-                + "the executable");
+        throw new IllegalStateException(name + " is not on PATH (" + path + "); the Redis backend tests need a "
+                + "real Redis 7: install it (e.g. sudo apt-get install -y " + debianPackage + ") or point " + envVar
+                + " at the executable");
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
@@ -239,7 +277,7 @@ public final class RedisServer implements AutoCloseable {
         return line.toString();
     }
 
-    private static String readQuietly(Path file) {
+    static String readQuietly(Path file) {
         try {
             return Files.readString(file);
         } catch (IOException e) {
@@ -247,7 +285,7 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
