@@ -157,12 +157,17 @@ public final class ConfigLoader {
                 r.string("backend.redis.key-prefix"),
                 r.durationIn("backend.redis.reclaim-interval", Duration.ofMillis(10), Duration.ofMinutes(10)),
                 r.durationIn("backend.redis.block-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
-                r.intIn("backend.redis.read-count", 1, 100_000));
+                r.intIn("backend.redis.read-count", 1, 100_000),
+                clusterNodes(r.string("backend.redis.cluster-nodes")));
+        if (!redis.uri().isBlank() && redis.isCluster()) {
+            throw new InvalidConfigException("backend.redis.uri and backend.redis.cluster-nodes are both set; set uri for "
+                    + "one standalone Redis or cluster-nodes for a Redis Cluster, not both");
+        }
         if (!redis.keyPrefix().matches("[A-Za-z0-9_:-]{1,32}")) {
             throw new InvalidConfigException("backend.redis.key-prefix \"" + redis.keyPrefix()
                     + "\" must be 1-32 letters, digits, '_', ':' or '-'");
         }
-        var backend = new GatewayConfig.BackendChoice(backendType(r.string("backend.type"), redis.uri()), redis);
+        var backend = new GatewayConfig.BackendChoice(backendType(r.string("backend.type"), redis), redis);
         return new GatewayConfig(gatewayId, grpc, http, limits, dispatch, delivery,
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience(r),
@@ -267,20 +272,45 @@ public final class ConfigLoader {
         return "publish-rate, publish-burst, max-in-flight";
     }
 
-    private static GatewayConfig.BackendType backendType(String type, String redisUri) {
+    private static GatewayConfig.BackendType backendType(String type, GatewayConfig.Redis redis) {
         switch (type.toLowerCase(Locale.ROOT)) {
             case "memory":
                 return GatewayConfig.BackendType.MEMORY;
             case "redis":
-                if (redisUri.isBlank()) {
-                    throw new InvalidConfigException("backend.type is redis but backend.redis.uri is empty; set it, e.g. redis://127.0.0.1:6379");
+                if (!redis.isConfigured()) {
+                    throw new InvalidConfigException("backend.type is redis but neither backend.redis.uri nor "
+                            + "backend.redis.cluster-nodes is set; set one, e.g. backend.redis.uri=redis://127.0.0.1:6379");
                 }
                 return GatewayConfig.BackendType.REDIS;
             case "auto":
-                return redisUri.isBlank() ? GatewayConfig.BackendType.MEMORY : GatewayConfig.BackendType.REDIS;
+                return redis.isConfigured() ? GatewayConfig.BackendType.REDIS : GatewayConfig.BackendType.MEMORY;
             default:
                 throw new InvalidConfigException("backend.type \"" + type + "\" is not one of memory, redis, auto");
         }
+    }
+
+    /** Comma-separated seed URIs ({@code redis://host:port} or {@code rediss://...}); empty for none. */
+    private static List<String> clusterNodes(String value) {
+        List<String> nodes = new ArrayList<>();
+        for (String part : value.split(",")) {
+            String node = part.trim();
+            if (node.isEmpty()) {
+                continue;
+            }
+            java.net.URI parsed;
+            try {
+                parsed = new java.net.URI(node);
+            } catch (java.net.URISyntaxException e) {
+                parsed = null;
+            }
+            if (parsed == null || !("redis".equals(parsed.getScheme()) || "rediss".equals(parsed.getScheme()))
+                    || parsed.getHost() == null || parsed.getPort() <= 0) {
+                throw new InvalidConfigException("backend.redis.cluster-nodes: \"" + node + "\" is not a node URI with "
+                        + "host and port such as redis://10.0.0.1:7000; separate several with commas");
+            }
+            nodes.add(node);
+        }
+        return nodes;
     }
 
     private static String defaultGatewayId() {

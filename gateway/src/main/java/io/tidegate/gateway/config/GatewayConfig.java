@@ -52,8 +52,26 @@ public record GatewayConfig(
     /** Backend kinds. */
     public enum BackendType { MEMORY, REDIS }
 
-    /** Redis backend settings. */
-    public record Redis(String uri, String keyPrefix, Duration reclaimInterval, Duration blockTimeout, int readCount) {
+    /**
+     * Redis backend settings: either {@code uri} (one standalone Redis) or {@code clusterNodes}
+     * (seed nodes of a Redis Cluster), never both.
+     */
+    public record Redis(String uri, String keyPrefix, Duration reclaimInterval, Duration blockTimeout, int readCount,
+                        java.util.List<String> clusterNodes) {
+
+        public Redis {
+            clusterNodes = java.util.List.copyOf(clusterNodes);
+        }
+
+        /** True when Tidegate talks to a Redis Cluster. */
+        public boolean isCluster() {
+            return !clusterNodes.isEmpty();
+        }
+
+        /** True when either a standalone URI or cluster nodes are set. */
+        public boolean isConfigured() {
+            return !uri.isBlank() || isCluster();
+        }
     }
 
     /**

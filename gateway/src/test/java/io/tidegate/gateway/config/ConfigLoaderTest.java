@@ -74,7 +74,32 @@ class ConfigLoaderTest {
     @Test
     void redisBackendWithoutUriIsRefused() {
         assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.type=redis"))
-                .hasMessageContaining("backend.redis.uri is empty");
+                .hasMessageContaining("neither backend.redis.uri nor backend.redis.cluster-nodes is set");
+    }
+
+    @Test
+    void clusterNodesSwitchAutoToRedisCluster() {
+        GatewayConfig c = ConfigLoader.load(null, Map.of("TIDEGATE_BACKEND_REDIS_CLUSTER_NODES",
+                "redis://10.0.0.1:7000, rediss://10.0.0.2:7001"), List.of());
+        assertThat(c.backend().type()).isEqualTo(GatewayConfig.BackendType.REDIS);
+        assertThat(c.backend().redis().isCluster()).isTrue();
+        assertThat(c.backend().redis().clusterNodes()).containsExactly("redis://10.0.0.1:7000", "rediss://10.0.0.2:7001");
+        assertThat(GatewayConfig.defaultsWith().backend().redis().isCluster()).isFalse();
+    }
+
+    @Test
+    void clusterNodeWithoutPortOrSchemeIsRefused() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.cluster-nodes=redis://10.0.0.1:7000,10.0.0.2"))
+                .hasMessageContaining("backend.redis.cluster-nodes: \"10.0.0.2\" is not a node URI with host and port");
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.cluster-nodes=http://10.0.0.1:7000"))
+                .hasMessageContaining("is not a node URI");
+    }
+
+    @Test
+    void uriAndClusterNodesTogetherAreRefused() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.uri=redis://127.0.0.1:6379",
+                "backend.redis.cluster-nodes=redis://127.0.0.1:7000"))
+                .hasMessageContaining("backend.redis.uri and backend.redis.cluster-nodes are both set");
     }
 
     @Test

@@ -36,21 +36,22 @@ final class BroadcastSubscription extends RedisSubscription {
     }
 
     @Override
-    protected CompletableFuture<Void> cycle(ReaderConnection reader, List<TopicCursor> topics, long demand,
-                                            StartCursors cursors) {
+    protected CompletableFuture<Void> cycle(List<TopicCursor> topics, long demand, StartCursors cursors) {
         Map<String, TopicCursor> byKey = new HashMap<>();
-        XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(topics.size());
-        for (int i = 0; i < topics.size(); i++) {
-            TopicCursor t = topics.get(i);
+        for (TopicCursor t : topics) {
             if (t.after == null) {
                 t.after = cursors.readAfter(t.topic);
             }
             byKey.put(RedisKeys.string(t.key), t);
-            offsets[i] = XReadArgs.StreamOffset.from(t.key, t.after.toString());
         }
         XReadArgs args = XReadArgs.Builder.block(ctx.blockTimeout()).count(countPerStream(demand, topics.size()));
-        return blockingRead(() -> reader.redis().xread(args, offsets).toCompletableFuture())
-                .thenAccept(read -> {
+        return blockingReads(topics, (reader, group) -> {
+            XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(group.size());
+            for (int i = 0; i < group.size(); i++) {
+                offsets[i] = XReadArgs.StreamOffset.from(group.get(i).key, group.get(i).after.toString());
+            }
+            return reader.redis().xread(args, offsets).toCompletableFuture();
+        }).thenAccept(read -> {
                     if (read != null && !read.isEmpty() && !isClosed()) {
                         deliver(take(read, byKey, demand));
                     }

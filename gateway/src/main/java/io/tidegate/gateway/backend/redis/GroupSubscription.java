@@ -76,19 +76,18 @@ final class GroupSubscription extends RedisSubscription {
     }
 
     @Override
-    protected CompletableFuture<Void> cycle(ReaderConnection reader, List<TopicCursor> topics, long demand,
-                                            StartCursors cursors) {
+    protected CompletableFuture<Void> cycle(List<TopicCursor> topics, long demand, StartCursors cursors) {
         CompletableFuture<Void> step;
         List<TopicCursor> withoutGroup = topics.stream().filter(t -> !t.groupReady).toList();
         TopicCursor ownLeft = topics.stream().filter(t -> t.ownScan != null).findFirst().orElse(null);
         if (!withoutGroup.isEmpty()) {
-            step = createGroups(reader, withoutGroup, cursors);
+            step = createGroups(withoutGroup, cursors);
         } else if (ownLeft != null) {
-            step = claimOwn(reader, ownLeft, demand);
+            step = claimOwn(reader(ownLeft), ownLeft, demand);
         } else if (reclaimDue(topics)) {
-            step = reclaim(reader, topics, demand);
+            step = reclaim(topics, demand);
         } else {
-            step = readNew(reader, topics, demand);
+            step = readNew(topics, demand);
         }
         return step.handle((ignored, error) -> {
             if (error != null && isNoGroup(error)) {
@@ -105,12 +104,11 @@ final class GroupSubscription extends RedisSubscription {
 
     // ------------------------------------------------------------------ cycle steps
 
-    private CompletableFuture<Void> createGroups(ReaderConnection reader, List<TopicCursor> topics,
-                                                 StartCursors cursors) {
+    private CompletableFuture<Void> createGroups(List<TopicCursor> topics, StartCursors cursors) {
         List<CompletableFuture<Void>> creations = new ArrayList<>(topics.size());
         for (TopicCursor t : topics) {
             String startId = cursors.readAfter(t.topic).toString();
-            creations.add(reader.redis()
+            creations.add(reader(t).redis()
                     .xgroupCreate(XReadArgs.StreamOffset.from(t.key, startId), group, XGroupCreateArgs.Builder.mkstream())
                     .toCompletableFuture()
                     .handle((ok, error) -> {
@@ -143,13 +141,13 @@ final class GroupSubscription extends RedisSubscription {
         return topics.stream().anyMatch(t -> !t.reclaimScan.equals(TopicCursor.SCAN_START));
     }
 
-    private CompletableFuture<Void> reclaim(ReaderConnection reader, List<TopicCursor> topics, long demand) {
+    private CompletableFuture<Void> reclaim(List<TopicCursor> topics, long demand) {
         long startedNanos = System.nanoTime();
         CompletableFuture<Long> remaining = CompletableFuture.completedFuture(demand);
         for (TopicCursor t : topics) {
             remaining = remaining.thenCompose(left -> left <= 0 || isClosed()
                     ? CompletableFuture.completedFuture(left)
-                    : reclaimTopic(reader, t, left));
+                    : reclaimTopic(reader(t), t, left));
         }
         if (startedNanos - nextSweepNanos >= 0) {
             nextSweepNanos = startedNanos + CONSUMER_SWEEP_INTERVAL.toNanos();
@@ -187,27 +185,26 @@ final class GroupSubscription extends RedisSubscription {
                 });
     }
 
-    private CompletableFuture<Void> readNew(ReaderConnection reader, List<TopicCursor> topics, long demand) {
+    private CompletableFuture<Void> readNew(List<TopicCursor> topics, long demand) {
         long untilReclaimMillis = TimeUnit.NANOSECONDS.toMillis(nextReclaimNanos.get() - System.nanoTime());
         Duration block = Duration.ofMillis(Math.max(1, Math.min(ctx.blockTimeout().toMillis(), untilReclaimMillis)));
         Map<String, TopicCursor> byKey = new HashMap<>();
-        XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(topics.size());
-        for (int i = 0; i < topics.size(); i++) {
-            TopicCursor t = topics.get(i);
-            byKey.put(RedisKeys.string(t.key), t);
-            offsets[i] = XReadArgs.StreamOffset.lastConsumed(t.key);
-        }
+        topics.forEach(t -> byKey.put(RedisKeys.string(t.key), t));
         XReadArgs args = XReadArgs.Builder.block(block).count(countPerStream(demand, topics.size()));
-        return blockingRead(() -> reader.redis().xreadgroup(Consumer.from(group, consumer), args, offsets)
-                .toCompletableFuture())
-                .thenCompose(read -> read == null || read.isEmpty()
-                        ? CompletableFuture.completedFuture(null)
-                        : settleRead(reader, read, byKey, demand));
+        return blockingReads(topics, (reader, readGroup) -> {
+            XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
+            for (int i = 0; i < readGroup.size(); i++) {
+                offsets[i] = XReadArgs.StreamOffset.lastConsumed(readGroup.get(i).key);
+            }
+            return reader.redis().xreadgroup(Consumer.from(group, consumer), args, offsets).toCompletableFuture();
+        }).thenCompose(read -> read == null || read.isEmpty()
+                ? CompletableFuture.completedFuture(null)
+                : settleRead(read, byKey, demand));
     }
 
     /** Delivers up to the demand from a fresh read; the surplus goes back as reclaimable. */
-    private CompletableFuture<Void> settleRead(ReaderConnection reader, List<StreamMessage<byte[], byte[]>> read,
-                                               Map<String, TopicCursor> byKey, long demand) {
+    private CompletableFuture<Void> settleRead(List<StreamMessage<byte[], byte[]>> read, Map<String, TopicCursor> byKey,
+                                               long demand) {
         boolean closed = isClosed();
         List<StoredMessage> out = new ArrayList<>();
         Map<TopicCursor, List<String>> surplus = new LinkedHashMap<>();
@@ -235,7 +232,7 @@ final class GroupSubscription extends RedisSubscription {
         }
         List<CompletableFuture<Long>> releases = new ArrayList<>();
         // Never handed out, so not a delivery: back to count 0, reclaimable at once.
-        surplus.forEach((t, ids) -> releases.add(hold(reader, t.key, ids, deadlineMillis, 0)));
+        surplus.forEach((t, ids) -> releases.add(hold(reader(t), t.key, ids, deadlineMillis, 0)));
         nextReclaimNanos.set(System.nanoTime());
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new));
     }

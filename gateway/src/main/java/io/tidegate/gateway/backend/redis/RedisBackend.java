@@ -1,7 +1,5 @@
 package io.tidegate.gateway.backend.redis;
 
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
@@ -29,8 +27,13 @@ import org.slf4j.LoggerFactory;
  * own connection for blocking reads ({@link BroadcastSubscription} with XREAD,
  * {@link GroupSubscription} with consumer groups, reclaim and dead-lettering). Pattern
  * subscriptions learn about new topics from the {@link TopicRegistry}. Needs Redis 6.2 or later.
- * Standalone Redis for now: keys and scripts are ready for Redis Cluster (every key a script
- * touches carries the topic's hash tag), the connections are not (no cluster client yet).
+ *
+ * <p>Standalone Redis ({@code backend.redis.uri}) or Redis Cluster ({@code
+ * backend.redis.cluster-nodes}), one code path: every key of one topic carries the topic as its
+ * hash tag (see {@link RedisKeys}), so a topic's stream, dedup markers and consumer groups live
+ * on one slot and every script call touches one slot; keyed commands are routed by Lettuce; only
+ * blocking reads differ, one per read group (see {@link RedisConnector} and {@link
+ * RedisSubscription}).
  *
  * <p>Connections: one writer, one control connection (acks, CLIENT UNBLOCK, trimming), one
  * pub/sub connection, and one per open subscription. Threads: Lettuce's event loops plus one
@@ -49,7 +52,7 @@ public final class RedisBackend implements Backend {
     private final GatewayConfig config;
     private final ScheduledThreadPoolExecutor executor;
     private final RedisConnector connector;
-    private final StatefulRedisConnection<byte[], byte[]> control;
+    private final SharedConnection control;
     private final RedisStreamWriter writer;
     private final TopicRegistry registry;
     private final SubscriptionContext context;
@@ -57,23 +60,25 @@ public final class RedisBackend implements Backend {
     private volatile boolean closed;
 
     /**
-     * Connects to {@code backend.redis.uri}.
+     * Connects to {@code backend.redis.uri}, or to the cluster {@code backend.redis.cluster-nodes}.
      *
      * @throws IllegalStateException when Redis cannot be reached or is older than 6.2
      */
     public RedisBackend(GatewayConfig config) {
         this.config = config;
         GatewayConfig.Redis redis = config.backend().redis();
-        if (redis.uri().isBlank()) {
-            throw new IllegalArgumentException("backend.redis.uri is empty; set it, e.g. redis://127.0.0.1:6379");
+        if (!redis.isConfigured()) {
+            throw new IllegalArgumentException("neither backend.redis.uri nor backend.redis.cluster-nodes is set; "
+                    + "set one, e.g. backend.redis.uri=redis://127.0.0.1:6379");
         }
-        String address = describe(redis.uri());
+        String setting = redis.isCluster() ? "backend.redis.cluster-nodes" : "backend.redis.uri";
+        this.connector = new RedisConnector(redis);
+        String address = connector.address();
         this.executor = workerPool();
         RedisKeys keys = new RedisKeys(redis.keyPrefix());
         String name = "tidegate:" + config.gatewayId();
-        this.connector = new RedisConnector(redis.uri(), redis.blockTimeout());
-        StatefulRedisConnection<byte[], byte[]> writerConnection = null;
-        StatefulRedisConnection<byte[], byte[]> controlConnection = null;
+        SharedConnection writerConnection = null;
+        SharedConnection controlConnection = null;
         StatefulRedisPubSubConnection<byte[], byte[]> pubSub = null;
         try {
             controlConnection = connector.connectShared(name + ":control");
@@ -91,10 +96,10 @@ public final class RedisBackend implements Backend {
             if (e instanceof IllegalStateException) {
                 throw e;
             }
-            throw new BackendUnavailableException("cannot connect to Redis at " + address + " (backend.redis.uri): "
+            throw new BackendUnavailableException("cannot connect to Redis at " + address + " (" + setting + "): "
                     + e.getMessage(), e);
         }
-        this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control.async(), writer, registry,
+        this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline());
         long refresh = TopicRegistry.REFRESH_INTERVAL.toMillis();
@@ -106,8 +111,8 @@ public final class RedisBackend implements Backend {
             long every = RetentionTrimmer.interval(maxAge).toMillis();
             executor.scheduleWithFixedDelay(safely("trimming by age", trimmer::trim), every, every, TimeUnit.MILLISECONDS);
         }
-        LOG.info("redis backend connected to {} (key prefix {}, gateway {})", address, redis.keyPrefix(),
-                config.gatewayId());
+        LOG.info("redis backend connected to {}{} (key prefix {}, gateway {})", redis.isCluster() ? "cluster " : "",
+                address, redis.keyPrefix(), config.gatewayId());
     }
 
     @Override
@@ -194,8 +199,9 @@ public final class RedisBackend implements Backend {
         return pool;
     }
 
-    private static void requireVersion(StatefulRedisConnection<byte[], byte[]> connection, String address) {
-        String info = connection.sync().info("server");
+    private static void requireVersion(SharedConnection connection, String address) {
+        String info = connection.async().info("server").toCompletableFuture()
+                .orTimeout(RedisConnector.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
         for (String line : info.split("\r?\n")) {
             if (line.startsWith("redis_version:")) {
                 String version = line.substring("redis_version:".length()).trim();
@@ -208,17 +214,6 @@ public final class RedisBackend implements Backend {
                 }
                 return;
             }
-        }
-    }
-
-    /** host:port without credentials, for messages. */
-    private static String describe(String uri) {
-        try {
-            RedisURI parsed = RedisURI.create(uri);
-            return parsed.getHost() + ":" + parsed.getPort();
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("backend.redis.uri is not a Redis URI such as redis://127.0.0.1:6379: "
-                    + e.getMessage(), e);
         }
     }
 
@@ -236,6 +231,6 @@ public final class RedisBackend implements Backend {
 
     @Override
     public String toString() {
-        return "RedisBackend[" + describe(config.backend().redis().uri()) + "]";
+        return "RedisBackend[" + connector.address() + "]";
     }
 }

@@ -6,54 +6,100 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
- * Opens the backend's Redis connections. All share one set of Netty event loops. Two kinds:
+ * Opens the backend's Redis connections, to one standalone Redis ({@code backend.redis.uri}) or
+ * to a Redis Cluster ({@code backend.redis.cluster-nodes}). All share one set of Netty event
+ * loops. Two kinds:
  * <ul>
- *   <li>shared connections (writer, control, pub/sub) reconnect by themselves;</li>
- *   <li>reader connections, one per subscription, do not: a subscription notices the loss on its
- *       next read and opens a fresh one, so it always knows its connection's CLIENT ID (needed to
- *       wake it with CLIENT UNBLOCK).</li>
+ *   <li>shared connections (writer, control, pub/sub) reconnect by themselves; on a cluster they
+ *       are Lettuce cluster connections that route each command to the node owning its key's
+ *       slot and follow topology changes;</li>
+ *   <li>reader connections, one per subscription and <em>read group</em>, do not: a subscription
+ *       notices the loss on its next read and opens a fresh one, so it always knows its
+ *       connection's CLIENT ID (needed to wake it with CLIENT UNBLOCK). They are plain
+ *       connections to one node, because a blocked read holds its connection.</li>
  * </ul>
- * Both reject commands while disconnected instead of queueing them without bound, so a Redis
- * outage fails appends fast and the gateway's circuit breaker can take over. Every command has a
- * timeout; blocking reads get theirs on top of the block time. Thread-safe.
+ * A read group is the set of streams one blocking read may name: every stream on standalone
+ * Redis; on a cluster only streams of one hash slot (a multi-key command across slots is
+ * refused with CROSSSLOT, even on one node), so in practice one topic per group.
+ *
+ * <p>Both kinds reject commands while disconnected instead of queueing them without bound, so a
+ * Redis outage fails appends fast and the gateway's circuit breaker can take over. Every command
+ * has a timeout; blocking reads get theirs on top of the block time. Thread-safe.
  */
 final class RedisConnector implements AutoCloseable {
 
     /** How long a non-blocking command may take before it fails; Redis answers in microseconds. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    /** How often a cluster client re-reads the topology even when no redirect told it to. */
+    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
+    /** The only read group on standalone Redis. */
+    private static final int ALL_STREAMS = -1;
 
-    private final RedisURI uri;
+    private final List<RedisURI> seeds;
     private final ClientResources resources;
+    /** Standalone only. */
     private final RedisClient sharedClient;
+    /** Cluster only. */
+    private final RedisClusterClient clusterClient;
     private final RedisClient readerClient;
 
-    RedisConnector(String uri, Duration blockTimeout) {
-        this.uri = RedisURI.create(uri);
+    /**
+     * @throws IllegalArgumentException when a URI does not parse
+     */
+    RedisConnector(GatewayConfig.Redis config) {
+        this.seeds = config.isCluster()
+                ? config.clusterNodes().stream().map(n -> parse(n, "backend.redis.cluster-nodes")).toList()
+                : List.of(parse(config.uri(), "backend.redis.uri"));
         this.resources = DefaultClientResources.builder().build();
-        TimeoutOptions timeouts = TimeoutOptions.builder().timeoutSource(new BlockAwareTimeouts(blockTimeout)).build();
+        TimeoutOptions timeouts = TimeoutOptions.builder()
+                .timeoutSource(new BlockAwareTimeouts(config.blockTimeout())).build();
         SocketOptions socket = SocketOptions.builder()
                 .connectTimeout(COMMAND_TIMEOUT)
                 .keepAlive(true)
                 .build();
-        this.sharedClient = RedisClient.create(resources, this.uri);
-        sharedClient.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(timeouts)
-                .socketOptions(socket)
-                .build());
-        this.readerClient = RedisClient.create(resources, this.uri);
+        if (config.isCluster()) {
+            this.sharedClient = null;
+            this.clusterClient = RedisClusterClient.create(resources, seeds);
+            clusterClient.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                            .enableAllAdaptiveRefreshTriggers()
+                            .build())
+                    .build());
+        } else {
+            this.clusterClient = null;
+            this.sharedClient = RedisClient.create(resources, seeds.get(0));
+            sharedClient.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .build());
+        }
+        this.readerClient = RedisClient.create(resources);
         readerClient.setOptions(ClientOptions.builder()
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -62,31 +108,94 @@ final class RedisConnector implements AutoCloseable {
                 .build());
     }
 
+    boolean isCluster() {
+        return clusterClient != null;
+    }
+
+    /** Where this connector connects, without credentials, for messages: {@code host:port[,host:port...]}. */
+    String address() {
+        return seeds.stream().map(u -> u.getHost() + ":" + u.getPort()).collect(Collectors.joining(","));
+    }
+
     /** Connects a shared, self-reconnecting connection; blocks (used at start-up). */
-    StatefulRedisConnection<byte[], byte[]> connectShared(String role) {
-        return sharedClient.connect(ByteArrayCodec.INSTANCE, named(role));
+    SharedConnection connectShared(String role) {
+        if (isCluster()) {
+            return new SharedConnection(clusterClient.connect(ByteArrayCodec.INSTANCE));
+        }
+        return new SharedConnection(sharedClient.connect(ByteArrayCodec.INSTANCE, named(seeds.get(0), role)));
     }
 
-    /** Connects the pub/sub connection; blocks (used at start-up). */
+    /**
+     * Connects the pub/sub connection; blocks (used at start-up). On a cluster, PUBLISH reaches
+     * subscribers on every node, so one subscription on any node hears every announcement.
+     */
     StatefulRedisPubSubConnection<byte[], byte[]> connectPubSub(String role) {
-        return sharedClient.connectPubSub(ByteArrayCodec.INSTANCE, named(role));
+        if (isCluster()) {
+            return clusterClient.connectPubSub(ByteArrayCodec.INSTANCE);
+        }
+        return sharedClient.connectPubSub(ByteArrayCodec.INSTANCE, named(seeds.get(0), role));
     }
 
-    /** Connects a reader connection without blocking the caller. */
-    CompletableFuture<StatefulRedisConnection<byte[], byte[]>> connectReader(String role) {
-        return readerClient.connectAsync(ByteArrayCodec.INSTANCE, named(role)).toCompletableFuture();
+    /** The read group of a stream key (see the class comment). */
+    int readGroup(byte[] key) {
+        return isCluster() ? SlotHash.getSlot(key) : ALL_STREAMS;
     }
 
-    /** Closes both clients and the event loops; open connections are closed with them. */
+    /**
+     * The node that serves the streams of {@code readGroup} now.
+     *
+     * @throws IllegalStateException when the cluster topology does not know yet (it is refreshed)
+     */
+    RedisURI readerNode(int readGroup) {
+        if (!isCluster()) {
+            return seeds.get(0);
+        }
+        RedisClusterNode owner = clusterClient.getPartitions().getMasterBySlot(readGroup);
+        if (owner == null || owner.getUri() == null) {
+            clusterClient.refreshPartitionsAsync();
+            throw new IllegalStateException("no cluster node is known to serve slot " + readGroup
+                    + " yet; refreshing the topology");
+        }
+        // The seed carries credentials and TLS settings; the topology carries the address.
+        return RedisURI.builder(seeds.get(0)).withHost(owner.getUri().getHost()).withPort(owner.getUri().getPort())
+                .build();
+    }
+
+    /** Connects a reader connection to {@code node} without blocking the caller. */
+    CompletableFuture<StatefulRedisConnection<byte[], byte[]>> connectReader(String role, RedisURI node) {
+        return readerClient.connectAsync(ByteArrayCodec.INSTANCE, named(node, role)).toCompletableFuture();
+    }
+
+    /** After a reader failed on a cluster: re-reads the topology, in case a slot moved (MOVED, failover). */
+    void readerFailed() {
+        if (isCluster()) {
+            clusterClient.refreshPartitionsAsync();
+        }
+    }
+
+    /** Closes the clients and the event loops; open connections are closed with them. */
     @Override
     public void close() {
         readerClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        sharedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        if (isCluster()) {
+            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        } else {
+            sharedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 
+    private static RedisURI parse(String uri, String key) {
+        try {
+            return RedisURI.create(uri);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + " \"" + uri + "\" is not a Redis URI such as redis://127.0.0.1:6379: "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** Names the connection in CLIENT LIST so operators can tell readers, writer and control apart. */
-    private RedisURI named(String role) {
+    private static RedisURI named(RedisURI uri, String role) {
         String name = role.replaceAll("[^A-Za-z0-9_.:-]", "_");
         return RedisURI.builder(uri).withClientName(name.length() <= 120 ? name : name.substring(0, 120)).build();
     }

@@ -8,8 +8,8 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.Envelope;
@@ -55,8 +55,8 @@ final class RedisStreamWriter implements AutoCloseable {
      */
     static final int MAX_RUN = 128;
 
-    private final StatefulRedisConnection<byte[], byte[]> connection;
-    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final StatefulConnection<byte[], byte[]> connection;
+    private final RedisClusterAsyncCommands<byte[], byte[]> redis;
     private final RedisKeys keys;
     private final byte[] maxLength;
     private final long dedupMillis;
@@ -74,14 +74,22 @@ final class RedisStreamWriter implements AutoCloseable {
      */
     private volatile boolean loadScript = true;
 
-    RedisStreamWriter(StatefulRedisConnection<byte[], byte[]> connection, RedisKeys keys, long maxLength,
-                      Duration dedupWindow) {
-        this.connection = connection;
-        this.redis = connection.async();
+    RedisStreamWriter(SharedConnection shared, RedisKeys keys, long maxLength, Duration dedupWindow) {
+        this.connection = shared.connection();
+        this.redis = shared.async();
         this.keys = keys;
         this.maxLength = Long.toString(maxLength).getBytes(StandardCharsets.US_ASCII);
         this.dedupMillis = dedupWindow.toMillis();
         this.dedupMillisArg = Long.toString(dedupMillis).getBytes(StandardCharsets.US_ASCII);
+        if (shared.isCluster()) {
+            // Lettuce sends SCRIPT LOAD to every master, each over its own node connection; loaded
+            // now, before pipelining, it cannot arrive behind the first EVALSHA on a node whose
+            // connection was still being opened. A node that loses the script later answers
+            // NOSCRIPT once, and the next pipeline loads it again.
+            redis.scriptLoad(LuaScript.APPEND.body()).toCompletableFuture()
+                    .orTimeout(RedisConnector.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+            loadScript = false;
+        }
         connection.setAutoFlushCommands(false);
         connection.addListener(new RedisConnectionStateListener() {
             @Override

@@ -16,12 +16,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,16 +32,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How it runs: a subscription reads only while it has demand. A <em>cycle</em> is one step
  * against Redis (a blocking XREAD, a reclaim, a group creation...) on the subscription's own
- * {@link ReaderConnection}; at most one cycle is in flight, and when it ends the next one starts
- * if there is still demand. Cycles run on the backend's worker pool and wait on Redis through
+ * {@link ReaderConnection}s, one per read group ({@link RedisConnector#readGroup}): a single one
+ * on standalone Redis, where one XREAD covers every topic; one per hash slot (in practice per
+ * topic) on a cluster, where a command may only name keys of one slot, so a cycle runs one
+ * blocking read per group at once and the first to return entries ends the others. At most one
+ * cycle is in flight, and when it ends the next one starts if there is still demand. Cycles run on the backend's worker pool and wait on Redis through
  * futures, so no thread is parked per subscription and Lettuce's event loop only completes
  * futures. A cycle never delivers more than the demand it started with, and only cycles lower
  * demand, so delivery never exceeds what was requested.
  *
  * <p>Waking: a read blocks at most {@code block-timeout}. When something changes that the
  * blocked read does not cover (a new topic for a pattern, a nack whose delay ran out, close),
- * the read is ended at once with {@code CLIENT UNBLOCK <id> TIMEOUT} from the control connection,
- * so a new topic is picked up within a round trip rather than after the block time.
+ * the read is ended at once with {@code CLIENT UNBLOCK <id> TIMEOUT} from the control connection
+ * (on a cluster, its link to the reader's node), so a new topic is picked up within a round trip
+ * rather than after the block time.
  *
  * <p>Threading: the public methods are thread-safe and never block; the sink is called from the
  * worker pool, one call at a time.
@@ -72,15 +77,15 @@ abstract class RedisSubscription implements BackendSubscription {
     private boolean closed;
     private boolean changed;
     private int rotation;
-    private long blockSeq;
 
+    /** Reader connection per read group; changed only by the read cycle, read by wakers and finish. */
+    private final Map<Integer, ReaderConnection> readers = new ConcurrentHashMap<>();
     // Confined to the read cycle.
-    private volatile ReaderConnection reader;
     private long failingSinceNanos;
     private int failures;
 
-    /** The sequence number of the blocking read in flight, 0 when none; read by wakers. */
-    private volatile long blockingRead;
+    /** The blocking reads in flight, empty when none; read by wakers. */
+    private volatile List<BlockedRead> blocked = List.of();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
@@ -157,9 +162,11 @@ abstract class RedisSubscription implements BackendSubscription {
 
     // ------------------------------------------------------------------ for subclasses
 
-    /** One step against Redis; runs only while there is demand and at least one topic. */
-    protected abstract CompletableFuture<Void> cycle(ReaderConnection reader, List<TopicCursor> topics,
-                                                     long demand, StartCursors cursors);
+    /**
+     * One step against Redis; runs only while there is demand and at least one topic, and every
+     * topic's {@link #reader} is connected.
+     */
+    protected abstract CompletableFuture<Void> cycle(List<TopicCursor> topics, long demand, StartCursors cursors);
 
     /** Runs once when the subscription ends, before its reader connection closes. */
     protected CompletableFuture<Void> onClose(List<TopicCursor> topics) {
@@ -182,27 +189,69 @@ abstract class RedisSubscription implements BackendSubscription {
         }
     }
 
+    /** The connection for a topic's commands during a cycle: its read group's reader. */
+    protected final ReaderConnection reader(TopicCursor topic) {
+        ReaderConnection r = readers.get(topic.readGroup);
+        if (r == null) {
+            throw new IllegalStateException("no reader connection for " + topic.topic + " (read group " + topic.readGroup
+                    + ")");
+        }
+        return r;
+    }
+
     /**
-     * Runs a blocking read unless something changed since the cycle took its snapshot, in
-     * which case it skips the read (completing with {@code null}) so the next cycle sees the
-     * change instead of waiting out the block time.
+     * Runs one blocking read per read group of {@code topics} at once, each on its group's
+     * reader, unless something changed since the cycle took its snapshot, in which case it skips
+     * the reads (completing with {@code null}) so the next cycle sees the change instead of
+     * waiting out the block time. The first read that returns entries (or fails) ends the others
+     * with CLIENT UNBLOCK, so a cycle waits for one block time at most. Completes with the
+     * entries of every group, each group's in the order Redis returned them, once all reads
+     * have returned; fails when one failed.
      */
-    protected final <T> CompletableFuture<T> blockingRead(Supplier<CompletableFuture<T>> read) {
-        long seq;
+    protected final <T> CompletableFuture<List<T>> blockingReads(
+            List<TopicCursor> topics, BiFunction<ReaderConnection, List<TopicCursor>, CompletableFuture<List<T>>> read) {
+        Map<ReaderConnection, List<TopicCursor>> groups = new LinkedHashMap<>();
+        for (TopicCursor t : topics) {
+            groups.computeIfAbsent(reader(t), r -> new ArrayList<>()).add(t);
+        }
+        List<BlockedRead> reads = new ArrayList<>(groups.size());
         synchronized (lock) {
             if (changed || closed) {
                 return CompletableFuture.completedFuture(null);
             }
-            seq = ++blockSeq;
-            blockingRead = seq;
+            groups.keySet().forEach(r -> reads.add(new BlockedRead(r)));
+            blocked = reads;
         }
-        CompletableFuture<T> result;
-        try {
-            result = read.get();
-        } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
+        List<CompletableFuture<List<T>>> results = new ArrayList<>(reads.size());
+        for (BlockedRead b : reads) {
+            CompletableFuture<List<T>> result;
+            try {
+                result = read.apply(b.reader, groups.get(b.reader));
+            } catch (RuntimeException e) {
+                result = CompletableFuture.failedFuture(e);
+            }
+            results.add(result.whenComplete((entries, error) -> {
+                b.done = true;
+                if (reads.size() > 1 && (error != null || (entries != null && !entries.isEmpty()))) {
+                    reads.stream().filter(other -> !other.done).forEach(other -> unblock(other, UNBLOCK_ATTEMPTS));
+                }
+            }));
         }
-        return onPool(result.whenComplete((r, e) -> blockingRead = 0));
+        CompletableFuture<List<T>> all = CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> {
+                    if (results.size() == 1) {
+                        return results.get(0).join();
+                    }
+                    List<T> merged = new ArrayList<>();
+                    results.forEach(r -> {
+                        List<T> entries = r.join();
+                        if (entries != null) {
+                            merged.addAll(entries);
+                        }
+                    });
+                    return merged;
+                });
+        return onPool(all.whenComplete((r, e) -> blocked = List.of()));
     }
 
     /**
@@ -265,7 +314,7 @@ abstract class RedisSubscription implements BackendSubscription {
     private void runCycle() {
         CompletableFuture<Void> step;
         try {
-            step = start.thenCompose(cursors -> connectedReader().thenCompose(r -> {
+            step = start.thenCompose(cursors -> {
                 List<TopicCursor> snapshot;
                 long d;
                 synchronized (lock) {
@@ -276,8 +325,8 @@ abstract class RedisSubscription implements BackendSubscription {
                 if (d <= 0 || snapshot.isEmpty()) {
                     return CompletableFuture.completedFuture(null);
                 }
-                return cycle(r, snapshot, d, cursors);
-            }));
+                return connectReaders(snapshot).thenCompose(ignored -> cycle(snapshot, d, cursors));
+            });
         } catch (RuntimeException e) {
             step = CompletableFuture.failedFuture(e);
         }
@@ -313,11 +362,18 @@ abstract class RedisSubscription implements BackendSubscription {
         if (failures++ == 0) {
             failingSinceNanos = now;
         }
-        ReaderConnection r = reader;
-        if (r != null && !r.isOpen()) {
-            reader = null;
-            r.close();
-        }
+        // On a cluster the failure may be a slot that moved (MOVED, failover): reconnect every
+        // group to the node the refreshed topology names. On standalone Redis only a dead
+        // connection needs replacing.
+        boolean cluster = ctx.connector().isCluster();
+        readers.entrySet().removeIf(e -> {
+            if (cluster || !e.getValue().isOpen()) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        ctx.connector().readerFailed();
         if (now - failingSinceNanos > GIVE_UP_AFTER.toNanos()) {
             LOG.error("subscription {}: Redis reads have failed for {}; giving up", spec.key(), GIVE_UP_AFTER, error);
             synchronized (lock) {
@@ -358,33 +414,41 @@ abstract class RedisSubscription implements BackendSubscription {
                     if (error != null) {
                         LOG.debug("subscription {}: clean-up on close failed: {}", spec.key(), error.toString());
                     }
-                    ReaderConnection r = reader;
-                    reader = null;
-                    CompletableFuture<Void> closing = r != null ? r.close() : CompletableFuture.completedFuture(null);
-                    closing.whenComplete((v, e) -> terminated.complete(null));
+                    List<ReaderConnection> open = List.copyOf(readers.values());
+                    readers.clear();
+                    CompletableFuture.allOf(open.stream().map(ReaderConnection::close).toArray(CompletableFuture[]::new))
+                            .whenComplete((v, e) -> terminated.complete(null));
                 });
     }
 
-    private CompletableFuture<ReaderConnection> connectedReader() {
-        ReaderConnection r = reader;
-        if (r != null && r.isOpen()) {
-            return CompletableFuture.completedFuture(r);
+    /** Opens a reader for every read group of {@code topics} that has none, replacing dead ones. */
+    private CompletableFuture<Void> connectReaders(List<TopicCursor> topics) {
+        List<CompletableFuture<?>> opening = new ArrayList<>();
+        Set<Integer> groups = new HashSet<>();
+        for (TopicCursor t : topics) {
+            int group = t.readGroup;
+            if (!groups.add(group)) {
+                continue;
+            }
+            ReaderConnection r = readers.get(group);
+            if (r != null && r.isOpen()) {
+                continue;
+            }
+            if (r != null) {
+                readers.remove(group);
+                r.close();
+            }
+            opening.add(ReaderConnection.open(ctx.connector(), ctx.controlConnection(), connectionName, group)
+                    .thenAccept(fresh -> readers.put(group, fresh)));
         }
-        if (r != null) {
-            r.close();
-            reader = null;
-        }
-        return ReaderConnection.open(ctx.connector(), connectionName).thenApply(fresh -> {
-            reader = fresh;
-            return fresh;
-        });
+        return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new));
     }
 
     private void wakeReader() {
-        long seq = blockingRead;
-        ReaderConnection r = reader;
-        if (seq != 0 && r != null) {
-            unblock(r, seq, UNBLOCK_ATTEMPTS);
+        for (BlockedRead b : blocked) {
+            if (!b.done) {
+                unblock(b, UNBLOCK_ATTEMPTS);
+            }
         }
     }
 
@@ -392,12 +456,12 @@ abstract class RedisSubscription implements BackendSubscription {
      * CLIENT UNBLOCK finds nothing to unblock while our read is still on its way to Redis, so it
      * tries again briefly as long as that same read is in flight.
      */
-    private void unblock(ReaderConnection r, long seq, int attemptsLeft) {
-        ctx.control().clientUnblock(r.clientId(), UnblockType.TIMEOUT).whenComplete((unblocked, error) -> {
-            if (error == null && unblocked == 0 && attemptsLeft > 1 && blockingRead == seq) {
+    private void unblock(BlockedRead read, int attemptsLeft) {
+        read.reader.unblock().whenComplete((unblocked, error) -> {
+            if (error == null && unblocked == 0 && attemptsLeft > 1 && !read.done) {
                 ctx.executor().schedule(() -> {
-                    if (blockingRead == seq) {
-                        unblock(r, seq, attemptsLeft - 1);
+                    if (!read.done) {
+                        unblock(read, attemptsLeft - 1);
                     }
                 }, UNBLOCK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
@@ -418,7 +482,10 @@ abstract class RedisSubscription implements BackendSubscription {
     }
 
     private void addTopicLocked(String topic) {
-        topics.computeIfAbsent(topic, t -> new TopicCursor(t, ctx.keys().stream(t)));
+        topics.computeIfAbsent(topic, t -> {
+            byte[] key = ctx.keys().stream(t);
+            return new TopicCursor(t, key, ctx.connector().readGroup(key));
+        });
     }
 
     /** The topics, starting one further each cycle so a busy topic cannot starve the others. */
@@ -433,5 +500,15 @@ abstract class RedisSubscription implements BackendSubscription {
         rotated.addAll(all.subList(from, n));
         rotated.addAll(all.subList(0, from));
         return rotated;
+    }
+
+    /** One blocking read of a cycle, on one reader connection. */
+    private static final class BlockedRead {
+        final ReaderConnection reader;
+        volatile boolean done;
+
+        BlockedRead(ReaderConnection reader) {
+            this.reader = reader;
+        }
     }
 }

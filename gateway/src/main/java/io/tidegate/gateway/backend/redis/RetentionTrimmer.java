@@ -1,7 +1,7 @@
 package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.XTrimArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -24,11 +24,11 @@ final class RetentionTrimmer {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionTrimmer.class);
 
     private final RedisKeys keys;
-    private final RedisAsyncCommands<byte[], byte[]> control;
+    private final RedisClusterAsyncCommands<byte[], byte[]> control;
     private final TopicRegistry registry;
     private final Duration maxAge;
 
-    RetentionTrimmer(RedisKeys keys, RedisAsyncCommands<byte[], byte[]> control, TopicRegistry registry, Duration maxAge) {
+    RetentionTrimmer(RedisKeys keys, RedisClusterAsyncCommands<byte[], byte[]> control, TopicRegistry registry, Duration maxAge) {
         this.keys = keys;
         this.control = control;
         this.registry = registry;

@@ -1,6 +1,6 @@
 package io.tidegate.gateway.backend.redis;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -10,14 +10,14 @@ import java.util.concurrent.ScheduledExecutorService;
  * UNBLOCK), the writer (dead letters, subscribe fence), the topic registry, the worker pool and
  * the settings. Immutable; thread-safe.
  *
- * @param control   shared auto-flushing connection; never used for blocking commands
+ * @param controlConnection shared auto-flushing connection; never used for blocking commands
  * @param executor  runs read results, sink calls and timers; never Lettuce's event loop
  */
 record SubscriptionContext(
         String gatewayId,
         RedisKeys keys,
         RedisConnector connector,
-        RedisAsyncCommands<byte[], byte[]> control,
+        SharedConnection controlConnection,
         RedisStreamWriter writer,
         TopicRegistry registry,
         ScheduledExecutorService executor,
@@ -26,4 +26,9 @@ record SubscriptionContext(
         Duration reclaimInterval,
         int maxDeliveries,
         Duration defaultAckDeadline) {
+
+    /** Commands on the control connection (routed by key on a cluster). */
+    RedisClusterAsyncCommands<byte[], byte[]> control() {
+        return controlConnection.async();
+    }
 }

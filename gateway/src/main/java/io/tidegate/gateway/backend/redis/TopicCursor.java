@@ -15,6 +15,8 @@ final class TopicCursor {
 
     final String topic;
     final byte[] key;
+    /** Which of the subscription's reader connections reads this topic (see {@link RedisConnector#readGroup}). */
+    final int readGroup;
 
     /** BROADCAST: the last id read (delivered or skipped); null until the start cursor is known. */
     EntryId after;
@@ -26,8 +28,9 @@ final class TopicCursor {
     /** GROUP: the XAUTOCLAIM cursor. */
     String reclaimScan = SCAN_START;
 
-    TopicCursor(String topic, byte[] key) {
+    TopicCursor(String topic, byte[] key, int readGroup) {
         this.topic = topic;
         this.key = key;
+        this.readGroup = readGroup;
     }
 }

@@ -1,6 +1,6 @@
 package io.tidegate.gateway.backend.redis;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
@@ -33,14 +33,14 @@ final class TopicRegistry implements AutoCloseable {
 
     private final RedisKeys keys;
     private final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
-    private final RedisAsyncCommands<byte[], byte[]> control;
+    private final RedisClusterAsyncCommands<byte[], byte[]> control;
     private final Executor executor;
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
     /** Subscribes to announcements, then loads the set; blocks (start-up). */
     TopicRegistry(RedisKeys keys, StatefulRedisPubSubConnection<byte[], byte[]> pubSub,
-                  RedisAsyncCommands<byte[], byte[]> control, Executor executor) {
+                  RedisClusterAsyncCommands<byte[], byte[]> control, Executor executor) {
         this.keys = keys;
         this.pubSub = pubSub;
         this.control = control;
