@@ -10,6 +10,8 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.protocol.CommandType;
@@ -21,8 +23,10 @@ import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import reactor.core.Disposable;
 
 /**
  * Opens the backend's Redis connections, to one standalone Redis ({@code backend.redis.uri}) or
@@ -61,6 +65,9 @@ final class RedisConnector implements AutoCloseable {
     /** Cluster only. */
     private final RedisClusterClient clusterClient;
     private final RedisClient readerClient;
+    /** Cluster only: the shared connections, linked to every master again when the topology changes. */
+    private final List<StatefulRedisClusterConnection<byte[], byte[]>> clusterConnections = new CopyOnWriteArrayList<>();
+    private final Disposable topologyListener;
 
     /**
      * @throws IllegalArgumentException when a URI does not parse
@@ -89,7 +96,11 @@ final class RedisConnector implements AutoCloseable {
                             .enableAllAdaptiveRefreshTriggers()
                             .build())
                     .build());
+            this.topologyListener = resources.eventBus().get()
+                    .filter(event -> event instanceof ClusterTopologyChangedEvent)
+                    .subscribe(event -> clusterConnections.forEach(RedisConnector::connectToEveryMaster));
         } else {
+            this.topologyListener = null;
             this.clusterClient = null;
             this.sharedClient = RedisClient.create(resources, seeds.get(0));
             sharedClient.setOptions(ClientOptions.builder()
@@ -120,7 +131,16 @@ final class RedisConnector implements AutoCloseable {
     /** Connects a shared, self-reconnecting connection; blocks (used at start-up). */
     SharedConnection connectShared(String role) {
         if (isCluster()) {
-            return new SharedConnection(clusterClient.connect(ByteArrayCodec.INSTANCE));
+            StatefulRedisClusterConnection<byte[], byte[]> connection = clusterClient.connect(ByteArrayCodec.INSTANCE);
+            try {
+                CompletableFuture.allOf(connectToEveryMaster(connection))
+                        .orTimeout(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+            } catch (RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+            clusterConnections.add(connection);
+            return new SharedConnection(connection);
         }
         return new SharedConnection(sharedClient.connect(ByteArrayCodec.INSTANCE, named(seeds.get(0), role)));
     }
@@ -173,9 +193,26 @@ final class RedisConnector implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the connection's link to every master now. Lettuce opens node links lazily, on the
+     * first command for a slot, and with REJECT_COMMANDS it rejects the commands that arrive
+     * while a link is still being opened; opening them up front (and again whenever the topology
+     * changes) keeps a first append or read from failing for nothing.
+     */
+    private static CompletableFuture<?>[] connectToEveryMaster(StatefulRedisClusterConnection<byte[], byte[]> connection) {
+        return connection.getPartitions().stream()
+                .filter(node -> node.getRole().isUpstream())
+                // By address, not node id: Lettuce keys the links it routes slots over by address.
+                .map(node -> connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()))
+                .toArray(CompletableFuture[]::new);
+    }
+
     /** Closes the clients and the event loops; open connections are closed with them. */
     @Override
     public void close() {
+        if (topologyListener != null) {
+            topologyListener.dispose();
+        }
         readerClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         if (isCluster()) {
             clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));

@@ -535,7 +535,7 @@ class RedisBackendTest {
                 prefix + group, consumer, start, deadline);
     }
 
-    private static Envelope envelope(String topic, String id, int payloadBytes) {
+    static Envelope envelope(String topic, String id, int payloadBytes) {
         byte[] payload = new byte[payloadBytes];
         Arrays.fill(payload, (byte) 'x');
         Message m = Message.newBuilder().setTopic(topic).setId(id).setPayload(ByteString.copyFrom(payload)).build();
@@ -608,8 +608,8 @@ class RedisBackendTest {
         await().during(period).atMost(period.plus(SOON)).pollInterval(Duration.ofMillis(20)).until(condition);
     }
 
-    /** Records deliveries and checks they never exceed what was requested. */
-    private static final class Recorder implements DeliverySink {
+    /** Records deliveries and checks they never exceed what was requested (also used by {@link RedisClusterBackendTest}). */
+    static final class Recorder implements DeliverySink {
         final List<StoredMessage> received = new CopyOnWriteArrayList<>();
         final AtomicInteger requested = new AtomicInteger();
         final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
