@@ -44,12 +44,13 @@ final class BroadcastSubscription extends RedisSubscription {
             }
             byKey.put(RedisKeys.string(t.key), t);
         }
-        XReadArgs args = XReadArgs.Builder.block(ctx.blockTimeout()).count(countPerStream(demand, topics.size()));
-        return blockingReads(topics, (reader, group) -> {
+        int count = countPerStream(demand, topics.size());
+        return blockingReads(topics, (reader, group, block) -> {
             XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(group.size());
             for (int i = 0; i < group.size(); i++) {
                 offsets[i] = XReadArgs.StreamOffset.from(group.get(i).key, group.get(i).after.toString());
             }
+            XReadArgs args = block ? XReadArgs.Builder.block(ctx.blockTimeout()).count(count) : XReadArgs.Builder.count(count);
             return reader.redis().xread(args, offsets).toCompletableFuture();
         }).thenAccept(read -> {
                     if (read != null && !read.isEmpty() && !isClosed()) {

@@ -190,12 +190,13 @@ final class GroupSubscription extends RedisSubscription {
         Duration block = Duration.ofMillis(Math.max(1, Math.min(ctx.blockTimeout().toMillis(), untilReclaimMillis)));
         Map<String, TopicCursor> byKey = new HashMap<>();
         topics.forEach(t -> byKey.put(RedisKeys.string(t.key), t));
-        XReadArgs args = XReadArgs.Builder.block(block).count(countPerStream(demand, topics.size()));
-        return blockingReads(topics, (reader, readGroup) -> {
+        int count = countPerStream(demand, topics.size());
+        return blockingReads(topics, (reader, readGroup, blocking) -> {
             XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
             for (int i = 0; i < readGroup.size(); i++) {
                 offsets[i] = XReadArgs.StreamOffset.lastConsumed(readGroup.get(i).key);
             }
+            XReadArgs args = blocking ? XReadArgs.Builder.block(block).count(count) : XReadArgs.Builder.count(count);
             return reader.redis().xreadgroup(Consumer.from(group, consumer), args, offsets).toCompletableFuture();
         }).thenCompose(read -> read == null || read.isEmpty()
                 ? CompletableFuture.completedFuture(null)

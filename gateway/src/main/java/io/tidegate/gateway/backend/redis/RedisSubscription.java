@@ -19,10 +19,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -200,20 +200,35 @@ abstract class RedisSubscription implements BackendSubscription {
     }
 
     /**
-     * Runs one blocking read per read group of {@code topics} at once, each on its group's
-     * reader, unless something changed since the cycle took its snapshot, in which case it skips
-     * the reads (completing with {@code null}) so the next cycle sees the change instead of
-     * waiting out the block time. The first read that returns entries (or fails) ends the others
-     * with CLIENT UNBLOCK, so a cycle waits for one block time at most. Completes with the
-     * entries of every group, each group's in the order Redis returned them, once all reads
-     * have returned; fails when one failed.
+     * Reads {@code topics}, one read per read group, each on its group's reader. With one group
+     * (standalone Redis) that is one blocking read. With several (a cluster) it first reads every
+     * group without blocking, all at once, and returns what that found; only when all came back
+     * empty does it block in every group at once, and the first read that returns entries (or
+     * fails) ends the others with CLIENT UNBLOCK, so a cycle waits for one block time at most.
+     * A busy subscription thus needs no unblocking, and a quiet one one per other group.
+     *
+     * <p>Skips the blocking reads (completing with {@code null}) when something changed since
+     * the cycle took its snapshot, so the next cycle sees the change instead of waiting out the
+     * block time. Completes with the entries of every group, each group's in the order Redis
+     * returned them, once all reads have returned; fails when one failed.
      */
-    protected final <T> CompletableFuture<List<T>> blockingReads(
-            List<TopicCursor> topics, BiFunction<ReaderConnection, List<TopicCursor>, CompletableFuture<List<T>>> read) {
+    protected final <T> CompletableFuture<List<T>> blockingReads(List<TopicCursor> topics, StreamRead<T> read) {
         Map<ReaderConnection, List<TopicCursor>> groups = new LinkedHashMap<>();
         for (TopicCursor t : topics) {
             groups.computeIfAbsent(reader(t), r -> new ArrayList<>()).add(t);
         }
+        if (groups.size() == 1) {
+            return blockInEveryGroup(groups, read);
+        }
+        List<CompletableFuture<List<T>>> polls = new ArrayList<>(groups.size());
+        groups.forEach((reader, group) -> polls.add(attempt(() -> read.read(reader, group, false))));
+        return onPool(merged(polls)).thenCompose(found -> found.isEmpty()
+                ? blockInEveryGroup(groups, read)
+                : CompletableFuture.completedFuture(found));
+    }
+
+    private <T> CompletableFuture<List<T>> blockInEveryGroup(Map<ReaderConnection, List<TopicCursor>> groups,
+                                                            StreamRead<T> read) {
         List<BlockedRead> reads = new ArrayList<>(groups.size());
         synchronized (lock) {
             if (changed || closed) {
@@ -224,34 +239,43 @@ abstract class RedisSubscription implements BackendSubscription {
         }
         List<CompletableFuture<List<T>>> results = new ArrayList<>(reads.size());
         for (BlockedRead b : reads) {
-            CompletableFuture<List<T>> result;
-            try {
-                result = read.apply(b.reader, groups.get(b.reader));
-            } catch (RuntimeException e) {
-                result = CompletableFuture.failedFuture(e);
-            }
-            results.add(result.whenComplete((entries, error) -> {
+            results.add(attempt(() -> read.read(b.reader, groups.get(b.reader), true)).whenComplete((entries, error) -> {
                 b.done = true;
                 if (reads.size() > 1 && (error != null || (entries != null && !entries.isEmpty()))) {
                     reads.stream().filter(other -> !other.done).forEach(other -> unblock(other, UNBLOCK_ATTEMPTS));
                 }
             }));
         }
-        CompletableFuture<List<T>> all = CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> {
-                    if (results.size() == 1) {
-                        return results.get(0).join();
-                    }
-                    List<T> merged = new ArrayList<>();
-                    results.forEach(r -> {
-                        List<T> entries = r.join();
-                        if (entries != null) {
-                            merged.addAll(entries);
-                        }
-                    });
-                    return merged;
-                });
-        return onPool(all.whenComplete((r, e) -> blocked = List.of()));
+        return onPool(merged(results).whenComplete((r, e) -> blocked = List.of()));
+    }
+
+    /** Every read's entries in order, once all have returned; fails when one failed. */
+    private static <T> CompletableFuture<List<T>> merged(List<CompletableFuture<List<T>>> reads) {
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<T> all = new ArrayList<>();
+            for (CompletableFuture<List<T>> r : reads) {
+                List<T> entries = r.join();
+                if (entries != null) {
+                    all.addAll(entries);
+                }
+            }
+            return all;
+        });
+    }
+
+    private static <T> CompletableFuture<T> attempt(Supplier<CompletableFuture<T>> command) {
+        try {
+            return command.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** One read of the streams of one read group, on that group's reader. */
+    @FunctionalInterface
+    protected interface StreamRead<T> {
+        /** @param block false for a read that returns at once (no BLOCK argument) */
+        CompletableFuture<List<T>> read(ReaderConnection reader, List<TopicCursor> topics, boolean block);
     }
 
     /**
