@@ -45,7 +45,7 @@ final class BroadcastSubscription extends RedisSubscription {
             byKey.put(RedisKeys.string(t.key), t);
         }
         int count = countPerStream(demand, topics.size());
-        return blockingReads(topics, (reader, group, block) -> {
+        return readStreams(topics, (reader, group, block) -> {
             XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(group.size());
             for (int i = 0; i < group.size(); i++) {
                 offsets[i] = XReadArgs.StreamOffset.from(group.get(i).key, group.get(i).after.toString());

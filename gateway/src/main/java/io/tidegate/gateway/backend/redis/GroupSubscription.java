@@ -191,7 +191,7 @@ final class GroupSubscription extends RedisSubscription {
         Map<String, TopicCursor> byKey = new HashMap<>();
         topics.forEach(t -> byKey.put(RedisKeys.string(t.key), t));
         int count = countPerStream(demand, topics.size());
-        return blockingReads(topics, (reader, readGroup, blocking) -> {
+        return readStreams(topics, (reader, readGroup, blocking) -> {
             XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
             for (int i = 0; i < readGroup.size(); i++) {
                 offsets[i] = XReadArgs.StreamOffset.lastConsumed(readGroup.get(i).key);

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * RedisSubscription}).
  *
  * <p>Connections: one writer, one control connection (acks, CLIENT UNBLOCK, trimming), one
- * pub/sub connection, and one per open subscription. Threads: Lettuce's event loops plus one
- * small worker pool ({@code tidegate-redis-*}) for read results, sink calls and timers.
+ * pub/sub connection, and one per open subscription; on a cluster the writer and control
+ * connections hold a link to every master, and a subscription one connection per slot it reads.
+ * Threads: Lettuce's event loops plus one small worker pool ({@code tidegate-redis-*}) for read
+ * results, sink calls and timers.
  *
  * <p>Construction connects and blocks until Redis answers (start-up); it fails with a message
  * naming the address when Redis is unreachable or too old. After that, every method is

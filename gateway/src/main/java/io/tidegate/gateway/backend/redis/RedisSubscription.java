@@ -34,12 +34,12 @@ import org.slf4j.LoggerFactory;
  * against Redis (a blocking XREAD, a reclaim, a group creation...) on the subscription's own
  * {@link ReaderConnection}s, one per read group ({@link RedisConnector#readGroup}): a single one
  * on standalone Redis, where one XREAD covers every topic; one per hash slot (in practice per
- * topic) on a cluster, where a command may only name keys of one slot, so a cycle runs one
- * blocking read per group at once and the first to return entries ends the others. At most one
- * cycle is in flight, and when it ends the next one starts if there is still demand. Cycles run on the backend's worker pool and wait on Redis through
- * futures, so no thread is parked per subscription and Lettuce's event loop only completes
- * futures. A cycle never delivers more than the demand it started with, and only cycles lower
- * demand, so delivery never exceeds what was requested.
+ * topic) on a cluster, where a command may only name keys of one slot, so a cycle reads every
+ * group at once (see {@link #readStreams}). At most one cycle is in flight, and when it ends
+ * the next one starts if there is still demand. Cycles run on the backend's worker pool and
+ * wait on Redis through futures, so no thread is parked per subscription and Lettuce's event
+ * loop only completes futures. A cycle never delivers more than the demand it started with, and
+ * only cycles lower demand, so delivery never exceeds what was requested.
  *
  * <p>Waking: a read blocks at most {@code block-timeout}. When something changes that the
  * blocked read does not cover (a new topic for a pattern, a nack whose delay ran out, close),
@@ -212,7 +212,7 @@ abstract class RedisSubscription implements BackendSubscription {
      * block time. Completes with the entries of every group, each group's in the order Redis
      * returned them, once all reads have returned; fails when one failed.
      */
-    protected final <T> CompletableFuture<List<T>> blockingReads(List<TopicCursor> topics, StreamRead<T> read) {
+    protected final <T> CompletableFuture<List<T>> readStreams(List<TopicCursor> topics, StreamRead<T> read) {
         Map<ReaderConnection, List<TopicCursor>> groups = new LinkedHashMap<>();
         for (TopicCursor t : topics) {
             groups.computeIfAbsent(reader(t), r -> new ArrayList<>()).add(t);
