@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -246,6 +247,34 @@ class RedisClusterBackendTest {
         assertThat(member.ids()).containsExactly("new");
     }
 
+    @Test
+    void writerAndReadersFollowATopicWhoseSlotMovesToAnotherNode() {
+        RedisBackend backend = start();
+        Map<String, String> topics = oneTopicPerNode("moving");
+        List<String> names = new ArrayList<>(topics.keySet());
+        String topic = names.get(0);
+        String from = topics.get(topic);
+        String to = topics.get(names.get(1));
+        Recorder broadcast = new Recorder();
+        request(subscribe(backend, broadcastSpec(topic, StartAt.LATEST), broadcast), broadcast, 1000);
+        Recorder member = new Recorder();
+        request(subscribe(backend, groupSpec(topic, "g", "m1", Duration.ofSeconds(30)), member), member, 1000);
+        backend.append(List.of(envelope(topic, "before"))).join();
+        eventually().until(() -> broadcast.ids().contains("before") && member.ids().contains("before"));
+
+        moveSlot(SlotHash.getSlot(keys().stream(topic)), from, to);
+
+        // The writer follows the MOVED redirect; a batch that meets the move may fail and is retried.
+        AtomicInteger attempt = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> backend.append(List.of(envelope(topic, "after" + attempt.incrementAndGet())))
+                        .get(5, TimeUnit.SECONDS).size() == 1);
+        String last = "after" + attempt.get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> broadcast.ids().contains(last) && member.ids().contains(last));
+        assertThat(nodeConnections.get(to).sync().keys(prefix + ":*")).contains(RedisKeys.string(keys().stream(topic)));
+        assertThat(broadcast.ids()).as("nothing twice, nothing out of order").startsWith("before").doesNotHaveDuplicates();
+    }
+
     // ================================================================== fixtures
 
     private RedisBackend start(String... overrides) {
@@ -273,6 +302,23 @@ class RedisClusterBackendTest {
         Map<String, String> topics = new LinkedHashMap<>();
         byNode.forEach((node, topic) -> topics.put(topic, node));
         return topics;
+    }
+
+    /** Moves one slot with its keys from one node to another, as {@code redis-cli --cluster reshard} does. */
+    private static void moveSlot(int slot, String from, String to) {
+        RedisCommands<String, String> source = nodeConnections.get(from).sync();
+        RedisCommands<String, String> target = nodeConnections.get(to).sync();
+        String sourceId = source.clusterMyId();
+        String targetId = target.clusterMyId();
+        target.clusterSetSlotImporting(slot, sourceId);
+        source.clusterSetSlotMigrating(slot, targetId);
+        int targetPort = Integer.parseInt(to.substring(to.indexOf(':') + 1));
+        for (List<String> keys = source.clusterGetKeysInSlot(slot, 100); !keys.isEmpty();
+                keys = source.clusterGetKeysInSlot(slot, 100)) {
+            source.migrate("127.0.0.1", targetPort, 0, 5_000, io.lettuce.core.MigrateArgs.Builder.keys(keys));
+        }
+        nodeConnections.values().forEach(node -> node.sync().clusterSetSlotNode(slot, targetId));
+        inspectClient.refreshPartitions();
     }
 
     /** CLIENT LIST lines of this test's reader connections on one node. */
