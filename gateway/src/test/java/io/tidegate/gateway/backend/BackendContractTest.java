@@ -736,6 +736,13 @@ public abstract class BackendContractTest {
         return backend;
     }
 
+    /** Another backend on the same settings (with Redis: another replica on the same server), closed after the test. */
+    protected Backend startAnother() {
+        Backend another = newBackend(config);
+        backends.add(another);
+        return another;
+    }
+
     protected String topic(String name) {
         return prefix + "." + name;
     }
