@@ -587,6 +587,27 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void strictKeyWhoseNextMessageItsHolderDoesNotTakeMovesAfterTheDeadline() {
+        start();
+        String t = topic("orders");
+        String g = group("g");
+        Duration deadline = Duration.ofMillis(500);
+        Reader stuck = strictMember(backend, g, "stuck", t, deadline).request(1);
+        append(keyed(t, "k", "k0"), keyed(t, "k", "k1"), keyed(t, "k", "k2"));
+        eventually().until(() -> stuck.size() == 1);
+        Reader other = strictMember(backend, g, "other", t, deadline);
+        other.onEach = m -> other.subscription.ack(List.of(m.position()));
+        other.request(10);
+        staysFor(Duration.ofMillis(200), () -> other.size() == 0);
+
+        // acked, but no credit left for the next one: after a deadline the key moves
+        stuck.ackAll();
+        eventually().until(() -> other.size() == 2);
+        assertThat(other.ids()).containsExactly("k1", "k2");
+        assertThat(stuck.ids()).containsExactly("k0");
+    }
+
+    @Test
     void strictOrderHoldsAcrossTwoMembersWithRandomAcksAndNacks() throws Exception {
         start();
         strictOrderRun(List.of(backend, backend));

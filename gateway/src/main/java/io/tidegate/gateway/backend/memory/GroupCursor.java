@@ -52,7 +52,8 @@ final class GroupCursor implements MemorySubscription.Source {
     // and the old one is skipped when it surfaces (its time no longer matches the entry's).
     private PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
     private long armedAt = Long.MAX_VALUE;
-    // Strict order only; all empty in a group without strict members.
+    // Strict order only; all empty in a group without strict members. A key queued in both the
+    // ready keys of a member and the free keys is fine: take() checks who may take it.
     private final HashMap<String, KeyLease> leases = new HashMap<>();
     private final HashMap<MemorySubscription, ArrayDeque<KeyLease>> readyKeys = new HashMap<>();
     private final ArrayDeque<KeyLease> freeKeys = new ArrayDeque<>();
@@ -106,7 +107,7 @@ final class GroupCursor implements MemorySubscription.Source {
         }
 
         boolean stale() {
-            return pending.state != IN_FLIGHT || pending.deadline != at;
+            return (pending.state != IN_FLIGHT && pending.state != WAITING) || pending.deadline != at;
         }
     }
 
@@ -370,11 +371,32 @@ final class GroupCursor implements MemorySubscription.Source {
             if (lease.owner != null) {
                 readyKeys.computeIfAbsent(lease.owner, m -> new ArrayDeque<>()).addLast(lease);
                 wake.add(lease.owner);
+                // a holder that does not take it within a deadline (no credit, stuck) loses the key
+                Pending head = lease.waiting.peekFirst();
+                head.deadline = System.nanoTime() + lease.owner.ackDeadlineNanos;
+                deadlines.add(new Deadline(head.deadline, head));
+                arm(System.nanoTime());
             } else {
                 freeKeys.addLast(lease);
                 wake.addAll(Arrays.asList(members));
             }
         }
+    }
+
+    /**
+     * A key's next message waited a whole deadline for its holder to take it: the key goes to
+     * whichever member takes it first (as a Redis reclaim does with an idle waiting entry).
+     */
+    private boolean freeUntakenKey(Pending head) {
+        KeyLease lease = head.lease;
+        if (lease.out != null || lease.owner == null || lease.waiting.peekFirst() != head) {
+            return false;
+        }
+        // a copy may stay in the old holder's ready keys; take() checks the holder, so it is harmless
+        lease.owner = null;
+        lease.queued = true;
+        freeKeys.addLast(lease);
+        return true;
     }
 
     private static void wakeAll(List<MemorySubscription> wake) {
@@ -400,6 +422,10 @@ final class GroupCursor implements MemorySubscription.Source {
                 continue;
             }
             Pending p = d.pending;
+            if (p.state == WAITING) {
+                readied |= freeUntakenKey(p);
+                continue;
+            }
             if (p.deliveries >= maxDeliveries) {
                 pending.remove(p.entry.position().entryId());
                 dead.add(p.entry);
@@ -458,7 +484,9 @@ final class GroupCursor implements MemorySubscription.Source {
     private void compactDeadlines() {
         PriorityQueue<Deadline> live = new PriorityQueue<>(Math.max(16, pending.size()));
         for (Pending p : pending.values()) {
-            if (p.state == IN_FLIGHT) {
+            boolean waitsForItsHolder = p.state == WAITING && p.lease.out == null && p.lease.owner != null
+                    && p.lease.waiting.peekFirst() == p;
+            if (p.state == IN_FLIGHT || waitsForItsHolder) {
                 live.add(new Deadline(p.deadline, p));
             }
         }
