@@ -20,9 +20,9 @@ import java.util.PriorityQueue;
  * <p>Strict key order ({@link io.tidegate.gateway.backend.SubscriptionSpec#strictKeyOrder()}):
  * a {@link KeyLease} per ordering key with messages pending says which member holds the key and
  * which one message of it is out. A fresh entry of a key that has a lease waits in the lease
- * (state {@code WAITING}, no deadline) instead of being delivered; when the message out is
- * acked or dead-lettered the next waiting one goes to the holder, or, when the holder left, to
- * whichever member takes it first. A message out that expires or is nacked becomes ready with
+ * (state {@code WAITING}) instead of being delivered; when the message out is acked or
+ * dead-lettered the next waiting one goes to the holder, or, when the holder left or did not
+ * take it within its ack deadline, to whichever member takes it first. A message out that expires or is nacked becomes ready with
  * its key: the member that takes it becomes the holder, and the waiting ones follow it. So at
  * any moment one member holds a key, and its messages go out one at a time in stream order.
  * Groups without strict members never create a lease and pay nothing for this.
