@@ -608,6 +608,20 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void nonStrictGroupStillSpreadsOneKeyOverItsMembersNextToAStrictGroup() {
+        start();
+        String t = topic("orders");
+        Reader strict = strictMember(backend, group("strict"), "s1", t, Duration.ofSeconds(30)).request(100);
+        Reader m1 = member(group("free"), "m1", t, StartAt.LATEST, Duration.ofSeconds(30)).request(5);
+        Reader m2 = member(group("free"), "m2", t, StartAt.LATEST, Duration.ofSeconds(30)).request(5);
+        append(IntStream.range(0, 10).mapToObj(i -> keyed(t, "k", "k" + i)).toArray(Envelope[]::new));
+
+        eventually().until(() -> m1.size() == 5 && m2.size() == 5);
+        staysFor(Duration.ofMillis(300), () -> strict.size() == 1);
+        assertThat(strict.ids()).containsExactly("k0");
+    }
+
+    @Test
     void strictOrderHoldsAcrossTwoMembersWithRandomAcksAndNacks() throws Exception {
         start();
         strictOrderRun(List.of(backend, backend));
