@@ -622,6 +622,20 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void differentKeysSpreadOverStrictMembersWithCredit() {
+        start();
+        String t = topic("orders");
+        String g = group("g");
+        Reader a = strictMember(backend, g, "a", t, Duration.ofSeconds(30)).request(1);
+        Reader b = strictMember(backend, g, "b", t, Duration.ofSeconds(30)).request(1);
+        append(keyed(t, "x", "x0"), keyed(t, "y", "y0"), keyed(t, "x", "x1"), keyed(t, "y", "y1"));
+
+        // each takes one entry; the second one read has a free key, so the keys land on both
+        eventually().until(() -> a.size() == 1 && b.size() == 1);
+        assertThat(List.of(a.ids().get(0), b.ids().get(0))).containsExactlyInAnyOrder("x0", "y0");
+    }
+
+    @Test
     void strictOrderHoldsAcrossTwoMembersWithRandomAcksAndNacks() throws Exception {
         start();
         strictOrderRun(List.of(backend, backend));
@@ -637,7 +651,8 @@ public abstract class BackendContractTest {
      * One strict member per backend in {@code memberBackends}, 12 keys x 25 messages, acks after a
      * random delay and a first-time nack for about one message in ten. Checks that per key the
      * acks come in publish order, that no message of a key is delivered while another one of it
-     * is out (at any member), and that every member got some keys.
+     * is out (at any member). (Which member gets which keys depends on timing; see
+     * {@link #differentKeysSpreadOverStrictMembersWithCredit()} for the spread.)
      */
     protected void strictOrderRun(List<Backend> memberBackends) throws Exception {
         String t = topic("orders");
@@ -701,9 +716,6 @@ public abstract class BackendContractTest {
         assertThat(violations).isEmpty();
         for (var e : published.entrySet()) {
             assertThat(acked.get(e.getKey())).as("acks of %s", e.getKey()).containsExactlyElementsOf(e.getValue());
-        }
-        for (Reader m : members) {
-            assertThat(m.received).as("deliveries to %s", m.label).isNotEmpty();
         }
     }
 

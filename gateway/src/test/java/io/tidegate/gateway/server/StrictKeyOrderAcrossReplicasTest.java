@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Strict key order across gateway replicas: one member of a group on a real gateway process, one
- * on an embedded gateway, both on one real Redis. While both work, no key is ever out at both,
- * and per key the deliveries follow publish order. Then the process's member stops acking with
+ * on an embedded gateway, both on one real Redis, publishing a few messages per key and round. While
+ * both work, no key is ever out at both, and per key the deliveries follow publish order. Then the process's member stops acking with
  * messages out and the process is SIGKILLed: its keys move to the other replica's member once
  * their entries are idle past the ack deadline, the unacked message first, the rest in order.
  */
@@ -34,6 +34,7 @@ class StrictKeyOrderAcrossReplicasTest {
     private static final String TOPIC = "strict.orders";
     private static final int KEYS = 8;
     private static final int PER_KEY = 30;
+    private static final int PER_ROUND = 3;
     private static final String[] FAST_RECLAIM = {"backend.redis.reclaim-interval=100ms", "backend.redis.block-timeout=100ms"};
 
     @Test
@@ -50,7 +51,8 @@ class StrictKeyOrderAcrossReplicasTest {
                 w.await(w.subscribe(group("w", "workers", TOPIC).setStrictKeyOrder(true).setAckDeadlineMs(2000)
                         .setInitialCredit(4)));
             }
-            Map<String, List<String>> published = publish(pub);
+            Map<String, List<String>> published = new LinkedHashMap<>();
+            int rounds = 0;
 
             Map<String, List<String>> delivered = new HashMap<>();
             Map<String, FrameClient> holder = new HashMap<>();
@@ -62,6 +64,11 @@ class StrictKeyOrderAcrossReplicasTest {
             boolean killed = false;
             long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (acked.size() < KEYS * PER_KEY && System.nanoTime() < giveUpAt) {
+                // a few messages per key and round, the next round once this one is done: between
+                // rounds every key is free again, so both members keep getting keys
+                if (acked.size() == rounds * KEYS * PER_ROUND && rounds * PER_ROUND < PER_KEY) {
+                    publishRound(pub, rounds++, published);
+                }
                 for (FrameClient w : killed ? List.of(onEmbedded) : List.of(onProcess, onEmbedded)) {
                     for (Delivery d : w.pollDeliveries("w", 5)) {
                         String key = d.getMessage().getOrderingKey();
@@ -107,23 +114,18 @@ class StrictKeyOrderAcrossReplicasTest {
         }
     }
 
-    private static Map<String, List<String>> publish(FrameClient pub) {
-        Map<String, List<String>> published = new LinkedHashMap<>();
+    private static void publishRound(FrameClient pub, int round, Map<String, List<String>> published) {
         List<Message> batch = new ArrayList<>();
-        for (int i = 0; i < PER_KEY; i++) {
+        for (int i = round * PER_ROUND; i < (round + 1) * PER_ROUND; i++) {
             for (int k = 0; k < KEYS; k++) {
                 String key = "key" + k;
                 String payload = key + "-" + i;
                 published.computeIfAbsent(key, x -> new ArrayList<>()).add(payload);
                 batch.add(msg(TOPIC, payload).toBuilder().setOrderingKey(key).build());
-                if (batch.size() == 40) {
-                    assertThat(pub.await(pub.publish(batch.toArray(Message[]::new))).getPublishAck().getResultsList())
-                            .allSatisfy(r -> assertThat(r.hasPosition()).isTrue());
-                    batch.clear();
-                }
             }
         }
-        return published;
+        assertThat(pub.await(pub.publish(batch.toArray(Message[]::new))).getPublishAck().getResultsList())
+                .allSatisfy(r -> assertThat(r.hasPosition()).isTrue());
     }
 
     private static void heldAtKill(Map<String, List<String>> delivered) {

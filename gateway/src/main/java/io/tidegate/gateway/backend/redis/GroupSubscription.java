@@ -521,7 +521,8 @@ final class GroupSubscription extends RedisSubscription {
 
     private static boolean isNoGroup(Throwable error) {
         Throwable e = unwrap(error);
-        return e instanceof RedisCommandExecutionException && String.valueOf(e.getMessage()).startsWith("NOGROUP");
+        // from a script the error can come wrapped: "ERR Error running script ...: NOGROUP ..."
+        return e instanceof RedisCommandExecutionException && String.valueOf(e.getMessage()).contains("NOGROUP");
     }
 
     private static byte[] arg(long n) {
