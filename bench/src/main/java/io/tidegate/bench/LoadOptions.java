@@ -10,10 +10,12 @@ import java.util.List;
  * @param embedded      "" (use endpoints), "memory" or "redis://host:port": start a gateway in this process
  * @param rate          total messages per second over all publishers; 0: as fast as acks allow
  * @param group         "" for broadcast subscribers; else they share the messages as one group
+ * @param keys          ordering keys per topic the publishers cycle through; 0: the topic is the key
+ * @param strictKeyOrder GROUP: the subscribers ask for strict key order
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
-                   int maxBatch, Duration linger, int maxPending) {
+                   int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -27,12 +29,15 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --group NAME                 subscribers share messages as a GROUP (default: broadcast, each gets all)
               --credit 10000               subscriber credit
               --batch 1000   --linger 0ms  publisher batching
-              --max-pending 50000          publishes awaiting ack per publisher before publish() blocks""";
+              --max-pending 50000          publishes awaiting ack per publisher before publish() blocks
+              --keys 0                     ordering keys per topic, cycled through (0: the topic is the key)
+              --strict-key-order false     with --group: the members ask for strict key order""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
-                "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending");
+                "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
+                "strict-key-order");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -65,9 +70,14 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 intArg(v, "credit", 10_000, 1),
                 intArg(v, "batch", 1000, 1),
                 duration(v, "linger", "0ms"),
-                intArg(v, "max-pending", 50_000, 1));
+                intArg(v, "max-pending", 50_000, 1),
+                intArg(v, "keys", 0, 0),
+                Boolean.parseBoolean(v.getOrDefault("strict-key-order", "false")));
         if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
             throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
+        }
+        if (o.strictKeyOrder && o.group.isEmpty()) {
+            throw new IllegalArgumentException("--strict-key-order needs --group: it applies to GROUP subscriptions");
         }
         if (o.duration.isZero()) {
             throw new IllegalArgumentException("--duration must be > 0");

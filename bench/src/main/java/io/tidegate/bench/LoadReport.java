@@ -31,7 +31,9 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
     }
 
     String mode() {
-        return options.group().isEmpty() ? "broadcast" : "group " + options.group();
+        String keys = options.keys() == 0 ? "" : ", " + options.keys() + " keys per topic";
+        return (options.group().isEmpty() ? "broadcast" : "group " + options.group()
+                + (options.strictKeyOrder() ? " strict key order" : "")) + keys;
     }
 
     String table() {

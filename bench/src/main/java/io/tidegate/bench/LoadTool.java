@@ -92,7 +92,7 @@ public final class LoadTool {
             clients.add(c);
             SubscriptionOptions.Builder sb = SubscriptionOptions.builder().patterns("bench." + run + ".>").credit(o.credit());
             if (!o.group().isEmpty()) {
-                sb.group(o.group() + "-" + run);
+                sb.group(o.group() + "-" + run).strictKeyOrder(o.strictKeyOrder());
             }
             Subscription s = c.subscribe(sb.build(), new SubscriberProbe(recorder, received));
             s.confirmed().get(30, TimeUnit.SECONDS);
@@ -105,7 +105,7 @@ public final class LoadTool {
             if (!c.awaitConnected(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("could not connect to " + endpoints);
             }
-            PublisherLoop loop = new PublisherLoop(c, topics, o.payloadBytes(), (double) o.rate() / o.publishers(),
+            PublisherLoop loop = new PublisherLoop(c, topics, o.keys(), o.payloadBytes(), (double) o.rate() / o.publishers(),
                     sent, acked, failed);
             loops.add(loop);
             Thread t = new Thread(loop, "bench-publisher-" + i);

@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One publisher thread: publishes payloads whose first 8 bytes are a {@link System#nanoTime()}
- * stamp, round-robin over the topics. Paced: message k is due at {@code start + k * interval} and
+ * stamp, round-robin over the topics (and over {@code keys} ordering keys per topic, when set). Paced: message k is due at {@code start + k * interval} and
  * carries that intended time even when sent late (coordinated-omission correction); unpaced: as
  * fast as {@code publish} accepts, stamped with the actual send time. Runs on its own thread until
  * {@link #stop()}.
@@ -19,6 +19,7 @@ final class PublisherLoop implements Runnable {
 
     private final TidegateClient client;
     private final String[] topics;
+    private final String[] keys;
     private final byte[] filler;
     private final long intervalNanos;
     private final LongAdder sent;
@@ -26,10 +27,14 @@ final class PublisherLoop implements Runnable {
     private final LongAdder failed;
     private volatile boolean running = true;
 
-    PublisherLoop(TidegateClient client, String[] topics, int payloadBytes, double ratePerSecond,
+    PublisherLoop(TidegateClient client, String[] topics, int keys, int payloadBytes, double ratePerSecond,
                   LongAdder sent, LongAdder acked, LongAdder failed) {
         this.client = client;
         this.topics = topics;
+        this.keys = new String[keys];
+        for (int i = 0; i < keys; i++) {
+            this.keys[i] = "key" + i;
+        }
         this.filler = new byte[payloadBytes];
         ThreadLocalRandom.current().nextBytes(filler);
         this.intervalNanos = ratePerSecond > 0 ? (long) (1e9 / ratePerSecond) : 0;
@@ -64,13 +69,15 @@ final class PublisherLoop implements Runnable {
             }
             byte[] payload = filler.clone();
             ByteBuffer.wrap(payload).putLong(stamp);
-            Message m = Message.newBuilder()
+            Message.Builder m = Message.newBuilder()
                     .setTopic(topics[(int) (k % topics.length)])
-                    .setPayload(UnsafeByteOperations.unsafeWrap(payload))
-                    .build();
+                    .setPayload(UnsafeByteOperations.unsafeWrap(payload));
+            if (keys.length > 0) {
+                m.setOrderingKey(keys[(int) ((k / topics.length) % keys.length)]);
+            }
             k++;
             sent.increment();
-            client.publish(m).whenComplete((r, e) -> (e == null ? acked : failed).increment());
+            client.publish(m.build()).whenComplete((r, e) -> (e == null ? acked : failed).increment());
         }
     }
 }

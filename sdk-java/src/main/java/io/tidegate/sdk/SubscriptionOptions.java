@@ -92,7 +92,10 @@ public final class SubscriptionOptions {
         return retryDelay;
     }
 
-    /** GROUP: a message awaiting ack or retry holds back later messages with its key. */
+    /**
+     * GROUP: one member of the group holds a key at a time and gets its messages one by one; a
+     * message awaiting ack or retry holds back later messages with its key across all members.
+     */
     public boolean strictKeyOrder() {
         return strictKeyOrder;
     }

@@ -18,6 +18,11 @@ import java.util.concurrent.CompletableFuture;
  *       ack deadline (or a nack's delay) and are then delivered to any member, with a growing
  *       delivery count; after {@code maxDeliveries} deliveries a message moves to the topic
  *       {@code dlq.<group>.<topic>} and is acked.</li>
+ *   <li>GROUP with {@link SubscriptionSpec#strictKeyOrder()}: one member holds an ordering key at
+ *       a time and at most one message of the key is out in the group; later ones wait in the
+ *       backend until it is acked or dead-lettered, and a redelivered one goes out before them.
+ *       The key moves to another member with its messages, in order, when its message out is
+ *       redelivered or its holder leaves.</li>
  *   <li>Streams are trimmed by length and by age as configured.</li>
  * </ul>
  */

@@ -16,7 +16,10 @@ public interface BackendSubscription extends AutoCloseable {
     /** GROUP: these messages are done; they are never redelivered. */
     void ack(Collection<StreamPosition> positions);
 
-    /** GROUP: redeliver these messages (to any member) once {@code delay} has passed. */
+    /**
+     * GROUP: redeliver these messages (to any member) once {@code delay} has passed; with strict
+     * key order, before any later message of their keys.
+     */
     void nack(Collection<StreamPosition> positions, Duration delay);
 
     /** GROUP: restart the ack deadline of these messages, now plus {@code extension}. */

@@ -11,6 +11,12 @@ import java.util.List;
  * @param group        GROUP mode: the group name; null for BROADCAST
  * @param consumerName GROUP mode: this member's own name in the group, unique across replicas
  * @param ackDeadline  GROUP mode: unacked messages become redeliverable after this long
+ * @param strictKeyOrder GROUP mode: key affinity across the whole group. At most one message of
+ *                     an ordering key is out (delivered, unacked) in the group at a time, always
+ *                     with the member holding the key; later messages of the key wait in the
+ *                     backend until it is acked or dead-lettered, and a nacked or expired one is
+ *                     redelivered before them. All members of a group should ask for it alike:
+ *                     a non-strict member ignores the leases.
  */
 public record SubscriptionSpec(
         String key,
@@ -18,7 +24,8 @@ public record SubscriptionSpec(
         String group,
         String consumerName,
         StartAt start,
-        Duration ackDeadline) {
+        Duration ackDeadline,
+        boolean strictKeyOrder) {
 
     public SubscriptionSpec {
         patterns = List.copyOf(patterns);
@@ -28,6 +35,15 @@ public record SubscriptionSpec(
         if ((group == null) != (consumerName == null)) {
             throw new IllegalArgumentException("group and consumerName go together");
         }
+        if (strictKeyOrder && group == null) {
+            throw new IllegalArgumentException("strict key order applies to GROUP subscriptions only");
+        }
+    }
+
+    /** Without strict key order. */
+    public SubscriptionSpec(String key, List<TopicPattern> patterns, String group, String consumerName, StartAt start,
+                            Duration ackDeadline) {
+        this(key, patterns, group, consumerName, start, ackDeadline, false);
     }
 
     public boolean isGroup() {

@@ -176,9 +176,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
             throw new FrameRejectedException(Status.Code.RESOURCE_EXHAUSTED, "this stream has "
                     + subscriptions.size() + " subscriptions, the limit (limits.max-subscriptions-per-stream); unsubscribe one or open another stream");
         }
-        var subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(),
-                ctx.config().delivery().maxDeliveries(), ctx.scheduler(),
-                (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored));
+        var subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit());
         try {
             subscription.open(ctx.backend());
         } catch (RuntimeException e) {

@@ -50,7 +50,7 @@ public final class GatewayServer {
         this.dispatcher = dispatcher;
         this.scheduler = scheduler;
         this.readiness = readiness;
-        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher), backend, scheduler);
+        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher), backend);
         this.service = new GatewayService(ctx);
     }
 

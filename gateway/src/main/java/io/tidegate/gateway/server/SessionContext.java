@@ -1,24 +1,18 @@
 package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.backend.Backend;
-import io.tidegate.gateway.backend.DeadLetter;
-import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.resilience.ClientLimits;
 import io.tidegate.gateway.resilience.StreamLimiter;
 import io.tidegate.proto.v1.Limits;
-import io.tidegate.proto.v1.Message;
-import io.tidegate.proto.v1.PublishResult;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Consumer;
 
 /**
- * What every stream of this gateway shares: configuration, the publish path, the backend, a
- * scheduler for timers, and the set of live sessions (for drain). Thread-safe.
+ * What every stream of this gateway shares: configuration, the publish path, the backend, and
+ * the set of live sessions (for drain). Thread-safe.
  */
 final class SessionContext {
 
@@ -27,15 +21,13 @@ final class SessionContext {
     private final BatchPublisher publisher;
     private final SubscribeParser subscribeParser;
     private final Backend backend;
-    private final ScheduledExecutorService scheduler;
     private final ClientLimits clientLimits;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
 
-    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, ScheduledExecutorService scheduler) {
+    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend) {
         this.config = config;
         this.publisher = publisher;
         this.backend = backend;
-        this.scheduler = scheduler;
         this.subscribeParser = new SubscribeParser(config);
         this.clientLimits = new ClientLimits(config.resilience().clientLimits());
         var l = config.limits();
@@ -74,10 +66,6 @@ final class SessionContext {
         return backend;
     }
 
-    ScheduledExecutorService scheduler() {
-        return scheduler;
-    }
-
     /** The publish limits (rate, in flight) of a new stream of the named client. */
     StreamLimiter limiterFor(String clientName) {
         return clientLimits.forStream(clientName);
@@ -98,17 +86,5 @@ final class SessionContext {
 
     Collection<ClientSession> sessions() {
         return List.copyOf(sessions);
-    }
-
-    /**
-     * Moves a message a strict-order group gave up on to {@code dlq.<group>.<topic>};
-     * {@code stored} receives whether the backend took it.
-     */
-    void deadLetter(String group, StoredMessage m, Consumer<Boolean> stored) {
-        Message copy = DeadLetter.of(m, group, m.deliveryCount()).message();
-        publisher.publish(List.of(copy), StreamLimiter.UNLIMITED, results -> {
-            PublishResult r = results.get(0);
-            stored.accept(!r.hasError());
-        });
     }
 }

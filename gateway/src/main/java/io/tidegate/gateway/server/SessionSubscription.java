@@ -9,20 +9,15 @@ import io.tidegate.gateway.backend.StreamPosition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
 /**
  * One subscription of one client stream: passes the client's credit on to the backend as
- * demand (so the gateway never has more messages out than granted), remembers which group
- * messages are out awaiting ack, and, for strict key order, holds back and retries locally.
+ * demand (so the gateway never has more messages out than granted) and remembers which group
+ * messages are out awaiting ack. Strict key order is the backend's job (see
+ * {@link io.tidegate.gateway.backend.SubscriptionSpec#strictKeyOrder()}): it holds a key for one
+ * member of the group and sends its messages one at a time, so nothing is held back here.
  *
  * <p>Threading: backend callbacks and client frames arrive on different threads; state is
  * guarded by this object's monitor, and nothing blocks while holding it.
@@ -39,26 +34,15 @@ final class SessionSubscription implements DeliverySink {
     private final SubscriptionOptions options;
     private final Output output;
     private final long maxCredit;
-    private final int maxDeliveries;
-    private final ScheduledExecutorService scheduler;
-    private final BiConsumer<StoredMessage, Consumer<Boolean>> deadLetter;
-    private final KeyOrderGate gate;
     private final Map<StreamPosition, StoredMessage> outstanding = new HashMap<>();
-    private final Set<StreamPosition> retrying = new HashSet<>();
     private BackendSubscription backend;
-    private ScheduledFuture<?> deadlineKeeper;
     private long credit;
     private boolean closed;
 
-    SessionSubscription(SubscriptionOptions options, Output output, long maxCredit, int maxDeliveries,
-                        ScheduledExecutorService scheduler, BiConsumer<StoredMessage, Consumer<Boolean>> deadLetter) {
+    SessionSubscription(SubscriptionOptions options, Output output, long maxCredit) {
         this.options = options;
         this.output = output;
         this.maxCredit = maxCredit;
-        this.maxDeliveries = maxDeliveries;
-        this.scheduler = scheduler;
-        this.deadLetter = deadLetter;
-        this.gate = options.strictKeyOrder() ? new KeyOrderGate() : null;
     }
 
     String id() {
@@ -70,10 +54,6 @@ final class SessionSubscription implements DeliverySink {
         BackendSubscription sub = b.subscribe(options.spec(), this);
         synchronized (this) {
             backend = sub;
-            if (gate != null) {
-                long period = Math.max(10, options.spec().ackDeadline().toMillis() / 3);
-                deadlineKeeper = scheduler.scheduleAtFixedRate(this::extendHeldDeadlines, period, period, TimeUnit.MILLISECONDS);
-            }
         }
     }
 
@@ -105,7 +85,6 @@ final class SessionSubscription implements DeliverySink {
 
     @Override
     public void onMessages(List<StoredMessage> messages) {
-        List<StoredMessage> out = messages;
         synchronized (this) {
             if (closed) {
                 return;
@@ -116,13 +95,8 @@ final class SessionSubscription implements DeliverySink {
                     outstanding.put(m.position(), m);
                 }
             }
-            if (gate != null) {
-                out = gate.admit(messages);
-            }
         }
-        if (!out.isEmpty()) {
-            output.deliver(id(), out);
-        }
+        output.deliver(id(), messages);
     }
 
     @Override
@@ -131,27 +105,11 @@ final class SessionSubscription implements DeliverySink {
     }
 
     void ack(List<StreamPosition> positions) throws FrameRejectedException {
-        List<StoredMessage> acked = settle(positions);
-        backendSubscription().ack(positionsOf(acked));
-        releaseKeys(acked);
+        backendSubscription().ack(positionsOf(settle(positions)));
     }
 
     void nack(List<StreamPosition> positions, Duration delay) throws FrameRejectedException {
-        if (gate == null) {
-            List<StoredMessage> nacked = settle(positions);
-            backendSubscription().nack(positionsOf(nacked), delay);
-            return;
-        }
-        // Strict order: retry here, keeping later messages of the key behind this one.
-        List<StoredMessage> nacked = outstandingOf(positions);
-        synchronized (this) {
-            for (StoredMessage m : nacked) {
-                retrying.add(m.position());
-            }
-        }
-        for (StoredMessage m : nacked) {
-            scheduler.schedule(() -> retry(m), delay.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        backendSubscription().nack(positionsOf(settle(positions)), delay);
     }
 
     void extendDeadline(List<StreamPosition> positions, Duration extension) throws FrameRejectedException {
@@ -168,76 +126,9 @@ final class SessionSubscription implements DeliverySink {
             closed = true;
             sub = backend;
             outstanding.clear();
-            if (deadlineKeeper != null) {
-                deadlineKeeper.cancel(false);
-            }
         }
         if (sub != null) {
             sub.close();
-        }
-    }
-
-    private void retry(StoredMessage m) {
-        StoredMessage again = new StoredMessage(m.position(), m.message(), m.acceptedNanos(), m.deliveryCount() + 1);
-        synchronized (this) {
-            if (closed || !retrying.remove(m.position())) {
-                return;
-            }
-            if (again.deliveryCount() <= maxDeliveries) {
-                outstanding.put(m.position(), again);
-            } else {
-                outstanding.remove(m.position());
-                again = null;
-            }
-        }
-        if (again != null) {
-            output.deliver(id(), List.of(again));
-            return;
-        }
-        deadLetter.accept(m, stored -> {
-            if (stored) {
-                backendSubscription().ack(List.of(m.position()));
-                releaseKeys(List.of(m));
-            } else {
-                synchronized (this) {
-                    retrying.add(m.position());
-                }
-                scheduler.schedule(() -> retry(m), 1, TimeUnit.SECONDS);
-            }
-        });
-    }
-
-    private void extendHeldDeadlines() {
-        List<StreamPosition> positions;
-        BackendSubscription sub;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            positions = gate.heldPositions();
-            positions.addAll(retrying);
-            sub = backend;
-        }
-        if (!positions.isEmpty()) {
-            sub.extendDeadline(positions, options.spec().ackDeadline());
-        }
-    }
-
-    private void releaseKeys(List<StoredMessage> done) {
-        if (gate == null) {
-            return;
-        }
-        List<StoredMessage> next = new ArrayList<>();
-        synchronized (this) {
-            for (StoredMessage m : done) {
-                StoredMessage n = gate.release(m.orderingKey());
-                if (n != null) {
-                    next.add(n);
-                }
-            }
-        }
-        if (!next.isEmpty()) {
-            output.deliver(id(), next);
         }
     }
 
@@ -247,7 +138,6 @@ final class SessionSubscription implements DeliverySink {
             List<StoredMessage> found = outstandingOf(positions);
             for (StoredMessage m : found) {
                 outstanding.remove(m.position());
-                retrying.remove(m.position());
             }
             return found;
         }

@@ -67,9 +67,9 @@ final class SubscribeParser {
         }
         String groupName = group ? s.getGroup() : null;
         String consumer = group ? consumerPrefix + "-" + id : null;
-        var spec = new SubscriptionSpec(consumerPrefix + "/" + id, patterns, groupName, consumer, start(s.getStart()), deadline);
-        return new SubscriptionOptions(id, spec, credit == 0 ? limits.defaultCredit() : credit,
-                group && s.getStrictKeyOrder());
+        var spec = new SubscriptionSpec(consumerPrefix + "/" + id, patterns, groupName, consumer, start(s.getStart()),
+                deadline, group && s.getStrictKeyOrder());
+        return new SubscriptionOptions(id, spec, credit == 0 ? limits.defaultCredit() : credit);
     }
 
     private List<TopicPattern> patterns(List<String> texts) throws FrameRejectedException {

@@ -31,9 +31,7 @@ final class UnarySubscription implements SessionSubscription.Output {
         this.ctx = ctx;
         this.out = out;
         this.outbound = new OutboundQueue(new FrameUnwrapper(out), this::written);
-        this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(),
-                ctx.config().delivery().maxDeliveries(), ctx.scheduler(),
-                (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored));
+        this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit());
         out.setOnCancelHandler(this::stop);
     }
 

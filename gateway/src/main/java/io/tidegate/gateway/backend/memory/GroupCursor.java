@@ -17,6 +17,16 @@ import java.util.PriorityQueue;
  * ready for redelivery, and the members to wake when some are ready. An entry whose deadline
  * passes after {@code maxDeliveries} deliveries is handed to the backend's dead-letter path.
  *
+ * <p>Strict key order ({@link io.tidegate.gateway.backend.SubscriptionSpec#strictKeyOrder()}):
+ * a {@link KeyLease} per ordering key with messages pending says which member holds the key and
+ * which one message of it is out. A fresh entry of a key that has a lease waits in the lease
+ * (state {@code WAITING}) instead of being delivered; when the message out is acked or
+ * dead-lettered the next waiting one goes to the holder, or, when the holder left or did not
+ * take it within its ack deadline, to whichever member takes it first. A message out that expires or is nacked becomes ready with
+ * its key: the member that takes it becomes the holder, and the waiting ones follow it. So at
+ * any moment one member holds a key, and its messages go out one at a time in stream order.
+ * Groups without strict members never create a lease and pay nothing for this.
+ *
  * <p>Threading: all state is guarded by this object's monitor. While holding it only the
  * {@link TopicLog}'s monitor is taken (to read entries); dead-lettering and waking members
  * happen after it is released, so appends and subscriptions never wait on a group.
@@ -27,6 +37,8 @@ final class GroupCursor implements MemorySubscription.Source {
     private static final int IN_FLIGHT = 0;
     private static final int READY = 1;
     private static final int DONE = 2;
+    /** Strict order: read from the log, waiting in its key's lease behind the message out. */
+    private static final int WAITING = 3;
 
     final String group;
     final TopicLog log;
@@ -40,6 +52,11 @@ final class GroupCursor implements MemorySubscription.Source {
     // and the old one is skipped when it surfaces (its time no longer matches the entry's).
     private PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
     private long armedAt = Long.MAX_VALUE;
+    // Strict order only; all empty in a group without strict members. A key queued in both the
+    // ready keys of a member and the free keys is fine: take() checks who may take it.
+    private final HashMap<String, KeyLease> leases = new HashMap<>();
+    private final HashMap<MemorySubscription, ArrayDeque<KeyLease>> readyKeys = new HashMap<>();
+    private final ArrayDeque<KeyLease> freeKeys = new ArrayDeque<>();
     private volatile MemorySubscription[] members = NO_MEMBERS;
     // racy increments only skew the rotation, which is harmless
     private int signalRotation;
@@ -59,9 +76,27 @@ final class GroupCursor implements MemorySubscription.Source {
         int deliveries;
         long deadline;
         int state;
+        /** Strict order: the lease of this entry's key; null otherwise. */
+        KeyLease lease;
 
         Pending(StoredMessage entry) {
             this.entry = entry;
+        }
+    }
+
+    /** Strict order: one key's holder, its one message out, and the messages waiting behind it. */
+    private static final class KeyLease {
+        final String key;
+        /** Null while the key is free: its holder left, or its message out expired. */
+        MemorySubscription owner;
+        /** Delivered and not acked (or ready for redelivery); null when none is out. */
+        Pending out;
+        final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+        /** In its holder's ready keys or in the free keys. */
+        boolean queued;
+
+        KeyLease(String key) {
+            this.key = key;
         }
     }
 
@@ -72,11 +107,14 @@ final class GroupCursor implements MemorySubscription.Source {
         }
 
         boolean stale() {
-            return pending.state != IN_FLIGHT || pending.deadline != at;
+            return (pending.state != IN_FLIGHT && pending.state != WAITING) || pending.deadline != at;
         }
     }
 
-    /** Ready entries first (they waited longest), then entries never delivered to the group. */
+    /**
+     * Keys whose next message may go out (strict order), then ready entries (they waited
+     * longest), then entries never delivered to the group.
+     */
     @Override
     public synchronized int take(MemorySubscription member, int max, List<StoredMessage> out) {
         if (member.isClosed()) {
@@ -84,27 +122,28 @@ final class GroupCursor implements MemorySubscription.Source {
         }
         long now = System.nanoTime();
         int taken = 0;
+        if (!leases.isEmpty()) {
+            taken += takeKeys(readyKeys.get(member), member, max, out, now);
+            taken += takeKeys(freeKeys, member, max - taken, out, now);
+        }
         Pending p;
         while (taken < max && (p = ready.pollFirst()) != null) {
             if (p.state != READY) {
                 continue;
             }
+            if (p.lease != null) {
+                // the key moves with its message out; the waiting ones follow it
+                p.lease.owner = member;
+            }
             p.deliveries++;
-            lease(p, member, now);
+            assign(p, member, now);
             StoredMessage e = p.entry;
             out.add(new StoredMessage(e.position(), e.message(), e.acceptedNanos(), p.deliveries));
             taken++;
         }
         if (taken < max) {
-            int before = out.size();
-            next = log.read(next, max - taken, out);
-            for (int i = before; i < out.size(); i++) {
-                Pending fresh = new Pending(out.get(i));
-                fresh.deliveries = 1;
-                lease(fresh, member, now);
-                pending.put(fresh.entry.position().entryId(), fresh);
-            }
-            taken += out.size() - before;
+            taken += member.spec.strictKeyOrder() ? takeFreshStrict(member, max - taken, out, now)
+                    : takeFresh(member, max - taken, out, now);
         }
         if (taken > 0) {
             arm(now);
@@ -112,12 +151,84 @@ final class GroupCursor implements MemorySubscription.Source {
         return taken;
     }
 
+    private int takeFresh(MemorySubscription member, int max, List<StoredMessage> out, long now) {
+        int before = out.size();
+        next = log.read(next, max, out);
+        for (int i = before; i < out.size(); i++) {
+            Pending fresh = new Pending(out.get(i));
+            fresh.deliveries = 1;
+            assign(fresh, member, now);
+            pending.put(fresh.entry.position().entryId(), fresh);
+        }
+        return out.size() - before;
+    }
+
+    /**
+     * Reads on until {@code max} entries could go out or the log is exhausted: an entry whose key
+     * has a lease waits in it and does not count.
+     */
+    private int takeFreshStrict(MemorySubscription member, int max, List<StoredMessage> out, long now) {
+        int before = out.size();
+        while (out.size() - before < max) {
+            int from = out.size();
+            next = log.read(next, max - (from - before), out);
+            if (out.size() == from) {
+                break;
+            }
+            int kept = from;
+            for (int i = from; i < out.size(); i++) {
+                StoredMessage m = out.get(i);
+                Pending fresh = new Pending(m);
+                pending.put(m.position().entryId(), fresh);
+                KeyLease lease = leases.get(m.orderingKey());
+                if (lease == null) {
+                    lease = new KeyLease(m.orderingKey());
+                    leases.put(lease.key, lease);
+                    lease.owner = member;
+                    lease.out = fresh;
+                    fresh.lease = lease;
+                    fresh.deliveries = 1;
+                    assign(fresh, member, now);
+                    out.set(kept++, m);
+                } else {
+                    fresh.lease = lease;
+                    fresh.state = WAITING;
+                    lease.waiting.addLast(fresh);
+                }
+            }
+            out.subList(kept, out.size()).clear();
+        }
+        return out.size() - before;
+    }
+
+    /** Sends the next waiting message of each queued key this member may take. */
+    private int takeKeys(ArrayDeque<KeyLease> keys, MemorySubscription member, int max, List<StoredMessage> out,
+                         long now) {
+        int taken = 0;
+        KeyLease lease;
+        while (keys != null && taken < max && (lease = keys.pollFirst()) != null) {
+            lease.queued = false;
+            if (lease.out != null || lease.waiting.isEmpty() || (lease.owner != null && lease.owner != member)) {
+                continue;
+            }
+            lease.owner = member;
+            Pending p = lease.waiting.pollFirst();
+            lease.out = p;
+            p.deliveries = 1;
+            assign(p, member, now);
+            out.add(p.entry);
+            taken++;
+        }
+        return taken;
+    }
+
     void ack(Collection<EntryId> ids) {
+        List<MemorySubscription> wake = new ArrayList<>(0);
         synchronized (this) {
             for (EntryId id : ids) {
                 Pending p = pending.remove(id);
                 if (p != null) {
-                    p.state = DONE;
+                    settle(p, wake);
                 }
             }
             // acked entries leave their heap nodes behind; rebuild before they dominate
@@ -125,6 +236,7 @@ final class GroupCursor implements MemorySubscription.Source {
                 compactDeadlines();
             }
         }
+        wakeAll(wake);
     }
 
     /** Makes in-flight entries redeliverable after {@code delayNanos} (at once when zero). */
@@ -169,7 +281,7 @@ final class GroupCursor implements MemorySubscription.Source {
      * member will not ack them, so waiting for their deadlines would only add latency.
      */
     void removeMember(MemorySubscription member) {
-        boolean released = false;
+        boolean released;
         synchronized (this) {
             MemorySubscription[] old = members;
             List<MemorySubscription> kept = new ArrayList<>(old.length);
@@ -192,11 +304,30 @@ final class GroupCursor implements MemorySubscription.Source {
                 p.owner = null;
                 ready.addLast(p);
             }
-            released = !orphans.isEmpty();
+            released = !orphans.isEmpty() | freeKeysOf(member);
         }
         if (released) {
             signalMembers();
         }
+    }
+
+    /** Strict order: the keys a leaving member held go to whichever member takes them first. */
+    private boolean freeKeysOf(MemorySubscription member) {
+        readyKeys.remove(member);
+        boolean freed = false;
+        for (KeyLease lease : leases.values()) {
+            if (lease.owner != member) {
+                continue;
+            }
+            lease.owner = null;
+            if (lease.out == null) {
+                // it was queued with the leaving member, whose queue is gone
+                lease.queued = true;
+                freeKeys.addLast(lease);
+                freed = true;
+            }
+        }
+        return freed;
     }
 
     synchronized int pendingCount() {
@@ -215,7 +346,66 @@ final class GroupCursor implements MemorySubscription.Source {
         }
     }
 
-    private void lease(Pending p, MemorySubscription member, long now) {
+    /** Done with an entry (acked or dead): a strict key's next message may go out. */
+    private void settle(Pending p, List<MemorySubscription> wake) {
+        int was = p.state;
+        p.state = DONE;
+        KeyLease lease = p.lease;
+        if (lease == null) {
+            return;
+        }
+        if (was == WAITING) {
+            lease.waiting.remove(p);
+        } else if (lease.out == p) {
+            lease.out = null;
+        } else {
+            return;
+        }
+        if (lease.out != null) {
+            return;
+        }
+        if (lease.waiting.isEmpty()) {
+            leases.remove(lease.key);
+        } else if (!lease.queued) {
+            lease.queued = true;
+            if (lease.owner != null) {
+                readyKeys.computeIfAbsent(lease.owner, m -> new ArrayDeque<>()).addLast(lease);
+                wake.add(lease.owner);
+                // a holder that does not take it within a deadline (no credit, stuck) loses the key
+                Pending head = lease.waiting.peekFirst();
+                head.deadline = System.nanoTime() + lease.owner.ackDeadlineNanos;
+                deadlines.add(new Deadline(head.deadline, head));
+                arm(System.nanoTime());
+            } else {
+                freeKeys.addLast(lease);
+                wake.addAll(Arrays.asList(members));
+            }
+        }
+    }
+
+    /**
+     * A key's next message waited a whole deadline for its holder to take it: the key goes to
+     * whichever member takes it first (as a Redis reclaim does with an idle waiting entry).
+     */
+    private boolean freeUntakenKey(Pending head) {
+        KeyLease lease = head.lease;
+        if (lease.out != null || lease.owner == null || lease.waiting.peekFirst() != head) {
+            return false;
+        }
+        // a copy may stay in the old holder's ready keys; take() checks the holder, so it is harmless
+        lease.owner = null;
+        lease.queued = true;
+        freeKeys.addLast(lease);
+        return true;
+    }
+
+    private static void wakeAll(List<MemorySubscription> wake) {
+        for (MemorySubscription m : wake) {
+            m.signal();
+        }
+    }
+
+    private void assign(Pending p, MemorySubscription member, long now) {
         p.owner = member;
         p.state = IN_FLIGHT;
         p.deadline = now + member.ackDeadlineNanos;
@@ -232,13 +422,22 @@ final class GroupCursor implements MemorySubscription.Source {
                 continue;
             }
             Pending p = d.pending;
+            if (p.state == WAITING) {
+                readied |= freeUntakenKey(p);
+                continue;
+            }
             if (p.deliveries >= maxDeliveries) {
-                p.state = DONE;
                 pending.remove(p.entry.position().entryId());
                 dead.add(p.entry);
+                List<MemorySubscription> wake = new ArrayList<>(0);
+                settle(p, wake);
+                readied |= !wake.isEmpty();
             } else {
                 p.state = READY;
                 p.owner = null;
+                if (p.lease != null) {
+                    p.lease.owner = null;
+                }
                 ready.addLast(p);
                 readied = true;
             }
@@ -285,7 +484,9 @@ final class GroupCursor implements MemorySubscription.Source {
     private void compactDeadlines() {
         PriorityQueue<Deadline> live = new PriorityQueue<>(Math.max(16, pending.size()));
         for (Pending p : pending.values()) {
-            if (p.state == IN_FLIGHT) {
+            boolean waitsForItsHolder = p.state == WAITING && p.lease.out == null && p.lease.owner != null
+                    && p.lease.waiting.peekFirst() == p;
+            if (p.state == IN_FLIGHT || waitsForItsHolder) {
                 live.add(new Deadline(p.deadline, p));
             }
         }

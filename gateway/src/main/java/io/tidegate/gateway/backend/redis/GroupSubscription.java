@@ -14,6 +14,7 @@ import io.tidegate.gateway.backend.SubscriptionSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -47,6 +48,25 @@ import org.slf4j.LoggerFactory;
  * as immediately reclaimable with its delivery count unchanged, and is picked up by the next
  * reclaim (of any member).
  *
+ * <p><b>Strict key order</b> ({@link SubscriptionSpec#strictKeyOrder()}) is key affinity kept in
+ * Redis, so it holds across members on any number of gateway replicas: per topic and group, a
+ * hash records which consumer holds each ordering key and which one entry of it is out (see
+ * {@code key-lease.lua}, names in {@link RedisKeys}). A member reads with {@code strict-read.lua},
+ * which runs XREADGROUP inside the script and, in the same atomic step, either takes the key of
+ * each fresh entry (the entry goes out) or, when another member holds the key, moves the entry
+ * into the holder's pending list (XCLAIM, delivery count 0) behind the key's message out. Doing
+ * the read and the lease in one script is what makes it correct: two members can never both see
+ * a key as free. An ack ({@code strict-ack.lua}) lets the key's next waiting entry go out to its
+ * holder. Because every pending entry of a key sits under the holder's consumer name, the usual
+ * idle-time reclaim also moves keys: {@code strict-claim.lua} takes a key, with its waiting
+ * entries in order, when its message out is idle past the deadline (holder dead or too slow, or
+ * a nack's delay ran out) or when its next entry waited a whole deadline for a holder that did
+ * not take it. A member that closes marks its pending entries idle ({@code strict-leave.lua}),
+ * so its keys move at the next reclaim. No timers or leases live in the gateway, so a SIGKILLed
+ * replica's keys move like its entries do. The blocking wait is a plain XREAD BLOCK after the
+ * newest entry (a blocking XREADGROUP cannot run inside a script). A non-strict subscription
+ * never runs any of this.
+ *
  * <p>Threading: see {@link RedisSubscription}; ack, nack and extend go through the control
  * connection and never wait for a blocked read.
  */
@@ -62,6 +82,7 @@ final class GroupSubscription extends RedisSubscription {
     private final byte[] consumer;
     private final long deadlineMillis;
     private final byte[] deadlineArg;
+    private final boolean strict;
     /** When the next reclaim scan is due, System.nanoTime(). */
     private final AtomicLong nextReclaimNanos = new AtomicLong(System.nanoTime());
     /** When the next sweep for gone consumers is due, System.nanoTime(); confined to the cycle. */
@@ -73,13 +94,15 @@ final class GroupSubscription extends RedisSubscription {
         this.consumer = RedisKeys.bytes(spec.consumerName());
         this.deadlineMillis = Math.max(1, ackDeadline().toMillis());
         this.deadlineArg = arg(deadlineMillis);
+        this.strict = spec.strictKeyOrder();
     }
 
     @Override
     protected CompletableFuture<Void> cycle(List<TopicCursor> topics, long demand, StartCursors cursors) {
         CompletableFuture<Void> step;
         List<TopicCursor> withoutGroup = topics.stream().filter(t -> !t.groupReady).toList();
-        TopicCursor ownLeft = topics.stream().filter(t -> t.ownScan != null).findFirst().orElse(null);
+        // Strict: consumer names are new per session, and a stale own entry would skip its key's lease.
+        TopicCursor ownLeft = strict ? null : topics.stream().filter(t -> t.ownScan != null).findFirst().orElse(null);
         if (!withoutGroup.isEmpty()) {
             step = createGroups(withoutGroup, cursors);
         } else if (ownLeft != null) {
@@ -87,7 +110,7 @@ final class GroupSubscription extends RedisSubscription {
         } else if (reclaimDue(topics)) {
             step = reclaim(topics, demand);
         } else {
-            step = readNew(topics, demand);
+            step = strict ? readStrict(topics, demand) : readNew(topics, demand);
         }
         return step.handle((ignored, error) -> {
             if (error != null && isNoGroup(error)) {
@@ -166,6 +189,16 @@ final class GroupSubscription extends RedisSubscription {
 
     private CompletableFuture<Long> reclaimTopic(ReaderConnection reader, TopicCursor t, long demand) {
         int count = (int) Math.min(demand, ctx.readCount());
+        if (strict) {
+            return onPool(LuaScript.STRICT_CLAIM.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI,
+                            strictKeys(t.topic), strictArgs(t.topic, deadlineArg, RedisKeys.bytes(t.reclaimScan),
+                                    arg(count), arg(ctx.readCount()))))
+                    .thenCompose(reply -> {
+                        t.reclaimScan = RedisKeys.string((byte[]) reply.get(0));
+                        return settleClaimed(reader, t, entries(reply.get(1)));
+                    })
+                    .thenApply(delivered -> demand - delivered);
+        }
         return onPool(LuaScript.CLAIM_IDLE.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
                         group, consumer, deadlineArg, RedisKeys.bytes(t.reclaimScan), arg(count)))
                 .thenCompose(reply -> {
@@ -201,6 +234,83 @@ final class GroupSubscription extends RedisSubscription {
         }).thenCompose(read -> read == null || read.isEmpty()
                 ? CompletableFuture.completedFuture(null)
                 : settleRead(read, byKey, demand));
+    }
+
+    /**
+     * Strict key order: runs {@code strict-read.lua} on each topic while demand lasts; when
+     * nothing went out and nothing is left unread, waits in XREAD BLOCK for a newer entry (or a
+     * wake: an ack that readied a key, a nack's delay, a new topic).
+     */
+    private CompletableFuture<Void> readStrict(List<TopicCursor> topics, long demand) {
+        String[] newest = new String[topics.size()];
+        CompletableFuture<Long> remaining = CompletableFuture.completedFuture(demand);
+        for (int i = 0; i < topics.size(); i++) {
+            TopicCursor t = topics.get(i);
+            int index = i;
+            remaining = remaining.thenCompose(left -> left <= 0 || isClosed()
+                    ? CompletableFuture.completedFuture(left)
+                    : onPool(LuaScript.STRICT_READ.<List<Object>>run(reader(t).redis(), ScriptOutputType.MULTI,
+                                    strictKeys(t.topic), strictArgs(t.topic, arg(Math.min(left, ctx.readCount())),
+                                            arg(ctx.readCount()))))
+                            .thenCompose(reply -> {
+                                String idle = RedisKeys.string((byte[]) reply.get(1));
+                                newest[index] = (Long) reply.get(0) == 0 && !idle.isEmpty() ? idle : null;
+                                return settleClaimed(reader(t), t, entries(reply.get(2)));
+                            })
+                            .thenApply(delivered -> left - delivered));
+        }
+        return remaining.thenCompose(left -> {
+            if (left < demand || Arrays.asList(newest).contains(null)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            long untilReclaimMillis = TimeUnit.NANOSECONDS.toMillis(nextReclaimNanos.get() - System.nanoTime());
+            Duration block = Duration.ofMillis(Math.max(1, Math.min(ctx.blockTimeout().toMillis(), untilReclaimMillis)));
+            Map<TopicCursor, String> after = new HashMap<>();
+            for (int i = 0; i < topics.size(); i++) {
+                after.put(topics.get(i), newest[i]);
+            }
+            return readStreams(topics, (reader, readGroup, blocking) -> {
+                XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
+                for (int i = 0; i < readGroup.size(); i++) {
+                    offsets[i] = XReadArgs.StreamOffset.from(readGroup.get(i).key, after.get(readGroup.get(i)));
+                }
+                XReadArgs args = blocking ? XReadArgs.Builder.block(block).count(1) : XReadArgs.Builder.count(1);
+                return reader.redis().xread(args, offsets).toCompletableFuture();
+            }).thenApply(ignored -> null);
+        });
+    }
+
+    private byte[][] strictKeys(String topic) {
+        return new byte[][] {ctx.keys().stream(topic), ctx.keys().keyLeases(topic, spec.group())};
+    }
+
+    /** The arguments every strict script starts with (see {@code key-lease.lua}), then {@code more}. */
+    private byte[][] strictArgs(String topic, byte[]... more) {
+        byte[][] args = new byte[4 + more.length][];
+        args[0] = group;
+        args[1] = consumer;
+        args[2] = ctx.keys().keyWaitingPrefix(topic, spec.group());
+        args[3] = ctx.keys().keyReadyPrefix(topic, spec.group());
+        System.arraycopy(more, 0, args, 4, more.length);
+        return args;
+    }
+
+    /** Acks entries of one topic; strict: through {@code strict-ack.lua}, waking this reader when a key got ready. */
+    private CompletableFuture<Long> ackIds(String topic, List<String> ids) {
+        if (!strict) {
+            return ctx.control().xack(ctx.keys().stream(topic), group, ids.toArray(String[]::new)).toCompletableFuture();
+        }
+        byte[][] more = new byte[ids.size()][];
+        for (int i = 0; i < more.length; i++) {
+            more[i] = RedisKeys.bytes(ids.get(i));
+        }
+        return LuaScript.STRICT_ACK.<Long>run(ctx.control(), ScriptOutputType.INTEGER, strictKeys(topic),
+                strictArgs(topic, more)).thenApply(ready -> {
+                    if (ready > 0 && !isClosed()) {
+                        wake();
+                    }
+                    return ready;
+                });
     }
 
     /** Delivers up to the demand from a fresh read; the surplus goes back as reclaimable. */
@@ -259,7 +369,7 @@ final class GroupSubscription extends RedisSubscription {
                 message = StreamEntryCodec.decodeFlat(t.topic, id, (List<?>) entry.get(1), count);
             } catch (StreamEntryCodec.MalformedEntryException e) {
                 LOG.warn("subscription {}: acking and skipping {}", spec.key(), e.getMessage());
-                ctx.control().xack(t.key, group, id);
+                ackIds(t.topic, List.of(id));
                 continue;
             }
             if (count > ctx.maxDeliveries()) {
@@ -277,7 +387,7 @@ final class GroupSubscription extends RedisSubscription {
     private void deadLetter(TopicCursor t, StoredMessage message) {
         String dlqTopic = DeadLetter.topicFor(spec.group(), t.topic);
         ctx.writer().append(List.of(DeadLetter.of(message, spec.group(), message.deliveryCount() - 1)))
-                .thenCompose(results -> ctx.control().xack(t.key, group, message.position().entryId().toString()))
+                .thenCompose(results -> ackIds(t.topic, List.of(message.position().entryId().toString())))
                 .whenComplete((acked, error) -> {
                     if (error != null) {
                         // Still pending: the next reclaim finds it over the limit and tries again.
@@ -294,8 +404,7 @@ final class GroupSubscription extends RedisSubscription {
 
     @Override
     public void ack(Collection<StreamPosition> positions) {
-        byTopic(positions).forEach((topic, ids) -> ctx.control()
-                .xack(ctx.keys().stream(topic), group, ids.toArray(String[]::new))
+        byTopic(positions).forEach((topic, ids) -> ackIds(topic, ids)
                 .whenComplete((n, error) -> {
                     if (error != null) {
                         LOG.warn("subscription {}: ack of {} entries on {} failed; they will be redelivered: {}",
@@ -386,6 +495,11 @@ final class GroupSubscription extends RedisSubscription {
         // only a consumer with nothing pending is removed, or reclaim could not see its entries.
         List<CompletableFuture<Object>> drops = new ArrayList<>();
         for (TopicCursor t : topics) {
+            if (t.groupReady && strict) {
+                // Strict: make this member's keys reclaimable now; they move at the next reclaim.
+                drops.add(LuaScript.STRICT_LEAVE.run(ctx.control(), ScriptOutputType.INTEGER, strictKeys(t.topic),
+                        strictArgs(t.topic, deadlineArg)));
+            }
             if (t.groupReady) {
                 drops.add(LuaScript.DROP_CONSUMER.run(ctx.control(), ScriptOutputType.INTEGER, new byte[][] {t.key},
                         group, consumer));
@@ -411,7 +525,8 @@ final class GroupSubscription extends RedisSubscription {
 
     private static boolean isNoGroup(Throwable error) {
         Throwable e = unwrap(error);
-        return e instanceof RedisCommandExecutionException && String.valueOf(e.getMessage()).startsWith("NOGROUP");
+        // from a script the error can come wrapped: "ERR Error running script ...: NOGROUP ..."
+        return e instanceof RedisCommandExecutionException && String.valueOf(e.getMessage()).contains("NOGROUP");
     }
 
     private static byte[] arg(long n) {

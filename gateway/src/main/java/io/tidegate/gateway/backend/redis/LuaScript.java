@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,6 +26,10 @@ final class LuaScript {
     static final LuaScript HOLD = load("hold.lua");
     static final LuaScript DROP_CONSUMER = load("drop-consumer.lua");
     static final LuaScript SWEEP_CONSUMERS = load("sweep-consumers.lua");
+    static final LuaScript STRICT_READ = loadWithKeyLeases("strict-read.lua");
+    static final LuaScript STRICT_CLAIM = loadWithKeyLeases("strict-claim.lua");
+    static final LuaScript STRICT_ACK = loadWithKeyLeases("strict-ack.lua");
+    static final LuaScript STRICT_LEAVE = loadWithKeyLeases("strict-leave.lua");
 
     private final String name;
     private final byte[] body;
@@ -68,11 +73,25 @@ final class LuaScript {
     }
 
     private static LuaScript load(String name) {
+        return new LuaScript(name, read(name));
+    }
+
+    /** A strict key order script: {@code key-lease.lua} (shared functions) followed by the script. */
+    private static LuaScript loadWithKeyLeases(String name) {
+        byte[] shared = read("key-lease.lua");
+        byte[] own = read(name);
+        byte[] body = Arrays.copyOf(shared, shared.length + 1 + own.length);
+        body[shared.length] = '\n';
+        System.arraycopy(own, 0, body, shared.length + 1, own.length);
+        return new LuaScript(name, body);
+    }
+
+    private static byte[] read(String name) {
         try (InputStream in = LuaScript.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("Lua script " + name + " is missing from the classpath");
             }
-            return new LuaScript(name, in.readAllBytes());
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read Lua script " + name, e);
         }

@@ -8,7 +8,12 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code <prefix>:s:{<topic>}}: the topic's stream;</li>
  *   <li>{@code <prefix>:d:{<topic>}:<message id>}: a dedup marker holding the original entry id;</li>
  *   <li>{@code <prefix>:topics}: a set of every topic ever appended (for pattern subscriptions);</li>
- *   <li>{@code <prefix>:topics:new}: the pub/sub channel announcing a topic's first append.</li>
+ *   <li>{@code <prefix>:topics:new}: the pub/sub channel announcing a topic's first append;</li>
+ *   <li>strict key order, per topic and group (see {@code key-lease.lua}):
+ *       {@code <prefix>:kl:{<topic>}/<group>}, a hash of key holders and messages out;
+ *       {@code <prefix>:kq:{<topic>}/<group>/<ordering key>}, a list of a key's waiting entries;
+ *       {@code <prefix>:kr:{<topic>}/<group>/<consumer>}, a list of a member's keys ready to
+ *       send. Group names cannot contain '/', so the names cannot collide.</li>
  * </ul>
  * The topic sits in a hash tag, so on Redis Cluster a topic's stream and its dedup markers share
  * a slot and the append script may touch both. Topic names cannot contain braces (see
@@ -36,6 +41,21 @@ final class RedisKeys {
 
     byte[] dedup(String topic, String messageId) {
         return bytes(prefix + ":d:{" + topic + "}:" + messageId);
+    }
+
+    /** Strict key order: the hash of key holders of {@code group} on {@code topic}. */
+    byte[] keyLeases(String topic, String group) {
+        return bytes(prefix + ":kl:{" + topic + "}/" + group);
+    }
+
+    /** Strict key order: what the scripts append an ordering key to for that key's waiting list. */
+    byte[] keyWaitingPrefix(String topic, String group) {
+        return bytes(prefix + ":kq:{" + topic + "}/" + group + "/");
+    }
+
+    /** Strict key order: what the scripts append a consumer name to for its list of ready keys. */
+    byte[] keyReadyPrefix(String topic, String group) {
+        return bytes(prefix + ":kr:{" + topic + "}/" + group + "/");
     }
 
     byte[] topicSet() {

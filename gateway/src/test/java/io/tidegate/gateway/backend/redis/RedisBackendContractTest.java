@@ -6,9 +6,13 @@ import io.tidegate.gateway.backend.BackendContractTest;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The shared backend contract, run against a real redis-server started for this class. */
+/**
+ * The shared backend contract, run against a real redis-server started for this class, plus what
+ * only a shared server can show: strict key order across backends (gateway replicas).
+ */
 class RedisBackendContractTest extends BackendContractTest {
 
     @RegisterExtension
@@ -17,6 +21,13 @@ class RedisBackendContractTest extends BackendContractTest {
     @Override
     protected Backend newBackend(GatewayConfig config) {
         return new RedisBackend(config);
+    }
+
+    @Test
+    void strictOrderHoldsAcrossMembersOnTwoReplicas() throws Exception {
+        Backend first = start();
+        Backend second = startAnother();
+        strictOrderRun(List.of(first, second, first, second));
     }
 
     @Override
