@@ -201,6 +201,7 @@ public final class ConfigLoader {
                 serviceName,
                 r.bool("otel.metrics.enabled"),
                 r.durationIn("otel.metrics.export-interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                r.durationIn("otel.metrics.consumer-lag-interval", Duration.ofMillis(100), Duration.ofHours(1)),
                 logFormat);
     }
 

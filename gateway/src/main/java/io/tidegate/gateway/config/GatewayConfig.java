@@ -26,7 +26,7 @@ public record GatewayConfig(
      */
     public record Otel(boolean enabled, String endpoint, io.tidegate.otel.OtelSettings.Protocol protocol,
                        double samplingRatio, String serviceName, boolean metricsEnabled,
-                       Duration metricsExportInterval, LogFormat logFormat) {
+                       Duration metricsExportInterval, Duration consumerLagInterval, LogFormat logFormat) {
 
         /** The settings of this replica, {@code service.instance.id} = its gateway id. */
         public io.tidegate.otel.OtelSettings settings(String gatewayId) {

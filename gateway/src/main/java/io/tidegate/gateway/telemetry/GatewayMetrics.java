@@ -26,11 +26,12 @@ import java.util.List;
  */
 public final class GatewayMetrics {
 
+    static final List<Double> SECONDS_BUCKETS = List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+            0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+
     /** Metrics that record nothing. */
     public static final GatewayMetrics OFF = new GatewayMetrics(MeterProvider.noop(), false, Clock.systemUTC());
 
-    static final List<Double> SECONDS_BUCKETS = List.of(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-            0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
 
     private final boolean enabled;
     private final Clock clock;

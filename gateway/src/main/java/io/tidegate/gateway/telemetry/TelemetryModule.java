@@ -36,7 +36,8 @@ public final class TelemetryModule extends AbstractModule {
     Telemetry telemetry(GatewayConfig config, PrometheusReader prometheus) {
         Telemetry.Builder b = Telemetry.builder(config.otel().settings(config.gatewayId())).metricReader(prometheus);
         if (spanProcessor != null) {
-            b.spanProcessor(spanProcessor);
+            // spans stay in the process (tests, benchmarks), and so do metrics
+            b.spanProcessor(spanProcessor).exportMetricsOverOtlp(false);
         }
         return b.build();
     }
