@@ -42,6 +42,8 @@ public final class Telemetry implements OpenTelemetry, AutoCloseable {
     public static final TextMapPropagator PROPAGATOR = TextMapPropagator.composite(
             W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
 
+    private static final int SPAN_QUEUE = 32_768;
+
     private final OtelSettings settings;
     private final TracerProvider tracerProvider;
     private final MeterProvider meterProvider;
@@ -56,7 +58,9 @@ public final class Telemetry implements OpenTelemetry, AutoCloseable {
                 AttributeKey.stringKey("service.instance.id"), settings.serviceInstanceId())));
         if (settings.tracing()) {
             SpanProcessor processor = b.spanProcessor != null ? b.spanProcessor
-                    : BatchSpanProcessor.builder(b.spanExporter != null ? b.spanExporter : otlpSpans(settings)).build();
+                    : BatchSpanProcessor.builder(b.spanExporter != null ? b.spanExporter : otlpSpans(settings))
+                            // a gateway at 100 % sampling ends ~4 spans per message: room for bursts
+                            .setMaxQueueSize(SPAN_QUEUE).setMaxExportBatchSize(1024).build();
             sdkTracer = SdkTracerProvider.builder()
                     .setResource(resource)
                     .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.samplingRatio())))
