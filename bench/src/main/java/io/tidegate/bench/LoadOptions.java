@@ -12,10 +12,13 @@ import java.util.List;
  * @param group         "" for broadcast subscribers; else they share the messages as one group
  * @param keys          ordering keys per topic the publishers cycle through; 0: the topic is the key
  * @param strictKeyOrder GROUP: the subscribers ask for strict key order
+ * @param traceRatio    -1: tracing off; else the sampling ratio of spans in the clients and the
+ *                      embedded gateway
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
-                   int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder) {
+                   int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
+                   double traceRatio) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -31,13 +34,15 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --batch 1000   --linger 0ms  publisher batching
               --max-pending 50000          publishes awaiting ack per publisher before publish() blocks
               --keys 0                     ordering keys per topic, cycled through (0: the topic is the key)
-              --strict-key-order false     with --group: the members ask for strict key order""";
+              --strict-key-order false     with --group: the members ask for strict key order
+              --trace off                  off, or a sampling ratio 0..1: spans in the clients and the embedded
+                                           gateway, exported over OTLP/HTTP to an in-process sink""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order");
+                "strict-key-order", "trace");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -72,7 +77,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 duration(v, "linger", "0ms"),
                 intArg(v, "max-pending", 50_000, 1),
                 intArg(v, "keys", 0, 0),
-                Boolean.parseBoolean(v.getOrDefault("strict-key-order", "false")));
+                Boolean.parseBoolean(v.getOrDefault("strict-key-order", "false")),
+                traceRatio(v.getOrDefault("trace", "off")));
         if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
             throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
         }
@@ -83,6 +89,27 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
             throw new IllegalArgumentException("--duration must be > 0");
         }
         return o;
+    }
+
+    /** -1 for off, else the sampling ratio. */
+    private static double traceRatio(String s) {
+        if (s.equals("off")) {
+            return -1;
+        }
+        try {
+            double r = Double.parseDouble(s);
+            if (r >= 0 && r <= 1) {
+                return r;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--trace must be off or a sampling ratio from 0 to 1, was \"" + s + "\"");
+    }
+
+    /** True when spans are recorded. */
+    boolean tracing() {
+        return traceRatio >= 0;
     }
 
     private static int intArg(java.util.Map<String, String> v, String name, int fallback, int min) {

@@ -4,6 +4,7 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.resilience.ClientLimits;
 import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Limits;
 import java.util.Collection;
 import java.util.List;
@@ -22,10 +23,12 @@ final class SessionContext {
     private final SubscribeParser subscribeParser;
     private final Backend backend;
     private final ClientLimits clientLimits;
+    private final DeliveryTelemetry deliveryTelemetry;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
 
-    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend) {
+    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, DeliveryTelemetry deliveryTelemetry) {
         this.config = config;
+        this.deliveryTelemetry = deliveryTelemetry;
         this.publisher = publisher;
         this.backend = backend;
         this.subscribeParser = new SubscribeParser(config);
@@ -64,6 +67,11 @@ final class SessionContext {
 
     Backend backend() {
         return backend;
+    }
+
+    /** Metrics and spans of messages written to subscribers. */
+    DeliveryTelemetry deliveryTelemetry() {
+        return deliveryTelemetry;
     }
 
     /** The publish limits (rate, in flight) of a new stream of the named client. */
