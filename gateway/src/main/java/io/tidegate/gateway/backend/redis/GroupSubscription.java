@@ -296,8 +296,9 @@ final class GroupSubscription extends RedisSubscription {
 
     @Override
     public void ack(Collection<StreamPosition> positions) {
-        byTopic(positions).forEach((topic, ids) -> ctx.control()
-                .xack(ctx.keys().stream(topic), group, ids.toArray(String[]::new))
+        // Retried with backoff: an ack lost to a short outage would become a redelivery.
+        byTopic(positions).forEach((topic, ids) -> ctx.reads().retryAck(ctx.executor(), () -> ctx.control()
+                        .xack(ctx.keys().stream(topic), group, ids.toArray(String[]::new)))
                 .whenComplete((n, error) -> {
                     if (error != null) {
                         LOG.warn("subscription {}: ack of {} entries on {} failed; they will be redelivered: {}",

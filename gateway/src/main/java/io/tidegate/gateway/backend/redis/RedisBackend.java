@@ -11,6 +11,7 @@ import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.resilience.ReadGuard;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -96,7 +97,8 @@ public final class RedisBackend implements Backend {
         }
         this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control.async(), writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
-                config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline());
+                config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline(),
+                new ReadGuard(name(), config.resilience(), redis.blockTimeout()));
         long refresh = TopicRegistry.REFRESH_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("topic registry refresh",
                 () -> registry.refresh().thenAccept(writer::forgetRegistered)), refresh, refresh, TimeUnit.MILLISECONDS);
