@@ -81,3 +81,23 @@ async def test_group_member_work_survives_a_killed_replica(replicas) -> None:  #
         release.set()
         await until(lambda: len(seen) == 2, timeout=30, what="redelivery of the unacked job on replica B")
         assert seen == [(b"job-1", 1), (b"job-1", 2)]
+
+
+async def test_publishes_survive_a_draining_replica(replicas) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM on replica A while a client publishes steadily through it: publishes A refuses while
+    it drains are sent again on replica B, so none fails and the subscriber on B gets every one."""
+    a, b = replicas
+    topic = unique("failover.drain")
+    async with both(a, b) as pub, TidegateClient([b.endpoint]) as sub:
+        got: list[bytes] = []
+        await sub.subscribe([topic], lambda m: got.append(m.payload))
+        futures = []
+        stopping = asyncio.get_running_loop().run_in_executor(None, a.stop)
+        for i in range(400):
+            futures.append(pub.publish(Message(topic=topic, payload=b"%04d" % i)))
+            await asyncio.sleep(0.005)
+        assert await stopping is not None, "replica A exited"
+        receipts = await asyncio.wait_for(asyncio.gather(*futures), 30)  # raises on any failed publish
+        assert len(receipts) == 400
+        await until(lambda: len(got) >= 400, timeout=30, what="every publish delivered")
+        assert sorted(got) == [b"%04d" % i for i in range(400)]
