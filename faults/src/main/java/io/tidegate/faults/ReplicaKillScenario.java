@@ -64,8 +64,12 @@ final class ReplicaKillScenario implements Scenario {
                     List.of("fault.kill.a", "fault.kill.b"), rate, 100);
             Thread.sleep(before.toMillis());
             holding.set(true);
+            long holdUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (heldUnacked.size() < 20 && System.nanoTime() < holdUntil) {
+                Thread.sleep(20);
+            }
             // acks sent before holding began reach Redis before A dies
-            Thread.sleep(1_000);
+            Thread.sleep(500);
             a.kill();
             onA.close();
             report.put("held.unacked.at.kill", heldUnacked.size());
