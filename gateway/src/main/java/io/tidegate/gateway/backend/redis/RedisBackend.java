@@ -11,6 +11,7 @@ import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.resilience.BreakerStateListener;
 import io.tidegate.gateway.resilience.ReadGuard;
 import java.time.Duration;
 import java.util.List;
@@ -141,6 +142,11 @@ public final class RedisBackend implements Backend {
     @Override
     public String name() {
         return "redis";
+    }
+
+    /** State and transition counts of the circuit breaker over reads, for logs and metrics. */
+    public BreakerStateListener readBreaker() {
+        return context.reads().breakerState();
     }
 
     @Override
