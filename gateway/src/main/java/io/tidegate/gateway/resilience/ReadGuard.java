@@ -94,6 +94,11 @@ public final class ReadGuard {
         breaker.onError(tookNanos, TimeUnit.NANOSECONDS, error);
     }
 
+    /** A permitted cycle ended without telling anything about the backend (it was closed). */
+    public void release() {
+        breaker.releasePermission();
+    }
+
     /** How long to wait before the {@code failures}-th retry (1-based), jittered. */
     public long backoffMillis(int failures) {
         return backoff.apply(Math.max(1, failures));

@@ -12,6 +12,7 @@ import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,8 @@ final class RedisConnector implements AutoCloseable {
 
     /** How long a non-blocking command may take before it fails; Redis answers in microseconds. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    /** Longest pause between reconnect attempts of the shared connections (jittered, growing to this). */
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
     private final RedisURI uri;
     private final ClientResources resources;
@@ -40,7 +43,11 @@ final class RedisConnector implements AutoCloseable {
 
     RedisConnector(String uri, Duration blockTimeout) {
         this.uri = RedisURI.create(uri);
-        this.resources = DefaultClientResources.builder().build();
+        // Lettuce's default waits up to 30 s between reconnect attempts, so after a long outage
+        // the writer and the ack connection would come back long after Redis did.
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.equalJitter(Duration.ZERO, MAX_RECONNECT_DELAY, 100, TimeUnit.MILLISECONDS))
+                .build();
         TimeoutOptions timeouts = TimeoutOptions.builder().timeoutSource(new BlockAwareTimeouts(blockTimeout)).build();
         SocketOptions socket = SocketOptions.builder()
                 .connectTimeout(COMMAND_TIMEOUT)

@@ -316,15 +316,19 @@ abstract class RedisSubscription implements BackendSubscription {
     }
 
     private void afterCycle(Throwable error, long tookNanos) {
-        if (error != null && !isClosed()) {
+        if (error == null) {
+            ctx.reads().onSuccess(tookNanos);
+            if (failures > 0) {
+                LOG.info("subscription {}: Redis reads work again after {} failed attempts", spec.key(), failures);
+            }
+        } else if (isClosed()) {
+            // failed because it was closed: says nothing about Redis
+            ctx.reads().release();
+        } else {
             Throwable cause = unwrap(error);
             ctx.reads().onFailure(tookNanos, cause);
             retryLater(cause);
             return;
-        }
-        ctx.reads().onSuccess(tookNanos);
-        if (failures > 0) {
-            LOG.info("subscription {}: Redis reads work again after {} failed attempts", spec.key(), failures);
         }
         failures = 0;
         next();
