@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,7 +51,7 @@ final class ManyStreamsScenario implements Scenario {
         CountDownLatch allDelivered = new CountDownLatch(streams);
         Semaphore opening = new Semaphore(500);
         List<ManagedChannel> channels = new ArrayList<>();
-        List<StreamObserver<ClientFrame>> requests = new ArrayList<>();
+        List<Probe> probes = new ArrayList<>();
         try (GatewayReplica gw = GatewayReplica.start("many-gw", s.workDir(), List.of("-Xmx2g", "-XX:+UseZGC"),
                 "--backend.type=memory")) {
             for (int i = 0; i < channelCount; i++) {
@@ -60,55 +61,9 @@ final class ManyStreamsScenario implements Scenario {
             long t0 = System.nanoTime();
             for (int i = 0; i < streams; i++) {
                 opening.acquire();
-                int n = i;
-                StreamObserver<ClientFrame>[] self = new StreamObserver[1];
-                boolean[] delivered = {false};
-                self[0] = GatewayGrpc.newStub(channels.get(i % channelCount)).connect(new StreamObserver<>() {
-                    @Override
-                    public void onNext(ServerFrame f) {
-                        switch (f.getKindCase()) {
-                            case WELCOME -> {
-                                welcomed.incrementAndGet();
-                                synchronized (self) {
-                                    self[0].onNext(ClientFrame.newBuilder().setFrameId(2).setSubscribe(Subscribe.newBuilder()
-                                            .setSubscriptionId("s").addPatterns(TOPIC).setMode(SubscriptionMode.BROADCAST)
-                                            .setInitialCredit(10)).build());
-                                }
-                            }
-                            case SUBSCRIBED -> {
-                                subscribed.incrementAndGet();
-                                opening.release();
-                                allSubscribed.countDown();
-                            }
-                            case DELIVERIES -> {
-                                synchronized (delivered) {
-                                    if (!delivered[0]) {
-                                        delivered[0] = true;
-                                        allDelivered.countDown();
-                                    }
-                                }
-                            }
-                            case ERROR -> errors.incrementAndGet();
-                            default -> {
-                            }
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        errors.incrementAndGet();
-                        opening.release();
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-                synchronized (self) {
-                    self[0].onNext(ClientFrame.newBuilder().setFrameId(1).setHello(Hello.newBuilder()
-                            .setClientName("many-" + n).setLanguage("java")).build());
-                }
-                requests.add(self[0]);
+                Probe probe = new Probe(welcomed, subscribed, errors, opening, allSubscribed, allDelivered);
+                probe.open(GatewayGrpc.newStub(channels.get(i % channelCount)), "many-" + i);
+                probes.add(probe);
             }
             boolean open = allSubscribed.await(300, TimeUnit.SECONDS);
             long openedNanos = System.nanoTime() - t0;
@@ -120,12 +75,9 @@ final class ManyStreamsScenario implements Scenario {
 
             long t1 = System.nanoTime();
             Duration cpu1 = gw.cpuTime();
-            StreamObserver<ClientFrame> publisher = requests.get(0);
-            synchronized (publisher) {
-                publisher.onNext(ClientFrame.newBuilder().setFrameId(3).setPublish(PublishBatch.newBuilder()
-                        .addMessages(Message.newBuilder().setTopic(TOPIC).setId("hello-all")
-                                .setPayload(ByteString.copyFromUtf8("to every stream")))).build());
-            }
+            probes.get(0).send(ClientFrame.newBuilder().setFrameId(3).setPublish(PublishBatch.newBuilder()
+                    .addMessages(Message.newBuilder().setTopic(TOPIC).setId("hello-all")
+                            .setPayload(ByteString.copyFromUtf8("to every stream")))).build());
             boolean fannedOut = allDelivered.await(120, TimeUnit.SECONDS);
             long delivered = streams - allDelivered.getCount();
             report.put("delivered", delivered)
@@ -141,17 +93,87 @@ final class ManyStreamsScenario implements Scenario {
                     .check(fannedOut, "every stream got the published message")
                     .check(errors.get() == 0, "no stream errors");
         } finally {
-            for (StreamObserver<ClientFrame> r : requests) {
-                try {
-                    synchronized (r) {
-                        r.onCompleted();
-                    }
-                } catch (RuntimeException ignored) {
-                    // the gateway is gone already
-                }
-            }
+            probes.forEach(Probe::close);
             channels.forEach(ManagedChannel::shutdownNow);
         }
         return report;
+    }
+
+    /** One Connect stream: Hello, then Subscribe on Welcome; counts what it gets. */
+    private static final class Probe implements StreamObserver<ServerFrame> {
+        private final AtomicInteger welcomed;
+        private final AtomicInteger subscribed;
+        private final AtomicInteger errors;
+        private final Semaphore opening;
+        private final CountDownLatch allSubscribed;
+        private final CountDownLatch allDelivered;
+        private final AtomicBoolean delivered = new AtomicBoolean();
+        private StreamObserver<ClientFrame> requests;
+
+        Probe(AtomicInteger welcomed, AtomicInteger subscribed, AtomicInteger errors, Semaphore opening,
+              CountDownLatch allSubscribed, CountDownLatch allDelivered) {
+            this.welcomed = welcomed;
+            this.subscribed = subscribed;
+            this.errors = errors;
+            this.opening = opening;
+            this.allSubscribed = allSubscribed;
+            this.allDelivered = allDelivered;
+        }
+
+        synchronized void open(GatewayGrpc.GatewayStub stub, String clientName) {
+            requests = stub.connect(this);
+            requests.onNext(ClientFrame.newBuilder().setFrameId(1)
+                    .setHello(Hello.newBuilder().setClientName(clientName).setLanguage("java")).build());
+        }
+
+        /** gRPC request observers are not thread-safe. */
+        synchronized void send(ClientFrame frame) {
+            requests.onNext(frame);
+        }
+
+        synchronized void close() {
+            try {
+                requests.onCompleted();
+            } catch (RuntimeException ignored) {
+                // the stream or the gateway is gone already
+            }
+        }
+
+        @Override
+        public void onNext(ServerFrame f) {
+            switch (f.getKindCase()) {
+                case WELCOME -> {
+                    welcomed.incrementAndGet();
+                    send(ClientFrame.newBuilder().setFrameId(2).setSubscribe(Subscribe.newBuilder()
+                            .setSubscriptionId("s").addPatterns(TOPIC).setMode(SubscriptionMode.BROADCAST)
+                            .setInitialCredit(10)).build());
+                }
+                case SUBSCRIBED -> {
+                    subscribed.incrementAndGet();
+                    opening.release();
+                    allSubscribed.countDown();
+                }
+                case DELIVERIES -> {
+                    if (delivered.compareAndSet(false, true)) {
+                        allDelivered.countDown();
+                    }
+                }
+                case ERROR -> errors.incrementAndGet();
+                default -> {
+                    // pongs and the like
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            errors.incrementAndGet();
+            opening.release();
+        }
+
+        @Override
+        public void onCompleted() {
+            // the gateway ended the stream (at shutdown)
+        }
     }
 }
