@@ -1,5 +1,6 @@
 package io.tidegate.faults;
 
+import io.tidegate.sdk.MessageHandler;
 import io.tidegate.sdk.SubscriptionOptions;
 import io.tidegate.sdk.TidegateClient;
 import java.time.Duration;
@@ -24,7 +25,7 @@ final class Clients {
     }
 
     /** Subscribes and waits until the gateway confirmed it (LATEST starts from there). */
-    static void subscribe(TidegateClient client, SubscriptionOptions options, io.tidegate.sdk.MessageHandler handler)
+    static void subscribe(TidegateClient client, SubscriptionOptions options, MessageHandler handler)
             throws Exception {
         client.subscribe(options, handler).confirmed().get();
     }
