@@ -22,6 +22,7 @@ class _Pending:
     message: pb.Message
     future: asyncio.Future[PublishReceipt]
     size: int = field(init=False)
+    unavailable: int = 0  # times the gateway refused it with UNAVAILABLE
 
     def __post_init__(self) -> None:
         self.size = self.message.ByteSize()
@@ -30,7 +31,12 @@ class _Pending:
 class Publisher:
     """A batch leaves when it is full (messages or bytes) or ``linger`` seconds after its first
     message. Batches not acked when their stream dies are re-sent, in order and with the same ids,
-    before anything newer once a stream is attached again (the gateway deduplicates by id)."""
+    before anything newer once a stream is attached again (the gateway deduplicates by id). A
+    message refused with UNAVAILABLE (a draining gateway) goes back to the front of the queue and
+    is sent again on the next stream or after a short pause, up to ``UNAVAILABLE_RESENDS`` times."""
+
+    UNAVAILABLE_RESENDS = 10
+    RESEND_DELAY = 0.2
 
     def __init__(self, *, max_batch: int, max_batch_bytes: int, linger: float, max_pending: int) -> None:
         self._max_batch_setting = max_batch
@@ -150,6 +156,7 @@ class Publisher:
             log.warning("PublishAck for unknown frame %d ignored", frame_id)
             return
         answered = [False] * len(batch)
+        resend: list[_Pending] = []
         for r in ack.results:
             i = r.index
             if i >= len(batch) or answered[i]:
@@ -157,13 +164,22 @@ class Publisher:
                 continue
             answered[i] = True
             p = batch[i]
-            if r.HasField("error"):
-                self._fail(p, status_code(r.error.code), r.error.message)
+            code = status_code(r.error.code) if r.HasField("error") else grpc.StatusCode.OK
+            if code == grpc.StatusCode.UNAVAILABLE and not p.future.done() and p.unavailable < self.UNAVAILABLE_RESENDS:
+                p.unavailable += 1
+                resend.append(p)
+            elif r.HasField("error"):
+                self._fail(p, code, r.error.message)
             else:
                 self._complete(p, PublishReceipt(r.message_id or p.message.id, Position.from_proto(r.position), r.duplicate))
         for i, ok in enumerate(answered):
             if not ok:
                 self._fail(batch[i], grpc.StatusCode.INTERNAL, "the gateway's PublishAck had no result for this message")
+        if resend:
+            self._queue.extendleft(reversed(resend))
+            self._queued_bytes += sum(p.size for p in resend)
+            log.debug("%d publishes refused with UNAVAILABLE; sending them again", len(resend))
+            asyncio.get_running_loop().call_later(self.RESEND_DELAY, self.flush)
 
     def on_frame_error(self, frame_id: int, error: pb.FrameError) -> bool:
         """True when ``frame_id`` was one of our publish frames (its messages then fail)."""

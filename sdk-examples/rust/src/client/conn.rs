@@ -28,9 +28,10 @@ pub(super) struct Established {
     pub(super) welcome: v1::Welcome,
 }
 
-/// Opens a channel and a `Connect` stream, sends `Hello` and waits for `Welcome`.
-pub(super) async fn open(config: &ClientConfig) -> Result<Established> {
-    let uri = config.uri();
+/// Opens a channel and a `Connect` stream to endpoint `attempt` (round the list), sends `Hello`
+/// and waits for `Welcome`.
+pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Established> {
+    let uri = config.uri(attempt)?;
     let endpoint = Endpoint::from_shared(uri.clone())
         .map_err(|e| ClientError::Endpoint(uri.clone(), e.to_string()))?
         .connect_timeout(config.connect_timeout)
@@ -212,6 +213,7 @@ struct Actor {
 pub(super) async fn run(
     config: ClientConfig,
     first: Established,
+    first_endpoint: usize,
     commands: mpsc::UnboundedReceiver<Command>,
     session: watch::Sender<SessionInfo>,
 ) {
@@ -228,10 +230,13 @@ pub(super) async fn run(
     };
     let mut established = Some(first);
     let mut failures: u32 = 0;
+    // The endpoint of the current or next attempt; moves on after every failure or break, so a
+    // dead replica is left for the next one at once.
+    let mut endpoint = first_endpoint;
     loop {
         let stream = match established.take() {
             Some(s) => s,
-            None => match open(&actor.config).await {
+            None => match open(&actor.config, endpoint).await {
                 Ok(s) => {
                     actor.connections += 1;
                     failures = 0;
@@ -245,6 +250,7 @@ pub(super) async fn run(
                     s
                 }
                 Err(e) => {
+                    endpoint = endpoint.wrapping_add(1);
                     failures = failures.saturating_add(1);
                     let delay = backoff(&actor.config, failures);
                     tracing::warn!(error = %e, ?delay, "connect failed; retrying");
@@ -259,6 +265,7 @@ pub(super) async fn run(
         match actor.session_loop(stream, reconnecting).await {
             SessionEnd::Shutdown => break,
             SessionEnd::Reconnect { immediately } => {
+                endpoint = endpoint.wrapping_add(1);
                 actor.inflight.clear();
                 for sub in actor.subs.values_mut() {
                     sub.server_credit = 0;

@@ -3,7 +3,8 @@
 //! One background task (the *connection actor*, [`conn`]) owns the stream: it sends `Hello`,
 //! waits for `Welcome`, matches answers to requests by `frame_id`, hands deliveries to
 //! [`Subscription`] handles, grants credit as the application consumes messages, and on a
-//! broken stream or `GoAway` reconnects with exponential backoff, re-subscribes (a broadcast
+//! broken stream or `GoAway` reconnects (to the next endpoint of its list, so a client given
+//! several gateway replicas fails over between them) with exponential backoff, re-subscribes (a broadcast
 //! subscription resumes strictly after the last position it saw per topic) and re-sends
 //! unacknowledged publishes with their original ids, so the gateway's dedup drops any copy it
 //! already stored. GROUP deliveries taken from a broken stream but not acked are void there:
@@ -78,8 +79,9 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 /// How to reach the gateway and how patiently.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// `host:port` or a full `http://host:port` URI.
-    pub endpoint: String,
+    /// Gateway replicas to use, each `host:port` or a full `http://host:port` URI. The client
+    /// connects to them in turn: on a failed attempt or a broken stream it moves to the next one.
+    pub endpoints: Vec<String>,
     pub client_name: String,
     pub connect_timeout: Duration,
     /// Longest wait for the answer to a publish, subscribe or ping.
@@ -92,9 +94,16 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    pub fn new(endpoint: impl Into<String>, client_name: impl Into<String>) -> Self {
+    /// `endpoints` is one endpoint or a comma-separated list (`"h1:7400,h2:7400"`).
+    pub fn new(endpoints: impl AsRef<str>, client_name: impl Into<String>) -> Self {
         ClientConfig {
-            endpoint: endpoint.into(),
+            endpoints: endpoints
+                .as_ref()
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(String::from)
+                .collect(),
             client_name: client_name.into(),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
@@ -105,12 +114,22 @@ impl ClientConfig {
         }
     }
 
-    fn uri(&self) -> String {
-        if self.endpoint.contains("://") {
-            self.endpoint.clone()
+    /// The URI of endpoint `attempt` (counting round the list).
+    fn uri(&self, attempt: usize) -> Result<String> {
+        let endpoint = match self.endpoints.len() {
+            0 => {
+                return Err(ClientError::Endpoint(
+                    String::new(),
+                    "no endpoint given".into(),
+                ))
+            }
+            n => &self.endpoints[attempt % n],
+        };
+        Ok(if endpoint.contains("://") {
+            endpoint.clone()
         } else {
-            format!("http://{}", self.endpoint)
-        }
+            format!("http://{endpoint}")
+        })
     }
 }
 
@@ -274,10 +293,20 @@ impl IdGen {
 }
 
 impl Client {
-    /// Opens the stream and waits for `Welcome`. Fails when the first attempt fails; later
-    /// breaks are repaired in the background.
+    /// Opens the stream and waits for `Welcome`, trying each endpoint once in turn. Fails when
+    /// none answers; later breaks are repaired in the background.
     pub async fn connect(config: ClientConfig) -> Result<Client> {
-        let established = conn::open(&config).await?;
+        let mut attempt = 0;
+        let established = loop {
+            match conn::open(&config, attempt).await {
+                Ok(s) => break s,
+                Err(e) if attempt + 1 >= config.endpoints.len() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "endpoint unavailable; trying the next one");
+                    attempt += 1;
+                }
+            }
+        };
         let info = SessionInfo {
             session_id: established.welcome.session_id.clone(),
             gateway_id: established.welcome.gateway_id.clone(),
@@ -288,7 +317,13 @@ impl Client {
         let (commands, command_rx) = mpsc::unbounded_channel();
         let ids = Arc::new(IdGen::new(&config.client_name));
         let request_timeout = config.request_timeout;
-        tokio::spawn(conn::run(config, established, command_rx, session_tx));
+        tokio::spawn(conn::run(
+            config,
+            established,
+            attempt,
+            command_rx,
+            session_tx,
+        ));
         Ok(Client {
             commands,
             session,
@@ -506,10 +541,22 @@ mod tests {
     #[test]
     fn endpoint_uri() {
         assert_eq!(
-            ClientConfig::new("127.0.0.1:7400", "x").uri(),
+            ClientConfig::new("127.0.0.1:7400", "x").uri(0).unwrap(),
             "http://127.0.0.1:7400"
         );
-        assert_eq!(ClientConfig::new("http://h:1", "x").uri(), "http://h:1");
+        assert_eq!(
+            ClientConfig::new("http://h:1", "x").uri(0).unwrap(),
+            "http://h:1"
+        );
+        assert!(ClientConfig::new("", "x").uri(0).is_err());
+    }
+
+    #[test]
+    fn endpoint_list_is_used_in_turn() {
+        let c = ClientConfig::new("a:1, b:2", "x");
+        assert_eq!(c.endpoints, ["a:1", "b:2"]);
+        assert_eq!(c.uri(1).unwrap(), "http://b:2");
+        assert_eq!(c.uri(2).unwrap(), "http://a:1");
     }
 
     #[test]

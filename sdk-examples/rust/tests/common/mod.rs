@@ -29,6 +29,11 @@ impl Gateway {
 
     /// Like [`Gateway::start`] on a given port (0: any free one).
     pub fn start_on(port: u16) -> Gateway {
+        Self::start_with(port, &[])
+    }
+
+    /// Like [`Gateway::start_on`] with extra gateway flags (e.g. `--backend.redis.uri=...`).
+    pub fn start_with(port: u16, flags: &[String]) -> Gateway {
         let jar = jar_path();
         assert!(
             jar.is_file(),
@@ -43,6 +48,7 @@ impl Gateway {
             .arg(&jar)
             .args(["--grpc.host=127.0.0.1", "--http.port=-1"])
             .arg(format!("--grpc.port={port}"))
+            .args(flags)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -91,12 +97,68 @@ impl Gateway {
             .expect("endpoint host:port")
     }
 
+    /// SIGKILL: the process dies without draining; its streams just break.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn log(&self) -> String {
         self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
     }
 }
 
 impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A throwaway redis-server (from `REDIS_SERVER` or PATH) on a free loopback port, without
+/// persistence. Panics (fails the test) when redis-server is missing.
+pub struct Redis {
+    child: Child,
+    pub uri: String,
+}
+
+impl Redis {
+    pub fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let exe = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let child = Command::new(&exe)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {exe} (install redis-server): {e}"));
+        let redis = Redis {
+            child,
+            uri: format!("redis://127.0.0.1:{port}"),
+        };
+        for _ in 0..300 {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 7];
+                if s.write_all(b"PING\r\n").is_ok()
+                    && s.read(&mut buf).unwrap_or(0) > 0
+                    && buf.starts_with(b"+PONG")
+                {
+                    return redis;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not answer on port {port}");
+    }
+}
+
+impl Drop for Redis {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -31,12 +31,19 @@ import org.slf4j.LoggerFactory;
  * until that ack returns, so a quiet publisher pays one round trip and a busy one sends large
  * frames instead of one frame per message (the gateway's per-frame cost is what limits it). Messages not acked when their stream dies are re-sent, in
  * their original order and with their original ids, before anything newer once a stream is
- * attached again. Thread-safe: one lock guards the queue and the in-flight batches, and frames are
- * written under it so batches leave in publish order.
+ * attached again. A message the gateway refuses with UNAVAILABLE (it is draining, or its backend did
+ * not take the message) goes back to the front of the queue and is sent again, with its id, on the
+ * next stream or after a short pause, up to {@link #UNAVAILABLE_RESENDS} times; so a rolling
+ * restart does not fail publishes. Thread-safe: one lock guards the queue and the in-flight
+ * batches, and frames are written under it so batches leave in publish order.
  */
 final class PublishPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(PublishPipeline.class);
+    /** How often a message refused with UNAVAILABLE is sent again before its future fails. */
+    static final int UNAVAILABLE_RESENDS = 10;
+    /** Pause before re-sending refused messages on the same stream (a draining gateway's GoAway comes meanwhile). */
+    private static final long RESEND_DELAY_MILLIS = 200;
 
     /** One message on its way, with its future. */
     private static final class Pending {
@@ -44,6 +51,8 @@ final class PublishPipeline {
         final int bytes;
         final CompletableFuture<PublishReceipt> future = new CompletableFuture<>();
         final AtomicBoolean done = new AtomicBoolean();
+        /** Times the gateway answered UNAVAILABLE for it; only the callback thread touches it. */
+        int unavailable;
 
         Pending(Message message) {
             this.message = message;
@@ -253,6 +262,7 @@ final class PublishPipeline {
 
     private void complete(List<Pending> batch, List<PublishResult> results) {
         boolean[] answered = new boolean[batch.size()];
+        List<Pending> resend = new ArrayList<>();
         for (PublishResult r : results) {
             int i = r.getIndex();
             if (i < 0 || i >= batch.size() || answered[i]) {
@@ -261,8 +271,11 @@ final class PublishPipeline {
             }
             answered[i] = true;
             Pending p = batch.get(i);
-            if (r.hasError()) {
-                fail(p, Status.fromCodeValue(r.getError().getCode()).getCode(), r.getError().getMessage());
+            Status.Code code = r.hasError() ? Status.fromCodeValue(r.getError().getCode()).getCode() : Status.Code.OK;
+            if (code == Status.Code.UNAVAILABLE && !p.done.get() && ++p.unavailable <= UNAVAILABLE_RESENDS) {
+                resend.add(p);
+            } else if (r.hasError()) {
+                fail(p, code, r.getError().getMessage());
             } else if (p.done.compareAndSet(false, true)) {
                 permits.release();
                 String id = r.getMessageId().isEmpty() ? p.message.getId() : r.getMessageId();
@@ -275,6 +288,29 @@ final class PublishPipeline {
                 fail(batch.get(i), Status.Code.INTERNAL, "the gateway's PublishAck had no result for this message");
             }
         }
+        if (!resend.isEmpty()) {
+            requeue(resend);
+        }
+    }
+
+    /**
+     * Puts refused messages back at the front of the queue, in their order, to go out on the next
+     * stream (a draining gateway pauses this one with GoAway) or after a short pause.
+     */
+    private void requeue(List<Pending> refused) {
+        synchronized (lock) {
+            if (closed) {
+                refused.forEach(p -> fail(p, Status.Code.UNAVAILABLE, "client closed before the gateway took it"));
+                return;
+            }
+            for (int i = refused.size() - 1; i >= 0; i--) {
+                Pending p = refused.get(i);
+                queue.addFirst(p);
+                queuedBytes += p.bytes;
+            }
+        }
+        log.debug("{} publishes refused with UNAVAILABLE; sending them again", refused.size());
+        scheduler.schedule(this::flush, RESEND_DELAY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void fail(Pending p, Status.Code code, String message) {

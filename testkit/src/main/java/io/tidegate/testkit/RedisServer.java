@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throwaway {@code redis-server} process for tests: loopback only, a free port, no persistence,
+ * A throwaway {@code redis-server} process for tests: loopback only, a free port, no persistence
+ * (unless started with {@link #startPersistent()}),
  * its own temporary directory. Usable from any module through the gateway test-jar, with or
  * without JUnit ({@link RedisServerExtension} wraps it for JUnit 5).
  *
@@ -35,12 +36,14 @@ public final class RedisServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path dir;
+    private final boolean persistent;
     private final Thread killOnExit;
 
-    private RedisServer(Process process, int port, Path dir) {
+    private RedisServer(Process process, int port, Path dir, boolean persistent) {
         this.process = process;
         this.port = port;
         this.dir = dir;
+        this.persistent = persistent;
         // A test JVM killed mid-run must not leave redis-server processes behind.
         this.killOnExit = new Thread(process::destroyForcibly, "redis-server-killer-" + port);
         Runtime.getRuntime().addShutdownHook(killOnExit);
@@ -52,13 +55,26 @@ public final class RedisServer implements AutoCloseable {
      * @throws IllegalStateException when redis-server cannot be found or does not come up
      */
     public static RedisServer start() {
+        return start(false);
+    }
+
+    /**
+     * Starts a server that keeps its data on disk (append-only file, fsync on every write), so
+     * that {@link #killAndRestart} brings back everything Redis acknowledged, as a production
+     * Redis with {@code appendfsync always} does after a crash.
+     */
+    public static RedisServer startPersistent() {
+        return start(true);
+    }
+
+    private static RedisServer start(boolean persistent) {
         Path executable = findExecutable();
         IllegalStateException last = null;
         // The free port is only free when we look; another process may take it before
         // redis-server binds, so a failed bind gets a fresh port.
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
             try {
-                return startOnce(executable, freePort());
+                return startOnce(executable, freePort(), newDir(), persistent);
             } catch (IllegalStateException e) {
                 last = e;
             }
@@ -74,7 +90,34 @@ public final class RedisServer implements AutoCloseable {
      */
     public RedisServer restart() {
         close();
-        return startOnce(findExecutable(), port);
+        return startOnce(findExecutable(), port, newDir(), persistent);
+    }
+
+    /** Sends SIGKILL (a crash: no shutdown, nothing flushed beyond what the AOF fsync wrote). */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * {@link #kill() Kills} this server, waits {@code downMillis}, and starts a new one on the
+     * same port and directory: a persistent server comes back with its data, another one empty.
+     *
+     * @throws IllegalStateException when the port cannot be bound again
+     */
+    public RedisServer killAndRestart(long downMillis) {
+        kill();
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook runs anyway
+        }
+        sleep(downMillis);
+        return startOnce(findExecutable(), port, dir, persistent);
     }
 
     /** The loopback port the server listens on. */
@@ -161,18 +204,25 @@ public final class RedisServer implements AutoCloseable {
         deleteRecursively(dir);
     }
 
-    private static RedisServer startOnce(Path executable, int port) {
-        return startOnce(executable, port, List.of());
-    }
-
     /** Starts redis-server on {@code port} with {@code extraArgs} (e.g. cluster mode) and waits for PING. */
     static RedisServer startOnce(Path executable, int port, List<String> extraArgs) {
-        Path dir;
+        return startOnce(executable, port, newDir(), false, extraArgs);
+    }
+
+    private static Path newDir() {
         try {
-            dir = Files.createTempDirectory("tidegate-redis-");
+            return Files.createTempDirectory("tidegate-redis-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary directory for redis-server", e);
         }
+    }
+
+    private static RedisServer startOnce(Path executable, int port, Path dir, boolean persistent) {
+        return startOnce(executable, port, dir, persistent, List.of());
+    }
+
+    private static RedisServer startOnce(Path executable, int port, Path dir, boolean persistent,
+                                         List<String> extraArgs) {
         Path log = dir.resolve("redis.log");
         Process process;
         try {
@@ -180,19 +230,20 @@ public final class RedisServer implements AutoCloseable {
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
                     "--save", "",
-                    "--appendonly", "no",
+                    "--appendonly", persistent ? "yes" : "no",
+                    "--appendfsync", "always",
                     "--dir", dir.toString(),
                     "--daemonize", "no"));
             command.addAll(extraArgs);
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
         } catch (IOException e) {
             deleteRecursively(dir);
             throw new IllegalStateException("cannot run " + executable + ": " + e.getMessage(), e);
         }
-        RedisServer server = new RedisServer(process, port, dir);
+        RedisServer server = new RedisServer(process, port, dir, persistent);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

@@ -17,13 +17,19 @@ public final class BreakerStateListener {
 
     private static final Logger log = LoggerFactory.getLogger(BreakerStateListener.class);
 
-    private final String backendName;
+    private final String what;
+    private final String whenOpen;
     private final Map<CircuitBreaker.State, AtomicLong> entered = new EnumMap<>(CircuitBreaker.State.class);
     private volatile CircuitBreaker.State state = CircuitBreaker.State.CLOSED;
     private volatile long lastTransitionMillis = System.currentTimeMillis();
 
-    BreakerStateListener(String backendName) {
-        this.backendName = backendName;
+    /**
+     * @param what     what the breaker guards, for log lines ("appends to the redis backend")
+     * @param whenOpen what happens while it is open ("appends go to the disk spool")
+     */
+    BreakerStateListener(String what, String whenOpen) {
+        this.what = what;
+        this.whenOpen = whenOpen;
         for (CircuitBreaker.State s : CircuitBreaker.State.values()) {
             entered.put(s, new AtomicLong());
         }
@@ -44,9 +50,9 @@ public final class BreakerStateListener {
         lastTransitionMillis = System.currentTimeMillis();
         entered.get(to).incrementAndGet();
         if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
-            log.warn("circuit breaker of the {} backend {}: appends go to the disk spool", backendName, e.getStateTransition());
+            log.warn("circuit breaker of {} {}: {}", what, e.getStateTransition(), whenOpen);
         } else {
-            log.info("circuit breaker of the {} backend {}", backendName, e.getStateTransition());
+            log.info("circuit breaker of {} {}", what, e.getStateTransition());
         }
     }
 

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@link TimeLimiter} around {@link #append}, and a {@link DiskSpool} that takes the batches the
  * backend cannot, acknowledges them once durable there ({@link AppendResult#spooled()}) and
  * replays them into the backend, in order, when it is back. Reads ({@link #subscribe}) go
- * straight to the backend, whose readers reconnect on their own.
+ * straight to the backend, which guards them with its own {@link ReadGuard}.
  *
  * <p>Two modes, switched only by the worker thread, so per-key order holds across them:
  * <ul>
@@ -132,7 +132,8 @@ public final class ResilientBackend implements Backend {
             thread.setDaemon(true);
             return thread;
         });
-        this.breakerState = new BreakerStateListener(delegate.name());
+        this.breakerState = new BreakerStateListener("appends to the " + delegate.name() + " backend",
+                "appends go to the disk spool");
         breakerState.attach(breaker, this::wakeWorker);
         this.direct = spool.isEmpty();
         if (!direct) {

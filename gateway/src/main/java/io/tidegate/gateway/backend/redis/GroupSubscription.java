@@ -404,7 +404,8 @@ final class GroupSubscription extends RedisSubscription {
 
     @Override
     public void ack(Collection<StreamPosition> positions) {
-        byTopic(positions).forEach((topic, ids) -> ackIds(topic, ids)
+        // Retried with backoff: an ack lost to a short outage would become a redelivery.
+        byTopic(positions).forEach((topic, ids) -> ctx.reads().retryAck(ctx.executor(), () -> ackIds(topic, ids))
                 .whenComplete((n, error) -> {
                     if (error != null) {
                         LOG.warn("subscription {}: ack of {} entries on {} failed; they will be redelivered: {}",

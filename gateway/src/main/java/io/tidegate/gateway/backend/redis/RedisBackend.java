@@ -9,6 +9,8 @@ import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.resilience.BreakerStateListener;
+import io.tidegate.gateway.resilience.ReadGuard;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -104,7 +106,8 @@ public final class RedisBackend implements Backend {
         }
         this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
-                config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline());
+                config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline(),
+                new ReadGuard(name(), config.resilience(), redis.blockTimeout()));
         long refresh = TopicRegistry.REFRESH_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("topic registry refresh",
                 () -> registry.refresh().thenAccept(writer::forgetRegistered)), refresh, refresh, TimeUnit.MILLISECONDS);
@@ -157,6 +160,11 @@ public final class RedisBackend implements Backend {
     @Override
     public String name() {
         return "redis";
+    }
+
+    /** State and transition counts of the circuit breaker over reads, for logs and metrics. */
+    public BreakerStateListener readBreaker() {
+        return context.reads().breakerState();
     }
 
     @Override

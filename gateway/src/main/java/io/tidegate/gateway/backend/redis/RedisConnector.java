@@ -19,6 +19,7 @@ import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +56,8 @@ final class RedisConnector implements AutoCloseable {
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     /** How often a cluster client re-reads the topology even when no redirect told it to. */
     static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
+    /** Longest pause between reconnect attempts of the shared connections (jittered, growing to this). */
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
     /** The only read group on standalone Redis. */
     private static final int ALL_STREAMS = -1;
 
@@ -76,7 +79,11 @@ final class RedisConnector implements AutoCloseable {
         this.seeds = config.isCluster()
                 ? config.clusterNodes().stream().map(n -> parse(n, "backend.redis.cluster-nodes")).toList()
                 : List.of(parse(config.uri(), "backend.redis.uri"));
-        this.resources = DefaultClientResources.builder().build();
+        // Lettuce's default waits up to 30 s between reconnect attempts, so after a long outage
+        // the writer and the ack connection would come back long after Redis did.
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.equalJitter(Duration.ZERO, MAX_RECONNECT_DELAY, 100, TimeUnit.MILLISECONDS))
+                .build();
         TimeoutOptions timeouts = TimeoutOptions.builder()
                 .timeoutSource(new BlockAwareTimeouts(config.blockTimeout())).build();
         SocketOptions socket = SocketOptions.builder()

@@ -1,11 +1,13 @@
 package io.tidegate.gateway.backend.redis;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.UnblockType;
 import io.lettuce.core.XReadArgs;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.resilience.ReadGuard;
 import io.tidegate.gateway.routing.TopicPattern;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -47,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * (on a cluster, its link to the reader's node), so a new topic is picked up within a round trip
  * rather than after the block time.
  *
+ * <p>Failures: every cycle runs under the backend's {@link ReadGuard} (circuit breaker over all
+ * subscriptions' reads, a time limit per cycle). A failed cycle is retried after a jittered,
+ * growing backoff; while the breaker is open no cycle starts. A lost connection is replaced on the
+ * next cycle, so a subscription outlives any Redis outage and continues from its cursors.
+ *
  * <p>Threading: the public methods are thread-safe and never block; the sink is called from the
  * worker pool, one call at a time.
  */
@@ -54,10 +62,14 @@ abstract class RedisSubscription implements BackendSubscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSubscription.class);
 
-    /** A subscription that has failed against Redis for this long gives up and reports the error. */
+    /**
+     * A subscription whose reads Redis has refused with an error reply (not a lost connection)
+     * for this long gives up and reports the error; an unreachable Redis is waited out.
+     */
     static final Duration GIVE_UP_AFTER = Duration.ofSeconds(30);
-    private static final long MIN_BACKOFF_MILLIS = 20;
-    private static final long MAX_BACKOFF_MILLIS = 2_000;
+    /** Error replies a Redis sends while it is starting or failing over: transient, waited out too. */
+    private static final List<String> TRANSIENT_REPLIES = List.of("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN",
+            "CLUSTERDOWN");
     /** How long to keep trying to unblock a read that has not reached Redis yet. */
     private static final int UNBLOCK_ATTEMPTS = 50;
     private static final long UNBLOCK_RETRY_MILLIS = 2;
@@ -336,6 +348,13 @@ abstract class RedisSubscription implements BackendSubscription {
     }
 
     private void runCycle() {
+        ReadGuard guard = ctx.reads();
+        if (!guard.tryAcquire()) {
+            // The breaker is open: wait without touching Redis; the probes decide when to resume.
+            ctx.executor().schedule(this::next, guard.backoffMillis(failures + 1), TimeUnit.MILLISECONDS);
+            return;
+        }
+        long startNanos = System.nanoTime();
         CompletableFuture<Void> step;
         try {
             step = start.thenCompose(cursors -> {
@@ -354,13 +373,31 @@ abstract class RedisSubscription implements BackendSubscription {
         } catch (RuntimeException e) {
             step = CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<Void> cycle = step;
+        guard.timeLimited(ctx.executor(), cycle).whenComplete((ignored, error) -> {
+            if (error != null && unwrap(error) instanceof TimeoutException && !cycle.isDone()) {
+                // A stuck connection: closing it fails the cycle, which then retries on a fresh one.
+                LOG.warn("subscription {}: a Redis read took longer than the time limit; reconnecting", spec.key());
+                readers.values().forEach(ReaderConnection::close);
+            }
+        });
         // Not async: afterCycle only updates state and hands the next cycle to the pool.
-        step.whenComplete((ignored, error) -> afterCycle(error));
+        cycle.whenComplete((ignored, error) -> afterCycle(error, System.nanoTime() - startNanos));
     }
 
-    private void afterCycle(Throwable error) {
-        if (error != null && !isClosed()) {
-            retryLater(unwrap(error));
+    private void afterCycle(Throwable error, long tookNanos) {
+        if (error == null) {
+            ctx.reads().onSuccess(tookNanos);
+            if (failures > 0) {
+                LOG.info("subscription {}: Redis reads work again after {} failed attempts", spec.key(), failures);
+            }
+        } else if (isClosed()) {
+            // failed because it was closed: says nothing about Redis
+            ctx.reads().release();
+        } else {
+            Throwable cause = unwrap(error);
+            ctx.reads().onFailure(tookNanos, cause);
+            retryLater(cause);
             return;
         }
         failures = 0;
@@ -398,7 +435,7 @@ abstract class RedisSubscription implements BackendSubscription {
             return false;
         });
         ctx.connector().readerFailed();
-        if (now - failingSinceNanos > GIVE_UP_AFTER.toNanos()) {
+        if (isPermanent(error) && now - failingSinceNanos > GIVE_UP_AFTER.toNanos()) {
             LOG.error("subscription {}: Redis reads have failed for {}; giving up", spec.key(), GIVE_UP_AFTER, error);
             synchronized (lock) {
                 closed = true;
@@ -414,9 +451,24 @@ abstract class RedisSubscription implements BackendSubscription {
             });
             return;
         }
-        long backoff = Math.min(MAX_BACKOFF_MILLIS, MIN_BACKOFF_MILLIS << Math.min(failures - 1, 10));
-        LOG.warn("subscription {}: Redis read failed ({}); retrying in {} ms", spec.key(), error.toString(), backoff);
+        long backoff = ctx.reads().backoffMillis(failures);
+        if (failures == 1) {
+            LOG.warn("subscription {}: Redis read failed ({}); retrying with backoff until Redis answers", spec.key(),
+                    error.toString());
+        } else {
+            LOG.debug("subscription {}: Redis read failed again ({}); retrying in {} ms", spec.key(), error.toString(),
+                    backoff);
+        }
         ctx.executor().schedule(this::next, backoff, TimeUnit.MILLISECONDS);
+    }
+
+    /** An error reply that retrying will not change (unlike a lost connection or a loading Redis). */
+    private static boolean isPermanent(Throwable error) {
+        if (!(error instanceof RedisCommandExecutionException)) {
+            return false;
+        }
+        String message = String.valueOf(error.getMessage());
+        return TRANSIENT_REPLIES.stream().noneMatch(message::startsWith);
     }
 
     private void finish() {

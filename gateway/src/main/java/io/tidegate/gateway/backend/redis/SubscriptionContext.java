@@ -1,6 +1,7 @@
 package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.tidegate.gateway.resilience.ReadGuard;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -12,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * @param controlConnection shared auto-flushing connection; never used for blocking commands
  * @param executor  runs read results, sink calls and timers; never Lettuce's event loop
+ * @param reads     breaker, backoff and time limit shared by every subscription's reads and acks
  */
 record SubscriptionContext(
         String gatewayId,
@@ -25,7 +27,8 @@ record SubscriptionContext(
         int readCount,
         Duration reclaimInterval,
         int maxDeliveries,
-        Duration defaultAckDeadline) {
+        Duration defaultAckDeadline,
+        ReadGuard reads) {
 
     /** Commands on the control connection (routed by key on a cluster). */
     RedisClusterAsyncCommands<byte[], byte[]> control() {
