@@ -3,7 +3,9 @@ package io.tidegate.gateway;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
+import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.GatewayServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,12 +20,16 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final GatewayConfig config;
     private final GatewayServer server;
     private final AdminHttpServer admin;
+    private final DispatchStats dispatchStats;
+    private final ConflationCounter conflation;
     private boolean closed;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
         this.server = injector.getInstance(GatewayServer.class);
         this.admin = injector.getInstance(AdminHttpServer.class);
+        this.dispatchStats = injector.getInstance(DispatchStats.class);
+        this.conflation = injector.getInstance(ConflationCounter.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -66,6 +72,16 @@ public final class EmbeddedGateway implements AutoCloseable {
     public String target() {
         String host = config.grpc().host();
         return (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + grpcPort();
+    }
+
+    /** The ingress dispatch queues and worker pool. */
+    public DispatchStats dispatchStats() {
+        return dispatchStats;
+    }
+
+    /** Messages conflated subscriptions dropped as superseded. */
+    public ConflationCounter conflation() {
+        return conflation;
     }
 
     /** Live Connect streams. */

@@ -44,13 +44,15 @@ public final class GatewayServer {
 
     @Inject
     public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
-                         MessageValidatorFactory validators, ScheduledExecutorService scheduler, Readiness readiness) {
+                         MessageValidatorFactory validators, ScheduledExecutorService scheduler, Readiness readiness,
+                         ConflationCounter conflation) {
         this.config = config;
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.scheduler = scheduler;
         this.readiness = readiness;
-        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher), backend, scheduler);
+        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher), backend, scheduler,
+                conflation);
         this.service = new GatewayService(ctx);
     }
 

@@ -48,10 +48,6 @@ final class OutboundQueue {
         out.setOnReadyHandler(this::drain);
     }
 
-    OutboundQueue(ServerCallStreamObserver<ServerFrame> out) {
-        this(out, batch -> { });
-    }
-
     void sendControl(ServerFrame frame) {
         lock.lock();
         try {
@@ -62,11 +58,14 @@ final class OutboundQueue {
         drain();
     }
 
-    void sendDeliveries(String subscriptionId, List<StoredMessage> messages) {
+    /** @param conflatedBefore per message, see {@link SessionSubscription.Output#deliver}; may be null */
+    void sendDeliveries(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore) {
         lock.lock();
         try {
-            for (StoredMessage m : messages) {
-                deliveries.add(new Queued(subscriptionId, m), PriorityLanes.levelOf(m.message().getPriority()));
+            for (int i = 0; i < messages.size(); i++) {
+                StoredMessage m = messages.get(i);
+                long before = conflatedBefore == null ? 0 : conflatedBefore[i];
+                deliveries.add(new Queued(subscriptionId, m, before), PriorityLanes.levelOf(m.message().getPriority()));
             }
         } finally {
             lock.unlock();
@@ -147,7 +146,7 @@ final class OutboundQueue {
                 return null;
             }
             DeliveryBatch.Builder batch = DeliveryBatch.newBuilder().setSubscriptionId(first.subscriptionId);
-            batch.addDeliveries(toDelivery(first.message));
+            batch.addDeliveries(toDelivery(first));
             int bytes = first.message.message().getSerializedSize();
             Queued q;
             while (batch.getDeliveriesCount() < MAX_DELIVERIES_PER_FRAME
@@ -156,7 +155,7 @@ final class OutboundQueue {
                     && q.subscriptionId.equals(first.subscriptionId)
                     && q.message.message().getPriority() == first.message.message().getPriority()) {
                 deliveries.poll();
-                batch.addDeliveries(toDelivery(q.message));
+                batch.addDeliveries(toDelivery(q));
                 bytes += q.message.message().getSerializedSize();
             }
             return ServerFrame.newBuilder().setDeliveries(batch).build();
@@ -165,15 +164,17 @@ final class OutboundQueue {
         }
     }
 
-    private static Delivery toDelivery(StoredMessage m) {
+    private static Delivery toDelivery(Queued q) {
+        StoredMessage m = q.message;
         return Delivery.newBuilder()
                 .setMessage(m.message())
                 .setPosition(m.position().toProto())
                 .setDeliveryCount(m.deliveryCount())
                 .setTsAccepted(m.acceptedNanos())
+                .setConflatedBefore(q.conflatedBefore)
                 .build();
     }
 
-    private record Queued(String subscriptionId, StoredMessage message) {
+    private record Queued(String subscriptionId, StoredMessage message, long conflatedBefore) {
     }
 }

@@ -29,10 +29,13 @@ final class SessionContext {
     private final Backend backend;
     private final ScheduledExecutorService scheduler;
     private final ClientLimits clientLimits;
+    private final ConflationCounter conflation;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
 
-    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, ScheduledExecutorService scheduler) {
+    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, ScheduledExecutorService scheduler,
+                   ConflationCounter conflation) {
         this.config = config;
+        this.conflation = conflation;
         this.publisher = publisher;
         this.backend = backend;
         this.scheduler = scheduler;
@@ -76,6 +79,10 @@ final class SessionContext {
 
     ScheduledExecutorService scheduler() {
         return scheduler;
+    }
+
+    ConflationCounter conflation() {
+        return conflation;
     }
 
     /** The publish limits (rate, in flight) of a new stream of the named client. */

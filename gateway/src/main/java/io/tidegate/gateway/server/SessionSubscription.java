@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -24,14 +25,29 @@ import java.util.function.Consumer;
  * demand (so the gateway never has more messages out than granted), remembers which group
  * messages are out awaiting ack, and, for strict key order, holds back and retries locally.
  *
+ * <p>A conflated subscription instead keeps reading the backend (a window of
+ * {@code max(initial credit, 256)} messages) into a {@link ConflatingQueue}, one message per
+ * key, and hands the client only as many as its credit allows and its stream has taken (at
+ * most {@value #OUTBOUND_WINDOW} written-pending): a slow client gets the latest per key
+ * instead of a backlog. Gateway memory stays bounded by the number of keys (at most
+ * {@code limits.max-credit}; past that the backend reads pause) plus the windows.
+ *
  * <p>Threading: backend callbacks and client frames arrive on different threads; state is
- * guarded by this object's monitor, and nothing blocks while holding it.
+ * guarded by this object's monitor, and nothing blocks while holding it. One thread at a time
+ * hands conflated messages on, so a key's messages leave in order.
  */
 final class SessionSubscription implements DeliverySink {
 
+    /** Conflated: most deliveries handed to the stream that it has not written yet. */
+    static final int OUTBOUND_WINDOW = 256;
+
     /** Where a subscription's output and its end go; implemented by the session. */
     interface Output {
-        void deliver(String subscriptionId, List<StoredMessage> messages);
+        /**
+         * @param conflatedBefore per message, how many older messages of its key were dropped
+         *                        before it; null when the subscription does not conflate
+         */
+        void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore);
 
         void ended(SessionSubscription subscription, Throwable cause);
     }
@@ -43,6 +59,14 @@ final class SessionSubscription implements DeliverySink {
     private final ScheduledExecutorService scheduler;
     private final BiConsumer<StoredMessage, Consumer<Boolean>> deadLetter;
     private final KeyOrderGate gate;
+    private final ConflatingQueue conflating;
+    private final ConflationCounter conflationCounter;
+    private final int readWindow;
+    private final AtomicInteger flushing = new AtomicInteger();
+    /** Conflated: messages handed to the output that the transport has not taken yet. */
+    private int unwritten;
+    /** Conflated: messages requested from the backend and not yet received. */
+    private long backendDemand;
     private final Map<StreamPosition, StoredMessage> outstanding = new HashMap<>();
     private final Set<StreamPosition> retrying = new HashSet<>();
     private BackendSubscription backend;
@@ -51,7 +75,8 @@ final class SessionSubscription implements DeliverySink {
     private boolean closed;
 
     SessionSubscription(SubscriptionOptions options, Output output, long maxCredit, int maxDeliveries,
-                        ScheduledExecutorService scheduler, BiConsumer<StoredMessage, Consumer<Boolean>> deadLetter) {
+                        ScheduledExecutorService scheduler, BiConsumer<StoredMessage, Consumer<Boolean>> deadLetter,
+                        ConflationCounter conflationCounter) {
         this.options = options;
         this.output = output;
         this.maxCredit = maxCredit;
@@ -59,6 +84,9 @@ final class SessionSubscription implements DeliverySink {
         this.scheduler = scheduler;
         this.deadLetter = deadLetter;
         this.gate = options.strictKeyOrder() ? new KeyOrderGate() : null;
+        this.conflating = options.conflate() ? new ConflatingQueue() : null;
+        this.conflationCounter = conflationCounter;
+        this.readWindow = Math.max(options.initialCredit(), OUTBOUND_WINDOW);
     }
 
     String id() {
@@ -80,11 +108,16 @@ final class SessionSubscription implements DeliverySink {
     /** Lets deliveries start, after the client was told the subscription exists. */
     void grantInitialCredit() {
         BackendSubscription sub;
+        int demand = options.initialCredit();
         synchronized (this) {
             credit = options.initialCredit();
             sub = backend;
+            if (conflating != null) {
+                demand = readWindow;
+                backendDemand = readWindow;
+            }
         }
-        sub.request(options.initialCredit());
+        sub.request(demand);
     }
 
     void grant(int messages) throws FrameRejectedException {
@@ -100,11 +133,30 @@ final class SessionSubscription implements DeliverySink {
             credit += messages;
             sub = backend;
         }
-        sub.request(messages);
+        if (conflating != null) {
+            flush();
+        } else {
+            sub.request(messages);
+        }
+    }
+
+    /** The transport took {@code messages} deliveries of this subscription. */
+    void written(int messages) {
+        if (conflating == null) {
+            return;
+        }
+        synchronized (this) {
+            unwritten -= messages;
+        }
+        flush();
     }
 
     @Override
     public void onMessages(List<StoredMessage> messages) {
+        if (conflating != null) {
+            conflate(messages);
+            return;
+        }
         List<StoredMessage> out = messages;
         synchronized (this) {
             if (closed) {
@@ -121,8 +173,77 @@ final class SessionSubscription implements DeliverySink {
             }
         }
         if (!out.isEmpty()) {
-            output.deliver(id(), out);
+            output.deliver(id(), out, null);
         }
+    }
+
+    private void conflate(List<StoredMessage> messages) {
+        int more;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            backendDemand -= messages.size();
+            long superseded = 0;
+            for (StoredMessage m : messages) {
+                superseded += conflating.offer(m);
+            }
+            conflationCounter.add(superseded);
+            more = readMore();
+        }
+        if (more > 0) {
+            backendSubscription().request(more);
+        }
+        flush();
+    }
+
+    /** Tops the backend read window up while the key bound allows; caller holds the monitor. */
+    private int readMore() {
+        if (closed || conflating.size() >= maxCredit || backendDemand >= readWindow / 2) {
+            return 0;
+        }
+        int more = (int) (readWindow - backendDemand);
+        backendDemand = readWindow;
+        return more;
+    }
+
+    /** Hands conflated messages on as credit and the stream allow; one thread at a time. */
+    private void flush() {
+        if (flushing.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            while (flushOnce()) {
+                // until no credit, no room or nothing waiting
+            }
+            missed = flushing.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private boolean flushOnce() {
+        List<StoredMessage> messages = new ArrayList<>();
+        List<Long> before = new ArrayList<>();
+        int more;
+        synchronized (this) {
+            long room = Math.min(credit, OUTBOUND_WINDOW - unwritten);
+            if (closed || room <= 0 || conflating.size() == 0) {
+                return false;
+            }
+            conflating.poll((int) room, messages, before);
+            credit -= messages.size();
+            unwritten += messages.size();
+            more = readMore();
+        }
+        if (more > 0) {
+            backendSubscription().request(more);
+        }
+        long[] counts = new long[before.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = before.get(i);
+        }
+        output.deliver(id(), messages, counts);
+        return true;
     }
 
     @Override
@@ -191,7 +312,7 @@ final class SessionSubscription implements DeliverySink {
             }
         }
         if (again != null) {
-            output.deliver(id(), List.of(again));
+            output.deliver(id(), List.of(again), null);
             return;
         }
         deadLetter.accept(m, stored -> {
@@ -237,7 +358,7 @@ final class SessionSubscription implements DeliverySink {
             }
         }
         if (!next.isEmpty()) {
-            output.deliver(id(), next);
+            output.deliver(id(), next, null);
         }
     }
 

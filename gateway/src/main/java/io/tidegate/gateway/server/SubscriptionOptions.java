@@ -6,7 +6,8 @@ import io.tidegate.gateway.backend.SubscriptionSpec;
  * A validated Subscribe frame: the backend spec plus what the session itself enforces.
  * Immutable.
  */
-record SubscriptionOptions(String id, SubscriptionSpec spec, int initialCredit, boolean strictKeyOrder) {
+record SubscriptionOptions(String id, SubscriptionSpec spec, int initialCredit, boolean strictKeyOrder,
+                           boolean conflate) {
 
     boolean isGroup() {
         return spec.isGroup();

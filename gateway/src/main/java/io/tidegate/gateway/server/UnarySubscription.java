@@ -33,7 +33,7 @@ final class UnarySubscription implements SessionSubscription.Output {
         this.outbound = new OutboundQueue(new FrameUnwrapper(out), this::written);
         this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(),
                 ctx.config().delivery().maxDeliveries(), ctx.scheduler(),
-                (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored));
+                (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored), ctx.conflation());
         out.setOnCancelHandler(this::stop);
     }
 
@@ -56,6 +56,7 @@ final class UnarySubscription implements SessionSubscription.Output {
                 }
                 subscription.ack(positions);
             }
+            subscription.written(batch.getDeliveriesCount());
             subscription.grant(batch.getDeliveriesCount());
         } catch (FrameRejectedException e) {
             // cannot happen for positions we just delivered and credit we just used
@@ -64,8 +65,8 @@ final class UnarySubscription implements SessionSubscription.Output {
     }
 
     @Override
-    public void deliver(String subscriptionId, List<StoredMessage> messages) {
-        outbound.sendDeliveries(subscriptionId, messages);
+    public void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore) {
+        outbound.sendDeliveries(subscriptionId, messages, conflatedBefore);
     }
 
     @Override
