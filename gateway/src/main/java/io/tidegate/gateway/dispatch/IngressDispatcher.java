@@ -39,8 +39,13 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     private final int maxBatch;
     private final long sampleMillis;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when work may be takeable, the pool shrinks, or the dispatcher drains. */
-    private final Condition changed = lock.newCondition();
+    /**
+     * Signalled (one waiter at a time; a worker that takes work passes the signal on) when work
+     * may be takeable; signalled to all when the pool shrinks or the dispatcher drains.
+     */
+    private final Condition workAvailable = lock.newCondition();
+    /** Signalled to {@link #drain} when a batch was answered or a worker stopped. */
+    private final Condition settled = lock.newCondition();
     private final KeyClaimingLanes lanes = new KeyClaimingLanes();
     private final PoolSizer sizer;
     private final Thread sampler;
@@ -53,7 +58,6 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     private int busy;
     private int nextWorkerId;
     private long takeNanos;
-    private long slowestTakenWait;
     // copies for lock-free readers
     private volatile int liveView;
     private volatile int busyView;
@@ -98,7 +102,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             for (PendingPublish p : publishes) {
                 lanes.add(new KeyClaimingLanes.Queued(p, now));
             }
-            changed.signal();
+            workAvailable.signal();
             return Offer.QUEUED;
         } finally {
             lock.unlock();
@@ -139,19 +143,22 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             while (true) {
                 if ((running && live > sizer.target()) || (!running && lanes.size() == 0)) {
                     liveView = --live;
-                    changed.signalAll();
+                    if (lanes.size() > 0) {
+                        workAvailable.signal(); // the signal that woke this surplus worker was meant for work
+                    }
+                    settled.signalAll();
                     return false;
                 }
                 takeNanos = System.nanoTime();
-                lanes.take(maxBatch, batch, keys, recordDelay);
+                lanes.take(maxBatch, batch, keys, takeNanos, recordDelay);
                 if (!batch.isEmpty()) {
                     busyView = ++busy;
                     if (lanes.size() > 0) {
-                        changed.signal(); // let the next idle worker look, too
+                        workAvailable.signal(); // let the next idle worker look, too
                     }
                     return true;
                 }
-                changed.await();
+                workAvailable.await();
             }
         } finally {
             lock.unlock();
@@ -160,7 +167,6 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
     private void recordDelay(KeyClaimingLanes.Queued q, int level) {
         long waited = takeNanos - q.offeredNanos();
-        slowestTakenWait = Math.max(slowestTakenWait, waited);
         dispatched.incrementAndGet(level);
         delayTotals.addAndGet(level, waited);
     }
@@ -170,6 +176,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         for (KeyClaimingLanes.Queued q : batch) {
             envelopes.add(q.publish().envelope());
         }
+        Thread worker = Thread.currentThread();
         CompletableFuture<List<AppendResult>> appended;
         try {
             appended = backend.append(envelopes);
@@ -178,17 +185,22 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         }
         return appended.handle((results, error) -> {
             complete(batch, results, error);
-            finish(keys);
+            finish(keys, Thread.currentThread() == worker);
             return null;
         });
     }
 
-    private void finish(Set<String> keys) {
+    /** @param onWorker the append was answered on its worker, which takes the next batch itself */
+    private void finish(Set<String> keys, boolean onWorker) {
         lock.lock();
         try {
-            lanes.release(keys);
+            if (lanes.release(keys) && !onWorker) {
+                workAvailable.signal();
+            }
             busyView = --busy;
-            changed.signalAll();
+            if (!running) {
+                settled.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -219,8 +231,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                         return;
                     }
                     long now = System.nanoTime();
-                    long wait = slowestTakenWait;
-                    slowestTakenWait = 0;
+                    long wait = lanes.takeSlowestLaneWait();
                     for (int level = 0; level < PriorityLanes.LEVELS; level++) {
                         long offered = lanes.headOfferedNanos(level);
                         if (offered >= 0) {
@@ -228,10 +239,10 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                         }
                     }
                     int before = sizer.target();
-                    int target = sizer.sample(now, lanes.size(), wait, busy);
+                    int target = sizer.sample(now, lanes.unparkedSize(), wait, busy);
                     if (target != before) {
                         log.debug("dispatch workers {} -> {} (queued {}, waited {} µs, busy {})",
-                                before, target, lanes.size(), wait / 1000, busy);
+                                before, target, lanes.unparkedSize(), wait / 1000, busy);
                         resize(target);
                     }
                 } finally {
@@ -251,7 +262,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             liveView = ++live;
             t.start();
         }
-        changed.signalAll();
+        workAvailable.signalAll(); // surplus idle workers stop
     }
 
     /**
@@ -265,14 +276,14 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         lock.lock();
         try {
             running = false;
-            changed.signalAll();
+            workAvailable.signalAll();
             sampler.interrupt();
             while (lanes.size() > 0 || busy > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                changed.awaitNanos(left);
+                settled.awaitNanos(left);
             }
             return true;
         } finally {
@@ -295,7 +306,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         lock.lock();
         try {
             lanes.removeAll(left);
-            changed.signalAll();
+            workAvailable.signalAll();
         } finally {
             lock.unlock();
         }

@@ -37,6 +37,7 @@ final class KeyClaimingLanes {
     private final int[] parkedDepths = new int[PriorityLanes.LEVELS];
     private final Set<String> claimed = new HashSet<>();
     private int parkedSize;
+    private long slowestLaneWait;
 
     @SuppressWarnings("unchecked")
     KeyClaimingLanes() {
@@ -54,9 +55,10 @@ final class KeyClaimingLanes {
      * Moves up to {@code max} takeable messages into {@code batch}, highest priority first, and
      * claims their keys into {@code batchKeys}.
      *
+     * @param now     {@link System#nanoTime} of this take
      * @param onTaken told the level each taken message waited at
      */
-    void take(int max, List<Queued> batch, Set<String> batchKeys, TakeListener onTaken) {
+    void take(int max, List<Queued> batch, Set<String> batchKeys, long now, TakeListener onTaken) {
         while (batch.size() < max) {
             int readyLevel = firstReadyLevel();
             int laneLevel = lanes.headLevel();
@@ -67,6 +69,7 @@ final class KeyClaimingLanes {
                 takeParked(ready[readyLevel].pollFirst(), max, batch, batchKeys, onTaken);
             } else {
                 Queued q = lanes.poll();
+                slowestLaneWait = Math.max(slowestLaneWait, now - q.offeredNanos());
                 String key = q.key();
                 if (parked.containsKey(key) || (claimed.contains(key) && !batchKeys.contains(key))) {
                     park(key, q, laneLevel);
@@ -106,15 +109,32 @@ final class KeyClaimingLanes {
         }
     }
 
-    /** Ends a batch's claims; its keys' parked messages become takeable. */
-    void release(Set<String> batchKeys) {
+    /**
+     * Ends a batch's claims; its keys' parked messages become takeable.
+     *
+     * @return whether any did
+     */
+    boolean release(Set<String> batchKeys) {
+        boolean readied = false;
         for (String key : batchKeys) {
             claimed.remove(key);
             ArrayDeque<Parked> queue = parked.get(key);
             if (queue != null) {
                 ready[queue.peekFirst().level].addLast(key);
+                readied = true;
             }
         }
+        return readied;
+    }
+
+    /**
+     * The longest a message waited in the lanes before a worker took or parked it, since the last
+     * call; a wait for a worker, unlike a parked message's wait for its key.
+     */
+    long takeSlowestLaneWait() {
+        long slowest = slowestLaneWait;
+        slowestLaneWait = 0;
+        return slowest;
     }
 
     /** Moves every waiting message, parked ones included, into {@code into}. */
@@ -148,6 +168,14 @@ final class KeyClaimingLanes {
     /** Messages waiting, parked ones included. */
     int size() {
         return lanes.size() + parkedSize;
+    }
+
+    /**
+     * Messages waiting that are not parked: the ones a free worker could take or would park.
+     * Parked ones wait for their key, not for a worker, so they do not call for more workers.
+     */
+    int unparkedSize() {
+        return lanes.size();
     }
 
     /** Messages waiting per level, CRITICAL first, parked ones included. */

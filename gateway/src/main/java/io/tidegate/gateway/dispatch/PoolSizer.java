@@ -34,7 +34,7 @@ final class PoolSizer {
     }
 
     /**
-     * @param depth        messages waiting
+     * @param depth        messages waiting for a worker
      * @param waitNanos    how long the oldest waiting message (or the slowest one taken since the
      *                     last sample) has waited
      * @param busyWorkers  workers with an append in flight

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 class DispatchWorkerScalingTest {
 
-    private static final long APPEND_MILLIS = 20;
+    private static final long APPEND_MILLIS = 100;
 
     /** Answers each append after {@link #APPEND_MILLIS}; records per-key order and overlap. */
     private static final class SlowBackend implements Backend {
@@ -135,7 +135,7 @@ class DispatchWorkerScalingTest {
     private final AtomicInteger answered = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private final IngressDispatcher dispatcher = new IngressDispatcher(backend, new GatewayConfig.Dispatch(100_000, 1,
-            new GatewayConfig.Workers(1, 16, 8, Duration.ofMillis(15), Duration.ofMillis(50), Duration.ofMillis(300),
+            new GatewayConfig.Workers(1, 16, 8, Duration.ofMillis(50), Duration.ofMillis(150), Duration.ofMillis(400),
                     Duration.ofMillis(5))));
 
     @AfterEach
@@ -166,7 +166,9 @@ class DispatchWorkerScalingTest {
         System.out.printf("steady load of 6: pool sizes seen over 3 s: %s%n", new java.util.TreeSet<>(sizes));
 
         assertThat(sizes).as("never shrinks below what the steady load keeps busy").allMatch(n -> n >= 6);
-        assertThat(changes(sizes)).as("no flapping under steady load: %s", sizes).isLessThanOrEqualTo(2);
+        // a stall of the contended machine may cause one excursion up and back; flapping would
+        // grow again after shrinking
+        assertThat(growthsAfterShrinking(sizes)).as("no flapping under steady load: %s", sizes).isZero();
         assertThat(backend.keyOverlap).as("one key never has two appends in flight").isFalse();
         assertThat(backend.keyReordered).as("per-key order kept").isFalse();
         assertThat(failed.get()).isZero();
@@ -188,13 +190,17 @@ class DispatchWorkerScalingTest {
         return sizes;
     }
 
-    private static int changes(List<Integer> sizes) {
-        int changes = 0;
+    private static int growthsAfterShrinking(List<Integer> sizes) {
+        int growths = 0;
+        boolean shrunk = false;
         for (int i = 1; i < sizes.size(); i++) {
-            if (!sizes.get(i).equals(sizes.get(i - 1))) {
-                changes++;
+            int step = Integer.compare(sizes.get(i), sizes.get(i - 1));
+            if (step < 0) {
+                shrunk = true;
+            } else if (step > 0 && shrunk) {
+                growths++;
             }
         }
-        return changes;
+        return growths;
     }
 }
