@@ -143,7 +143,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             while (true) {
                 if ((running && live > sizer.target()) || (!running && lanes.size() == 0)) {
                     liveView = --live;
-                    if (lanes.size() > 0) {
+                    if (lanes.hasTakeable()) {
                         workAvailable.signal(); // the signal that woke this surplus worker was meant for work
                     }
                     settled.signalAll();
@@ -153,7 +153,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                 lanes.take(maxBatch, batch, keys, takeNanos, recordDelay);
                 if (!batch.isEmpty()) {
                     busyView = ++busy;
-                    if (lanes.size() > 0) {
+                    if (lanes.hasTakeable()) {
                         workAvailable.signal(); // let the next idle worker look, too
                     }
                     return true;

@@ -170,6 +170,11 @@ final class KeyClaimingLanes {
         return lanes.size() + parkedSize;
     }
 
+    /** Whether a free worker would find something to take or to park. */
+    boolean hasTakeable() {
+        return lanes.size() > 0 || firstReadyLevel() < PriorityLanes.LEVELS;
+    }
+
     /**
      * Messages waiting that are not parked: the ones a free worker could take or would park.
      * Parked ones wait for their key, not for a worker, so they do not call for more workers.
