@@ -29,6 +29,10 @@ public interface DispatchStats {
      */
     long queueingDelayNanosTotal(Priority priority);
 
-    /** How long the oldest message now waiting at this priority has waited, in nanoseconds; 0 if none. */
+    /**
+     * How long the first message in this priority's lane has waited for a worker, in
+     * nanoseconds; 0 if the lane is empty. Messages held back behind an in-flight message of
+     * their key wait for that key, not for a worker, and are not counted here.
+     */
     long oldestWaitNanos(Priority priority);
 }
