@@ -164,6 +164,37 @@ async def test_credit_limits_what_is_out(endpoint: str) -> None:
         assert started == [b"%d" % i for i in range(20)]
 
 
+async def test_conflated_subscriber_gets_latest_per_key_with_counts(endpoint: str) -> None:
+    topic = unique("test.conflate")
+    keys, quotes = 3, 30
+    async with fast_client(endpoint) as c:
+        gate = asyncio.Event()
+        latest: list[tuple[str, int, int]] = []
+        everything: list[bytes] = []
+
+        async def behind(m: ReceivedMessage) -> None:
+            await gate.wait()  # stuck on its first quote while the rest pile up
+            latest.append((m.topic, int(m.payload), m.conflated_before))
+
+        await c.subscribe([f"{topic}.*"], behind, credit=1, conflate=True)
+        await c.subscribe([f"{topic}.*"], lambda m: everything.append(m.payload))
+        await asyncio.gather(*(c.publish(Message(topic=f"{topic}.K{k}", payload=b"%d" % q))
+                               for q in range(quotes) for k in range(keys)))
+        await until(lambda: len(everything) == keys * quotes, what="the plain subscriber to get every quote")
+        gate.set()
+
+        def last_is_latest() -> bool:
+            last = {t: q for t, q, _ in latest}
+            return len(last) == keys and all(q == quotes - 1 for q in last.values())
+
+        await until(last_is_latest, what="the latest quote of every key")
+        for k in range(keys):
+            got = [(q, before) for t, q, before in latest if t == f"{topic}.K{k}"]
+            assert [q for q, _ in got] == sorted(q for q, _ in got)
+            assert len(got) + sum(before for _, before in got) == quotes, "each quote delivered or counted"
+        assert sum(before for _, _, before in latest) > 0
+
+
 async def test_raw_stream_credit_is_exact(endpoint: str) -> None:
     """Below the client: the gateway sends exactly as many deliveries as credits granted."""
     topic = unique("test.rawcredit")

@@ -159,6 +159,7 @@ class TidegateClient:
                         mode: SubscriptionMode = SubscriptionMode.BROADCAST, group: str = "",
                         start: Start | None = None, credit: int | None = None, auto_ack: bool = True,
                         ack_deadline: float = 0.0, strict_key_order: bool = False, retry_delay: float = 1.0,
+                        conflate: bool = False,
                         subscription_id: str | None = None, timeout: float | None = None) -> Subscription:
         """Subscribes and waits for the gateway's confirmation (raises SubscribeError if refused).
 
@@ -167,6 +168,8 @@ class TidegateClient:
         finishes. On a GROUP subscription a message is acked when the handler returns (``auto_ack``)
         and nacked with ``retry_delay`` when it raises; call ``msg.ack()``/``msg.nack(delay)`` to
         settle it yourself. ``ack_deadline`` (seconds, 0: the gateway's default) is GROUP only.
+        ``conflate`` (BROADCAST only): while behind, get the latest message per ordering key instead of
+        a backlog; ``msg.conflated_before`` says how many of its key were dropped before it.
         """
         if isinstance(patterns, str):
             patterns = [patterns]
@@ -176,7 +179,7 @@ class TidegateClient:
             raise ValueError(f"subscription id {sid!r} is already in use on this client")
         sub = Subscription(self, sid, patterns, handler, mode=mode, group=group, start=start or Start.latest(),
                            credit=credit or self.default_credit, auto_ack=auto_ack, ack_deadline=ack_deadline,
-                           strict_key_order=strict_key_order, retry_delay=retry_delay)
+                           strict_key_order=strict_key_order, retry_delay=retry_delay, conflate=conflate)
         self._subscriptions[sid] = sub
         if self._current is not None:
             sub.attach(self._current)

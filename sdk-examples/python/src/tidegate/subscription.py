@@ -37,6 +37,8 @@ class ReceivedMessage:
     subscription: Subscription = field(repr=False)
     _stream: GatewayStream | None = field(default=None, repr=False)
     settled: bool = False
+    #: conflated subscriptions: older messages of this key the gateway dropped, superseded by this one
+    conflated_before: int = 0
 
     @property
     def topic(self) -> str:
@@ -80,7 +82,7 @@ class Subscription:
 
     def __init__(self, client: TidegateClient, subscription_id: str, patterns: Sequence[str], handler: Handler, *,
                  mode: SubscriptionMode, group: str, start: Start, credit: int, auto_ack: bool,
-                 ack_deadline: float, strict_key_order: bool, retry_delay: float) -> None:
+                 ack_deadline: float, strict_key_order: bool, retry_delay: float, conflate: bool = False) -> None:
         self._client = client
         self.id = subscription_id
         self.patterns = tuple(patterns)
@@ -91,6 +93,7 @@ class Subscription:
         self.auto_ack = auto_ack
         self.ack_deadline = ack_deadline
         self.strict_key_order = strict_key_order
+        self.conflate = conflate
         self.retry_delay = retry_delay
         self._handler = handler
         self.last_positions: dict[str, Position] = {}
@@ -141,7 +144,7 @@ class Subscription:
         frame = pb.ClientFrame(frame_id=self._subscribe_frame_id, subscribe=pb.Subscribe(
             subscription_id=self.id, patterns=self.patterns, mode=int(self.mode), group=self.group,
             start=start, initial_credit=room, ack_deadline_ms=int(self.ack_deadline * 1000),
-            strict_key_order=self.strict_key_order))
+            strict_key_order=self.strict_key_order, conflate=self.conflate))
         if not self._stream.send(frame):
             self._server_credit = 0
         log.debug("subscription %s subscribing on %s from %s with credit %d", self.id, self._stream,
@@ -212,7 +215,8 @@ class Subscription:
             last = self.last_positions.get(p.topic)
             if last is None or p.sort_key > last.sort_key:
                 self.last_positions[p.topic] = p
-            self._queue.append(ReceivedMessage(d.message, p, d.delivery_count, d.ts_accepted, self, stream))
+            self._queue.append(ReceivedMessage(d.message, p, d.delivery_count, d.ts_accepted, self, stream,
+                                               conflated_before=d.conflated_before))
             self._outstanding += 1
             self._server_credit -= 1
             self._delivered_since_subscribe += 1

@@ -129,6 +129,7 @@ impl SubState {
                 initial_credit: i32::try_from(initial).unwrap_or(i32::MAX),
                 ack_deadline_ms: o.ack_deadline_ms,
                 strict_key_order: o.strict_key_order,
+                conflate: o.conflate,
             })),
         }
     }

@@ -161,6 +161,9 @@ pub struct SubscribeOptions {
     pub auto_credit: bool,
     pub ack_deadline_ms: u32,
     pub strict_key_order: bool,
+    /// BROADCAST only: while behind, the gateway keeps only the latest message per ordering key;
+    /// each delivery's `conflated_before` counts the older ones of its key it dropped.
+    pub conflate: bool,
 }
 
 impl SubscribeOptions {
@@ -179,6 +182,7 @@ impl SubscribeOptions {
             auto_credit: true,
             ack_deadline_ms: 0,
             strict_key_order: false,
+            conflate: false,
         }
     }
 
@@ -201,6 +205,12 @@ impl SubscribeOptions {
 
     pub fn credit(mut self, credit: u32) -> Self {
         self.credit = credit;
+        self
+    }
+
+    /// BROADCAST only: the latest message per ordering key instead of a backlog while behind.
+    pub fn conflate(mut self, conflate: bool) -> Self {
+        self.conflate = conflate;
         self
     }
 

@@ -4,8 +4,10 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.LogFormat;
+import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.telemetry.GatewayGauges;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
@@ -23,6 +25,8 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final GatewayServer server;
     private final AdminHttpServer admin;
     private final Telemetry telemetry;
+    private final DispatchStats dispatchStats;
+    private final ConflationCounter conflation;
     private boolean closed;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
@@ -31,6 +35,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.admin = injector.getInstance(AdminHttpServer.class);
         this.telemetry = injector.getInstance(Telemetry.class);
         injector.getInstance(GatewayGauges.class);
+        this.dispatchStats = injector.getInstance(DispatchStats.class);
+        this.conflation = injector.getInstance(ConflationCounter.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -82,6 +88,16 @@ public final class EmbeddedGateway implements AutoCloseable {
     public String target() {
         String host = config.grpc().host();
         return (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + grpcPort();
+    }
+
+    /** The ingress dispatch queues and worker pool. */
+    public DispatchStats dispatchStats() {
+        return dispatchStats;
+    }
+
+    /** Messages conflated subscriptions dropped as superseded. */
+    public ConflationCounter conflation() {
+        return conflation;
     }
 
     /** Live Connect streams. */

@@ -138,7 +138,8 @@ final class ActiveSubscription implements Subscription {
                 .setStart(start)
                 .setInitialCredit(room)
                 .setAckDeadlineMs((int) options.ackDeadline().toMillis())
-                .setStrictKeyOrder(options.strictKeyOrder());
+                .setStrictKeyOrder(options.strictKeyOrder())
+                .setConflate(options.conflate());
         subscribeFrameId = frameIds.incrementAndGet();
         serverCredit = room;
         deliveredSinceSubscribe = 0;

@@ -35,6 +35,11 @@ final class Delivered implements ReceivedMessage {
     }
 
     @Override
+    public long conflatedBefore() {
+        return delivery.getConflatedBefore();
+    }
+
+    @Override
     public long tsAcceptedNanos() {
         return delivery.getTsAccepted();
     }

@@ -23,6 +23,14 @@ public interface ReceivedMessage {
     /** When the gateway accepted the publish (Unix ns). */
     long tsAcceptedNanos();
 
+    /**
+     * Conflated subscriptions: how many older messages of this key the gateway dropped because
+     * this one superseded them while the subscriber was behind. 0 otherwise.
+     */
+    default long conflatedBefore() {
+        return 0;
+    }
+
     /** The id of the subscription that received it. */
     String subscriptionId();
 

@@ -23,6 +23,7 @@ public final class SubscriptionOptions {
     private final Duration ackDeadline;
     private final Duration retryDelay;
     private final boolean strictKeyOrder;
+    private final boolean conflate;
 
     private SubscriptionOptions(Builder b) {
         this.subscriptionId = b.subscriptionId;
@@ -35,6 +36,7 @@ public final class SubscriptionOptions {
         this.ackDeadline = b.ackDeadline;
         this.retryDelay = b.retryDelay;
         this.strictKeyOrder = b.strictKeyOrder;
+        this.conflate = b.conflate;
     }
 
     public static Builder builder() {
@@ -100,6 +102,15 @@ public final class SubscriptionOptions {
         return strictKeyOrder;
     }
 
+    /**
+     * BROADCAST: while this subscriber is behind, the gateway keeps only the latest message per
+     * ordering key (default: the topic); {@link ReceivedMessage#conflatedBefore()} says how many
+     * were dropped before each delivered one.
+     */
+    public boolean conflate() {
+        return conflate;
+    }
+
     /** Builds {@link SubscriptionOptions}; not thread-safe. */
     public static final class Builder {
         private String subscriptionId = "";
@@ -112,6 +123,7 @@ public final class SubscriptionOptions {
         private Duration ackDeadline = Duration.ZERO;
         private Duration retryDelay = Duration.ofSeconds(1);
         private boolean strictKeyOrder;
+        private boolean conflate;
 
         private Builder() {
         }
@@ -184,13 +196,23 @@ public final class SubscriptionOptions {
             return this;
         }
 
-        /** @throws IllegalArgumentException when no pattern is given or a GROUP has no name */
+        /** BROADCAST only: the latest message per key instead of a backlog while behind. */
+        public Builder conflate(boolean conflate) {
+            this.conflate = conflate;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when no pattern is given, a GROUP has no name or asks to conflate */
         public SubscriptionOptions build() {
             if (patterns.isEmpty()) {
                 throw new IllegalArgumentException("a subscription needs at least one topic pattern");
             }
             if (mode == SubscriptionMode.GROUP && group.isBlank()) {
                 throw new IllegalArgumentException("a GROUP subscription needs a group name");
+            }
+            if (mode == SubscriptionMode.GROUP && conflate) {
+                throw new IllegalArgumentException("conflate is for BROADCAST subscriptions: a group shares work that"
+                        + " each needs processing and an ack, so superseded messages must not be dropped");
             }
             if (mode == SubscriptionMode.BROADCAST && !group.isEmpty()) {
                 throw new IllegalArgumentException("a BROADCAST subscription has no group; use mode GROUP");

@@ -107,6 +107,22 @@ public final class ConfigLoader {
         }
     }
 
+    private static GatewayConfig.Workers dispatchWorkers(Reader r) {
+        var workers = new GatewayConfig.Workers(
+                r.intIn("dispatch.workers.min", 1, 1024),
+                r.intIn("dispatch.workers.max", 1, 1024),
+                r.intIn("dispatch.workers.scale-up-depth", 1, 100_000_000),
+                r.durationIn("dispatch.workers.scale-up-delay", Duration.ofMillis(1), Duration.ofMinutes(1)),
+                r.durationIn("dispatch.workers.scale-up-after", Duration.ZERO, Duration.ofMinutes(1)),
+                r.durationIn("dispatch.workers.scale-down-after", Duration.ofMillis(10), Duration.ofHours(1)),
+                r.durationIn("dispatch.workers.sample-interval", Duration.ofMillis(1), Duration.ofSeconds(10)));
+        if (workers.min() > workers.max()) {
+            throw new InvalidConfigException("dispatch.workers.min (" + workers.min()
+                    + ") must not exceed dispatch.workers.max (" + workers.max() + ")");
+        }
+        return workers;
+    }
+
     private static GatewayConfig build(Config c) {
         Reader r = new Reader(c);
         String gatewayId = r.string("gateway-id");
@@ -142,7 +158,7 @@ public final class ConfigLoader {
         var dispatch = new GatewayConfig.Dispatch(
                 r.intIn("dispatch.ingress-queue-capacity", 1, 100_000_000),
                 r.intIn("dispatch.max-batch", 1, 100_000),
-                r.intIn("dispatch.max-in-flight-batches", 1, 1024));
+                dispatchWorkers(r));
         var delivery = new GatewayConfig.Delivery(
                 r.durationIn("delivery.default-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),
                 r.durationIn("delivery.max-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),

@@ -52,8 +52,25 @@ public record GatewayConfig(
                          int maxTopicLength, int maxHeaders, int defaultCredit, int maxCredit) {
     }
 
-    /** Queues between ingress and backend. */
-    public record Dispatch(int ingressQueueCapacity, int maxBatch, int maxInFlightBatches) {
+    /** Queues between ingress and backend, and the workers that drain them. */
+    public record Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers) {
+    }
+
+    /**
+     * The dispatch worker pool: each worker has one append in flight. It grows (doubling) once the
+     * queues have held at least {@code scaleUpDepth} messages, or their oldest message has waited
+     * at least {@code scaleUpDelay}, for {@code scaleUpAfter}; it shrinks (by half the surplus)
+     * after {@code scaleDownAfter} without such pressure, never below the most workers that were
+     * busy at once in that time.
+     */
+    public record Workers(int min, int max, int scaleUpDepth, Duration scaleUpDelay, Duration scaleUpAfter,
+                          Duration scaleDownAfter, Duration sampleInterval) {
+
+        /** A pool of exactly {@code n} workers, for tests and embedded use. */
+        public static Workers fixed(int n) {
+            return new Workers(n, n, 1, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(1),
+                    Duration.ofMillis(10));
+        }
     }
 
     /** Group delivery: ack deadlines and dead-lettering. */

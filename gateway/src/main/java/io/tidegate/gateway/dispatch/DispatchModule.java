@@ -6,13 +6,13 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
 import jakarta.inject.Singleton;
 
-/** Wires the ingress queues, their worker count and the default (static) {@link Prioritizer}. */
+/** Wires the ingress queues (also as {@link DispatchStats}) and the default (static) {@link Prioritizer}. */
 public final class DispatchModule extends AbstractModule {
 
     @Override
     protected void configure() {
         bind(Prioritizer.class).to(StaticPrioritizer.class).in(Singleton.class);
-        bind(IngressWorkers.class).toInstance(IngressWorkers.SINGLE);
+        bind(DispatchStats.class).to(IngressDispatcher.class);
     }
 
     @Provides

@@ -4,49 +4,79 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.proto.v1.Priority;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.Semaphore;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The queues between ingress and backend. Publishes wait in per-priority lanes; one dispatch
- * thread takes them highest priority first, in batches, and hands each batch to
- * {@link Backend#append}, with at most {@code max-in-flight-batches} appends outstanding. When
- * the backend is the bottleneck the lanes fill and a CRITICAL message overtakes queued BULK ones;
- * messages with the same ordering key never overtake each other.
+ * The queues between ingress and backend. Publishes wait in per-priority lanes; a pool of
+ * workers takes them highest priority first, in batches, each worker with one
+ * {@link Backend#append} in flight. When the backend is the bottleneck the lanes fill and a
+ * CRITICAL message overtakes queued BULK ones; messages with the same ordering key never overtake
+ * each other and are never appended concurrently ({@link KeyClaimingLanes}). A sampler thread
+ * sizes the pool between {@code dispatch.workers.min} and {@code max} ({@link PoolSizer}).
  *
  * <p>Threading: {@link #offer} is called from any thread and never blocks; callbacks run on
- * backend completion threads.
+ * backend completion threads or on the worker that issued the append. {@link DispatchStats}
+ * methods are safe from any thread.
  */
-public final class IngressDispatcher implements AutoCloseable {
+public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngressDispatcher.class);
 
     private final Backend backend;
     private final int capacity;
     private final int maxBatch;
-    private final Semaphore inFlight;
-    private final int maxInFlight;
+    private final long sampleMillis;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
-    private final PriorityLanes<PendingPublish> lanes = new PriorityLanes<>(p -> p.envelope().orderingKey());
-    private final Thread thread;
-    private volatile boolean running = true;
+    /**
+     * Signalled (one waiter at a time; a worker that takes work passes the signal on) when work
+     * may be takeable; signalled to all when the pool shrinks or the dispatcher drains.
+     */
+    private final Condition workAvailable = lock.newCondition();
+    /** Signalled to {@link #drain} when a batch was answered or a worker stopped. */
+    private final Condition settled = lock.newCondition();
+    private final KeyClaimingLanes lanes = new KeyClaimingLanes();
+    private final PoolSizer sizer;
+    private final Thread sampler;
+    private final AtomicLongArray dispatched = new AtomicLongArray(PriorityLanes.LEVELS);
+    private final AtomicLongArray delayTotals = new AtomicLongArray(PriorityLanes.LEVELS);
+    private final KeyClaimingLanes.TakeListener recordDelay = this::recordDelay;
+    // guarded by lock
+    private boolean running = true;
+    private int live;
+    private int busy;
+    private int nextWorkerId;
+    private long takeNanos;
+    // copies for lock-free readers
+    private volatile int liveView;
+    private volatile int busyView;
 
     public IngressDispatcher(Backend backend, GatewayConfig.Dispatch config) {
         this.backend = backend;
         this.capacity = config.ingressQueueCapacity();
         this.maxBatch = config.maxBatch();
-        this.maxInFlight = config.maxInFlightBatches();
-        this.inFlight = new Semaphore(maxInFlight);
-        this.thread = new Thread(this::run, "tidegate-ingress");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.sampleMillis = Math.max(1, config.workers().sampleInterval().toMillis());
+        this.sizer = new PoolSizer(config.workers(), System.nanoTime());
+        lock.lock();
+        try {
+            resize(sizer.target());
+        } finally {
+            lock.unlock();
+        }
+        this.sampler = new Thread(this::sample, "tidegate-dispatch-sizer");
+        this.sampler.setDaemon(true);
+        this.sampler.start();
     }
 
     /** What {@link #offer} did with a batch. */
@@ -60,6 +90,7 @@ public final class IngressDispatcher implements AutoCloseable {
 
     /** Queues the publishes, all or none. */
     public Offer offer(List<PendingPublish> publishes) {
+        long now = System.nanoTime();
         lock.lock();
         try {
             if (!running) {
@@ -69,9 +100,9 @@ public final class IngressDispatcher implements AutoCloseable {
                 return Offer.FULL;
             }
             for (PendingPublish p : publishes) {
-                lanes.add(p, p.level());
+                lanes.add(new KeyClaimingLanes.Queued(p, now));
             }
-            notEmpty.signal();
+            workAvailable.signal();
             return Offer.QUEUED;
         } finally {
             lock.unlock();
@@ -88,63 +119,96 @@ public final class IngressDispatcher implements AutoCloseable {
         }
     }
 
-    private void run() {
-        List<PendingPublish> batch = new ArrayList<>(maxBatch);
-        while (true) {
-            try {
-                // Take the permit first so messages keep waiting in the priority lanes, where a
-                // later CRITICAL message can still overtake them, while the backend is busy.
-                inFlight.acquire();
-                if (!takeBatch(batch)) {
-                    inFlight.release();
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
+    private void work() {
+        List<KeyClaimingLanes.Queued> batch = new ArrayList<>(maxBatch);
+        Set<String> keys = new HashSet<>();
+        try {
+            while (takeBatch(batch, keys)) {
+                CompletableFuture<Void> answered = send(List.copyOf(batch), Set.copyOf(keys));
+                batch.clear();
+                keys.clear();
+                answered.get();
             }
-            send(List.copyOf(batch));
-            batch.clear();
+        } catch (InterruptedException e) {
+            // closing: the append's callbacks still run when the backend answers
+        } catch (ExecutionException e) {
+            log.error("dispatch worker failed", e.getCause());
         }
     }
 
-    private boolean takeBatch(List<PendingPublish> batch) throws InterruptedException {
+    /** Waits for a batch; false when this worker is to stop. */
+    private boolean takeBatch(List<KeyClaimingLanes.Queued> batch, Set<String> keys) throws InterruptedException {
         lock.lock();
         try {
-            while (lanes.size() == 0) {
-                if (!running) {
+            while (true) {
+                if ((running && live > sizer.target()) || (!running && lanes.size() == 0)) {
+                    liveView = --live;
+                    if (lanes.hasTakeable()) {
+                        workAvailable.signal(); // the signal that woke this surplus worker was meant for work
+                    }
+                    settled.signalAll();
                     return false;
                 }
-                notEmpty.await();
+                takeNanos = System.nanoTime();
+                lanes.take(maxBatch, batch, keys, takeNanos, recordDelay);
+                if (!batch.isEmpty()) {
+                    busyView = ++busy;
+                    if (lanes.hasTakeable()) {
+                        workAvailable.signal(); // let the next idle worker look, too
+                    }
+                    return true;
+                }
+                workAvailable.await();
             }
-            PendingPublish p;
-            while (batch.size() < maxBatch && (p = lanes.poll()) != null) {
-                batch.add(p);
-            }
-            return true;
         } finally {
             lock.unlock();
         }
     }
 
-    private void send(List<PendingPublish> batch) {
+    private void recordDelay(KeyClaimingLanes.Queued q, int level) {
+        long waited = takeNanos - q.offeredNanos();
+        dispatched.incrementAndGet(level);
+        delayTotals.addAndGet(level, waited);
+    }
+
+    private CompletableFuture<Void> send(List<KeyClaimingLanes.Queued> batch, Set<String> keys) {
         List<Envelope> envelopes = new ArrayList<>(batch.size());
-        for (PendingPublish p : batch) {
-            envelopes.add(p.envelope());
+        for (KeyClaimingLanes.Queued q : batch) {
+            envelopes.add(q.publish().envelope());
         }
+        Thread worker = Thread.currentThread();
+        CompletableFuture<List<AppendResult>> appended;
         try {
-            backend.append(envelopes).whenComplete((results, error) -> {
-                inFlight.release();
-                complete(batch, results, error);
-            });
+            appended = backend.append(envelopes);
         } catch (RuntimeException e) {
-            inFlight.release();
-            complete(batch, null, e);
+            appended = CompletableFuture.failedFuture(e);
+        }
+        return appended.handle((results, error) -> {
+            complete(batch, results, error);
+            finish(keys, Thread.currentThread() == worker);
+            return null;
+        });
+    }
+
+    /** @param onWorker the append was answered on its worker, which takes the next batch itself */
+    private void finish(Set<String> keys, boolean onWorker) {
+        lock.lock();
+        try {
+            if (lanes.release(keys) && !onWorker) {
+                workAvailable.signal();
+            }
+            busyView = --busy;
+            if (!running) {
+                settled.signalAll();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    private static void complete(List<PendingPublish> batch, List<AppendResult> results, Throwable error) {
+    private static void complete(List<KeyClaimingLanes.Queued> batch, List<AppendResult> results, Throwable error) {
         for (int i = 0; i < batch.size(); i++) {
-            PendingPublish.PublishCallback callback = batch.get(i).callback();
+            PendingPublish.PublishCallback callback = batch.get(i).publish().callback();
             try {
                 if (error != null) {
                     callback.onFailed(error);
@@ -157,6 +221,50 @@ public final class IngressDispatcher implements AutoCloseable {
         }
     }
 
+    private void sample() {
+        try {
+            while (true) {
+                Thread.sleep(sampleMillis);
+                lock.lock();
+                try {
+                    if (!running) {
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    long wait = lanes.takeSlowestLaneWait();
+                    for (int level = 0; level < PriorityLanes.LEVELS; level++) {
+                        long offered = lanes.headOfferedNanos(level);
+                        if (offered >= 0) {
+                            wait = Math.max(wait, now - offered);
+                        }
+                    }
+                    int before = sizer.target();
+                    int target = sizer.sample(now, lanes.unparkedSize(), wait, busy);
+                    if (target != before) {
+                        log.debug("dispatch workers {} -> {} (queued {}, waited {} µs, busy {})",
+                                before, target, lanes.unparkedSize(), wait / 1000, busy);
+                        resize(target);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    /** Starts workers up to the target; surplus ones stop when next idle. Caller holds the lock. */
+    private void resize(int target) {
+        while (live < target) {
+            Thread t = new Thread(this::work, "tidegate-dispatch-" + nextWorkerId++);
+            t.setDaemon(true);
+            liveView = ++live;
+            t.start();
+        }
+        workAvailable.signalAll(); // surplus idle workers stop
+    }
+
     /**
      * Stops taking new publishes and waits until everything queued has been appended and
      * answered, or the timeout passes.
@@ -164,25 +272,29 @@ public final class IngressDispatcher implements AutoCloseable {
      * @return true when everything queued was flushed
      */
     public boolean drain(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
         lock.lock();
         try {
             running = false;
-            notEmpty.signalAll();
+            workAvailable.signalAll();
+            sampler.interrupt();
+            while (lanes.size() > 0 || busy > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                settled.awaitNanos(left);
+            }
+            return true;
         } finally {
             lock.unlock();
         }
-        thread.join(unit.toMillis(timeout));
-        if (thread.isAlive()) {
-            return false;
-        }
-        // every append issued has released its permit once answered
-        if (!inFlight.tryAcquire(maxInFlight, Math.max(1, unit.toMillis(timeout)), TimeUnit.MILLISECONDS)) {
-            return false;
-        }
-        inFlight.release(maxInFlight);
-        return true;
     }
 
+    /**
+     * Drains for up to 5 s; publishes still queued after that are answered with a failure, so
+     * every callback runs once.
+     */
     @Override
     public void close() {
         try {
@@ -190,6 +302,53 @@ public final class IngressDispatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        thread.interrupt();
+        List<KeyClaimingLanes.Queued> left = new ArrayList<>();
+        lock.lock();
+        try {
+            lanes.removeAll(left);
+            workAvailable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (!left.isEmpty()) {
+            complete(left, null, new IllegalStateException("the gateway closed before the backend took this publish"));
+        }
+    }
+
+    @Override
+    public int workers() {
+        return liveView;
+    }
+
+    @Override
+    public int busyWorkers() {
+        return busyView;
+    }
+
+    @Override
+    public int queueDepth(Priority priority) {
+        return queueDepths()[PriorityLanes.levelOf(priority)];
+    }
+
+    @Override
+    public long dispatched(Priority priority) {
+        return dispatched.get(PriorityLanes.levelOf(priority));
+    }
+
+    @Override
+    public long queueingDelayNanosTotal(Priority priority) {
+        return delayTotals.get(PriorityLanes.levelOf(priority));
+    }
+
+    @Override
+    public long oldestWaitNanos(Priority priority) {
+        long offered;
+        lock.lock();
+        try {
+            offered = lanes.headOfferedNanos(PriorityLanes.levelOf(priority));
+        } finally {
+            lock.unlock();
+        }
+        return offered < 0 ? 0 : Math.max(0, System.nanoTime() - offered);
     }
 }

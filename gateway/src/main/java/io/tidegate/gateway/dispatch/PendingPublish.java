@@ -9,7 +9,7 @@ import io.tidegate.gateway.backend.Envelope;
  */
 public record PendingPublish(Envelope envelope, PublishCallback callback) {
 
-    /** Receives the outcome of one publish; called once, from a backend completion thread. */
+    /** Receives the outcome of one publish; called once, from a backend completion thread or a dispatch worker. */
     public interface PublishCallback {
         void onAppended(AppendResult result);
 

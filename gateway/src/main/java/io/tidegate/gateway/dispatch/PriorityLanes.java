@@ -72,6 +72,22 @@ public final class PriorityLanes<T> {
         return null;
     }
 
+    /** The level {@link #poll} would take from next, or {@link #LEVELS} when empty. */
+    public int headLevel() {
+        for (int i = 0; i < LEVELS; i++) {
+            if (!lanes[i].isEmpty()) {
+                return i;
+            }
+        }
+        return LEVELS;
+    }
+
+    /** The first item of one level's lane, or null. */
+    public T peek(int level) {
+        Entry<T> e = lanes[level].peekFirst();
+        return e == null ? null : e.item;
+    }
+
     /** The item {@link #poll} would return, or null. */
     public T peek() {
         for (ArrayDeque<Entry<T>> lane : lanes) {

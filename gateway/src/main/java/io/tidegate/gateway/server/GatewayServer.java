@@ -50,14 +50,14 @@ public final class GatewayServer {
     @Inject
     public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, ScheduledExecutorService scheduler, Readiness readiness,
-                         GatewayTracing tracing, GatewayMetrics metrics) {
+                         GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation) {
         this.config = config;
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.scheduler = scheduler;
         this.readiness = readiness;
         this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher, tracing), backend,
-                new DeliveryTelemetry(tracing, metrics));
+                new DeliveryTelemetry(tracing, metrics), conflation);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(ctx);
     }

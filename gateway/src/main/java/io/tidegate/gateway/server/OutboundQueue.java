@@ -51,10 +51,6 @@ final class OutboundQueue {
         out.setOnReadyHandler(this::drain);
     }
 
-    OutboundQueue(ServerCallStreamObserver<ServerFrame> out, DeliveryTelemetry telemetry) {
-        this(out, telemetry, batch -> { });
-    }
-
     void sendControl(ServerFrame frame) {
         lock.lock();
         try {
@@ -65,11 +61,14 @@ final class OutboundQueue {
         drain();
     }
 
-    void sendDeliveries(String subscriptionId, List<StoredMessage> messages) {
+    /** @param conflatedBefore per message, see {@link SessionSubscription.Output#deliver}; may be null */
+    void sendDeliveries(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore) {
         lock.lock();
         try {
-            for (StoredMessage m : messages) {
-                deliveries.add(new Queued(subscriptionId, m), PriorityLanes.levelOf(m.message().getPriority()));
+            for (int i = 0; i < messages.size(); i++) {
+                StoredMessage m = messages.get(i);
+                long before = conflatedBefore == null ? 0 : conflatedBefore[i];
+                deliveries.add(new Queued(subscriptionId, m, before), PriorityLanes.levelOf(m.message().getPriority()));
             }
         } finally {
             lock.unlock();
@@ -175,9 +174,10 @@ final class OutboundQueue {
                 .setPosition(m.position().toProto())
                 .setDeliveryCount(m.deliveryCount())
                 .setTsAccepted(m.acceptedNanos())
+                .setConflatedBefore(q.conflatedBefore)
                 .build();
     }
 
-    private record Queued(String subscriptionId, StoredMessage message) {
+    private record Queued(String subscriptionId, StoredMessage message, long conflatedBefore) {
     }
 }

@@ -24,11 +24,14 @@ final class SessionContext {
     private final Backend backend;
     private final ClientLimits clientLimits;
     private final DeliveryTelemetry deliveryTelemetry;
+    private final ConflationCounter conflation;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
 
-    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, DeliveryTelemetry deliveryTelemetry) {
+    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, DeliveryTelemetry deliveryTelemetry,
+                   ConflationCounter conflation) {
         this.config = config;
         this.deliveryTelemetry = deliveryTelemetry;
+        this.conflation = conflation;
         this.publisher = publisher;
         this.backend = backend;
         this.subscribeParser = new SubscribeParser(config);
@@ -72,6 +75,10 @@ final class SessionContext {
     /** Metrics and spans of messages written to subscribers. */
     DeliveryTelemetry deliveryTelemetry() {
         return deliveryTelemetry;
+    }
+
+    ConflationCounter conflation() {
+        return conflation;
     }
 
     /** The publish limits (rate, in flight) of a new stream of the named client. */

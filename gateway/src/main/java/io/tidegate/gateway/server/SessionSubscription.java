@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One subscription of one client stream: passes the client's credit on to the backend as
@@ -19,14 +20,29 @@ import java.util.Map;
  * {@link io.tidegate.gateway.backend.SubscriptionSpec#strictKeyOrder()}): it holds a key for one
  * member of the group and sends its messages one at a time, so nothing is held back here.
  *
+ * <p>A conflated subscription instead keeps reading the backend (a window of
+ * {@code max(initial credit, 256)} messages) into a {@link ConflatingQueue}, one message per
+ * key, and hands the client only as many as its credit allows and its stream has taken (at
+ * most {@value #OUTBOUND_WINDOW} written-pending): a slow client gets the latest per key
+ * instead of a backlog. Gateway memory stays bounded by the number of keys (at most
+ * {@code limits.max-credit}; past that the backend reads pause) plus the windows.
+ *
  * <p>Threading: backend callbacks and client frames arrive on different threads; state is
- * guarded by this object's monitor, and nothing blocks while holding it.
+ * guarded by this object's monitor, and nothing blocks while holding it. One thread at a time
+ * hands conflated messages on, so a key's messages leave in order.
  */
 final class SessionSubscription implements DeliverySink {
 
+    /** Conflated: most deliveries handed to the stream that it has not written yet. */
+    static final int OUTBOUND_WINDOW = 256;
+
     /** Where a subscription's output and its end go; implemented by the session. */
     interface Output {
-        void deliver(String subscriptionId, List<StoredMessage> messages);
+        /**
+         * @param conflatedBefore per message, how many older messages of its key were dropped
+         *                        before it; null when the subscription does not conflate
+         */
+        void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore);
 
         void ended(SessionSubscription subscription, Throwable cause);
     }
@@ -34,15 +50,27 @@ final class SessionSubscription implements DeliverySink {
     private final SubscriptionOptions options;
     private final Output output;
     private final long maxCredit;
+    private final ConflatingQueue conflating;
+    private final ConflationCounter conflationCounter;
+    private final int readWindow;
+    private final AtomicInteger flushing = new AtomicInteger();
+    /** Conflated: messages handed to the output that the transport has not taken yet. */
+    private int unwritten;
+    /** Conflated: messages requested from the backend and not yet received. */
+    private long backendDemand;
     private final Map<StreamPosition, StoredMessage> outstanding = new HashMap<>();
     private BackendSubscription backend;
     private long credit;
     private boolean closed;
 
-    SessionSubscription(SubscriptionOptions options, Output output, long maxCredit) {
+    SessionSubscription(SubscriptionOptions options, Output output, long maxCredit,
+                        ConflationCounter conflationCounter) {
         this.options = options;
         this.output = output;
         this.maxCredit = maxCredit;
+        this.conflating = options.conflate() ? new ConflatingQueue() : null;
+        this.conflationCounter = conflationCounter;
+        this.readWindow = Math.max(options.initialCredit(), OUTBOUND_WINDOW);
     }
 
     String id() {
@@ -60,11 +88,16 @@ final class SessionSubscription implements DeliverySink {
     /** Lets deliveries start, after the client was told the subscription exists. */
     void grantInitialCredit() {
         BackendSubscription sub;
+        int demand = options.initialCredit();
         synchronized (this) {
             credit = options.initialCredit();
             sub = backend;
+            if (conflating != null) {
+                demand = readWindow;
+                backendDemand = readWindow;
+            }
         }
-        sub.request(options.initialCredit());
+        sub.request(demand);
     }
 
     void grant(int messages) throws FrameRejectedException {
@@ -80,11 +113,30 @@ final class SessionSubscription implements DeliverySink {
             credit += messages;
             sub = backend;
         }
-        sub.request(messages);
+        if (conflating != null) {
+            flush();
+        } else {
+            sub.request(messages);
+        }
+    }
+
+    /** The transport took {@code messages} deliveries of this subscription. */
+    void written(int messages) {
+        if (conflating == null) {
+            return;
+        }
+        synchronized (this) {
+            unwritten -= messages;
+        }
+        flush();
     }
 
     @Override
     public void onMessages(List<StoredMessage> messages) {
+        if (conflating != null) {
+            conflate(messages);
+            return;
+        }
         synchronized (this) {
             if (closed) {
                 return;
@@ -96,7 +148,76 @@ final class SessionSubscription implements DeliverySink {
                 }
             }
         }
-        output.deliver(id(), messages);
+        output.deliver(id(), messages, null);
+    }
+
+    private void conflate(List<StoredMessage> messages) {
+        int more;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            backendDemand -= messages.size();
+            long superseded = 0;
+            for (StoredMessage m : messages) {
+                superseded += conflating.offer(m);
+            }
+            conflationCounter.add(superseded);
+            more = readMore();
+        }
+        if (more > 0) {
+            backendSubscription().request(more);
+        }
+        flush();
+    }
+
+    /** Tops the backend read window up while the key bound allows; caller holds the monitor. */
+    private int readMore() {
+        if (closed || conflating.size() >= maxCredit || backendDemand >= readWindow / 2) {
+            return 0;
+        }
+        int more = (int) (readWindow - backendDemand);
+        backendDemand = readWindow;
+        return more;
+    }
+
+    /** Hands conflated messages on as credit and the stream allow; one thread at a time. */
+    private void flush() {
+        if (flushing.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            while (flushOnce()) {
+                // until no credit, no room or nothing waiting
+            }
+            missed = flushing.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private boolean flushOnce() {
+        List<StoredMessage> messages = new ArrayList<>();
+        List<Long> before = new ArrayList<>();
+        int more;
+        synchronized (this) {
+            long room = Math.min(credit, OUTBOUND_WINDOW - unwritten);
+            if (closed || room <= 0 || conflating.size() == 0) {
+                return false;
+            }
+            conflating.poll((int) room, messages, before);
+            credit -= messages.size();
+            unwritten += messages.size();
+            more = readMore();
+        }
+        if (more > 0) {
+            backendSubscription().request(more);
+        }
+        long[] counts = new long[before.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = before.get(i);
+        }
+        output.deliver(id(), messages, counts);
+        return true;
     }
 
     @Override

@@ -51,6 +51,11 @@ final class SubscribeParser {
             throw FrameRejectedException.invalid("group \"" + s.getGroup()
                     + "\" is set but mode is BROADCAST; set mode GROUP or leave group empty");
         }
+        if (group && s.getConflate()) {
+            throw FrameRejectedException.invalid("conflate is for BROADCAST subscriptions: a GROUP shares work that each"
+                    + " needs processing and an ack, so dropping superseded messages would lose work; subscribe"
+                    + " with mode BROADCAST to conflate, or leave conflate unset");
+        }
         int credit = s.getInitialCredit();
         var limits = config.limits();
         if (credit < 0 || credit > limits.maxCredit()) {
@@ -69,7 +74,7 @@ final class SubscribeParser {
         String consumer = group ? consumerPrefix + "-" + id : null;
         var spec = new SubscriptionSpec(consumerPrefix + "/" + id, patterns, groupName, consumer, start(s.getStart()),
                 deadline, group && s.getStrictKeyOrder());
-        return new SubscriptionOptions(id, spec, credit == 0 ? limits.defaultCredit() : credit);
+        return new SubscriptionOptions(id, spec, credit == 0 ? limits.defaultCredit() : credit, s.getConflate());
     }
 
     private List<TopicPattern> patterns(List<String> texts) throws FrameRejectedException {

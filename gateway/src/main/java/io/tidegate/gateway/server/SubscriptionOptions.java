@@ -6,7 +6,7 @@ import io.tidegate.gateway.backend.SubscriptionSpec;
  * A validated Subscribe frame: the backend spec plus what the session itself enforces.
  * Immutable.
  */
-record SubscriptionOptions(String id, SubscriptionSpec spec, int initialCredit) {
+record SubscriptionOptions(String id, SubscriptionSpec spec, int initialCredit, boolean conflate) {
 
     boolean isGroup() {
         return spec.isGroup();

@@ -31,7 +31,7 @@ final class UnarySubscription implements SessionSubscription.Output {
         this.ctx = ctx;
         this.out = out;
         this.outbound = new OutboundQueue(new FrameUnwrapper(out), ctx.deliveryTelemetry(), this::written);
-        this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit());
+        this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(), ctx.conflation());
         out.setOnCancelHandler(this::stop);
     }
 
@@ -54,6 +54,7 @@ final class UnarySubscription implements SessionSubscription.Output {
                 }
                 subscription.ack(positions);
             }
+            subscription.written(batch.getDeliveriesCount());
             subscription.grant(batch.getDeliveriesCount());
         } catch (FrameRejectedException e) {
             // cannot happen for positions we just delivered and credit we just used
@@ -62,8 +63,8 @@ final class UnarySubscription implements SessionSubscription.Output {
     }
 
     @Override
-    public void deliver(String subscriptionId, List<StoredMessage> messages) {
-        outbound.sendDeliveries(subscriptionId, messages);
+    public void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore) {
+        outbound.sendDeliveries(subscriptionId, messages, conflatedBefore);
     }
 
     @Override

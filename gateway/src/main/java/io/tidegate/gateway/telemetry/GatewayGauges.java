@@ -8,7 +8,8 @@ import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendModule;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
-import io.tidegate.gateway.dispatch.IngressWorkers;
+import io.tidegate.gateway.dispatch.DispatchStats;
+import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.server.GatewayServer;
@@ -20,7 +21,7 @@ import java.util.Map;
 /**
  * Gauges read when metrics are collected (a {@code /metrics} scrape or an OTLP push), never on
  * the hot path: ingress queue depth per priority ({@code tidegate.queue.depth}), dispatch workers
- * ({@code tidegate.workers}), connected client streams ({@code tidegate.clients.connected}), the
+ * ({@code tidegate.workers}), messages dropped by conflation ({@code tidegate.conflated}), connected client streams ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
  * backend, and consumer lag per group ({@code tidegate.consumer.lag}). Thread-safe.
@@ -33,7 +34,8 @@ public final class GatewayGauges {
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
 
     @Inject
-    GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, IngressWorkers workers, GatewayServer server,
+    GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, GatewayServer server,
+                  ConflationCounter conflation,
                   @Named(BackendModule.STORE) Backend store) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         meter.gaugeBuilder("tidegate.queue.depth").ofLongs().setUnit("{message}")
@@ -46,7 +48,10 @@ public final class GatewayGauges {
                 });
         meter.gaugeBuilder("tidegate.workers").ofLongs().setUnit("{thread}")
                 .setDescription("Threads taking publishes from the ingress queues to the backend")
-                .buildWithCallback(m -> m.record(workers.count()));
+                .buildWithCallback(m -> m.record(dispatch.workers()));
+        meter.counterBuilder("tidegate.conflated").setUnit("{message}")
+                .setDescription("Messages of conflated subscriptions superseded by a newer one of their key before delivery")
+                .buildWithCallback(m -> m.record(conflation.superseded()));
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
                 .setDescription("Open Connect streams")
                 .buildWithCallback(m -> m.record(server.sessionCount()));

@@ -47,6 +47,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void dispatchWorkersDefaultToOneToFiftyAndMinMustNotExceedMax() {
+        GatewayConfig.Workers w = GatewayConfig.defaultsWith().dispatch().workers();
+        assertThat(w.min()).isEqualTo(1);
+        assertThat(w.max()).isEqualTo(50);
+        assertThat(w.scaleDownAfter()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(GatewayConfig.defaultsWith("dispatch.workers.max=8").dispatch().workers().max()).isEqualTo(8);
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("dispatch.workers.min=9", "dispatch.workers.max=8"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("dispatch.workers.min (9) must not exceed dispatch.workers.max (8)");
+    }
+
+    @Test
     void outOfRangeValueNamesTheKeyAndRange() {
         assertThatThrownBy(() -> GatewayConfig.defaultsWith("grpc.port=70000"))
                 .isInstanceOf(InvalidConfigException.class)

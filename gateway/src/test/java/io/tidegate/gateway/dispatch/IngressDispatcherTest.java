@@ -73,7 +73,7 @@ class IngressDispatcherTest {
     }
 
     private final GatedBackend backend = new GatedBackend();
-    private final IngressDispatcher dispatcher = new IngressDispatcher(backend, new GatewayConfig.Dispatch(1000, 1, 1));
+    private final IngressDispatcher dispatcher = new IngressDispatcher(backend, new GatewayConfig.Dispatch(1000, 1, GatewayConfig.Workers.fixed(1)));
 
     @AfterEach
     void stop() {
@@ -132,7 +132,7 @@ class IngressDispatcherTest {
 
     @Test
     void fullQueueRefusesTheWholeBatch() {
-        IngressDispatcher small = new IngressDispatcher(backend, new GatewayConfig.Dispatch(3, 1, 1));
+        IngressDispatcher small = new IngressDispatcher(backend, new GatewayConfig.Dispatch(3, 1, GatewayConfig.Workers.fixed(1)));
         try {
             assertThat(small.offer(List.of(publish("a", "1", Priority.NORMAL)))).isEqualTo(IngressDispatcher.Offer.QUEUED);
             await().until(() -> backend.appended.size() == 1);
@@ -146,5 +146,64 @@ class IngressDispatcherTest {
             backend.pending.forEach(Runnable::run);
             small.close();
         }
+    }
+
+    @Test
+    void workersNeverAppendOneKeyConcurrentlyButOtherKeysPass() throws Exception {
+        IngressDispatcher pool = new IngressDispatcher(backend, new GatewayConfig.Dispatch(1000, 1, GatewayConfig.Workers.fixed(3)));
+        try {
+            pool.offer(List.of(publish("md.a", "a1", Priority.NORMAL)));
+            await().until(() -> backend.appended.size() == 1); // a1 in flight on one worker
+            pool.offer(List.of(publish("md.a", "a2", Priority.CRITICAL), publish("md.b", "b1", Priority.BULK)));
+            await().until(() -> backend.appended.size() == 2);
+            assertThat(pool.queueDepths()[0]).as("a2 waits, held back behind a1").isEqualTo(1);
+            assertThat(backend.appended).containsExactly("a1", "b1");
+
+            backend.completeOne(); // a1 answered: a2 may go now
+            await().until(() -> backend.appended.size() == 3);
+            assertThat(backend.appended).containsExactly("a1", "b1", "a2");
+            assertThat(pool.workers()).isEqualTo(3);
+            assertThat(pool.dispatched(Priority.NORMAL)).isEqualTo(1);
+            assertThat(pool.dispatched(Priority.CRITICAL)).isEqualTo(1);
+            assertThat(pool.dispatched(Priority.BULK)).isEqualTo(1);
+        } finally {
+            backend.open = true;
+            backend.pending.forEach(Runnable::run);
+            pool.close();
+        }
+    }
+
+    @Test
+    void closeAnswersEveryQueuedPublish() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger appended = new java.util.concurrent.atomic.AtomicInteger();
+        PendingPublish.PublishCallback counting = new PendingPublish.PublishCallback() {
+            @Override
+            public void onAppended(AppendResult result) {
+                appended.incrementAndGet();
+            }
+
+            @Override
+            public void onFailed(Throwable cause) {
+                failed.incrementAndGet();
+            }
+        };
+        IngressDispatcher pool = new IngressDispatcher(backend, new GatewayConfig.Dispatch(1000, 1, GatewayConfig.Workers.fixed(2)));
+        List<PendingPublish> batch = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Message m = Message.newBuilder().setTopic("k" + (i % 3)).build();
+            batch.add(new PendingPublish(new Envelope(m, m.getTopic(), 0), counting));
+        }
+        pool.offer(batch);
+        await().until(() -> backend.appended.size() == 2); // both workers stuck on the gated backend
+        assertThat(pool.drain(50, TimeUnit.MILLISECONDS)).isFalse();
+        Thread closer = new Thread(pool::close);
+        closer.start();
+        closer.join();
+        assertThat(failed.get()).as("queued publishes get a failure on close").isEqualTo(8);
+        backend.open = true;
+        backend.pending.forEach(Runnable::run);
+        await().until(() -> appended.get() == 2);
+        assertThat(failed.get() + appended.get()).isEqualTo(10);
     }
 }

@@ -227,6 +227,14 @@ class ConnectStreamBadInputTest {
     }
 
     @Test
+    void conflatedGroupIsRefusedSayingWhy() {
+        FrameError e = errorFor(client.subscribe(group("g", "workers", "x.>").setConflate(true)));
+        assertThat(e.getError().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+        assertThat(e.getError().getMessage()).contains("conflate is for BROADCAST", "would lose work");
+        assertThat(client.await(client.subscribe(broadcast("b", "x.>").setConflate(true))).hasSubscribed()).isTrue();
+    }
+
+    @Test
     void emptyFrameIsRefused() {
         long id = client.send(ClientFrame.newBuilder());
         assertThat(errorFor(id).getError().getMessage()).contains("no known kind");

@@ -4,6 +4,7 @@ import static io.tidegate.gateway.server.TestMessages.broadcast;
 import static io.tidegate.gateway.server.TestMessages.group;
 import static io.tidegate.gateway.server.TestMessages.msg;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -21,10 +22,13 @@ import io.tidegate.proto.v1.PublishRequest;
 import io.tidegate.proto.v1.PublishResponse;
 import io.tidegate.proto.v1.ServerFrame;
 import io.tidegate.proto.v1.SubscribeRequest;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -116,6 +120,68 @@ class ConnectStreamTest {
             // the slow client has read nothing since subscribing; the fast one gets all 2000
             assertThat(fast.awaitDeliveries("f", 2000)).hasSize(2000);
         }
+    }
+
+    @Test
+    void conflatedSubscriberThatStopsReadingGetsTheLatestPerKeyWithCountsOfWhatItMissed() throws Exception {
+        try (FrameClient slow = FrameClient.openSlow(gateway.target()); FrameClient fast = FrameClient.connected(gateway.target());
+             FrameClient pub = FrameClient.connected(gateway.target())) {
+            slow.read(1);
+            slow.await(slow.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
+            slow.read(1);
+            // plenty of credit: what holds this subscriber back is that it stops reading its stream
+            slow.await(slow.subscribe(broadcast("latest", "cfl.px.*").setInitialCredit(1_000_000).setConflate(true)));
+            fast.await(fast.subscribe(broadcast("all", "cfl.px.*").setInitialCredit(1_000_000)));
+            long supersededBefore = gateway.conflation().superseded();
+            int keys = 5;
+            int perKey = 200;
+            String filler = "z".repeat(8 * 1024); // enough bytes to fill the transport windows
+            for (int i = 0; i < perKey; i++) {
+                Message[] batch = new Message[keys];
+                for (int k = 0; k < keys; k++) {
+                    batch[k] = msg("cfl.px.K" + k, i + ":" + filler);
+                }
+                pub.await(pub.publish(batch));
+            }
+            assertThat(fast.awaitDeliveries("all", keys * perKey)).hasSize(keys * perKey);
+            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.conflation().superseded() > supersededBefore);
+
+            slow.read(Integer.MAX_VALUE);
+            Map<String, List<Delivery>> byKey = new HashMap<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!lastIsLatest(byKey, keys, perKey) && System.nanoTime() < deadline) {
+                for (Delivery d : slow.pollDeliveries("latest", 100)) {
+                    byKey.computeIfAbsent(d.getMessage().getTopic(), t -> new ArrayList<>()).add(d);
+                }
+            }
+            assertThat(lastIsLatest(byKey, keys, perKey)).as("the latest of every key arrived").isTrue();
+            long received = 0;
+            long missed = 0;
+            for (List<Delivery> got : byKey.values()) {
+                assertThat(got).extracting(ConnectStreamTest::seq).isSorted();
+                long gotMissed = got.stream().mapToLong(Delivery::getConflatedBefore).sum();
+                assertThat(got.size() + gotMissed).as("each quote delivered or counted as superseded").isEqualTo(perKey);
+                received += got.size();
+                missed += gotMissed;
+            }
+            System.out.printf("conflated subscriber that stopped reading: %d of %d delivered, %d superseded%n",
+                    received, keys * perKey, missed);
+            assertThat(missed).isPositive();
+            assertThat(received).isLessThan((long) keys * perKey);
+            assertThat(gateway.conflation().superseded() - supersededBefore).isEqualTo(missed);
+        }
+    }
+
+    private static int seq(Delivery d) {
+        String p = d.getMessage().getPayload().toStringUtf8();
+        return Integer.parseInt(p.substring(0, p.indexOf(':')));
+    }
+
+    private static boolean lastIsLatest(Map<String, List<Delivery>> byKey, int keys, int perKey) {
+        if (byKey.size() < keys) {
+            return false;
+        }
+        return byKey.values().stream().allMatch(got -> seq(got.get(got.size() - 1)) == perKey - 1);
     }
 
     @Test
