@@ -4,8 +4,9 @@ import io.tidegate.gateway.config.GatewayConfig;
 
 /**
  * Decides how many dispatch workers there should be, from periodic samples of the queues. Grows
- * fast: doubling after {@code scale-up-after} of continuous pressure (depth or queueing delay at
- * or above its threshold). Shrinks slowly: after {@code scale-down-after} with no pressure at all,
+ * fast: doubling after {@code scale-up-after} of sustained pressure (depth or queueing delay at
+ * or above its threshold, with no pressure-free gap as long as {@code scale-up-after}; a steady
+ * load that is a few workers short makes messages wait in waves, not in every sample). Shrinks slowly: after {@code scale-down-after} with no pressure at all,
  * by half the surplus over the most workers that were busy at once in that period, so a steady
  * load keeps the workers it uses and the pool does not flap. Not thread-safe: one sampler calls it.
  */
@@ -17,6 +18,7 @@ final class PoolSizer {
     private final long downAfterNanos;
     private int target;
     private long pressedSince = -1;
+    private long lastPressed;
     private long quietSince;
     private int peakBusy;
 
@@ -44,6 +46,7 @@ final class PoolSizer {
         if (depth >= config.scaleUpDepth() || waitNanos >= upDelayNanos) {
             quietSince = now;
             peakBusy = 0;
+            lastPressed = now;
             if (pressedSince < 0) {
                 pressedSince = now;
             }
@@ -53,7 +56,9 @@ final class PoolSizer {
             }
             return target;
         }
-        pressedSince = -1;
+        if (now - lastPressed >= upAfterNanos) {
+            pressedSince = -1;
+        }
         peakBusy = Math.max(peakBusy, busyWorkers);
         if (now - quietSince >= downAfterNanos) {
             int needed = Math.max(config.min(), peakBusy);

@@ -16,10 +16,12 @@ class PoolSizerTest {
     @Test
     void doublesAfterSustainedPressureOnly() {
         assertThat(sizer.sample(5 * MS, 500, 0, 1)).isEqualTo(1);
-        assertThat(sizer.sample(10 * MS, 0, 0, 1)).as("pressure broke off").isEqualTo(1);
-        assertThat(sizer.sample(15 * MS, 0, 6 * MS, 1)).isEqualTo(1);
-        assertThat(sizer.sample(35 * MS, 0, 6 * MS, 1)).as("delay above threshold for 20 ms").isEqualTo(2);
-        long t = 35 * MS;
+        assertThat(sizer.sample(10 * MS, 0, 0, 1)).as("a pressure-free moment").isEqualTo(1);
+        assertThat(sizer.sample(30 * MS, 0, 0, 1)).as("pressure broke off for 20 ms").isEqualTo(1);
+        assertThat(sizer.sample(35 * MS, 0, 6 * MS, 1)).isEqualTo(1);
+        assertThat(sizer.sample(45 * MS, 0, 0, 1)).as("a wave of waiting ended, the next comes soon").isEqualTo(1);
+        assertThat(sizer.sample(55 * MS, 0, 6 * MS, 1)).as("pressure in waves for 20 ms").isEqualTo(2);
+        long t = 55 * MS;
         for (int i = 0; i < 10; i++) {
             t += 20 * MS;
             sizer.sample(t, 500, 0, sizer.target());
