@@ -23,6 +23,7 @@ set -euo pipefail
 JAEGER_MODULE=github.com/jaegertracing/jaeger
 JAEGER_MODULE_VERSION=v1.76.0   # the commit tagged v1.76.0 and v2.13.0
 JAEGER_RELEASE=v2.13.0
+JAEGER_RELEASE_DATE=2025-12-03T16:07:08Z  # the module version's time on the Go module proxy
 JAEGER_CACHE=${JAEGER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tidegate}
 JAEGER_HOME=$JAEGER_CACHE/jaeger-$JAEGER_RELEASE
 
@@ -72,7 +73,10 @@ EOF
     cd "$src"
     export GOFLAGS=-mod=mod GOTOOLCHAIN=local
     go mod tidy >/dev/null 2>"$src/tidy.log" || { cat "$src/tidy.log" >&2; exit 1; }
-    go build -trimpath -o "$bin.tmp" "$JAEGER_MODULE/cmd/jaeger"
+    v=$JAEGER_MODULE/internal/version
+    go build -trimpath -o "$bin.tmp" \
+      -ldflags "-X $v.latestVersion=$JAEGER_RELEASE -X $v.commitSHA=tag-$JAEGER_MODULE_VERSION -X $v.date=$JAEGER_RELEASE_DATE" \
+      "$JAEGER_MODULE/cmd/jaeger"
   ) || die "build failed"
   mv "$bin.tmp" "$bin"
   log "built $bin in $((SECONDS - start)) s"
@@ -84,7 +88,8 @@ free_port() {
 }
 
 # Minimal Jaeger v2 config: OTLP receivers -> in-memory store -> query API, all on loopback; the
-# collector's own telemetry (normally on :8888) is switched off so nothing binds a fixed port.
+# collector's own telemetry (metrics on :8888) and the query service's self-tracing (to
+# localhost:4317) are switched off, so nothing binds or dials a fixed port.
 write_config() {
   local file=$1 grpc=$2 http=$3 query=$4
   cat >"$file" <<EOF
@@ -98,6 +103,8 @@ service:
   telemetry:
     metrics:
       level: none
+    traces:
+      level: none
     logs:
       level: info
 extensions:
@@ -107,6 +114,7 @@ extensions:
         memory:
           max_traces: 100000
   jaeger_query:
+    enable_tracing: false
     storage:
       traces: memstore
     http:

@@ -122,7 +122,7 @@ class Publisher:
                 continue
             frame_id = self._next_frame_id()
             self._in_flight[frame_id] = batch
-            if self._tracing.enabled:
+            if self._tracing.enabled and len(batch) > 1:
                 self._start_batch_span(frame_id, batch)
             frame = pb.ClientFrame(frame_id=frame_id, publish=pb.PublishBatch(messages=[p.message for p in batch]))
             if not self._stream.send(frame):

@@ -9,7 +9,7 @@ client does no tracing work at all.
 - ``publish(msg)`` starts a ``publish <topic>`` PRODUCER span (child of the caller's current
   span), injects ``traceparent``/``tracestate``/``baggage`` into ``msg.headers`` and ends the span
   when the gateway acks or refuses the message.
-- Each PublishBatch frame gets a ``publish`` CLIENT span linked to its messages' spans.
+- A PublishBatch frame of several messages gets a ``publish`` CLIENT span linked to their spans.
 - A subscription runs its handler inside a ``process <topic>`` CONSUMER span whose parent is the
   context the gateway delivered in the message headers; spans (and publishes) the handler makes are
   its children.
