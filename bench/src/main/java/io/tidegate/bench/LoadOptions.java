@@ -10,10 +10,12 @@ import java.util.List;
  * @param embedded      "" (use endpoints), "memory" or "redis://host:port": start a gateway in this process
  * @param rate          total messages per second over all publishers; 0: as fast as acks allow
  * @param group         "" for broadcast subscribers; else they share the messages as one group
+ * @param traceRatio    -1: tracing off; else the sampling ratio of spans in the clients and the
+ *                      embedded gateway
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
-                   int maxBatch, Duration linger, int maxPending) {
+                   int maxBatch, Duration linger, int maxPending, double traceRatio) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -27,12 +29,14 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --group NAME                 subscribers share messages as a GROUP (default: broadcast, each gets all)
               --credit 10000               subscriber credit
               --batch 1000   --linger 0ms  publisher batching
-              --max-pending 50000          publishes awaiting ack per publisher before publish() blocks""";
+              --max-pending 50000          publishes awaiting ack per publisher before publish() blocks
+              --trace off                  off, or a sampling ratio 0..1: spans in the clients and the embedded
+                                           gateway, exported over OTLP/HTTP to an in-process sink""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
-                "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending");
+                "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "trace");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -65,7 +69,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 intArg(v, "credit", 10_000, 1),
                 intArg(v, "batch", 1000, 1),
                 duration(v, "linger", "0ms"),
-                intArg(v, "max-pending", 50_000, 1));
+                intArg(v, "max-pending", 50_000, 1),
+                traceRatio(v.getOrDefault("trace", "off")));
         if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
             throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
         }
@@ -73,6 +78,27 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
             throw new IllegalArgumentException("--duration must be > 0");
         }
         return o;
+    }
+
+    /** -1 for off, else the sampling ratio. */
+    private static double traceRatio(String s) {
+        if (s.equals("off")) {
+            return -1;
+        }
+        try {
+            double r = Double.parseDouble(s);
+            if (r >= 0 && r <= 1) {
+                return r;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--trace must be off or a sampling ratio from 0 to 1, was \"" + s + "\"");
+    }
+
+    /** True when spans are recorded. */
+    boolean tracing() {
+        return traceRatio >= 0;
     }
 
     private static int intArg(java.util.Map<String, String> v, String name, int fallback, int min) {

@@ -1,7 +1,10 @@
 package io.tidegate.bench;
 
 import io.tidegate.gateway.EmbeddedGateway;
+import io.opentelemetry.api.OpenTelemetry;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.otel.OtelSettings;
+import io.tidegate.otel.Telemetry;
 import io.tidegate.sdk.Subscription;
 import io.tidegate.sdk.SubscriptionOptions;
 import io.tidegate.sdk.TidegateClient;
@@ -9,6 +12,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
@@ -43,16 +47,22 @@ public final class LoadTool {
         EmbeddedGateway embedded = null;
         List<String> endpoints = options.endpoints();
         String backend;
+        OtlpSink sink = options.tracing() ? new OtlpSink() : null;
+        Telemetry clientTelemetry = sink == null ? null : Telemetry.builder(new OtelSettings(true, false, sink.endpoint(),
+                OtelSettings.Protocol.HTTP_PROTOBUF, options.traceRatio(), "tidegate-bench", "bench", Duration.ofSeconds(10))).build();
         if (!options.embedded().isEmpty()) {
-            embedded = startEmbedded(options.embedded());
+            embedded = startEmbedded(options.embedded(), sink, options.traceRatio());
             endpoints = List.of(embedded.target());
             backend = "embedded gateway, " + (options.embedded().equals("memory") ? "memory backend" : "redis backend " + options.embedded());
         } else {
             backend = "gateway at " + String.join(",", endpoints);
         }
+        if (sink != null) {
+            backend += String.format(Locale.ROOT, ", tracing at %.4g sampling (OTLP/HTTP to an in-process sink)", options.traceRatio());
+        }
         List<TidegateClient> clients = new ArrayList<>();
         try {
-            return load(options, endpoints, backend, clients, out);
+            return load(options, endpoints, backend, clients, clientTelemetry, out);
         } finally {
             for (TidegateClient c : clients) {
                 c.close();
@@ -60,11 +70,20 @@ public final class LoadTool {
             if (embedded != null) {
                 embedded.close();
             }
+            if (clientTelemetry != null) {
+                clientTelemetry.close();
+                out.println("otlp sink    " + sink.describe());
+                sink.close();
+            }
         }
     }
 
-    private static EmbeddedGateway startEmbedded(String which) {
+    private static EmbeddedGateway startEmbedded(String which, OtlpSink sink, double traceRatio) {
         List<String> overrides = new ArrayList<>(List.of("grpc.host=127.0.0.1", "grpc.port=0", "http.port=-1"));
+        if (sink != null) {
+            overrides.addAll(List.of("otel.enabled=true", "otel.protocol=http/protobuf", "otel.endpoint=" + sink.endpoint(),
+                    "otel.sampling-ratio=" + traceRatio));
+        }
         if (which.equals("memory")) {
             overrides.add("backend.type=memory");
         } else {
@@ -75,7 +94,7 @@ public final class LoadTool {
     }
 
     private static LoadReport load(LoadOptions o, List<String> endpoints, String backend, List<TidegateClient> clients,
-                                   PrintStream out) throws Exception {
+                                   Telemetry telemetry, PrintStream out) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         String[] topics = new String[o.topics()];
         for (int i = 0; i < topics.length; i++) {
@@ -88,7 +107,7 @@ public final class LoadTool {
         LongAdder received = new LongAdder();
 
         for (int i = 0; i < o.subscribers(); i++) {
-            TidegateClient c = client(endpoints, "bench-sub-" + i, o);
+            TidegateClient c = client(endpoints, "bench-sub-" + i, o, telemetry);
             clients.add(c);
             SubscriptionOptions.Builder sb = SubscriptionOptions.builder().patterns("bench." + run + ".>").credit(o.credit());
             if (!o.group().isEmpty()) {
@@ -100,7 +119,7 @@ public final class LoadTool {
         List<PublisherLoop> loops = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < o.publishers(); i++) {
-            TidegateClient c = client(endpoints, "bench-pub-" + i, o);
+            TidegateClient c = client(endpoints, "bench-pub-" + i, o, telemetry);
             clients.add(c);
             if (!c.awaitConnected(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("could not connect to " + endpoints);
@@ -141,8 +160,9 @@ public final class LoadTool {
         return report;
     }
 
-    private static TidegateClient client(List<String> endpoints, String name, LoadOptions o) {
+    private static TidegateClient client(List<String> endpoints, String name, LoadOptions o, Telemetry telemetry) {
         return TidegateClient.builder().endpoints(endpoints).clientName(name)
+                .openTelemetry(telemetry != null ? telemetry : OpenTelemetry.noop())
                 .maxBatchMessages(o.maxBatch()).linger(o.linger())
                 .maxPendingPublishes(o.maxPending(), Duration.ofMinutes(5))
                 .closeTimeout(Duration.ofSeconds(2))

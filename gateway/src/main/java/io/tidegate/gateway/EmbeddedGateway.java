@@ -3,7 +3,11 @@ package io.tidegate.gateway;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
+import io.tidegate.gateway.monitoring.LogFormat;
+import io.tidegate.gateway.telemetry.GatewayGauges;
+import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,17 +22,29 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final GatewayConfig config;
     private final GatewayServer server;
     private final AdminHttpServer admin;
+    private final Telemetry telemetry;
     private boolean closed;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
         this.server = injector.getInstance(GatewayServer.class);
         this.admin = injector.getInstance(AdminHttpServer.class);
+        this.telemetry = injector.getInstance(Telemetry.class);
+        injector.getInstance(GatewayGauges.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
     public static EmbeddedGateway start(GatewayConfig config) {
-        EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config)));
+        return start(config, null);
+    }
+
+    /**
+     * Starts a gateway whose spans go to {@code spanProcessor} instead of the configured OTLP
+     * exporter (with {@code otel.enabled=true}); for tests and benchmarks.
+     */
+    public static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor) {
+        LogFormat.apply(config.otel().logFormat());
+        EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config, spanProcessor)));
         try {
             gateway.admin.start();
             gateway.server.start();
@@ -82,5 +98,6 @@ public final class EmbeddedGateway implements AutoCloseable {
         closed = true;
         server.drainAndStop();
         admin.stop();
+        telemetry.close();
     }
 }

@@ -1,5 +1,7 @@
 package io.tidegate.sdk;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Welcome;
 import java.time.Duration;
@@ -53,6 +55,7 @@ public final class TidegateClient implements AutoCloseable {
     private final Map<String, ActiveSubscription> subscriptions = new ConcurrentHashMap<>();
     private final PublishPipeline publisher;
     private final Connector connector;
+    private final ClientTracing tracing;
     private volatile boolean closed;
 
     private TidegateClient(Builder b, ClientSettings settings) {
@@ -66,6 +69,7 @@ public final class TidegateClient implements AutoCloseable {
             this.ownedExecutor = Executors.newCachedThreadPool(daemonThreads("tidegate-handler"));
             this.handlerExecutor = ownedExecutor;
         }
+        this.tracing = new ClientTracing(b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get());
         this.publisher = new PublishPipeline(settings, frameIds, handlerExecutor, scheduler);
         this.connector = new Connector(settings, scheduler, frameIds, publisher, subscriptions, b.connectionListener, VERSION);
         connector.start();
@@ -99,7 +103,7 @@ public final class TidegateClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new PublishException(message.getId(), io.grpc.Status.Code.CANCELLED,
                     "client is closed"));
         }
-        return publisher.publish(message);
+        return tracing.publish(message, publisher::publish);
     }
 
     /** Sends the publishes waiting for their batch to fill without waiting for the linger time. */
@@ -119,7 +123,7 @@ public final class TidegateClient implements AutoCloseable {
             throw new IllegalStateException("client is closed");
         }
         String id = options.subscriptionId().isEmpty() ? "sub-" + subscriptionIds.incrementAndGet() : options.subscriptionId();
-        ActiveSubscription sub = new ActiveSubscription(id, options, handler, handlerExecutor, frameIds,
+        ActiveSubscription sub = new ActiveSubscription(id, options, m -> tracing.process(m, handler), handlerExecutor, frameIds,
                 settings.defaultCredit(), s -> subscriptions.remove(s.id(), s));
         if (subscriptions.putIfAbsent(id, sub) != null) {
             throw new IllegalArgumentException("subscription id \"" + id + "\" is already in use on this client");
@@ -207,6 +211,7 @@ public final class TidegateClient implements AutoCloseable {
         private Duration closeTimeout = Duration.ofSeconds(5);
         private Executor handlerExecutor;
         private ConnectionListener connectionListener = new ConnectionListener() { };
+        private OpenTelemetry openTelemetry;
 
         private Builder() {
         }
@@ -341,6 +346,18 @@ public final class TidegateClient implements AutoCloseable {
          */
         public Builder handlerExecutor(Executor executor) {
             this.handlerExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Where the client's spans go: a {@code publish <topic>} span (PRODUCER) per message, its
+         * context sent in the message headers ({@code traceparent}, {@code tracestate},
+         * {@code baggage}), and a {@code process <topic>} span (CONSUMER) around each handler call,
+         * child of the gateway's delivery span. Default: {@link GlobalOpenTelemetry#get()}, a no-op
+         * unless the application registered an SDK.
+         */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
             return this;
         }
 

@@ -43,6 +43,15 @@ public interface Backend extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Entries not yet delivered to each consumer group, summed over the group's topics, as last
+     * measured (cheap: implementations refresh it in the background, never per call). Empty when
+     * the backend does not track it.
+     */
+    default java.util.Map<String, Long> consumerLag() {
+        return java.util.Map.of();
+    }
+
     /** Short name for logs and metrics: "memory" or "redis". */
     String name();
 

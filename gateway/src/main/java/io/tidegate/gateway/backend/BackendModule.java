@@ -2,25 +2,40 @@ package io.tidegate.gateway.backend;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.name.Named;
 import io.tidegate.gateway.backend.memory.MemoryBackend;
 import io.tidegate.gateway.backend.redis.RedisBackend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.resilience.DiskSpool;
 import io.tidegate.gateway.resilience.DeferredBackend;
 import io.tidegate.gateway.resilience.ResilientBackend;
+import io.tidegate.gateway.telemetry.GatewayMetrics;
+import io.tidegate.gateway.telemetry.GatewayTracing;
+import io.tidegate.gateway.telemetry.InstrumentedBackend;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 
 /**
  * Wires the backend the configuration chose: embedded memory or Redis Streams. Redis is wrapped
  * in a {@link ResilientBackend} (breaker, retry, time limit, disk spool) unless
- * {@code resilience.enabled} is false.
+ * {@code resilience.enabled} is false; appends are measured and traced by an {@link InstrumentedBackend}.
  */
 public final class BackendModule extends AbstractModule {
 
+    /** The name of the backend binding without instrumentation (for gauges that read its state). */
+    public static final String STORE = "store";
+
+    /** The backend the gateway uses: the store, with metrics and spans around its appends. */
     @Provides
     @Singleton
-    Backend backend(GatewayConfig config) {
+    Backend backend(@Named(STORE) Backend store, GatewayTracing tracing, GatewayMetrics metrics) {
+        return new InstrumentedBackend(store, tracing, metrics);
+    }
+
+    @Provides
+    @Singleton
+    @Named(STORE)
+    Backend store(GatewayConfig config) {
         return switch (config.backend().type()) {
             case MEMORY -> new MemoryBackend(config);
             case REDIS -> config.resilience().enabled()

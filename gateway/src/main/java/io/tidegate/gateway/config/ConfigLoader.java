@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import com.typesafe.config.ConfigValueFactory;
+import io.tidegate.otel.OtelSettings;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -166,7 +167,42 @@ public final class ConfigLoader {
         return new GatewayConfig(gatewayId, grpc, http, limits, dispatch, delivery,
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience(r),
-                r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)));
+                r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
+                otel(r));
+    }
+
+    private static GatewayConfig.Otel otel(Reader r) {
+        String protocolName = r.string("otel.protocol");
+        OtelSettings.Protocol protocol = OtelSettings.Protocol.parse(protocolName);
+        if (protocol == null) {
+            throw new InvalidConfigException("otel.protocol \"" + protocolName + "\" is not one of grpc, http/protobuf");
+        }
+        String endpoint = r.string("otel.endpoint");
+        if (!endpoint.matches("https?://[^/\\s]+(/\\S*)?")) {
+            throw new InvalidConfigException("otel.endpoint \"" + endpoint
+                    + "\" must be an http(s) URL, e.g. http://127.0.0.1:4317 (grpc) or http://127.0.0.1:4318 (http/protobuf)");
+        }
+        String serviceName = r.string("otel.service-name");
+        if (serviceName.isBlank()) {
+            throw new InvalidConfigException("otel.service-name is empty; e.g. tidegate-gateway");
+        }
+        String format = r.string("otel.log-format");
+        GatewayConfig.LogFormat logFormat;
+        try {
+            logFormat = GatewayConfig.LogFormat.valueOf(format.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException("otel.log-format \"" + format + "\" is not one of text, json");
+        }
+        return new GatewayConfig.Otel(
+                r.bool("otel.enabled"),
+                endpoint,
+                protocol,
+                r.doubleIn("otel.sampling-ratio", 0.0, 1.0),
+                serviceName,
+                r.bool("otel.metrics.enabled"),
+                r.durationIn("otel.metrics.export-interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                r.durationIn("otel.metrics.consumer-lag-interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                logFormat);
     }
 
     private static GatewayConfig.Resilience resilience(Reader r) {

@@ -17,7 +17,26 @@ public record GatewayConfig(
         Retention retention,
         BackendChoice backend,
         Resilience resilience,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        Otel otel) {
+
+    /**
+     * OpenTelemetry: traces (and OTLP metrics export) when {@code enabled}; metrics for the
+     * Prometheus {@code /metrics} endpoint when {@code metricsEnabled}.
+     */
+    public record Otel(boolean enabled, String endpoint, io.tidegate.otel.OtelSettings.Protocol protocol,
+                       double samplingRatio, String serviceName, boolean metricsEnabled,
+                       Duration metricsExportInterval, Duration consumerLagInterval, LogFormat logFormat) {
+
+        /** The settings of this replica, {@code service.instance.id} = its gateway id. */
+        public io.tidegate.otel.OtelSettings settings(String gatewayId) {
+            return new io.tidegate.otel.OtelSettings(enabled, metricsEnabled, endpoint, protocol, samplingRatio,
+                    serviceName, gatewayId, metricsExportInterval);
+        }
+    }
+
+    /** How log lines are written: readable text, or one JSON object per line. */
+    public enum LogFormat { TEXT, JSON }
 
     /** The gRPC listener. */
     public record Grpc(String host, int port, Duration keepaliveTime, Duration keepaliveTimeout,

@@ -6,12 +6,13 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
 import jakarta.inject.Singleton;
 
-/** Wires the ingress queues and the default (static) {@link Prioritizer}. */
+/** Wires the ingress queues, their worker count and the default (static) {@link Prioritizer}. */
 public final class DispatchModule extends AbstractModule {
 
     @Override
     protected void configure() {
         bind(Prioritizer.class).to(StaticPrioritizer.class).in(Singleton.class);
+        bind(IngressWorkers.class).toInstance(IngressWorkers.SINGLE);
     }
 
     @Provides

@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
- * The HTTP admin port: {@code /healthz} (the process is alive) and {@code /readyz} (send
- * traffic here; 503 while starting, draining or when the backend is down). Runs on its own
+ * The HTTP admin port: {@code /healthz} (the process is alive), {@code /readyz} (send
+ * traffic here; 503 while starting, draining or when the backend is down) and {@code /metrics}
+ * (Prometheus text format). Runs on its own
  * single thread, never on gRPC threads.
  */
 @Singleton
@@ -21,12 +22,16 @@ public final class AdminHttpServer {
 
     private final GatewayConfig.Http config;
     private final Readiness readiness;
+    private final PrometheusReader metrics;
+    private final boolean metricsEnabled;
     private HttpServer server;
 
     @Inject
-    public AdminHttpServer(GatewayConfig config, Readiness readiness) {
+    public AdminHttpServer(GatewayConfig config, Readiness readiness, PrometheusReader metrics) {
         this.config = config.http();
         this.readiness = readiness;
+        this.metrics = metrics;
+        this.metricsEnabled = config.otel().metricsEnabled();
     }
 
     /** Starts listening unless the port is -1. */
@@ -45,6 +50,18 @@ public final class AdminHttpServer {
             String why = readiness.notReadyReason();
             String note = why == null ? readiness.degradedNote() : null;
             respond(ex, why == null ? 200 : 503, why != null ? why + "\n" : note == null ? "ready\n" : "ready; " + note + "\n");
+        });
+        server.createContext("/metrics", ex -> {
+            if (!metricsEnabled) {
+                respond(ex, 404, "metrics are off (otel.metrics.enabled = false)\n");
+                return;
+            }
+            byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
         });
         server.start();
     }

@@ -394,6 +394,11 @@ public final class ResilientBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, Long> consumerLag() {
+        return delegate.consumerLag();
+    }
+
+    @Override
     public String name() {
         return delegate.name();
     }

@@ -6,6 +6,9 @@ import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
 import io.tidegate.gateway.resilience.SpoolFullException;
 import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.telemetry.GatewayTracing;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.tidegate.proto.v1.Error;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
@@ -31,10 +34,16 @@ final class BatchPublisher {
 
     private final MessageValidator validator;
     private final IngressDispatcher dispatcher;
+    private final GatewayTracing tracing;
 
-    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher) {
+    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing) {
         this.validator = validator;
         this.dispatcher = dispatcher;
+        this.tracing = tracing;
+    }
+
+    void publish(List<Message> messages, StreamLimiter limiter, Consumer<List<PublishResult>> done) {
+        publish(messages, limiter, null, done);
     }
 
     /**
@@ -42,8 +51,11 @@ final class BatchPublisher {
      * are known. Each valid message needs permits from {@code limiter} (rate and in-flight);
      * one that does not get them is answered RESOURCE_EXHAUSTED and the others go on. Called on
      * any thread, never blocks; {@code done} runs on a backend thread or the caller's.
+     *
+     * @param traceParent trace context of the call (unary metadata) for messages whose headers
+     *                    carry none; null for none
      */
-    void publish(List<Message> messages, StreamLimiter limiter, Consumer<List<PublishResult>> done) {
+    void publish(List<Message> messages, StreamLimiter limiter, Context traceParent, Consumer<List<PublishResult>> done) {
         int n = messages.size();
         AtomicReferenceArray<PublishResult> results = new AtomicReferenceArray<>(n);
         AtomicInteger remaining = new AtomicInteger(n);
@@ -59,6 +71,7 @@ final class BatchPublisher {
         List<PendingPublish> pending = new ArrayList<>(n);
         List<Integer> pendingIndex = new ArrayList<>(n);
         Set<String> refusedKeys = new HashSet<>();
+        List<GatewayTracing.Ingress> traced = tracing.enabled() ? new ArrayList<>() : null;
         for (int i = 0; i < n; i++) {
             Message m = messages.get(i);
             try {
@@ -75,10 +88,15 @@ final class BatchPublisher {
                     continue;
                 }
                 int index = i;
-                pending.add(new PendingPublish(envelope, new PendingPublish.PublishCallback() {
+                GatewayTracing.Ingress ingress = tracing.receive(envelope, traceParent);
+                if (traced != null) {
+                    traced.add(ingress);
+                }
+                pending.add(new PendingPublish(ingress.envelopeOr(envelope), new PendingPublish.PublishCallback() {
                     @Override
                     public void onAppended(AppendResult r) {
                         limiter.release();
+                        ingress.stored(r.spooled(), r.duplicate());
                         PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
                         if (r.spooled()) {
                             ok.setSpooled(true); // durable in the disk spool; the backend assigns a position on replay
@@ -93,12 +111,15 @@ final class BatchPublisher {
                     public void onFailed(Throwable cause) {
                         limiter.release();
                         Throwable root = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+                        ingress.failed(String.valueOf(root.getMessage()));
                         if (root instanceof SpoolFullException) {
                             results.set(index, failure(m, index, Status.Code.RESOURCE_EXHAUSTED, root.getMessage()));
                             oneDone.run();
                             return;
                         }
-                        log.warn("append failed for message {} on {}", m.getId(), m.getTopic(), cause);
+                        try (Scope ignored = ingress.context().makeCurrent()) {
+                            log.warn("append failed for message {} on {}", m.getId(), m.getTopic(), cause);
+                        }
                         results.set(index, failure(m, index, Status.Code.UNAVAILABLE,
                                 "the backend did not accept the message (" + cause.getMessage() + "); retry with the same id"));
                         oneDone.run();
@@ -118,6 +139,9 @@ final class BatchPublisher {
             for (int index : pendingIndex) {
                 limiter.release();
                 results.set(index, failure(messages.get(index), index, code, why));
+            }
+            if (traced != null) {
+                traced.forEach(ingress -> ingress.failed(why));
             }
             pending.clear();
         }

@@ -60,7 +60,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         this.sessionId = sessionId;
         this.ctx = ctx;
         this.out = out;
-        this.outbound = new OutboundQueue(out);
+        this.outbound = new OutboundQueue(out, ctx.deliveryTelemetry());
         out.disableAutoRequest();
         out.setOnCancelHandler(() -> end("client cancelled"));
         // Asking for one frame at a time costs a transport round trip per frame; keep a window

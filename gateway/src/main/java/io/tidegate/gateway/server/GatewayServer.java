@@ -10,6 +10,10 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.gateway.telemetry.DeliveryTelemetry;
+import io.tidegate.gateway.telemetry.GatewayMetrics;
+import io.tidegate.gateway.telemetry.GatewayTracing;
+import io.tidegate.gateway.telemetry.TraceMetadataInterceptor;
 import io.tidegate.proto.v1.GatewayGrpc;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -40,17 +44,21 @@ public final class GatewayServer {
     private final HealthStatusManager health = new HealthStatusManager();
     private final SessionContext ctx;
     private final GatewayService service;
+    private final TraceMetadataInterceptor traceMetadata;
     private Server server;
 
     @Inject
     public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
-                         MessageValidatorFactory validators, ScheduledExecutorService scheduler, Readiness readiness) {
+                         MessageValidatorFactory validators, ScheduledExecutorService scheduler, Readiness readiness,
+                         GatewayTracing tracing, GatewayMetrics metrics) {
         this.config = config;
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.scheduler = scheduler;
         this.readiness = readiness;
-        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher), backend, scheduler);
+        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher, tracing), backend, scheduler,
+                new DeliveryTelemetry(tracing, metrics));
+        this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(ctx);
     }
 
@@ -58,7 +66,7 @@ public final class GatewayServer {
     public void start() throws IOException {
         var grpc = config.grpc();
         server = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()))
-                .addService(ServerInterceptors.intercept(service))
+                .addService(ServerInterceptors.intercept(service, traceMetadata))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .keepAliveTime(grpc.keepaliveTime().toMillis(), TimeUnit.MILLISECONDS)

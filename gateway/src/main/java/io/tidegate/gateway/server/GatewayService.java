@@ -3,6 +3,7 @@ package io.tidegate.gateway.server;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tidegate.gateway.telemetry.TraceMetadataInterceptor;
 import io.tidegate.proto.v1.ClientFrame;
 import io.tidegate.proto.v1.DeliveryBatch;
 import io.tidegate.proto.v1.GatewayGrpc;
@@ -50,7 +51,7 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
                     + " messages exceeds the limit of " + max + " (limits.max-batch-messages); split it").asRuntimeException());
             return;
         }
-        ctx.publisher().publish(request.getMessagesList(), ctx.unaryLimiter(), results -> {
+        ctx.publisher().publish(request.getMessagesList(), ctx.unaryLimiter(), TraceMetadataInterceptor.current(), results -> {
             responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
             responseObserver.onCompleted();
         });

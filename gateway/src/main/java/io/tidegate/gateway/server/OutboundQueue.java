@@ -3,6 +3,7 @@ package io.tidegate.gateway.server;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.dispatch.PriorityLanes;
+import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
 import io.tidegate.proto.v1.ServerFrame;
@@ -34,6 +35,7 @@ final class OutboundQueue {
     private final PriorityLanes<Queued> deliveries = new PriorityLanes<>(q -> q.message.orderingKey());
     private final AtomicInteger wip = new AtomicInteger();
     private final Consumer<DeliveryBatch> onWritten;
+    private final DeliveryTelemetry telemetry;
     private volatile boolean closed;
     private volatile boolean completing;
     private boolean completedSent; // written by the draining thread only
@@ -42,14 +44,15 @@ final class OutboundQueue {
      * @param onWritten called after each delivery frame was handed to the transport, on the
      *                  writing thread; the unary Subscribe uses it to grant credit and ack
      */
-    OutboundQueue(ServerCallStreamObserver<ServerFrame> out, Consumer<DeliveryBatch> onWritten) {
+    OutboundQueue(ServerCallStreamObserver<ServerFrame> out, DeliveryTelemetry telemetry, Consumer<DeliveryBatch> onWritten) {
         this.out = out;
+        this.telemetry = telemetry;
         this.onWritten = onWritten;
         out.setOnReadyHandler(this::drain);
     }
 
-    OutboundQueue(ServerCallStreamObserver<ServerFrame> out) {
-        this(out, batch -> { });
+    OutboundQueue(ServerCallStreamObserver<ServerFrame> out, DeliveryTelemetry telemetry) {
+        this(out, telemetry, batch -> { });
     }
 
     void sendControl(ServerFrame frame) {
@@ -147,7 +150,7 @@ final class OutboundQueue {
                 return null;
             }
             DeliveryBatch.Builder batch = DeliveryBatch.newBuilder().setSubscriptionId(first.subscriptionId);
-            batch.addDeliveries(toDelivery(first.message));
+            batch.addDeliveries(toDelivery(first));
             int bytes = first.message.message().getSerializedSize();
             Queued q;
             while (batch.getDeliveriesCount() < MAX_DELIVERIES_PER_FRAME
@@ -156,7 +159,7 @@ final class OutboundQueue {
                     && q.subscriptionId.equals(first.subscriptionId)
                     && q.message.message().getPriority() == first.message.message().getPriority()) {
                 deliveries.poll();
-                batch.addDeliveries(toDelivery(q.message));
+                batch.addDeliveries(toDelivery(q));
                 bytes += q.message.message().getSerializedSize();
             }
             return ServerFrame.newBuilder().setDeliveries(batch).build();
@@ -165,9 +168,10 @@ final class OutboundQueue {
         }
     }
 
-    private static Delivery toDelivery(StoredMessage m) {
+    private Delivery toDelivery(Queued q) {
+        StoredMessage m = q.message;
         return Delivery.newBuilder()
-                .setMessage(m.message())
+                .setMessage(telemetry.delivering(m, q.subscriptionId))
                 .setPosition(m.position().toProto())
                 .setDeliveryCount(m.deliveryCount())
                 .setTsAccepted(m.acceptedNanos())

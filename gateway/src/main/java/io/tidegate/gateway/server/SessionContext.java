@@ -6,6 +6,7 @@ import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.resilience.ClientLimits;
 import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Limits;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
@@ -29,10 +30,13 @@ final class SessionContext {
     private final Backend backend;
     private final ScheduledExecutorService scheduler;
     private final ClientLimits clientLimits;
+    private final DeliveryTelemetry deliveryTelemetry;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
 
-    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, ScheduledExecutorService scheduler) {
+    SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, ScheduledExecutorService scheduler,
+                   DeliveryTelemetry deliveryTelemetry) {
         this.config = config;
+        this.deliveryTelemetry = deliveryTelemetry;
         this.publisher = publisher;
         this.backend = backend;
         this.scheduler = scheduler;
@@ -72,6 +76,11 @@ final class SessionContext {
 
     Backend backend() {
         return backend;
+    }
+
+    /** Metrics and spans of messages written to subscribers. */
+    DeliveryTelemetry deliveryTelemetry() {
+        return deliveryTelemetry;
     }
 
     ScheduledExecutorService scheduler() {

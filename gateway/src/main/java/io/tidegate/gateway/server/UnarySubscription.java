@@ -30,7 +30,7 @@ final class UnarySubscription implements SessionSubscription.Output {
         this.options = options;
         this.ctx = ctx;
         this.out = out;
-        this.outbound = new OutboundQueue(new FrameUnwrapper(out), this::written);
+        this.outbound = new OutboundQueue(new FrameUnwrapper(out), ctx.deliveryTelemetry(), this::written);
         this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(),
                 ctx.config().delivery().maxDeliveries(), ctx.scheduler(),
                 (m, stored) -> ctx.deadLetter(options.spec().group(), m, stored));

@@ -53,6 +53,7 @@ public final class RedisBackend implements Backend {
     private final RedisStreamWriter writer;
     private final TopicRegistry registry;
     private final SubscriptionContext context;
+    private final ConsumerLagProbe consumerLag;
     private final Set<RedisSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -100,6 +101,11 @@ public final class RedisBackend implements Backend {
         long refresh = TopicRegistry.REFRESH_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("topic registry refresh",
                 () -> registry.refresh().thenAccept(writer::forgetRegistered)), refresh, refresh, TimeUnit.MILLISECONDS);
+        this.consumerLag = new ConsumerLagProbe(keys, control.async(), registry);
+        if (config.otel().metricsEnabled()) {
+            long lagEvery = config.otel().consumerLagInterval().toMillis();
+            executor.scheduleWithFixedDelay(safely("consumer lag", consumerLag::measure), 0, lagEvery, TimeUnit.MILLISECONDS);
+        }
         Duration maxAge = config.retention().maxAge();
         if (!maxAge.isZero()) {
             RetentionTrimmer trimmer = new RetentionTrimmer(keys, control.async(), registry, maxAge);
@@ -108,6 +114,11 @@ public final class RedisBackend implements Backend {
         }
         LOG.info("redis backend connected to {} (key prefix {}, gateway {})", address, redis.keyPrefix(),
                 config.gatewayId());
+    }
+
+    @Override
+    public java.util.Map<String, Long> consumerLag() {
+        return consumerLag.lag();
     }
 
     @Override

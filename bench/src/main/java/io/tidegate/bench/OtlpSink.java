@@ -1,0 +1,54 @@
+package io.tidegate.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A local OTLP/HTTP collector stand-in on loopback that accepts {@code /v1/traces} and
+ * {@code /v1/metrics} exports (reads each body, answers 200 with an empty protobuf response) and
+ * counts them. Tracing overhead measured against it includes the real exporters' serialisation
+ * and HTTP, without a collector's own CPU use on the shared machine. Thread-safe.
+ */
+final class OtlpSink implements AutoCloseable {
+
+    private final HttpServer server;
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder bytes = new LongAdder();
+
+    OtlpSink() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bench-otlp-sink");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/", ex -> {
+            try (InputStream in = ex.getRequestBody()) {
+                bytes.add(in.readAllBytes().length);
+            }
+            requests.increment();
+            ex.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        server.start();
+    }
+
+    /** Base URL for OTLP http/protobuf ({@code /v1/traces} etc. are appended by the exporters). */
+    String endpoint() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    String describe() {
+        return requests.sum() + " OTLP requests, " + bytes.sum() / 1024 + " KiB";
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,82 @@
+package io.tidegate.gateway.telemetry;
+
+import com.google.inject.name.Named;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendModule;
+import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.dispatch.IngressWorkers;
+import io.tidegate.gateway.resilience.ResilienceStats;
+import io.tidegate.gateway.resilience.ResilientBackend;
+import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.otel.Telemetry;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.util.Map;
+
+/**
+ * Gauges read when metrics are collected (a {@code /metrics} scrape or an OTLP push), never on
+ * the hot path: ingress queue depth per priority ({@code tidegate.queue.depth}), dispatch workers
+ * ({@code tidegate.workers}), connected client streams ({@code tidegate.clients.connected}), the
+ * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
+ * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
+ * backend, and consumer lag per group ({@code tidegate.consumer.lag}). Thread-safe.
+ */
+@Singleton
+public final class GatewayGauges {
+
+    private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
+    private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
+    private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
+
+    @Inject
+    GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, IngressWorkers workers, GatewayServer server,
+                  @Named(BackendModule.STORE) Backend store) {
+        Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
+        meter.gaugeBuilder("tidegate.queue.depth").ofLongs().setUnit("{message}")
+                .setDescription("Publishes waiting in the ingress priority queues for the backend, per priority")
+                .buildWithCallback(m -> {
+                    int[] depths = dispatcher.queueDepths();
+                    for (int i = 0; i < depths.length; i++) {
+                        m.record(depths[i], TopicClasses.BY_PRIORITY[i]);
+                    }
+                });
+        meter.gaugeBuilder("tidegate.workers").ofLongs().setUnit("{thread}")
+                .setDescription("Threads taking publishes from the ingress queues to the backend")
+                .buildWithCallback(m -> m.record(workers.count()));
+        meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
+                .setDescription("Open Connect streams")
+                .buildWithCallback(m -> m.record(server.sessionCount()));
+        meter.gaugeBuilder("tidegate.consumer.lag").ofLongs().setUnit("{message}")
+                .setDescription("Entries not yet delivered to a consumer group, summed over its topics")
+                .buildWithCallback(m -> {
+                    for (Map.Entry<String, Long> e : store.consumerLag().entrySet()) {
+                        m.record(e.getValue(), Attributes.of(GROUP, e.getKey()));
+                    }
+                });
+        if (store instanceof ResilientBackend resilient) {
+            Attributes backend = Attributes.of(BACKEND, resilient.name());
+            meter.gaugeBuilder("tidegate.breaker.state").ofLongs()
+                    .setDescription("Circuit breaker of backend appends: 1 for the current state, 0 for the others")
+                    .buildWithCallback(m -> {
+                        CircuitBreaker.State now = resilient.breakerState().state();
+                        for (CircuitBreaker.State s : CircuitBreaker.State.values()) {
+                            m.record(s == now ? 1 : 0, backend.toBuilder().put(STATE, s.name().toLowerCase(java.util.Locale.ROOT)).build());
+                        }
+                    });
+            meter.gaugeBuilder("tidegate.spool.size").ofLongs().setUnit("By")
+                    .setDescription("Bytes the disk spool occupies")
+                    .buildWithCallback(m -> m.record(stats(resilient).spoolBytes(), backend));
+            meter.gaugeBuilder("tidegate.spool.pending").ofLongs().setUnit("{message}")
+                    .setDescription("Spooled messages waiting for replay into the backend")
+                    .buildWithCallback(m -> m.record(stats(resilient).spoolPending(), backend));
+        }
+    }
+
+    private static ResilienceStats stats(ResilientBackend backend) {
+        return backend.stats();
+    }
+}

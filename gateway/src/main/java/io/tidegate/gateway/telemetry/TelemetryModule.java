@@ -1,0 +1,58 @@
+package io.tidegate.gateway.telemetry;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.monitoring.PrometheusReader;
+import io.tidegate.otel.Telemetry;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/**
+ * Wires OpenTelemetry from {@code otel.*}: the SDK set-up ({@link Telemetry}, service name,
+ * {@code service.instance.id} = gateway id), the Prometheus reader behind {@code /metrics}, and
+ * the gateway's tracing and metrics.
+ */
+public final class TelemetryModule extends AbstractModule {
+
+    private final SpanProcessor spanProcessor;
+
+    /**
+     * @param spanProcessor where spans go instead of the OTLP exporter (tests, benchmarks); null
+     *                      for OTLP as configured
+     */
+    public TelemetryModule(SpanProcessor spanProcessor) {
+        this.spanProcessor = spanProcessor;
+    }
+
+    @Override
+    protected void configure() {
+        bind(PrometheusReader.class).in(Singleton.class);
+    }
+
+    @Provides
+    @Singleton
+    Telemetry telemetry(GatewayConfig config, PrometheusReader prometheus) {
+        Telemetry.Builder b = Telemetry.builder(config.otel().settings(config.gatewayId())).metricReader(prometheus);
+        if (spanProcessor != null) {
+            // spans stay in the process (tests, benchmarks), and so do metrics
+            b.spanProcessor(spanProcessor).exportMetricsOverOtlp(false);
+        }
+        return b.build();
+    }
+
+    @Provides
+    @Singleton
+    GatewayTracing tracing(Telemetry telemetry) {
+        return new GatewayTracing(telemetry);
+    }
+
+    @Provides
+    @Singleton
+    GatewayMetrics metrics(Telemetry telemetry, GatewayConfig config) {
+        return config.otel().metricsEnabled()
+                ? new GatewayMetrics(telemetry.getMeterProvider(), true, Clock.systemUTC())
+                : GatewayMetrics.OFF;
+    }
+}
