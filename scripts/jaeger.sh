@@ -5,6 +5,7 @@
 #   scripts/jaeger.sh build            # builds (or finds in the cache) the jaeger binary; prints its path
 #   scripts/jaeger.sh start [DIR]      # starts it in the background; writes DIR/jaeger.env, prints it
 #   scripts/jaeger.sh run              # runs it in the foreground on the usual ports (4317, 4318, 16686)
+#   scripts/jaeger.sh config GRPC HTTP QUERY   # prints the YAML config for these host:port addresses
 #
 # Version: Jaeger v2.13.0. Its Go module is github.com/jaegertracing/jaeger without a /v2 suffix, so
 # the v2.13.0 tag is not a valid version of that module; the same commit carries the v1.76.0 tag,
@@ -90,9 +91,9 @@ free_port() {
 # Minimal Jaeger v2 config: OTLP receivers -> in-memory store -> query API, all on loopback; the
 # collector's own telemetry (metrics on :8888) and the query service's self-tracing (to
 # localhost:4317) are switched off, so nothing binds or dials a fixed port.
-write_config() {
-  local file=$1 grpc=$2 http=$3 query=$4
-  cat >"$file" <<EOF
+print_config() {
+  local grpc=$1 http=$2 query=$3
+  cat <<EOF
 service:
   extensions: [jaeger_storage, jaeger_query]
   pipelines:
@@ -151,7 +152,7 @@ cmd_start() {
   bin=$(cmd_build)
   mkdir -p "$dir"
   local grpc=127.0.0.1:$(free_port) http=127.0.0.1:$(free_port) query=127.0.0.1:$(free_port)
-  write_config "$dir/jaeger.yaml" "$grpc" "$http" "$query"
+  print_config "$grpc" "$http" "$query" >"$dir/jaeger.yaml"
   "$bin" --config "$dir/jaeger.yaml" >"$dir/jaeger.log" 2>&1 </dev/null &
   local pid=$!
   wait_ready "$query" "$pid" "$dir/jaeger.log"
@@ -170,7 +171,7 @@ cmd_run() {
   local bin dir
   bin=$(cmd_build)
   dir=$(mktemp -d)
-  write_config "$dir/jaeger.yaml" 127.0.0.1:4317 127.0.0.1:4318 127.0.0.1:16686
+  print_config 127.0.0.1:4317 127.0.0.1:4318 127.0.0.1:16686 >"$dir/jaeger.yaml"
   log "OTLP gRPC 127.0.0.1:4317, OTLP HTTP 127.0.0.1:4318, UI/API http://127.0.0.1:16686 (Ctrl-C stops)"
   exec "$bin" --config "$dir/jaeger.yaml"
 }
@@ -179,5 +180,6 @@ case "${1:-}" in
   build) cmd_build ;;
   start) shift; cmd_start "$@" ;;
   run) cmd_run ;;
-  *) echo "usage: $0 build | start [DIR] | run" >&2; exit 2 ;;
+  config) [ $# -eq 4 ] || { echo "usage: $0 config GRPC HTTP QUERY (host:port each)" >&2; exit 2; }; print_config "$2" "$3" "$4" ;;
+  *) echo "usage: $0 build | start [DIR] | run | config GRPC HTTP QUERY" >&2; exit 2 ;;
 esac
