@@ -87,7 +87,8 @@ async def test_publish_span_goes_into_the_headers_and_process_span_continues_the
     assert dict(publish.attributes or {}) == {
         "messaging.system": "tidegate", "messaging.operation.type": "send", "messaging.operation.name": "publish",
         "messaging.destination.name": topic, "messaging.message.id": receipt.message_id,
-        "messaging.message.body.size": 5, "tidegate.position": receipt.position.entry_id, "tidegate.duplicate": False}
+        "messaging.message.body.size": 5, "tidegate.priority": "NORMAL", "tidegate.position": receipt.position.entry_id,
+        "tidegate.duplicate": False}
     assert publish.status.status_code == StatusCode.UNSET
     # the publisher's own message carries the publish span's context and the caller's baggage
     assert msg.headers["traceparent"] == traceparent(publish)

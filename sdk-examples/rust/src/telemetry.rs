@@ -25,7 +25,7 @@ use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 
-use crate::proto::v1::{Delivery, Message, PublishResult};
+use crate::proto::v1::{Delivery, Message, Priority, PublishResult};
 
 /// `messaging.system` of every Tidegate span.
 pub const MESSAGING_SYSTEM: &str = "tidegate";
@@ -81,6 +81,17 @@ fn tracer() -> global::BoxedTracer {
     )
 }
 
+/// The priority as the gateway and the other SDKs name it; unspecified is NORMAL.
+fn priority_name(m: &Message) -> &'static str {
+    match Priority::try_from(m.priority) {
+        Ok(Priority::Critical) => "CRITICAL",
+        Ok(Priority::High) => "HIGH",
+        Ok(Priority::Low) => "LOW",
+        Ok(Priority::Bulk) => "BULK",
+        _ => "NORMAL",
+    }
+}
+
 fn messaging(operation_type: &'static str, operation_name: &'static str) -> Vec<KeyValue> {
     vec![
         KeyValue::new("messaging.system", MESSAGING_SYSTEM),
@@ -109,6 +120,7 @@ impl PublishSpans {
                     KeyValue::new("messaging.destination.name", m.topic.clone()),
                     KeyValue::new("messaging.message.id", m.id.clone()),
                     KeyValue::new("messaging.message.body.size", m.payload.len() as i64),
+                    KeyValue::new("tidegate.priority", priority_name(m)),
                 ]);
                 let span = SpanBuilder::from_name(format!("publish {}", m.topic))
                     .with_kind(SpanKind::Producer)
@@ -196,6 +208,7 @@ pub fn process_context(delivery: &Delivery, group: &str) -> Context {
         KeyValue::new("messaging.destination.name", m.topic.clone()),
         KeyValue::new("messaging.message.id", m.id.clone()),
         KeyValue::new("messaging.message.body.size", m.payload.len() as i64),
+        KeyValue::new("tidegate.priority", priority_name(m)),
         KeyValue::new(
             "tidegate.delivery_count",
             i64::from(delivery.delivery_count),

@@ -77,8 +77,15 @@ fn delivered_parent(d: &Delivery) -> (TraceId, SpanId) {
     )
 }
 
+/// A client with a patient connect: the gateway shares two cores with everything else.
+fn config(gw: &Gateway, name: &str) -> ClientConfig {
+    let mut config = ClientConfig::new(&gw.endpoint, name);
+    config.connect_timeout = WAIT;
+    config
+}
+
 async fn connect(gw: &Gateway, name: &str) -> Client {
-    Client::connect(ClientConfig::new(&gw.endpoint, name))
+    Client::connect(config(gw, name))
         .await
         .unwrap_or_else(|e| panic!("connect to {}: {e}\n{}", gw.endpoint, gw.log()))
 }
@@ -140,6 +147,7 @@ async fn publish_spans_travel_in_the_headers_and_batches_link_them() {
     assert_eq!(a.parent_span_id, cx.span().span_context().span_id());
     assert_eq!(attr(&a, "messaging.system"), Some("tidegate".into()));
     assert_eq!(attr(&a, "messaging.operation.type"), Some("send".into()));
+    assert_eq!(attr(&a, "tidegate.priority"), Some("NORMAL".into()));
     assert_eq!(
         attr(&a, "messaging.destination.name"),
         Some("test.trace.a".into())
@@ -234,7 +242,7 @@ async fn a_refused_publish_ends_its_span_with_the_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tracing_off_adds_no_headers() {
     let gw = Gateway::start();
-    let mut config = ClientConfig::new(&gw.endpoint, "it-trace-off");
+    let mut config = config(&gw, "it-trace-off");
     config.tracing = false;
     let client = Client::connect(config).await.expect("connect");
     let mut sub = client
@@ -330,6 +338,7 @@ async fn exec_adapter_processes_a_command_in_its_trace_and_publishes_children() 
         attr(&process, "messaging.consumer.group.name"),
         Some("exec-binance".into())
     );
+    assert_eq!(attr(&process, "tidegate.priority"), Some("HIGH".into()));
     assert!(process.parent_span_is_remote);
     // without gateway spans the parent is the command's publish span; with them, a gateway
     // span of the same trace

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer, TracerProvider
 
 SYSTEM = "tidegate"
+_PRIORITIES = {pb.CRITICAL: "CRITICAL", pb.HIGH: "HIGH", pb.NORMAL: "NORMAL", pb.LOW: "LOW", pb.BULK: "BULK"}
 INSTRUMENTATION = "io.tidegate.python"
 
 
@@ -68,6 +69,7 @@ class ClientTracing:
             "messaging.destination.name": message.topic,
             "messaging.message.id": message.id,
             "messaging.message.body.size": len(message.payload),
+            "tidegate.priority": priority_name(message),
         })
         propagate.inject(message.headers, context=trace.set_span_in_context(span))
         return span
@@ -101,6 +103,7 @@ class ClientTracing:
             "messaging.destination.name": message.topic,
             "messaging.message.id": message.id,
             "messaging.message.body.size": len(message.payload),
+            "tidegate.priority": priority_name(message),
             "tidegate.position": position,
             "tidegate.delivery_count": delivery_count,
         }
@@ -120,6 +123,11 @@ class ClientTracing:
                 yield
         finally:
             otel_context.detach(token)
+
+
+def priority_name(message: pb.Message) -> str:
+    """The priority as the gateway and the other SDKs name it; unspecified is NORMAL."""
+    return _PRIORITIES.get(message.priority, "NORMAL")
 
 
 def end_ok(span: Span | None, attributes: Mapping[str, Any] | None = None) -> None:
