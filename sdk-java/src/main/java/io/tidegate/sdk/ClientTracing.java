@@ -16,8 +16,8 @@ import java.util.function.Function;
 
 /**
  * The SDK's spans: {@code publish <topic>} (PRODUCER) per published message, its context injected
- * into the message headers ({@code traceparent}, {@code tracestate}, {@code baggage}), ended when
- * the gateway acknowledges; {@code process <topic>} (CONSUMER) around a handler call, child of the
+ * into the message headers ({@code traceparent}, {@code tracestate}, {@code baggage}) when it is
+ * sampled, ended when the gateway acknowledges; {@code process <topic>} (CONSUMER) around a handler call, child of the
  * context the delivered message carries (the gateway's {@code deliver} span) and current while the
  * handler runs. Uses only the OpenTelemetry API; with the no-op instance (the default when nothing
  * registered a global one) it adds nothing but a call. Thread-safe.
@@ -43,7 +43,9 @@ final class ClientTracing {
             return send.apply(message);
         }
         Span span = tracer.spanBuilder(MessagingAttributes.PUBLISH).setSpanKind(SpanKind.PRODUCER).startSpan();
-        if (!span.getSpanContext().isValid()) {
+        if (!span.getSpanContext().isSampled()) {
+            // Unsampled publishes carry no trace headers: no message copy and ~70 bytes less per
+            // message. The gateway then treats them like publishes of an untraced client.
             return send.apply(message);
         }
         MessagingAttributes.describe(span, MessagingAttributes.PUBLISH, "send", message);

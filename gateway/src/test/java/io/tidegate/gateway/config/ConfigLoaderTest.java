@@ -95,4 +95,36 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.fromArgs(new String[] {"--config", "/nonexistent.conf"}, Map.of()))
                 .hasMessageContaining("/nonexistent.conf does not exist");
     }
+
+    @Test
+    void otelIsOffByDefaultWithMetricsOnAndReadsItsKeys() {
+        GatewayConfig.Otel off = ConfigLoader.load(null, Map.of(), List.of()).otel();
+        assertThat(off.enabled()).isFalse();
+        assertThat(off.metricsEnabled()).isTrue();
+        assertThat(off.serviceName()).isEqualTo("tidegate-gateway");
+
+        GatewayConfig c = ConfigLoader.load(null, Map.of("TIDEGATE_OTEL_SAMPLING_RATIO", "0.01"), List.of(
+                "gateway-id=gw-7", "otel.enabled=true", "otel.protocol=http/protobuf", "otel.endpoint=http://collector:4318",
+                "otel.metrics.enabled=false", "otel.log-format=json"));
+        io.tidegate.otel.OtelSettings s = c.otel().settings(c.gatewayId());
+        assertThat(s.tracing()).isTrue();
+        assertThat(s.metrics()).isFalse();
+        assertThat(s.protocol()).isEqualTo(io.tidegate.otel.OtelSettings.Protocol.HTTP_PROTOBUF);
+        assertThat(s.endpoint()).isEqualTo("http://collector:4318");
+        assertThat(s.samplingRatio()).isEqualTo(0.01);
+        assertThat(s.serviceInstanceId()).isEqualTo("gw-7");
+        assertThat(c.otel().logFormat()).isEqualTo(GatewayConfig.LogFormat.JSON);
+    }
+
+    @Test
+    void badOtelValuesNameTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("otel.protocol=thrift")))
+                .hasMessageContaining("otel.protocol \"thrift\" is not one of grpc, http/protobuf");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("otel.sampling-ratio=1.5")))
+                .hasMessageContaining("otel.sampling-ratio must be from 0.0 to 1.0");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("otel.endpoint=localhost:4317")))
+                .hasMessageContaining("otel.endpoint \"localhost:4317\" must be an http(s) URL");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("otel.log-format=xml")))
+                .hasMessageContaining("otel.log-format \"xml\" is not one of text, json");
+    }
 }
