@@ -31,14 +31,20 @@ JAEGER_HOME=$JAEGER_CACHE/jaeger-$JAEGER_RELEASE
 log() { echo "jaeger: $*" >&2; }
 die() { log "$*"; exit 1; }
 
+# Jaeger v1.76.0's go.mod says go 1.24.6; the build never downloads a toolchain (GOTOOLCHAIN=local).
 ensure_go() {
   command -v go >/dev/null 2>&1 || export PATH="/usr/local/go/bin:$PATH"
-  command -v go >/dev/null 2>&1 && return
-  log "go not found; installing golang-go with apt-get"
-  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
-  command -v go >/dev/null 2>&1 || die "go is still missing after apt-get install golang-go"
+  if ! command -v go >/dev/null 2>&1; then
+    log "go not found; installing golang-go with apt-get"
+    local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+    command -v go >/dev/null 2>&1 || die "go is still missing after apt-get install golang-go"
+  fi
+  local have
+  have=$(GOTOOLCHAIN=local go env GOVERSION | sed 's/^go//')
+  [ "$(printf '%s\n%s\n' 1.24.6 "$have" | sort -V | head -1)" = 1.24.6 ] \
+    || die "Jaeger $JAEGER_RELEASE needs Go >= 1.24.6; $(command -v go) is go$have"
 }
 
 cmd_build() {
