@@ -51,8 +51,13 @@ class ClientTracing:
 
     def __init__(self, enabled: bool, tracer_provider: TracerProvider | None, version: str) -> None:
         self.tracer: Tracer | None = None
+        self._own_provider = tracer_provider is not None
         if enabled and trace is not None:
             self.tracer = trace.get_tracer(INSTRUMENTATION, version, tracer_provider=tracer_provider)
+
+    def _without_sdk(self) -> bool:
+        """True while spans can only be no-ops: no provider given and no global one installed yet."""
+        return not self._own_provider and isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
     @property
     def enabled(self) -> bool:
@@ -62,15 +67,21 @@ class ClientTracing:
         """The message's ``publish`` span; its context goes into ``message.headers``."""
         if self.tracer is None:
             return None
-        span = self.tracer.start_span(f"publish {message.topic}", kind=SpanKind.PRODUCER, attributes={
-            "messaging.system": SYSTEM,
-            "messaging.operation.type": "send",
-            "messaging.operation.name": "publish",
-            "messaging.destination.name": message.topic,
-            "messaging.message.id": message.id,
-            "messaging.message.body.size": len(message.payload),
-            "tidegate.priority": priority_name(message),
-        })
+        if self._without_sdk() and not trace.get_current_span().get_span_context().is_valid:
+            return None  # the cheap way to the same outcome as below
+        span = self.tracer.start_span(f"publish {message.topic}", kind=SpanKind.PRODUCER)
+        if not span.get_span_context().is_valid:
+            return None  # no SDK and no trace to continue: nothing to record or to pass on
+        if span.is_recording():
+            span.set_attributes({
+                "messaging.system": SYSTEM,
+                "messaging.operation.type": "send",
+                "messaging.operation.name": "publish",
+                "messaging.destination.name": message.topic,
+                "messaging.message.id": message.id,
+                "messaging.message.body.size": len(message.payload),
+                "tidegate.priority": priority_name(message),
+            })
         propagate.inject(message.headers, context=trace.set_span_in_context(span))
         return span
 
@@ -94,32 +105,33 @@ class ClientTracing:
     def process(self, message: pb.Message, position: str, delivery_count: int,
                 group: str) -> AbstractContextManager[Any]:
         """A context manager around the handler: the ``process <topic>`` span, made current."""
-        if self.tracer is None:
+        if self.tracer is None or (not message.headers and self._without_sdk()):
             return nullcontext()
-        attributes: dict[str, Any] = {
-            "messaging.system": SYSTEM,
-            "messaging.operation.type": "process",
-            "messaging.operation.name": "process",
-            "messaging.destination.name": message.topic,
-            "messaging.message.id": message.id,
-            "messaging.message.body.size": len(message.payload),
-            "tidegate.priority": priority_name(message),
-            "tidegate.position": position,
-            "tidegate.delivery_count": delivery_count,
-        }
-        if group:
-            attributes["messaging.consumer.group.name"] = group
-        return self._process(message, attributes)
+        return self._process(self.tracer, message, position, delivery_count, group)
 
+    @staticmethod
     @contextmanager
-    def _process(self, message: pb.Message, attributes: dict[str, Any]) -> Iterator[None]:
-        assert self.tracer is not None
+    def _process(tracer: Tracer, message: pb.Message, position: str, delivery_count: int,
+                 group: str) -> Iterator[None]:
         # the delivered context becomes current (not only the parent), so its baggage reaches the handler
         token = otel_context.attach(propagate.extract(message.headers))
         try:
-            with self.tracer.start_as_current_span(f"process {message.topic}", kind=SpanKind.CONSUMER,
-                                                   attributes=attributes, record_exception=True,
-                                                   set_status_on_exception=True):
+            with tracer.start_as_current_span(f"process {message.topic}", kind=SpanKind.CONSUMER,
+                                              record_exception=True, set_status_on_exception=True) as span:
+                if span.is_recording():
+                    span.set_attributes({
+                        "messaging.system": SYSTEM,
+                        "messaging.operation.type": "process",
+                        "messaging.operation.name": "process",
+                        "messaging.destination.name": message.topic,
+                        "messaging.message.id": message.id,
+                        "messaging.message.body.size": len(message.payload),
+                        "tidegate.priority": priority_name(message),
+                        "tidegate.position": position,
+                        "tidegate.delivery_count": delivery_count,
+                    })
+                    if group:
+                        span.set_attribute("messaging.consumer.group.name", group)
                 yield
         finally:
             otel_context.detach(token)
