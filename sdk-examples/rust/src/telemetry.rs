@@ -115,18 +115,21 @@ impl PublishSpans {
         let spans: Vec<Context> = messages
             .iter_mut()
             .map(|m| {
-                let mut attributes = messaging("send", "publish");
-                attributes.extend([
-                    KeyValue::new("messaging.destination.name", m.topic.clone()),
-                    KeyValue::new("messaging.message.id", m.id.clone()),
-                    KeyValue::new("messaging.message.body.size", m.payload.len() as i64),
-                    KeyValue::new("tidegate.priority", priority_name(m)),
-                ]);
-                let span = SpanBuilder::from_name(format!("publish {}", m.topic))
+                let mut span = SpanBuilder::from_name(format!("publish {}", m.topic))
                     .with_kind(SpanKind::Producer)
-                    .with_attributes(attributes)
                     .start_with_context(&tracer, parent);
+                if span.is_recording() {
+                    let mut attributes = messaging("send", "publish");
+                    attributes.extend([
+                        KeyValue::new("messaging.destination.name", m.topic.clone()),
+                        KeyValue::new("messaging.message.id", m.id.clone()),
+                        KeyValue::new("messaging.message.body.size", m.payload.len() as i64),
+                        KeyValue::new("tidegate.priority", priority_name(m)),
+                    ]);
+                    span.set_attributes(attributes);
+                }
                 let cx = parent.with_span(span);
+                // an invalid context (no SDK, no trace to continue) injects nothing
                 inject(&cx, &mut m.headers);
                 cx
             })
