@@ -17,9 +17,7 @@ use std::sync::OnceLock;
 use opentelemetry::propagation::{
     Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
 };
-use opentelemetry::trace::{
-    Link, Span, SpanBuilder, SpanKind, Status, TraceContextExt, TracerProvider as _,
-};
+use opentelemetry::trace::{Link, Span, SpanBuilder, SpanKind, Status, TraceContextExt};
 use opentelemetry::{global, Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -281,8 +279,6 @@ pub fn init_otlp(
         Box::new(TraceContextPropagator::new()),
         Box::new(BaggagePropagator::new()),
     ]));
-    // a tracer from the provider itself checks that it is usable now rather than at first span
-    let _ = provider.tracer(SCOPE);
     Ok(provider)
 }
 

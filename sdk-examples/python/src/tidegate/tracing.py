@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer, TracerProvider
 
 SYSTEM = "tidegate"
-_PRIORITIES = {pb.CRITICAL: "CRITICAL", pb.HIGH: "HIGH", pb.NORMAL: "NORMAL", pb.LOW: "LOW", pb.BULK: "BULK"}
 INSTRUMENTATION = "io.tidegate.python"
+_PRIORITIES = {pb.CRITICAL: "CRITICAL", pb.HIGH: "HIGH", pb.NORMAL: "NORMAL", pb.LOW: "LOW", pb.BULK: "BULK"}
 
 
 def available() -> bool:
@@ -156,12 +156,12 @@ def end_error(span: Span | None, code: str, description: str) -> None:
         span.end()
 
 
-def configure_otlp(service_name: str, endpoint: str | None = None,
-                   resource_attributes: Mapping[str, str] | None = None) -> Callable[[], None]:
+def configure_otlp(service_name: str, endpoint: str | None = None) -> Callable[[], None]:
     """Installs a global SDK tracer provider that batches spans to an OTLP/gRPC endpoint
-    (``endpoint``, else ``OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT``, else localhost:4317); sampling
-    follows ``OTEL_TRACES_SAMPLER``/``_ARG`` (default: parent-based, always on). Returns the
-    shutdown function that flushes and stops the exporter. Needs ``tidegate[otel]``."""
+    (``endpoint``, else ``OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT``, else localhost:4317) as
+    ``service_name`` (``OTEL_RESOURCE_ATTRIBUTES`` adds more); sampling follows
+    ``OTEL_TRACES_SAMPLER``/``_ARG`` (default: parent-based, always on). Returns the shutdown
+    function that flushes and stops the exporter. Needs ``tidegate[otel]``."""
     try:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.resources import Resource
@@ -169,8 +169,7 @@ def configure_otlp(service_name: str, endpoint: str | None = None,
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
     except ImportError as e:
         raise RuntimeError(f"OTLP export needs the OpenTelemetry SDK: pip install 'tidegate[otel]' ({e})") from e
-    attributes = {"service.name": service_name, **(resource_attributes or {})}
-    provider = SdkTracerProvider(resource=Resource.create(attributes))
+    provider = SdkTracerProvider(resource=Resource.create({"service.name": service_name}))
     insecure = None
     if endpoint is not None:
         insecure = not endpoint.startswith("https://")
