@@ -8,7 +8,15 @@ import org.HdrHistogram.Histogram;
  * percentiles in microseconds; printed as a table and as one JSON line. Immutable.
  */
 record LoadReport(String backend, LoadOptions options, double seconds, long sent, long acked, long failed,
-                  long received, Histogram latencyNanos) {
+                  long received, Histogram latencyNanos, long cpuNanos) {
+
+    /**
+     * CPU time this process (publishers, gateway, subscribers) spent per acked message in the
+     * measured window: unlike msg/s it does not depend on how much CPU other processes leave.
+     */
+    double cpuMicrosPerMessage() {
+        return acked == 0 ? 0 : cpuNanos / 1000.0 / acked;
+    }
 
     double sentPerSecond() {
         return sent / seconds;
@@ -45,6 +53,7 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
         b.append(String.format(Locale.ROOT, "%-12s %,14.0f%n", "sent", sentPerSecond()));
         b.append(String.format(Locale.ROOT, "%-12s %,14.0f%s%n", "acked", ackedPerSecond(), failed > 0 ? "  (" + failed + " failed)" : ""));
         b.append(String.format(Locale.ROOT, "%-12s %,14.0f  (all subscribers together)%n", "received", receivedPerSecond()));
+        b.append(String.format(Locale.ROOT, "%-12s %14.1f  (process CPU µs per acked message)%n", "cpu", cpuMicrosPerMessage()));
         b.append(String.format(Locale.ROOT, "latency µs   %10s %10s %10s %10s %10s %12s%n", "p50", "p90", "p99", "p99.9", "max", "samples"));
         b.append(String.format(Locale.ROOT, "             %10.1f %10.1f %10.1f %10.1f %10.1f %12d%n",
                 micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount()));
@@ -55,10 +64,10 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
         return String.format(Locale.ROOT,
                 "{\"tool\":\"tidegate-loadtool\",\"backend\":\"%s\",\"publishers\":%d,\"subscribers\":%d,\"mode\":\"%s\","
                         + "\"topics\":%d,\"payload_bytes\":%d,\"target_rate\":%d,\"seconds\":%.3f,"
-                        + "\"sent_per_s\":%.1f,\"acked_per_s\":%.1f,\"received_per_s\":%.1f,\"failed\":%d,"
+                        + "\"sent_per_s\":%.1f,\"acked_per_s\":%.1f,\"received_per_s\":%.1f,\"failed\":%d,\"cpu_us_per_msg\":%.2f,"
                         + "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f,\"samples\":%d}}",
                 backend.replace("\"", "'"), options.publishers(), options.subscribers(), mode(), options.topics(),
                 options.payloadBytes(), options.rate(), seconds, sentPerSecond(), ackedPerSecond(), receivedPerSecond(),
-                failed, micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount());
+                failed, cpuMicrosPerMessage(), micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount());
     }
 }

@@ -139,12 +139,14 @@ public final class LoadTool {
         long acked0 = acked.sum();
         long failed0 = failed.sum();
         long received0 = received.sum();
+        long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
         Thread.sleep(o.duration().toMillis());
         long sent1 = sent.sum();
         long acked1 = acked.sum();
         long failed1 = failed.sum();
         long received1 = received.sum();
+        long cpu1 = processCpuNanos();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Histogram latency = recorder.getIntervalHistogram();
 
@@ -153,11 +155,16 @@ public final class LoadTool {
             t.join(5000);
         }
         LoadReport report = new LoadReport(backend, o, seconds, sent1 - sent0, acked1 - acked0, failed1 - failed0,
-                received1 - received0, latency);
+                received1 - received0, latency, cpu1 - cpu0);
         out.print(report.table());
         out.println(report.json());
         out.flush();
         return report;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static TidegateClient client(List<String> endpoints, String name, LoadOptions o, Telemetry telemetry) {

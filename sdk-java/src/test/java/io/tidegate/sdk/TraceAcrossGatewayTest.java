@@ -89,6 +89,28 @@ class TraceAcrossGatewayTest {
         assertThat(spans.getFinishedSpanItems()).isEmpty();
     }
 
+    @Test
+    void unaryPublishTakesTheTraceContextFromGrpcMetadata() throws Exception {
+        EmbeddedGateway gateway = gateway("gw-unary");
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
+        try {
+            io.grpc.Metadata metadata = new io.grpc.Metadata();
+            metadata.put(io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+            var stub = io.tidegate.proto.v1.GatewayGrpc.newBlockingStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata));
+            var response = stub.publish(io.tidegate.proto.v1.PublishRequest.newBuilder()
+                    .addMessages(Message.newBuilder().setTopic("trace.unary.x").setPayload(ByteString.copyFromUtf8("u"))).build());
+            assertThat(response.getResults(0).hasError()).isFalse();
+        } finally {
+            channel.shutdownNow();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> byOperation().containsKey("append"));
+        SpanData receive = byOperation().get("receive");
+        assertThat(receive.getTraceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+        assertThat(receive.getParentSpanId()).isEqualTo("b7ad6b7169203331");
+    }
+
     private Map<String, SpanData> publishAndCollect(EmbeddedGateway publishTo, EmbeddedGateway subscribeTo, String topic)
             throws Exception {
         TidegateClient subscriber = track(TidegateClient.builder().endpoints(subscribeTo.target())

@@ -1,14 +1,14 @@
 package io.tidegate.gateway.server;
 
 import io.grpc.Status;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
 import io.tidegate.gateway.resilience.SpoolFullException;
 import io.tidegate.gateway.resilience.StreamLimiter;
 import io.tidegate.gateway.telemetry.GatewayTracing;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import io.tidegate.proto.v1.Error;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;

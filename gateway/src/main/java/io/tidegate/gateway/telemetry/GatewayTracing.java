@@ -31,6 +31,11 @@ public final class GatewayTracing {
 
     private final Tracer tracer;
 
+    /** The gateway's tracing on this set-up (records nothing when its tracing is off). */
+    public static GatewayTracing of(Telemetry telemetry) {
+        return new GatewayTracing(telemetry);
+    }
+
     GatewayTracing(Telemetry telemetry) {
         this.tracer = telemetry != null && telemetry.tracingEnabled()
                 ? telemetry.getTracer("io.tidegate.gateway")

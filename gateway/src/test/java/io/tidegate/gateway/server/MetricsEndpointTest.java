@@ -45,8 +45,11 @@ class MetricsEndpointTest {
             assertThat(value(before, "tidegate_queue_depth", "priority=\"CRITICAL\"")).isEqualTo(0);
 
             try (FrameClient subscriber = FrameClient.connected(gateway.target());
-                 FrameClient publisher = FrameClient.connected(gateway.target())) {
+                 FrameClient publisher = FrameClient.connected(gateway.target());
+                 FrameClient member = FrameClient.connected(gateway.target())) {
                 subscriber.await(subscriber.subscribe(broadcast("all", "load.>", "risk.>")));
+                // a group member with credit for one message: the rest of risk.> is its group's lag
+                member.await(member.subscribe(group("g", "risk-workers", "risk.>").setInitialCredit(1)));
                 for (int frame = 0; frame < 10; frame++) {
                     Message[] batch = new Message[50];
                     for (int i = 0; i < batch.length; i++) {
@@ -65,11 +68,12 @@ class MetricsEndpointTest {
                     assertThat(value(after, "tidegate_messages_in_total", "topic_class=\"load\"", "priority=\"BULK\"")).isEqualTo(400);
                     assertThat(value(after, "tidegate_messages_in_total", "topic_class=\"risk\"", "priority=\"CRITICAL\"")).isEqualTo(100);
                     assertThat(value(after, "tidegate_messages_out_total", "topic_class=\"load\"", "priority=\"BULK\"")).isEqualTo(400);
-                    assertThat(value(after, "tidegate_messages_out_total", "topic_class=\"risk\"", "priority=\"CRITICAL\"")).isEqualTo(100);
+                    assertThat(value(after, "tidegate_messages_out_total", "topic_class=\"risk\"", "priority=\"CRITICAL\"")).isEqualTo(101);
+                    assertThat(value(after, "tidegate_consumer_lag", "group=\"risk-workers\"")).isEqualTo(99);
                     assertThat(value(after, "tidegate_publish_to_deliver_duration_seconds_count", "priority=\"BULK\"")).isEqualTo(400);
-                    assertThat(value(after, "tidegate_publish_to_deliver_duration_seconds_bucket", "priority=\"CRITICAL\"", "le=\"+Inf\"")).isEqualTo(100);
+                    assertThat(value(after, "tidegate_publish_to_deliver_duration_seconds_bucket", "priority=\"CRITICAL\"", "le=\"+Inf\"")).isEqualTo(101);
                     assertThat(value(after, "tidegate_queue_delay_seconds_count", "priority=\"CRITICAL\"")).isEqualTo(100);
-                    assertThat(value(after, "tidegate_clients_connected")).isEqualTo(2);
+                    assertThat(value(after, "tidegate_clients_connected")).isEqualTo(3);
                 });
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> value(scrape(gateway), "tidegate_clients_connected") == 0);

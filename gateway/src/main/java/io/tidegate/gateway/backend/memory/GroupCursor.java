@@ -52,6 +52,11 @@ final class GroupCursor implements MemorySubscription.Source {
         this.maxDeliveries = maxDeliveries;
     }
 
+    /** Entries appended to the topic and not yet delivered to the group. */
+    synchronized long lag() {
+        return Math.max(0, log.tailOffset() - next);
+    }
+
     /** An entry delivered to the group and not yet acked. */
     private static final class Pending {
         final StoredMessage entry;

@@ -14,7 +14,9 @@ import io.tidegate.proto.v1.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -173,6 +175,18 @@ public final class MemoryBackend implements Backend {
     /** The log of {@code topic}, or null when nothing was ever appended to it. For tests and metrics. */
     TopicLog existingLog(String topic) {
         return topics.get(topic);
+    }
+
+    /** Summed over topics when asked (a scrape): cheap, one small lock per group and topic. */
+    @Override
+    public Map<String, Long> consumerLag() {
+        Map<String, Long> lag = new HashMap<>();
+        for (TopicLog log : topics.values()) {
+            for (GroupCursor cursor : log.groups.values()) {
+                lag.merge(cursor.group, cursor.lag(), Long::sum);
+            }
+        }
+        return lag;
     }
 
     GroupCursor groupCursor(String topic, String group) {
