@@ -13,7 +13,6 @@
 use std::time::Duration;
 
 use opentelemetry::context::FutureExt as _;
-use opentelemetry::trace::TraceContextExt as _;
 use prost::Message as _;
 use tokio::sync::watch;
 
@@ -148,7 +147,7 @@ impl ExecAdapter {
                     Some(d) => {
                         let cx = telemetry::process_context(&d, &self.config.group);
                         self.on_command(&commands, d).with_context(cx.clone()).await;
-                        cx.span().end();
+                        telemetry::end_process(&cx, None);
                     }
                     None => break,
                 },
