@@ -31,6 +31,13 @@ public final class LogFormat {
                     && !(console.getEncoder() instanceof JsonEncoder)) {
                 JsonEncoder json = new JsonEncoder();
                 json.setContext(context);
+                // one readable "formattedMessage" instead of the pattern and its arguments
+                json.setWithFormattedMessage(true);
+                json.setWithMessage(false);
+                json.setWithArguments(false);
+                json.setWithContext(false);
+                json.setWithSequenceNumber(false);
+                json.setWithNanoseconds(false);
                 json.start();
                 console.stop();
                 console.setEncoder(json);

@@ -52,6 +52,7 @@ public final class GatewayTracing {
      *
      * @return the span (end it when the publish is answered) and the envelope to queue, whose
      *         headers carry the span when it is sampled; {@link Ingress#NONE} when tracing is off
+     *         or the message is not sampled (its headers are then left as they are)
      */
     public Ingress receive(Envelope envelope, Context fallback) {
         if (tracer == null) {
