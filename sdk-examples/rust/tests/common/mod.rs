@@ -90,6 +90,7 @@ impl Gateway {
         gateway
     }
 
+    #[allow(dead_code)] // not every test binary that includes this module asks for it
     pub fn port(&self) -> u16 {
         self.endpoint
             .rsplit_once(':')
