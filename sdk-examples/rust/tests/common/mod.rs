@@ -1,4 +1,6 @@
 //! Starts a real Tidegate gateway (the runnable jar) on a free port for one test.
+// Each test binary (gateway.rs, tracing.rs) compiles this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
