@@ -2,12 +2,13 @@
 # The three-language round trip (e2e/test_round_trip.py): a real redis-server and gateway jar, the
 # Python venue adapters, the Rust execution adapter and the Java CrossingStrategy, as processes;
 # and the conformance scenario (conformance/scenario.json) with the Python, Java and Rust runners
-# (e2e/test_conformance.py).
+# (e2e/test_conformance.py); and one OpenTelemetry trace from the Python adapter through two gateway
+# replicas to a Java subscriber, read back from a real Jaeger v2 (e2e/test_trace.py).
 # Needs what scripts/test-all.sh builds before it: the gateway jar (./mvnw verify or package), the
 # Python venv with the generated stubs (sdk-examples/python/run-tests.sh) and cargo. This script
 # compiles sdk-examples, writes its runtime classpath, builds the tidegate-exec and
-# tidegate-conformance binaries, then runs pytest. Anything missing is a failure. Extra arguments
-# go to pytest.
+# tidegate-conformance binaries and Jaeger (scripts/jaeger.sh build, cached), then runs pytest.
+# Anything missing is a failure. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -40,6 +41,10 @@ target_dir=$(cd sdk-examples/rust && cargo metadata --format-version 1 --no-deps
 export TIDEGATE_EXEC_BIN=$target_dir/debug/tidegate-exec
 export TIDEGATE_CONFORMANCE_BIN=$target_dir/debug/tidegate-conformance
 export TIDEGATE_GATEWAY_JAR=$jar
+
+echo "e2e: building (or finding in the cache) Jaeger v2 for the trace test"
+TIDEGATE_JAEGER_BIN=$(scripts/jaeger.sh build)
+export TIDEGATE_JAEGER_BIN
 
 cd e2e
 exec "$py" -m pytest -v -s "$@"

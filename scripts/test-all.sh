@@ -20,4 +20,5 @@ as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 ./mvnw -B -ntp verify "$@"
 sdk-examples/rust/run-tests.sh   # Rust crate; its integration tests use the gateway jar built above
 sdk-examples/python/run-tests.sh  # Python SDK and adapters, against the gateway jar just built
-e2e/run-e2e.sh                    # three-language round trip: Redis, gateway jar, Python adapters, Rust exec, Java strategy
+e2e/run-e2e.sh                    # three-language round trip: Redis, gateway jar, Python adapters, Rust exec, Java strategy;
+                                  # and the trace test against Jaeger v2 (built with Go by scripts/jaeger.sh, cached)

@@ -5,6 +5,7 @@ pub mod client;
 pub mod decimal;
 pub mod exec;
 pub mod payload;
+pub mod telemetry;
 pub mod topic;
 
 /// Logs to stderr, filtered by `RUST_LOG` when set, else at `default_level` (stdout stays for

@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -13,6 +14,10 @@ from ._proto import pb
 from ._stream import GatewayStream
 from .errors import PublishError, status_code
 from .model import Position, PublishReceipt
+from .tracing import ClientTracing, end_error, end_ok
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span
 
 log = logging.getLogger("tidegate.publisher")
 
@@ -21,6 +26,7 @@ log = logging.getLogger("tidegate.publisher")
 class _Pending:
     message: pb.Message
     future: asyncio.Future[PublishReceipt]
+    span: Span | None = None
     size: int = field(init=False)
     unavailable: int = 0  # times the gateway refused it with UNAVAILABLE
 
@@ -38,7 +44,9 @@ class Publisher:
     UNAVAILABLE_RESENDS = 10
     RESEND_DELAY = 0.2
 
-    def __init__(self, *, max_batch: int, max_batch_bytes: int, linger: float, max_pending: int) -> None:
+    def __init__(self, *, max_batch: int, max_batch_bytes: int, linger: float, max_pending: int,
+                 tracing: ClientTracing) -> None:
+        self._tracing = tracing
         self._max_batch_setting = max_batch
         self._max_batch = max_batch
         self._max_batch_bytes = max_batch_bytes
@@ -47,6 +55,7 @@ class Publisher:
         self._queue: deque[_Pending] = deque()
         self._queued_bytes = 0
         self._in_flight: dict[int, list[_Pending]] = {}
+        self._batch_spans: dict[int, Span] = {}
         self._stream: GatewayStream | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
         self._closed = False
@@ -67,15 +76,14 @@ class Publisher:
         loop = asyncio.get_running_loop()
         if not message.id:
             message.id = str(uuid.uuid4())
-        p = _Pending(message, loop.create_future())
+        p = _Pending(message, loop.create_future(), self._tracing.start_publish(message))
         if self._closed:
-            p.future.set_exception(PublishError(message.id, grpc.StatusCode.CANCELLED, "client is closed"))
+            self._refuse(p, grpc.StatusCode.CANCELLED, "client is closed")
             return p.future
         if self._pending >= self._max_pending:
-            p.future.set_exception(PublishError(
-                message.id, grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"{self._pending} publishes are awaiting acks (max_pending={self._max_pending}); "
-                "await earlier publishes first, or is the gateway reachable?"))
+            self._refuse(p, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                         f"{self._pending} publishes are awaiting acks (max_pending={self._max_pending}); "
+                         "await earlier publishes first, or is the gateway reachable?")
             return p.future
         self._pending += 1
         self._idle.clear()
@@ -110,6 +118,7 @@ class Publisher:
                 self._queue.popleft()
                 if p.future.done():  # cancelled by the caller before it left
                     self._queued_bytes -= p.size
+                    end_error(p.span, grpc.StatusCode.CANCELLED.name, "cancelled by the caller before it was sent")
                     self._settled()
                     continue
                 batch.append(p)
@@ -119,9 +128,12 @@ class Publisher:
                 continue
             frame_id = self._next_frame_id()
             self._in_flight[frame_id] = batch
+            if self._tracing.enabled and len(batch) > 1:
+                self._start_batch_span(frame_id, batch)
             frame = pb.ClientFrame(frame_id=frame_id, publish=pb.PublishBatch(messages=[p.message for p in batch]))
             if not self._stream.send(frame):
                 del self._in_flight[frame_id]
+                self._end_batch_span(frame_id, grpc.StatusCode.UNAVAILABLE, "stream closed before the batch left")
                 self._queue.extendleft(reversed(batch))
                 self._queued_bytes += size
                 self._stream = None
@@ -145,6 +157,8 @@ class Publisher:
         if not self._in_flight:
             return
         unacked = [p for batch in self._in_flight.values() for p in batch]
+        for frame_id in self._in_flight:
+            self._end_batch_span(frame_id, grpc.StatusCode.UNAVAILABLE, "stream closed before the ack; re-sent")
         self._in_flight.clear()
         self._queue.extendleft(reversed(unacked))
         self._queued_bytes += sum(p.size for p in unacked)
@@ -155,6 +169,7 @@ class Publisher:
         if batch is None:
             log.warning("PublishAck for unknown frame %d ignored", frame_id)
             return
+        end_ok(self._batch_spans.pop(frame_id, None))
         answered = [False] * len(batch)
         resend: list[_Pending] = []
         for r in ack.results:
@@ -186,6 +201,7 @@ class Publisher:
         batch = self._in_flight.pop(frame_id, None)
         if batch is None:
             return False
+        self._end_batch_span(frame_id, status_code(error.error.code), error.error.message)
         for p in batch:
             self._fail(p, status_code(error.error.code), error.error.message)
         return True
@@ -193,12 +209,28 @@ class Publisher:
     def _complete(self, p: _Pending, receipt: PublishReceipt) -> None:
         if not p.future.done():
             p.future.set_result(receipt)
+        if p.span is not None:
+            end_ok(p.span, {"tidegate.position": receipt.position.entry_id, "tidegate.duplicate": receipt.duplicate})
         self._settled()
 
     def _fail(self, p: _Pending, code: grpc.StatusCode, message: str) -> None:
         if not p.future.done():
             p.future.set_exception(PublishError(p.message.id, code, message))
+        end_error(p.span, code.name, message)
         self._settled()
+
+    def _refuse(self, p: _Pending, code: grpc.StatusCode, message: str) -> None:
+        """Fails a publish that never counted as pending."""
+        p.future.set_exception(PublishError(p.message.id, code, message))
+        end_error(p.span, code.name, message)
+
+    def _start_batch_span(self, frame_id: int, batch: list[_Pending]) -> None:
+        span = self._tracing.start_batch([p.span for p in batch], {p.message.topic for p in batch})
+        if span is not None:
+            self._batch_spans[frame_id] = span
+
+    def _end_batch_span(self, frame_id: int, code: grpc.StatusCode, message: str) -> None:
+        end_error(self._batch_spans.pop(frame_id, None), code.name, message)
 
     def _settled(self) -> None:
         self._pending -= 1
@@ -220,6 +252,8 @@ class Publisher:
             self._flush_handle.cancel()
             self._flush_handle = None
         left = list(self._queue) + [p for b in self._in_flight.values() for p in b]
+        for frame_id in self._in_flight:
+            self._end_batch_span(frame_id, grpc.StatusCode.CANCELLED, "client closed")
         self._queue.clear()
         self._in_flight.clear()
         self._stream = None

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -19,6 +20,10 @@ from ._stream import GatewayStream
 from .errors import TidegateError, status_code
 from .model import PublishReceipt, Start, SubscriptionMode
 from .subscription import Handler, Subscription
+from .tracing import ClientTracing
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 log = logging.getLogger("tidegate.client")
 
@@ -40,6 +45,9 @@ class TidegateClient:
     It connects to the endpoints in turn (backoff with jitter between failed attempts), says
     Hello, and keeps the stream alive with pings. After a reconnect it re-sends unacked publishes
     with their original ids and resumes every subscription.
+
+    With the OpenTelemetry API installed it traces publishes and handler calls (``tracing=False``
+    turns that off; spans go to ``tracer_provider`` or the global provider): see ``tidegate.tracing``.
     """
 
     def __init__(self, endpoints: Sequence[str] | str, *, client_name: str = "tidegate-python",
@@ -47,7 +55,8 @@ class TidegateClient:
                  max_pending: int = 100_000, default_credit: int = 1000,
                  connect_timeout: float = 10.0, ping_interval: float = 5.0, ping_timeout: float = 10.0,
                  keepalive_time: float = 20.0, keepalive_timeout: float = 10.0, drain_grace: float = 15.0,
-                 backoff_initial: float = 0.05, backoff_max: float = 5.0) -> None:
+                 backoff_initial: float = 0.05, backoff_max: float = 5.0, tracing: bool = True,
+                 tracer_provider: TracerProvider | None = None) -> None:
         self.endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
         if not self.endpoints:
             raise ValueError("at least one endpoint (host:port) is needed")
@@ -73,8 +82,9 @@ class TidegateClient:
             ("grpc.use_local_subchannel_pool", 1),
         ]
         self._frame_ids = itertools.count(1)
+        self._tracing = ClientTracing(tracing, tracer_provider, _VERSION)
         self._publisher = Publisher(max_batch=max_batch, max_batch_bytes=max_batch_bytes, linger=linger,
-                                    max_pending=max_pending)
+                                    max_pending=max_pending, tracing=self._tracing)
         self._publisher.bind(self._next_frame_id)
         self._subscriptions: dict[str, Subscription] = {}
         self._current: GatewayStream | None = None

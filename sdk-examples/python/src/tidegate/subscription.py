@@ -249,9 +249,10 @@ class Subscription:
                 continue
             m = self._queue.popleft()
             try:
-                r = self._handler(m)
-                if inspect.isawaitable(r):
-                    await r
+                with self._client._tracing.process(m.message, m.position.entry_id, m.delivery_count, self.group):
+                    r = self._handler(m)
+                    if inspect.isawaitable(r):
+                        await r
                 ok = True
             except asyncio.CancelledError:
                 raise

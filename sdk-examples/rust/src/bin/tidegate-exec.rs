@@ -7,6 +7,7 @@ use clap::Parser;
 use tidegate::client::{Client, ClientConfig, Start};
 use tidegate::decimal::Dec;
 use tidegate::exec::{AdapterConfig, ExecAdapter};
+use tidegate::telemetry;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -38,6 +39,13 @@ struct Args {
     /// Commands in flight at once
     #[arg(long, default_value_t = 64)]
     credit: u32,
+    /// Export traces over OTLP/gRPC to this endpoint, e.g. http://127.0.0.1:4317 (default:
+    /// OTEL_EXPORTER_OTLP_ENDPOINT; no export when neither is set)
+    #[arg(long)]
+    otlp_endpoint: Option<String>,
+    /// service.name of the exported spans (default: OTEL_SERVICE_NAME, else tidegate-exec)
+    #[arg(long)]
+    service_name: Option<String>,
 }
 
 #[tokio::main]
@@ -58,6 +66,19 @@ async fn main() -> anyhow::Result<()> {
     config.sim.taker_fee = args.taker_fee;
     config.sim.maker_fee = args.maker_fee;
     config.command_credit = args.credit;
+    let tracer_provider = if telemetry::otlp_requested(args.otlp_endpoint.as_deref()) {
+        let service = args
+            .service_name
+            .or_else(|| std::env::var("OTEL_SERVICE_NAME").ok())
+            .unwrap_or_else(|| "tidegate-exec".into());
+        tracing::info!(service = %service, "exporting traces over OTLP");
+        Some(
+            telemetry::init_otlp(service, args.otlp_endpoint.as_deref())
+                .context("--otlp-endpoint")?,
+        )
+    } else {
+        None
+    };
 
     let client = Client::connect(ClientConfig::new(
         &args.endpoint,
@@ -67,14 +88,18 @@ async fn main() -> anyhow::Result<()> {
     .with_context(|| format!("connecting to {}", args.endpoint))?;
     let (adapter, stats) = ExecAdapter::new(client.clone(), config);
     let mut task = tokio::spawn(adapter.run());
-    tokio::select! {
-        r = &mut task => r??,
+    let result = tokio::select! {
+        r = &mut task => r.map_err(anyhow::Error::from).and_then(|r| r),
         _ = tokio::signal::ctrl_c() => {
             client.close();
             let s = stats.borrow().clone();
             eprintln!("tidegate-exec: stopping ({} quotes, {} commands, {} events, {} rejected)",
                 s.quotes, s.commands, s.events, s.rejected);
+            Ok(())
         }
+    };
+    if let Some(provider) = tracer_provider {
+        telemetry::shutdown(provider).await; // exports the spans still batched
     }
-    Ok(())
+    result
 }

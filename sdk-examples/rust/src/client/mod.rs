@@ -30,6 +30,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::proto::v1::{self, start_position, Delivery, Message, Position, PublishResult};
+use crate::telemetry::PublishSpans;
 
 pub use crate::proto::v1::{Priority, SubscriptionMode};
 
@@ -91,6 +92,9 @@ pub struct ClientConfig {
     /// HTTP/2 keepalive pings, so a dead gateway is noticed.
     pub keepalive_interval: Duration,
     pub keepalive_timeout: Duration,
+    /// Trace publishes: a `publish <topic>` span per message, its context in the headers (see
+    /// [`crate::telemetry`]). On by default; off, the client adds no headers and no spans.
+    pub tracing: bool,
 }
 
 impl ClientConfig {
@@ -111,6 +115,7 @@ impl ClientConfig {
             backoff_max: Duration::from_secs(5),
             keepalive_interval: Duration::from_secs(20),
             keepalive_timeout: Duration::from_secs(10),
+            tracing: true,
         }
     }
 
@@ -274,6 +279,7 @@ pub struct Client {
     session: watch::Receiver<SessionInfo>,
     ids: Arc<IdGen>,
     request_timeout: Duration,
+    tracing: bool,
 }
 
 struct IdGen {
@@ -327,6 +333,7 @@ impl Client {
         let (commands, command_rx) = mpsc::unbounded_channel();
         let ids = Arc::new(IdGen::new(&config.client_name));
         let request_timeout = config.request_timeout;
+        let tracing = config.tracing;
         tokio::spawn(conn::run(
             config,
             established,
@@ -339,6 +346,7 @@ impl Client {
             session,
             ids,
             request_timeout,
+            tracing,
         })
     }
 
@@ -371,16 +379,29 @@ impl Client {
 
     /// Publishes a batch and returns one result per message, in batch order, once the gateway
     /// answered (accepted messages are stored). Messages without an id get one, so a re-send
-    /// after a reconnect is deduplicated.
+    /// after a reconnect is deduplicated. With tracing on, each message gets a `publish` span,
+    /// child of the current OpenTelemetry context, whose context goes into its headers.
     pub async fn publish(&self, mut messages: Vec<Message>) -> Result<Vec<PublishResult>> {
         for m in &mut messages {
             if m.id.is_empty() {
                 m.id = self.ids.next();
             }
         }
+        let spans = self
+            .tracing
+            .then(|| PublishSpans::start(&opentelemetry::Context::current(), &mut messages));
         let (reply, rx) = oneshot::channel();
-        self.send(Command::Publish { messages, reply })?;
-        self.wait(rx).await
+        let result = match self.send(Command::Publish { messages, reply }) {
+            Ok(()) => self.wait(rx).await,
+            Err(e) => Err(e),
+        };
+        if let Some(spans) = spans {
+            match &result {
+                Ok(results) => spans.end(Ok(results)),
+                Err(e) => spans.end(Err(&e.to_string())),
+            }
+        }
+        result
     }
 
     /// Publishes one message; an error when the gateway rejected it.

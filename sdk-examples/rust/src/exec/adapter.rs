@@ -6,10 +6,13 @@
 //! - publishes events at HIGH priority on `exec.events.<VENUE>.<STRATEGY>`, ordering key =
 //!   client_order_id, message id `exec/<VENUE>/<client_order_id>/<submit|cancel|quote>/<kind>`;
 //! - acks a command only after the gateway acknowledged all its events, so a crash before
-//!   that redelivers the command; the deterministic message ids make the replay harmless.
+//!   that redelivers the command; the deterministic message ids make the replay harmless;
+//! - traces each command in a `process <topic>` span continuing the trace in its headers; the
+//!   events it publishes are children of that span (see [`crate::telemetry`]).
 
 use std::time::Duration;
 
+use opentelemetry::context::FutureExt as _;
 use prost::Message as _;
 use tokio::sync::watch;
 
@@ -18,7 +21,7 @@ use crate::client::{now_nanos, Client, Priority, Start, SubscribeOptions, Subscr
 use crate::payload::{self, type_name};
 use crate::proto::market::{CancelOrder, QuoteTick, SubmitOrder};
 use crate::proto::v1::{Delivery, Message, Position};
-use crate::topic;
+use crate::{telemetry, topic};
 
 /// How long a command whose events could not be stored waits before redelivery.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
@@ -141,7 +144,11 @@ impl ExecAdapter {
                     None => break,
                 },
                 d = commands.recv() => match d {
-                    Some(d) => self.on_command(&commands, d).await,
+                    Some(d) => {
+                        let cx = telemetry::process_context(&d, &self.config.group);
+                        self.on_command(&commands, d).with_context(cx.clone()).await;
+                        telemetry::end_process(&cx, None);
+                    }
                     None => break,
                 },
             }
@@ -249,10 +256,14 @@ impl ExecAdapter {
                 for r in results.iter().filter_map(|r| r.error.as_ref()) {
                     tracing::warn!(code = r.code, message = %r.message, "event not stored; command will be redelivered");
                 }
+                mark_failed("an event was not stored; command nacked for redelivery");
                 let _ = sub.nack(vec![position], RETRY_DELAY);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "events not published; command will be redelivered");
+                mark_failed(&format!(
+                    "events not published ({e}); command nacked for redelivery"
+                ));
                 let _ = sub.nack(vec![position], RETRY_DELAY);
             }
         }
@@ -301,6 +312,13 @@ impl ExecAdapter {
             ts_init: now_nanos(),
         }
     }
+}
+
+/// Marks the current `process` span (if any) as failed.
+fn mark_failed(reason: &str) {
+    opentelemetry::trace::get_active_span(|span| {
+        span.set_status(opentelemetry::trace::Status::error(reason.to_string()));
+    });
 }
 
 #[cfg(test)]

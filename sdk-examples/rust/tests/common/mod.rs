@@ -1,4 +1,6 @@
 //! Starts a real Tidegate gateway (the runnable jar) on a free port for one test.
+// Each test binary (gateway.rs, tracing.rs) compiles this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -90,6 +92,7 @@ impl Gateway {
         gateway
     }
 
+    #[allow(dead_code)] // not every test binary that includes this module asks for it
     pub fn port(&self) -> u16 {
         self.endpoint
             .rsplit_once(':')

@@ -4,6 +4,10 @@ publishes the normalised QuoteTicks and TradeTicks to a Tidegate gateway.
     python -m tidegate.adapters.replay --venue binance --file samples/binance.jsonl --endpoint 127.0.0.1:7400
     python -m tidegate.adapters.replay --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
 
+With ``--otlp-endpoint`` (or ``OTEL_EXPORTER_OTLP_ENDPOINT``) every publish is traced and the spans
+are exported over OTLP/gRPC under ``--service-name``; the trace context travels in the message
+headers to the gateway and the subscribers.
+
 Malformed venue messages are counted and logged, never fatal. A summary line (parsed / ignored /
 malformed / published) is printed at the end. Exit code: 0, or 1 when a publish failed, 2 on bad
 usage or no gateway.
@@ -14,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +29,7 @@ from google.protobuf import text_format
 
 from ..client import TidegateClient
 from ..errors import TidegateError
+from ..tracing import configure_otlp, otlp_requested
 from . import PARSERS, parser_for
 from ._common import Adapter, AdapterStats, VenueParser, to_message
 
@@ -137,6 +143,11 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--connect-timeout", type=float, default=15.0, help="seconds to wait for the gateway")
     ap.add_argument("--dry-run", action="store_true", help="parse only; do not connect to a gateway")
     ap.add_argument("--print", dest="print_ticks", action="store_true", help="print every tick")
+    ap.add_argument("--otlp-endpoint", default=None,
+                    help="export traces over OTLP/gRPC to this endpoint, e.g. http://127.0.0.1:4317 "
+                         "(default: OTEL_EXPORTER_OTLP_ENDPOINT; no export when neither is set)")
+    ap.add_argument("--service-name", default=os.environ.get("OTEL_SERVICE_NAME", "tidegate-python-adapter"),
+                    help="service.name of the exported spans (default: OTEL_SERVICE_NAME or %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true")
     return ap.parse_args(argv)
 
@@ -155,23 +166,34 @@ async def amain(argv: Sequence[str] | None = None) -> int:
     else:
         symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
         source = websocket_messages(args.url, parser, symbols, args.max_messages, args.duration)
-    client = None
-    if not args.dry_run:
-        client = TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=args.client_name)
+    shutdown_tracing = None
+    if otlp_requested(args.otlp_endpoint):
         try:
-            await client.connect(timeout=args.connect_timeout)
-        except TidegateError as e:
+            shutdown_tracing = configure_otlp(args.service_name, args.otlp_endpoint)
+        except RuntimeError as e:
             print(f"replay: {e}", file=sys.stderr)
-            await client.close()
             return 2
+        log.info("exporting traces over OTLP to %s as service %s",
+                 args.otlp_endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"), args.service_name)
+    client = None
     try:
-        stats = await replay(source, adapter, client, print_ticks=args.print_ticks)
-    except (OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
-        print(f"replay: cannot read {args.url or args.file}: {e}", file=sys.stderr)
-        return 2
+        if not args.dry_run:
+            client = TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=args.client_name)
+            try:
+                await client.connect(timeout=args.connect_timeout)
+            except TidegateError as e:
+                print(f"replay: {e}", file=sys.stderr)
+                return 2
+        try:
+            stats = await replay(source, adapter, client, print_ticks=args.print_ticks)
+        except (OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
+            print(f"replay: cannot read {args.url or args.file}: {e}", file=sys.stderr)
+            return 2
     finally:
         if client is not None:
             await client.close()
+        if shutdown_tracing is not None:
+            shutdown_tracing()  # exports the spans still batched
     print(f"replay summary: {stats.summary(parser.venue)}", flush=True)
     return 1 if stats.publish_failed else 0
 

@@ -1,6 +1,8 @@
 package io.tidegate.examples;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tidegate.otel.OtelSettings;
+import io.tidegate.otel.Telemetry;
 import io.tidegate.proto.market.v1.Decimal;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.sdk.ReceivedMessage;
@@ -10,6 +12,7 @@ import io.tidegate.sdk.SubscriptionStart;
 import io.tidegate.sdk.TidegateClient;
 import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,13 +29,18 @@ public final class QuoteSubscriber {
               --endpoint host:port[,host:port...]   gateway(s), default 127.0.0.1:7400
               --pattern data.quotes.>                topic pattern ("*" one segment, ">" the rest)
               --start latest                         latest | earliest
-              --count 0                              exit after this many quotes (0: run until Ctrl-C)""";
+              --count 0                              exit after this many quotes (0: run until Ctrl-C)
+              --otlp-endpoint URL                    trace each quote's handling (a "process" span continuing the
+                                                     publisher's trace) and export over OTLP/gRPC, e.g.
+                                                     http://127.0.0.1:4317; default OTEL_EXPORTER_OTLP_ENDPOINT, unset: off
+              --service-name quote-subscriber        service.name of the exported spans""";
 
     private QuoteSubscriber() {
     }
 
     public static void main(String[] args) throws Exception {
-        ExampleArgs a = ExampleArgs.parse(args, USAGE, "endpoint", "pattern", "start", "count");
+        ExampleArgs a = ExampleArgs.parse(args, USAGE, "endpoint", "pattern", "start", "count", "otlp-endpoint",
+                "service-name");
         List<String> endpoints = a.list("endpoint", "127.0.0.1:7400");
         String pattern = a.get("pattern", "data.quotes.>");
         SubscriptionStart start = switch (a.get("start", "latest")) {
@@ -41,11 +49,27 @@ public final class QuoteSubscriber {
             default -> throw new IllegalArgumentException("--start must be latest or earliest");
         };
         long count = (long) a.number("count", 0);
-        try (TidegateClient client = TidegateClient.builder().endpoints(endpoints).clientName("quote-subscriber").build()) {
-            CountDownLatch done = new CountDownLatch(1);
-            run(client, pattern, start, count, System.out, done);
-            done.await();
+        String otlp = a.get("otlp-endpoint", System.getenv().getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", ""));
+        try (Telemetry telemetry = tracing(otlp, a.get("service-name", "quote-subscriber"))) {
+            TidegateClient.Builder builder = TidegateClient.builder().endpoints(endpoints).clientName("quote-subscriber");
+            if (telemetry != null) {
+                builder.openTelemetry(telemetry);
+            }
+            try (TidegateClient client = builder.build()) {
+                CountDownLatch done = new CountDownLatch(1);
+                run(client, pattern, start, count, System.out, done);
+                done.await();
+            }
+        } // closing the telemetry exports the spans still queued
+    }
+
+    /** Spans exported over OTLP/gRPC to {@code endpoint}, sampled as their publisher decided; null when blank. */
+    static Telemetry tracing(String endpoint, String serviceName) {
+        if (endpoint.isBlank()) {
+            return null;
         }
+        return Telemetry.builder(new OtelSettings(true, false, endpoint, OtelSettings.Protocol.GRPC, 1.0, serviceName,
+                serviceName + "-" + ProcessHandle.current().pid(), Duration.ofSeconds(10))).build();
     }
 
     /** Subscribes and prints to {@code out}; counts {@code done} down after {@code count} quotes (0: never). */

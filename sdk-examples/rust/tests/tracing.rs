@@ -1,0 +1,365 @@
+//! Tracing against the real gateway jar, with an in-memory span exporter as the global tracer
+//! provider of this test binary: publish spans and their context in the headers, batch links,
+//! and the execution adapter's process span with its event publishes as children. The gateway may
+//! add spans of its own between publish and process; the assertions follow the context the
+//! subscriber actually received, so they hold either way.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::Gateway;
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{SpanId, SpanKind, Status, TraceContextExt as _, TraceId, Tracer as _};
+use opentelemetry::{global, Context, KeyValue, Value};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use prost::Message as _;
+use tidegate::client::{Client, ClientConfig, Priority, Start, SubscribeOptions, Subscription};
+use tidegate::decimal::parse_proto;
+use tidegate::exec::{AdapterConfig, ExecAdapter};
+use tidegate::payload::{self, content_type};
+use tidegate::proto::market::{OrderSide, OrderType, QuoteTick, SubmitOrder, TimeInForce};
+use tidegate::proto::v1::{Delivery, Message};
+use tidegate::telemetry;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The exporter behind the global provider, installed once for every test of this binary.
+fn exporter() -> &'static InMemorySpanExporter {
+    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
+    EXPORTER.get_or_init(|| {
+        let exporter = InMemorySpanExporter::default();
+        global::set_tracer_provider(
+            SdkTracerProvider::builder()
+                .with_simple_exporter(exporter.clone())
+                .build(),
+        );
+        exporter
+    })
+}
+
+fn spans_of(trace_id: TraceId) -> Vec<SpanData> {
+    exporter()
+        .get_finished_spans()
+        .expect("finished spans")
+        .into_iter()
+        .filter(|s| s.span_context.trace_id() == trace_id)
+        .collect()
+}
+
+fn named(spans: &[SpanData], name: &str) -> SpanData {
+    let found: Vec<_> = spans.iter().filter(|s| s.name == name).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one span named {name:?} in {:?}",
+        spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
+    found[0].clone()
+}
+
+fn attr(span: &SpanData, key: &str) -> Option<Value> {
+    span.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.clone())
+}
+
+/// The span id in a delivered message's `traceparent`.
+fn delivered_parent(d: &Delivery) -> (TraceId, SpanId) {
+    let headers = &d.message.as_ref().expect("message").headers;
+    let tp = headers.get("traceparent").expect("traceparent delivered");
+    let parts: Vec<&str> = tp.split('-').collect();
+    (
+        TraceId::from_hex(parts[1]).expect("trace id"),
+        SpanId::from_hex(parts[2]).expect("span id"),
+    )
+}
+
+/// A client with a patient connect: the gateway shares two cores with everything else.
+fn config(gw: &Gateway, name: &str) -> ClientConfig {
+    let mut config = ClientConfig::new(&gw.endpoint, name);
+    config.connect_timeout = WAIT;
+    config
+}
+
+async fn connect(gw: &Gateway, name: &str) -> Client {
+    Client::connect(config(gw, name))
+        .await
+        .unwrap_or_else(|e| panic!("connect to {}: {e}\n{}", gw.endpoint, gw.log()))
+}
+
+async fn next(sub: &mut Subscription) -> Delivery {
+    tokio::time::timeout(WAIT, sub.recv())
+        .await
+        .expect("a delivery within the timeout")
+        .expect("subscription open")
+}
+
+/// Waits until the spans of `trace_id` include `name` (spans of other tasks end asynchronously).
+async fn wait_for_span(trace_id: TraceId, name: &str) -> Vec<SpanData> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let spans = spans_of(trace_id);
+        if spans.iter().any(|s| s.name == name) {
+            return spans;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no span {name:?} in trace {trace_id}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_spans_travel_in_the_headers_and_batches_link_them() {
+    exporter();
+    let gw = Gateway::start();
+    let client = connect(&gw, "it-trace").await;
+    let mut sub = client
+        .subscribe(SubscribeOptions::broadcast(["test.trace.>"]))
+        .await
+        .expect("subscribe");
+    let root = global::tracer("test").start("strategy tick");
+    let cx = Context::current_with_span(root);
+    let messages: Vec<Message> = ["test.trace.a", "test.trace.b"]
+        .iter()
+        .map(|t| Message {
+            topic: (*t).into(),
+            payload: b"x".to_vec(),
+            ..Default::default()
+        })
+        .collect();
+    let results = client
+        .publish(messages)
+        .with_context(cx.clone())
+        .await
+        .expect("published");
+    assert!(results.iter().all(|r| r.error.is_none()));
+    cx.span().end();
+    let trace_id = cx.span().span_context().trace_id();
+
+    let spans = spans_of(trace_id);
+    let a = named(&spans, "publish test.trace.a");
+    assert_eq!(a.span_kind, SpanKind::Producer);
+    assert_eq!(a.parent_span_id, cx.span().span_context().span_id());
+    assert_eq!(attr(&a, "messaging.system"), Some("tidegate".into()));
+    assert_eq!(attr(&a, "messaging.operation.type"), Some("send".into()));
+    assert_eq!(attr(&a, "tidegate.priority"), Some("NORMAL".into()));
+    assert_eq!(
+        attr(&a, "messaging.destination.name"),
+        Some("test.trace.a".into())
+    );
+    assert_eq!(
+        attr(&a, "messaging.message.id"),
+        Some(results[0].message_id.clone().into())
+    );
+    assert_eq!(
+        attr(&a, "tidegate.position"),
+        Some(
+            results[0]
+                .position
+                .clone()
+                .expect("position")
+                .entry_id
+                .into()
+        )
+    );
+
+    // the batch: its own trace, linked to both message spans
+    let b = named(&spans, "publish test.trace.b");
+    let batch = exporter()
+        .get_finished_spans()
+        .expect("spans")
+        .into_iter()
+        .find(|s| {
+            s.name == "publish"
+                && s.links
+                    .iter()
+                    .any(|l| l.span_context.span_id() == a.span_context.span_id())
+        })
+        .expect("a batch span linked to the first message");
+    assert_eq!(batch.span_kind, SpanKind::Client);
+    assert_ne!(batch.span_context.trace_id(), trace_id);
+    let linked: Vec<SpanId> = batch
+        .links
+        .iter()
+        .map(|l| l.span_context.span_id())
+        .collect();
+    assert_eq!(
+        linked,
+        vec![a.span_context.span_id(), b.span_context.span_id()]
+    );
+    assert!(batch
+        .attributes
+        .contains(&KeyValue::new("messaging.batch.message_count", 2)));
+
+    // what the subscriber got continues the publisher's trace
+    for _ in 0..2 {
+        let d = next(&mut sub).await;
+        let (tid, parent) = delivered_parent(&d);
+        assert_eq!(tid, trace_id);
+        let process = telemetry::process_context(&d, "");
+        assert_eq!(process.span().span_context().trace_id(), trace_id);
+        telemetry::end_process(&process, None);
+        let spans = spans_of(trace_id);
+        let topic = d.message.expect("message").topic;
+        let p = named(&spans, &format!("process {topic}"));
+        assert_eq!(p.span_kind, SpanKind::Consumer);
+        assert_eq!(p.parent_span_id, parent);
+        assert!(p.parent_span_is_remote);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_publish_ends_its_span_with_the_error() {
+    exporter();
+    let gw = Gateway::start();
+    let client = connect(&gw, "it-trace-err").await;
+    let cx = Context::current_with_span(global::tracer("test").start("bad"));
+    let results = client
+        .publish(vec![Message {
+            topic: "a..b".into(),
+            ..Default::default()
+        }])
+        .with_context(cx.clone())
+        .await
+        .expect("answered");
+    assert!(results[0].error.is_some());
+    let span = named(
+        &spans_of(cx.span().span_context().trace_id()),
+        "publish a..b",
+    );
+    assert!(
+        matches!(&span.status, Status::Error { description } if description.contains("empty segment")),
+        "{:?}",
+        span.status
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracing_off_adds_no_headers() {
+    let gw = Gateway::start();
+    let mut config = config(&gw, "it-trace-off");
+    config.tracing = false;
+    let client = Client::connect(config).await.expect("connect");
+    let mut sub = client
+        .subscribe(SubscribeOptions::broadcast(["test.off"]))
+        .await
+        .expect("subscribe");
+    let cx = Context::current_with_span(global::tracer("test").start("off"));
+    client
+        .publish_one(Message {
+            topic: "test.off".into(),
+            ..Default::default()
+        })
+        .with_context(cx)
+        .await
+        .expect("published");
+    let d = next(&mut sub).await;
+    assert!(d.message.expect("message").headers.is_empty());
+}
+
+fn dec(s: &str) -> Option<tidegate::proto::market::Decimal> {
+    Some(parse_proto(s).expect("decimal"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_adapter_processes_a_command_in_its_trace_and_publishes_children() {
+    exporter();
+    let gw = Gateway::start();
+    let strategy = connect(&gw, "it-trace-strategy").await;
+    let quote = QuoteTick {
+        instrument_id: "BTCUSDT.BINANCE".into(),
+        bid_price: dec("100.50"),
+        ask_price: dec("100.60"),
+        bid_size: dec("1"),
+        ask_size: dec("1"),
+        ts_event: 1,
+        ts_init: 1,
+    };
+    strategy
+        .publish_one(Message {
+            topic: "data.quotes.BINANCE.BTCUSDT".into(),
+            payload: quote.encode_to_vec(),
+            content_type: content_type(payload::QUOTE_TICK),
+            ..Default::default()
+        })
+        .await
+        .expect("quote stored");
+    let mut config = AdapterConfig::new("BINANCE");
+    config.quote_start = Start::Earliest;
+    let (adapter, mut stats) = ExecAdapter::new(connect(&gw, "it-trace-exec").await, config);
+    let task = tokio::spawn(adapter.run());
+    tokio::time::timeout(WAIT, stats.wait_for(|s| s.quotes >= 1))
+        .await
+        .expect("the adapter saw the quote")
+        .expect("adapter running");
+    let mut events = strategy
+        .subscribe(SubscribeOptions::broadcast(["exec.events.BINANCE.>"]))
+        .await
+        .expect("subscribe to events");
+
+    let order = SubmitOrder {
+        client_order_id: "traced-1".into(),
+        strategy_id: "s1".into(),
+        instrument_id: "BTCUSDT.BINANCE".into(),
+        side: OrderSide::Buy as i32,
+        order_type: OrderType::Market as i32,
+        quantity: dec("1"),
+        price: None,
+        time_in_force: TimeInForce::Gtc as i32,
+        ts_init: 1,
+    };
+    let cx = Context::current_with_span(global::tracer("test").start("decide"));
+    let trace_id = cx.span().span_context().trace_id();
+    strategy
+        .publish_one(Message {
+            topic: "exec.commands.BINANCE.s1".into(),
+            priority: Priority::High as i32,
+            payload: order.encode_to_vec(),
+            content_type: content_type(payload::SUBMIT_ORDER),
+            ..Default::default()
+        })
+        .with_context(cx.clone())
+        .await
+        .expect("command stored");
+    cx.span().end();
+    let accepted = next(&mut events).await;
+    let filled = next(&mut events).await;
+
+    let spans = wait_for_span(trace_id, "process exec.commands.BINANCE.s1").await;
+    let command = named(&spans, "publish exec.commands.BINANCE.s1");
+    let process = named(&spans, "process exec.commands.BINANCE.s1");
+    assert_eq!(process.span_kind, SpanKind::Consumer);
+    assert_eq!(
+        attr(&process, "messaging.consumer.group.name"),
+        Some("exec-binance".into())
+    );
+    assert_eq!(attr(&process, "tidegate.priority"), Some("HIGH".into()));
+    assert!(process.parent_span_is_remote);
+    // without gateway spans the parent is the command's publish span; with them, a gateway
+    // span of the same trace
+    assert!(
+        process.parent_span_id == command.span_context.span_id()
+            || !spans
+                .iter()
+                .any(|s| s.span_context.span_id() == process.parent_span_id),
+        "the process span's parent is the publish span or a span of another process"
+    );
+    let event_publishes: Vec<&SpanData> = spans
+        .iter()
+        .filter(|s| s.name == "publish exec.events.BINANCE.s1")
+        .collect();
+    assert_eq!(event_publishes.len(), 2, "accepted and filled");
+    for p in &event_publishes {
+        assert_eq!(p.parent_span_id, process.span_context.span_id());
+        assert_eq!(p.span_kind, SpanKind::Producer);
+    }
+    for d in [&accepted, &filled] {
+        assert_eq!(delivered_parent(d).0, trace_id, "events continue the trace");
+    }
+    task.abort();
+}
