@@ -57,6 +57,15 @@ public interface Backend extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * The circuit breakers guarding this backend by what they guard ({@code append},
+     * {@code read}) and each one's current state in lower case ({@code closed}, {@code open},
+     * {@code half_open}, ...), for metrics. Empty when nothing guards it. Cheap; any thread.
+     */
+    default java.util.Map<String, String> breakerStates() {
+        return java.util.Map.of();
+    }
+
     /** Short name for logs and metrics: "memory" or "redis". */
     String name();
 

@@ -142,6 +142,12 @@ public final class DeferredBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, String> breakerStates() {
+        Backend d = delegate;
+        return d == null ? java.util.Map.of() : d.breakerStates();
+    }
+
+    @Override
     public java.util.Map<String, Long> consumerLag() {
         Backend d = delegate;
         return d == null ? java.util.Map.of() : d.consumerLag();

@@ -395,6 +395,13 @@ public final class ResilientBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, String> breakerStates() {
+        java.util.Map<String, String> states = new java.util.TreeMap<>(delegate.breakerStates());
+        states.put("append", breaker.getState().name().toLowerCase(java.util.Locale.ROOT));
+        return states;
+    }
+
+    @Override
     public java.util.Map<String, Long> consumerLag() {
         return delegate.consumerLag();
     }

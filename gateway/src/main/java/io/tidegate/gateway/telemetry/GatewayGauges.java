@@ -31,6 +31,7 @@ public final class GatewayGauges {
 
     private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
     private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
+    private static final AttributeKey<String> BREAKER = AttributeKey.stringKey("breaker");
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
 
     @Inject
@@ -65,13 +66,14 @@ public final class GatewayGauges {
         if (store instanceof ResilientBackend resilient) {
             Attributes backend = Attributes.of(BACKEND, resilient.name());
             meter.gaugeBuilder("tidegate.breaker.state").ofLongs()
-                    .setDescription("Circuit breaker of backend appends: 1 for the current state, 0 for the others")
-                    .buildWithCallback(m -> {
-                        CircuitBreaker.State now = resilient.breakerState().state();
+                    .setDescription("Circuit breakers of backend appends and reads: 1 for the current state, 0 for the others")
+                    .buildWithCallback(m -> resilient.breakerStates().forEach((guarded, now) -> {
                         for (CircuitBreaker.State s : CircuitBreaker.State.values()) {
-                            m.record(s == now ? 1 : 0, backend.toBuilder().put(STATE, s.name().toLowerCase(java.util.Locale.ROOT)).build());
+                            String state = s.name().toLowerCase(java.util.Locale.ROOT);
+                            m.record(state.equals(now) ? 1 : 0,
+                                    backend.toBuilder().put(BREAKER, guarded).put(STATE, state).build());
                         }
-                    });
+                    }));
             meter.gaugeBuilder("tidegate.spool.size").ofLongs().setUnit("By")
                     .setDescription("Bytes the disk spool occupies")
                     .buildWithCallback(m -> m.record(stats(resilient).spoolBytes(), backend));

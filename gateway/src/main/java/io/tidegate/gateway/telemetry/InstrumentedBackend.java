@@ -60,6 +60,11 @@ public final class InstrumentedBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, String> breakerStates() {
+        return delegate.breakerStates();
+    }
+
+    @Override
     public java.util.Map<String, Long> consumerLag() {
         return delegate.consumerLag();
     }

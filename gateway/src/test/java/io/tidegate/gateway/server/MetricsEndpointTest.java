@@ -88,9 +88,13 @@ class MetricsEndpointTest {
                 "otel.metrics.consumer-lag-interval=100ms"));
              FrameClient publisher = FrameClient.connected(gateway.target())) {
             String before = scrape(gateway);
-            assertThat(value(before, "tidegate_breaker_state", "state=\"closed\"")).isEqualTo(1);
-            assertThat(value(before, "tidegate_breaker_state", "state=\"open\"")).isEqualTo(0);
+            for (String breaker : new String[] {"append", "read"}) {
+                String guarded = "breaker=\"" + breaker + "\"";
+                assertThat(value(before, "tidegate_breaker_state", guarded, "state=\"closed\"")).as(breaker).isEqualTo(1);
+                assertThat(value(before, "tidegate_breaker_state", guarded, "state=\"open\"")).as(breaker).isEqualTo(0);
+            }
             assertThat(value(before, "tidegate_spool_size_bytes")).isEqualTo(0);
+            assertThat(value(before, "tidegate_conflated_total")).isEqualTo(0);
 
             // a group that read nothing yet: its lag is every entry published since it was created
             try (FrameClient member = FrameClient.openSlow(gateway.target())) {

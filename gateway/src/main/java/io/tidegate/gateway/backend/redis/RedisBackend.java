@@ -162,6 +162,11 @@ public final class RedisBackend implements Backend {
         return "redis";
     }
 
+    @Override
+    public java.util.Map<String, String> breakerStates() {
+        return java.util.Map.of("read", readBreaker().state().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** State and transition counts of the circuit breaker over reads, for logs and metrics. */
     public BreakerStateListener readBreaker() {
         return context.reads().breakerState();
