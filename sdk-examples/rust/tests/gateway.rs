@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Gateway, Redis};
@@ -579,5 +581,73 @@ async fn client_fails_over_to_the_other_replica_and_resumes() {
     assert_eq!(got, expected, "in order, no gap, no repeat");
     let extra = tokio::time::timeout(Duration::from_millis(500), sub.recv()).await;
     assert!(extra.is_err(), "nothing delivered twice");
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// A rolling restart must not fail publishes: a draining replica refuses what it can no longer
+/// take with UNAVAILABLE, and the client sends those again (same ids) on the other replica.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_refused_by_a_draining_replica_are_sent_again_and_all_stored() {
+    let redis = Redis::start();
+    let spool = std::env::temp_dir().join(format!("tidegate-rust-drain-{}", std::process::id()));
+    let flags = |name: &str| {
+        vec![
+            format!("--backend.redis.uri={}", redis.uri),
+            format!("--resilience.spool.dir={}", spool.join(name).display()),
+            format!("--gateway-id={name}"),
+        ]
+    };
+    let mut a = Gateway::start_with(0, &flags("drain-a"));
+    let b = Gateway::start_with(0, &flags("drain-b"));
+    let mut config = ClientConfig::new(format!("{},{}", a.endpoint, b.endpoint), "it-drain-pub");
+    config.backoff_initial = Duration::from_millis(50);
+    config.backoff_max = Duration::from_millis(300);
+    let publisher = Client::connect(config).await.expect("connect");
+    assert_eq!(publisher.session().gateway_id, "drain-a");
+
+    // Eight publishers, each with one batch in flight at all times, so frames are on their way
+    // when the replica starts draining.
+    let stop = Arc::new(AtomicBool::new(false));
+    let senders: Vec<_> = (0..8)
+        .map(|t| {
+            let publisher = publisher.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let mut stored = 0usize;
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let batch: Vec<Message> = (0..10)
+                        .map(|k| Message {
+                            id: format!("d-{t}-{n}-{k}"),
+                            topic: format!("it.drain.{t}"),
+                            payload: vec![0; 64],
+                            ..Default::default()
+                        })
+                        .collect();
+                    n += 1;
+                    let results =
+                        tokio::time::timeout(Duration::from_secs(60), publisher.publish(batch))
+                            .await
+                            .expect("answered within 60 s")
+                            .expect("no stream error");
+                    for r in results {
+                        assert!(r.error.is_none(), "refused: {:?}", r.error);
+                        stored += 1;
+                    }
+                }
+                stored
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.terminate();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut stored = 0;
+    for s in senders {
+        stored += s.await.expect("no publish refused");
+    }
+    assert!(stored > 0);
+    assert_eq!(publisher.session().gateway_id, "drain-b");
     let _ = std::fs::remove_dir_all(&spool);
 }

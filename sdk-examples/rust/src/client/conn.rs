@@ -179,9 +179,58 @@ impl SubState {
     }
 }
 
+/// How often a message refused with UNAVAILABLE (a draining gateway, or a backend that did not
+/// take it) is sent again, with its id, before its result is handed to the caller.
+const UNAVAILABLE_RESENDS: u32 = 10;
+/// Pause before sending refused messages again on the same stream (a draining gateway's
+/// `GoAway` usually comes meanwhile, and they go out on the next stream instead).
+const RESEND_DELAY: Duration = Duration::from_millis(200);
+const UNAVAILABLE: i32 = 14;
+
 struct PendingPublish {
     messages: Vec<Message>,
     reply: oneshot::Sender<Result<Vec<PublishResult>>>,
+    /// Final result per message, in the caller's order; `None` until answered.
+    results: Vec<Option<PublishResult>>,
+    /// Indices (into `messages`) of the frame on the wire, in its order.
+    sent: Vec<usize>,
+    /// Times some of its messages were refused with UNAVAILABLE.
+    refusals: u32,
+}
+
+impl PendingPublish {
+    fn new(messages: Vec<Message>, reply: oneshot::Sender<Result<Vec<PublishResult>>>) -> Self {
+        let results = vec![None; messages.len()];
+        PendingPublish {
+            messages,
+            reply,
+            results,
+            sent: Vec::new(),
+            refusals: 0,
+        }
+    }
+
+    /// Records an ack of the frame last sent; true when every message has its final result.
+    fn answer(&mut self, acked: Vec<PublishResult>) -> bool {
+        let retry = self.refusals < UNAVAILABLE_RESENDS;
+        let mut refused = false;
+        for mut r in acked {
+            let Some(&index) = usize::try_from(r.index).ok().and_then(|i| self.sent.get(i)) else {
+                continue;
+            };
+            if retry && r.error.as_ref().is_some_and(|e| e.code == UNAVAILABLE) {
+                refused = true;
+                continue;
+            }
+            r.index = u32::try_from(index).unwrap_or(u32::MAX);
+            self.results[index] = Some(r);
+        }
+        self.sent.clear();
+        if refused {
+            self.refusals += 1;
+        }
+        self.results.iter().all(Option::is_some)
+    }
 }
 
 /// What a frame id on the current stream stands for.
@@ -209,6 +258,8 @@ struct Actor {
     next_frame: u64,
     inflight: HashMap<u64, Inflight>,
     connections: u64,
+    /// When to send publishes refused with UNAVAILABLE again on this stream.
+    resend_due: Option<Instant>,
 }
 
 pub(super) async fn run(
@@ -228,6 +279,7 @@ pub(super) async fn run(
         next_frame: 2,
         inflight: HashMap::new(),
         connections: 1,
+        resend_due: None,
     };
     let mut established = Some(first);
     let mut failures: u32 = 0;
@@ -324,7 +376,7 @@ impl Actor {
                 let seq = self.next_publish;
                 self.next_publish += 1;
                 self.publishes
-                    .insert(seq, PendingPublish { messages, reply });
+                    .insert(seq, PendingPublish::new(messages, reply));
             }
             Command::Subscribe {
                 options,
@@ -404,12 +456,28 @@ impl Actor {
                 self.inflight.insert(fid, Inflight::Subscribe(id));
             }
         }
+        self.resend_due = None;
         let seqs: Vec<u64> = self.publishes.keys().copied().collect();
         for seq in seqs {
             self.send_publish(&outbound, seq);
         }
         loop {
+            let resend_at = self
+                .resend_due
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
+                _ = tokio::time::sleep_until(resend_at.into()), if self.resend_due.is_some() => {
+                    self.resend_due = None;
+                    let refused: Vec<u64> = self
+                        .publishes
+                        .iter()
+                        .filter(|(_, p)| p.sent.is_empty())
+                        .map(|(&seq, _)| seq)
+                        .collect();
+                    for seq in refused {
+                        self.send_publish(&outbound, seq);
+                    }
+                }
                 cmd = self.commands.recv() => match cmd {
                     None | Some(Command::Close) => {
                         drop(outbound); // half-close: the gateway ends the stream
@@ -436,15 +504,18 @@ impl Actor {
         }
     }
 
+    /// Sends the messages of a publish that have no final result yet.
     fn send_publish(&mut self, outbound: &mpsc::UnboundedSender<ClientFrame>, seq: u64) {
-        let Some(p) = self.publishes.get(&seq) else {
+        let Some(p) = self.publishes.get_mut(&seq) else {
             return;
         };
+        p.sent = (0..p.messages.len())
+            .filter(|&i| p.results[i].is_none())
+            .collect();
+        let messages = p.sent.iter().map(|&i| p.messages[i].clone()).collect();
         let frame = ClientFrame {
             frame_id: self.next_frame,
-            kind: Some(client_frame::Kind::Publish(v1::PublishBatch {
-                messages: p.messages.clone(),
-            })),
+            kind: Some(client_frame::Kind::Publish(v1::PublishBatch { messages })),
         };
         let fid = self.frame_id();
         self.inflight.insert(fid, Inflight::Publish(seq));
@@ -470,7 +541,7 @@ impl Actor {
                 let seq = self.next_publish;
                 self.next_publish += 1;
                 self.publishes
-                    .insert(seq, PendingPublish { messages, reply });
+                    .insert(seq, PendingPublish::new(messages, reply));
                 self.send_publish(outbound, seq);
             }
             Command::Subscribe {
@@ -576,8 +647,18 @@ impl Actor {
         match frame.kind? {
             Kind::PublishAck(ack) => {
                 if let Some(Inflight::Publish(seq)) = answered {
-                    if let Some(p) = self.publishes.remove(&seq) {
-                        let _ = p.reply.send(Ok(ack.results));
+                    if let Some(p) = self.publishes.get_mut(&seq) {
+                        if p.answer(ack.results) {
+                            let p = self.publishes.remove(&seq).expect("present");
+                            let results = p.results.into_iter().flatten().collect();
+                            let _ = p.reply.send(Ok(results));
+                        } else {
+                            tracing::debug!(
+                                seq,
+                                "publishes refused with UNAVAILABLE; sending them again"
+                            );
+                            self.resend_due.get_or_insert(Instant::now() + RESEND_DELAY);
+                        }
                     }
                 }
             }
@@ -666,5 +747,78 @@ impl Actor {
         if gone {
             self.handle(outbound, Command::Unsubscribe { id });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(n: usize) -> PendingPublish {
+        let messages = (0..n)
+            .map(|i| Message {
+                id: format!("m{i}"),
+                ..Default::default()
+            })
+            .collect();
+        PendingPublish::new(messages, oneshot::channel().0)
+    }
+
+    fn result(index: u32, code: Option<i32>) -> PublishResult {
+        PublishResult {
+            index,
+            error: code.map(|code| v1::Error {
+                code,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unavailable_messages_wait_for_a_resend_and_keep_their_place() {
+        let mut p = pending(3);
+        p.sent = vec![0, 1, 2];
+        let done = p.answer(vec![
+            result(0, None),
+            result(1, Some(UNAVAILABLE)),
+            result(2, Some(3)), // INVALID_ARGUMENT is final
+        ]);
+        assert!(!done);
+        assert_eq!(p.refusals, 1);
+        assert!(p.results[1].is_none());
+        assert_eq!(
+            p.results[2].as_ref().unwrap().error.as_ref().unwrap().code,
+            3
+        );
+
+        // the resend carries only message 1, at index 0 of its frame
+        p.sent = vec![1];
+        assert!(p.answer(vec![result(0, None)]));
+        let indices: Vec<u32> = p
+            .results
+            .iter()
+            .map(|r| r.as_ref().unwrap().index)
+            .collect();
+        assert_eq!(
+            indices,
+            [0, 1, 2],
+            "results are reported at the caller's indices"
+        );
+    }
+
+    #[test]
+    fn unavailable_is_handed_to_the_caller_after_the_last_resend() {
+        let mut p = pending(1);
+        for _ in 0..UNAVAILABLE_RESENDS {
+            p.sent = vec![0];
+            assert!(!p.answer(vec![result(0, Some(UNAVAILABLE))]));
+        }
+        p.sent = vec![0];
+        assert!(p.answer(vec![result(0, Some(UNAVAILABLE))]));
+        assert_eq!(
+            p.results[0].as_ref().unwrap().error.as_ref().unwrap().code,
+            UNAVAILABLE
+        );
     }
 }

@@ -100,6 +100,14 @@ impl Gateway {
             .expect("endpoint host:port")
     }
 
+    /// SIGTERM: the gateway drains (GoAway, publishes in flight answered) and exits.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+
     /// SIGKILL: the process dies without draining; its streams just break.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
