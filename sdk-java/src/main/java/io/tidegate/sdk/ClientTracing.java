@@ -19,7 +19,7 @@ import java.util.function.Function;
  * into the message headers ({@code traceparent}, {@code tracestate}, {@code baggage}) when it is
  * sampled, ended when the gateway acknowledges; {@code process <topic>} (CONSUMER) around a handler call, child of the
  * context the delivered message carries (the gateway's {@code deliver} span) and current while the
- * handler runs. Uses only the OpenTelemetry API; with the no-op instance (the default when nothing
+ * handler runs (a message without trace context gets no process span). Uses only the OpenTelemetry API; with the no-op instance (the default when nothing
  * registered a global one) it adds nothing but a call. Thread-safe.
  */
 final class ClientTracing {
@@ -66,13 +66,22 @@ final class ClientTracing {
         return acked;
     }
 
-    /** Runs the handler inside a process span, child of the context the message carries. */
+    /**
+     * Runs the handler inside a process span, child of the context the message carries; a message
+     * that carries none is handled without a span.
+     */
     void process(ReceivedMessage m, MessageHandler handler) throws Exception {
         if (noop) {
             handler.onMessage(m);
             return;
         }
         Context parent = MessageHeaders.extract(propagator, Context.root(), m.message());
+        if (!Span.fromContext(parent).getSpanContext().isValid()) {
+            // An untraced (or unsampled Java) publish: a root span here would cost an id and a
+            // sampling decision per message and start traces that hold only this span.
+            handler.onMessage(m);
+            return;
+        }
         Span span = tracer.spanBuilder(MessagingAttributes.PROCESS).setSpanKind(SpanKind.CONSUMER)
                 .setParent(parent).startSpan();
         MessagingAttributes.describe(span, MessagingAttributes.PROCESS, "process", m.message());
