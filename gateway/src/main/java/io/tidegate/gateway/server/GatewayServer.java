@@ -19,7 +19,6 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +38,6 @@ public final class GatewayServer {
     private final GatewayConfig config;
     private final Backend backend;
     private final IngressDispatcher dispatcher;
-    private final ScheduledExecutorService scheduler;
     private final Readiness readiness;
     private final HealthStatusManager health = new HealthStatusManager();
     private final SessionContext ctx;
@@ -49,12 +47,11 @@ public final class GatewayServer {
 
     @Inject
     public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
-                         MessageValidatorFactory validators, ScheduledExecutorService scheduler, Readiness readiness,
+                         MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation) {
         this.config = config;
         this.backend = backend;
         this.dispatcher = dispatcher;
-        this.scheduler = scheduler;
         this.readiness = readiness;
         this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher, tracing), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation);
@@ -125,7 +122,6 @@ public final class GatewayServer {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
-        scheduler.shutdownNow();
         backend.close();
         log.info("gateway {} stopped", config.gatewayId());
     }
