@@ -526,24 +526,8 @@ async fn run_sub(args: &[&str]) -> String {
 /// subscription resumes after the last position it saw, with no gap and no repeat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_fails_over_to_the_other_replica_and_resumes() {
-    let redis = Redis::start();
-    let spool = std::env::temp_dir().join(format!("tidegate-rust-failover-{}", std::process::id()));
-    let flags = |name: &str| {
-        vec![
-            format!("--backend.redis.uri={}", redis.uri),
-            format!("--resilience.spool.dir={}", spool.join(name).display()),
-            format!("--gateway-id={name}"),
-        ]
-    };
-    let mut a = Gateway::start_with(0, &flags("replica-a"));
-    let b = Gateway::start_with(0, &flags("replica-b"));
-    let both = format!("{},{}", a.endpoint, b.endpoint);
-    let client = |name: &str| {
-        let mut c = ClientConfig::new(&both, name);
-        c.backoff_initial = Duration::from_millis(50);
-        c.backoff_max = Duration::from_millis(300);
-        Client::connect(c)
-    };
+    let mut replicas = TwoReplicas::start("replica");
+    let client = |name: &str| Client::connect(replicas.client_config(name));
     let publisher = client("it-failover-pub").await.expect("connect");
     let subscriber = client("it-failover-sub").await.expect("connect");
     assert_eq!(subscriber.session().gateway_id, "replica-a");
@@ -565,7 +549,7 @@ async fn client_fails_over_to_the_other_replica_and_resumes() {
         got.push(next(&mut sub).await.message.expect("message").id);
     }
 
-    a.kill();
+    replicas.a.kill();
     for n in 50..100 {
         tokio::time::timeout(Duration::from_secs(30), publisher.publish_one(msg(n)))
             .await
@@ -576,33 +560,26 @@ async fn client_fails_over_to_the_other_replica_and_resumes() {
     while got.len() < 100 {
         got.push(next(&mut sub).await.message.expect("message").id);
     }
-    assert_eq!(subscriber.session().gateway_id, "replica-b", "{}", b.log());
+    assert_eq!(
+        subscriber.session().gateway_id,
+        "replica-b",
+        "{}",
+        replicas.b.log()
+    );
     let expected: Vec<String> = (0..100).map(|n| format!("f-{n}")).collect();
     assert_eq!(got, expected, "in order, no gap, no repeat");
     let extra = tokio::time::timeout(Duration::from_millis(500), sub.recv()).await;
     assert!(extra.is_err(), "nothing delivered twice");
-    let _ = std::fs::remove_dir_all(&spool);
 }
 
 /// A rolling restart must not fail publishes: a draining replica refuses what it can no longer
 /// take with UNAVAILABLE, and the client sends those again (same ids) on the other replica.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishes_refused_by_a_draining_replica_are_sent_again_and_all_stored() {
-    let redis = Redis::start();
-    let spool = std::env::temp_dir().join(format!("tidegate-rust-drain-{}", std::process::id()));
-    let flags = |name: &str| {
-        vec![
-            format!("--backend.redis.uri={}", redis.uri),
-            format!("--resilience.spool.dir={}", spool.join(name).display()),
-            format!("--gateway-id={name}"),
-        ]
-    };
-    let mut a = Gateway::start_with(0, &flags("drain-a"));
-    let b = Gateway::start_with(0, &flags("drain-b"));
-    let mut config = ClientConfig::new(format!("{},{}", a.endpoint, b.endpoint), "it-drain-pub");
-    config.backoff_initial = Duration::from_millis(50);
-    config.backoff_max = Duration::from_millis(300);
-    let publisher = Client::connect(config).await.expect("connect");
+    let mut replicas = TwoReplicas::start("drain");
+    let publisher = Client::connect(replicas.client_config("it-drain-pub"))
+        .await
+        .expect("connect");
     assert_eq!(publisher.session().gateway_id, "drain-a");
 
     // Eight publishers, each with one batch in flight at all times, so frames are on their way
@@ -640,7 +617,7 @@ async fn publishes_refused_by_a_draining_replica_are_sent_again_and_all_stored()
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    a.terminate();
+    replicas.a.terminate();
     tokio::time::sleep(Duration::from_millis(1000)).await;
     stop.store(true, Ordering::Relaxed);
     let mut stored = 0;
@@ -649,5 +626,51 @@ async fn publishes_refused_by_a_draining_replica_are_sent_again_and_all_stored()
     }
     assert!(stored > 0);
     assert_eq!(publisher.session().gateway_id, "drain-b");
-    let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// Replicas `<name>-a` and `<name>-b` on one redis-server, each with its own spool directory
+/// (removed on drop).
+struct TwoReplicas {
+    a: Gateway,
+    b: Gateway,
+    spool: std::path::PathBuf,
+    _redis: Redis,
+}
+
+impl TwoReplicas {
+    fn start(name: &str) -> TwoReplicas {
+        let redis = Redis::start();
+        let spool =
+            std::env::temp_dir().join(format!("tidegate-rust-{name}-{}", std::process::id()));
+        let start = |replica: String| {
+            Gateway::start_with(
+                0,
+                &[
+                    format!("--backend.redis.uri={}", redis.uri),
+                    format!("--resilience.spool.dir={}", spool.join(&replica).display()),
+                    format!("--gateway-id={replica}"),
+                ],
+            )
+        };
+        TwoReplicas {
+            a: start(format!("{name}-a")),
+            b: start(format!("{name}-b")),
+            spool,
+            _redis: redis,
+        }
+    }
+
+    /// Both endpoints, A first, with short reconnect backoff.
+    fn client_config(&self, client: &str) -> ClientConfig {
+        let mut c = ClientConfig::new(format!("{},{}", self.a.endpoint, self.b.endpoint), client);
+        c.backoff_initial = Duration::from_millis(50);
+        c.backoff_max = Duration::from_millis(300);
+        c
+    }
+}
+
+impl Drop for TwoReplicas {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.spool);
+    }
 }

@@ -1,7 +1,6 @@
 package io.tidegate.gateway.resilience;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -50,15 +49,7 @@ public final class ReadGuard {
      */
     public ReadGuard(String backendName, GatewayConfig.Resilience config, Duration blockTimeout) {
         GatewayConfig.Breaker b = config.breaker();
-        this.breaker = CircuitBreaker.of("backend-" + backendName + "-reads", CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(b.slidingWindowSize())
-                .minimumNumberOfCalls(b.minimumCalls())
-                .failureRateThreshold(b.failureRateThreshold())
-                .waitDurationInOpenState(b.openWait())
-                .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                .build());
+        this.breaker = Breakers.of("backend-" + backendName + "-reads", b);
         GatewayConfig.Retry r = config.retry();
         long cap = Math.max(r.initialBackoff().toMillis(), b.openWait().toMillis());
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(r.initialBackoff().toMillis(), r.multiplier(),

@@ -2,7 +2,6 @@ package io.tidegate.gateway.resilience;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -106,15 +105,7 @@ public final class ResilientBackend implements Backend {
         this.spool = spool;
         this.replayBatch = replayBatch;
         GatewayConfig.Breaker b = config.breaker();
-        this.breaker = CircuitBreaker.of("backend-" + delegate.name(), CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(b.slidingWindowSize())
-                .minimumNumberOfCalls(b.minimumCalls())
-                .failureRateThreshold(b.failureRateThreshold())
-                .waitDurationInOpenState(b.openWait())
-                .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                .build());
+        this.breaker = Breakers.of("backend-" + delegate.name(), b);
         GatewayConfig.Retry r = config.retry();
         this.retry = Retry.of("backend-" + delegate.name(), RetryConfig.custom()
                 .maxAttempts(r.maxAttempts())
