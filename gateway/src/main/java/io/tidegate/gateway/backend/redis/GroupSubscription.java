@@ -14,13 +14,13 @@ import io.tidegate.gateway.backend.SubscriptionSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -219,8 +219,7 @@ final class GroupSubscription extends RedisSubscription {
     }
 
     private CompletableFuture<Void> readNew(List<TopicCursor> topics, long demand) {
-        long untilReclaimMillis = TimeUnit.NANOSECONDS.toMillis(nextReclaimNanos.get() - System.nanoTime());
-        Duration block = Duration.ofMillis(Math.max(1, Math.min(ctx.blockTimeout().toMillis(), untilReclaimMillis)));
+        Duration block = blockTime();
         Map<String, TopicCursor> byKey = new HashMap<>();
         topics.forEach(t -> byKey.put(RedisKeys.string(t.key), t));
         int count = countPerStream(demand, topics.size());
@@ -242,42 +241,44 @@ final class GroupSubscription extends RedisSubscription {
      * wake: an ack that readied a key, a nack's delay, a new topic).
      */
     private CompletableFuture<Void> readStrict(List<TopicCursor> topics, long demand) {
-        String[] newest = new String[topics.size()];
+        // per topic: the newest entry id, when the script found nothing to send and nothing unread
+        Map<TopicCursor, String> idleAfter = new ConcurrentHashMap<>();
         CompletableFuture<Long> remaining = CompletableFuture.completedFuture(demand);
-        for (int i = 0; i < topics.size(); i++) {
-            TopicCursor t = topics.get(i);
-            int index = i;
+        for (TopicCursor t : topics) {
             remaining = remaining.thenCompose(left -> left <= 0 || isClosed()
                     ? CompletableFuture.completedFuture(left)
                     : onPool(LuaScript.STRICT_READ.<List<Object>>run(reader(t).redis(), ScriptOutputType.MULTI,
                                     strictKeys(t.topic), strictArgs(t.topic, arg(Math.min(left, ctx.readCount())),
                                             arg(ctx.readCount()))))
                             .thenCompose(reply -> {
-                                String idle = RedisKeys.string((byte[]) reply.get(1));
-                                newest[index] = (Long) reply.get(0) == 0 && !idle.isEmpty() ? idle : null;
+                                String newest = RedisKeys.string((byte[]) reply.get(1));
+                                if ((Long) reply.get(0) == 0 && !newest.isEmpty()) {
+                                    idleAfter.put(t, newest);
+                                }
                                 return settleClaimed(reader(t), t, entries(reply.get(2)));
                             })
                             .thenApply(delivered -> left - delivered));
         }
         return remaining.thenCompose(left -> {
-            if (left < demand || Arrays.asList(newest).contains(null)) {
+            if (left < demand || idleAfter.size() < topics.size()) {
                 return CompletableFuture.completedFuture(null);
             }
-            long untilReclaimMillis = TimeUnit.NANOSECONDS.toMillis(nextReclaimNanos.get() - System.nanoTime());
-            Duration block = Duration.ofMillis(Math.max(1, Math.min(ctx.blockTimeout().toMillis(), untilReclaimMillis)));
-            Map<TopicCursor, String> after = new HashMap<>();
-            for (int i = 0; i < topics.size(); i++) {
-                after.put(topics.get(i), newest[i]);
-            }
+            Duration block = blockTime();
             return readStreams(topics, (reader, readGroup, blocking) -> {
                 XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
                 for (int i = 0; i < readGroup.size(); i++) {
-                    offsets[i] = XReadArgs.StreamOffset.from(readGroup.get(i).key, after.get(readGroup.get(i)));
+                    offsets[i] = XReadArgs.StreamOffset.from(readGroup.get(i).key, idleAfter.get(readGroup.get(i)));
                 }
                 XReadArgs args = blocking ? XReadArgs.Builder.block(block).count(1) : XReadArgs.Builder.count(1);
                 return reader.redis().xread(args, offsets).toCompletableFuture();
             }).thenApply(ignored -> null);
         });
+    }
+
+    /** How long a read may block: the block timeout, cut short when a reclaim is due sooner. */
+    private Duration blockTime() {
+        long untilReclaimMillis = TimeUnit.NANOSECONDS.toMillis(nextReclaimNanos.get() - System.nanoTime());
+        return Duration.ofMillis(Math.max(1, Math.min(ctx.blockTimeout().toMillis(), untilReclaimMillis)));
     }
 
     private byte[][] strictKeys(String topic) {
