@@ -2,6 +2,7 @@ package io.tidegate.gateway.backend;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A live subscription in a backend. Demand-driven: the backend delivers at most as many
@@ -9,6 +10,17 @@ import java.util.Collection;
  * of in gateway memory. All methods are thread-safe and non-blocking.
  */
 public interface BackendSubscription extends AutoCloseable {
+
+    /**
+     * Completes once the subscription's start point is fixed in the backend: from then on, every
+     * message appended through any gateway sharing the backend falls after it (a LATEST start
+     * delivers it). Until then an append made elsewhere may land before the start point. Never
+     * fails; the gateway confirms a subscription to its client only after this. Complete at once
+     * where {@code subscribe} fixes the start itself (the memory backend).
+     */
+    default CompletableFuture<Void> started() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** Allows {@code n} more messages to be delivered to the sink. */
     void request(int n);

@@ -184,13 +184,13 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
             throw new FrameRejectedException(Status.Code.UNAVAILABLE, "the backend could not open the subscription: " + e.getMessage());
         }
         subscriptions.put(options.id(), subscription);
-        // confirm before granting credit, so the client knows the subscription before its first delivery
-        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+        // Confirmed only once the start is fixed in the backend, so whatever anyone publishes
+        // (through any replica) after the client saw "subscribed" reaches it.
+        subscription.startThenConfirm(() -> outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
                 .setSubscribed(Subscribed.newBuilder().setSubscriptionId(options.id())
                         .setConsumerName(options.spec().consumerName() == null ? "" : options.spec().consumerName())
                         .setCredit(options.initialCredit()))
-                .build());
-        subscription.grantInitialCredit();
+                .build()));
         if (ended) {
             subscription.close();
         }

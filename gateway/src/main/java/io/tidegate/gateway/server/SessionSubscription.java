@@ -85,12 +85,37 @@ final class SessionSubscription implements DeliverySink {
         }
     }
 
+    /**
+     * Once the backend has fixed the subscription's start point (see
+     * {@link BackendSubscription#started()}) and unless it was closed before: runs
+     * {@code confirm} (telling the client), then grants the initial credit, so the client knows
+     * the subscription before its first delivery. {@code confirm} runs under this subscription's
+     * lock, so a close cannot slip in between (the client never sees "unsubscribed" before
+     * "subscribed"); it must only queue a frame.
+     */
+    void startThenConfirm(Runnable confirm) {
+        BackendSubscription sub;
+        synchronized (this) {
+            sub = backend;
+        }
+        sub.started().thenRun(() -> {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                confirm.run();
+            }
+            grantInitialCredit();
+        });
+    }
+
     /** Lets deliveries start, after the client was told the subscription exists. */
-    void grantInitialCredit() {
+    private void grantInitialCredit() {
         BackendSubscription sub;
         int demand = options.initialCredit();
         synchronized (this) {
-            credit = options.initialCredit();
+            // += : a client may grant more before it has seen the confirmation
+            credit += options.initialCredit();
             sub = backend;
             if (conflating != null) {
                 demand = readWindow;

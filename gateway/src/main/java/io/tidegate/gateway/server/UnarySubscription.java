@@ -38,7 +38,7 @@ final class UnarySubscription implements SessionSubscription.Output {
     void start() {
         try {
             subscription.open(ctx.backend());
-            subscription.grantInitialCredit();
+            subscription.startThenConfirm(() -> { });
         } catch (RuntimeException e) {
             out.onError(Status.UNAVAILABLE.withDescription("the backend could not open the subscription: "
                     + e.getMessage()).asRuntimeException());

@@ -37,8 +37,9 @@ import org.junit.jupiter.api.Timeout;
  * messages than requested, one call at a time, never on the test's own thread (the caller of
  * {@code append} and {@code request}), nothing after {@code onError}.
  *
- * <p>"Subscribed" means {@code subscribe} has returned: a LATEST subscription sees every entry
- * appended after that, and a pattern subscription sees every topic first appended after that.
+ * <p>"Subscribed" means the subscription's {@code started()} has completed (the harness waits for
+ * it): a LATEST subscription sees every entry appended after that, through any backend instance
+ * sharing the store, and a pattern subscription sees every topic first appended after that.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class BackendContractTest {
@@ -707,8 +708,17 @@ public abstract class BackendContractTest {
             for (int from = 0; from < all.size(); from += 20) {
                 append(all.subList(from, from + 20).toArray(Envelope[]::new));
             }
-            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> done.get() >= all.size() || !violations.isEmpty());
+            try {
+                await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> done.get() >= all.size() || !violations.isEmpty());
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                Map<String, List<String>> unacked = new java.util.TreeMap<>();
+                published.forEach((key, ids) -> ids.stream()
+                        .filter(id -> !acked.getOrDefault(key, List.of()).contains(id))
+                        .forEach(id -> unacked.computeIfAbsent(key, x -> new ArrayList<>()).add(id)));
+                throw new AssertionError("stalled at " + done.get() + " of " + all.size() + " acked; out at members: "
+                        + holder + "; unacked: " + unacked + "\n" + describeStrictState(t, g), e);
+            }
         } finally {
             members.forEach(m -> m.subscription.close());
             worker.shutdownNow();
@@ -717,6 +727,11 @@ public abstract class BackendContractTest {
         for (var e : published.entrySet()) {
             assertThat(acked.get(e.getKey())).as("acks of %s", e.getKey()).containsExactlyElementsOf(e.getValue());
         }
+    }
+
+    /** The backend's own record of strict key order for a failure message; empty when it has none to show. */
+    protected String describeStrictState(String topic, String group) {
+        return "";
     }
 
     // ------------------------------------------------------------------ retention
@@ -877,10 +892,12 @@ public abstract class BackendContractTest {
         return subscribe(backend, spec, label);
     }
 
+    /** Subscribes and waits until the start is fixed, so every later append, on any backend, is after it. */
     protected Reader subscribe(Backend on, SubscriptionSpec spec, String label) {
         Reader r = new Reader(label);
         r.subscription = on.subscribe(spec, r);
         readers.add(r);
+        r.subscription.started().orTimeout(SOON.toMillis(), TimeUnit.MILLISECONDS).join();
         return r;
     }
 

@@ -134,6 +134,16 @@ abstract class RedisSubscription implements BackendSubscription {
                 .thenApply(fence -> new StartCursors(spec.start(), fence));
     }
 
+    /**
+     * Completes when the fence (see {@link StartCursors}) has been read on Redis; appends made
+     * through another gateway before that moment may fall before a LATEST start. Completes on
+     * the worker pool, not on Lettuce's event loop.
+     */
+    @Override
+    public CompletableFuture<Void> started() {
+        return start.thenApplyAsync(cursors -> null, ctx.executor());
+    }
+
     @Override
     public void request(int n) {
         if (n <= 0) {
