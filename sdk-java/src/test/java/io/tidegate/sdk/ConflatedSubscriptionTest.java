@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,28 +57,35 @@ class ConflatedSubscriptionTest {
             Map<String, List<Integer>> everything = new ConcurrentHashMap<>();
             Subscription all = fast.subscribe(SubscriptionOptions.broadcast("cq.quotes.>"),
                     m -> everything.computeIfAbsent(instrument(m), k -> new CopyOnWriteArrayList<>()).add(seq(m)));
+            CountDownLatch stuck = new CountDownLatch(1);
             CountDownLatch behind = new CountDownLatch(1);
             List<Received> latest = new CopyOnWriteArrayList<>();
             Subscription conflated = slow.subscribe(
                     SubscriptionOptions.builder().patterns("cq.quotes.>").credit(1).conflate(true).build(), m -> {
+                        stuck.countDown();
                         behind.await(); // a subscriber stuck on its first quote
                         latest.add(new Received(instrument(m), seq(m), m.conflatedBefore()));
                     });
             CompletableFuture.allOf(all.confirmed(), conflated.confirmed()).get();
 
+            // The first quote reaches the handler before the rest are published; else one read
+            // could take them all and the first delivery would already be a conflated one.
             List<CompletableFuture<PublishReceipt>> receipts = new ArrayList<>();
             for (int q = 0; q < QUOTES; q++) {
                 for (int i = 0; i < INSTRUMENTS; i++) {
                     receipts.add(publisher.publish(Message.newBuilder().setTopic("cq.quotes.I" + i)
                             .setPayload(ByteString.copyFromUtf8(Integer.toString(q))).build()));
+                    if (q == 0 && i == 0) {
+                        assertThat(stuck.await(30, TimeUnit.SECONDS)).as("first quote in the handler").isTrue();
+                    }
                 }
             }
             CompletableFuture.allOf(receipts.toArray(CompletableFuture[]::new)).get();
             // all but the quote in the handler and the latest per instrument are superseded
             long superseded = (long) INSTRUMENTS * QUOTES - 1 - INSTRUMENTS;
-            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.conflation().superseded() == superseded);
+            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.conflation().superseded(), org.hamcrest.Matchers.equalTo(superseded));
             behind.countDown();
-            await().atMost(Duration.ofSeconds(30)).until(() -> latest.size() == 1 + INSTRUMENTS);
+            await().atMost(Duration.ofSeconds(30)).until(latest::size, org.hamcrest.Matchers.equalTo(1 + INSTRUMENTS));
 
             long counted = 0;
             for (int i = 0; i < INSTRUMENTS; i++) {
