@@ -6,6 +6,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -36,10 +37,20 @@ final class ClientTracing {
     private final RootSampling roots;
 
     ClientTracing(OpenTelemetry openTelemetry) {
-        this.noop = openTelemetry == OpenTelemetry.noop();
         this.roots = RootSampling.of(openTelemetry);
         this.tracer = openTelemetry.getTracer("io.tidegate.sdk", TidegateClient.VERSION);
+        // the API's no-op tracer is one shared instance, also behind an unset GlobalOpenTelemetry
+        this.noop = tracer == TracerProvider.noop().get("io.tidegate.sdk");
         this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
+    }
+
+    /**
+     * True when this client decides about sampling for each message it publishes ({@code
+     * Hello.samples_traces}): its messages without trace headers were not sampled, so the gateway
+     * must not start traces for them. False without a tracer.
+     */
+    boolean samplesTraces() {
+        return !noop;
     }
 
     /**

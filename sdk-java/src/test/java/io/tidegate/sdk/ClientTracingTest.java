@@ -106,6 +106,15 @@ class ClientTracingTest {
         assertThat(spans.getFinishedSpanItems()).isEmpty();
     }
 
+    @Test
+    void onlyAClientWithATracerTellsTheGatewayItSamplesItself() {
+        assertThat(new ClientTracing(io.opentelemetry.api.OpenTelemetry.noop()).samplesTraces()).isFalse();
+        try (Telemetry off = Telemetry.builder(OtelSettings.disabled("client-tracing-test")).build()) {
+            assertThat(new ClientTracing(off).samplesTraces()).isFalse();
+        }
+        assertThat(tracing(0.0).samplesTraces()).isTrue();
+    }
+
     private static ReceivedMessage received(Message m) {
         return new ReceivedMessage() {
             @Override

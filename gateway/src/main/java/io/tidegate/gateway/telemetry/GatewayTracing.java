@@ -52,13 +52,14 @@ public final class GatewayTracing {
 
     /**
      * Starts the ingress span of a validated publish. Its parent is the message's header context,
-     * else {@code fallback} (trace context of a unary call's metadata), else none (a new trace).
+     * else {@code fallback} (trace context of a unary call's metadata), else none (a new trace,
+     * at the sampling ratio, when {@code startTrace} allows it).
      *
      * @return the span (end it when the publish is answered) and the envelope to queue, whose
      *         headers carry the span when it is sampled; {@link Ingress#NONE} when tracing is off
      *         or the message is not sampled (its headers are then left as they are)
      */
-    public Ingress receive(Envelope envelope, Context fallback) {
+    public Ingress receive(Envelope envelope, Context fallback, boolean startTrace) {
         if (tracer == null) {
             return Ingress.NONE;
         }
@@ -71,10 +72,10 @@ public final class GatewayTracing {
             parent = MessageHeaders.extract(Telemetry.PROPAGATOR, Context.root(), m);
         } else if (fallback != null && Span.fromContext(fallback).getSpanContext().isValid()) {
             parent = fallback;
-        } else if (roots.sample()) {
+        } else if (startTrace && roots.sample()) {
             parent = RootSampling.sampledParent(fallback != null ? fallback : Context.root());
         } else {
-            return Ingress.NONE; // a new trace, not sampled: no span built
+            return Ingress.NONE; // no new trace here, or not sampled: no span built
         }
         Span span = start(MessagingAttributes.RECEIVE, SpanKind.SERVER, parent);
         if (!span.getSpanContext().isSampled()) {

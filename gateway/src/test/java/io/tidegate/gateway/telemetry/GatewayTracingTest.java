@@ -54,7 +54,7 @@ class GatewayTracingTest {
         GatewayTracing tracing = tracing(0.0);
         Envelope in = envelope(QUOTE);
 
-        GatewayTracing.Ingress ingress = tracing.receive(in, null);
+        GatewayTracing.Ingress ingress = tracing.receive(in, null, true);
         assertThat(ingress.envelopeOr(in)).isSameAs(in);
         assertThat(tracing.append(List.of(in))).isNull();
         assertThat(tracing.deliver(QUOTE, "sub-1")).isSameAs(QUOTE);
@@ -65,7 +65,7 @@ class GatewayTracingTest {
     @Test
     void anUntracedPublishThatTheRatioSamplesStartsATraceCarriedToTheNextHop() {
         GatewayTracing tracing = tracing(1.0);
-        GatewayTracing.Ingress ingress = tracing.receive(envelope(QUOTE), null);
+        GatewayTracing.Ingress ingress = tracing.receive(envelope(QUOTE), null, true);
         ingress.stored(false, false);
 
         SpanData receive = spans.getFinishedSpanItems().get(0);
@@ -76,10 +76,21 @@ class GatewayTracingTest {
     }
 
     @Test
+    void aClientThatSamplesItselfStartsNoTraceAtTheGatewayForMessagesWithoutContext() {
+        GatewayTracing tracing = tracing(1.0);
+        Envelope in = envelope(QUOTE);
+
+        GatewayTracing.Ingress ingress = tracing.receive(in, null, false);
+        assertThat(ingress.envelopeOr(in)).isSameAs(in);
+        ingress.stored(false, false);
+        assertThat(spans.getFinishedSpanItems()).isEmpty();
+    }
+
+    @Test
     void aPublisherDecisionIsFollowedWhateverTheRatio() {
         GatewayTracing never = tracing(0.0);
         Envelope sampled = envelope(withParent("01"));
-        GatewayTracing.Ingress ingress = never.receive(sampled, null);
+        GatewayTracing.Ingress ingress = never.receive(sampled, null, true);
         ingress.stored(false, false);
         assertThat(spans.getFinishedSpanItems()).singleElement()
                 .satisfies(s -> assertThat(s.getParentSpanId()).isEqualTo("b7ad6b7169203331"));
@@ -88,7 +99,7 @@ class GatewayTracingTest {
         spans.reset();
         GatewayTracing always = tracing(1.0);
         Envelope unsampled = envelope(withParent("00"));
-        assertThat(always.receive(unsampled, null).envelopeOr(unsampled)).isSameAs(unsampled);
+        assertThat(always.receive(unsampled, null, true).envelopeOr(unsampled)).isSameAs(unsampled);
         assertThat(always.append(List.of(unsampled))).isNull();
         assertThat(always.deliver(unsampled.message(), "sub-1")).isSameAs(unsampled.message());
         assertThat(spans.getFinishedSpanItems()).isEmpty();
@@ -99,7 +110,7 @@ class GatewayTracingTest {
         GatewayTracing never = tracing(0.0);
         Context metadata = Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(TRACE, "00f067aa0ba902b7",
                 TraceFlags.getSampled(), TraceState.getDefault())));
-        GatewayTracing.Ingress ingress = never.receive(envelope(QUOTE), metadata);
+        GatewayTracing.Ingress ingress = never.receive(envelope(QUOTE), metadata, true);
         ingress.stored(false, false);
 
         assertThat(spans.getFinishedSpanItems()).singleElement().satisfies(s -> {
