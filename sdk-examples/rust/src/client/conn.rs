@@ -56,6 +56,8 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
                 language: "rust".into(),
                 client_version: env!("CARGO_PKG_VERSION").into(),
                 auth_token: String::new(),
+                // with a tracer every publish carries `traceparent`, sampled or not: no hint needed
+                samples_traces: false,
             })),
         })
         .map_err(|_| ClientError::Closed)?;

@@ -56,7 +56,7 @@ public final class TracingCost {
         long cpu0 = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < n; i++) {
             Envelope in = new Envelope(m, m.getTopic(), i);
-            GatewayTracing.Ingress ingress = tracing.receive(in, Context.root());
+            GatewayTracing.Ingress ingress = tracing.receive(in, Context.root(), true);
             List<Envelope> batch = List.of(ingress.envelopeOr(in));
             GatewayTracing.Append append = tracing.append(batch);
             Message stored = append == null ? batch.get(0).message() : append.batch().get(0).message();

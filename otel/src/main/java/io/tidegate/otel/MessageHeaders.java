@@ -5,6 +5,8 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.tidegate.proto.v1.Message;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * Trace context in {@code Message.headers}: the W3C keys {@code traceparent}, {@code tracestate}
@@ -38,12 +40,61 @@ public final class MessageHeaders {
         }
     };
 
+    /** Length of a version-00 {@code traceparent}: {@code 00-<32 hex>-<16 hex>-<2 hex flags>}. */
+    private static final int TRACEPARENT_LENGTH = 55;
+
+    /**
+     * The generated {@code Message.headers_} field, null while the message has no headers. Every
+     * public accessor of an empty protobuf map field allocates a fresh empty map wrapper (several
+     * objects), and tracing asks each message up to five times per hop whether it carries trace
+     * context, so reading the field directly keeps untraced messages allocation-free. Null when
+     * the generated code has no such field (then the public accessors are used).
+     */
+    private static final VarHandle HEADERS = headersField();
+
     private MessageHeaders() {
     }
 
-    /** True when the message carries a W3C trace context (cheap: one map lookup). */
+    /** True when the message carries a W3C trace context (no allocation when it has no headers). */
     public static boolean hasTraceContext(Message message) {
-        return message.containsHeaders(TRACEPARENT);
+        return !headersEmpty(message) && message.containsHeaders(TRACEPARENT);
+    }
+
+    /**
+     * True when the message carries a W3C trace context whose sampled flag is set, read from the
+     * {@code traceparent} characters without parsing it into a context: an untraced or unsampled
+     * message costs a field read or one map lookup.
+     */
+    public static boolean hasSampledTraceContext(Message message) {
+        return !headersEmpty(message) && isSampled(message.getHeadersOrDefault(TRACEPARENT, ""));
+    }
+
+    /** True when the header is well-formed enough to have flags and the sampled bit is set. */
+    static boolean isSampled(String traceparent) {
+        if (traceparent.length() < TRACEPARENT_LENGTH) {
+            return false;
+        }
+        int digit = Character.digit(traceparent.charAt(TRACEPARENT_LENGTH - 1), 16);
+        return digit >= 0 && (digit & 1) == 1;
+    }
+
+    /** True when the message has no headers at all; false when unsure. */
+    static boolean headersEmpty(Message message) {
+        return HEADERS != null ? HEADERS.get(message) == null : message.getHeadersCount() == 0;
+    }
+
+    /** Whether {@link #headersEmpty} reads the field (true) or falls back to the public accessors. */
+    static boolean readsHeadersField() {
+        return HEADERS != null;
+    }
+
+    private static VarHandle headersField() {
+        try {
+            var field = Message.class.getDeclaredField("headers_");
+            return MethodHandles.privateLookupIn(Message.class, MethodHandles.lookup()).unreflectVarHandle(field);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The context the message's headers carry, on top of {@code base}. */

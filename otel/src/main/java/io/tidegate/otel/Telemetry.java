@@ -5,8 +5,10 @@ import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
@@ -22,21 +24,24 @@ import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * An OpenTelemetry set-up from {@link OtelSettings}: OTLP export (grpc or http/protobuf) of spans
- * and metrics, a parent-based trace-id-ratio sampler, the resource ({@code service.name},
+ * and metrics, a parent-based ratio sampler whose root decision instrumented code may draw ahead
+ * ({@link RootSampling}), the resource ({@code service.name},
  * {@code service.instance.id}) and the W3C trace-context and baggage propagators. With tracing off
  * the tracer provider is the API's no-op one, so instrumented code pays only a virtual call; with
  * metrics off so is the meter provider. Thread-safe; close it once to flush and stop exporting.
  */
-public final class Telemetry implements OpenTelemetry, AutoCloseable {
+public final class Telemetry implements OpenTelemetry, RootSampling.Source, AutoCloseable {
 
     /** W3C trace context plus W3C baggage. */
     public static final TextMapPropagator PROPAGATOR = TextMapPropagator.composite(
@@ -49,6 +54,7 @@ public final class Telemetry implements OpenTelemetry, AutoCloseable {
     private final MeterProvider meterProvider;
     private final SdkTracerProvider sdkTracer;
     private final SdkMeterProvider sdkMeter;
+    private final RootSampling rootSampling;
     private final ContextPropagators propagators = ContextPropagators.create(PROPAGATOR);
 
     private Telemetry(Builder b) {
@@ -63,11 +69,13 @@ public final class Telemetry implements OpenTelemetry, AutoCloseable {
                             .setMaxQueueSize(SPAN_QUEUE).setMaxExportBatchSize(1024).build();
             sdkTracer = SdkTracerProvider.builder()
                     .setResource(resource)
-                    .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.samplingRatio())))
+                    .setSampler(Sampler.parentBased(new DecidedAheadSampler(Sampler.traceIdRatioBased(settings.samplingRatio()))))
                     .addSpanProcessor(processor)
                     .build();
             tracerProvider = sdkTracer;
+            rootSampling = new RootSampling(settings.samplingRatio());
         } else {
+            rootSampling = new RootSampling(0);
             sdkTracer = null;
             tracerProvider = TracerProvider.noop();
         }
@@ -100,6 +108,12 @@ public final class Telemetry implements OpenTelemetry, AutoCloseable {
     /** True when spans are recorded (tracing on); instrumented code skips all work when false. */
     public boolean tracingEnabled() {
         return sdkTracer != null;
+    }
+
+    /** The root sampling decision to draw before building a root span (never samples with tracing off). */
+    @Override
+    public RootSampling rootSampling() {
+        return rootSampling;
     }
 
     @Override
@@ -160,6 +174,24 @@ public final class Telemetry implements OpenTelemetry, AutoCloseable {
     static String path(String base, String signalPath) {
         String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         return trimmed.endsWith(signalPath) ? trimmed : trimmed + signalPath;
+    }
+
+    /**
+     * Records a root span whose parent context says {@link RootSampling#sample()} already decided
+     * yes; any other root span is decided by the ratio sampler, as usual.
+     */
+    private record DecidedAheadSampler(Sampler ratio) implements Sampler {
+        @Override
+        public SamplingResult shouldSample(Context parentContext, String traceId, String name, SpanKind spanKind,
+                                           Attributes attributes, List<LinkData> parentLinks) {
+            return RootSampling.decided(parentContext) ? SamplingResult.recordAndSample()
+                    : ratio.shouldSample(parentContext, traceId, name, spanKind, attributes, parentLinks);
+        }
+
+        @Override
+        public String getDescription() {
+            return "DecidedAhead{" + ratio.getDescription() + "}";
+        }
     }
 
     /** Builds a {@link Telemetry}; tests and benchmarks replace the OTLP span exporter. Not thread-safe. */

@@ -48,6 +48,43 @@ class MessageHeadersTest {
     }
 
     @Test
+    void readsTheSampledBitOfTheFlags() {
+        assertThat(MessageHeaders.isSampled("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")).isTrue();
+        assertThat(MessageHeaders.isSampled("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03")).isTrue();
+        assertThat(MessageHeaders.isSampled("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")).isFalse();
+        assertThat(MessageHeaders.isSampled("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0z")).isFalse();
+        assertThat(MessageHeaders.isSampled("")).isFalse();
+        assertThat(MessageHeaders.isSampled("garbage")).isFalse();
+    }
+
+    @Test
+    void sampledContextIsToldApartFromUnsampledAndNone() {
+        Message none = Message.newBuilder().setTopic("a.b").build();
+        Message otherHeaders = Message.newBuilder().setTopic("a.b").putHeaders("app", "x").build();
+        Message unsampled = none.toBuilder().putHeaders("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00").build();
+        Message sampled = none.toBuilder().putHeaders("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").build();
+        Message copiedEmpty = none.toBuilder().setId("m-1").build(); // a builder copy holds an empty map, not none
+
+        assertThat(MessageHeaders.hasTraceContext(none)).isFalse();
+        assertThat(MessageHeaders.hasTraceContext(otherHeaders)).isFalse();
+        assertThat(MessageHeaders.hasTraceContext(copiedEmpty)).isFalse();
+        assertThat(MessageHeaders.hasTraceContext(unsampled)).isTrue();
+        assertThat(MessageHeaders.hasSampledTraceContext(none)).isFalse();
+        assertThat(MessageHeaders.hasSampledTraceContext(otherHeaders)).isFalse();
+        assertThat(MessageHeaders.hasSampledTraceContext(unsampled)).isFalse();
+        assertThat(MessageHeaders.hasSampledTraceContext(sampled)).isTrue();
+    }
+
+    @Test
+    void messagesWithoutHeadersAreRecognisedByTheGeneratedFieldWithoutTheMapAccessors() {
+        // A protobuf upgrade that renames the field makes this fail instead of silently
+        // allocating an empty map wrapper per lookup again.
+        assertThat(MessageHeaders.readsHeadersField()).isTrue();
+        assertThat(MessageHeaders.headersEmpty(Message.newBuilder().setTopic("a.b").build())).isTrue();
+        assertThat(MessageHeaders.headersEmpty(Message.newBuilder().putHeaders("k", "v").build())).isFalse();
+    }
+
+    @Test
     void httpEndpointsGetTheSignalPathOnce() {
         assertThat(Telemetry.path("http://c:4318", "/v1/traces")).isEqualTo("http://c:4318/v1/traces");
         assertThat(Telemetry.path("http://c:4318/", "/v1/traces")).isEqualTo("http://c:4318/v1/traces");

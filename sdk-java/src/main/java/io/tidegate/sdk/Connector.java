@@ -35,6 +35,8 @@ final class Connector implements GatewayStream.Listener {
     private final Map<String, ActiveSubscription> subscriptions;
     private final ConnectionListener listener;
     private final String clientVersion;
+    /** Sent in Hello: the gateway starts no trace for this client's messages without trace context. */
+    private final boolean samplesTraces;
 
     private final Object lock = new Object();
     private GatewayStream connecting;
@@ -48,7 +50,8 @@ final class Connector implements GatewayStream.Listener {
     private volatile Welcome welcome;
 
     Connector(ClientSettings settings, ScheduledExecutorService scheduler, AtomicLong frameIds, PublishPipeline publisher,
-              Map<String, ActiveSubscription> subscriptions, ConnectionListener listener, String clientVersion) {
+              Map<String, ActiveSubscription> subscriptions, ConnectionListener listener, String clientVersion,
+              boolean samplesTraces) {
         this.settings = settings;
         this.scheduler = scheduler;
         this.frameIds = frameIds;
@@ -56,6 +59,7 @@ final class Connector implements GatewayStream.Listener {
         this.subscriptions = subscriptions;
         this.listener = listener;
         this.clientVersion = clientVersion;
+        this.samplesTraces = samplesTraces;
     }
 
     void start() {
@@ -94,7 +98,7 @@ final class Connector implements GatewayStream.Listener {
         }
         s.send(ClientFrame.newBuilder().setFrameId(frameIds.incrementAndGet())
                 .setHello(Hello.newBuilder().setClientName(settings.clientName()).setLanguage("java")
-                        .setClientVersion(clientVersion)).build());
+                        .setClientVersion(clientVersion).setSamplesTraces(samplesTraces)).build());
         scheduler.schedule(() -> {
             boolean stale;
             synchronized (lock) {

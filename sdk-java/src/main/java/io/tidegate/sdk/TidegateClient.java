@@ -71,7 +71,8 @@ public final class TidegateClient implements AutoCloseable {
         }
         this.tracing = new ClientTracing(b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get());
         this.publisher = new PublishPipeline(settings, frameIds, handlerExecutor, scheduler);
-        this.connector = new Connector(settings, scheduler, frameIds, publisher, subscriptions, b.connectionListener, VERSION);
+        this.connector = new Connector(settings, scheduler, frameIds, publisher, subscriptions, b.connectionListener, VERSION,
+                tracing.samplesTraces());
         connector.start();
     }
 

@@ -42,8 +42,14 @@ final class BatchPublisher {
         this.tracing = tracing;
     }
 
-    void publish(List<Message> messages, StreamLimiter limiter, Consumer<List<PublishResult>> done) {
-        publish(messages, limiter, null, done);
+    /**
+     * Publishes a batch of a Connect stream.
+     *
+     * @param clientSamples the client decided about sampling for each message ({@code Hello.samples_traces}):
+     *                      no new traces start here
+     */
+    void publish(List<Message> messages, StreamLimiter limiter, boolean clientSamples, Consumer<List<PublishResult>> done) {
+        publish(messages, limiter, null, !clientSamples, done);
     }
 
     /**
@@ -54,8 +60,10 @@ final class BatchPublisher {
      *
      * @param traceParent trace context of the call (unary metadata) for messages whose headers
      *                    carry none; null for none
+     * @param startTraces whether a message without any trace context may start a trace here
      */
-    void publish(List<Message> messages, StreamLimiter limiter, Context traceParent, Consumer<List<PublishResult>> done) {
+    void publish(List<Message> messages, StreamLimiter limiter, Context traceParent, boolean startTraces,
+                 Consumer<List<PublishResult>> done) {
         int n = messages.size();
         AtomicReferenceArray<PublishResult> results = new AtomicReferenceArray<>(n);
         AtomicInteger remaining = new AtomicInteger(n);
@@ -88,7 +96,7 @@ final class BatchPublisher {
                     continue;
                 }
                 int index = i;
-                GatewayTracing.Ingress ingress = tracing.receive(envelope, traceParent);
+                GatewayTracing.Ingress ingress = tracing.receive(envelope, traceParent, startTraces);
                 if (traced != null) {
                     traced.add(ingress);
                 }

@@ -140,7 +140,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
                     + ctx.config().limits().maxBatchMessages() + " (limits.max-batch-messages); split it");
         }
         publishesInFlight.addAndGet(messages.size());
-        ctx.publisher().publish(messages, limiter, results -> {
+        ctx.publisher().publish(messages, limiter, hello.getSamplesTraces(), results -> {
             outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
             publishesInFlight.addAndGet(-messages.size());

@@ -51,7 +51,7 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
                     + " messages exceeds the limit of " + max + " (limits.max-batch-messages); split it").asRuntimeException());
             return;
         }
-        ctx.publisher().publish(request.getMessagesList(), ctx.unaryLimiter(), TraceMetadataInterceptor.current(), results -> {
+        ctx.publisher().publish(request.getMessagesList(), ctx.unaryLimiter(), TraceMetadataInterceptor.current(), true, results -> {
             responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
             responseObserver.onCompleted();
         });

@@ -9,6 +9,7 @@ import io.opentelemetry.context.Context;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.otel.MessageHeaders;
 import io.tidegate.otel.MessagingAttributes;
+import io.tidegate.otel.RootSampling;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.proto.v1.Message;
 import java.util.List;
@@ -21,8 +22,9 @@ import java.util.List;
  * that reads the stored entry, the subscriber — becomes its child.
  *
  * <p>Only sampled messages cost anything beyond a header lookup: with tracing off every method
- * returns at once, an unsampled incoming context is never parsed into spans, and a delivery
- * starts no trace of its own. Thread-safe.
+ * returns at once, an unsampled incoming context is never parsed into spans, a publish without
+ * context builds a span only when the ratio draw ({@link RootSampling}) starts a trace, and a
+ * delivery starts no trace of its own. Thread-safe.
  */
 public final class GatewayTracing {
 
@@ -30,6 +32,7 @@ public final class GatewayTracing {
     public static final GatewayTracing OFF = new GatewayTracing(null);
 
     private final Tracer tracer;
+    private final RootSampling roots;
 
     /** The gateway's tracing on this set-up (records nothing when its tracing is off). */
     public static GatewayTracing of(Telemetry telemetry) {
@@ -40,6 +43,7 @@ public final class GatewayTracing {
         this.tracer = telemetry != null && telemetry.tracingEnabled()
                 ? telemetry.getTracer("io.tidegate.gateway")
                 : null;
+        this.roots = tracer != null ? telemetry.rootSampling() : null;
     }
 
     public boolean enabled() {
@@ -48,25 +52,30 @@ public final class GatewayTracing {
 
     /**
      * Starts the ingress span of a validated publish. Its parent is the message's header context,
-     * else {@code fallback} (trace context of a unary call's metadata), else none (a new trace).
+     * else {@code fallback} (trace context of a unary call's metadata), else none (a new trace,
+     * at the sampling ratio, when {@code startTrace} allows it).
      *
      * @return the span (end it when the publish is answered) and the envelope to queue, whose
      *         headers carry the span when it is sampled; {@link Ingress#NONE} when tracing is off
      *         or the message is not sampled (its headers are then left as they are)
      */
-    public Ingress receive(Envelope envelope, Context fallback) {
+    public Ingress receive(Envelope envelope, Context fallback, boolean startTrace) {
         if (tracer == null) {
             return Ingress.NONE;
         }
         Message m = envelope.message();
         Context parent;
         if (MessageHeaders.hasTraceContext(m)) {
-            if (!TraceParent.isSampled(m.getHeadersOrDefault(MessageHeaders.TRACEPARENT, ""))) {
+            if (!MessageHeaders.hasSampledTraceContext(m)) {
                 return Ingress.NONE; // the publisher decided: not sampled, and its header says so downstream
             }
             parent = MessageHeaders.extract(Telemetry.PROPAGATOR, Context.root(), m);
+        } else if (fallback != null && Span.fromContext(fallback).getSpanContext().isValid()) {
+            parent = fallback;
+        } else if (startTrace && roots.sample()) {
+            parent = RootSampling.sampledParent(fallback != null ? fallback : Context.root());
         } else {
-            parent = fallback != null ? fallback : Context.root();
+            return Ingress.NONE; // no new trace here, or not sampled: no span built
         }
         Span span = start(MessagingAttributes.RECEIVE, SpanKind.SERVER, parent);
         if (!span.getSpanContext().isSampled()) {
@@ -93,7 +102,7 @@ public final class GatewayTracing {
         for (int i = 0; i < batch.size(); i++) {
             Envelope e = batch.get(i);
             Message m = e.message();
-            if (!TraceParent.isSampled(m.getHeadersOrDefault(MessageHeaders.TRACEPARENT, ""))) {
+            if (!MessageHeaders.hasSampledTraceContext(m)) {
                 continue;
             }
             if (traced == null) {
@@ -144,7 +153,7 @@ public final class GatewayTracing {
      * {@code traceparent}; otherwise the message itself. Never starts a trace.
      */
     public Message deliver(Message m, String subscriptionId) {
-        if (tracer == null || !TraceParent.isSampled(m.getHeadersOrDefault(MessageHeaders.TRACEPARENT, ""))) {
+        if (tracer == null || !MessageHeaders.hasSampledTraceContext(m)) {
             return m;
         }
         Context parent = MessageHeaders.extract(Telemetry.PROPAGATOR, Context.root(), m);

@@ -1,0 +1,122 @@
+package io.tidegate.gateway.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.otel.MessageHeaders;
+import io.tidegate.otel.OtelSettings;
+import io.tidegate.otel.Telemetry;
+import io.tidegate.proto.v1.Message;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class GatewayTracingTest {
+
+    private static final Message QUOTE = Message.newBuilder().setTopic("data.quotes.X.BTCUSDT").setId("m-1").build();
+    private static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+    private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    private Telemetry telemetry;
+
+    private GatewayTracing tracing(double ratio) {
+        telemetry = Telemetry.builder(new OtelSettings(true, false, "http://127.0.0.1:4317", OtelSettings.Protocol.GRPC,
+                ratio, "gateway-tracing-test", "t", Duration.ofSeconds(10))).spanProcessor(SimpleSpanProcessor.create(spans)).build();
+        return GatewayTracing.of(telemetry);
+    }
+
+    @AfterEach
+    void close() {
+        if (telemetry != null) {
+            telemetry.close();
+        }
+    }
+
+    private static Envelope envelope(Message m) {
+        return new Envelope(m, m.getTopic(), 1L);
+    }
+
+    private static Message withParent(String flags) {
+        return QUOTE.toBuilder().putHeaders("traceparent", "00-" + TRACE + "-b7ad6b7169203331-" + flags).build();
+    }
+
+    @Test
+    void anUntracedPublishThatTheRatioDoesNotSampleGetsNoSpanAndKeepsItsHeaders() {
+        GatewayTracing tracing = tracing(0.0);
+        Envelope in = envelope(QUOTE);
+
+        GatewayTracing.Ingress ingress = tracing.receive(in, null, true);
+        assertThat(ingress.envelopeOr(in)).isSameAs(in);
+        assertThat(tracing.append(List.of(in))).isNull();
+        assertThat(tracing.deliver(QUOTE, "sub-1")).isSameAs(QUOTE);
+        ingress.stored(false, false);
+        assertThat(spans.getFinishedSpanItems()).isEmpty();
+    }
+
+    @Test
+    void anUntracedPublishThatTheRatioSamplesStartsATraceCarriedToTheNextHop() {
+        GatewayTracing tracing = tracing(1.0);
+        GatewayTracing.Ingress ingress = tracing.receive(envelope(QUOTE), null, true);
+        ingress.stored(false, false);
+
+        SpanData receive = spans.getFinishedSpanItems().get(0);
+        assertThat(receive.getName()).isEqualTo("receive data.quotes.X.BTCUSDT");
+        assertThat(receive.getParentSpanContext().isValid()).isFalse();
+        assertThat(ingress.envelopeOr(null).message().getHeadersOrThrow("traceparent"))
+                .startsWith("00-" + receive.getTraceId() + "-" + receive.getSpanId() + "-");
+    }
+
+    @Test
+    void aClientThatSamplesItselfStartsNoTraceAtTheGatewayForMessagesWithoutContext() {
+        GatewayTracing tracing = tracing(1.0);
+        Envelope in = envelope(QUOTE);
+
+        GatewayTracing.Ingress ingress = tracing.receive(in, null, false);
+        assertThat(ingress.envelopeOr(in)).isSameAs(in);
+        ingress.stored(false, false);
+        assertThat(spans.getFinishedSpanItems()).isEmpty();
+    }
+
+    @Test
+    void aPublisherDecisionIsFollowedWhateverTheRatio() {
+        GatewayTracing never = tracing(0.0);
+        Envelope sampled = envelope(withParent("01"));
+        GatewayTracing.Ingress ingress = never.receive(sampled, null, true);
+        ingress.stored(false, false);
+        assertThat(spans.getFinishedSpanItems()).singleElement()
+                .satisfies(s -> assertThat(s.getParentSpanId()).isEqualTo("b7ad6b7169203331"));
+        telemetry.close();
+
+        spans.reset();
+        GatewayTracing always = tracing(1.0);
+        Envelope unsampled = envelope(withParent("00"));
+        assertThat(always.receive(unsampled, null, true).envelopeOr(unsampled)).isSameAs(unsampled);
+        assertThat(always.append(List.of(unsampled))).isNull();
+        assertThat(always.deliver(unsampled.message(), "sub-1")).isSameAs(unsampled.message());
+        assertThat(spans.getFinishedSpanItems()).isEmpty();
+    }
+
+    @Test
+    void aUnaryCallsMetadataContextIsTheParentOfHeaderlessMessages() {
+        GatewayTracing never = tracing(0.0);
+        Context metadata = Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(TRACE, "00f067aa0ba902b7",
+                TraceFlags.getSampled(), TraceState.getDefault())));
+        GatewayTracing.Ingress ingress = never.receive(envelope(QUOTE), metadata, true);
+        ingress.stored(false, false);
+
+        assertThat(spans.getFinishedSpanItems()).singleElement().satisfies(s -> {
+            assertThat(s.getTraceId()).isEqualTo(TRACE);
+            assertThat(s.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+        });
+        assertThat(MessageHeaders.hasSampledTraceContext(ingress.envelopeOr(null).message())).isTrue();
+    }
+}
