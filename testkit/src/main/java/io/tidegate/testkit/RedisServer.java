@@ -141,16 +141,7 @@ public final class RedisServer implements AutoCloseable {
      * longer than a line).
      */
     public String command(String inlineCommand) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write((inlineCommand + "\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return readReplyLine(socket.getInputStream());
-        } catch (IOException e) {
-            throw new UncheckedIOException("redis-server on port " + port + " did not answer " + inlineCommand, e);
-        }
+        return exchange(inlineCommand, RedisServer::readReplyLine);
     }
 
     /**
@@ -158,22 +149,33 @@ public final class RedisServer implements AutoCloseable {
      * line, or the whole of a bulk string (e.g. {@code CLUSTER INFO}).
      */
     public String commandText(String inlineCommand) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write((inlineCommand + "\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            InputStream in = socket.getInputStream();
+        return exchange(inlineCommand, in -> {
             String first = readReplyLine(in);
             if (!first.startsWith("$") || first.equals("$-1")) {
                 return first;
             }
             byte[] body = in.readNBytes(Integer.parseInt(first.substring(1)));
             return new String(body, StandardCharsets.UTF_8);
+        });
+    }
+
+    /** Sends one inline command on a fresh connection and reads its reply with {@code reply}. */
+    private String exchange(String inlineCommand, ReplyReader reply) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((inlineCommand + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return reply.read(socket.getInputStream());
         } catch (IOException e) {
             throw new UncheckedIOException("redis-server on port " + port + " did not answer " + inlineCommand, e);
         }
+    }
+
+    @FunctionalInterface
+    private interface ReplyReader {
+        String read(InputStream in) throws IOException;
     }
 
     /** Deletes every key. */

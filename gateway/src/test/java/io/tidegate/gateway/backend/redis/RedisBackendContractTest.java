@@ -15,6 +15,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -70,10 +71,13 @@ class RedisBackendContractTest extends BackendContractTest {
         RedisClient client = RedisClient.create(REDIS.uri());
         try (var connection = client.connect()) {
             RedisCommands<String, String> redis = connection.sync();
-            String stream = "tg:s:{" + topic + "}";
+            RedisKeys keys = new RedisKeys(config.backend().redis().keyPrefix());
+            String stream = keys.streamName(topic);
             StringBuilder out = new StringBuilder();
-            out.append("leases: ").append(new TreeMap<>(redis.hgetall("tg:kl:{" + topic + "}/" + group))).append('\n');
-            for (String list : new TreeSet<>(redis.keys("tg:k[qr]:{" + topic + "}/" + group + "/*"))) {
+            out.append("leases: ").append(new TreeMap<>(redis.hgetall(RedisKeys.string(keys.keyLeases(topic, group))))).append('\n');
+            Set<String> lists = new TreeSet<>(redis.keys(RedisKeys.string(keys.keyWaitingPrefix(topic, group)) + "*"));
+            lists.addAll(redis.keys(RedisKeys.string(keys.keyReadyPrefix(topic, group)) + "*"));
+            for (String list : lists) {
                 out.append(list).append(": ").append(redis.lrange(list, 0, -1)).append('\n');
             }
             for (PendingMessage p : redis.xpending(stream, group, Range.create("-", "+"),
