@@ -12,13 +12,15 @@ import java.util.List;
  * @param group         "" for broadcast subscribers; else they share the messages as one group
  * @param keys          ordering keys per topic the publishers cycle through; 0: the topic is the key
  * @param strictKeyOrder GROUP: the subscribers ask for strict key order
+ * @param maxBacklog    unpaced: messages published but not yet received (per subscriber share)
+ *                      beyond which the publishers wait; 0: unbounded
  * @param traceRatio    -1: tracing off; else the sampling ratio of spans in the clients and the
  *                      embedded gateway
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
-                   double traceRatio) {
+                   double traceRatio, int maxBacklog) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -33,6 +35,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --credit 10000               subscriber credit
               --batch 1000   --linger 0ms  publisher batching
               --max-pending 50000          publishes awaiting ack per publisher before publish() blocks
+              --max-backlog 50000          with --rate 0: publishers wait while this many messages are
+                                           published but not yet received (0 = unbounded)
               --keys 0                     ordering keys per topic, cycled through (0: the topic is the key)
               --strict-key-order false     with --group: the members ask for strict key order
               --trace off                  off, or a sampling ratio 0..1: spans in the clients and the embedded
@@ -42,7 +46,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order", "trace");
+                "strict-key-order", "trace", "max-backlog");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -78,7 +82,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 intArg(v, "max-pending", 50_000, 1),
                 intArg(v, "keys", 0, 0),
                 Boolean.parseBoolean(v.getOrDefault("strict-key-order", "false")),
-                traceRatio(v.getOrDefault("trace", "off")));
+                traceRatio(v.getOrDefault("trace", "off")),
+                intArg(v, "max-backlog", 50_000, 0));
         if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
             throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
         }

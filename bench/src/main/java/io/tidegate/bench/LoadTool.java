@@ -116,6 +116,11 @@ public final class LoadTool {
             Subscription s = c.subscribe(sb.build(), new SubscriberProbe(recorder, received));
             s.confirmed().get(30, TimeUnit.SECONDS);
         }
+        // broadcast: each subscriber receives every message; a group: one of them does
+        long deliveriesPerMessage = o.group().isEmpty() ? o.subscribers() : Math.min(1, o.subscribers());
+        PublisherLoop.Backlog backlog = o.maxBacklog() == 0 || deliveriesPerMessage == 0
+                ? () -> false
+                : () -> sent.sum() - received.sum() / deliveriesPerMessage >= o.maxBacklog();
         List<PublisherLoop> loops = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < o.publishers(); i++) {
@@ -125,7 +130,7 @@ public final class LoadTool {
                 throw new IllegalStateException("could not connect to " + endpoints);
             }
             PublisherLoop loop = new PublisherLoop(c, topics, o.keys(), o.payloadBytes(), (double) o.rate() / o.publishers(),
-                    sent, acked, failed);
+                    sent, acked, failed, backlog);
             loops.add(loop);
             Thread t = new Thread(loop, "bench-publisher-" + i);
             t.setDaemon(true);

@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * One publisher thread: publishes payloads whose first 8 bytes are a {@link System#nanoTime()}
  * stamp, round-robin over the topics (and over {@code keys} ordering keys per topic, when set). Paced: message k is due at {@code start + k * interval} and
  * carries that intended time even when sent late (coordinated-omission correction); unpaced: as
- * fast as {@code publish} accepts, stamped with the actual send time. Runs on its own thread until
- * {@link #stop()}.
+ * fast as {@code publish} accepts while the end-to-end backlog stays within its bound, stamped with
+ * the actual send time. Runs on its own thread until {@link #stop()}.
  */
 final class PublisherLoop implements Runnable {
 
@@ -25,10 +25,11 @@ final class PublisherLoop implements Runnable {
     private final LongAdder sent;
     private final LongAdder acked;
     private final LongAdder failed;
+    private final Backlog backlog;
     private volatile boolean running = true;
 
     PublisherLoop(TidegateClient client, String[] topics, int keys, int payloadBytes, double ratePerSecond,
-                  LongAdder sent, LongAdder acked, LongAdder failed) {
+                  LongAdder sent, LongAdder acked, LongAdder failed, Backlog backlog) {
         this.client = client;
         this.topics = topics;
         this.keys = new String[keys];
@@ -41,6 +42,17 @@ final class PublisherLoop implements Runnable {
         this.sent = sent;
         this.acked = acked;
         this.failed = failed;
+        this.backlog = backlog;
+    }
+
+    /**
+     * Messages published but not yet received by the subscribers. Unpaced publishers wait above
+     * the limit, so "max throughput" is what the subscribers keep up with, not how fast a queue
+     * can fill (which only measures the garbage collector once the heap fills).
+     */
+    interface Backlog {
+        /** True when the backlog is at or above its limit. */
+        boolean full();
     }
 
     void stop() {
@@ -65,6 +77,11 @@ final class PublisherLoop implements Runnable {
                 }
                 stamp = due;
             } else {
+                if ((k & 63) == 0) {
+                    while (running && backlog.full()) {
+                        LockSupport.parkNanos(50_000);
+                    }
+                }
                 stamp = System.nanoTime();
             }
             byte[] payload = filler.clone();
