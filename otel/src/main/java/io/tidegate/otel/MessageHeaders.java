@@ -1,5 +1,6 @@
 package io.tidegate.otel;
 
+import com.google.protobuf.MapField;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -80,7 +81,12 @@ public final class MessageHeaders {
 
     /** True when the message has no headers at all; false when unsure. */
     static boolean headersEmpty(Message message) {
-        return HEADERS != null ? HEADERS.get(message) == null : message.getHeadersCount() == 0;
+        if (HEADERS == null) {
+            return message.getHeadersCount() == 0;
+        }
+        // null until headers are set; a message built through toBuilder() carries an empty field instead
+        MapField<?, ?> headers = (MapField<?, ?>) HEADERS.get(message);
+        return headers == null || headers.getMap().isEmpty();
     }
 
     /** Whether {@link #headersEmpty} reads the field (true) or falls back to the public accessors. */

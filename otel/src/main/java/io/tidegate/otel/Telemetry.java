@@ -80,13 +80,16 @@ public final class Telemetry implements OpenTelemetry, RootSampling.Source, Auto
             tracerProvider = TracerProvider.noop();
         }
         if (settings.metrics()) {
-            SdkMeterProviderBuilder meters = SdkMeterProvider.builder().setResource(resource);
-            for (MetricReader reader : b.metricReaders) {
-                meters.registerMetricReader(reader);
-            }
+            List<MetricReader> readers = new ArrayList<>(b.metricReaders);
             if (settings.tracing() && b.exportMetricsOverOtlp) {
-                meters.registerMetricReader(PeriodicMetricReader.builder(otlpMetrics(settings))
+                readers.add(PeriodicMetricReader.builder(otlpMetrics(settings))
                         .setInterval(settings.metricsExportInterval()).build());
+            }
+            SdkMeterProviderBuilder meters = SdkMeterProvider.builder().setResource(resource);
+            if (readers.size() > 1 && SharedMetricReader.canShare(readers)) {
+                meters.registerMetricReader(new SharedMetricReader(readers)); // one storage: each measurement recorded once
+            } else {
+                readers.forEach(meters::registerMetricReader);
             }
             sdkMeter = meters.build();
             meterProvider = sdkMeter;

@@ -85,6 +85,17 @@ class MessageHeadersTest {
     }
 
     @Test
+    void aMessageRebuiltThroughItsBuilderStillCountsAsHeaderless() {
+        // toBuilder() leaves an empty (non-null) headers field behind: the SDK builds every
+        // message it publishes that way
+        Message rebuilt = Message.newBuilder().setTopic("a.b").build().toBuilder().setId("m1").build();
+        assertThat(MessageHeaders.headersEmpty(rebuilt)).isTrue();
+        assertThat(MessageHeaders.hasSampledTraceContext(rebuilt)).isFalse();
+        Message withHeaders = Message.newBuilder().putHeaders("k", "v").build().toBuilder().setId("m2").build();
+        assertThat(MessageHeaders.headersEmpty(withHeaders)).isFalse();
+    }
+
+    @Test
     void httpEndpointsGetTheSignalPathOnce() {
         assertThat(Telemetry.path("http://c:4318", "/v1/traces")).isEqualTo("http://c:4318/v1/traces");
         assertThat(Telemetry.path("http://c:4318/", "/v1/traces")).isEqualTo("http://c:4318/v1/traces");

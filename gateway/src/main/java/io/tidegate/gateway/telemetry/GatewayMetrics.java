@@ -1,10 +1,10 @@
 package io.tidegate.gateway.telemetry;
 
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.context.Context;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.StoredMessage;
 import java.time.Clock;
@@ -16,7 +16,9 @@ import java.util.List;
  * class and priority, the publish-to-deliver latency and the ingress queueing delay per priority.
  * Gauges read on collection (queue depth, workers, breaker, spool, clients, consumer lag) are
  * registered by {@link GatewayGauges}. With metrics off every method returns at once.
- * Thread-safe.
+ * Measurements are recorded in the root context: they never carry exemplars (no span is current
+ * where they are taken), and asking for the current context would cost a thread-local lookup
+ * per measurement. Thread-safe.
  *
  * <p>Metric names (Prometheus names in brackets): {@code tidegate.messages.in}
  * [{@code tidegate_messages_in_total}], {@code tidegate.messages.out}
@@ -65,8 +67,8 @@ public final class GatewayMetrics {
         long now = nowNanos();
         for (Envelope e : batch) {
             var m = e.message();
-            messagesIn.add(1, classes.of(m.getTopic(), m.getPriority()));
-            queueDelay.record(seconds(now - e.acceptedNanos()), TopicClasses.ofPriority(m.getPriority()));
+            messagesIn.add(1, classes.of(m.getTopic(), m.getPriority()), Context.root());
+            queueDelay.record(seconds(now - e.acceptedNanos()), TopicClasses.ofPriority(m.getPriority()), Context.root());
         }
     }
 
@@ -76,9 +78,8 @@ public final class GatewayMetrics {
             return;
         }
         var msg = m.message();
-        messagesOut.add(1, classes.of(msg.getTopic(), msg.getPriority()));
-        Attributes priority = TopicClasses.ofPriority(msg.getPriority());
-        publishToDeliver.record(seconds(nowNanos() - m.acceptedNanos()), priority);
+        messagesOut.add(1, classes.of(msg.getTopic(), msg.getPriority()), Context.root());
+        publishToDeliver.record(seconds(nowNanos() - m.acceptedNanos()), TopicClasses.ofPriority(msg.getPriority()), Context.root());
     }
 
     private long nowNanos() {
