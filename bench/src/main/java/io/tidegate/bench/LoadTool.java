@@ -117,7 +117,7 @@ public final class LoadTool {
             s.confirmed().get(30, TimeUnit.SECONDS);
         }
         // broadcast: each subscriber receives every message; a group: one of them does
-        long deliveriesPerMessage = o.group().isEmpty() ? o.subscribers() : Math.min(1, o.subscribers());
+        long deliveriesPerMessage = o.group().isEmpty() || o.subscribers() == 0 ? o.subscribers() : 1;
         PublisherLoop.Backlog backlog = o.maxBacklog() == 0 || deliveriesPerMessage == 0
                 ? () -> false
                 : () -> sent.sum() - received.sum() / deliveriesPerMessage >= o.maxBacklog();

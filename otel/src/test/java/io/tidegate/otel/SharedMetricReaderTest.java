@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
@@ -42,6 +44,16 @@ class SharedMetricReaderTest {
             c.add(2);
             assertThat(sum(scrape.collectAllMetrics())).isEqualTo(5);
             assertThat(sum(push.collectAllMetrics())).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void thePrometheusPullAndTheOtlpPushCanShare() {
+        PeriodicMetricReader push = PeriodicMetricReader.builder(OtlpHttpMetricExporter.builder().build()).build();
+        try {
+            assertThat(SharedMetricReader.canShare(List.of(InMemoryMetricReader.create(), push))).isTrue();
+        } finally {
+            push.shutdown();
         }
     }
 
