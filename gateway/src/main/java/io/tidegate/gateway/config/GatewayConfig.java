@@ -59,9 +59,10 @@ public record GatewayConfig(
     /**
      * The dispatch worker pool: each worker has one append in flight. It grows (doubling) once the
      * queues have held at least {@code scaleUpDepth} messages, or their oldest message has waited
-     * at least {@code scaleUpDelay}, for {@code scaleUpAfter}; it shrinks (by half the surplus)
-     * after {@code scaleDownAfter} without such pressure, never below the most workers that were
-     * busy at once in that time.
+     * at least {@code scaleUpDelay}, for {@code scaleUpAfter}, while all its workers have been
+     * busy at once (more workers do not help messages that wait for their key); it shrinks (by
+     * half the surplus) after {@code scaleDownAfter} without such pressure, never below the most
+     * workers that were busy at once in that time.
      */
     public record Workers(int min, int max, int scaleUpDepth, Duration scaleUpDelay, Duration scaleUpAfter,
                           Duration scaleDownAfter, Duration sampleInterval) {

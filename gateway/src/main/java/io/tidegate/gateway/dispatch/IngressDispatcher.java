@@ -56,6 +56,8 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     private boolean running = true;
     private int live;
     private int busy;
+    /** The most workers busy at once since the sizer's last sample. */
+    private int peakBusy;
     private int nextWorkerId;
     private long takeNanos;
     // copies for lock-free readers
@@ -153,6 +155,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                 lanes.take(maxBatch, batch, keys, takeNanos, recordDelay);
                 if (!batch.isEmpty()) {
                     busyView = ++busy;
+                    peakBusy = Math.max(peakBusy, busy);
                     if (lanes.hasTakeable()) {
                         workAvailable.signal(); // let the next idle worker look, too
                     }
@@ -239,7 +242,8 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                         }
                     }
                     int before = sizer.target();
-                    int target = sizer.sample(now, lanes.unparkedSize(), wait, busy);
+                    int target = sizer.sample(now, lanes.unparkedSize(), wait, peakBusy);
+                    peakBusy = busy;
                     if (target != before) {
                         log.debug("dispatch workers {} -> {} (queued {}, waited {} µs, busy {})",
                                 before, target, lanes.unparkedSize(), wait / 1000, busy);

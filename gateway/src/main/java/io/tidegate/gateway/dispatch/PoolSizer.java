@@ -6,9 +6,12 @@ import io.tidegate.gateway.config.GatewayConfig;
  * Decides how many dispatch workers there should be, from periodic samples of the queues. Grows
  * fast: doubling after {@code scale-up-after} of sustained pressure (depth or queueing delay at
  * or above its threshold, with no pressure-free gap as long as {@code scale-up-after}; a steady
- * load that is a few workers short makes messages wait in waves, not in every sample). Shrinks slowly: after {@code scale-down-after} with no pressure at all,
- * by half the surplus over the most workers that were busy at once in that period, so a steady
- * load keeps the workers it uses and the pool does not flap. Not thread-safe: one sampler calls it.
+ * load that is a few workers short makes messages wait in waves, not in every sample), but only
+ * while every worker has been busy at once: messages that wait for their key's append in flight,
+ * or for the CPU, are not helped by more workers (one hot key would otherwise grow the pool to its
+ * max, each worker woken for nothing). Shrinks slowly: after {@code scale-down-after} with no
+ * pressure at all, by half the surplus over the most workers that were busy at once in that
+ * period, so a steady load keeps the workers it uses and the pool does not flap. Not thread-safe: one sampler calls it.
  */
 final class PoolSizer {
 
@@ -39,7 +42,7 @@ final class PoolSizer {
      * @param depth        messages waiting for a worker
      * @param waitNanos    how long the oldest waiting message (or the slowest one taken since the
      *                     last sample) has waited
-     * @param busyWorkers  workers with an append in flight
+     * @param busyWorkers  the most workers with an append in flight at once since the last sample
      * @return the new target
      */
     int sample(long now, int depth, long waitNanos, int busyWorkers) {
@@ -50,7 +53,7 @@ final class PoolSizer {
             if (pressedSince < 0) {
                 pressedSince = now;
             }
-            if (now - pressedSince >= upAfterNanos && target < config.max()) {
+            if (now - pressedSince >= upAfterNanos && target < config.max() && busyWorkers >= target) {
                 target = Math.min(config.max(), target * 2);
                 pressedSince = now;
             }

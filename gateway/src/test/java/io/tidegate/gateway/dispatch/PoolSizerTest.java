@@ -30,6 +30,23 @@ class PoolSizerTest {
     }
 
     @Test
+    void growsOnlyWhileEveryWorkerIsBusy() {
+        long t = 0;
+        for (int i = 0; i < 4; i++) {
+            t += 20 * MS;
+            sizer.sample(t, 500, 0, sizer.target());
+        }
+        assertThat(sizer.target()).isEqualTo(8);
+        for (int i = 0; i < 10; i++) {
+            t += 20 * MS;
+            sizer.sample(t, 500, 6 * MS, 7);
+        }
+        assertThat(sizer.target()).as("messages wait, but not for want of a worker: one stayed idle").isEqualTo(8);
+        t += 20 * MS;
+        assertThat(sizer.sample(t, 500, 0, 8)).as("all busy while messages still wait").isEqualTo(16);
+    }
+
+    @Test
     void shrinksByHalfTheSurplusPerQuietPeriodButKeepsWhatWasBusy() {
         long t = 0;
         for (int i = 0; i < 8; i++) {
