@@ -16,11 +16,12 @@ import java.util.List;
  *                      beyond which the publishers wait; 0: unbounded
  * @param traceRatio    -1: tracing off; else the sampling ratio of spans in the clients and the
  *                      embedded gateway
+ * @param gatewayConfig "key=value" settings for the embedded gateway, over its defaults
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
-                   double traceRatio, int maxBacklog) {
+                   double traceRatio, int maxBacklog, List<String> gatewayConfig) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -40,13 +41,15 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --keys 0                     ordering keys per topic, cycled through (0: the topic is the key)
               --strict-key-order false     with --group: the members ask for strict key order
               --trace off                  off, or a sampling ratio 0..1: spans in the clients and the embedded
-                                           gateway, exported over OTLP/HTTP to an in-process sink""";
+                                           gateway, exported over OTLP/HTTP to an in-process sink
+              --gateway-config k=v[,k=v]   embedded gateway settings over its defaults,
+                                           e.g. dispatch.workers.max=2""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order", "trace", "max-backlog");
+                "strict-key-order", "trace", "max-backlog", "gateway-config");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -83,12 +86,16 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 intArg(v, "keys", 0, 0),
                 Boolean.parseBoolean(v.getOrDefault("strict-key-order", "false")),
                 traceRatio(v.getOrDefault("trace", "off")),
-                intArg(v, "max-backlog", 50_000, 0));
+                intArg(v, "max-backlog", 50_000, 0),
+                v.containsKey("gateway-config") ? List.of(v.get("gateway-config").split(",")) : List.of());
         if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
             throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
         }
         if (o.strictKeyOrder && o.group.isEmpty()) {
             throw new IllegalArgumentException("--strict-key-order needs --group: it applies to GROUP subscriptions");
+        }
+        if (!o.gatewayConfig.isEmpty() && o.embedded.isEmpty()) {
+            throw new IllegalArgumentException("--gateway-config needs --embedded: it configures the gateway this process starts");
         }
         if (o.duration.isZero()) {
             throw new IllegalArgumentException("--duration must be > 0");

@@ -51,7 +51,7 @@ public final class LoadTool {
         Telemetry clientTelemetry = sink == null ? null : Telemetry.builder(new OtelSettings(true, false, sink.endpoint(),
                 OtelSettings.Protocol.HTTP_PROTOBUF, options.traceRatio(), "tidegate-bench", "bench", Duration.ofSeconds(10))).build();
         if (!options.embedded().isEmpty()) {
-            embedded = startEmbedded(options.embedded(), sink, options.traceRatio());
+            embedded = startEmbedded(options, sink);
             endpoints = List.of(embedded.target());
             backend = "embedded gateway, " + (options.embedded().equals("memory") ? "memory backend" : "redis backend " + options.embedded());
         } else {
@@ -78,18 +78,19 @@ public final class LoadTool {
         }
     }
 
-    private static EmbeddedGateway startEmbedded(String which, OtlpSink sink, double traceRatio) {
+    private static EmbeddedGateway startEmbedded(LoadOptions options, OtlpSink sink) {
         List<String> overrides = new ArrayList<>(List.of("grpc.host=127.0.0.1", "grpc.port=0", "http.port=-1"));
         if (sink != null) {
             overrides.addAll(List.of("otel.enabled=true", "otel.protocol=http/protobuf", "otel.endpoint=" + sink.endpoint(),
-                    "otel.sampling-ratio=" + traceRatio));
+                    "otel.sampling-ratio=" + options.traceRatio()));
         }
-        if (which.equals("memory")) {
+        if (options.embedded().equals("memory")) {
             overrides.add("backend.type=memory");
         } else {
             overrides.add("backend.type=redis");
-            overrides.add("backend.redis.uri=" + which);
+            overrides.add("backend.redis.uri=" + options.embedded());
         }
+        overrides.addAll(options.gatewayConfig());
         return EmbeddedGateway.start(GatewayConfig.defaultsWith(overrides.toArray(String[]::new)));
     }
 

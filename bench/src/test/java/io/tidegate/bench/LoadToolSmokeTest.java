@@ -30,5 +30,16 @@ class LoadToolSmokeTest {
                 .hasMessageContaining("memory or redis://host:port");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--duration", "soon"}))
                 .hasMessageContaining("500ms, 10s or 1m");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.parse(new String[] {
+                        "--gateway-config", "dispatch.workers.max=2"}))
+                .hasMessageContaining("needs --embedded");
+    }
+
+    @Test
+    void gatewayConfigReachesTheEmbeddedGateway() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadTool.run(LoadOptions.parse(new String[] {
+                        "--embedded", "memory", "--duration", "1s", "--gateway-config", "dispatch.workers.min=3,dispatch.workers.max=2"}),
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+                .hasMessageContaining("dispatch.workers.min (3) must not exceed dispatch.workers.max (2)");
     }
 }
