@@ -11,7 +11,8 @@ import io.tidegate.gateway.config.GatewayConfig;
  * or for the CPU, are not helped by more workers (one hot key would otherwise grow the pool to its
  * max, each worker woken for nothing). Shrinks slowly: after {@code scale-down-after} with no
  * pressure at all, by half the surplus over the most workers that were busy at once in that
- * period, so a steady load keeps the workers it uses and the pool does not flap. Not thread-safe: one sampler calls it.
+ * period, so a steady load keeps the workers it uses and the pool does not flap. Not thread-safe:
+ * one sampler calls it.
  */
 final class PoolSizer {
 
