@@ -21,21 +21,13 @@ class PoolSizerTest {
         assertThat(sizer.sample(35 * MS, 0, 6 * MS, 1)).isEqualTo(1);
         assertThat(sizer.sample(45 * MS, 0, 0, 1)).as("a wave of waiting ended, the next comes soon").isEqualTo(1);
         assertThat(sizer.sample(55 * MS, 0, 6 * MS, 1)).as("pressure in waves for 20 ms").isEqualTo(2);
-        long t = 55 * MS;
-        for (int i = 0; i < 10; i++) {
-            t += 20 * MS;
-            sizer.sample(t, 500, 0, sizer.target());
-        }
+        pressWithEveryWorkerBusy(55 * MS, 10);
         assertThat(sizer.target()).as("capped at max").isEqualTo(50);
     }
 
     @Test
     void growsOnlyWhileEveryWorkerIsBusy() {
-        long t = 0;
-        for (int i = 0; i < 4; i++) {
-            t += 20 * MS;
-            sizer.sample(t, 500, 0, sizer.target());
-        }
+        long t = pressWithEveryWorkerBusy(0, 4);
         assertThat(sizer.target()).isEqualTo(8);
         for (int i = 0; i < 10; i++) {
             t += 20 * MS;
@@ -48,11 +40,7 @@ class PoolSizerTest {
 
     @Test
     void shrinksByHalfTheSurplusPerQuietPeriodButKeepsWhatWasBusy() {
-        long t = 0;
-        for (int i = 0; i < 8; i++) {
-            t += 20 * MS;
-            sizer.sample(t, 500, 0, sizer.target());
-        }
+        long t = pressWithEveryWorkerBusy(0, 8);
         assertThat(sizer.target()).isEqualTo(50);
         t += 9_000 * MS;
         assertThat(sizer.sample(t, 0, 0, 10)).as("not yet quiet for 10 s").isEqualTo(50);
@@ -70,5 +58,14 @@ class PoolSizerTest {
             sizer.sample(t, 0, 0, 0);
         }
         assertThat(sizer.target()).isEqualTo(1);
+    }
+
+    /** Samples every 20 ms with 500 messages waiting and every worker busy; returns the last time. */
+    private long pressWithEveryWorkerBusy(long t, int samples) {
+        for (int i = 0; i < samples; i++) {
+            t += 20 * MS;
+            sizer.sample(t, 500, 0, sizer.target());
+        }
+        return t;
     }
 }
