@@ -1,6 +1,7 @@
 package io.tidegate.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,19 +27,19 @@ class LoadToolSmokeTest {
 
     @Test
     void badArgumentsSayWhatIsExpected() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "mysql"}))
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "mysql"}))
                 .hasMessageContaining("memory or redis://host:port");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--duration", "soon"}))
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--duration", "soon"}))
                 .hasMessageContaining("500ms, 10s or 1m");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadOptions.parse(new String[] {
-                        "--gateway-config", "dispatch.workers.max=2"}))
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--gateway-config", "dispatch.workers.max=2"}))
                 .hasMessageContaining("needs --embedded");
     }
 
     @Test
     void gatewayConfigReachesTheEmbeddedGateway() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadTool.run(LoadOptions.parse(new String[] {
-                        "--embedded", "memory", "--duration", "1s", "--gateway-config", "dispatch.workers.min=3,dispatch.workers.max=2"}),
+        String[] args = {"--embedded", "memory", "--duration", "1s",
+                "--gateway-config", "dispatch.workers.min=3,dispatch.workers.max=2"};
+        assertThatThrownBy(() -> LoadTool.run(LoadOptions.parse(args),
                         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
                 .hasMessageContaining("dispatch.workers.min (3) must not exceed dispatch.workers.max (2)");
     }
