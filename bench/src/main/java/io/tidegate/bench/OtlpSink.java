@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
  * A local OTLP/HTTP collector stand-in on loopback that accepts {@code /v1/traces} and
  * {@code /v1/metrics} exports (reads each body, answers 200 with an empty protobuf response) and
  * counts them. Tracing overhead measured against it includes the real exporters' serialisation
- * and HTTP, without a collector's own CPU use on the shared machine. Thread-safe.
+ * and HTTP, without a collector's own CPU use on the shared machine. Run on its own
+ * ({@code OtlpSink PORT}) it is the collector of a gateway in another process
+ * ({@code scripts/bench-split.sh}). Thread-safe.
  */
 final class OtlpSink implements AutoCloseable {
 
@@ -22,7 +24,11 @@ final class OtlpSink implements AutoCloseable {
     private final LongAdder bytes = new LongAdder();
 
     OtlpSink() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        this(0);
+    }
+
+    OtlpSink(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bench-otlp-sink");
             t.setDaemon(true);
@@ -42,6 +48,13 @@ final class OtlpSink implements AutoCloseable {
             ex.close();
         });
         server.start();
+    }
+
+    /** Runs a sink on loopback port {@code args[0]} until killed. */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        OtlpSink sink = new OtlpSink(Integer.parseInt(args[0]));
+        System.out.println("OTLP sink on " + sink.endpoint());
+        Thread.currentThread().join(); // the sink's threads are daemons
     }
 
     /** Base URL for OTLP http/protobuf ({@code /v1/traces} etc. are appended by the exporters). */
