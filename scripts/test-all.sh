@@ -22,3 +22,5 @@ sdk-examples/rust/run-tests.sh   # Rust crate; its integration tests use the gat
 sdk-examples/python/run-tests.sh  # Python SDK and adapters, against the gateway jar just built
 e2e/run-e2e.sh                    # three-language round trip: Redis, gateway jar, Python adapters, Rust exec, Java strategy;
                                   # and the trace test against Jaeger v2 (built with Go by scripts/jaeger.sh, cached)
+# the split benchmark still runs end to end (short and slow on purpose: it checks the wiring, not speed)
+GATEWAY_HEAP=1g CLIENT_HEAP=1g WARMUP=5 DURATION=3 scripts/bench-split.sh off 0.5 -- --rate 2000
