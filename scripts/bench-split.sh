@@ -64,6 +64,8 @@ for level in "${levels[@]}"; do
     grep -q "listening on" "$out/gateway-$level.log" 2>/dev/null && break
     sleep 0.2
   done
+  grep -q "listening on" "$out/gateway-$level.log" \
+    || { echo "bench-split: the gateway did not start in 20 s; see $out/gateway-$level.log" >&2; exit 1; }
   "${pin_clients[@]}" java -XX:+UseZGC "-Xms${CLIENT_HEAP:-4g}" "-Xmx${CLIENT_HEAP:-4g}" -cp "$cp" \
     io.tidegate.bench.LoadTool --endpoint "127.0.0.1:$grpc_port" --warmup "${warmup}s" \
     --duration "${duration}s" --trace "$level" "$@" >"$out/load-$level.log" 2>&1 &
