@@ -8,7 +8,9 @@
 #
 # Env: GATEWAY_HEAP (12g: the memory backend keeps up to 1M messages per topic; with less, ZGC
 # stalls allocations at full speed and the run measures the collector), CLIENT_HEAP (4g),
-# WARMUP (90: seconds before measuring; a 1 % sampled path compiles late), DURATION (15 seconds).
+# WARMUP (90: seconds before measuring; a 1 % sampled path compiles late), DURATION (15 seconds),
+# GATEWAY_ARGS (more gateway options, e.g. "--retention.max-length=100000"), GATEWAY_JAVA_OPTS
+# (more JVM options, e.g. "-XX:StartFlightRecording=filename=gw.jfr").
 # Prints per run: msg/s, p50/p99, client and gateway CPU µs per message, the gateway's CPU per
 # message by thread group and its count of ZGC allocation stalls.
 set -euo pipefail
@@ -55,9 +57,9 @@ for level in "${levels[@]}"; do
     tracing=(--otel.enabled=true "--otel.sampling-ratio=$level" --otel.protocol=http/protobuf
              "--otel.endpoint=http://127.0.0.1:$sink_port")
   fi
-  "${pin_gateway[@]}" java -XX:+UseZGC "-Xms${GATEWAY_HEAP:-12g}" "-Xmx${GATEWAY_HEAP:-12g}" \
+  "${pin_gateway[@]}" java -XX:+UseZGC ${GATEWAY_JAVA_OPTS:-} "-Xms${GATEWAY_HEAP:-12g}" "-Xmx${GATEWAY_HEAP:-12g}" \
     "-Xlog:gc:file=$out/gateway-gc-$level.log" -cp "$cp" io.tidegate.gateway.Main \
-    --grpc.host=127.0.0.1 "--grpc.port=$grpc_port" --http.port=0 "${tracing[@]}" >"$out/gateway-$level.log" 2>&1 &
+    --grpc.host=127.0.0.1 "--grpc.port=$grpc_port" --http.port=0 "${tracing[@]}" ${GATEWAY_ARGS:-} >"$out/gateway-$level.log" 2>&1 &
   gateway=$!
   pids=("$sink" "$gateway")
   for _ in $(seq 100); do
