@@ -59,7 +59,8 @@ for level in "${levels[@]}"; do
   fi
   "${pin_gateway[@]}" java -XX:+UseZGC ${GATEWAY_JAVA_OPTS:-} "-Xms${GATEWAY_HEAP:-12g}" "-Xmx${GATEWAY_HEAP:-12g}" \
     "-Xlog:gc:file=$out/gateway-gc-$level.log" -cp "$cp" io.tidegate.gateway.Main \
-    --grpc.host=127.0.0.1 "--grpc.port=$grpc_port" --http.port=0 "${tracing[@]}" ${GATEWAY_ARGS:-} >"$out/gateway-$level.log" 2>&1 &
+    --grpc.host=127.0.0.1 "--grpc.port=$grpc_port" --http.port=0 "${tracing[@]}" ${GATEWAY_ARGS:-} \
+    >"$out/gateway-$level.log" 2>&1 &
   gateway=$!
   pids=("$sink" "$gateway")
   for _ in $(seq 100); do
