@@ -10,7 +10,9 @@
 # stalls allocations at full speed and the run measures the collector), CLIENT_HEAP (4g),
 # WARMUP (90: seconds before measuring; a 1 % sampled path compiles late), DURATION (15 seconds),
 # GATEWAY_ARGS (more gateway options, e.g. "--retention.max-length=100000"), GATEWAY_JAVA_OPTS
-# (more JVM options, e.g. "-XX:StartFlightRecording=filename=gw.jfr").
+# (more JVM options, e.g. "-XX:StartFlightRecording=filename=gw.jfr"), CLIENT_TRACE (the load tool's
+# own tracing, off or a ratio; default: the run's level. "off" measures the gateway's tracing alone:
+# the gateway then starts the traces, and the clients' spans and export do not share its numbers).
 # Prints per run: msg/s, p50/p99, client and gateway CPU µs per message, the gateway's CPU per
 # message by thread group and its count of ZGC allocation stalls.
 set -euo pipefail
@@ -71,7 +73,7 @@ for level in "${levels[@]}"; do
     || { echo "bench-split: the gateway did not start in 20 s; see $out/gateway-$level.log" >&2; exit 1; }
   "${pin_clients[@]}" java -XX:+UseZGC "-Xms${CLIENT_HEAP:-4g}" "-Xmx${CLIENT_HEAP:-4g}" -cp "$cp" \
     io.tidegate.bench.LoadTool --endpoint "127.0.0.1:$grpc_port" --warmup "${warmup}s" \
-    --duration "${duration}s" --trace "$level" "$@" >"$out/load-$level.log" 2>&1 &
+    --duration "${duration}s" --trace "${CLIENT_TRACE:-$level}" "$@" >"$out/load-$level.log" 2>&1 &
   load=$!
   pids+=("$load")
   sleep "$warmup"

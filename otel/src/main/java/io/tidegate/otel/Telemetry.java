@@ -16,6 +16,7 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.ExemplarFilter;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
@@ -85,7 +86,11 @@ public final class Telemetry implements OpenTelemetry, RootSampling.Source, Auto
                 readers.add(PeriodicMetricReader.builder(otlpMetrics(settings))
                         .setInterval(settings.metricsExportInterval()).build());
             }
-            SdkMeterProviderBuilder meters = SdkMeterProvider.builder().setResource(resource);
+            // Exemplars come from a sampled span that is current while a measurement is taken; the
+            // gateway measures on hot paths where no span is current, and the default filter would
+            // still look the current span up on every measurement.
+            SdkMeterProviderBuilder meters = SdkMeterProvider.builder().setResource(resource)
+                    .setExemplarFilter(ExemplarFilter.alwaysOff());
             if (readers.size() > 1 && SharedMetricReader.canShare(readers)) {
                 meters.registerMetricReader(new SharedMetricReader(readers)); // one storage: each measurement recorded once
             } else {

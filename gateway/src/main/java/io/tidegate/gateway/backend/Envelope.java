@@ -1,5 +1,6 @@
 package io.tidegate.gateway.backend;
 
+import io.opentelemetry.context.Context;
 import io.tidegate.proto.v1.Message;
 
 /**
@@ -8,8 +9,19 @@ import io.tidegate.proto.v1.Message;
  * (it defaults to the topic). Immutable.
  *
  * @param acceptedNanos when the gateway accepted the publish, Unix nanoseconds
+ * @param trace         the context of the gateway's ingress span when the message is sampled, else
+ *                      null. It rides with the envelope, not in the headers, so that the append
+ *                      span (its child) needs no header parse, and the append's per-message "is
+ *                      this traced?" check reads this field instead of every message's headers.
+ *                      Backends never store it: the append span writes its own context into the
+ *                      headers, where the replica that reads the entry finds it.
  */
-public record Envelope(Message message, String orderingKey, long acceptedNanos) {
+public record Envelope(Message message, String orderingKey, long acceptedNanos, Context trace) {
+
+    /** An envelope the gateway does not trace (or whose trace context is in its headers already). */
+    public Envelope(Message message, String orderingKey, long acceptedNanos) {
+        this(message, orderingKey, acceptedNanos, null);
+    }
 
     public String topic() {
         return message.getTopic();

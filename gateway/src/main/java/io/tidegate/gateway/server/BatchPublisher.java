@@ -79,7 +79,7 @@ final class BatchPublisher {
         List<PendingPublish> pending = new ArrayList<>(n);
         List<Integer> pendingIndex = new ArrayList<>(n);
         Set<String> refusedKeys = new HashSet<>();
-        List<GatewayTracing.Ingress> traced = tracing.enabled() ? new ArrayList<>() : null;
+        List<GatewayTracing.Ingress> traced = null; // the sampled ones, to end if the dispatcher refuses the batch
         for (int i = 0; i < n; i++) {
             Message m = messages.get(i);
             try {
@@ -97,7 +97,10 @@ final class BatchPublisher {
                 }
                 int index = i;
                 GatewayTracing.Ingress ingress = tracing.receive(envelope, traceParent, startTraces);
-                if (traced != null) {
+                if (ingress.span() != null) {
+                    if (traced == null) {
+                        traced = new ArrayList<>();
+                    }
                     traced.add(ingress);
                 }
                 pending.add(new PendingPublish(ingress.envelopeOr(envelope), new PendingPublish.PublishCallback() {

@@ -12,16 +12,18 @@ import io.tidegate.otel.MessagingAttributes;
 import io.tidegate.otel.RootSampling;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.proto.v1.Message;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The gateway's spans, after the messaging conventions: {@code receive <topic>} (SERVER) when a
  * publish arrives, {@code append <topic>} (CLIENT) around the backend append, {@code deliver
- * <topic>} (PRODUCER) when the message is written to a subscriber's stream. Each span's context
- * replaces {@code traceparent} in the message headers, so the next hop — the append, the replica
- * that reads the stored entry, the subscriber — becomes its child.
+ * <topic>} (PRODUCER) when the message is written to a subscriber's stream. The receive span's
+ * context rides in the {@link Envelope} to the append; the append and deliver spans' contexts
+ * replace {@code traceparent} in the message headers, so the next hop — the replica that reads the
+ * stored entry, the subscriber — becomes their child.
  *
- * <p>Only sampled messages cost anything beyond a header lookup: with tracing off every method
+ * <p>Only sampled messages cost anything beyond a field read: with tracing off every method
  * returns at once, an unsampled incoming context is never parsed into spans, a publish without
  * context builds a span only when the ratio draw ({@link RootSampling}) starts a trace, and a
  * delivery starts no trace of its own. Thread-safe.
@@ -55,9 +57,9 @@ public final class GatewayTracing {
      * else {@code fallback} (trace context of a unary call's metadata), else none (a new trace,
      * at the sampling ratio, when {@code startTrace} allows it).
      *
-     * @return the span (end it when the publish is answered) and the envelope to queue, whose
-     *         headers carry the span when it is sampled; {@link Ingress#NONE} when tracing is off
-     *         or the message is not sampled (its headers are then left as they are)
+     * @return the span (end it when the publish is answered) and the envelope to queue, which
+     *         carries the span's context when it is sampled; {@link Ingress#NONE} when tracing is
+     *         off or the message is not sampled. The message's headers are left as they are.
      */
     public Ingress receive(Envelope envelope, Context fallback, boolean startTrace) {
         if (tracer == null) {
@@ -82,46 +84,45 @@ public final class GatewayTracing {
             return Ingress.NONE;
         }
         MessagingAttributes.describe(span, MessagingAttributes.RECEIVE, "receive", m);
-        Message traced = MessageHeaders.withContext(Telemetry.PROPAGATOR, parent.with(span), m);
-        return new Ingress(span, new Envelope(traced, envelope.orderingKey(), envelope.acceptedNanos()));
+        return new Ingress(span, new Envelope(m, envelope.orderingKey(), envelope.acceptedNanos(), parent.with(span)));
     }
 
     /**
      * Starts the append spans of the sampled messages of a backend batch (children of their
-     * ingress spans) and, for a batch with several sampled messages, one batch span
-     * ({@code append}, {@code messaging.batch.message_count}) linked to each of them.
-     * Returns the batch to append, with headers naming the append spans, and the spans to end.
+     * ingress spans, whose context their envelopes carry) and, for a batch with several sampled
+     * messages, one batch span ({@code append}, {@code messaging.batch.message_count}) linked to
+     * each of them. Returns the batch to append, with headers naming the append spans, and the
+     * spans to end; null when no message of the batch is sampled.
      */
     public Append append(List<Envelope> batch) {
         if (tracer == null) {
             return null;
         }
-        Envelope[] traced = null;
+        List<Envelope> traced = null;
         Span[] spans = null;
         int sampled = 0;
         for (int i = 0; i < batch.size(); i++) {
             Envelope e = batch.get(i);
-            Message m = e.message();
-            if (!MessageHeaders.hasSampledTraceContext(m)) {
+            if (e.trace() == null) {
                 continue;
             }
             if (traced == null) {
-                traced = batch.toArray(new Envelope[0]);
+                traced = new ArrayList<>(batch); // the list type the backend sees untraced, so its calls stay monomorphic
                 spans = new Span[batch.size()];
             }
-            Context parent = MessageHeaders.extract(Telemetry.PROPAGATOR, Context.root(), m);
-            Span span = start(MessagingAttributes.APPEND, SpanKind.CLIENT, parent);
+            Message m = e.message();
+            Span span = start(MessagingAttributes.APPEND, SpanKind.CLIENT, e.trace());
             MessagingAttributes.describe(span, MessagingAttributes.APPEND, "send", m);
             spans[i] = span;
-            traced[i] = new Envelope(MessageHeaders.withContext(Telemetry.PROPAGATOR, parent.with(span), m),
-                    e.orderingKey(), e.acceptedNanos());
+            traced.set(i, new Envelope(MessageHeaders.withContext(Telemetry.PROPAGATOR, e.trace().with(span), m),
+                    e.orderingKey(), e.acceptedNanos()));
             sampled++;
         }
         if (traced == null) {
             return null;
         }
         Span batchSpan = sampled > 1 ? batchSpan(batch.size(), spans) : null;
-        return new Append(List.of(traced), spans, batchSpan);
+        return new Append(traced, spans, batchSpan);
     }
 
     /**

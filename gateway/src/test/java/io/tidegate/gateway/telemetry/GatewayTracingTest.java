@@ -12,10 +12,12 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.otel.MessageHeaders;
+import io.tidegate.otel.MessagingAttributes;
 import io.tidegate.otel.OtelSettings;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.proto.v1.Message;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -71,8 +73,54 @@ class GatewayTracingTest {
         SpanData receive = spans.getFinishedSpanItems().get(0);
         assertThat(receive.getName()).isEqualTo("receive data.quotes.X.BTCUSDT");
         assertThat(receive.getParentSpanContext().isValid()).isFalse();
-        assertThat(ingress.envelopeOr(null).message().getHeadersOrThrow("traceparent"))
-                .startsWith("00-" + receive.getTraceId() + "-" + receive.getSpanId() + "-");
+        Envelope queued = ingress.envelopeOr(null);
+        assertThat(queued.message()).as("the receive span rides in the envelope; the message is not copied").isSameAs(QUOTE);
+
+        GatewayTracing.Append append = tracing.append(List.of(queued));
+        append.end(null);
+        SpanData appendSpan = spans.getFinishedSpanItems().get(1);
+        assertThat(appendSpan.getName()).isEqualTo("append data.quotes.X.BTCUSDT");
+        assertThat(appendSpan.getParentSpanId()).isEqualTo(receive.getSpanId());
+        assertThat(appendSpan.getTraceId()).isEqualTo(receive.getTraceId());
+        Envelope stored = append.batch().get(0);
+        assertThat(stored.trace()).as("backends store the context in the headers, not the envelope").isNull();
+        assertThat(stored.message().getHeadersOrThrow("traceparent"))
+                .startsWith("00-" + appendSpan.getTraceId() + "-" + appendSpan.getSpanId() + "-");
+        assertThat(MessageHeaders.hasSampledTraceContext(stored.message())).isTrue();
+    }
+
+    @Test
+    void aBatchWithSeveralSampledMessagesGetsOneBatchSpanLinkedToEachAndLeavesTheOthersAlone() {
+        GatewayTracing tracing = tracing(1.0);
+        Envelope a = tracing.receive(envelope(QUOTE), null, true).envelopeOr(null);
+        Envelope untraced = envelope(QUOTE.toBuilder().setId("m-2").build());
+        Envelope b = tracing.receive(envelope(QUOTE.toBuilder().setId("m-3").build()), null, true).envelopeOr(null);
+
+        GatewayTracing.Append append = tracing.append(new ArrayList<>(List.of(a, untraced, b)));
+        append.end(null);
+
+        assertThat(append.batch().get(1)).isSameAs(untraced);
+        List<SpanData> appends = spans.getFinishedSpanItems();
+        assertThat(appends).hasSize(3);
+        SpanData batchSpan = appends.get(2);
+        assertThat(batchSpan.getName()).isEqualTo("append");
+        assertThat(batchSpan.getAttributes().get(MessagingAttributes.BATCH_MESSAGE_COUNT)).isEqualTo(3L);
+        assertThat(batchSpan.getLinks()).extracting(l -> l.getSpanContext().getSpanId())
+                .containsExactly(appends.get(0).getSpanId(), appends.get(1).getSpanId());
+        assertThat(appends.get(1).getAttributes().get(MessagingAttributes.MESSAGE_ID)).isEqualTo("m-3");
+    }
+
+    @Test
+    void thePublishersBaggageAndTraceStateReachTheStoredMessage() {
+        GatewayTracing tracing = tracing(0.0);
+        Message in = withParent("01").toBuilder().putHeaders("tracestate", "vendor=abc").putHeaders("baggage", "desk=fx").build();
+        Envelope queued = tracing.receive(envelope(in), null, true).envelopeOr(null);
+
+        Message stored = tracing.append(List.of(queued)).batch().get(0).message();
+
+        assertThat(stored.getHeadersOrThrow("traceparent")).startsWith("00-" + TRACE + "-").doesNotContain("b7ad6b7169203331");
+        assertThat(stored.getHeadersOrThrow("tracestate")).isEqualTo("vendor=abc");
+        assertThat(stored.getHeadersOrThrow("baggage")).isEqualTo("desk=fx");
     }
 
     @Test
@@ -117,6 +165,8 @@ class GatewayTracingTest {
             assertThat(s.getTraceId()).isEqualTo(TRACE);
             assertThat(s.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
         });
-        assertThat(MessageHeaders.hasSampledTraceContext(ingress.envelopeOr(null).message())).isTrue();
+        Message stored = never.append(List.of(ingress.envelopeOr(null))).batch().get(0).message();
+        assertThat(MessageHeaders.hasSampledTraceContext(stored)).isTrue();
+        assertThat(stored.getHeadersOrThrow("traceparent")).startsWith("00-" + TRACE + "-");
     }
 }
