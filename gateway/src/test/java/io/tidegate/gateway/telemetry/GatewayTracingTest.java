@@ -17,7 +17,6 @@ import io.tidegate.otel.OtelSettings;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.proto.v1.Message;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -96,7 +95,7 @@ class GatewayTracingTest {
         Envelope untraced = envelope(QUOTE.toBuilder().setId("m-2").build());
         Envelope b = tracing.receive(envelope(QUOTE.toBuilder().setId("m-3").build()), null, true).envelopeOr(null);
 
-        GatewayTracing.Append append = tracing.append(new ArrayList<>(List.of(a, untraced, b)));
+        GatewayTracing.Append append = tracing.append(List.of(a, untraced, b));
         append.end(null);
 
         assertThat(append.batch().get(1)).isSameAs(untraced);
