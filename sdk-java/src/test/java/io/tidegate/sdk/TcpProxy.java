@@ -36,10 +36,11 @@ final class TcpProxy implements AutoCloseable {
 
     /** Resets every open connection. */
     void cutAll() {
+        // removes only what it closed: a connection accepted meanwhile stays tracked for the next cut
         for (Link l : links) {
             l.close();
+            links.remove(l);
         }
-        links.clear();
     }
 
     /** Stops forwarding on every open connection without closing it. */
