@@ -62,22 +62,23 @@ async def start_redis(prereq: Prerequisites, procs: Processes) -> int:
     return port
 
 
-async def start_jaeger(binary: Path, procs: Processes) -> tuple[str, str]:
-    """Jaeger with the config of scripts/jaeger.sh; returns (OTLP gRPC URL, query URL)."""
+async def start_jaeger(binary: Path, procs: Processes) -> tuple[str, str, str]:
+    """Jaeger with the config of scripts/jaeger.sh; returns (OTLP gRPC URL, OTLP HTTP URL, query URL)."""
     grpc, http, query = (f"127.0.0.1:{free_port()}" for _ in range(3))
     config = procs.log_dir / "jaeger.yaml"
     config.write_text(subprocess.run([str(REPO / "scripts" / "jaeger.sh"), "config", grpc, http, query],
                                      check=True, capture_output=True, text=True).stdout)
     j = procs.start("jaeger", [str(binary), "--config", str(config)])
     await j.wait_for_line(r"Everything is ready", 60)
-    return f"http://{grpc}", f"http://{query}"
+    return f"http://{grpc}", f"http://{http}", f"http://{query}"
 
 
-async def start_gateway(name: str, prereq: Prerequisites, procs: Processes, redis_port: int, otlp: str) -> str:
+async def start_gateway(name: str, prereq: Prerequisites, procs: Processes, redis_port: int, otlp: str,
+                        protocol: str) -> str:
     g = procs.start(name, [prereq.java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
                            str(prereq.gateway_jar), "--grpc.host=127.0.0.1", "--grpc.port=0", "--http.port=-1",
                            f"--gateway-id={name}", f"--backend.redis.uri=redis://127.0.0.1:{redis_port}",
-                           "--otel.enabled=true", f"--otel.endpoint={otlp}", "--otel.protocol=grpc",
+                           "--otel.enabled=true", f"--otel.endpoint={otlp}", f"--otel.protocol={protocol}",
                            "--otel.sampling-ratio=1.0", "--otel.metrics.enabled=false"])
     m = await g.wait_for_line(r"tidegate: gateway (\S+) listening on ([\d.]+):(\d+)", 90)
     assert m.group(1) == name
@@ -116,9 +117,10 @@ async def test_one_trace_from_python_through_two_replicas_to_java(prereq: Prereq
     assert len(topics) >= 5, "the Binance sample should give several quotes"
 
     redis_port = await start_redis(prereq, procs)
-    otlp, query = await start_jaeger(jaeger_bin, procs)
-    endpoint_a = await start_gateway("gw-a", prereq, procs, redis_port, otlp)
-    endpoint_b = await start_gateway("gw-b", prereq, procs, redis_port, otlp)
+    otlp, otlp_http, query = await start_jaeger(jaeger_bin, procs)
+    # one replica exports over each OTLP transport, so Jaeger reads both of the gateway's exporters
+    endpoint_a = await start_gateway("gw-a", prereq, procs, redis_port, otlp_http, "http/protobuf")
+    endpoint_b = await start_gateway("gw-b", prereq, procs, redis_port, otlp, "grpc")
 
     # The Java subscriber on replica B only; it exits once it printed every quote.
     subscriber = procs.start("java-subscriber", [
