@@ -139,15 +139,17 @@ class ConfigLoaderTest {
         assertThat(off.enabled()).isFalse();
         assertThat(off.metricsEnabled()).isTrue();
         assertThat(off.serviceName()).isEqualTo("tidegate-gateway");
+        assertThat(off.protocol()).isEqualTo(io.tidegate.otel.OtelSettings.Protocol.HTTP_PROTOBUF);
+        assertThat(off.endpoint()).isEqualTo("http://127.0.0.1:4318");
 
         GatewayConfig c = ConfigLoader.load(null, Map.of("TIDEGATE_OTEL_SAMPLING_RATIO", "0.01"), List.of(
-                "gateway-id=gw-7", "otel.enabled=true", "otel.protocol=http/protobuf", "otel.endpoint=http://collector:4318",
+                "gateway-id=gw-7", "otel.enabled=true", "otel.protocol=grpc", "otel.endpoint=http://collector:4317",
                 "otel.metrics.enabled=false", "otel.log-format=json"));
         io.tidegate.otel.OtelSettings s = c.otel().settings(c.gatewayId());
         assertThat(s.tracing()).isTrue();
         assertThat(s.metrics()).isFalse();
-        assertThat(s.protocol()).isEqualTo(io.tidegate.otel.OtelSettings.Protocol.HTTP_PROTOBUF);
-        assertThat(s.endpoint()).isEqualTo("http://collector:4318");
+        assertThat(s.protocol()).isEqualTo(io.tidegate.otel.OtelSettings.Protocol.GRPC);
+        assertThat(s.endpoint()).isEqualTo("http://collector:4317");
         assertThat(s.samplingRatio()).isEqualTo(0.01);
         assertThat(s.serviceInstanceId()).isEqualTo("gw-7");
         assertThat(c.otel().logFormat()).isEqualTo(GatewayConfig.LogFormat.JSON);

@@ -11,7 +11,7 @@ import java.util.Collection;
 /**
  * An OTLP http/protobuf span exporter for a plain {@code http://} collector endpoint that costs
  * about half of the SDK's: spans are encoded by {@link OtlpSpanEncoder} and sent by
- * {@link HttpPoster}, one write per batch on a kept-alive connection. A batch the collector does
+ * {@link HttpPoster} from the encoder's buffer on a kept-alive connection. A batch the collector does
  * not take (no connection, or an answer other than 2xx) is dropped and the export reports a
  * failure, as the SDK's exporters do; the next batch tries again. Thread-safe (exports are
  * serialised; the batch span processor calls one at a time anyway).
@@ -46,7 +46,8 @@ public final class CompactOtlpHttpSpanExporter implements SpanExporter {
             return CompletableResultCode.ofFailure();
         }
         try {
-            int status = poster.post(encoder.encode(spans));
+            int length = encoder.encode(spans);
+            int status = poster.post(encoder.buffer(), length);
             if (status / 100 != 2) {
                 return failed(spans.size(), "the collector answered HTTP " + status);
             }

@@ -16,8 +16,8 @@ import java.util.Locale;
 
 /**
  * POSTs bodies to one plain {@code http://} URL over a kept-alive HTTP/1.1 connection: the head
- * and the body go out in one write, and the answer is read up to its end, so the connection can
- * carry the next request. A request on a kept-alive connection the server has closed in the
+ * and the body go out in two writes straight from the caller's buffer, and the answer is read up
+ * to its end, so the connection can carry the next request. A request on a kept-alive connection the server has closed in the
  * meantime is sent once more on a new one. Just what an OTLP exporter needs to reach a nearby
  * collector cheaply; no TLS, proxies or redirects. Not thread-safe: one caller at a time.
  */
@@ -44,25 +44,29 @@ final class HttpPoster implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    /** Sends the body; returns the answer's status code (the answer's body is read and dropped). */
-    int post(byte[] body) throws IOException {
+    /**
+     * Sends the first {@code length} bytes of {@code body}; returns the answer's status code (the
+     * answer's body is read and dropped).
+     */
+    int post(byte[] body, int length) throws IOException {
         boolean reused = socket != null;
         try {
-            return exchange(body);
+            return exchange(body, length);
         } catch (IOException e) {
             close();
             if (!reused || e instanceof SocketTimeoutException) {
                 throw e;
             }
-            return exchange(body); // the server may have closed the idle connection: once more, on a new one
+            return exchange(body, length); // the server may have closed the idle connection: once more, on a new one
         }
     }
 
-    private int exchange(byte[] body) throws IOException {
+    private int exchange(byte[] body, int length) throws IOException {
         if (socket == null) {
             connect();
         }
-        out.write(request(body));
+        out.write(head(length));
+        out.write(body, 0, length);
         out.flush();
         Answer answer = readAnswer();
         if (answer.close) {
@@ -87,16 +91,10 @@ final class HttpPoster implements AutoCloseable {
         }
     }
 
-    /** Head and body in one array, for one write. */
-    private byte[] request(byte[] body) {
+    private byte[] head(int length) {
         String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + url.getRawAuthority()
-                + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.length + "\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1);
-        byte[] request = new byte[head.length + body.length];
-        System.arraycopy(head, 0, request, 0, head.length);
-        System.arraycopy(body, 0, request, head.length, body.length);
-        return request;
+        return ("POST " + path + " HTTP/1.1\r\nHost: " + url.getRawAuthority() + "\r\nContent-Type: " + contentType
+                + "\r\nContent-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private record Answer(int status, boolean close) {

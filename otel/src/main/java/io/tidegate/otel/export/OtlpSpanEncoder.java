@@ -49,8 +49,12 @@ public final class OtlpSpanEncoder {
     private int attributeField;
     private final BiConsumer<AttributeKey<?>, Object> writeAttribute = this::keyValue;
 
-    /** The request for these spans; the bytes are a copy, the encoder's buffer is reused. */
-    public byte[] encode(Collection<SpanData> spans) {
+    /**
+     * Encodes the request for these spans into {@link #buffer()}.
+     *
+     * @return its length: the request is the buffer's first that many bytes, until the next call
+     */
+    public int encode(Collection<SpanData> spans) {
         pos = 0;
         for (var resource : group(spans).entrySet()) {
             int rs = begin(1, 3); // ExportTraceServiceRequest.resource_spans
@@ -63,7 +67,12 @@ public final class OtlpSpanEncoder {
             string(3, resource.getKey().getSchemaUrl());
             end(rs, 3);
         }
-        return Arrays.copyOf(buf, pos);
+        return pos;
+    }
+
+    /** The buffer the last {@link #encode} wrote to (it grows, so ask after encoding). */
+    public byte[] buffer() {
+        return buf;
     }
 
     private static Map<Resource, Map<InstrumentationScopeInfo, List<SpanData>>> group(Collection<SpanData> spans) {
