@@ -53,7 +53,6 @@ final class HttpPoster implements AutoCloseable {
         try {
             return exchange(body, length);
         } catch (IOException e) {
-            close();
             if (!reused || e instanceof SocketTimeoutException) {
                 throw e;
             }
@@ -61,18 +60,24 @@ final class HttpPoster implements AutoCloseable {
         }
     }
 
+    /** One request and its answer; the connection is closed when either fails. */
     private int exchange(byte[] body, int length) throws IOException {
-        if (socket == null) {
-            connect();
-        }
-        out.write(head(length));
-        out.write(body, 0, length);
-        out.flush();
-        Answer answer = readAnswer();
-        if (answer.close) {
+        try {
+            if (socket == null) {
+                connect();
+            }
+            out.write(head(length));
+            out.write(body, 0, length);
+            out.flush();
+            Answer answer = readAnswer();
+            if (answer.close) {
+                close();
+            }
+            return answer.status;
+        } catch (IOException | RuntimeException e) {
             close();
+            throw e;
         }
-        return answer.status;
     }
 
     private void connect() throws IOException {
