@@ -10,11 +10,11 @@ import java.util.Collection;
 
 /**
  * An OTLP http/protobuf span exporter for a plain {@code http://} collector endpoint that costs
- * about half of the SDK's: spans are encoded by {@link OtlpSpanEncoder} and sent by
- * {@link HttpPoster} from the encoder's buffer on a kept-alive connection. A batch the collector does
- * not take (no connection, or an answer other than 2xx) is dropped and the export reports a
- * failure, as the SDK's exporters do; the next batch tries again. Thread-safe (exports are
- * serialised; the batch span processor calls one at a time anyway).
+ * about half the CPU per span of the SDK's: spans are encoded by {@link OtlpSpanEncoder} and sent
+ * by {@link HttpPoster} from the encoder's buffer on a kept-alive connection. A batch the
+ * collector does not take (no connection, or an answer other than 2xx) is dropped and the export
+ * reports a failure, as the SDK's exporters do; the next batch tries again. Thread-safe (exports
+ * are serialised; the batch span processor calls one at a time anyway).
  */
 public final class CompactOtlpHttpSpanExporter implements SpanExporter {
 

@@ -17,11 +17,16 @@ import java.util.Locale;
 /**
  * POSTs bodies to one plain {@code http://} URL over a kept-alive HTTP/1.1 connection: the head
  * and the body go out in two writes straight from the caller's buffer, and the answer is read up
- * to its end, so the connection can carry the next request. A request on a kept-alive connection the server has closed in the
- * meantime is sent once more on a new one. Just what an OTLP exporter needs to reach a nearby
- * collector cheaply; no TLS, proxies or redirects. Not thread-safe: one caller at a time.
+ * to its end, so the connection can carry the next request. A request that fails on a kept-alive
+ * connection (the server may have closed it while idle) is sent once more on a new one; if the
+ * server had taken it before the connection broke, it gets it twice. Just what an OTLP exporter
+ * needs to reach a nearby collector cheaply; no TLS, proxies or redirects. Not thread-safe: one
+ * caller at a time.
  */
 final class HttpPoster implements AutoCloseable {
+
+    /** Longest status or header line taken from a server, so a broken one cannot fill the heap. */
+    private static final int MAX_LINE = 8192;
 
     private final URI url;
     private final String contentType;
@@ -159,6 +164,9 @@ final class HttpPoster implements AutoCloseable {
             }
             if (b != '\r') {
                 line.write(b);
+            }
+            if (line.size() > MAX_LINE) {
+                throw new IOException("an HTTP answer line longer than " + MAX_LINE + " bytes");
             }
         }
         return line.toString(StandardCharsets.ISO_8859_1);

@@ -84,6 +84,27 @@ class CompactOtlpHttpSpanExporterTest {
     }
 
     @Test
+    void anAnswerThatIsNotHttpFailsTheExportAndANewConnectionServesTheNextBatch() throws Exception {
+        collector = new Collector("SSH-2.0-OpenSSH_9.2\r\n\r\n", false);
+        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+
+        assertThat(export("misdirected").isSuccess()).isFalse();
+        collector.answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        assertThat(export("taken").isSuccess()).isTrue();
+
+        assertThat(collector.spanNames()).containsExactly("misdirected", "taken");
+        assertThat(collector.connections.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anEndlessHeaderLineFailsTheExportInsteadOfFillingTheHeap() throws Exception {
+        collector = new Collector("HTTP/1.1 200 OK\r\nX-Long: " + "x".repeat(100_000) + "\r\n\r\n", false);
+        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+
+        assertThat(export("lost").isSuccess()).isFalse();
+    }
+
+    @Test
     void noCollectorFailsTheExportQuicklyAndOneThatComesUpLaterGetsTheNextBatch() throws Exception {
         int port;
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
