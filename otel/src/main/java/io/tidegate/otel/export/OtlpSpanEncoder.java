@@ -1,6 +1,7 @@
 package io.tidegate.otel.export;
 
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceState;
@@ -204,13 +205,13 @@ public final class OtlpSpanEncoder {
         varint(k.length);
         raw(k);
         int v = begin(2, 1); // KeyValue.value (AnyValue)
-        anyValue(key, value);
+        anyValue(key.getType(), value);
         end(v, 1);
         end(kv, 1);
     }
 
-    private void anyValue(AttributeKey<?> key, Object value) {
-        switch (key.getType()) {
+    private void anyValue(AttributeType type, Object value) {
+        switch (type) {
             case STRING -> stringAlways(1, (String) value);
             case BOOLEAN -> {
                 tag(2, 0);
@@ -224,30 +225,19 @@ public final class OtlpSpanEncoder {
                 tag(4, 1);
                 fixed64Raw(Double.doubleToRawLongBits((Double) value));
             }
-            case STRING_ARRAY, BOOLEAN_ARRAY, LONG_ARRAY, DOUBLE_ARRAY -> array(key, (List<?>) value);
+            case STRING_ARRAY -> array(AttributeType.STRING, (List<?>) value);
+            case BOOLEAN_ARRAY -> array(AttributeType.BOOLEAN, (List<?>) value);
+            case LONG_ARRAY -> array(AttributeType.LONG, (List<?>) value);
+            case DOUBLE_ARRAY -> array(AttributeType.DOUBLE, (List<?>) value);
             default -> stringAlways(1, String.valueOf(value));
         }
     }
 
-    private void array(AttributeKey<?> key, List<?> values) {
+    private void array(AttributeType elementType, List<?> values) {
         int arr = begin(5, 2); // AnyValue.array_value
         for (Object element : values) {
             int av = begin(1, 1); // ArrayValue.values
-            switch (key.getType()) {
-                case STRING_ARRAY -> stringAlways(1, (String) element);
-                case BOOLEAN_ARRAY -> {
-                    tag(2, 0);
-                    varint((Boolean) element ? 1 : 0);
-                }
-                case LONG_ARRAY -> {
-                    tag(3, 0);
-                    varint64((Long) element);
-                }
-                default -> {
-                    tag(4, 1);
-                    fixed64Raw(Double.doubleToRawLongBits((Double) element));
-                }
-            }
+            anyValue(elementType, element);
             end(av, 1);
         }
         end(arr, 2);
