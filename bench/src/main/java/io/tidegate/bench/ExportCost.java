@@ -13,10 +13,9 @@ import io.tidegate.proto.v1.Message;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -55,7 +54,7 @@ public final class ExportCost {
                     run(tracing, m, rate, WARM_UP.toSeconds());
                     long before = exportCpu();
                     messages = run(tracing, m, rate, seconds);
-                    telemetry.flush(10, java.util.concurrent.TimeUnit.SECONDS);
+                    telemetry.flush(10, TimeUnit.SECONDS);
                     cpu = exportCpu() - before;
                 }
                 System.out.printf(Locale.ROOT, "%-8s %6.0f ns CPU per exported span (%d spans/s); sink: %s%n",

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -130,7 +131,7 @@ class CompactOtlpHttpSpanExporterTest {
     }
 
     private CompletableResultCode export(String... names) {
-        List<SpanData> spans = new java.util.ArrayList<>();
+        List<SpanData> spans = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
             spans.add(TestSpanData.builder()
                     .setSpanContext(SpanContext.create("4bf92f3577b34da6a3ce929d0e0e4736", String.format("%016x", i + 1),
@@ -173,7 +174,7 @@ class CompactOtlpHttpSpanExporterTest {
         }
 
         List<String> spanNames() throws IOException {
-            List<String> names = new java.util.ArrayList<>();
+            List<String> names = new ArrayList<>();
             for (byte[] body : bodies) {
                 ExportTraceServiceRequest.parseFrom(body).getResourceSpansList().forEach(rs -> rs.getScopeSpansList()
                         .forEach(ss -> ss.getSpansList().forEach(s -> names.add(s.getName()))));

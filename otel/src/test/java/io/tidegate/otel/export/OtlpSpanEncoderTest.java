@@ -2,10 +2,12 @@ package io.tidegate.otel.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
@@ -20,7 +22,10 @@ import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -69,7 +74,7 @@ class OtlpSpanEncoderTest {
                         LinkData.create(SpanContext.createFromRemoteParent("4bf92f3577b34da6a3ce929d0e0e4737",
                                 "00f067aa0ba902b8", TraceFlags.getDefault(), TraceState.getDefault()))))
                 .setTotalRecordedLinks(3)
-                .setStatus(StatusData.create(io.opentelemetry.api.trace.StatusCode.ERROR, "backend refused the batch"))
+                .setStatus(StatusData.create(StatusCode.ERROR, "backend refused the batch"))
                 .build();
         assertSameAsSdk(List.of(rich));
     }
@@ -133,7 +138,7 @@ class OtlpSpanEncoderTest {
 
     private static byte[] encoded(OtlpSpanEncoder encoder, List<SpanData> spans) {
         int length = encoder.encode(spans);
-        return java.util.Arrays.copyOf(encoder.buffer(), length);
+        return Arrays.copyOf(encoder.buffer(), length);
     }
 
     private static List<String> rows(ExportTraceServiceRequest request) {
@@ -153,15 +158,15 @@ class OtlpSpanEncoderTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             TraceRequestMarshaler.create(spans).writeBinaryTo(out);
             return out.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     private static ExportTraceServiceRequest parse(byte[] bytes) {
         try {
             return ExportTraceServiceRequest.parseFrom(bytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
             throw new AssertionError("not a valid ExportTraceServiceRequest", e);
         }
     }
