@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class CompactOtlpHttpSpanExporterTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
 
     private Collector collector;
     private CompactOtlpHttpSpanExporter exporter;
@@ -47,8 +48,7 @@ class CompactOtlpHttpSpanExporterTest {
 
     @Test
     void batchesReachTheCollectorAsOtlpRequestsOnOneConnection() throws Exception {
-        collector = new Collector("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n", false);
-        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+        collectorAnswering("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n", false);
 
         assertThat(export("receive a", "append a").isSuccess()).isTrue();
         assertThat(export("deliver a").isSuccess()).isTrue();
@@ -61,8 +61,7 @@ class CompactOtlpHttpSpanExporterTest {
     @Test
     void aCollectorThatClosesKeptAliveConnectionsGetsEachBatchOnce() throws Exception {
         // answers chunked, then closes without saying so: the next batch meets a dead connection
-        collector = new Collector("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", true);
-        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+        collectorAnswering("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", true);
 
         for (int i = 0; i < 3; i++) {
             assertThat(export("span " + i).isSuccess()).isTrue();
@@ -74,11 +73,10 @@ class CompactOtlpHttpSpanExporterTest {
 
     @Test
     void aRefusingCollectorFailsTheExportAndTheNextBatchGoesThrough() throws Exception {
-        collector = new Collector("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy", false);
-        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+        collectorAnswering("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy", false);
 
         assertThat(export("refused").isSuccess()).isFalse();
-        collector.answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        collector.answer = OK;
         assertThat(export("taken").isSuccess()).isTrue();
 
         assertThat(collector.spanNames()).containsExactly("refused", "taken");
@@ -86,11 +84,10 @@ class CompactOtlpHttpSpanExporterTest {
 
     @Test
     void anAnswerThatIsNotHttpFailsTheExportAndANewConnectionServesTheNextBatch() throws Exception {
-        collector = new Collector("SSH-2.0-OpenSSH_9.2\r\n\r\n", false);
-        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+        collectorAnswering("SSH-2.0-OpenSSH_9.2\r\n\r\n", false);
 
         assertThat(export("misdirected").isSuccess()).isFalse();
-        collector.answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        collector.answer = OK;
         assertThat(export("taken").isSuccess()).isTrue();
 
         assertThat(collector.spanNames()).containsExactly("misdirected", "taken");
@@ -99,8 +96,7 @@ class CompactOtlpHttpSpanExporterTest {
 
     @Test
     void anEndlessHeaderLineFailsTheExportInsteadOfFillingTheHeap() throws Exception {
-        collector = new Collector("HTTP/1.1 200 OK\r\nX-Long: " + "x".repeat(100_000) + "\r\n\r\n", false);
-        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+        collectorAnswering("HTTP/1.1 200 OK\r\nX-Long: " + "x".repeat(100_000) + "\r\n\r\n", false);
 
         assertThat(export("lost").isSuccess()).isFalse();
     }
@@ -115,19 +111,24 @@ class CompactOtlpHttpSpanExporterTest {
 
         assertThat(export("lost").isSuccess()).isFalse();
 
-        collector = new Collector(port, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false);
+        collector = new Collector(port, OK, false);
         assertThat(export("found").isSuccess()).isTrue();
         assertThat(collector.spanNames()).containsExactly("found");
     }
 
     @Test
     void afterShutdownNothingIsSent() throws Exception {
-        collector = new Collector("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false);
-        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
+        collectorAnswering(OK, false);
         exporter.shutdown();
 
         assertThat(export("late").isSuccess()).isFalse();
         assertThat(collector.connections.get()).isZero();
+    }
+
+    /** Starts a collector that gives every request this answer, and an exporter to it. */
+    private void collectorAnswering(String answer, boolean closeAfterAnswer) throws IOException {
+        collector = new Collector(answer, closeAfterAnswer);
+        exporter = new CompactOtlpHttpSpanExporter(collector.url(), TIMEOUT);
     }
 
     private CompletableResultCode export(String... names) {
