@@ -1,6 +1,8 @@
 package io.tidegate.otel;
 
 import com.google.protobuf.MapField;
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -106,6 +108,35 @@ public final class MessageHeaders {
     /** The context the message's headers carry, on top of {@code base}. */
     public static Context extract(TextMapPropagator propagator, Context base, Message message) {
         return propagator.extract(base, message, GETTER);
+    }
+
+    /**
+     * The sampled context the message's {@code traceparent} and {@code tracestate} headers carry,
+     * without the propagator's hex strings; null when there is none, it is malformed or it is not
+     * sampled.
+     */
+    public static PackedSpanContext sampledContext(Message message) {
+        return PackedSpanContext.fromTraceParent(message.getHeadersOrDefault(TRACEPARENT, null),
+                message.getHeadersOrDefault(TRACESTATE, null));
+    }
+
+    /**
+     * The message with {@code traceparent} and {@code tracestate} naming {@code context} (a stale
+     * {@code tracestate} does not survive), and {@code baggage} written when not empty; any other
+     * header, a {@code baggage} already there among them, is kept.
+     */
+    public static Message withContext(PackedSpanContext context, Baggage baggage, Message message) {
+        Message.Builder b = message.toBuilder().putHeaders(TRACEPARENT, context.toTraceParent());
+        String state = context.traceStateHeader();
+        if (state != null) {
+            b.putHeaders(TRACESTATE, state);
+        } else {
+            b.removeHeaders(TRACESTATE);
+        }
+        if (!baggage.isEmpty()) {
+            W3CBaggagePropagator.getInstance().inject(Context.root().with(baggage), b, SETTER);
+        }
+        return b.build();
     }
 
     /**

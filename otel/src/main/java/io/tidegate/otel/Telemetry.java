@@ -61,27 +61,30 @@ public final class Telemetry implements OpenTelemetry, RootSampling.Source, Auto
     private final SdkTracerProvider sdkTracer;
     private final SdkMeterProvider sdkMeter;
     private final RootSampling rootSampling;
+    private final Resource resource;
+    private final SpanProcessor spanProcessor;
     private final ContextPropagators propagators = ContextPropagators.create(PROPAGATOR);
 
     private Telemetry(Builder b) {
         this.settings = b.settings;
-        Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
+        resource = Resource.getDefault().merge(Resource.create(Attributes.of(
                 AttributeKey.stringKey("service.name"), settings.serviceName(),
                 AttributeKey.stringKey("service.instance.id"), settings.serviceInstanceId())));
         if (settings.tracing()) {
-            SpanProcessor processor = b.spanProcessor != null ? b.spanProcessor
+            spanProcessor = b.spanProcessor != null ? b.spanProcessor
                     : BatchSpanProcessor.builder(b.spanExporter != null ? b.spanExporter : otlpSpans(settings))
                             // a gateway at 100 % sampling ends ~4 spans per message: room for bursts
                             .setMaxQueueSize(SPAN_QUEUE).setMaxExportBatchSize(1024).build();
             sdkTracer = SdkTracerProvider.builder()
                     .setResource(resource)
                     .setSampler(Sampler.parentBased(new DecidedAheadSampler(Sampler.traceIdRatioBased(settings.samplingRatio()))))
-                    .addSpanProcessor(processor)
+                    .addSpanProcessor(spanProcessor)
                     .build();
             tracerProvider = sdkTracer;
             rootSampling = new RootSampling(settings.samplingRatio());
         } else {
             rootSampling = new RootSampling(0);
+            spanProcessor = null;
             sdkTracer = null;
             tracerProvider = TracerProvider.noop();
         }
@@ -127,6 +130,20 @@ public final class Telemetry implements OpenTelemetry, RootSampling.Source, Auto
     @Override
     public RootSampling rootSampling() {
         return rootSampling;
+    }
+
+    /**
+     * Where spans recorded without the SDK's tracer are ended (see {@code RecordedSpan} in the
+     * gateway): the processor the tracer's own spans go to, so both share one queue and one
+     * export. Null with tracing off.
+     */
+    public SpanProcessor spanProcessor() {
+        return spanProcessor;
+    }
+
+    /** The resource every span and metric of this set-up carries. */
+    public Resource resource() {
+        return resource;
     }
 
     @Override

@@ -97,7 +97,7 @@ final class BatchPublisher {
                 }
                 int index = i;
                 GatewayTracing.Ingress ingress = tracing.receive(envelope, traceParent, startTraces);
-                if (ingress.span() != null) {
+                if (ingress.sampled()) {
                     if (traced == null) {
                         traced = new ArrayList<>();
                     }

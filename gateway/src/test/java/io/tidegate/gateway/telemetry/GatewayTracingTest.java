@@ -2,13 +2,17 @@ package io.tidegate.gateway.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.data.StatusData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.otel.MessageHeaders;
@@ -16,8 +20,10 @@ import io.tidegate.otel.MessagingAttributes;
 import io.tidegate.otel.OtelSettings;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -167,5 +173,62 @@ class GatewayTracingTest {
         Message stored = never.append(List.of(ingress.envelopeOr(null))).batch().get(0).message();
         assertThat(MessageHeaders.hasSampledTraceContext(stored)).isTrue();
         assertThat(stored.getHeadersOrThrow("traceparent")).startsWith("00-" + TRACE + "-");
+    }
+
+    @Test
+    void eachSpanCarriesTheMessagingAttributesItsKindAndItsOutcome() {
+        GatewayTracing tracing = tracing(1.0);
+        Message urgent = QUOTE.toBuilder().setPriority(Priority.HIGH).build();
+        GatewayTracing.Ingress ingress = tracing.receive(envelope(urgent), null, true);
+        ingress.stored(true, false);
+        GatewayTracing.Append append = tracing.append(List.of(ingress.envelopeOr(null)));
+        append.end(new IllegalStateException("redis is down"));
+        tracing.deliver(append.batch().get(0).message(), "sub-7");
+
+        List<SpanData> ended = spans.getFinishedSpanItems();
+        assertThat(ended).extracting(SpanData::getKind).containsExactly(SpanKind.SERVER, SpanKind.CLIENT, SpanKind.PRODUCER);
+        SpanData receive = ended.get(0);
+        assertThat(receive.getAttributes().asMap()).containsOnly(
+                Map.entry(MessagingAttributes.MESSAGING_SYSTEM, "tidegate"),
+                Map.entry(MessagingAttributes.DESTINATION_NAME, "data.quotes.X.BTCUSDT"),
+                Map.entry(MessagingAttributes.OPERATION_TYPE, "receive"),
+                Map.entry(MessagingAttributes.OPERATION_NAME, "receive"),
+                Map.entry(MessagingAttributes.MESSAGE_ID, "m-1"),
+                Map.entry(MessagingAttributes.PRIORITY, "HIGH"),
+                Map.entry(AttributeKey.booleanKey("tidegate.spooled"), true),
+                Map.entry(AttributeKey.booleanKey("tidegate.duplicate"), false));
+        assertThat(receive.getEndEpochNanos()).isGreaterThanOrEqualTo(receive.getStartEpochNanos());
+        assertThat(receive.getResource().getAttribute(AttributeKey.stringKey("service.name"))).isEqualTo("gateway-tracing-test");
+        assertThat(receive.getInstrumentationScopeInfo().getName()).isEqualTo("io.tidegate.gateway");
+        assertThat(ended.get(1).getStatus()).isEqualTo(StatusData.create(StatusCode.ERROR, "redis is down"));
+        assertThat(ended.get(1).getAttributes().get(MessagingAttributes.OPERATION_TYPE)).isEqualTo("send");
+        SpanData deliver = ended.get(2);
+        assertThat(deliver.getName()).isEqualTo("deliver data.quotes.X.BTCUSDT");
+        assertThat(deliver.getParentSpanContext().isRemote()).as("the stored header's context").isTrue();
+        assertThat(deliver.getParentSpanId()).isEqualTo(ended.get(1).getSpanId());
+        assertThat(deliver.getAttributes().get(AttributeKey.stringKey("tidegate.subscription.id"))).isEqualTo("sub-7");
+    }
+
+    private static final Message GARBLED = QUOTE.toBuilder()
+            .putHeaders("traceparent", "00-" + TRACE.toUpperCase(java.util.Locale.ROOT) + "-b7ad6b7169203331-01").build();
+
+    @Test
+    void aMalformedTraceparentIsNotFollowedAndADeliveryDoesNotStartATraceForIt() {
+        GatewayTracing never = tracing(0.0);
+        Envelope in = envelope(GARBLED);
+
+        assertThat(never.receive(in, null, true).envelopeOr(in)).as("no trace of its own at ratio 0").isSameAs(in);
+        assertThat(never.deliver(GARBLED, "sub-1")).isSameAs(GARBLED);
+        assertThat(spans.getFinishedSpanItems()).isEmpty();
+    }
+
+    @Test
+    void aMalformedTraceparentIsTreatedAsNoContextWhenTheRatioStartsATrace() {
+        GatewayTracing always = tracing(1.0);
+        always.receive(envelope(GARBLED), null, true).stored(false, false);
+        assertThat(spans.getFinishedSpanItems()).singleElement().satisfies(s -> {
+            assertThat(s.getParentSpanContext().isValid()).isFalse();
+            assertThat(s.getTraceId()).isNotEqualTo(TRACE);
+        });
     }
 }

@@ -1,0 +1,251 @@
+package io.tidegate.gateway.telemetry;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.LinkData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.data.StatusData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.tidegate.otel.MessagingAttributes;
+import io.tidegate.otel.PackedSpanContext;
+import io.tidegate.proto.v1.Message;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One of the gateway's spans ({@code receive}, {@code append}, {@code deliver} of one message, or
+ * an {@code append} batch span), recorded in plain fields instead of through the SDK's tracer. A
+ * sampled message is rare at low ratios, and an SDK span (builder, attribute map, name string,
+ * hex ids, locks, then an immutable copy for export) touched several kilobytes on the hot threads
+ * for each; this records references the message already holds and two longs of ids, and leaves
+ * the attributes, the name and the hex ids to be made when the span is exported.
+ *
+ * <p>It is its own {@link ReadableSpan} and {@link SpanData}, handed to the {@link Telemetry}'s
+ * span processor when ended, so it shares the SDK spans' queue and {@link SpanExporter}.
+ *
+ * <p>Threading: the thread that starts a span sets its fields until {@link #end}; after that it is
+ * never changed and the processor's queue publishes it to the exporting thread.
+ */
+final class RecordedSpan implements ReadableSpan, SpanData {
+
+    private static final AttributeKey<Boolean> SPOOLED = AttributeKey.booleanKey("tidegate.spooled");
+    private static final AttributeKey<Boolean> DUPLICATE = AttributeKey.booleanKey("tidegate.duplicate");
+    private static final AttributeKey<String> SUBSCRIPTION_ID = AttributeKey.stringKey("tidegate.subscription.id");
+
+    /** What every span of the gateway shares: where it is ended, its resource and scope, the clock. */
+    record Origin(io.opentelemetry.sdk.trace.SpanProcessor processor, Resource resource, InstrumentationScopeInfo scope,
+                  Clock clock) {
+    }
+
+    private final Origin origin;
+    private final PackedSpanContext context;
+    private final PackedSpanContext parent;
+    private final String operation;
+    private final SpanKind kind;
+    private final String operationType;
+    private final Message message;
+    private final long startEpochNanos;
+    private final long startNanoTime;
+    private PackedSpanContext[] links;
+    private long batchSize = -1;
+    private String subscriptionId;
+    private Boolean spooled;
+    private Boolean duplicate;
+    private String error;
+    private long endEpochNanos;
+    // made on first read by the exporting thread; a racing second read makes an equal copy
+    private Attributes attributes;
+
+    /**
+     * A span starting now about {@code message} (null for a batch span), child of {@code parent}
+     * (null: a root span of {@code context}'s new trace).
+     */
+    RecordedSpan(Origin origin, PackedSpanContext context, PackedSpanContext parent, String operation, SpanKind kind,
+                 String operationType, Message message) {
+        this.origin = origin;
+        this.context = context;
+        this.parent = parent;
+        this.operation = operation;
+        this.kind = kind;
+        this.operationType = operationType;
+        this.message = message;
+        this.startEpochNanos = origin.clock().now();
+        this.startNanoTime = origin.clock().nanoTime();
+    }
+
+    PackedSpanContext context() {
+        return context;
+    }
+
+    /** Makes this a batch span of {@code size} messages linked to these spans. */
+    void batch(int size, PackedSpanContext[] linked) {
+        this.batchSize = size;
+        this.links = linked;
+    }
+
+    void subscription(String id) {
+        this.subscriptionId = id;
+    }
+
+    void stored(boolean spooled, boolean duplicate) {
+        this.spooled = spooled;
+        this.duplicate = duplicate;
+    }
+
+    void failed(String reason) {
+        this.error = reason;
+    }
+
+    /** Ends the span now and hands it to the processor; no change after this. */
+    void end() {
+        endEpochNanos = startEpochNanos + (origin.clock().nanoTime() - startNanoTime);
+        origin.processor().onEnd(this);
+    }
+
+    @Override
+    public String getName() {
+        return message == null ? operation : operation + " " + message.getTopic();
+    }
+
+    @Override
+    public SpanKind getKind() {
+        return kind;
+    }
+
+    @Override
+    public SpanContext getSpanContext() {
+        return context;
+    }
+
+    @Override
+    public SpanContext getParentSpanContext() {
+        return parent == null ? SpanContext.getInvalid() : parent;
+    }
+
+    @Override
+    public StatusData getStatus() {
+        return error == null ? StatusData.unset() : StatusData.create(StatusCode.ERROR, error);
+    }
+
+    @Override
+    public long getStartEpochNanos() {
+        return startEpochNanos;
+    }
+
+    @Override
+    public long getEndEpochNanos() {
+        return endEpochNanos;
+    }
+
+    @Override
+    public boolean hasEnded() {
+        return endEpochNanos != 0;
+    }
+
+    @Override
+    public long getLatencyNanos() {
+        return (hasEnded() ? endEpochNanos : origin.clock().now()) - startEpochNanos;
+    }
+
+    @Override
+    public Attributes getAttributes() {
+        Attributes a = attributes;
+        if (a == null) {
+            a = attributes = describe();
+        }
+        return a;
+    }
+
+    @Override
+    public <T> T getAttribute(AttributeKey<T> key) {
+        return getAttributes().get(key);
+    }
+
+    @Override
+    public int getTotalAttributeCount() {
+        return getAttributes().size();
+    }
+
+    @Override
+    public List<EventData> getEvents() {
+        return List.of();
+    }
+
+    @Override
+    public int getTotalRecordedEvents() {
+        return 0;
+    }
+
+    @Override
+    public List<LinkData> getLinks() {
+        if (links == null) {
+            return List.of();
+        }
+        List<LinkData> list = new ArrayList<>(links.length);
+        for (PackedSpanContext link : links) {
+            list.add(LinkData.create(link));
+        }
+        return list;
+    }
+
+    @Override
+    public int getTotalRecordedLinks() {
+        return links == null ? 0 : links.length;
+    }
+
+    @Override
+    public InstrumentationScopeInfo getInstrumentationScopeInfo() {
+        return origin.scope();
+    }
+
+    @Override
+    @Deprecated
+    public InstrumentationLibraryInfo getInstrumentationLibraryInfo() {
+        return InstrumentationLibraryInfo.create(origin.scope().getName(), origin.scope().getVersion());
+    }
+
+    @Override
+    public Resource getResource() {
+        return origin.resource();
+    }
+
+    @Override
+    public SpanData toSpanData() {
+        return this;
+    }
+
+    /** The messaging attributes, as {@link MessagingAttributes#describe} sets them on the SDKs' spans. */
+    private Attributes describe() {
+        AttributesBuilder b = Attributes.builder()
+                .put(MessagingAttributes.MESSAGING_SYSTEM, MessagingAttributes.SYSTEM)
+                .put(MessagingAttributes.OPERATION_TYPE, operationType)
+                .put(MessagingAttributes.OPERATION_NAME, operation);
+        if (message != null) {
+            b.put(MessagingAttributes.DESTINATION_NAME, message.getTopic());
+            if (!message.getId().isEmpty()) {
+                b.put(MessagingAttributes.MESSAGE_ID, message.getId());
+            }
+            b.put(MessagingAttributes.PRIORITY, MessagingAttributes.priorityName(message));
+        }
+        if (batchSize >= 0) {
+            b.put(MessagingAttributes.BATCH_MESSAGE_COUNT, batchSize);
+        }
+        if (subscriptionId != null) {
+            b.put(SUBSCRIPTION_ID, subscriptionId);
+        }
+        if (spooled != null) {
+            b.put(SPOOLED, spooled).put(DUPLICATE, duplicate);
+        }
+        return b.build();
+    }
+}
