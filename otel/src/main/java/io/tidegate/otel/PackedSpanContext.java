@@ -113,6 +113,21 @@ public final class PackedSpanContext implements SpanContext {
         return traceState;
     }
 
+    /** The first 8 bytes of the trace id, big-endian (as an exporter writes them). */
+    public long traceIdHigh() {
+        return traceIdHigh;
+    }
+
+    /** The last 8 bytes of the trace id, big-endian. */
+    public long traceIdLow() {
+        return traceIdLow;
+    }
+
+    /** The span id's 8 bytes, big-endian. */
+    public long spanIdBits() {
+        return spanId;
+    }
+
     @Override
     public String getTraceId() {
         byte[] b = new byte[32];
@@ -149,6 +164,17 @@ public final class PackedSpanContext implements SpanContext {
             }
         }
         return b.build();
+    }
+
+    /** Always: a packed context is made only from valid, sampled ids (and the API's check would parse the hex). */
+    @Override
+    public boolean isValid() {
+        return true;
+    }
+
+    @Override
+    public boolean isSampled() {
+        return true;
     }
 
     @Override

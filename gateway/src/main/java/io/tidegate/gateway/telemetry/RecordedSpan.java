@@ -20,7 +20,10 @@ import io.tidegate.otel.MessagingAttributes;
 import io.tidegate.otel.PackedSpanContext;
 import io.tidegate.proto.v1.Message;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * One of the gateway's spans ({@code receive}, {@code append}, {@code deliver} of one message, or
@@ -63,8 +66,6 @@ final class RecordedSpan implements ReadableSpan, SpanData {
     private Boolean duplicate;
     private String error;
     private long endEpochNanos;
-    // made on first read by the exporting thread; a racing second read makes an equal copy
-    private Attributes attributes;
 
     /**
      * A span starting now about {@code message} (null for a batch span), child of {@code parent}
@@ -159,11 +160,7 @@ final class RecordedSpan implements ReadableSpan, SpanData {
 
     @Override
     public Attributes getAttributes() {
-        Attributes a = attributes;
-        if (a == null) {
-            a = attributes = describe();
-        }
-        return a;
+        return new AttributesView();
     }
 
     @Override
@@ -224,28 +221,79 @@ final class RecordedSpan implements ReadableSpan, SpanData {
         return this;
     }
 
-    /** The messaging attributes, as {@link MessagingAttributes#describe} sets them on the SDKs' spans. */
-    private Attributes describe() {
-        AttributesBuilder b = Attributes.builder()
-                .put(MessagingAttributes.MESSAGING_SYSTEM, MessagingAttributes.SYSTEM)
-                .put(MessagingAttributes.OPERATION_TYPE, operationType)
-                .put(MessagingAttributes.OPERATION_NAME, operation);
-        if (message != null) {
-            b.put(MessagingAttributes.DESTINATION_NAME, message.getTopic());
-            if (!message.getId().isEmpty()) {
-                b.put(MessagingAttributes.MESSAGE_ID, message.getId());
+    /**
+     * The span's attributes read from its fields, the same {@link MessagingAttributes#describe} sets
+     * on the SDKs' spans: an exporter walks them without an attribute map being built and sorted.
+     */
+    private final class AttributesView implements Attributes {
+
+        @Override
+        public void forEach(BiConsumer<? super AttributeKey<?>, ? super Object> consumer) {
+            consumer.accept(MessagingAttributes.MESSAGING_SYSTEM, MessagingAttributes.SYSTEM);
+            consumer.accept(MessagingAttributes.OPERATION_TYPE, operationType);
+            consumer.accept(MessagingAttributes.OPERATION_NAME, operation);
+            if (message != null) {
+                consumer.accept(MessagingAttributes.DESTINATION_NAME, message.getTopic());
+                if (!message.getId().isEmpty()) {
+                    consumer.accept(MessagingAttributes.MESSAGE_ID, message.getId());
+                }
+                consumer.accept(MessagingAttributes.PRIORITY, MessagingAttributes.priorityName(message));
             }
-            b.put(MessagingAttributes.PRIORITY, MessagingAttributes.priorityName(message));
+            if (batchSize >= 0) {
+                consumer.accept(MessagingAttributes.BATCH_MESSAGE_COUNT, batchSize);
+            }
+            if (subscriptionId != null) {
+                consumer.accept(SUBSCRIPTION_ID, subscriptionId);
+            }
+            if (spooled != null) {
+                consumer.accept(SPOOLED, spooled);
+                consumer.accept(DUPLICATE, duplicate);
+            }
         }
-        if (batchSize >= 0) {
-            b.put(MessagingAttributes.BATCH_MESSAGE_COUNT, batchSize);
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get(AttributeKey<T> key) {
+            return (T) asMap().get(key);
         }
-        if (subscriptionId != null) {
-            b.put(SUBSCRIPTION_ID, subscriptionId);
+
+        @Override
+        public int size() {
+            int[] n = {0};
+            forEach((k, v) -> n[0]++);
+            return n[0];
         }
-        if (spooled != null) {
-            b.put(SPOOLED, spooled).put(DUPLICATE, duplicate);
+
+        @Override
+        public boolean isEmpty() {
+            return false;
         }
-        return b.build();
+
+        @Override
+        public Map<AttributeKey<?>, Object> asMap() {
+            Map<AttributeKey<?>, Object> map = new LinkedHashMap<>();
+            forEach(map::put);
+            return map;
+        }
+
+        @Override
+        public AttributesBuilder toBuilder() {
+            return Attributes.builder().putAll(this);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Attributes other && asMap().equals(other.asMap());
+        }
+
+        @Override
+        public int hashCode() {
+            return asMap().hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return asMap().toString();
+        }
     }
 }

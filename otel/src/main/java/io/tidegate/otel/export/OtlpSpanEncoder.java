@@ -11,6 +11,7 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import io.tidegate.otel.PackedSpanContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,12 +108,12 @@ public final class OtlpSpanEncoder {
     private void span(SpanData s) {
         int sp = begin(2, 2); // ScopeSpans.spans
         SpanContext c = s.getSpanContext();
-        hexBytes(1, c.getTraceId(), 16);
-        hexBytes(2, c.getSpanId(), 8);
+        traceId(1, c);
+        spanId(2, c);
         traceState(3, c.getTraceState());
         SpanContext parent = s.getParentSpanContext();
         if (parent.isValid()) {
-            hexBytes(4, parent.getSpanId(), 8);
+            spanId(4, parent);
         }
         string(5, s.getName());
         int kind = s.getKind().ordinal() + 1; // INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER: 1..5
@@ -151,8 +152,8 @@ public final class OtlpSpanEncoder {
     private void link(LinkData l) {
         int ln = begin(13, 1);
         SpanContext c = l.getSpanContext();
-        hexBytes(1, c.getTraceId(), 16);
-        hexBytes(2, c.getSpanId(), 8);
+        traceId(1, c);
+        spanId(2, c);
         traceState(3, c.getTraceState());
         attributes(4, l.getAttributes());
         uint32(5, l.getTotalAttributeCount() - l.getAttributes().size());
@@ -337,6 +338,35 @@ public final class OtlpSpanEncoder {
         tag(field, 2);
         varint(utf8.length);
         raw(utf8);
+    }
+
+    /** The context's trace id; a {@link PackedSpanContext}'s from its longs, without the hex round trip. */
+    private void traceId(int field, SpanContext c) {
+        if (c instanceof PackedSpanContext p) {
+            tag(field, 2);
+            varint(16);
+            bigEndian(p.traceIdHigh());
+            bigEndian(p.traceIdLow());
+        } else {
+            hexBytes(field, c.getTraceId(), 16);
+        }
+    }
+
+    private void spanId(int field, SpanContext c) {
+        if (c instanceof PackedSpanContext p) {
+            tag(field, 2);
+            varint(8);
+            bigEndian(p.spanIdBits());
+        } else {
+            hexBytes(field, c.getSpanId(), 8);
+        }
+    }
+
+    private void bigEndian(long v) {
+        ensure(8);
+        for (int i = 7; i >= 0; i--) {
+            buf[pos++] = (byte) (v >>> (8 * i));
+        }
     }
 
     private void hexBytes(int field, String hex, int bytes) {

@@ -21,6 +21,7 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
+import io.tidegate.otel.PackedSpanContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,6 +78,20 @@ class OtlpSpanEncoderTest {
                 .setStatus(StatusData.create(StatusCode.ERROR, "backend refused the batch"))
                 .build();
         assertSameAsSdk(List.of(rich));
+    }
+
+    @Test
+    void packedContextsAreWrittenFromTheirLongsAsTheSdkWritesTheirHex() {
+        PackedSpanContext parent = PackedSpanContext.fromTraceParent(
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "vendor=v1");
+        PackedSpanContext self = parent.newChild();
+        SpanData packed = span(GATEWAY, SCOPE, 3)
+                .setSpanContext(self)
+                .setParentSpanContext(parent)
+                .setLinks(List.of(LinkData.create(PackedSpanContext.newTrace())))
+                .setTotalRecordedLinks(1)
+                .build();
+        assertSameAsSdk(List.of(packed));
     }
 
     @Test
