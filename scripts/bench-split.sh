@@ -12,7 +12,9 @@
 # GATEWAY_ARGS (more gateway options, e.g. "--retention.max-length=100000"), GATEWAY_JAVA_OPTS
 # (more JVM options, e.g. "-XX:StartFlightRecording=filename=gw.jfr"), CLIENT_TRACE (the load tool's
 # own tracing, off or a ratio; default: the run's level. "off" measures the gateway's tracing alone:
-# the gateway then starts the traces, and the clients' spans and export do not share its numbers).
+# the gateway then starts the traces, and the clients' spans and export do not share its numbers),
+# GATEWAY_MAIN (the gateway's main class; io.tidegate.bench.SamplingAlternation alternates the run's
+# sampling ratio with 0 every 2 s in one gateway and prints the difference; see its Javadoc).
 # Prints per run: msg/s, p50/p99, client and gateway CPU µs per message, the gateway's CPU per
 # message by thread group and its count of ZGC allocation stalls.
 set -euo pipefail
@@ -60,7 +62,7 @@ for level in "${levels[@]}"; do
              "--otel.endpoint=http://127.0.0.1:$sink_port")
   fi
   "${pin_gateway[@]}" java -XX:+UseZGC ${GATEWAY_JAVA_OPTS:-} "-Xms${GATEWAY_HEAP:-12g}" "-Xmx${GATEWAY_HEAP:-12g}" \
-    "-Xlog:gc:file=$out/gateway-gc-$level.log" -cp "$cp" io.tidegate.gateway.Main \
+    "-Xlog:gc:file=$out/gateway-gc-$level.log" -cp "$cp" "${GATEWAY_MAIN:-io.tidegate.gateway.Main}" \
     --grpc.host=127.0.0.1 "--grpc.port=$grpc_port" --http.port=0 "${tracing[@]}" ${GATEWAY_ARGS:-} \
     >"$out/gateway-$level.log" 2>&1 &
   gateway=$!
@@ -83,6 +85,7 @@ for level in "${levels[@]}"; do
   wait "$load"
   kill "$gateway" "$sink"; wait "$gateway" "$sink" 2>/dev/null || true
   stalls=$(grep -c "Allocation Stall" "$out/gateway-gc-$level.log" || true)
+  grep "^window" "$out/gateway-$level.log" | tail -1 | sed 's/^window [^;]*; /alternation: /' || true
   python3 - "$out/load-$level.log" "$level" "$before" "$after" "$(getconf CLK_TCK)" "$stalls" \
     "$out/threads-before" "$out/threads-after" <<'PY'
 import collections, json, re, sys

@@ -90,6 +90,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         return (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + grpcPort();
     }
 
+    /** The gateway's OpenTelemetry set-up (tracing off: one that records nothing). */
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
     /** The ingress dispatch queues and worker pool. */
     public DispatchStats dispatchStats() {
         return dispatchStats;

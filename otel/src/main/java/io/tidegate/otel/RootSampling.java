@@ -12,13 +12,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * code asks {@link #sample()} first and, only when it says yes, starts the root span with
  * {@link #sampledParent(Context)} as parent, which {@link Telemetry}'s sampler records without
  * deciding again (so the ratio applies once, not squared). Uses only the OpenTelemetry API, so the
- * Java SDK can use it without the OpenTelemetry SDK on its class path. Immutable, thread-safe.
+ * Java SDK can use it without the OpenTelemetry SDK on its class path. Thread-safe.
  */
 public final class RootSampling {
 
     private static final ContextKey<Boolean> DECIDED = ContextKey.named("tidegate-root-sampled");
 
-    private final double ratio;
+    private volatile double ratio;
 
     RootSampling(double ratio) {
         this.ratio = ratio;
@@ -29,9 +29,21 @@ public final class RootSampling {
         return openTelemetry instanceof Source s ? s.rootSampling() : null;
     }
 
+    /**
+     * Changes the ratio for the traces {@link #sample()} starts from now on; the benchmark that
+     * alternates 0 and the configured ratio in one gateway uses it (see {@code SamplingAlternation}).
+     */
+    public void ratio(double ratio) {
+        if (!(ratio >= 0 && ratio <= 1)) {
+            throw new IllegalArgumentException("a sampling ratio is between 0 and 1, not " + ratio);
+        }
+        this.ratio = ratio;
+    }
+
     /** True with the sampling ratio's probability: a new trace starting now is recorded. */
     public boolean sample() {
-        return ratio >= 1 || (ratio > 0 && ThreadLocalRandom.current().nextDouble() < ratio);
+        double r = ratio;
+        return r >= 1 || (r > 0 && ThreadLocalRandom.current().nextDouble() < r);
     }
 
     /** The parent of a root span that {@link #sample()} decided to record. */

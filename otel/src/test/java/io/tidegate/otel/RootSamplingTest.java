@@ -1,6 +1,7 @@
 package io.tidegate.otel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -56,6 +57,21 @@ class RootSamplingTest {
         assertThat(RootSampling.of(OpenTelemetry.noop())).isNull();
         try (Telemetry off = telemetry(false, 1.0, InMemorySpanExporter.create())) {
             assertThat(RootSampling.of(off).sample()).isFalse();
+        }
+    }
+
+    @Test
+    void aChangedRatioAppliesToTheNextDrawsAndAnImpossibleOneIsRefused() {
+        try (Telemetry t = telemetry(true, 1.0, InMemorySpanExporter.create())) {
+            RootSampling roots = RootSampling.of(t);
+            roots.ratio(0.0);
+            assertThat(roots.sample()).isFalse();
+            roots.ratio(1.0);
+            assertThat(roots.sample()).isTrue();
+            assertThatThrownBy(() -> roots.ratio(1.5))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 0 and 1");
+            assertThatThrownBy(() -> roots.ratio(Double.NaN))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 }

@@ -11,11 +11,13 @@ import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.tidegate.otel.Telemetry;
 import io.tidegate.otel.MessagingAttributes;
 import io.tidegate.otel.PackedSpanContext;
 import io.tidegate.proto.v1.Message;
@@ -29,9 +31,10 @@ import java.util.function.BiConsumer;
  * One of the gateway's spans ({@code receive}, {@code append}, {@code deliver} of one message, or
  * an {@code append} batch span), recorded in plain fields instead of through the SDK's tracer. A
  * sampled message is rare at low ratios, and an SDK span (builder, attribute map, name string,
- * hex ids, locks, then an immutable copy for export) touched several kilobytes on the hot threads
- * for each; this records references the message already holds and two longs of ids, and leaves
- * the attributes, the name and the hex ids to be made when the span is exported.
+ * hex ids, a lock, then an immutable copy for export) touched kilobytes on the hot threads for
+ * each; this keeps a reference to the message, its ids as longs ({@link PackedSpanContext}) and
+ * two clock readings, and leaves the attributes, the name and the hex ids to be made when the
+ * span is exported.
  *
  * <p>It is its own {@link ReadableSpan} and {@link SpanData}, handed to the {@link Telemetry}'s
  * span processor when ended, so it shares the SDK spans' queue and {@link SpanExporter}.
@@ -46,8 +49,7 @@ final class RecordedSpan implements ReadableSpan, SpanData {
     private static final AttributeKey<String> SUBSCRIPTION_ID = AttributeKey.stringKey("tidegate.subscription.id");
 
     /** What every span of the gateway shares: where it is ended, its resource and scope, the clock. */
-    record Origin(io.opentelemetry.sdk.trace.SpanProcessor processor, Resource resource, InstrumentationScopeInfo scope,
-                  Clock clock) {
+    record Origin(SpanProcessor processor, Resource resource, InstrumentationScopeInfo scope, Clock clock) {
     }
 
     private final Origin origin;
