@@ -50,11 +50,6 @@ public final class PackedSpanContext implements SpanContext {
         return new PackedSpanContext(traceIdHigh, traceIdLow, newSpanId(ThreadLocalRandom.current()), traceState, false);
     }
 
-    /** The same context, seen as a remote parent. */
-    public PackedSpanContext asRemote() {
-        return remote ? this : new PackedSpanContext(traceIdHigh, traceIdLow, spanId, traceState, true);
-    }
-
     /**
      * The sampled remote context a {@code traceparent} header names, with {@code traceState} (the
      * {@code tracestate} header, or null); null when the header is malformed, names an invalid
