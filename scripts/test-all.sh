@@ -17,6 +17,7 @@ fi
 # the Debian package starts a system redis on 6379; tests start their own on free ports
 as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 
+scripts/check-doc-links.py        # every Markdown link resolves inside the repository
 ./mvnw -B -ntp verify "$@"
 sdk-examples/rust/run-tests.sh   # Rust crate; its integration tests use the gateway jar built above
 sdk-examples/python/run-tests.sh  # Python SDK and adapters, against the gateway jar just built
