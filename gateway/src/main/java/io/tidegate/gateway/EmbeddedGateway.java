@@ -6,6 +6,7 @@ import io.tidegate.gateway.config.GatewayConfig;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
+import io.tidegate.gateway.monitoring.JulBridge;
 import io.tidegate.gateway.monitoring.LogFormat;
 import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.telemetry.GatewayGauges;
@@ -49,6 +50,7 @@ public final class EmbeddedGateway implements AutoCloseable {
      * exporter (with {@code otel.enabled=true}); for tests and benchmarks.
      */
     public static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor) {
+        JulBridge.install();
         LogFormat.apply(config.otel().logFormat());
         EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config, spanProcessor)));
         try {

@@ -3,6 +3,7 @@ package io.tidegate.gateway;
 import io.tidegate.gateway.config.ConfigLoader;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.InvalidConfigException;
+import io.tidegate.gateway.monitoring.JulBridge;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -16,6 +17,7 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        JulBridge.install();
         GatewayConfig config;
         try {
             config = ConfigLoader.fromArgs(args, System.getenv());
@@ -30,8 +32,9 @@ public final class Main {
             gateway.close();
             stopped.countDown();
         }, "tidegate-shutdown"));
-        System.err.println("tidegate: gateway " + config.gatewayId() + " listening on " + gateway.target()
-                + (gateway.httpPort() > 0 ? ", admin http on port " + gateway.httpPort() : ""));
+        System.err.println("tidegate: gateway " + config.gatewayId() + " serving gRPC on " + config.grpc().host() + ":" + gateway.grpcPort()
+                + (gateway.httpPort() > 0 ? ", admin HTTP on " + config.http().host() + ":" + gateway.httpPort() : "")
+                + "; clients connect to " + gateway.target());
         stopped.await();
     }
 }

@@ -127,7 +127,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         }
         limiter = ctx.limiterFor(h.getClientName());
         hello = h;
-        log.info("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
+        log.debug("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
         outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
                 .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(ctx.gatewayId()).setLimits(ctx.limits()))
                 .build());
@@ -322,7 +322,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         }
         subscriptions.clear();
         ctx.sessionEnded(this);
-        log.info("session {} ({}) ended: {}", sessionId, clientName(), why);
+        log.debug("session {} ({}) ended: {}", sessionId, clientName(), why);
     }
 
     private static String kindOf(ClientFrame frame) {

@@ -19,6 +19,9 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class GatewayServer {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    private static final Duration ACTIVITY_INTERVAL = Duration.ofMinutes(1);
 
     private final GatewayConfig config;
     private final Backend backend;
@@ -44,6 +48,7 @@ public final class GatewayServer {
     private final GatewayService service;
     private final TraceMetadataInterceptor traceMetadata;
     private Server server;
+    private ScheduledExecutorService activityTimer;
 
     @Inject
     public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
@@ -77,6 +82,13 @@ public final class GatewayServer {
         health.setStatus(GatewayGrpc.SERVICE_NAME, ServingStatus.SERVING);
         readiness.markStarted();
         log.info("gateway {} serving gRPC on {}:{} with the {} backend", config.gatewayId(), grpc.host(), port(), backend.name());
+        activityTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tidegate-stream-activity");
+            t.setDaemon(true);
+            return t;
+        });
+        activityTimer.scheduleAtFixedRate(() -> ctx.activity().report(ctx.sessionCount(), ACTIVITY_INTERVAL),
+                ACTIVITY_INTERVAL.toMillis(), ACTIVITY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The bound gRPC port (useful when configured as 0). */
@@ -86,7 +98,7 @@ public final class GatewayServer {
 
     /** Live Connect streams. */
     public int sessionCount() {
-        return ctx.sessions().size();
+        return ctx.sessionCount();
     }
 
     /**
@@ -100,6 +112,7 @@ public final class GatewayServer {
         }
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         log.info("gateway {} draining", config.gatewayId());
+        activityTimer.shutdownNow();
         readiness.markDraining();
         health.enterTerminalState();
         service.startDraining();

@@ -26,6 +26,7 @@ final class SessionContext {
     private final DeliveryTelemetry deliveryTelemetry;
     private final ConflationCounter conflation;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+    private final StreamActivityLog activity = new StreamActivityLog();
 
     SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, DeliveryTelemetry deliveryTelemetry,
                    ConflationCounter conflation) {
@@ -93,10 +94,21 @@ final class SessionContext {
 
     void sessionStarted(ClientSession session) {
         sessions.add(session);
+        activity.opened();
     }
 
     void sessionEnded(ClientSession session) {
-        sessions.remove(session);
+        if (sessions.remove(session)) {
+            activity.ended();
+        }
+    }
+
+    StreamActivityLog activity() {
+        return activity;
+    }
+
+    int sessionCount() {
+        return sessions.size();
     }
 
     Collection<ClientSession> sessions() {
