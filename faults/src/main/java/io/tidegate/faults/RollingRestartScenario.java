@@ -51,6 +51,7 @@ final class RollingRestartScenario implements Scenario {
                 int exit = r.terminate(Duration.ofSeconds(60));
                 long drained = System.nanoTime();
                 r.startAgain();
+                report.check(exit == 0, r.name() + " exited 0 after its SIGTERM drain");
                 report.put(r.name() + ".exit.code", exit)
                         .put(r.name() + ".drain.ms", (drained - t0) / 1_000_000)
                         .put(r.name() + ".down.ms", (System.nanoTime() - drained) / 1_000_000);

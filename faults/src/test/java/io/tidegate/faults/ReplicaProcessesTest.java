@@ -149,4 +149,24 @@ class ReplicaProcessesTest {
             assertThat(tally.duplicates("sub")).isZero();
         }
     }
+
+    @Test
+    void sigtermedReplicaDrainsExitsZeroAndItsPublisherResendsToTheOtherReplica() throws Exception {
+        Tally tally = new Tally();
+        try (TidegateClient pub = Clients.connect("pub", a.target(), b.target());
+             TidegateClient sub = Clients.connect("sub", b.target())) {
+            assertThat(pub.welcome().getGatewayId()).isEqualTo("rep-a");
+            Clients.subscribe(sub, SubscriptionOptions.broadcast("rep.term.>"),
+                    m -> tally.delivered("sub", m.message().getId()));
+            List<CompletableFuture<?>> acks = publish(pub, "rep.term.x", "t", 0, 2_000);
+            int exit = a.terminate(Duration.ofSeconds(60));
+            acks.addAll(publish(pub, "rep.term.x", "t", 2_000, 500));
+            awaitAll(acks);
+            assertThat(exit).as("exit code of a replica after a clean SIGTERM drain").isZero();
+            for (int i = 0; i < 2_500; i++) {
+                tally.acked("t-" + i, false);
+            }
+            assertThat(tally.awaitDelivered(Duration.ofSeconds(60), "sub")).as("all 2,500 delivered").isTrue();
+        }
+    }
 }

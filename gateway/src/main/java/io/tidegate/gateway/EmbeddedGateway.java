@@ -3,6 +3,7 @@ package io.tidegate.gateway;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.config.SettingUnusableException;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
@@ -13,7 +14,6 @@ import io.tidegate.gateway.telemetry.GatewayGauges;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * A running gateway in this process: what {@link Main} starts, and what tests, benchmarks and
@@ -28,7 +28,8 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final Telemetry telemetry;
     private final DispatchStats dispatchStats;
     private final ConflationCounter conflation;
-    private boolean closed;
+    /** Null until stopped; then whether the drain was clean. */
+    private Boolean stopped;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -53,14 +54,29 @@ public final class EmbeddedGateway implements AutoCloseable {
         JulBridge.install();
         LogFormat.apply(config.otel().logFormat());
         EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config, spanProcessor)));
+        String listener = "http.host/http.port";
         try {
             gateway.admin.start();
+            listener = "grpc.host/grpc.port";
             gateway.server.start();
         } catch (IOException e) {
             gateway.close();
-            throw new UncheckedIOException("could not bind " + config.grpc().host() + ":" + config.grpc().port(), e);
+            boolean grpc = listener.startsWith("grpc");
+            String address = grpc ? config.grpc().host() + ":" + config.grpc().port()
+                    : config.http().host() + ":" + config.http().port();
+            throw new SettingUnusableException(listener + ": cannot listen on " + address + " ("
+                    + bindFailure(e) + "); pick a free port, 0 for any free one", e);
         }
         return gateway;
+    }
+
+    /** The root reason of a failed bind, e.g. "Address already in use", without exception class names. */
+    private static String bindFailure(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
     }
 
     /** A gateway on free loopback ports with the memory backend and these overrides on top. */
@@ -112,15 +128,24 @@ public final class EmbeddedGateway implements AutoCloseable {
         return server.sessionCount();
     }
 
-    /** Drains (no acknowledged publish is lost) and stops. */
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    /**
+     * Drains (no acknowledged publish is lost) and stops; idempotent.
+     *
+     * @return true when the drain was clean: every publish the gateway received was answered and
+     *         every stream ended within {@code shutdown.drain-timeout}
+     */
+    public synchronized boolean stop() {
+        if (stopped == null) {
+            stopped = server.drainAndStop();
+            admin.stop();
+            telemetry.close();
         }
-        closed = true;
-        server.drainAndStop();
-        admin.stop();
-        telemetry.close();
+        return stopped;
+    }
+
+    /** {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
     }
 }

@@ -13,6 +13,7 @@ import io.tidegate.otel.OtelSettings;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,13 +58,18 @@ public final class ConfigLoader {
                 throw new InvalidConfigException("config file " + file + " cannot be parsed: " + e.getMessage());
             }
         }
-        Config merged = fromOverrides(overrides)
-                .withFallback(fromEnv(env, reference))
-                .withFallback(fromFile)
-                .withFallback(reference)
-                .resolve();
-        rejectUnknownKeys(merged, reference);
-        return build(merged.getConfig(ROOT));
+        try {
+            Config merged = fromOverrides(overrides)
+                    .withFallback(fromEnv(env, reference))
+                    .withFallback(fromFile)
+                    .withFallback(reference)
+                    .resolve();
+            rejectUnknownKeys(merged, reference);
+            return build(merged.getConfig(ROOT));
+        } catch (ConfigException e) {
+            // e.g. an unresolved ${substitution}, or a section replaced by a plain value
+            throw new InvalidConfigException(e.getMessage());
+        }
     }
 
     private static Config fromEnv(Map<String, String> env, Config reference) {
@@ -132,13 +138,17 @@ public final class ConfigLoader {
             throw new InvalidConfigException("gateway-id \"" + gatewayId + "\" must be 1-64 letters, digits, '_' or '-'");
         }
         var grpc = new GatewayConfig.Grpc(
-                r.string("grpc.host"),
+                r.host("grpc.host"),
                 r.intIn("grpc.port", 0, 65535),
                 r.durationIn("grpc.keepalive-time", Duration.ofSeconds(1), Duration.ofHours(2)),
                 r.durationIn("grpc.keepalive-timeout", Duration.ofMillis(100), Duration.ofMinutes(10)),
                 r.durationIn("grpc.permit-keepalive-time", Duration.ofMillis(100), Duration.ofHours(2)),
                 r.intIn("grpc.max-inbound-message-bytes", 1024, Integer.MAX_VALUE));
-        var http = new GatewayConfig.Http(r.string("http.host"), r.intIn("http.port", -1, 65535));
+        var http = new GatewayConfig.Http(r.host("http.host"), r.intIn("http.port", -1, 65535));
+        if (http.port() > 0 && http.port() == grpc.port()) {
+            throw new InvalidConfigException("http.port (" + http.port() + ") must differ from grpc.port ("
+                    + grpc.port() + "); give the admin port another number, 0 for a free one or -1 for none");
+        }
         var limits = new GatewayConfig.Limits(
                 r.intIn("limits.max-payload-bytes", 1, 64 * 1024 * 1024),
                 r.intIn("limits.max-batch-messages", 1, 100_000),
@@ -159,6 +169,11 @@ public final class ConfigLoader {
                 r.intIn("dispatch.ingress-queue-capacity", 1, 100_000_000),
                 r.intIn("dispatch.max-batch", 1, 100_000),
                 dispatchWorkers(r));
+        if (limits.maxBatchMessages() > dispatch.ingressQueueCapacity()) {
+            // a batch is queued all or none, so a larger one could never be queued
+            throw new InvalidConfigException("limits.max-batch-messages (" + limits.maxBatchMessages()
+                    + ") must not exceed dispatch.ingress-queue-capacity (" + dispatch.ingressQueueCapacity() + ")");
+        }
         var delivery = new GatewayConfig.Delivery(
                 r.durationIn("delivery.default-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),
                 r.durationIn("delivery.max-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),
@@ -170,7 +185,7 @@ public final class ConfigLoader {
                 r.longIn("retention.max-length", 1, Long.MAX_VALUE),
                 r.durationIn("retention.max-age", Duration.ZERO, Duration.ofDays(3650)));
         var redis = new GatewayConfig.Redis(
-                r.string("backend.redis.uri"),
+                redisUri(r.string("backend.redis.uri").trim()),
                 r.string("backend.redis.key-prefix"),
                 r.durationIn("backend.redis.reclaim-interval", Duration.ofMillis(10), Duration.ofMinutes(10)),
                 r.durationIn("backend.redis.block-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
@@ -185,9 +200,13 @@ public final class ConfigLoader {
                     + "\" must be 1-32 letters, digits, '_', ':' or '-'");
         }
         var backend = new GatewayConfig.BackendChoice(backendType(r.string("backend.type"), redis), redis);
+        var resilience = resilience(r);
+        if (backend.type() == GatewayConfig.BackendType.REDIS && resilience.enabled()) {
+            checkSpoolDir(resilience.spool().dir());
+        }
         return new GatewayConfig(gatewayId, grpc, http, limits, dispatch, delivery,
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
-                resilience(r),
+                resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
                 otel(r));
     }
@@ -253,6 +272,11 @@ public final class ConfigLoader {
                 r.durationIn("resilience.spool.fsync-interval", Duration.ofMillis(1), Duration.ofSeconds(10)));
         if (spool.dir().isBlank()) {
             throw new InvalidConfigException("resilience.spool.dir is empty; set a directory, e.g. /var/lib/tidegate/spool");
+        }
+        try {
+            Path.of(spool.dir());
+        } catch (InvalidPathException e) {
+            throw new InvalidConfigException("resilience.spool.dir \"" + spool.dir() + "\" is not a valid path: " + e.getReason());
         }
         if (spool.segmentBytes() > spool.maxBytes()) {
             throw new InvalidConfigException("resilience.spool.segment-bytes (" + spool.segmentBytes()
@@ -341,6 +365,14 @@ public final class ConfigLoader {
         }
     }
 
+    /** Empty for none; else a checked standalone URI. */
+    private static String redisUri(String value) {
+        if (!value.isEmpty()) {
+            RedisUriSyntax.check("backend.redis.uri", value, false, false);
+        }
+        return value;
+    }
+
     /** Comma-separated seed URIs ({@code redis://host:port} or {@code rediss://...}); empty for none. */
     private static List<String> clusterNodes(String value) {
         List<String> nodes = new ArrayList<>();
@@ -349,20 +381,24 @@ public final class ConfigLoader {
             if (node.isEmpty()) {
                 continue;
             }
-            java.net.URI parsed;
-            try {
-                parsed = new java.net.URI(node);
-            } catch (java.net.URISyntaxException e) {
-                parsed = null;
-            }
-            if (parsed == null || !("redis".equals(parsed.getScheme()) || "rediss".equals(parsed.getScheme()))
-                    || parsed.getHost() == null || parsed.getPort() <= 0) {
-                throw new InvalidConfigException("backend.redis.cluster-nodes: \"" + node + "\" is not a node URI with "
-                        + "host and port such as redis://10.0.0.1:7000; separate several with commas");
-            }
+            RedisUriSyntax.check("backend.redis.cluster-nodes: node", node, true, true);
             nodes.add(node);
         }
         return nodes;
+    }
+
+    /** The spool is created at start; a path that can never be a directory is a mistake now. */
+    private static void checkSpoolDir(String dir) {
+        Path path = Path.of(dir);
+        for (Path p = path.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                throw new InvalidConfigException("resilience.spool.dir \"" + dir + "\" cannot be a directory: "
+                        + p + " is a file; set a directory path, e.g. /var/lib/tidegate/spool");
+            }
+            if (Files.isDirectory(p)) {
+                return;
+            }
+        }
     }
 
     private static String defaultGatewayId() {
@@ -382,8 +418,30 @@ public final class ConfigLoader {
         String string(String key) {
             try {
                 return c.getString(key);
+            } catch (ConfigException.Missing e) {
+                throw new InvalidConfigException(key + " is missing (was its section set to a plain value?); "
+                        + "reference.conf lists every key with its default");
             } catch (ConfigException e) {
-                throw new InvalidConfigException(key + ": " + e.getMessage());
+                throw new InvalidConfigException(key + " must be a string, got " + got(key));
+            }
+        }
+
+        /** A listen address: a host name or an IP address; 0.0.0.0 for every interface. */
+        String host(String key) {
+            String v = string(key).trim();
+            if (!v.matches("[A-Za-z0-9._-]+|\\[?[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?]?")) {
+                throw new InvalidConfigException(key + " \"" + v + "\" must be a host name or IP address to listen on, "
+                        + "e.g. 0.0.0.0 (every interface) or 127.0.0.1");
+            }
+            return v;
+        }
+
+        /** The raw value as written, for messages; never throws. */
+        private String got(String key) {
+            try {
+                return c.hasPath(key) ? "\"" + c.getValue(key).unwrapped() + "\"" : "nothing (the key is missing)";
+            } catch (ConfigException e) {
+                return "a section instead of a value";
             }
         }
 
@@ -391,7 +449,7 @@ public final class ConfigLoader {
             try {
                 return c.getBoolean(key);
             } catch (ConfigException e) {
-                throw new InvalidConfigException(key + " must be true or false, got \"" + c.getValue(key).unwrapped() + "\"");
+                throw new InvalidConfigException(key + " must be true or false, got " + got(key));
             }
         }
 
@@ -401,7 +459,7 @@ public final class ConfigLoader {
                 v = c.getDouble(key);
             } catch (ConfigException e) {
                 throw new InvalidConfigException(key + " must be a number from " + min + " to " + max
-                        + ", got \"" + c.getValue(key).unwrapped() + "\"");
+                        + ", got " + got(key));
             }
             if (!(v >= min && v <= max)) {
                 throw new InvalidConfigException(key + " must be from " + min + " to " + max + ", got " + v);
@@ -420,7 +478,7 @@ public final class ConfigLoader {
                 v = c.getLong(key);
             } catch (ConfigException e) {
                 throw new InvalidConfigException(key + " must be a whole number from " + min + " to " + max
-                        + ", got \"" + c.getValue(key).unwrapped() + "\"");
+                        + ", got " + got(key));
             }
             if (v < min || v > max) {
                 throw new InvalidConfigException(key + " must be from " + min + " to " + max + ", got " + v);
@@ -434,7 +492,7 @@ public final class ConfigLoader {
                 v = c.getDuration(key);
             } catch (ConfigException e) {
                 throw new InvalidConfigException(key + " must be a duration such as 500ms, 30s or 5m, from "
-                        + min + " to " + max + ", got \"" + c.getValue(key).unwrapped() + "\"");
+                        + min + " to " + max + ", got " + got(key));
             }
             if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
                 throw new InvalidConfigException(key + " must be from " + human(min) + " to " + human(max)

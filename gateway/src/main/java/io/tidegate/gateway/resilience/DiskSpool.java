@@ -2,8 +2,8 @@ package io.tidegate.gateway.resilience;
 
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.config.SettingUnusableException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -106,8 +106,8 @@ public final class DiskSpool implements AutoCloseable {
                 return spool;
             }
         }
-        throw new IllegalStateException("all " + MAX_SLOTS + " spool slots under " + base.toAbsolutePath()
-                + " are locked by running gateways; set resilience.spool.dir to another directory");
+        throw new SettingUnusableException("resilience.spool.dir: all " + MAX_SLOTS + " spool slots under "
+                + base.toAbsolutePath() + " are locked by running gateways; set another directory", null);
     }
 
     /** Opens the spool in {@code dir}, or throws when another gateway holds it. */
@@ -143,8 +143,8 @@ public final class DiskSpool implements AutoCloseable {
                     // reported below
                 }
             }
-            throw new UncheckedIOException("cannot open the disk spool in " + dir.toAbsolutePath()
-                    + " (resilience.spool.dir): " + e.getMessage(), e);
+            throw new SettingUnusableException("resilience.spool.dir: cannot open the disk spool in "
+                    + dir.toAbsolutePath() + " (" + e + "); set a directory this process can create and write", e);
         }
     }
 

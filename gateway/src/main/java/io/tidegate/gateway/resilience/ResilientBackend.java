@@ -367,8 +367,20 @@ public final class ResilientBackend implements Backend {
         return !closed && (delegate.isReady() || spool.bytes() < spool.maxBytes());
     }
 
+    /**
+     * Asks the backend's connection, not just the breaker: a gateway that has not reached the
+     * backend (or lost it) while nothing is published says so at once, and says nothing again
+     * once it is back and the spool is replayed.
+     */
     @Override
     public String degradedReason() {
+        long pending = spool.pendingRecords();
+        if (!delegate.isReady()) {
+            String why = delegate.degradedReason();
+            return "backend unreachable, spooling publishes (" + (why == null ? "the " + delegate.name()
+                    + " connection is down" : why.replaceAll("\\s+", " ")) + "; " + pending + " messages ("
+                    + spool.bytes() + " bytes) in the disk spool)";
+        }
         boolean ordered;
         lock.lock();
         try {
@@ -376,11 +388,10 @@ public final class ResilientBackend implements Backend {
         } finally {
             lock.unlock();
         }
-        long pending = spool.pendingRecords();
         if (!ordered && pending == 0) {
             return null;
         }
-        return "spooling: the " + delegate.name() + " backend is unavailable or catching up (breaker "
+        return "spooling: the " + delegate.name() + " backend is reachable but failing appends or catching up (breaker "
                 + breaker.getState() + "); " + pending + " messages (" + spool.bytes() + " bytes) in the disk spool "
                 + "waiting for replay";
     }

@@ -287,6 +287,26 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         completeWhenIdle();
     }
 
+    /**
+     * After the drain timeout passed: ends the stream now. With publishes still unanswered it
+     * ends UNAVAILABLE saying how many, so even a client that ignored the GoAway resends them;
+     * without, it ends OK once its acks are written.
+     *
+     * @return the publishes of this stream left unanswered
+     */
+    int endUnanswered() {
+        endSubscriptions("drain timeout");
+        completing = true;
+        int unanswered = publishesInFlight.get();
+        if (unanswered <= 0) {
+            completeWhenIdle();
+            return 0;
+        }
+        outbound.failAfterFlush(Status.UNAVAILABLE.withDescription("gateway draining: " + unanswered
+                + " published messages of this stream were not acknowledged; resend them (same ids) to another replica"));
+        return unanswered;
+    }
+
     @Override
     public void onError(Throwable t) {
         endSubscriptions("stream error: " + Status.fromThrowable(t).getCode());

@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,8 @@ public final class GatewayServer {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     private static final Duration ACTIVITY_INTERVAL = Duration.ofMinutes(1);
+    /** After the drain timeout: how long the last acks and end statuses may take to reach clients. */
+    private static final long FINAL_FLUSH_MILLIS = 2_000;
 
     private final GatewayConfig config;
     private final Backend backend;
@@ -104,11 +107,16 @@ public final class GatewayServer {
     /**
      * Drains and stops: refuses new streams, lets publishes already queued reach the backend
      * and be acknowledged, sends GoAway, ends every stream and closes the backend. Nothing
-     * acknowledged is lost.
+     * acknowledged is lost. A stream whose publishes were all answered ends OK; one that still
+     * has publishes unanswered when {@code shutdown.drain-timeout} passes ends UNAVAILABLE with
+     * their count, so its client resends them elsewhere even if it ignored the GoAway.
+     *
+     * @return true when the drain was clean: every publish received was answered and every
+     *         stream ended in time
      */
-    public void drainAndStop() {
+    public boolean drainAndStop() {
         if (server == null) {
-            return;
+            return true;
         }
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         log.info("gateway {} draining", config.gatewayId());
@@ -116,27 +124,41 @@ public final class GatewayServer {
         readiness.markDraining();
         health.enterTerminalState();
         service.startDraining();
-        for (ClientSession s : ctx.sessions()) {
+        List<ClientSession> open = List.copyOf(ctx.sessions());
+        for (ClientSession s : open) {
             s.goAway("gateway " + config.gatewayId() + " is shutting down; reconnect and resume");
         }
+        boolean clean = true;
         try {
             if (!dispatcher.drain(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
-                log.warn("drain timeout passed with publishes still queued; their clients get no ack and resend");
+                log.warn("drain timeout passed with publishes still queued or at the backend");
+                clean = false;
             }
-            for (ClientSession s : ctx.sessions()) {
+            for (ClientSession s : open) {
                 s.finish();
             }
             server.shutdown();
             if (!server.awaitTermination(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
-                server.shutdownNow();
-                server.awaitTermination(1, TimeUnit.SECONDS);
+                clean = false;
+                long unanswered = 0;
+                for (ClientSession s : open) {
+                    unanswered += s.endUnanswered();
+                }
+                log.warn("drain timeout passed; streams with {} unanswered publishes end UNAVAILABLE and their "
+                        + "clients resend them", unanswered);
+                if (!server.awaitTermination(FINAL_FLUSH_MILLIS, TimeUnit.MILLISECONDS)) {
+                    server.shutdownNow();
+                    server.awaitTermination(1, TimeUnit.SECONDS);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.shutdownNow();
+            clean = false;
         }
         backend.close();
-        log.info("gateway {} stopped", config.gatewayId());
+        log.info("gateway {} stopped{}", config.gatewayId(), clean ? "" : " (the drain timed out)");
+        return clean;
     }
 
     private static long remainingMillis(long deadlineNanos) {

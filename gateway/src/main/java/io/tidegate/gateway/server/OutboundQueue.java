@@ -1,5 +1,6 @@
 package io.tidegate.gateway.server;
 
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.dispatch.PriorityLanes;
@@ -38,6 +39,8 @@ final class OutboundQueue {
     private final DeliveryTelemetry telemetry;
     private volatile boolean closed;
     private volatile boolean completing;
+    /** How the call ends once flushed: null for OK. */
+    private volatile Status endStatus;
     private boolean completedSent; // written by the draining thread only
 
     /**
@@ -87,8 +90,23 @@ final class OutboundQueue {
      * broadcast subscribers resume from their last position. Idempotent.
      */
     void completeAfterFlush() {
+        endAfterFlush(null);
+    }
+
+    /**
+     * Like {@link #completeAfterFlush()}, but the call ends with {@code status} instead of OK.
+     * Has no effect once the call has ended.
+     */
+    void failAfterFlush(Status status) {
+        endAfterFlush(status);
+    }
+
+    private void endAfterFlush(Status status) {
         lock.lock();
         try {
+            if (status != null) {
+                endStatus = status; // also turns an OK end still waiting for the flush into this one
+            }
             completing = true;
             while (deliveries.poll() != null) {
                 // dropped, see above
@@ -119,7 +137,12 @@ final class OutboundQueue {
                 completedSent = true;
                 closed = true;
                 try {
-                    out.onCompleted();
+                    Status status = endStatus;
+                    if (status == null) {
+                        out.onCompleted();
+                    } else {
+                        out.onError(status.asRuntimeException());
+                    }
                 } catch (RuntimeException e) {
                     // the call was cancelled meanwhile; nothing left to tell the client
                 }

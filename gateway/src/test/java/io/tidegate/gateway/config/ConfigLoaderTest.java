@@ -102,9 +102,11 @@ class ConfigLoaderTest {
     @Test
     void clusterNodeWithoutPortOrSchemeIsRefused() {
         assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.cluster-nodes=redis://10.0.0.1:7000,10.0.0.2"))
-                .hasMessageContaining("backend.redis.cluster-nodes: \"10.0.0.2\" is not a node URI with host and port");
+                .hasMessageStartingWith("backend.redis.cluster-nodes: node \"10.0.0.2\" is not a URL");
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.cluster-nodes=redis://10.0.0.2"))
+                .hasMessageContaining("names no port; a cluster seed needs one");
         assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.cluster-nodes=http://10.0.0.1:7000"))
-                .hasMessageContaining("is not a node URI");
+                .hasMessageContaining("has scheme \"http\"; the scheme must be redis or rediss");
     }
 
     @Test
@@ -165,5 +167,107 @@ class ConfigLoaderTest {
                 .hasMessageContaining("otel.endpoint \"localhost:4317\" must be an http(s) URL");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("otel.log-format=xml")))
                 .hasMessageContaining("otel.log-format \"xml\" is not one of text, json");
+    }
+
+    /** The message of the InvalidConfigException that loading these overrides throws; it must be one line. */
+    private static String refusal(String... overrides) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> GatewayConfig.defaultsWith(overrides));
+        assertThat(t).as("refused: %s", List.of(overrides)).isInstanceOf(InvalidConfigException.class);
+        assertThat(t.getMessage()).doesNotContain("\n");
+        return t.getMessage();
+    }
+
+    @Test
+    void malformedRedisUrisNameTheKeyAndTheForm() {
+        assertThat(refusal("backend.redis.uri=notaurl"))
+                .startsWith("backend.redis.uri \"notaurl\" is not a URL; expected redis://");
+        assertThat(refusal("backend.redis.uri=http://127.0.0.1:6379"))
+                .startsWith("backend.redis.uri \"http://127.0.0.1:6379\" has scheme \"http\"; the scheme must be redis or rediss");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:99999"))
+                .startsWith("backend.redis.uri \"redis://127.0.0.1:99999\" has port \"99999\"; the port must be from 1 to 65535");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:0")).contains("the port must be from 1 to 65535");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:port")).contains("has port \"port\"");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:")).contains("has an empty port");
+        assertThat(refusal("backend.redis.uri=redis://:6379")).contains("names no host");
+        assertThat(refusal("backend.redis.uri=redis://bad host:6379")).contains("is not a host name or IP address");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:6379/db1"))
+                .contains("the path can only be a database number");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:6379?timeout=5s")).contains("has a query");
+        assertThat(refusal("backend.redis.uri=redis://user:@127.0.0.1:6379")).contains("has an empty password");
+    }
+
+    @Test
+    void aRefusedRedisUriNeverEchoesItsPassword() {
+        assertThat(refusal("backend.redis.uri=redis://:s3cret@127.0.0.1:99999"))
+                .startsWith("backend.redis.uri \"redis://:***@127.0.0.1:99999\"").doesNotContain("s3cret");
+        assertThat(refusal("backend.redis.uri=http://alice:s3cret@127.0.0.1:6379")).doesNotContain("s3cret");
+    }
+
+    @Test
+    void wellFormedRedisUrisAreAccepted() {
+        for (String uri : List.of("redis://127.0.0.1:6379", "redis://localhost", "rediss://cache.example.com:6380/2",
+                "redis://:secret@10.0.0.1:6379/0", "redis://default:secret@10.0.0.1:6379", "redis://[::1]:6379")) {
+            assertThat(GatewayConfig.defaultsWith("backend.redis.uri=" + uri).backend().redis().uri()).isEqualTo(uri);
+        }
+    }
+
+    @Test
+    void clusterNodesMustBeRedisUrisWithPortAndDatabaseZero() {
+        assertThat(refusal("backend.redis.cluster-nodes=redis://10.0.0.1:7000,redis://10.0.0.2:99999"))
+                .startsWith("backend.redis.cluster-nodes: node \"redis://10.0.0.2:99999\" has port");
+        assertThat(refusal("backend.redis.cluster-nodes=redis://10.0.0.1:7000/3"))
+                .contains("Redis Cluster has database 0 only");
+    }
+
+    @Test
+    void listenAddressesMustBeHostsAndPortsMustDiffer() {
+        assertThat(refusal("grpc.host=")).startsWith("grpc.host \"\" must be a host name or IP address");
+        assertThat(refusal("http.host=not a host")).startsWith("http.host \"not a host\" must be a host name");
+        assertThat(refusal("grpc.port=7500", "http.port=7500")).isEqualTo("http.port (7500) must differ from grpc.port "
+                + "(7500); give the admin port another number, 0 for a free one or -1 for none");
+        assertThat(GatewayConfig.defaultsWith("grpc.port=0", "http.port=0").http().port()).isZero();
+    }
+
+    @Test
+    void aBatchLimitAboveTheQueueCapacityIsRefused() {
+        assertThat(refusal("limits.max-batch-messages=5000", "dispatch.ingress-queue-capacity=1000"))
+                .isEqualTo("limits.max-batch-messages (5000) must not exceed dispatch.ingress-queue-capacity (1000)");
+    }
+
+    @Test
+    void aSpoolDirThatCannotBeADirectoryIsRefused(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:6379", "resilience.spool.dir=" + file.resolve("spool")))
+                .startsWith("resilience.spool.dir \"" + file.resolve("spool") + "\" cannot be a directory: " + file + " is a file");
+        assertThat(refusal("backend.redis.uri=redis://127.0.0.1:6379", "resilience.spool.dir=" + file))
+                .contains("cannot be a directory");
+    }
+
+    @Test
+    void badDurationsSizesAndEnumsNameTheKey() {
+        assertThat(refusal("shutdown.drain-timeout=-1s")).startsWith("shutdown.drain-timeout must be from 0s to 10m");
+        assertThat(refusal("resilience.call-timeout=fast")).startsWith("resilience.call-timeout must be a duration");
+        assertThat(refusal("resilience.spool.max-bytes=1KB")).startsWith("resilience.spool.max-bytes must be a whole number");
+        assertThat(refusal("resilience.spool.fsync=sometimes")).contains("is not one of always, interval, never");
+        assertThat(refusal("resilience.enabled=maybe")).isEqualTo("resilience.enabled must be true or false, got \"maybe\"");
+    }
+
+    @Test
+    void aSectionReplacedByAValueIsOneLine() {
+        assertThat(refusal("grpc=5")).startsWith("grpc.");
+    }
+
+    @Test
+    void anUnresolvedSubstitutionInTheFileIsOneLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        Files.writeString(file, "tidegate { grpc.port = ${nowhere} }");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of()))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("nowhere");
+    }
+
+    @Test
+    void aMalformedUriFromTheEnvironmentIsRefusedToo() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TIDEGATE_BACKEND_REDIS_URI", "notaurl"), List.of()))
+                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("backend.redis.uri \"notaurl\"");
     }
 }

@@ -3,25 +3,64 @@ package io.tidegate.gateway.server;
 import static io.tidegate.gateway.server.TestMessages.msg;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Status;
 import io.tidegate.gateway.GatewayProcess;
+import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Ping;
 import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.testkit.RedisServer;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
-/** SIGTERM on a real gateway process: clients are told to go away, then it exits. */
+/**
+ * SIGTERM on a real gateway process: clients are told to go away; a stream whose publishes were
+ * all answered ends OK and the process exits 0; a stream with publishes the drain could not
+ * answer ends UNAVAILABLE saying how many to resend, and the process exits 1.
+ */
 class GracefulShutdownTest {
 
     @Test
-    void sigtermSendsGoAwayToEveryStreamAndExits() throws Exception {
+    void sigtermSendsGoAwayToEveryStreamAndExitsZeroAfterACleanDrain() throws Exception {
         try (GatewayProcess gateway = GatewayProcess.start();
              FrameClient client = FrameClient.connected(gateway.target())) {
             client.await(client.publish(msg("shutdown.test", "before")));
             gateway.terminate();
             ServerFrame goAway = client.await(ServerFrame::hasGoAway, "GoAway");
             assertThat(goAway.getGoAway().getReason()).contains("shutting down");
-            // 143 = terminated by SIGTERM after the shutdown hook ran
-            assertThat(gateway.awaitExit(30, TimeUnit.SECONDS)).isIn(0, 143);
-            org.awaitility.Awaitility.await().until(() -> client.completed() || client.error() != null);
+            assertThat(gateway.awaitExit(30, TimeUnit.SECONDS)).as("exit code after a clean drain").isZero();
+            Awaitility.await().until(() -> client.completed() || client.error() != null);
+            assertThat(client.error()).as("every publish was answered: the stream ends OK").isNull();
+        }
+    }
+
+    @Test
+    void aStreamWithPublishesTheDrainCouldNotAnswerEndsUnavailableWithTheirCount() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             FreezableProxy proxy = new FreezableProxy(redis.port());
+             GatewayProcess gateway = GatewayProcess.start("--backend.redis.uri=redis://" + proxy.target(),
+                     "--resilience.enabled=false", "--shutdown.drain-timeout=300ms");
+             FrameClient client = FrameClient.connected(gateway.target())) {
+            client.await(client.publish(msg("drain.stuck", "stored")));
+            proxy.freeze(); // Redis stops answering: appends hang past the drain timeout
+            Message[] stuck = new Message[150];
+            for (int i = 0; i < stuck.length; i++) {
+                stuck[i] = msg("drain.stuck", "m" + i).toBuilder().setId("m" + i).build();
+            }
+            client.publish(stuck);
+            client.publish(stuck);
+            // frames are handled in order: the pong means both publishes are in the gateway's hands
+            client.await(client.send(ClientFrame.newBuilder().setPing(Ping.newBuilder().setNonce(1))));
+            gateway.terminate();
+            client.await(ServerFrame::hasGoAway, "GoAway");
+            Awaitility.await().until(() -> client.completed() || client.error() != null);
+            assertThat(client.completed()).as("not a normal end").isFalse();
+            Status status = Status.fromThrowable(client.error());
+            assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(status.getDescription()).isEqualTo("gateway draining: 300 published messages of this stream "
+                    + "were not acknowledged; resend them (same ids) to another replica");
+            assertThat(gateway.awaitExit(60, TimeUnit.SECONDS)).as("exit code after a drain that timed out").isEqualTo(1);
         }
     }
 }

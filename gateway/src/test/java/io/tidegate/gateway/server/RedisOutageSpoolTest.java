@@ -82,7 +82,7 @@ class RedisOutageSpoolTest {
                 }
                 if (killed && !restarted && t >= 4_000 && !sawSpoolingReady) {
                     String readyz = get(gateway.httpPort(), "/readyz");
-                    sawSpoolingReady = readyz.startsWith("200 ready; spooling");
+                    sawSpoolingReady = readyz.startsWith("200 ready; backend unreachable, spooling publishes");
                 }
                 pub.publish(batch(sent, 30));
                 sent += 30;
