@@ -57,6 +57,7 @@ public final class ConfigLoader {
             } catch (ConfigException e) {
                 throw new InvalidConfigException("config file " + file + " cannot be parsed: " + e.getMessage());
             }
+            rejectKeysOutsideRoot(fromFile, file);
         }
         try {
             Config merged = fromOverrides(overrides)
@@ -99,6 +100,16 @@ public final class ConfigLoader {
                     ConfigValueFactory.fromAnyRef(override.substring(eq + 1).trim(), "flag --" + key));
         }
         return config;
+    }
+
+    /** A key outside {@code tidegate { }} would be read by nothing: say so rather than ignore it. */
+    private static void rejectKeysOutsideRoot(Config fromFile, Path file) {
+        for (String key : fromFile.root().keySet()) {
+            if (!key.equals(ROOT)) {
+                throw new InvalidConfigException("config file " + file + ": key \"" + key + "\" is outside the "
+                        + ROOT + " block; write it as " + ROOT + " { " + key + " ... } (or " + ROOT + "." + key + " = ...)");
+            }
+        }
     }
 
     private static void rejectUnknownKeys(Config merged, Config reference) {

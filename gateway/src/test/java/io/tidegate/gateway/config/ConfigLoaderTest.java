@@ -40,6 +40,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void fileKeysOutsideTheRootBlockAreRefusedNotIgnored(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        Files.writeString(file, "grpc { port = 7500 }\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), List.of()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("key \"grpc\" is outside the tidegate block");
+    }
+
+    @Test
     void yamlStyleJsonFileIsAccepted(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("gateway.json");
         Files.writeString(file, "{\"tidegate\": {\"dedup-window\": \"5s\"}}");
