@@ -5,7 +5,7 @@ Jaeger v2 (scripts/jaeger.sh builds it; in-memory storage, loopback ports):
     --> gateway B (deliver) --> Java QuoteSubscriber (process)
 
 Every process exports its spans to Jaeger, over OTLP/gRPC, except gateway A, which uses OTLP/HTTP
-(the gateway's own exporter); the test then asks Jaeger's HTTP API
+(the OpenTelemetry SDK's http/protobuf exporter); the test then asks Jaeger's HTTP API
 (``/api/traces?service=...``) for the adapter's traces and checks that each quote's trace holds
 exactly that chain, parent to child, with the right services, replica ids, kinds and messaging
 attributes. Every process is stopped at the end; a missing prerequisite fails the test.

@@ -30,15 +30,12 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
-import io.tidegate.otel.export.CompactOtlpHttpSpanExporter;
-import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An OpenTelemetry set-up from {@link OtelSettings}: OTLP export (grpc or http/protobuf) of spans
+ * An OpenTelemetry set-up from {@link OtelSettings}: the SDK's OTLP exporters (grpc or http/protobuf) for spans
  * and metrics, a parent-based ratio sampler whose root decision instrumented code may draw ahead
  * ({@link RootSampling}), the resource ({@code service.name},
  * {@code service.instance.id}) and the W3C trace-context and baggage propagators. With tracing off
@@ -52,8 +49,6 @@ public final class Telemetry implements OpenTelemetry, RootSampling.Source, Auto
             W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
 
     private static final int SPAN_QUEUE = 32_768;
-    /** The SDK exporters' default. */
-    private static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(10);
 
     private final OtelSettings settings;
     private final TracerProvider tracerProvider;
@@ -186,19 +181,10 @@ public final class Telemetry implements OpenTelemetry, RootSampling.Source, Auto
         CompletableResultCode.ofAll(results).join(5, TimeUnit.SECONDS);
     }
 
-    /**
-     * The SDK's OTLP span exporter, except for http/protobuf to a plain {@code http://} collector:
-     * there {@link CompactOtlpHttpSpanExporter}, which costs half as much per span.
-     */
     private static SpanExporter otlpSpans(OtelSettings s) {
         return switch (s.protocol()) {
             case GRPC -> OtlpGrpcSpanExporter.builder().setEndpoint(s.endpoint()).build();
-            case HTTP_PROTOBUF -> {
-                URI traces = URI.create(path(s.endpoint(), "/v1/traces"));
-                yield CompactOtlpHttpSpanExporter.supports(traces)
-                        ? new CompactOtlpHttpSpanExporter(traces, EXPORT_TIMEOUT)
-                        : OtlpHttpSpanExporter.builder().setEndpoint(traces.toString()).build();
-            }
+            case HTTP_PROTOBUF -> OtlpHttpSpanExporter.builder().setEndpoint(path(s.endpoint(), "/v1/traces")).build();
         };
     }
 

@@ -20,6 +20,7 @@ class TelemetryExportTest {
 
     private HttpServer collector;
     private final List<String> received = new CopyOnWriteArrayList<>();
+    private final List<String> userAgents = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startCollector() throws IOException {
@@ -28,6 +29,7 @@ class TelemetryExportTest {
             try (InputStream in = ex.getRequestBody()) {
                 byte[] body = in.readAllBytes();
                 if (ex.getRequestURI().getPath().equals("/v1/traces")) {
+                    userAgents.add(String.valueOf(ex.getRequestHeaders().getFirst("User-Agent")));
                     ExportTraceServiceRequest.parseFrom(body).getResourceSpansList().forEach(rs -> rs.getScopeSpansList()
                             .forEach(ss -> ss.getSpansList().forEach(s -> received.add(
                                     serviceName(rs.getResource()) + " " + s.getName()))));
@@ -59,5 +61,17 @@ class TelemetryExportTest {
             telemetry.flush(10, TimeUnit.SECONDS);
         }
         assertThat(received).containsExactlyInAnyOrder("export-test one", "export-test two");
+    }
+
+    @Test
+    void httpProtobufSpansAreSentByTheOpenTelemetrySdksExporter() {
+        String endpoint = "http://127.0.0.1:" + collector.getAddress().getPort();
+        try (Telemetry telemetry = Telemetry.builder(new OtelSettings(true, false, endpoint,
+                OtelSettings.Protocol.HTTP_PROTOBUF, 1.0, "export-test", "t-1", Duration.ofSeconds(10))).build()) {
+            telemetry.getTracer("t").spanBuilder("one").startSpan().end();
+            telemetry.flush(10, TimeUnit.SECONDS);
+        }
+        // the SDK's OTLP exporters name themselves; a protocol implementation of our own would not
+        assertThat(userAgents).isNotEmpty().allSatisfy(ua -> assertThat(ua).startsWith("OTel-OTLP-Exporter-Java/"));
     }
 }

@@ -2,9 +2,12 @@ package io.tidegate.gateway.monitoring;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.tidegate.gateway.config.GatewayConfig;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -14,20 +17,21 @@ import java.util.concurrent.Executors;
 /**
  * The HTTP admin port: {@code /healthz} (the process is alive), {@code /readyz} (send
  * traffic here; 503 while starting, draining or when the backend is down) and {@code /metrics}
- * (Prometheus text format). Runs on its own
- * single thread, never on gRPC threads.
+ * (what the OpenTelemetry Prometheus exporter's reader collects, written by the Prometheus
+ * client's text format 0.0.4 writer). Runs on its own single thread, never on gRPC threads.
  */
 @Singleton
 public final class AdminHttpServer {
 
     private final GatewayConfig.Http config;
     private final Readiness readiness;
-    private final PrometheusReader metrics;
+    private final PrometheusMetricReader metrics;
+    private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
     private final boolean metricsEnabled;
     private HttpServer server;
 
     @Inject
-    public AdminHttpServer(GatewayConfig config, Readiness readiness, PrometheusReader metrics) {
+    public AdminHttpServer(GatewayConfig config, Readiness readiness, PrometheusMetricReader metrics) {
         this.config = config.http();
         this.readiness = readiness;
         this.metrics = metrics;
@@ -56,11 +60,12 @@ public final class AdminHttpServer {
                 respond(ex, 404, "metrics are off (otel.metrics.enabled = false)\n");
                 return;
             }
-            byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(200, body.length);
+            ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
+            text.write(body, metrics.collect());
+            ex.getResponseHeaders().set("Content-Type", text.getContentType());
+            ex.sendResponseHeaders(200, body.size());
             try (OutputStream os = ex.getResponseBody()) {
-                os.write(body);
+                body.writeTo(os);
             }
         });
         server.start();

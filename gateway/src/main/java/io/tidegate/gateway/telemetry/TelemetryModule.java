@@ -2,17 +2,17 @@ package io.tidegate.gateway.telemetry;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.monitoring.PrometheusReader;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 
 /**
  * Wires OpenTelemetry from {@code otel.*}: the SDK set-up ({@link Telemetry}, service name,
- * {@code service.instance.id} = gateway id), the Prometheus reader behind {@code /metrics}, and
- * the gateway's tracing and metrics.
+ * {@code service.instance.id} = gateway id), the OpenTelemetry Prometheus exporter's reader behind
+ * {@code /metrics}, and the gateway's tracing and metrics.
  */
 public final class TelemetryModule extends AbstractModule {
 
@@ -26,14 +26,20 @@ public final class TelemetryModule extends AbstractModule {
         this.spanProcessor = spanProcessor;
     }
 
-    @Override
-    protected void configure() {
-        bind(PrometheusReader.class).in(Singleton.class);
+    /**
+     * The reader {@code /metrics} collects from. Its series carry only the gateway's own labels
+     * (no {@code otel_scope_*} on each) and there is no {@code target_info} family: the names and
+     * labels are the README's metrics table, and the resource goes with the OTLP export.
+     */
+    @Provides
+    @Singleton
+    PrometheusMetricReader prometheus() {
+        return PrometheusMetricReader.builder().setOtelScopeLabelsEnabled(false).setTargetInfoMetricEnabled(false).build();
     }
 
     @Provides
     @Singleton
-    Telemetry telemetry(GatewayConfig config, PrometheusReader prometheus) {
+    Telemetry telemetry(GatewayConfig config, PrometheusMetricReader prometheus) {
         Telemetry.Builder b = Telemetry.builder(config.otel().settings(config.gatewayId())).metricReader(prometheus);
         if (spanProcessor != null) {
             // spans stay in the process (tests, benchmarks), and so do metrics

@@ -1,0 +1,111 @@
+package io.tidegate.gateway.server;
+
+import static io.tidegate.gateway.server.TestMessages.broadcast;
+import static io.tidegate.gateway.server.TestMessages.group;
+import static io.tidegate.gateway.server.TestMessages.msg;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tidegate.gateway.EmbeddedGateway;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
+import io.tidegate.testkit.RedisServerExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code /metrics} of a real Redis-backed gateway under real gRPC traffic, parsed by the
+ * Prometheus text format's rules ({@link PrometheusExposition}): every metric of the README's
+ * metrics table is there under its Prometheus name, with its type and exactly its labels, and
+ * nothing else is (no {@code target_info}, no {@code otel_scope_*} labels).
+ */
+class MetricsExpositionTest {
+
+    @RegisterExtension
+    static final RedisServerExtension REDIS = new RedisServerExtension();
+
+    /** The README's metrics table: Prometheus name, type, label names. */
+    private static final Map<String, Metric> README_TABLE = Map.ofEntries(
+            metric("tidegate_messages_in_total", "counter", "topic_class", "priority"),
+            metric("tidegate_messages_out_total", "counter", "topic_class", "priority"),
+            metric("tidegate_publish_to_deliver_duration_seconds", "histogram", "priority"),
+            metric("tidegate_queue_delay_seconds", "histogram", "priority"),
+            metric("tidegate_queue_depth", "gauge", "priority"),
+            metric("tidegate_workers", "gauge"),
+            metric("tidegate_clients_connected", "gauge"),
+            metric("tidegate_breaker_state", "gauge", "backend", "breaker", "state"),
+            metric("tidegate_conflated_total", "counter"),
+            metric("tidegate_spool_size_bytes", "gauge", "backend"),
+            metric("tidegate_spool_pending", "gauge", "backend"),
+            metric("tidegate_consumer_lag", "gauge", "group"));
+
+    private record Metric(String type, Set<String> labels) {
+    }
+
+    private static Map.Entry<String, Metric> metric(String name, String type, String... labels) {
+        return Map.entry(name, new Metric(type, Set.of(labels)));
+    }
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void everyMetricOfTheReadmeIsExposedWithItsTypeAndLabelsInAValidExposition(@TempDir Path spool) throws Exception {
+        try (EmbeddedGateway gateway = EmbeddedGateway.start(GatewayConfig.defaultsWith(
+                "grpc.host=127.0.0.1", "grpc.port=0", "http.host=127.0.0.1", "http.port=0",
+                "backend.redis.uri=" + REDIS.uri(), "resilience.spool.dir=" + spool,
+                "otel.metrics.consumer-lag-interval=100ms"));
+             FrameClient subscriber = FrameClient.connected(gateway.target());
+             FrameClient member = FrameClient.connected(gateway.target());
+             FrameClient publisher = FrameClient.connected(gateway.target())) {
+            subscriber.await(subscriber.subscribe(broadcast("all", "load.>")));
+            member.await(member.subscribe(group("g", "workers", "load.>").setInitialCredit(1)));
+            Message[] batch = new Message[20];
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = msg("load.quotes.X", "q" + i, i % 2 == 0 ? Priority.CRITICAL : Priority.BULK);
+            }
+            publisher.await(publisher.publish(batch));
+            subscriber.awaitDeliveries("all", batch.length);
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                PrometheusExposition exposition = PrometheusExposition.parse(scrape(gateway));
+                README_TABLE.forEach((name, expected) -> {
+                    PrometheusExposition.Family family = exposition.families().get(name);
+                    assertThat(family).as(name).isNotNull();
+                    assertThat(family.type()).as(name).isEqualTo(expected.type());
+                    assertThat(family.samples()).as(name).isNotEmpty().allSatisfy(s -> {
+                        Set<String> labels = new TreeSet<>(s.labels().keySet());
+                        labels.remove("le");
+                        assertThat(labels).as(s.toString()).isEqualTo(new TreeSet<>(expected.labels()));
+                    });
+                });
+                assertThat(exposition.families().keySet()).as("only the gateway's metrics").allMatch(n -> n.startsWith("tidegate_"));
+            });
+        }
+    }
+
+    @Test
+    void theReadmesMetricsTableListsTheseNames() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        README_TABLE.keySet().forEach(name -> assertThat(readme).contains("`" + name + "`"));
+    }
+
+    private String scrape(EmbeddedGateway gateway) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+        return r.body();
+    }
+}
