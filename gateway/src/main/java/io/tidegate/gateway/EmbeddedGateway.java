@@ -8,6 +8,7 @@ import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.LogFormat;
 import io.tidegate.gateway.server.ConflationCounter;
+import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.gateway.telemetry.GatewayGauges;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
@@ -27,6 +28,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final Telemetry telemetry;
     private final DispatchStats dispatchStats;
     private final ConflationCounter conflation;
+    private final OutboundBudget outboundBudget;
     private boolean closed;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
@@ -37,6 +39,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         injector.getInstance(GatewayGauges.class);
         this.dispatchStats = injector.getInstance(DispatchStats.class);
         this.conflation = injector.getInstance(ConflationCounter.class);
+        this.outboundBudget = injector.getInstance(OutboundBudget.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -103,6 +106,11 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** Messages conflated subscriptions dropped as superseded. */
     public ConflationCounter conflation() {
         return conflation;
+    }
+
+    /** Bytes waiting in memory for subscriber streams, and their gateway-wide limit. */
+    public OutboundBudget outboundBudget() {
+        return outboundBudget;
     }
 
     /** Live Connect streams. */
