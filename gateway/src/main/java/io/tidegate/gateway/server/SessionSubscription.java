@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The outbound window keeps a slow subscriber's backlog in the backend: the subscription asks
  * the backend only for what fits {@code delivery.outbound-bytes-per-subscription} (sized from the
- * average message so far; a few dozen messages before the first), at most
+ * average message so far; one message before the first), at most
  * {@code delivery.read-ahead-messages} ahead, and what the gateway-wide {@link OutboundBudget}
  * has free (one message at a time, once its stream took all it held, while that is spent); it
  * asks for more as its stream writes. The client still gets
@@ -44,8 +44,13 @@ final class SessionSubscription implements DeliverySink {
 
     /** Conflated: most deliveries handed to the stream that it has not written yet. */
     static final int OUTBOUND_WINDOW = 256;
-    /** Messages asked for before the first one shows what a message of this subscription weighs. */
-    static final int INITIAL_WINDOW = 32;
+    /**
+     * Messages asked for before the first one shows what a message of this subscription weighs:
+     * one, so a guess that is too small cannot overshoot the byte windows by more than a message.
+     */
+    static final int INITIAL_WINDOW = 1;
+    /** What a message is assumed to weigh (for reservations) until the first one came. */
+    private static final long INITIAL_MESSAGE_BYTES = 1024;
 
     /** Where a subscription's output and its end go; implemented by the session. */
     interface Output {
@@ -76,11 +81,14 @@ final class SessionSubscription implements DeliverySink {
     private long conflatingBytes;
     /** Messages requested from the backend and not yet received. */
     private long demand;
+    /** Bytes of the gateway budget reserved for {@link #demand}. */
+    private long reservedBytes;
     /** Received and not yet written or dropped by the stream (conflated: also those waiting per key). */
     private long heldBytes;
     private long heldMessages;
     /** Bytes a message of this subscription counts on average (recent ones weigh more); 0 until one came. */
     private long averageBytes;
+    private boolean sized;
     private final Map<StreamPosition, StoredMessage> outstanding = new HashMap<>();
     private BackendSubscription backend;
     private long credit;
@@ -197,7 +205,6 @@ final class SessionSubscription implements DeliverySink {
                 return;
             }
             credit -= messages.size();
-            demand -= messages.size();
             hold(messages.size(), bytes);
             if (options.isGroup()) {
                 for (StoredMessage m : messages) {
@@ -208,14 +215,27 @@ final class SessionSubscription implements DeliverySink {
         output.deliver(this, messages, null);
     }
 
-    /** Counts received messages as held and charges the gateway budget; caller holds the monitor. */
+    /**
+     * Counts received messages as held, in place of their share of the reservation made when they
+     * were asked for; caller holds the monitor.
+     */
     private void hold(int messages, long bytes) {
+        long share = demand <= messages ? reservedBytes : reservedBytes / demand * messages;
+        reservedBytes -= share;
+        demand = Math.max(0, demand - messages);
         heldBytes += bytes;
         heldMessages += messages;
-        budget.charge(bytes);
+        budget.charge(bytes - share);
         long batchAverage = bytes / messages;
         // a growing size counts at once (it is what may overshoot), a shrinking one gradually
-        averageBytes = batchAverage >= averageBytes ? batchAverage : (averageBytes * 7 + batchAverage) / 8;
+        averageBytes = !sized || batchAverage >= averageBytes ? batchAverage : (averageBytes * 7 + batchAverage) / 8;
+        sized = true;
+        // what is still coming weighs what messages weigh now, not what they weighed when asked for
+        long expected = demand * averageBytes;
+        if (expected > reservedBytes) {
+            budget.charge(expected - reservedBytes);
+            reservedBytes = expected;
+        }
     }
 
     private static long bytesOf(List<StoredMessage> messages) {
@@ -233,7 +253,6 @@ final class SessionSubscription implements DeliverySink {
             if (closed) {
                 return;
             }
-            demand -= messages.size();
             hold(messages.size(), bytes);
             long superseded = 0;
             for (StoredMessage m : messages) {
@@ -264,7 +283,6 @@ final class SessionSubscription implements DeliverySink {
         BackendSubscription sub;
         synchronized (this) {
             more = (int) Math.min(Integer.MAX_VALUE, fitting());
-            demand += more;
             sub = backend;
         }
         if (more > 0) {
@@ -283,7 +301,10 @@ final class SessionSubscription implements DeliverySink {
         return Math.min(credit, readAhead - heldMessages) - demand;
     }
 
-    /** How many more messages to request now; caller holds the monitor. */
+    /**
+     * How many more messages to request now, with their bytes reserved (counted in
+     * {@link #demand} and {@link #reservedBytes}); caller holds the monitor.
+     */
     private long fitting() {
         long n = wanted();
         if (n <= 0) {
@@ -292,13 +313,22 @@ final class SessionSubscription implements DeliverySink {
         // Idle (nothing asked for, nothing held): one message even when it alone is larger than
         // the window or the gateway budget is spent, or this subscription would never move again.
         long least = demand == 0 && heldMessages == 0 ? 1 : 0;
-        if (averageBytes == 0) {
-            n = Math.min(n, Math.max(0, INITIAL_WINDOW - demand));
-        } else {
-            long room = Math.min(byteLimit - heldBytes, budget.free()) - demand * averageBytes;
-            n = Math.min(n, Math.max(least, room / averageBytes));
+        long each = sized ? Math.max(1, averageBytes) : INITIAL_MESSAGE_BYTES;
+        if (!sized) {
+            n = Math.min(n, INITIAL_WINDOW - demand);
         }
-        return Math.max(0, n);
+        n = Math.min(n, Math.max(least, (byteLimit - heldBytes - reservedBytes) / each));
+        if (n <= 0) {
+            return 0;
+        }
+        long reserved = budget.reserve(n * each, least * each);
+        n = reserved / each;
+        if (reserved > n * each) {
+            budget.charge(n * each - reserved); // the odd bytes back
+        }
+        demand += n;
+        reservedBytes += n * each;
+        return n;
     }
 
     /** Hands conflated messages on as credit and the stream allow; one thread at a time. */
@@ -369,10 +399,14 @@ final class SessionSubscription implements DeliverySink {
             closed = true;
             sub = backend;
             outstanding.clear();
+            // what was asked for but will not be taken any more, and what never reaches the
+            // output: the stream reports only what it has
+            waiting = reservedBytes;
+            reservedBytes = 0;
+            demand = 0;
             if (conflating != null) {
-                // never reaches the output, so the stream never reports it
-                waiting = conflatingBytes;
-                heldBytes -= waiting;
+                waiting += conflatingBytes;
+                heldBytes -= conflatingBytes;
                 heldMessages = unwritten;
                 conflatingBytes = 0;
                 conflating.clear();
