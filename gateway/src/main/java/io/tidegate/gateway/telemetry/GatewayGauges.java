@@ -23,7 +23,7 @@ import java.util.Map;
  * Gauges read when metrics are collected (a {@code /metrics} scrape or an OTLP push), never on
  * the hot path: ingress queue depth per priority ({@code tidegate.queue.depth}), dispatch workers
  * ({@code tidegate.workers}), messages dropped by conflation ({@code tidegate.conflated}), bytes
- * waiting for subscriber streams ({@code tidegate.outbound.bytes}), connected client streams
+ * waiting for subscriber streams ({@code tidegate.outbound.queued}), connected client streams
  * ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
@@ -56,7 +56,7 @@ public final class GatewayGauges {
         meter.counterBuilder("tidegate.conflated").setUnit("{message}")
                 .setDescription("Messages of conflated subscriptions superseded by a newer one of their key before delivery")
                 .buildWithCallback(m -> m.record(conflation.superseded()));
-        meter.gaugeBuilder("tidegate.outbound.bytes").ofLongs().setUnit("By")
+        meter.gaugeBuilder("tidegate.outbound.queued").ofLongs().setUnit("By")
                 .setDescription("Bytes of messages waiting in gateway memory for subscriber streams (limit: delivery.outbound-bytes)")
                 .buildWithCallback(m -> m.record(outbound.queuedBytes()));
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
