@@ -11,5 +11,6 @@ jar=gateway/target/tidegate-gateway-0.1.0-SNAPSHOT-all.jar
 if [ ! -f "$jar" ] || [ -n "$(find proto gateway/src pom.xml gateway/pom.xml -newer "$jar" -type f -print -quit)" ]; then
   ./mvnw -B -q -ntp -pl gateway -am package -DskipTests
 fi
-# ZGC keeps GC pauses to a few ms; young-generation pauses of G1 showed up as 10-25 ms tails
-exec java ${JAVA_OPTS:--XX:+UseZGC} -jar "$jar" "$@"
+# ZGC keeps GC pauses to a few ms; young-generation pauses of G1 showed up as 10-25 ms tails.
+# A gateway out of heap exits (for a supervisor to restart) instead of living on half-dead.
+exec java -XX:+ExitOnOutOfMemoryError ${JAVA_OPTS:--XX:+UseZGC} -jar "$jar" "$@"

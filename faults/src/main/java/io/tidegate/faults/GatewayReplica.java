@@ -62,6 +62,7 @@ final class GatewayReplica implements AutoCloseable {
         Files.createDirectories(logDir);
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-XX:+ExitOnOutOfMemoryError"); // as scripts/run-gateway.sh runs it
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "--gateway-id=" + name, "--grpc.host=127.0.0.1", "--grpc.port=" + port, "--http.port=-1"));

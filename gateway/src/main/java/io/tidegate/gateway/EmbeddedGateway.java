@@ -10,6 +10,7 @@ import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.JulBridge;
 import io.tidegate.gateway.monitoring.LogFormat;
 import io.tidegate.gateway.server.ConflationCounter;
+import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.gateway.telemetry.GatewayGauges;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
@@ -30,6 +31,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final ConflationCounter conflation;
     /** Null until stopped; then whether the drain was clean. */
     private Boolean stopped;
+    private final OutboundBudget outboundBudget;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -39,6 +41,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         injector.getInstance(GatewayGauges.class);
         this.dispatchStats = injector.getInstance(DispatchStats.class);
         this.conflation = injector.getInstance(ConflationCounter.class);
+        this.outboundBudget = injector.getInstance(OutboundBudget.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -121,6 +124,11 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** Messages conflated subscriptions dropped as superseded. */
     public ConflationCounter conflation() {
         return conflation;
+    }
+
+    /** Bytes waiting in memory for subscriber streams, and their gateway-wide limit. */
+    public OutboundBudget outboundBudget() {
+        return outboundBudget;
     }
 
     /** Live Connect streams. */

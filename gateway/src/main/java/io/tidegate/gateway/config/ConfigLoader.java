@@ -188,9 +188,18 @@ public final class ConfigLoader {
         var delivery = new GatewayConfig.Delivery(
                 r.durationIn("delivery.default-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),
                 r.durationIn("delivery.max-ack-deadline", Duration.ofMillis(10), Duration.ofHours(12)),
-                r.intIn("delivery.max-deliveries", 1, 1000));
+                r.intIn("delivery.max-deliveries", 1, 1000),
+                r.longIn("delivery.outbound-bytes-per-subscription", 64 * 1024, 1L << 40),
+                outboundBytes(r.longIn("delivery.outbound-bytes", 0, 1L << 40)),
+                r.intIn("delivery.read-ahead-messages", 1, 100_000));
         if (delivery.defaultAckDeadline().compareTo(delivery.maxAckDeadline()) > 0) {
             throw new InvalidConfigException("delivery.default-ack-deadline must not exceed delivery.max-ack-deadline");
+        }
+        if (delivery.outboundBytesPerSubscription() > delivery.outboundBytes()) {
+            throw new InvalidConfigException("delivery.outbound-bytes-per-subscription (" + delivery.outboundBytesPerSubscription()
+                    + ") must not exceed delivery.outbound-bytes (" + delivery.outboundBytes()
+                    + (r.longIn("delivery.outbound-bytes", 0, 1L << 40) == 0 ? ", a quarter of the max heap" : "")
+                    + "); lower it or raise delivery.outbound-bytes (or -Xmx)");
         }
         var retention = new GatewayConfig.Retention(
                 r.longIn("retention.max-length", 1, Long.MAX_VALUE),
@@ -220,6 +229,11 @@ public final class ConfigLoader {
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
                 otel(r));
+    }
+
+    /** 0 stands for a quarter of the max heap: room for the retained entries and everything else. */
+    private static long outboundBytes(long configured) {
+        return configured != 0 ? configured : Runtime.getRuntime().maxMemory() / 4;
     }
 
     private static GatewayConfig.Otel otel(Reader r) {

@@ -74,8 +74,14 @@ public record GatewayConfig(
         }
     }
 
-    /** Group delivery: ack deadlines and dead-lettering. */
-    public record Delivery(Duration defaultAckDeadline, Duration maxAckDeadline, int maxDeliveries) {
+    /**
+     * Group acks, redelivery, and what may wait in gateway memory for subscriber streams:
+     * {@code outboundBytesPerSubscription} per subscription, {@code outboundBytes} for the whole
+     * gateway (already resolved: never 0), {@code readAheadMessages} most messages one
+     * subscription asks the backend for ahead of its stream.
+     */
+    public record Delivery(Duration defaultAckDeadline, Duration maxAckDeadline, int maxDeliveries,
+                           long outboundBytesPerSubscription, long outboundBytes, int readAheadMessages) {
     }
 
     /** Per-topic stream retention; a zero maxAge means no age limit. */

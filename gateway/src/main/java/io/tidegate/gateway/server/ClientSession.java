@@ -7,7 +7,6 @@ import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.resilience.StreamLimiter;
 import io.tidegate.proto.v1.ClientFrame;
-import io.tidegate.proto.v1.DeliveryBatch;
 import io.tidegate.proto.v1.FrameError;
 import io.tidegate.proto.v1.GoAway;
 import io.tidegate.proto.v1.Hello;
@@ -61,7 +60,8 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         this.sessionId = sessionId;
         this.ctx = ctx;
         this.out = out;
-        this.outbound = new OutboundQueue(out, ctx.deliveryTelemetry(), this::written);
+        // subscriptions learn of written deliveries from the queue itself (SessionSubscription.left)
+        this.outbound = new OutboundQueue(out, ctx.deliveryTelemetry(), batch -> { });
         out.disableAutoRequest();
         out.setOnCancelHandler(() -> end("client cancelled"));
         // Asking for one frame at a time costs a transport round trip per frame; keep a window
@@ -177,7 +177,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
             throw new FrameRejectedException(Status.Code.RESOURCE_EXHAUSTED, "this stream has "
                     + subscriptions.size() + " subscriptions, the limit (limits.max-subscriptions-per-stream); unsubscribe one or open another stream");
         }
-        var subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(), ctx.conflation());
+        var subscription = ctx.newSubscription(options, this);
         try {
             subscription.open(ctx.backend());
         } catch (RuntimeException e) {
@@ -249,16 +249,9 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId()).setError(error).build());
     }
 
-    private void written(DeliveryBatch batch) {
-        SessionSubscription s = subscriptions.get(batch.getSubscriptionId());
-        if (s != null) {
-            s.written(batch.getDeliveriesCount());
-        }
-    }
-
     @Override
-    public void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore) {
-        outbound.sendDeliveries(subscriptionId, messages, conflatedBefore);
+    public void deliver(SessionSubscription from, List<StoredMessage> messages, long[] conflatedBefore) {
+        outbound.sendDeliveries(from, messages, conflatedBefore);
     }
 
     @Override

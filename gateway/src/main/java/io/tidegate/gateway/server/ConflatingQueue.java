@@ -18,17 +18,18 @@ final class ConflatingQueue {
     /**
      * Queues the message, replacing a waiting one of its key.
      *
-     * @return how many messages this one superseded (0 or 1)
+     * @return the message this one superseded, or null when its key was not waiting
      */
-    int offer(StoredMessage m) {
+    StoredMessage offer(StoredMessage m) {
         Slot slot = slots.get(m.orderingKey());
         if (slot == null) {
             slots.put(m.orderingKey(), new Slot(m));
-            return 0;
+            return null;
         }
+        StoredMessage replaced = slot.message;
         slot.message = m;
         slot.superseded++;
-        return 1;
+        return replaced;
     }
 
     /** Moves up to {@code max} messages, oldest key first, into the lists. */
@@ -40,6 +41,11 @@ final class ConflatingQueue {
             messages.add(slot.message);
             supersededBefore.add(slot.superseded);
         }
+    }
+
+    /** Drops everything waiting. */
+    void clear() {
+        slots.clear();
     }
 
     /** Keys waiting. */

@@ -56,13 +56,14 @@ public final class GatewayServer {
     @Inject
     public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
-                         GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation) {
+                         GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
+                         OutboundBudget outboundBudget) {
         this.config = config;
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.readiness = readiness;
         this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher, tracing), backend,
-                new DeliveryTelemetry(tracing, metrics), conflation);
+                new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(ctx);
     }

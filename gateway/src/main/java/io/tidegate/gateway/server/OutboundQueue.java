@@ -9,6 +9,7 @@ import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
 import io.tidegate.proto.v1.ServerFrame;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,10 +19,13 @@ import java.util.function.Consumer;
  * Everything a stream sends, waiting for the transport. Control frames (acks, confirmations,
  * errors, pongs) go first; deliveries wait in per-priority lanes, so while the client or the
  * network is slow a CRITICAL message overtakes queued BULK ones (never one with the same
- * ordering key). Its size is bounded by the credit the client granted.
+ * ordering key). Each subscription bounds what it hands over (see {@link SessionSubscription}:
+ * its outbound window and the gateway's {@link OutboundBudget}); every delivery is reported back
+ * to its subscription once it left this queue, written or dropped, so that room is freed.
  *
  * <p>Threading: any thread may enqueue; writes to the gRPC observer happen on one thread at a
- * time (whichever enqueued or the transport's onReady callback), never concurrently.
+ * time (whichever enqueued or the transport's onReady callback), never concurrently. Reports to
+ * subscriptions are made without holding this queue's lock.
  */
 final class OutboundQueue {
 
@@ -42,6 +46,10 @@ final class OutboundQueue {
     /** How the call ends once flushed: null for OK. */
     private volatile Status endStatus;
     private boolean completedSent; // written by the draining thread only
+    // the delivery frame next() built last: whose, how many, how many bytes (draining thread only)
+    private SessionSubscription frameOwner;
+    private int frameMessages;
+    private long frameBytes;
 
     /**
      * @param onWritten called after each delivery frame was handed to the transport, on the
@@ -65,23 +73,65 @@ final class OutboundQueue {
     }
 
     /** @param conflatedBefore per message, see {@link SessionSubscription.Output#deliver}; may be null */
-    void sendDeliveries(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore) {
+    void sendDeliveries(SessionSubscription from, List<StoredMessage> messages, long[] conflatedBefore) {
         lock.lock();
         try {
-            for (int i = 0; i < messages.size(); i++) {
-                StoredMessage m = messages.get(i);
-                long before = conflatedBefore == null ? 0 : conflatedBefore[i];
-                deliveries.add(new Queued(subscriptionId, m, before), PriorityLanes.levelOf(m.message().getPriority()));
+            if (!closed && !completing) {
+                for (int i = 0; i < messages.size(); i++) {
+                    StoredMessage m = messages.get(i);
+                    long before = conflatedBefore == null ? 0 : conflatedBefore[i];
+                    deliveries.add(new Queued(from, m, before), PriorityLanes.levelOf(m.message().getPriority()));
+                }
+                messages = null;
             }
         } finally {
             lock.unlock();
+        }
+        if (messages != null) {
+            // the stream is ending: dropped at once, like those queued when it began to end
+            long bytes = 0;
+            for (StoredMessage m : messages) {
+                bytes += OutboundBudget.sizeOf(m);
+            }
+            from.left(messages.size(), bytes);
+            return;
         }
         drain();
     }
 
     /** Sends nothing more; what is queued is dropped (group messages are redelivered by the backend). */
     void close() {
-        closed = true;
+        List<Queued> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            closed = true;
+            pollAll(dropped);
+        } finally {
+            lock.unlock();
+        }
+        reportDropped(dropped);
+    }
+
+    /** Caller holds the lock. */
+    private void pollAll(List<Queued> into) {
+        Queued q;
+        while ((q = deliveries.poll()) != null) {
+            into.add(q);
+        }
+    }
+
+    private static void reportDropped(List<Queued> dropped) {
+        int i = 0;
+        while (i < dropped.size()) {
+            SessionSubscription owner = dropped.get(i).owner;
+            int messages = 0;
+            long bytes = 0;
+            for (; i < dropped.size() && dropped.get(i).owner == owner; i++) {
+                messages++;
+                bytes += OutboundBudget.sizeOf(dropped.get(i).message);
+            }
+            owner.left(messages, bytes);
+        }
     }
 
     /**
@@ -102,18 +152,18 @@ final class OutboundQueue {
     }
 
     private void endAfterFlush(Status status) {
+        List<Queued> dropped = new ArrayList<>();
         lock.lock();
         try {
             if (status != null) {
                 endStatus = status; // also turns an OK end still waiting for the flush into this one
             }
             completing = true;
-            while (deliveries.poll() != null) {
-                // dropped, see above
-            }
+            pollAll(dropped);
         } finally {
             lock.unlock();
         }
+        reportDropped(dropped);
         drain();
     }
 
@@ -128,10 +178,18 @@ final class OutboundQueue {
                 if (frame == null) {
                     break;
                 }
-                out.onNext(frame);
-                if (frame.hasDeliveries()) {
-                    onWritten.accept(frame.getDeliveries());
+                if (!frame.hasDeliveries()) {
+                    out.onNext(frame);
+                    continue;
                 }
+                SessionSubscription owner = frameOwner;
+                try {
+                    out.onNext(frame);
+                } finally {
+                    // written, or lost with a failed call: either way it left this queue
+                    owner.left(frameMessages, frameBytes);
+                }
+                onWritten.accept(frame.getDeliveries());
             }
             if (completing && !completedSent && !closed && isEmpty()) {
                 completedSent = true;
@@ -171,19 +229,22 @@ final class OutboundQueue {
             if (first == null) {
                 return null;
             }
-            DeliveryBatch.Builder batch = DeliveryBatch.newBuilder().setSubscriptionId(first.subscriptionId);
+            DeliveryBatch.Builder batch = DeliveryBatch.newBuilder().setSubscriptionId(first.owner.id());
             batch.addDeliveries(toDelivery(first));
             int bytes = first.message.message().getSerializedSize();
             Queued q;
             while (batch.getDeliveriesCount() < MAX_DELIVERIES_PER_FRAME
                     && bytes < FRAME_BYTES_SOFT_LIMIT
                     && (q = deliveries.peek()) != null
-                    && q.subscriptionId.equals(first.subscriptionId)
+                    && q.owner == first.owner
                     && q.message.message().getPriority() == first.message.message().getPriority()) {
                 deliveries.poll();
                 batch.addDeliveries(toDelivery(q));
                 bytes += q.message.message().getSerializedSize();
             }
+            frameOwner = first.owner;
+            frameMessages = batch.getDeliveriesCount();
+            frameBytes = bytes + (long) frameMessages * OutboundBudget.MESSAGE_OVERHEAD_BYTES;
             return ServerFrame.newBuilder().setDeliveries(batch).build();
         } finally {
             lock.unlock();
@@ -193,7 +254,7 @@ final class OutboundQueue {
     private Delivery toDelivery(Queued q) {
         StoredMessage m = q.message;
         return Delivery.newBuilder()
-                .setMessage(telemetry.delivering(m, q.subscriptionId))
+                .setMessage(telemetry.delivering(m, q.owner.id()))
                 .setPosition(m.position().toProto())
                 .setDeliveryCount(m.deliveryCount())
                 .setTsAccepted(m.acceptedNanos())
@@ -201,6 +262,6 @@ final class OutboundQueue {
                 .build();
     }
 
-    private record Queued(String subscriptionId, StoredMessage message, long conflatedBefore) {
+    private record Queued(SessionSubscription owner, StoredMessage message, long conflatedBefore) {
     }
 }

@@ -25,12 +25,14 @@ final class SessionContext {
     private final ClientLimits clientLimits;
     private final DeliveryTelemetry deliveryTelemetry;
     private final ConflationCounter conflation;
+    private final OutboundBudget outboundBudget;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final StreamActivityLog activity = new StreamActivityLog();
 
     SessionContext(GatewayConfig config, BatchPublisher publisher, Backend backend, DeliveryTelemetry deliveryTelemetry,
-                   ConflationCounter conflation) {
+                   ConflationCounter conflation, OutboundBudget outboundBudget) {
         this.config = config;
+        this.outboundBudget = outboundBudget;
         this.deliveryTelemetry = deliveryTelemetry;
         this.conflation = conflation;
         this.publisher = publisher;
@@ -78,8 +80,10 @@ final class SessionContext {
         return deliveryTelemetry;
     }
 
-    ConflationCounter conflation() {
-        return conflation;
+    /** A subscription of this gateway, bounded by its limits and outbound budget. */
+    SessionSubscription newSubscription(SubscriptionOptions options, SessionSubscription.Output output) {
+        return new SessionSubscription(options, output, config.limits().maxCredit(), conflation, outboundBudget,
+                config.delivery());
     }
 
     /** The publish limits (rate, in flight) of a new stream of the named client. */

@@ -6,6 +6,7 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,34 +16,52 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One subscription of one client stream: passes the client's credit on to the backend as
- * demand (so the gateway never has more messages out than granted) and remembers which group
- * messages are out awaiting ack. Strict key order is the backend's job (see
+ * demand, no more than fits its outbound window, and remembers which group messages are out
+ * awaiting ack. Strict key order is the backend's job (see
  * {@link io.tidegate.gateway.backend.SubscriptionSpec#strictKeyOrder()}): it holds a key for one
  * member of the group and sends its messages one at a time, so nothing is held back here.
  *
- * <p>A conflated subscription instead keeps reading the backend (a window of
- * {@code max(initial credit, 256)} messages) into a {@link ConflatingQueue}, one message per
- * key, and hands the client only as many as its credit allows and its stream has taken (at
- * most {@value #OUTBOUND_WINDOW} written-pending): a slow client gets the latest per key
- * instead of a backlog. Gateway memory stays bounded by the number of keys (at most
- * {@code limits.max-credit}; past that the backend reads pause) plus the windows.
+ * <p>The outbound window keeps a slow subscriber's backlog in the backend: the subscription asks
+ * the backend only for what fits {@code delivery.outbound-bytes-per-subscription} (sized from the
+ * average message so far; one message before the first), at most
+ * {@code delivery.read-ahead-messages} ahead, and what the gateway-wide {@link OutboundBudget}
+ * has free (one message at a time, once its stream took all it held, while that is spent); it
+ * asks for more as its stream writes. The client still gets
+ * everything it granted credit for, in order, only later.
  *
- * <p>Threading: backend callbacks and client frames arrive on different threads; state is
- * guarded by this object's monitor, and nothing blocks while holding it. One thread at a time
- * hands conflated messages on, so a key's messages leave in order.
+ * <p>A conflated subscription instead keeps reading the backend, within the same byte window,
+ * into a {@link ConflatingQueue}, one message per key, and hands the client only as many as its
+ * credit allows and its stream has taken (at most {@value #OUTBOUND_WINDOW} written-pending): a
+ * slow client gets the latest per key instead of a backlog. Reads pause while the waiting
+ * messages fill the window or {@code limits.max-credit} keys wait.
+ *
+ * <p>Threading: backend callbacks, client frames and transport callbacks arrive on different
+ * threads; state is guarded by this object's monitor, and nothing blocks or calls
+ * out (backend, output, budget release) while holding it. One thread at a time hands conflated
+ * messages on, so a key's messages leave in order.
  */
 final class SessionSubscription implements DeliverySink {
 
     /** Conflated: most deliveries handed to the stream that it has not written yet. */
     static final int OUTBOUND_WINDOW = 256;
+    /**
+     * Messages asked for before the first one shows what a message of this subscription weighs:
+     * one, so a guess that is too small cannot overshoot the byte windows by more than a message.
+     */
+    static final int INITIAL_WINDOW = 1;
+    /** What a message is assumed to weigh (for reservations) until the first one came. */
+    private static final long INITIAL_MESSAGE_BYTES = 1024;
 
     /** Where a subscription's output and its end go; implemented by the session. */
     interface Output {
         /**
+         * Queues deliveries for the stream; each must be reported back through
+         * {@link #left} once written or dropped.
+         *
          * @param conflatedBefore per message, how many older messages of its key were dropped
          *                        before it; null when the subscription does not conflate
          */
-        void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore);
+        void deliver(SessionSubscription from, List<StoredMessage> messages, long[] conflatedBefore);
 
         void ended(SessionSubscription subscription, Throwable cause);
     }
@@ -52,25 +71,39 @@ final class SessionSubscription implements DeliverySink {
     private final long maxCredit;
     private final ConflatingQueue conflating;
     private final ConflationCounter conflationCounter;
-    private final int readWindow;
+    private final OutboundBudget budget;
+    private final long byteLimit;
+    private final int readAhead;
     private final AtomicInteger flushing = new AtomicInteger();
     /** Conflated: messages handed to the output that the transport has not taken yet. */
     private int unwritten;
-    /** Conflated: messages requested from the backend and not yet received. */
-    private long backendDemand;
+    /** Conflated: bytes of the messages waiting per key (not yet handed to the output). */
+    private long conflatingBytes;
+    /** Messages requested from the backend and not yet received. */
+    private long demand;
+    /** Bytes of the gateway budget reserved for {@link #demand}. */
+    private long reservedBytes;
+    /** Received and not yet written or dropped by the stream (conflated: also those waiting per key). */
+    private long heldBytes;
+    private long heldMessages;
+    /** Bytes a message of this subscription counts on average (recent ones weigh more); 0 until one came. */
+    private long averageBytes;
+    private boolean sized;
     private final Map<StreamPosition, StoredMessage> outstanding = new HashMap<>();
     private BackendSubscription backend;
     private long credit;
     private boolean closed;
 
     SessionSubscription(SubscriptionOptions options, Output output, long maxCredit,
-                        ConflationCounter conflationCounter) {
+                        ConflationCounter conflationCounter, OutboundBudget budget, GatewayConfig.Delivery delivery) {
         this.options = options;
         this.output = output;
         this.maxCredit = maxCredit;
         this.conflating = options.conflate() ? new ConflatingQueue() : null;
         this.conflationCounter = conflationCounter;
-        this.readWindow = Math.max(options.initialCredit(), OUTBOUND_WINDOW);
+        this.budget = budget;
+        this.byteLimit = delivery.outboundBytesPerSubscription();
+        this.readAhead = delivery.readAheadMessages();
     }
 
     String id() {
@@ -111,99 +144,191 @@ final class SessionSubscription implements DeliverySink {
 
     /** Lets deliveries start, after the client was told the subscription exists. */
     private void grantInitialCredit() {
-        BackendSubscription sub;
-        int demand = options.initialCredit();
         synchronized (this) {
             // += : a client may grant more before it has seen the confirmation
             credit += options.initialCredit();
-            sub = backend;
-            if (conflating != null) {
-                demand = readWindow;
-                backendDemand = readWindow;
-            }
         }
-        sub.request(demand);
+        readAhead();
     }
 
     void grant(int messages) throws FrameRejectedException {
         if (messages <= 0) {
             throw FrameRejectedException.invalid("credit must be a positive number of messages, got " + messages);
         }
-        BackendSubscription sub;
         synchronized (this) {
             if (credit + messages > maxCredit) {
                 throw FrameRejectedException.invalid("credit would reach " + (credit + messages)
                         + " on subscription " + id() + "; the limit is " + maxCredit + " (limits.max-credit)");
             }
             credit += messages;
-            sub = backend;
         }
         if (conflating != null) {
             flush();
         } else {
-            sub.request(messages);
+            readAhead();
         }
     }
 
-    /** The transport took {@code messages} deliveries of this subscription. */
-    void written(int messages) {
-        if (conflating == null) {
-            return;
-        }
+    /**
+     * {@code messages} deliveries of this subscription, together {@code bytes} (see
+     * {@link OutboundBudget#sizeOf}), left the stream's queue: written, or dropped because the
+     * stream ended. Frees their room in the windows and reads on.
+     */
+    void left(int messages, long bytes) {
         synchronized (this) {
-            unwritten -= messages;
+            heldBytes -= bytes;
+            heldMessages -= messages;
+            if (conflating != null) {
+                unwritten -= messages;
+            }
         }
-        flush();
+        budget.release(bytes);
+        if (conflating != null) {
+            flush();
+        } else {
+            readAhead();
+        }
     }
 
     @Override
     public void onMessages(List<StoredMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
         if (conflating != null) {
             conflate(messages);
             return;
         }
+        long bytes = bytesOf(messages);
         synchronized (this) {
             if (closed) {
                 return;
             }
             credit -= messages.size();
+            hold(messages.size(), bytes);
             if (options.isGroup()) {
                 for (StoredMessage m : messages) {
                     outstanding.put(m.position(), m);
                 }
             }
         }
-        output.deliver(id(), messages, null);
+        output.deliver(this, messages, null);
+    }
+
+    /**
+     * Counts received messages as held, in place of their share of the reservation made when they
+     * were asked for; caller holds the monitor.
+     */
+    private void hold(int messages, long bytes) {
+        long share = demand <= messages ? reservedBytes : reservedBytes / demand * messages;
+        reservedBytes -= share;
+        demand = Math.max(0, demand - messages);
+        heldBytes += bytes;
+        heldMessages += messages;
+        budget.charge(bytes - share);
+        long batchAverage = bytes / messages;
+        // a growing size counts at once (it is what may overshoot), a shrinking one gradually
+        averageBytes = !sized || batchAverage >= averageBytes ? batchAverage : (averageBytes * 7 + batchAverage) / 8;
+        sized = true;
+        // what is still coming weighs what messages weigh now, not what they weighed when asked for
+        long expected = demand * averageBytes;
+        if (expected > reservedBytes) {
+            budget.charge(expected - reservedBytes);
+            reservedBytes = expected;
+        }
+    }
+
+    private static long bytesOf(List<StoredMessage> messages) {
+        long bytes = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            bytes += OutboundBudget.sizeOf(messages.get(i));
+        }
+        return bytes;
     }
 
     private void conflate(List<StoredMessage> messages) {
-        int more;
+        long bytes = bytesOf(messages);
+        long freed = 0;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            backendDemand -= messages.size();
+            hold(messages.size(), bytes);
             long superseded = 0;
             for (StoredMessage m : messages) {
-                superseded += conflating.offer(m);
+                StoredMessage replaced = conflating.offer(m);
+                if (replaced != null) {
+                    superseded++;
+                    freed += OutboundBudget.sizeOf(replaced);
+                }
             }
+            heldBytes -= freed;
+            heldMessages -= superseded;
+            conflatingBytes += bytes - freed;
             conflationCounter.add(superseded);
-            more = readMore();
         }
-        if (more > 0) {
-            backendSubscription().request(more);
+        if (freed > 0) {
+            budget.release(freed);
         }
         flush();
     }
 
-    /** Tops the backend read window up while the key bound allows; caller holds the monitor. */
-    private int readMore() {
-        if (closed || conflating.size() >= maxCredit || backendDemand >= readWindow / 2) {
+    /**
+     * Asks the backend for as much as the client's credit (conflated: the key bound), the
+     * read-ahead and the byte windows allow. Called whenever one of them may have grown: credit
+     * granted, messages left the stream's queue, conflated keys handed on.
+     */
+    private void readAhead() {
+        int more;
+        BackendSubscription sub;
+        synchronized (this) {
+            more = (int) Math.min(Integer.MAX_VALUE, fitting());
+            sub = backend;
+        }
+        if (more > 0) {
+            sub.request(more);
+        }
+    }
+
+    /** Messages the subscription would read if memory were free; caller holds the monitor. */
+    private long wanted() {
+        if (closed) {
             return 0;
         }
-        int more = (int) (readWindow - backendDemand);
-        backendDemand = readWindow;
-        return more;
+        if (conflating != null) {
+            return conflating.size() >= maxCredit ? 0 : readAhead - demand;
+        }
+        return Math.min(credit, readAhead - heldMessages) - demand;
+    }
+
+    /**
+     * How many more messages to request now, with their bytes reserved (counted in
+     * {@link #demand} and {@link #reservedBytes}); caller holds the monitor.
+     */
+    private long fitting() {
+        long n = wanted();
+        if (n <= 0) {
+            return 0;
+        }
+        // Idle (nothing asked for, nothing held): one message even when it alone is larger than
+        // the window or the gateway budget is spent, or this subscription would never move again.
+        long least = demand == 0 && heldMessages == 0 ? 1 : 0;
+        long each = sized ? Math.max(1, averageBytes) : INITIAL_MESSAGE_BYTES;
+        if (!sized) {
+            n = Math.min(n, INITIAL_WINDOW - demand);
+        }
+        n = Math.min(n, Math.max(least, (byteLimit - heldBytes - reservedBytes) / each));
+        if (n <= 0) {
+            return 0;
+        }
+        long reserved = budget.reserve(n * each, least * each);
+        n = reserved / each;
+        if (reserved > n * each) {
+            budget.charge(n * each - reserved); // the odd bytes back
+        }
+        demand += n;
+        reservedBytes += n * each;
+        return n;
     }
 
     /** Hands conflated messages on as credit and the stream allow; one thread at a time. */
@@ -218,30 +343,28 @@ final class SessionSubscription implements DeliverySink {
             }
             missed = flushing.addAndGet(-missed);
         } while (missed != 0);
+        // handing messages on frees keys, and left() frees bytes: both may allow more reads
+        readAhead();
     }
 
     private boolean flushOnce() {
         List<StoredMessage> messages = new ArrayList<>();
         List<Long> before = new ArrayList<>();
-        int more;
         synchronized (this) {
             long room = Math.min(credit, OUTBOUND_WINDOW - unwritten);
             if (closed || room <= 0 || conflating.size() == 0) {
                 return false;
             }
             conflating.poll((int) room, messages, before);
+            conflatingBytes -= bytesOf(messages);
             credit -= messages.size();
             unwritten += messages.size();
-            more = readMore();
-        }
-        if (more > 0) {
-            backendSubscription().request(more);
         }
         long[] counts = new long[before.size()];
         for (int i = 0; i < counts.length; i++) {
             counts[i] = before.get(i);
         }
-        output.deliver(id(), messages, counts);
+        output.deliver(this, messages, counts);
         return true;
     }
 
@@ -262,9 +385,13 @@ final class SessionSubscription implements DeliverySink {
         backendSubscription().extendDeadline(positionsOf(outstandingOf(positions)), extension);
     }
 
-    /** Stops delivery; group messages still out are left to the backend to redeliver. */
+    /**
+     * Stops delivery; group messages still out are left to the backend to redeliver. Deliveries
+     * already handed to the output are released as the stream reports them {@link #left}.
+     */
     void close() {
         BackendSubscription sub;
+        long waiting = 0;
         synchronized (this) {
             if (closed) {
                 return;
@@ -272,6 +399,21 @@ final class SessionSubscription implements DeliverySink {
             closed = true;
             sub = backend;
             outstanding.clear();
+            // what was asked for but will not be taken any more, and what never reaches the
+            // output: the stream reports only what it has
+            waiting = reservedBytes;
+            reservedBytes = 0;
+            demand = 0;
+            if (conflating != null) {
+                waiting += conflatingBytes;
+                heldBytes -= conflatingBytes;
+                heldMessages = unwritten;
+                conflatingBytes = 0;
+                conflating.clear();
+            }
+        }
+        if (waiting > 0) {
+            budget.release(waiting);
         }
         if (sub != null) {
             sub.close();

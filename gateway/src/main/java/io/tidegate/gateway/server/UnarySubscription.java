@@ -31,7 +31,7 @@ final class UnarySubscription implements SessionSubscription.Output {
         this.ctx = ctx;
         this.out = out;
         this.outbound = new OutboundQueue(new FrameUnwrapper(out), ctx.deliveryTelemetry(), this::written);
-        this.subscription = new SessionSubscription(options, this, ctx.config().limits().maxCredit(), ctx.conflation());
+        this.subscription = ctx.newSubscription(options, this);
         out.setOnCancelHandler(this::stop);
     }
 
@@ -54,7 +54,6 @@ final class UnarySubscription implements SessionSubscription.Output {
                 }
                 subscription.ack(positions);
             }
-            subscription.written(batch.getDeliveriesCount());
             subscription.grant(batch.getDeliveriesCount());
         } catch (FrameRejectedException e) {
             // cannot happen for positions we just delivered and credit we just used
@@ -63,8 +62,8 @@ final class UnarySubscription implements SessionSubscription.Output {
     }
 
     @Override
-    public void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore) {
-        outbound.sendDeliveries(subscriptionId, messages, conflatedBefore);
+    public void deliver(SessionSubscription from, List<StoredMessage> messages, long[] conflatedBefore) {
+        outbound.sendDeliveries(from, messages, conflatedBefore);
     }
 
     @Override

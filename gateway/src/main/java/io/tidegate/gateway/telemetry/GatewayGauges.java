@@ -10,6 +10,7 @@ import io.tidegate.gateway.backend.BackendModule;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.server.ConflationCounter;
+import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.server.GatewayServer;
@@ -21,7 +22,9 @@ import java.util.Map;
 /**
  * Gauges read when metrics are collected (a {@code /metrics} scrape or an OTLP push), never on
  * the hot path: ingress queue depth per priority ({@code tidegate.queue.depth}), dispatch workers
- * ({@code tidegate.workers}), messages dropped by conflation ({@code tidegate.conflated}), connected client streams ({@code tidegate.clients.connected}), the
+ * ({@code tidegate.workers}), messages dropped by conflation ({@code tidegate.conflated}), bytes
+ * waiting for subscriber streams ({@code tidegate.outbound.queued}), connected client streams
+ * ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
  * backend, and consumer lag per group ({@code tidegate.consumer.lag}). Thread-safe.
@@ -36,7 +39,7 @@ public final class GatewayGauges {
 
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, GatewayServer server,
-                  ConflationCounter conflation,
+                  ConflationCounter conflation, OutboundBudget outbound,
                   @Named(BackendModule.STORE) Backend store) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         meter.gaugeBuilder("tidegate.queue.depth").ofLongs().setUnit("{message}")
@@ -53,6 +56,9 @@ public final class GatewayGauges {
         meter.counterBuilder("tidegate.conflated").setUnit("{message}")
                 .setDescription("Messages of conflated subscriptions superseded by a newer one of their key before delivery")
                 .buildWithCallback(m -> m.record(conflation.superseded()));
+        meter.gaugeBuilder("tidegate.outbound.queued").ofLongs().setUnit("By")
+                .setDescription("Bytes of messages waiting in gateway memory for subscriber streams (limit: delivery.outbound-bytes)")
+                .buildWithCallback(m -> m.record(outbound.queuedBytes()));
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
                 .setDescription("Open Connect streams")
                 .buildWithCallback(m -> m.record(server.sessionCount()));

@@ -23,6 +23,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void outboundBytesDefaultToAQuarterOfTheHeapAndMustHoldOneSubscriptionsWindow() {
+        GatewayConfig c = ConfigLoader.load(null, Map.of(), List.of());
+        assertThat(c.delivery().outboundBytes()).isEqualTo(Runtime.getRuntime().maxMemory() / 4);
+        assertThat(c.delivery().outboundBytesPerSubscription()).isEqualTo(4L * 1024 * 1024);
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of(
+                "delivery.outbound-bytes=1048576", "delivery.outbound-bytes-per-subscription=2097152")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("delivery.outbound-bytes-per-subscription (2097152) must not exceed delivery.outbound-bytes (1048576)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("delivery.outbound-bytes-per-subscription=1000")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("delivery.outbound-bytes-per-subscription");
+    }
+
+    @Test
     void aRedisUriSwitchesAutoToRedis() {
         GatewayConfig c = ConfigLoader.load(null, Map.of(), List.of("backend.redis.uri=redis://127.0.0.1:6379"));
         assertThat(c.backend().type()).isEqualTo(GatewayConfig.BackendType.REDIS);

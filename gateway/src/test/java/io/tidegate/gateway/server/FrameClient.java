@@ -48,7 +48,9 @@ final class FrameClient implements AutoCloseable {
 
             @Override
             public void onNext(ServerFrame value) {
-                frames.add(value);
+                synchronized (frames) {
+                    frames.add(value);
+                }
             }
 
             @Override
@@ -133,11 +135,16 @@ final class FrameClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            // put back what we skipped, in order, ahead of later arrivals
-            List<ServerFrame> rest = new ArrayList<>();
-            frames.drainTo(rest);
-            frames.addAll(skipped);
-            frames.addAll(rest);
+            // put back what we skipped, in order, ahead of later arrivals; arrivals wait meanwhile,
+            // or one could slip in ahead of older frames
+            if (!skipped.isEmpty()) {
+                synchronized (frames) {
+                    List<ServerFrame> rest = new ArrayList<>();
+                    frames.drainTo(rest);
+                    frames.addAll(skipped);
+                    frames.addAll(rest);
+                }
+            }
         }
         throw new AssertionError("no frame with " + what + " within 10 s; got " + skipped + (error != null ? "; stream error " + error : ""));
     }
