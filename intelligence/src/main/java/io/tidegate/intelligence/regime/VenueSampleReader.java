@@ -17,7 +17,7 @@ import java.util.Map;
  * Reads a recorded raw venue WebSocket sample ({@code sdk-examples/python/samples/<venue>.jsonl}: one raw
  * message a line) into quotes and trades with their ts_event, following the Python adapters' mapping:
  * Binance bookTicker / trade (bookTicker carries no time: it takes the latest ts_event seen before it, so a
- * replay stays deterministic), Bybit orderbook.1 snapshot/delta (a level-1 book per symbol; ts_event is
+ * replay stays deterministic; one before any timed message is skipped), Bybit orderbook.1 snapshot/delta (a level-1 book per symbol; ts_event is
  * {@code cts}, else {@code ts}) and publicTrade, Coinbase ticker / match, OKX tickers / trades. Anything
  * else, and any malformed line, is skipped and counted. For the evaluation only; not a hot path.
  * Not thread-safe.
@@ -78,6 +78,9 @@ public final class VenueSampleReader {
             return trade("BINANCE", str(m, "s"), m.get("T").getAsLong() * 1_000_000, num(m, "p"), num(m, "q"));
         }
         if (m.has("u") && m.has("s") && m.has("b") && m.has("a")) {
+            if (lastTs == 0) {
+                return false; // no event time known yet
+            }
             return quote("BINANCE", str(m, "s"), lastTs, num(m, "b"), num(m, "a"), num(m, "B"), num(m, "A"));
         }
         return false;
