@@ -3,7 +3,8 @@ package io.tidegate.intelligence.regime;
 /**
  * A labelled quote series from the {@link RegimeSeriesGenerator}: event i is a quote with ts_event
  * {@code ts[i]} whose true regime is {@code Regime.of(label[i])}. The first {@code warmup} events are the
- * generator's warm-up (always ranging) and are not scored. Arrays are shared, not copied: treat as read-only.
+ * generator's warm-up (always ranging) and are not scored. Arrays are shared, not copied: treat as read-only;
+ * then safe to read from any thread.
  *
  * @param profile the instrument the series imitates
  * @param seed    the seed that reproduces it

@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public final class VenueSampleReader {
 
-    /** One message: a quote (price = NaN) or a trade (bid/ask = NaN). */
+    /** One message: a quote (price = NaN) or a trade (bid/ask = NaN). Immutable. */
     public record Event(String venue, String symbol, long tsEvent, boolean quote, double bid, double ask,
                         double bidSize, double askSize, double price, double size) {
     }
