@@ -7,6 +7,7 @@ import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,6 +46,9 @@ final class SessionSubscription implements DeliverySink {
         void deliver(String subscriptionId, List<StoredMessage> messages, long[] conflatedBefore);
 
         void ended(SessionSubscription subscription, Throwable cause);
+
+        /** The backend lost its stored history; the subscription goes on (see {@link DeliverySink#onReset}). */
+        void reset(SessionSubscription subscription, String reason, Instant detectedAt);
     }
 
     private final SubscriptionOptions options;
@@ -248,6 +252,16 @@ final class SessionSubscription implements DeliverySink {
     @Override
     public void onError(Throwable cause) {
         output.ended(this, cause);
+    }
+
+    @Override
+    public void onReset(String reason, Instant detectedAt) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        output.reset(this, reason, detectedAt);
     }
 
     void ack(List<StreamPosition> positions) throws FrameRejectedException {

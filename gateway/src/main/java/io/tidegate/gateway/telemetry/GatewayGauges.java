@@ -24,7 +24,8 @@ import java.util.Map;
  * ({@code tidegate.workers}), messages dropped by conflation ({@code tidegate.conflated}), connected client streams ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
- * backend, and consumer lag per group ({@code tidegate.consumer.lag}). Thread-safe.
+ * backend, consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
+ * history ({@code tidegate.backend.resets}). Thread-safe.
  */
 @Singleton
 public final class GatewayGauges {
@@ -53,6 +54,10 @@ public final class GatewayGauges {
         meter.counterBuilder("tidegate.conflated").setUnit("{message}")
                 .setDescription("Messages of conflated subscriptions superseded by a newer one of their key before delivery")
                 .buildWithCallback(m -> m.record(conflation.superseded()));
+        meter.counterBuilder("tidegate.backend.resets").setUnit("{reset}")
+                .setDescription("Times the backend was found to have lost its stored history (Redis flushed or "
+                        + "replaced by an empty one); subscribers were sent BackendReset")
+                .buildWithCallback(m -> m.record(store.resets()));
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
                 .setDescription("Open Connect streams")
                 .buildWithCallback(m -> m.record(server.sessionCount()));
