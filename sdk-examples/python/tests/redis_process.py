@@ -47,6 +47,14 @@ class RedisProcess:
         self.stop()
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
+    def flush_all(self) -> None:
+        """Deletes every key, as an operator's FLUSHALL would."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(b"FLUSHALL\r\n")
+            reply = s.recv(64)
+        if not reply.startswith(b"+OK"):
+            raise RuntimeError(f"FLUSHALL answered {reply!r}")
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use common::{Gateway, Redis};
 use prost::Message as _;
-use tidegate::client::{Client, ClientConfig, Priority, Start, SubscribeOptions, Subscription};
+use tidegate::client::{
+    Client, ClientConfig, Event, Priority, Start, SubscribeOptions, Subscription,
+};
 use tidegate::decimal::{parse_proto, Dec};
 use tidegate::exec::{AdapterConfig, ExecAdapter, Stats};
 use tidegate::payload::{self, content_type};
@@ -673,4 +675,77 @@ impl Drop for TwoReplicas {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.spool);
     }
+}
+
+/// A gateway on a redis-server that is flushed under it: each subscription gets one
+/// `Event::Reset` in its stream, and goes on receiving what is published afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flushed_redis_reaches_each_subscription_as_a_reset_event() {
+    let redis = Redis::start();
+    let spool = std::env::temp_dir().join(format!("tidegate-rust-reset-{}", std::process::id()));
+    let gw = Gateway::start_with(
+        0,
+        &[
+            format!("--backend.redis.uri={}", redis.uri),
+            format!("--resilience.spool.dir={}", spool.display()),
+        ],
+    );
+    let client = connect(&gw, "reset").await;
+    let mut all = client
+        .subscribe(SubscribeOptions::broadcast(["reset.jobs"]))
+        .await
+        .expect("broadcast subscribed");
+    let mut workers = client
+        .subscribe(SubscribeOptions::group("reset-workers", ["reset.jobs"]))
+        .await
+        .expect("group subscribed");
+    let job = |payload: &str| Message {
+        topic: "reset.jobs".into(),
+        payload: payload.as_bytes().to_vec(),
+        ..Default::default()
+    };
+    client.publish_one(job("before")).await.expect("stored");
+    assert_eq!(
+        next(&mut all).await.message.expect("a message").payload,
+        b"before"
+    );
+    let first = next(&mut workers).await;
+    workers
+        .ack(vec![first.position.expect("a position")])
+        .expect("acked");
+    let before_loss = tidegate::client::now_nanos();
+
+    redis.flush_all();
+
+    for sub in [&mut all, &mut workers] {
+        match tokio::time::timeout(WAIT, sub.next_event()).await {
+            Ok(Some(Event::Reset(r))) => {
+                assert!(
+                    r.reason.contains("Redis lost its stored data"),
+                    "{}",
+                    r.reason
+                );
+                assert!(r.detected_at >= before_loss - 1_000_000_000);
+            }
+            other => panic!(
+                "expected a reset on {}, got {other:?}\n{}",
+                sub.id(),
+                gw.log()
+            ),
+        }
+    }
+    client.publish_one(job("after")).await.expect("stored");
+    assert_eq!(
+        next(&mut all).await.message.expect("a message").payload,
+        b"after"
+    );
+    assert_eq!(
+        next(&mut workers).await.message.expect("a message").payload,
+        b"after"
+    );
+    assert!(
+        all.resets().is_empty(),
+        "next_event returned the notice itself"
+    );
+    let _ = std::fs::remove_dir_all(&spool);
 }

@@ -4,12 +4,12 @@
 from ._proto import pb
 from .client import TidegateClient
 from .errors import PublishError, SubscribeError, TidegateError
-from .model import Position, Priority, PublishReceipt, Start, SubscriptionMode
-from .subscription import ReceivedMessage, Subscription
+from .model import BackendReset, Position, Priority, PublishReceipt, Start, SubscriptionMode
+from .subscription import ReceivedMessage, ResetHandler, Subscription
 
 Message = pb.Message
 
 __all__ = [
     "TidegateClient", "Message", "Position", "Priority", "PublishReceipt", "Start", "SubscriptionMode",
-    "ReceivedMessage", "Subscription", "TidegateError", "PublishError", "SubscribeError", "pb",
+    "ReceivedMessage", "Subscription", "BackendReset", "ResetHandler", "TidegateError", "PublishError", "SubscribeError", "pb",
 ]

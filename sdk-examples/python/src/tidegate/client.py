@@ -19,7 +19,7 @@ from ._publisher import Publisher
 from ._stream import GatewayStream
 from .errors import TidegateError, status_code
 from .model import PublishReceipt, Start, SubscriptionMode
-from .subscription import Handler, Subscription
+from .subscription import Handler, ResetHandler, Subscription
 from .tracing import ClientTracing
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class TidegateClient:
                         mode: SubscriptionMode = SubscriptionMode.BROADCAST, group: str = "",
                         start: Start | None = None, credit: int | None = None, auto_ack: bool = True,
                         ack_deadline: float = 0.0, strict_key_order: bool = False, retry_delay: float = 1.0,
-                        conflate: bool = False,
+                        conflate: bool = False, on_reset: ResetHandler | None = None,
                         subscription_id: str | None = None, timeout: float | None = None) -> Subscription:
         """Subscribes and waits for the gateway's confirmation (raises SubscribeError if refused).
 
@@ -180,6 +180,9 @@ class TidegateClient:
         settle it yourself. ``ack_deadline`` (seconds, 0: the gateway's default) is GROUP only.
         ``conflate`` (BROADCAST only): while behind, get the latest message per ordering key instead of
         a backlog; ``msg.conflated_before`` says how many of its key were dropped before it.
+        ``on_reset(notice)`` (plain or async) runs when the gateway's backend lost its stored history
+        (a :class:`BackendReset`: messages stored before it may be gone); the subscription goes on,
+        and ``sub.resets`` lists every notice received.
         """
         if isinstance(patterns, str):
             patterns = [patterns]
@@ -189,7 +192,8 @@ class TidegateClient:
             raise ValueError(f"subscription id {sid!r} is already in use on this client")
         sub = Subscription(self, sid, patterns, handler, mode=mode, group=group, start=start or Start.latest(),
                            credit=credit or self.default_credit, auto_ack=auto_ack, ack_deadline=ack_deadline,
-                           strict_key_order=strict_key_order, retry_delay=retry_delay, conflate=conflate)
+                           strict_key_order=strict_key_order, retry_delay=retry_delay, conflate=conflate,
+                           on_reset=on_reset)
         self._subscriptions[sid] = sub
         if self._current is not None:
             sub.attach(self._current)
@@ -309,6 +313,10 @@ class TidegateClient:
                 e = frame.error.error
                 log.warning("gateway rejected a %s frame (id %d): %s %s", frame.error.frame_kind, frame.frame_id,
                             status_code(e.code).name, e.message)
+        elif kind == "backend_reset":
+            sub = self._subscriptions.get(frame.backend_reset.subscription_id)
+            if sub is not None:
+                sub.on_backend_reset(stream, frame.backend_reset)
         elif kind == "go_away":
             self._on_go_away(stream, frame.go_away.reason)
         elif kind == "pong":

@@ -31,6 +31,18 @@ class Position:
 
 
 @dataclass(frozen=True)
+class BackendReset:
+    """The gateway's backend lost its stored history (e.g. Redis was flushed or replaced by an
+    empty one): messages stored before ``detected_at_ns`` (Unix ns) may be gone and were never
+    delivered, and positions from before it no longer name them. The subscription stays open
+    and goes on with what is stored from now on."""
+
+    subscription_id: str
+    reason: str
+    detected_at_ns: int
+
+
+@dataclass(frozen=True)
 class PublishReceipt:
     """The gateway stored a message: its id, its position, and whether it was a duplicate."""
 

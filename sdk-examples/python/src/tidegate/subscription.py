@@ -15,7 +15,7 @@ import grpc
 from ._proto import pb
 from ._stream import GatewayStream
 from .errors import SubscribeError, status_code
-from .model import Position, Start, SubscriptionMode
+from .model import BackendReset, Position, Start, SubscriptionMode
 
 if TYPE_CHECKING:
     from .client import TidegateClient
@@ -71,6 +71,7 @@ class ReceivedMessage:
 
 
 Handler = Callable[[ReceivedMessage], Awaitable[None] | None]
+ResetHandler = Callable[[BackendReset], Awaitable[None] | None]
 
 
 class Subscription:
@@ -82,7 +83,8 @@ class Subscription:
 
     def __init__(self, client: TidegateClient, subscription_id: str, patterns: Sequence[str], handler: Handler, *,
                  mode: SubscriptionMode, group: str, start: Start, credit: int, auto_ack: bool,
-                 ack_deadline: float, strict_key_order: bool, retry_delay: float, conflate: bool = False) -> None:
+                 ack_deadline: float, strict_key_order: bool, retry_delay: float, conflate: bool = False,
+                 on_reset: ResetHandler | None = None) -> None:
         self._client = client
         self.id = subscription_id
         self.patterns = tuple(patterns)
@@ -96,6 +98,8 @@ class Subscription:
         self.conflate = conflate
         self.retry_delay = retry_delay
         self._handler = handler
+        self._on_reset = on_reset
+        self.resets: list[BackendReset] = []  # every BackendReset notice received, oldest first
         self.last_positions: dict[str, Position] = {}
         self.confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.consumer_name = ""
@@ -206,6 +210,27 @@ class Subscription:
             if not stream.closed and self._client._current is stream:
                 self.attach(stream)
         asyncio.get_running_loop().call_later(0.2, again)
+
+    def on_backend_reset(self, stream: GatewayStream, reset: pb.BackendReset) -> None:
+        """The gateway's backend lost its history: record it and tell ``on_reset``; delivery goes on."""
+        if not self.active or stream is not self._stream:
+            return
+        notice = BackendReset(reset.subscription_id, reset.reason, reset.detected_at)
+        self.resets.append(notice)
+        log.error("subscription %s: the gateway's backend lost its stored history: %s", self.id, reset.reason)
+        if self._on_reset is None:
+            return
+        try:
+            result = self._on_reset(notice)
+            if inspect.isawaitable(result):
+                task = asyncio.ensure_future(result)
+                task.add_done_callback(self._reset_handler_done)
+        except Exception:
+            log.exception("on_reset of subscription %s raised", self.id)
+
+    def _reset_handler_done(self, task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("on_reset of subscription %s raised", self.id, exc_info=task.exception())
 
     def on_deliveries(self, stream: GatewayStream, batch: pb.DeliveryBatch) -> None:
         if not self.active or stream is not self._stream:

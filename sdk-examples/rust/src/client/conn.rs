@@ -11,12 +11,12 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::Streaming;
 
 use super::{
-    now_nanos, start_frame, ClientConfig, ClientError, Command, Result, SessionInfo, Start,
-    SubscribeOptions,
+    now_nanos, start_frame, BackendReset, ClientConfig, ClientError, Command, Event, Result,
+    SessionInfo, Start, SubscribeOptions,
 };
 use crate::proto::v1::{
-    self, client_frame, gateway_client::GatewayClient, server_frame, ClientFrame, Delivery,
-    Message, Position, PublishResult, ServerFrame, SubscriptionMode,
+    self, client_frame, gateway_client::GatewayClient, server_frame, ClientFrame, Message,
+    Position, PublishResult, ServerFrame, SubscriptionMode,
 };
 
 const MAX_DECODING_BYTES: usize = 64 * 1024 * 1024;
@@ -92,7 +92,7 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
 /// A subscription as the actor keeps it across streams.
 struct SubState {
     options: SubscribeOptions,
-    deliveries: mpsc::UnboundedSender<Delivery>,
+    deliveries: mpsc::UnboundedSender<Event>,
     /// Waiting for the first confirmation.
     reply: Option<oneshot::Sender<Result<v1::Subscribed>>>,
     /// The window: most messages out at once (gateway credit + received, not yet taken).
@@ -405,7 +405,7 @@ impl Actor {
     fn add_sub(
         &mut self,
         options: SubscribeOptions,
-        deliveries: mpsc::UnboundedSender<Delivery>,
+        deliveries: mpsc::UnboundedSender<Event>,
         reply: oneshot::Sender<Result<v1::Subscribed>>,
     ) {
         if self.subs.contains_key(&options.id) {
@@ -713,6 +713,16 @@ impl Actor {
                     let _ = reply.send(Ok(sent.elapsed()));
                 }
             }
+            Kind::BackendReset(r) => {
+                tracing::error!(subscription = %r.subscription_id, reason = %r.reason,
+                    "the gateway's backend lost its stored history");
+                if let Some(s) = self.subs.get(&r.subscription_id) {
+                    let _ = s.deliveries.send(Event::Reset(BackendReset {
+                        reason: r.reason,
+                        detected_at: r.detected_at,
+                    }));
+                }
+            }
             Kind::GoAway(g) => {
                 tracing::info!(reason = %g.reason, "gateway going away; reconnecting");
                 return Some(SessionEnd::Reconnect { immediately: true });
@@ -740,7 +750,7 @@ impl Actor {
             if let Some(p) = &d.position {
                 s.last.insert(p.topic.clone(), p.entry_id.clone());
             }
-            if s.deliveries.send(d).is_err() {
+            if s.deliveries.send(Event::Delivery(d)).is_err() {
                 gone = true;
                 break;
             }

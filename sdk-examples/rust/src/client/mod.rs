@@ -20,6 +20,11 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! When the gateway's backend loses its stored history (Redis flushed or replaced by an empty
+//! one), each subscription gets a [`BackendReset`] in its stream, in order with its deliveries:
+//! [`Subscription::next_event`] returns it as [`Event::Reset`], [`Subscription::recv`] keeps it in
+//! [`Subscription::resets`]. The subscription goes on with what is stored from then on.
 
 mod conn;
 
@@ -243,7 +248,7 @@ enum Command {
     },
     Subscribe {
         options: SubscribeOptions,
-        deliveries: mpsc::UnboundedSender<Delivery>,
+        deliveries: mpsc::UnboundedSender<Event>,
         reply: oneshot::Sender<Result<v1::Subscribed>>,
     },
     Unsubscribe {
@@ -443,6 +448,7 @@ impl Client {
             auto_credit,
             deliveries,
             commands: self.commands.clone(),
+            resets: Vec::new(),
         })
     }
 
@@ -459,14 +465,36 @@ impl Client {
     }
 }
 
+/// The gateway's backend lost its stored history (e.g. Redis was flushed or replaced by an empty
+/// one): messages stored before `detected_at` may be gone and were never delivered, and positions
+/// from before it no longer name them. The subscription stays open and goes on with what is
+/// stored from now on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendReset {
+    /// The gateway's description, for logs.
+    pub reason: String,
+    /// When the gateway noticed the loss, Unix nanoseconds.
+    pub detected_at: i64,
+}
+
+/// What a subscription receives, in the order the gateway sent it.
+// Deliveries go by value: boxing them to shrink the rare Reset would allocate once per message.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Event {
+    Delivery(Delivery),
+    Reset(BackendReset),
+}
+
 /// Deliveries of one subscription. Dropping it unsubscribes.
 pub struct Subscription {
     id: String,
     mode: SubscriptionMode,
     consumer_name: String,
     auto_credit: bool,
-    deliveries: mpsc::UnboundedReceiver<Delivery>,
+    deliveries: mpsc::UnboundedReceiver<Event>,
     commands: mpsc::UnboundedSender<Command>,
+    resets: Vec<BackendReset>,
 }
 
 impl Subscription {
@@ -483,15 +511,32 @@ impl Subscription {
         &self.consumer_name
     }
 
-    /// The next delivery; `None` once the subscription or the client is closed.
+    /// The next delivery; `None` once the subscription or the client is closed. A
+    /// [`BackendReset`] met on the way is kept in [`Subscription::resets`].
     pub async fn recv(&mut self) -> Option<Delivery> {
-        let delivery = self.deliveries.recv().await?;
-        if self.auto_credit {
+        loop {
+            match self.next_event().await? {
+                Event::Delivery(d) => return Some(d),
+                Event::Reset(r) => self.resets.push(r),
+            }
+        }
+    }
+
+    /// The next delivery or backend reset notice, in order; `None` once the subscription or the
+    /// client is closed.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        let event = self.deliveries.recv().await?;
+        if self.auto_credit && matches!(event, Event::Delivery(_)) {
             let _ = self.commands.send(Command::Consumed {
                 id: self.id.clone(),
             });
         }
-        Some(delivery)
+        Some(event)
+    }
+
+    /// The backend reset notices [`Subscription::recv`] passed over, oldest first.
+    pub fn resets(&self) -> &[BackendReset] {
+        &self.resets
     }
 
     fn send(&self, command: Command) -> Result<()> {

@@ -130,6 +130,7 @@ impl Drop for Gateway {
 /// persistence. Panics (fails the test) when redis-server is missing.
 pub struct Redis {
     child: Child,
+    port: u16,
     pub uri: String,
 }
 
@@ -150,6 +151,7 @@ impl Redis {
             .unwrap_or_else(|e| panic!("cannot run {exe} (install redis-server): {e}"));
         let redis = Redis {
             child,
+            port,
             uri: format!("redis://127.0.0.1:{port}"),
         };
         for _ in 0..300 {
@@ -166,6 +168,22 @@ impl Redis {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("redis-server did not answer on port {port}");
+    }
+
+    /// Deletes every key, as an operator's FLUSHALL would.
+    pub fn flush_all(&self) {
+        use std::io::{Read, Write};
+        let mut s =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("redis-server answers");
+        s.write_all(b"FLUSHALL\r\n").expect("FLUSHALL sent");
+        let mut buf = [0u8; 5];
+        s.read_exact(&mut buf).expect("FLUSHALL answered");
+        assert_eq!(
+            &buf,
+            b"+OK\r\n",
+            "FLUSHALL answered {:?}",
+            String::from_utf8_lossy(&buf)
+        );
     }
 }
 

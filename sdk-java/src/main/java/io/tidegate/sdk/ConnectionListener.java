@@ -17,4 +17,17 @@ public interface ConnectionListener {
      */
     default void onDisconnected(String endpoint, Throwable cause) {
     }
+
+    /**
+     * The gateway's backend lost its stored history (e.g. Redis was flushed or replaced by an
+     * empty one): messages stored before {@code detectedAt} may be gone and were never
+     * delivered, and positions from before it no longer name them. The subscription stays open
+     * and goes on with what is stored from now on. Once per subscription and loss, for every
+     * subscription of the stream; rebuild state that needs the lost history here.
+     *
+     * @param subscriptionId the {@link Subscription#id()} told
+     * @param reason         the gateway's description, for logs
+     */
+    default void onBackendReset(String subscriptionId, String reason, java.time.Instant detectedAt) {
+    }
 }

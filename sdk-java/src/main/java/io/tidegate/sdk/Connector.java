@@ -138,6 +138,7 @@ final class Connector implements GatewayStream.Listener {
                             settings.backoff().delayAfter(1));
                 }
             }
+            case BACKEND_RESET -> onBackendReset(frame.getBackendReset());
             case ERROR -> {
                 if (publisher.onFrameError(frame.getFrameId(), frame.getError())) {
                     return;
@@ -152,6 +153,21 @@ final class Connector implements GatewayStream.Listener {
                 }
             }
             default -> log.debug("ignored server frame of kind {}", frame.getKindCase());
+        }
+    }
+
+    private void onBackendReset(io.tidegate.proto.v1.BackendReset reset) {
+        if (!subscriptions.containsKey(reset.getSubscriptionId())) {
+            log.debug("backend reset for unknown subscription {} ignored", reset.getSubscriptionId());
+            return;
+        }
+        log.error("subscription {}: the gateway's backend lost its stored history: {}", reset.getSubscriptionId(),
+                reset.getReason());
+        java.time.Instant at = java.time.Instant.ofEpochSecond(0, reset.getDetectedAt());
+        try {
+            listener.onBackendReset(reset.getSubscriptionId(), reset.getReason(), at);
+        } catch (RuntimeException e) {
+            log.warn("connection listener failed", e);
         }
     }
 

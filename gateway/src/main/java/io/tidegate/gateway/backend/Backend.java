@@ -49,6 +49,15 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * How many times this gateway found that the backend lost its stored history (see {@link
+     * DeliverySink#onReset}), for metrics. Cheap; any thread. Always 0 for a backend that cannot
+     * lose it without losing the gateway too (memory).
+     */
+    default long resets() {
+        return 0;
+    }
+
+    /**
      * Entries not yet delivered to each consumer group, summed over the group's topics, as last
      * measured (cheap: implementations refresh it in the background, never per call). Empty when
      * the backend does not track it.

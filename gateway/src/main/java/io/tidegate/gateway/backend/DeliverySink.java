@@ -1,5 +1,6 @@
 package io.tidegate.gateway.backend;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -13,4 +14,13 @@ public interface DeliverySink {
 
     /** The subscription ended because of a backend failure; no further calls follow. */
     void onError(Throwable cause);
+
+    /**
+     * The backend lost its stored history (e.g. Redis was flushed or replaced by an empty one):
+     * messages stored before {@code detectedAt} may be gone and positions from before it no
+     * longer name them. The subscription stays open and goes on with what is stored from now
+     * on; messages delivered after this call were stored after the loss. Once per loss; the
+     * memory backend never calls it.
+     */
+    void onReset(String reason, Instant detectedAt);
 }

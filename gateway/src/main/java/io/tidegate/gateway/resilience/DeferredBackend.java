@@ -154,6 +154,12 @@ public final class DeferredBackend implements Backend {
     }
 
     @Override
+    public long resets() {
+        Backend d = delegate;
+        return d == null ? 0 : d.resets();
+    }
+
+    @Override
     public String name() {
         return name;
     }

@@ -409,6 +409,11 @@ public final class ResilientBackend implements Backend {
     }
 
     @Override
+    public long resets() {
+        return delegate.resets();
+    }
+
+    @Override
     public String name() {
         return delegate.name();
     }

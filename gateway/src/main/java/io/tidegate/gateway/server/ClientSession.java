@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.proto.v1.BackendReset;
 import io.tidegate.proto.v1.ClientFrame;
 import io.tidegate.proto.v1.FrameError;
 import io.tidegate.proto.v1.GoAway;
@@ -18,6 +19,7 @@ import io.tidegate.proto.v1.Subscribed;
 import io.tidegate.proto.v1.Unsubscribed;
 import io.tidegate.proto.v1.Welcome;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -263,6 +265,18 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
                     .setSubscriptionId(subscription.id()).setReason("backend failure: " + cause.getMessage()
                             + "; subscribe again (resume from your last position)")).build());
         }
+    }
+
+    @Override
+    public void reset(SessionSubscription subscription, String reason, Instant detectedAt) {
+        if (subscriptions.get(subscription.id()) != subscription) {
+            return;
+        }
+        log.warn("session {}: subscription {} told that the backend lost its stored history", sessionId,
+                subscription.id());
+        outbound.sendControl(ServerFrame.newBuilder().setBackendReset(BackendReset.newBuilder()
+                .setSubscriptionId(subscription.id()).setReason(reason)
+                .setDetectedAt(detectedAt.getEpochSecond() * 1_000_000_000L + detectedAt.getNano())).build());
     }
 
     /** Tells the client the gateway is going away, then ends the stream. */

@@ -8,6 +8,7 @@ import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -64,6 +65,9 @@ final class SessionSubscription implements DeliverySink {
         void deliver(SessionSubscription from, List<StoredMessage> messages, long[] conflatedBefore);
 
         void ended(SessionSubscription subscription, Throwable cause);
+
+        /** The backend lost its stored history; the subscription goes on (see {@link DeliverySink#onReset}). */
+        void reset(SessionSubscription subscription, String reason, Instant detectedAt);
     }
 
     private final SubscriptionOptions options;
@@ -371,6 +375,16 @@ final class SessionSubscription implements DeliverySink {
     @Override
     public void onError(Throwable cause) {
         output.ended(this, cause);
+    }
+
+    @Override
+    public void onReset(String reason, Instant detectedAt) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        output.reset(this, reason, detectedAt);
     }
 
     void ack(List<StreamPosition> positions) throws FrameRejectedException {

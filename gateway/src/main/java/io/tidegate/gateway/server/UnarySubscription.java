@@ -7,6 +7,7 @@ import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
 import io.tidegate.proto.v1.ServerFrame;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,6 +72,17 @@ final class UnarySubscription implements SessionSubscription.Output {
         stop();
         out.onError(Status.UNAVAILABLE.withDescription("backend failure: " + cause.getMessage()
                 + "; subscribe again").asRuntimeException());
+    }
+
+    /**
+     * A server-streaming call has no frame to carry the notice, so the call ends with DATA_LOSS
+     * and the client subscribes again (a Connect stream is told and goes on instead).
+     */
+    @Override
+    public void reset(SessionSubscription s, String reason, Instant detectedAt) {
+        stop();
+        out.onError(Status.DATA_LOSS.withDescription(reason + "; subscribe again to go on with what is stored now")
+                .asRuntimeException());
     }
 
     private void stop() {

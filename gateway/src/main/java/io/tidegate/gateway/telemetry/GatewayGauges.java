@@ -27,7 +27,8 @@ import java.util.Map;
  * ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
- * backend, and consumer lag per group ({@code tidegate.consumer.lag}). Thread-safe.
+ * backend, consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
+ * history ({@code tidegate.backend.resets}). Thread-safe.
  */
 @Singleton
 public final class GatewayGauges {
@@ -59,6 +60,10 @@ public final class GatewayGauges {
         meter.gaugeBuilder("tidegate.outbound.queued").ofLongs().setUnit("By")
                 .setDescription("Bytes of messages waiting in gateway memory for subscriber streams (limit: delivery.outbound-bytes)")
                 .buildWithCallback(m -> m.record(outbound.queuedBytes()));
+        meter.counterBuilder("tidegate.backend.resets").setUnit("{reset}")
+                .setDescription("Times the backend was found to have lost its stored history (Redis flushed or "
+                        + "replaced by an empty one); subscribers were sent BackendReset")
+                .buildWithCallback(m -> m.record(store.resets()));
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
                 .setDescription("Open Connect streams")
                 .buildWithCallback(m -> m.record(server.sessionCount()));

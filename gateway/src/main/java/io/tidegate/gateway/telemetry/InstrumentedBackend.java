@@ -70,6 +70,11 @@ public final class InstrumentedBackend implements Backend {
     }
 
     @Override
+    public long resets() {
+        return delegate.resets();
+    }
+
+    @Override
     public String name() {
         return delegate.name();
     }

@@ -1,5 +1,7 @@
 package io.tidegate.gateway.backend.redis;
 
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.tidegate.gateway.backend.DeliverySink;
@@ -45,18 +47,48 @@ final class BroadcastSubscription extends RedisSubscription {
             byKey.put(RedisKeys.string(t.key), t);
         }
         int count = countPerStream(demand, topics.size());
-        return readStreams(topics, (reader, group, block) -> {
+        return reanchor(topics).thenCompose(ignored -> readStreams(topics, (reader, group, block) -> {
             XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(group.size());
             for (int i = 0; i < group.size(); i++) {
                 offsets[i] = XReadArgs.StreamOffset.from(group.get(i).key, group.get(i).after.toString());
             }
             XReadArgs args = block ? XReadArgs.Builder.block(ctx.blockTimeout()).count(count) : XReadArgs.Builder.count(count);
             return reader.redis().xread(args, offsets).toCompletableFuture();
-        }).thenAccept(read -> {
+        })).thenAccept(read -> {
                     if (read != null && !read.isEmpty() && !isClosed()) {
                         deliver(take(read, byKey, demand));
                     }
                 });
+    }
+
+    @Override
+    protected void onBackendReset(List<TopicCursor> topics) {
+        topics.forEach(t -> t.reanchor = true);
+    }
+
+    /**
+     * After Redis lost its data: a cursor at or past the first entry of the new stream would
+     * skip entries (or wait until new ids pass the old ones), so it moves back to the start.
+     * A cursor before the new stream's first entry stays, so what was already read of the new
+     * stream is not sent again.
+     */
+    private CompletableFuture<Void> reanchor(List<TopicCursor> topics) {
+        List<CompletableFuture<Void>> moves = new ArrayList<>();
+        for (TopicCursor t : topics) {
+            if (!t.reanchor) {
+                continue;
+            }
+            moves.add(reader(t).redis().xrange(t.key, Range.create("-", "+"), Limit.from(1)).toCompletableFuture()
+                    .thenAccept(first -> {
+                        if (first.isEmpty() || EntryId.parse(first.get(0).getId()).compareTo(t.after) <= 0) {
+                            LOG.info("subscription {}: reading {} again from the start of its stream after Redis "
+                                    + "lost its data", spec.key(), t.topic);
+                            t.after = EntryId.MIN;
+                        }
+                        t.reanchor = false;
+                    }));
+        }
+        return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new));
     }
 
     /** Decodes up to {@code demand} entries, moving each topic's cursor past what it took. */

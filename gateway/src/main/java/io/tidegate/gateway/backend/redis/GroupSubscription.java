@@ -8,6 +8,7 @@ import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -114,8 +115,10 @@ final class GroupSubscription extends RedisSubscription {
         }
         return step.handle((ignored, error) -> {
             if (error != null && isNoGroup(error)) {
-                // The stream or the group was deleted under us: create it again next cycle.
+                // The stream or the group was deleted under us: create it again next cycle, and
+                // have the incarnation checked, since a flushed Redis looks like this first.
                 topics.forEach(t -> t.groupReady = false);
+                ctx.incarnation().check("consumer group " + spec.group() + " missing");
                 return null;
             }
             if (error != null) {
@@ -130,7 +133,7 @@ final class GroupSubscription extends RedisSubscription {
     private CompletableFuture<Void> createGroups(List<TopicCursor> topics, StartCursors cursors) {
         List<CompletableFuture<Void>> creations = new ArrayList<>(topics.size());
         for (TopicCursor t : topics) {
-            String startId = cursors.readAfter(t.topic).toString();
+            String startId = t.groupFromStart ? EntryId.MIN.toString() : cursors.readAfter(t.topic).toString();
             creations.add(reader(t).redis()
                     .xgroupCreate(XReadArgs.StreamOffset.from(t.key, startId), group, XGroupCreateArgs.Builder.mkstream())
                     .toCompletableFuture()
@@ -140,6 +143,7 @@ final class GroupSubscription extends RedisSubscription {
                         }
                         // BUSYGROUP: the group exists and keeps its own cursor, as StartAt promises.
                         t.groupReady = true;
+                        t.groupFromStart = false;
                         return null;
                     }));
         }
@@ -489,6 +493,19 @@ final class GroupSubscription extends RedisSubscription {
         }
         var redis = reader != null ? reader.redis() : ctx.control();
         return LuaScript.HOLD.run(redis, ScriptOutputType.INTEGER, new byte[][] {stream}, args);
+    }
+
+    @Override
+    protected void onBackendReset(List<TopicCursor> topics) {
+        // The group (or its stream) is gone with everything pending in it. Whoever creates it
+        // again creates it at the start of the new stream, so nothing stored since the loss is
+        // skipped; a member that finds it already created (BUSYGROUP) takes its cursor.
+        for (TopicCursor t : topics) {
+            t.groupReady = false;
+            t.groupFromStart = true;
+            t.ownScan = TopicCursor.OWN_START;
+            t.reclaimScan = TopicCursor.SCAN_START;
+        }
     }
 
     @Override

@@ -61,6 +61,7 @@ public final class RedisBackend implements Backend {
     private final TopicRegistry registry;
     private final SubscriptionContext context;
     private final ConsumerLagProbe consumerLag;
+    private final IncarnationWatch incarnation;
     private final Set<RedisSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -94,6 +95,8 @@ public final class RedisBackend implements Backend {
             this.writer = new RedisStreamWriter(writerConnection, keys, config.retention().maxLength(),
                     config.dedupWindow());
             this.registry = new TopicRegistry(keys, pubSub, control.async(), executor);
+            this.incarnation = new IncarnationWatch(control.async(), keys, address, this::reset);
+            incarnation.start();
         } catch (RuntimeException e) {
             closeQuietly(pubSub, writerConnection, controlConnection);
             connector.close();
@@ -107,7 +110,10 @@ public final class RedisBackend implements Backend {
         this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline(),
-                new ReadGuard(name(), config.resilience(), redis.blockTimeout()));
+                new ReadGuard(name(), config.resilience(), redis.blockTimeout()), incarnation);
+        long incarnationEvery = IncarnationWatch.CHECK_INTERVAL.toMillis();
+        executor.scheduleWithFixedDelay(safely("incarnation check", () -> incarnation.check("periodic check")),
+                incarnationEvery, incarnationEvery, TimeUnit.MILLISECONDS);
         long refresh = TopicRegistry.REFRESH_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("topic registry refresh",
                 () -> registry.refresh().thenAccept(writer::forgetRegistered)), refresh, refresh, TimeUnit.MILLISECONDS);
@@ -124,6 +130,18 @@ public final class RedisBackend implements Backend {
         }
         LOG.info("redis backend connected to {}{} (key prefix {}, gateway {})", redis.isCluster() ? "cluster " : "",
                 address, redis.keyPrefix(), config.gatewayId());
+    }
+
+    @Override
+    public long resets() {
+        return incarnation.resets();
+    }
+
+    /** Redis lost its data: every open subscription is told and re-anchors on what is stored now. */
+    private void reset(String reason, java.time.Instant detectedAt) {
+        for (RedisSubscription s : subscriptions) {
+            s.backendReset(reason, detectedAt);
+        }
     }
 
     @Override

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code <prefix>:d:{<topic>}:<message id>}: a dedup marker holding the original entry id;</li>
  *   <li>{@code <prefix>:topics}: a set of every topic ever appended (for pattern subscriptions);</li>
  *   <li>{@code <prefix>:topics:new}: the pub/sub channel announcing a topic's first append;</li>
+ *   <li>{@code <prefix>:incarnation}: a random id standing for the data Redis holds; gone or
+ *       changed means Redis lost it (see {@link IncarnationWatch});</li>
  *   <li>strict key order, per topic and group (see {@code key-lease.lua}):
  *       {@code <prefix>:kl:{<topic>}/<group>}, a hash of key holders and messages out;
  *       {@code <prefix>:kq:{<topic>}/<group>/<ordering key>}, a list of a key's waiting entries;
@@ -24,11 +26,13 @@ final class RedisKeys {
     private final String prefix;
     private final byte[] topicSet;
     private final byte[] topicChannel;
+    private final byte[] incarnation;
 
     RedisKeys(String prefix) {
         this.prefix = prefix;
         this.topicSet = bytes(prefix + ":topics");
         this.topicChannel = bytes(prefix + ":topics:new");
+        this.incarnation = bytes(prefix + ":incarnation");
     }
 
     byte[] stream(String topic) {
@@ -64,6 +68,10 @@ final class RedisKeys {
 
     byte[] topicChannel() {
         return topicChannel;
+    }
+
+    byte[] incarnation() {
+        return incarnation;
     }
 
     static byte[] bytes(String s) {

@@ -89,6 +89,9 @@ abstract class RedisSubscription implements BackendSubscription {
     private boolean closed;
     private boolean changed;
     private int rotation;
+    /** A loss of Redis's data not yet handled by the cycle; null when none. */
+    private String resetReason;
+    private java.time.Instant resetAt;
 
     /** Reader connection per read group; changed only by the read cycle, read by wakers and finish. */
     private final Map<Integer, ReaderConnection> readers = new ConcurrentHashMap<>();
@@ -177,6 +180,23 @@ abstract class RedisSubscription implements BackendSubscription {
         }
     }
 
+    /**
+     * Redis lost its data: the next cycle re-anchors the cursors ({@link #onBackendReset}) and
+     * tells the sink, even without demand. Any thread; never blocks.
+     */
+    final void backendReset(String reason, java.time.Instant detectedAt) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            resetReason = reason;
+            resetAt = detectedAt;
+            changed = true;
+        }
+        wakeReader();
+        maybeRun();
+    }
+
     /** Completes once the subscription has released its reader connection. */
     CompletableFuture<Void> terminated() {
         return terminated;
@@ -189,6 +209,12 @@ abstract class RedisSubscription implements BackendSubscription {
      * topic's {@link #reader} is connected.
      */
     protected abstract CompletableFuture<Void> cycle(List<TopicCursor> topics, long demand, StartCursors cursors);
+
+    /**
+     * Redis lost its data: adjust the cursors so reading goes on with what Redis stores from now
+     * on. Runs in the read cycle (cursors are confined to it), before the sink is told.
+     */
+    protected abstract void onBackendReset(List<TopicCursor> topics);
 
     /** Runs once when the subscription ends, before its reader connection closes. */
     protected CompletableFuture<Void> onClose(List<TopicCursor> topics) {
@@ -349,7 +375,7 @@ abstract class RedisSubscription implements BackendSubscription {
 
     private void maybeRun() {
         synchronized (lock) {
-            if (cycleRunning || closed || demand <= 0 || topics.isEmpty()) {
+            if (cycleRunning || closed || (resetReason == null && (demand <= 0 || topics.isEmpty()))) {
                 return;
             }
             cycleRunning = true;
@@ -358,6 +384,7 @@ abstract class RedisSubscription implements BackendSubscription {
     }
 
     private void runCycle() {
+        handleReset();
         ReadGuard guard = ctx.reads();
         if (!guard.tryAcquire()) {
             // The breaker is open: wait without touching Redis; the probes decide when to resume.
@@ -393,6 +420,28 @@ abstract class RedisSubscription implements BackendSubscription {
         });
         // Not async: afterCycle only updates state and hands the next cycle to the pool.
         cycle.whenComplete((ignored, error) -> afterCycle(error, System.nanoTime() - startNanos));
+    }
+
+    /** Re-anchors and tells the sink when Redis lost its data; inside the cycle, so sink calls stay one at a time. */
+    private void handleReset() {
+        String reason;
+        java.time.Instant at;
+        List<TopicCursor> all;
+        synchronized (lock) {
+            reason = resetReason;
+            at = resetAt;
+            resetReason = null;
+            if (reason == null || closed) {
+                return;
+            }
+            all = new ArrayList<>(topics.values());
+        }
+        onBackendReset(all);
+        try {
+            sink.onReset(reason, at);
+        } catch (RuntimeException e) {
+            LOG.warn("subscription {}: the sink threw from onReset", spec.key(), e);
+        }
     }
 
     private void afterCycle(Throwable error, long tookNanos) {

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param controlConnection shared auto-flushing connection; never used for blocking commands
  * @param executor  runs read results, sink calls and timers; never Lettuce's event loop
  * @param reads     breaker, backoff and time limit shared by every subscription's reads and acks
+ * @param incarnation told when a reader sees a sign that Redis lost its data
  */
 record SubscriptionContext(
         String gatewayId,
@@ -28,7 +29,8 @@ record SubscriptionContext(
         Duration reclaimInterval,
         int maxDeliveries,
         Duration defaultAckDeadline,
-        ReadGuard reads) {
+        ReadGuard reads,
+        IncarnationWatch incarnation) {
 
     /** Commands on the control connection (routed by key on a cluster). */
     RedisClusterAsyncCommands<byte[], byte[]> control() {

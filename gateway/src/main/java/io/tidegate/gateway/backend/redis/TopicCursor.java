@@ -21,10 +21,18 @@ final class TopicCursor {
     /** BROADCAST: the last id read (delivered or skipped); null until the start cursor is known. */
     EntryId after;
 
+    /**
+     * BROADCAST: Redis lost its data; before the next read, {@link #after} moves back to the
+     * start when the new stream begins at or before it.
+     */
+    boolean reanchor;
+
     /** GROUP: the group exists on this stream. */
     boolean groupReady;
     /** GROUP: where the scan of entries still pending under this member's name goes on; null when done. */
     String ownScan = OWN_START;
+    /** GROUP: Redis lost its data; the group is created at the stream's start, not the subscription's. */
+    boolean groupFromStart;
     /** GROUP: the XAUTOCLAIM cursor. */
     String reclaimScan = SCAN_START;
 

@@ -205,5 +205,10 @@ class MemoryBackendTest {
         public void onError(Throwable cause) {
             throw new AssertionError("unexpected onError", cause);
         }
+
+        @Override
+        public void onReset(String reason, java.time.Instant detectedAt) {
+            throw new AssertionError("the memory backend never loses its history: " + reason);
+        }
     }
 }

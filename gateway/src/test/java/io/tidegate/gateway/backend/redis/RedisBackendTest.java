@@ -651,6 +651,8 @@ class RedisBackendTest {
         final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         volatile boolean maxInFlightViolation;
         volatile java.util.function.Consumer<StoredMessage> onEach = m -> { };
+        /** The reasons of every {@link #onReset} call. */
+        final List<String> resets = new CopyOnWriteArrayList<>();
 
         @Override
         public void onMessages(List<StoredMessage> messages) {
@@ -665,6 +667,11 @@ class RedisBackendTest {
         @Override
         public void onError(Throwable cause) {
             throw new AssertionError("unexpected onError", cause);
+        }
+
+        @Override
+        public void onReset(String reason, java.time.Instant detectedAt) {
+            resets.add(reason);
         }
 
         int size() {
