@@ -57,9 +57,9 @@ public final class Main {
             return;
         }
         DrainOnSignal.install(gateway);
-        System.err.println("tidegate: gateway " + config.gatewayId() + " serving gRPC on " + config.grpc().host() + ":" + gateway.grpcPort()
-                + (gateway.httpPort() > 0 ? ", admin HTTP on " + config.http().host() + ":" + gateway.httpPort() : "")
-                + "; clients connect to " + gateway.target());
+        // test harnesses and scripts wait for "listening on <host>:<port>": keep that shape
+        System.err.println("tidegate: gateway " + config.gatewayId() + " listening on " + config.grpc().host() + ":" + gateway.grpcPort()
+                + (gateway.httpPort() > 0 ? ", admin HTTP on " + config.http().host() + ":" + gateway.httpPort() : ""));
         new CountDownLatch(1).await(); // the gateway's threads serve; a signal ends the process
     }
 
