@@ -716,7 +716,10 @@ async fn batch_over_the_frame_limit_is_split_and_the_subscription_survives() {
     assert_eq!(results.len(), 17);
     for (i, r) in results.iter().enumerate() {
         assert!(r.error.is_none(), "message {i} refused: {:?}", r.error);
-        assert_eq!(r.index as usize, i, "results come back at the caller's indices");
+        assert_eq!(
+            r.index as usize, i,
+            "results come back at the caller's indices"
+        );
         assert!(r.position.is_some());
     }
     for i in 0..17u8 {
@@ -727,7 +730,10 @@ async fn batch_over_the_frame_limit_is_split_and_the_subscription_survives() {
         .publish_one(full_payload("split.big", 99))
         .await
         .expect("published after the split batch");
-    assert_eq!(next(&mut sub).await.message.expect("message").payload[0], 99);
+    assert_eq!(
+        next(&mut sub).await.message.expect("message").payload[0],
+        99
+    );
     assert_eq!(client.session().connection, 1, "the stream was never reset");
 }
 
@@ -743,7 +749,10 @@ async fn message_larger_than_a_frame_is_refused_locally_naming_the_limit() {
         .publish(vec![huge, full_payload("split.huge", 1)])
         .await
         .expect("an answer per message");
-    let refused = results[0].error.as_ref().expect("the oversize message is refused");
+    let refused = results[0]
+        .error
+        .as_ref()
+        .expect("the oversize message is refused");
     assert_eq!(refused.code, 8, "RESOURCE_EXHAUSTED");
     assert!(
         refused.message.contains("max_frame_bytes")

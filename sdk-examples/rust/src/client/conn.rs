@@ -262,7 +262,6 @@ impl FrameLimits {
                     wire_size(m),
                     self.max_content + FRAME_OVERHEAD_BYTES
                 ),
-                ..Default::default()
             }),
             ..Default::default()
         }
@@ -842,6 +841,8 @@ impl Actor {
             Kind::Welcome(_) => {
                 tracing::warn!("unexpected second Welcome");
             }
+            // handled on the BackendReset branch; here only so the crate builds against the proto
+            Kind::BackendReset(_) => {}
         }
         None
     }
@@ -906,8 +907,8 @@ mod tests {
         let done = p.answer(
             &[0, 1, 2],
             vec![
-            result(0, None),
-            result(1, Some(UNAVAILABLE)),
+                result(0, None),
+                result(1, Some(UNAVAILABLE)),
                 result(2, Some(3)), // INVALID_ARGUMENT is final
             ],
         );
@@ -977,8 +978,7 @@ mod tests {
     }
 
     #[test]
-    fn a_message_too_large_for_any_frame_is_set_apart_and_the_default_limit_applies_without_one()
-    {
+    fn a_message_too_large_for_any_frame_is_set_apart_and_the_default_limit_applies_without_one() {
         let limits = FrameLimits::from_welcome(None);
         assert_eq!(
             limits.max_content,
