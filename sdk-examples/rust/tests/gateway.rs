@@ -749,3 +749,91 @@ async fn a_flushed_redis_reaches_each_subscription_as_a_reset_event() {
     );
     let _ = std::fs::remove_dir_all(&spool);
 }
+
+/// Publish frames stay within the gateway's advertised `max_frame_bytes`. Scaled down: 17
+/// messages of a 16 KiB payload against a 100 kB frame limit stand for 17 MiB against 16 MiB.
+const SPLIT_MAX_PAYLOAD: usize = 16 * 1024;
+const SPLIT_MAX_FRAME: u32 = 100_000;
+
+fn small_frames_gateway() -> Gateway {
+    Gateway::start_with(
+        0,
+        &[
+            format!("--limits.max-payload-bytes={SPLIT_MAX_PAYLOAD}"),
+            format!("--limits.max-frame-bytes={SPLIT_MAX_FRAME}"),
+            format!("--grpc.max-inbound-message-bytes={}", 1024 * 1024),
+        ],
+    )
+}
+
+fn full_payload(topic: &str, i: u8) -> Message {
+    let mut payload = vec![0u8; SPLIT_MAX_PAYLOAD];
+    payload[0] = i;
+    Message {
+        topic: topic.into(),
+        payload,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn batch_over_the_frame_limit_is_split_and_the_subscription_survives() {
+    let gw = small_frames_gateway();
+    let client = connect(&gw, "splitter").await;
+    assert_eq!(client.session().limits.max_frame_bytes, SPLIT_MAX_FRAME);
+    let mut sub = client
+        .subscribe(SubscribeOptions::broadcast(["split.big"]))
+        .await
+        .expect("subscribed");
+
+    let batch: Vec<Message> = (0..17).map(|i| full_payload("split.big", i)).collect();
+    let results = client.publish(batch).await.expect("the batch is accepted");
+    assert_eq!(results.len(), 17);
+    for (i, r) in results.iter().enumerate() {
+        assert!(r.error.is_none(), "message {i} refused: {:?}", r.error);
+        assert_eq!(
+            r.index as usize, i,
+            "results come back at the caller's indices"
+        );
+        assert!(r.position.is_some());
+    }
+    for i in 0..17u8 {
+        assert_eq!(next(&mut sub).await.message.expect("message").payload[0], i);
+    }
+    // the same stream still carries publishes and deliveries
+    client
+        .publish_one(full_payload("split.big", 99))
+        .await
+        .expect("published after the split batch");
+    assert_eq!(
+        next(&mut sub).await.message.expect("message").payload[0],
+        99
+    );
+    assert_eq!(client.session().connection, 1, "the stream was never reset");
+}
+
+#[tokio::test]
+async fn message_larger_than_a_frame_is_refused_locally_naming_the_limit() {
+    let gw = small_frames_gateway();
+    let client = connect(&gw, "oversize").await;
+    let mut huge = full_payload("split.huge", 0);
+    // within max-payload-bytes, but its headers push it over the frame limit
+    huge.headers
+        .insert("padding".into(), "x".repeat(SPLIT_MAX_FRAME as usize));
+    let results = client
+        .publish(vec![huge, full_payload("split.huge", 1)])
+        .await
+        .expect("an answer per message");
+    let refused = results[0]
+        .error
+        .as_ref()
+        .expect("the oversize message is refused");
+    assert_eq!(refused.code, 8, "RESOURCE_EXHAUSTED");
+    assert!(
+        refused.message.contains("max_frame_bytes")
+            && refused.message.contains(&SPLIT_MAX_FRAME.to_string()),
+        "{}",
+        refused.message
+    );
+    assert!(results[1].error.is_none() && results[1].position.is_some());
+}

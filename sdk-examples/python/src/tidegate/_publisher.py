@@ -21,6 +21,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tidegate.publisher")
 
+# Frame limit assumed when the gateway advertises none (an older gateway): gRPC's usual default for
+# inbound messages, which any gateway takes.
+FALLBACK_MAX_FRAME_BYTES = 4 << 20
+# Most bytes a ClientFrame adds around its PublishBatch: frame_id and the batch's tag and length.
+FRAME_OVERHEAD_BYTES = 32
+
+
+def _wire_size(message: pb.Message) -> int:
+    """What the message adds to a PublishBatch: itself with its field tag and length prefix."""
+    n = message.ByteSize()
+    return 1 + (max(n.bit_length(), 1) + 6) // 7 + n
+
 
 @dataclass(eq=False)
 class _Pending:
@@ -31,12 +43,14 @@ class _Pending:
     unavailable: int = 0  # times the gateway refused it with UNAVAILABLE
 
     def __post_init__(self) -> None:
-        self.size = self.message.ByteSize()
+        self.size = _wire_size(self.message)
 
 
 class Publisher:
     """A batch leaves when it is full (messages or bytes) or ``linger`` seconds after its first
-    message. Batches not acked when their stream dies are re-sent, in order and with the same ids,
+    message. Its bytes stay within the frame limit the gateway advertises
+    (``Welcome.limits.max_frame_bytes``); a message too large for any frame fails at once with
+    RESOURCE_EXHAUSTED instead of being sent. Batches not acked when their stream dies are re-sent, in order and with the same ids,
     before anything newer once a stream is attached again (the gateway deduplicates by id). A
     message refused with UNAVAILABLE (a draining gateway) goes back to the front of the queue and
     is sent again on the next stream or after a short pause, up to ``UNAVAILABLE_RESENDS`` times."""
@@ -49,7 +63,9 @@ class Publisher:
         self._tracing = tracing
         self._max_batch_setting = max_batch
         self._max_batch = max_batch
-        self._max_batch_bytes = max_batch_bytes
+        self._max_batch_bytes_setting = max_batch_bytes
+        self._max_frame_content = FALLBACK_MAX_FRAME_BYTES - FRAME_OVERHEAD_BYTES
+        self._max_batch_bytes = min(max_batch_bytes, self._max_frame_content)
         self._linger = linger
         self._max_pending = max_pending
         self._queue: deque[_Pending] = deque()
@@ -113,6 +129,14 @@ class Publisher:
             size = 0
             while self._queue and len(batch) < self._max_batch:
                 p = self._queue[0]
+                if p.size > self._max_frame_content:
+                    self._queue.popleft()
+                    self._queued_bytes -= p.size
+                    self._fail(p, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                               f"message is {p.size} bytes serialized, more than a publish frame holds "
+                               f"({self._max_frame_content + FRAME_OVERHEAD_BYTES} bytes, the gateway's "
+                               "max_frame_bytes); make it smaller")
+                    continue
                 if batch and size + p.size > self._max_batch_bytes:
                     break
                 self._queue.popleft()
@@ -139,10 +163,14 @@ class Publisher:
                 self._stream = None
                 return
 
-    def attach(self, stream: GatewayStream, gateway_max_batch: int) -> None:
-        """A stream is up: send everything queued, re-sent messages first."""
+    def attach(self, stream: GatewayStream, gateway_max_batch: int, gateway_max_frame_bytes: int = 0) -> None:
+        """A stream is up: send everything queued, re-sent messages first, in frames within the
+        gateway's limits (0 when it advertises none)."""
         self._stream = stream
         self._max_batch = min(gateway_max_batch, self._max_batch_setting) if gateway_max_batch > 0 else self._max_batch_setting
+        frame_limit = gateway_max_frame_bytes if gateway_max_frame_bytes > 0 else FALLBACK_MAX_FRAME_BYTES
+        self._max_frame_content = max(1, frame_limit - FRAME_OVERHEAD_BYTES)
+        self._max_batch_bytes = min(self._max_batch_bytes_setting, self._max_frame_content)
         self._send(all_=True)
 
     def pause(self, stream: GatewayStream) -> None:

@@ -281,7 +281,7 @@ class TidegateClient:
         self._current = stream
         self.connects += 1
         log.info("connected to gateway %s at %s (session %s)", w.gateway_id, stream.endpoint, w.session_id)
-        self._publisher.attach(stream, w.limits.max_batch_messages if w.HasField("limits") else 0)
+        self._publisher.attach(stream, w.limits.max_batch_messages, w.limits.max_frame_bytes)
         for sub in list(self._subscriptions.values()):
             sub.attach(stream)
         assert self._connected is not None

@@ -188,15 +188,102 @@ const UNAVAILABLE_RESENDS: u32 = 10;
 /// `GoAway` usually comes meanwhile, and they go out on the next stream instead).
 const RESEND_DELAY: Duration = Duration::from_millis(200);
 const UNAVAILABLE: i32 = 14;
+const RESOURCE_EXHAUSTED: i32 = 8;
+/// Frame limit assumed when the gateway advertises none (an older gateway): gRPC's usual
+/// default for inbound messages, which any gateway takes.
+const FALLBACK_MAX_FRAME_BYTES: usize = 4 << 20;
+/// Batch size assumed when the gateway advertises none: the gateway's default.
+const FALLBACK_MAX_BATCH: usize = 1000;
+/// Most bytes a `ClientFrame` adds around its `PublishBatch`: `frame_id` and the batch's tag
+/// and length.
+const FRAME_OVERHEAD_BYTES: usize = 32;
+
+/// How large a publish frame may be, from the gateway's `Welcome.limits`.
+#[derive(Debug, Clone, Copy)]
+struct FrameLimits {
+    max_messages: usize,
+    /// Most bytes of messages (with their tags and lengths) in one frame.
+    max_content: usize,
+}
+
+impl FrameLimits {
+    fn from_welcome(limits: Option<&v1::Limits>) -> Self {
+        let advertised = |n: u32, fallback: usize| match usize::try_from(n) {
+            Ok(n) if n > 0 => n,
+            _ => fallback,
+        };
+        let (batch, frame) = limits.map_or((0, 0), |l| (l.max_batch_messages, l.max_frame_bytes));
+        FrameLimits {
+            max_messages: advertised(batch, FALLBACK_MAX_BATCH),
+            max_content: advertised(frame, FALLBACK_MAX_FRAME_BYTES)
+                .saturating_sub(FRAME_OVERHEAD_BYTES)
+                .max(1),
+        }
+    }
+
+    /// Splits `indices` (into `messages`) into frames within the limits, in order. Messages too
+    /// large for any frame are returned apart: they cannot be sent.
+    fn split(&self, messages: &[Message], indices: &[usize]) -> (Vec<Vec<usize>>, Vec<usize>) {
+        let mut frames: Vec<Vec<usize>> = Vec::new();
+        let mut oversize = Vec::new();
+        let mut current: Vec<usize> = Vec::new();
+        let mut bytes = 0;
+        for &i in indices {
+            let size = wire_size(&messages[i]);
+            if size > self.max_content {
+                oversize.push(i);
+                continue;
+            }
+            if !current.is_empty()
+                && (current.len() >= self.max_messages || bytes + size > self.max_content)
+            {
+                frames.push(std::mem::take(&mut current));
+                bytes = 0;
+            }
+            current.push(i);
+            bytes += size;
+        }
+        if !current.is_empty() {
+            frames.push(current);
+        }
+        (frames, oversize)
+    }
+
+    fn oversize_result(&self, messages: &[Message], index: usize) -> PublishResult {
+        let m = &messages[index];
+        PublishResult {
+            message_id: m.id.clone(),
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+            error: Some(v1::Error {
+                code: RESOURCE_EXHAUSTED,
+                message: format!(
+                    "message is {} bytes serialized, more than a publish frame holds ({} bytes, \
+                     the gateway's max_frame_bytes); make it smaller",
+                    wire_size(m),
+                    self.max_content + FRAME_OVERHEAD_BYTES
+                ),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+/// What a message adds to a `PublishBatch`: itself with its field tag and length prefix.
+fn wire_size(m: &Message) -> usize {
+    let n = prost::Message::encoded_len(m);
+    1 + prost::length_delimiter_len(n) + n
+}
 
 struct PendingPublish {
     messages: Vec<Message>,
     reply: oneshot::Sender<Result<Vec<PublishResult>>>,
     /// Final result per message, in the caller's order; `None` until answered.
     results: Vec<Option<PublishResult>>,
-    /// Indices (into `messages`) of the frame on the wire, in its order.
-    sent: Vec<usize>,
-    /// Times some of its messages were refused with UNAVAILABLE.
+    /// Frames of it on the wire, not yet answered.
+    frames_out: usize,
+    /// Whether an answer since the last send refused some messages with UNAVAILABLE.
+    refused: bool,
+    /// Rounds in which some of its messages were refused with UNAVAILABLE.
     refusals: u32,
 }
 
@@ -207,37 +294,50 @@ impl PendingPublish {
             messages,
             reply,
             results,
-            sent: Vec::new(),
+            frames_out: 0,
+            refused: false,
             refusals: 0,
         }
     }
 
-    /// Records an ack of the frame last sent; true when every message has its final result.
-    fn answer(&mut self, acked: Vec<PublishResult>) -> bool {
+    /// Messages without a final result, in order.
+    fn unanswered(&self) -> Vec<usize> {
+        (0..self.messages.len())
+            .filter(|&i| self.results[i].is_none())
+            .collect()
+    }
+
+    fn done(&self) -> bool {
+        self.results.iter().all(Option::is_some)
+    }
+
+    /// Records the ack of one frame, whose messages were `sent` (indices into `messages`, in
+    /// the frame's order); true when every message has its final result.
+    fn answer(&mut self, sent: &[usize], acked: Vec<PublishResult>) -> bool {
         let retry = self.refusals < UNAVAILABLE_RESENDS;
-        let mut refused = false;
         for mut r in acked {
-            let Some(&index) = usize::try_from(r.index).ok().and_then(|i| self.sent.get(i)) else {
+            let Some(&index) = usize::try_from(r.index).ok().and_then(|i| sent.get(i)) else {
                 continue;
             };
             if retry && r.error.as_ref().is_some_and(|e| e.code == UNAVAILABLE) {
-                refused = true;
+                self.refused = true;
                 continue;
             }
             r.index = u32::try_from(index).unwrap_or(u32::MAX);
             self.results[index] = Some(r);
         }
-        self.sent.clear();
-        if refused {
+        self.frames_out = self.frames_out.saturating_sub(1);
+        if self.frames_out == 0 && std::mem::take(&mut self.refused) {
             self.refusals += 1;
         }
-        self.results.iter().all(Option::is_some)
+        self.done()
     }
 }
 
 /// What a frame id on the current stream stands for.
 enum Inflight {
-    Publish(u64),
+    /// A publish frame: the publish's sequence number and the indices of its messages.
+    Publish(u64, Vec<usize>),
     Subscribe(String),
     Ping(oneshot::Sender<Result<Duration>>, Instant),
     Other,
@@ -262,6 +362,8 @@ struct Actor {
     connections: u64,
     /// When to send publishes refused with UNAVAILABLE again on this stream.
     resend_due: Option<Instant>,
+    /// How publishes are split into frames on the current stream.
+    frame_limits: FrameLimits,
 }
 
 pub(super) async fn run(
@@ -282,6 +384,7 @@ pub(super) async fn run(
         inflight: HashMap::new(),
         connections: 1,
         resend_due: None,
+        frame_limits: FrameLimits::from_welcome(None),
     };
     let mut established = Some(first);
     let mut failures: u32 = 0;
@@ -446,8 +549,9 @@ impl Actor {
         let Established {
             outbound,
             mut inbound,
-            ..
+            welcome,
         } = stream;
+        self.frame_limits = FrameLimits::from_welcome(welcome.limits.as_ref());
         // Re-subscribe, then re-send what was not acknowledged, oldest first.
         let ids: Vec<String> = self.subs.keys().cloned().collect();
         for id in ids {
@@ -473,7 +577,7 @@ impl Actor {
                     let refused: Vec<u64> = self
                         .publishes
                         .iter()
-                        .filter(|(_, p)| p.sent.is_empty())
+                        .filter(|(_, p)| p.frames_out == 0)
                         .map(|(&seq, _)| seq)
                         .collect();
                     for seq in refused {
@@ -506,22 +610,39 @@ impl Actor {
         }
     }
 
-    /// Sends the messages of a publish that have no final result yet.
+    /// Sends the messages of a publish that have no final result yet, in as many frames as the
+    /// gateway's limits need. A message too large for any frame gets its RESOURCE_EXHAUSTED
+    /// result here, since the gateway would refuse its whole frame.
     fn send_publish(&mut self, outbound: &mpsc::UnboundedSender<ClientFrame>, seq: u64) {
+        let limits = self.frame_limits;
         let Some(p) = self.publishes.get_mut(&seq) else {
             return;
         };
-        p.sent = (0..p.messages.len())
-            .filter(|&i| p.results[i].is_none())
+        let (frames, oversize) = limits.split(&p.messages, &p.unanswered());
+        for i in oversize {
+            p.results[i] = Some(limits.oversize_result(&p.messages, i));
+        }
+        if p.done() {
+            let p = self.publishes.remove(&seq).expect("present");
+            let _ = p.reply.send(Ok(p.results.into_iter().flatten().collect()));
+            return;
+        }
+        p.frames_out = frames.len();
+        let batches: Vec<(Vec<usize>, Vec<Message>)> = frames
+            .into_iter()
+            .map(|indices| {
+                let messages = indices.iter().map(|&i| p.messages[i].clone()).collect();
+                (indices, messages)
+            })
             .collect();
-        let messages = p.sent.iter().map(|&i| p.messages[i].clone()).collect();
-        let frame = ClientFrame {
-            frame_id: self.next_frame,
-            kind: Some(client_frame::Kind::Publish(v1::PublishBatch { messages })),
-        };
-        let fid = self.frame_id();
-        self.inflight.insert(fid, Inflight::Publish(seq));
-        let _ = outbound.send(frame);
+        for (indices, messages) in batches {
+            let fid = self.frame_id();
+            self.inflight.insert(fid, Inflight::Publish(seq, indices));
+            let _ = outbound.send(ClientFrame {
+                frame_id: fid,
+                kind: Some(client_frame::Kind::Publish(v1::PublishBatch { messages })),
+            });
+        }
     }
 
     fn send_simple(
@@ -648,13 +769,13 @@ impl Actor {
         };
         match frame.kind? {
             Kind::PublishAck(ack) => {
-                if let Some(Inflight::Publish(seq)) = answered {
+                if let Some(Inflight::Publish(seq, sent)) = answered {
                     if let Some(p) = self.publishes.get_mut(&seq) {
-                        if p.answer(ack.results) {
+                        if p.answer(&sent, ack.results) {
                             let p = self.publishes.remove(&seq).expect("present");
                             let results = p.results.into_iter().flatten().collect();
                             let _ = p.reply.send(Ok(results));
-                        } else {
+                        } else if p.frames_out == 0 {
                             tracing::debug!(
                                 seq,
                                 "publishes refused with UNAVAILABLE; sending them again"
@@ -685,7 +806,7 @@ impl Actor {
             Kind::Error(e) => {
                 let err = ClientError::from_frame_error(&e);
                 match answered {
-                    Some(Inflight::Publish(seq)) => {
+                    Some(Inflight::Publish(seq, _)) => {
                         if let Some(p) = self.publishes.remove(&seq) {
                             let _ = p.reply.send(Err(err));
                         }
@@ -790,12 +911,15 @@ mod tests {
     #[test]
     fn unavailable_messages_wait_for_a_resend_and_keep_their_place() {
         let mut p = pending(3);
-        p.sent = vec![0, 1, 2];
-        let done = p.answer(vec![
-            result(0, None),
-            result(1, Some(UNAVAILABLE)),
-            result(2, Some(3)), // INVALID_ARGUMENT is final
-        ]);
+        p.frames_out = 1;
+        let done = p.answer(
+            &[0, 1, 2],
+            vec![
+                result(0, None),
+                result(1, Some(UNAVAILABLE)),
+                result(2, Some(3)), // INVALID_ARGUMENT is final
+            ],
+        );
         assert!(!done);
         assert_eq!(p.refusals, 1);
         assert!(p.results[1].is_none());
@@ -805,8 +929,8 @@ mod tests {
         );
 
         // the resend carries only message 1, at index 0 of its frame
-        p.sent = vec![1];
-        assert!(p.answer(vec![result(0, None)]));
+        p.frames_out = 1;
+        assert!(p.answer(&[1], vec![result(0, None)]));
         let indices: Vec<u32> = p
             .results
             .iter()
@@ -823,14 +947,57 @@ mod tests {
     fn unavailable_is_handed_to_the_caller_after_the_last_resend() {
         let mut p = pending(1);
         for _ in 0..UNAVAILABLE_RESENDS {
-            p.sent = vec![0];
-            assert!(!p.answer(vec![result(0, Some(UNAVAILABLE))]));
+            p.frames_out = 1;
+            assert!(!p.answer(&[0], vec![result(0, Some(UNAVAILABLE))]));
         }
-        p.sent = vec![0];
-        assert!(p.answer(vec![result(0, Some(UNAVAILABLE))]));
+        p.frames_out = 1;
+        assert!(p.answer(&[0], vec![result(0, Some(UNAVAILABLE))]));
         assert_eq!(
             p.results[0].as_ref().unwrap().error.as_ref().unwrap().code,
             UNAVAILABLE
         );
+    }
+
+    fn sized(n: usize, payload: usize) -> Vec<Message> {
+        (0..n)
+            .map(|_| Message {
+                payload: vec![0; payload],
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_are_split_by_bytes_and_by_count() {
+        let limits = FrameLimits::from_welcome(Some(&v1::Limits {
+            max_batch_messages: 4,
+            max_frame_bytes: 10_000,
+            ..Default::default()
+        }));
+        // each message ~3 kB: three fit the bytes, the fourth would not
+        let messages = sized(7, 3000);
+        let all: Vec<usize> = (0..7).collect();
+        let (frames, oversize) = limits.split(&messages, &all);
+        assert!(oversize.is_empty());
+        assert_eq!(frames, [vec![0, 1, 2], vec![3, 4, 5], vec![6]]);
+        // small messages: the count limit splits
+        let (frames, _) = limits.split(&sized(9, 1), &(0..9).collect::<Vec<_>>());
+        assert_eq!(frames, [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8]]);
+    }
+
+    #[test]
+    fn a_message_too_large_for_any_frame_is_set_apart_and_the_default_limit_applies_without_one() {
+        let limits = FrameLimits::from_welcome(None);
+        assert_eq!(
+            limits.max_content,
+            FALLBACK_MAX_FRAME_BYTES - FRAME_OVERHEAD_BYTES
+        );
+        let mut messages = sized(2, 10);
+        messages[0].payload = vec![0; FALLBACK_MAX_FRAME_BYTES];
+        let (frames, oversize) = limits.split(&messages, &[0, 1]);
+        assert_eq!(frames, [vec![1]]);
+        assert_eq!(oversize, [0]);
+        let r = limits.oversize_result(&messages, 0);
+        assert_eq!(r.error.as_ref().map(|e| e.code), Some(RESOURCE_EXHAUSTED));
     }
 }

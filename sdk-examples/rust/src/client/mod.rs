@@ -384,7 +384,10 @@ impl Client {
 
     /// Publishes a batch and returns one result per message, in batch order, once the gateway
     /// answered (accepted messages are stored). Messages without an id get one, so a re-send
-    /// after a reconnect is deduplicated. With tracing on, each message gets a `publish` span,
+    /// after a reconnect is deduplicated. The batch goes out in as many frames as the gateway's
+    /// limits (`max_batch_messages`, `max_frame_bytes`) need; a message too large for any frame
+    /// gets a `RESOURCE_EXHAUSTED` result without being sent. If the gateway refuses one of those
+    /// frames as a whole, the call fails with that error. With tracing on, each message gets a `publish` span,
     /// child of the current OpenTelemetry context, whose context goes into its headers.
     pub async fn publish(&self, mut messages: Vec<Message>) -> Result<Vec<PublishResult>> {
         for m in &mut messages {

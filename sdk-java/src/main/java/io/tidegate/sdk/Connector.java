@@ -189,7 +189,7 @@ final class Connector implements GatewayStream.Listener {
             toComplete = connected;
         }
         log.info("connected to gateway {} at {} (session {})", w.getGatewayId(), s.endpoint(), w.getSessionId());
-        publisher.attach(s, w.hasLimits() ? (int) w.getLimits().getMaxBatchMessages() : 0);
+        publisher.attach(s, w.getLimits().getMaxBatchMessages(), w.getLimits().getMaxFrameBytes());
         for (ActiveSubscription sub : snapshot()) {
             sub.attach(s);
         }

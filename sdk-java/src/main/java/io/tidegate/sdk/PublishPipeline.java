@@ -1,5 +1,6 @@
 package io.tidegate.sdk;
 
+import com.google.protobuf.CodedOutputStream;
 import io.grpc.Status;
 import io.tidegate.proto.v1.ClientFrame;
 import io.tidegate.proto.v1.FrameError;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Batches publishes into PublishBatch frames and matches the gateway's PublishAcks back to each
  * message's future. A batch is sent when it is full (messages or bytes) or when the linger time
- * after its first message has passed. With zero linger it batches adaptively: a message goes out
+ * after its first message has passed; its bytes stay within the frame limit the gateway advertises
+ * ({@code Welcome.limits.max_frame_bytes}), and a message too large for any frame fails at once
+ * with RESOURCE_EXHAUSTED instead of being sent. With zero linger it batches adaptively: a message goes out
  * at once when no publish frame awaits its ack, otherwise it waits with the others that arrive
  * until that ack returns, so a quiet publisher pays one round trip and a busy one sends large
  * frames instead of one frame per message (the gateway's per-frame cost is what limits it). Messages not acked when their stream dies are re-sent, in
@@ -44,10 +47,18 @@ final class PublishPipeline {
     static final int UNAVAILABLE_RESENDS = 10;
     /** Pause before re-sending refused messages on the same stream (a draining gateway's GoAway comes meanwhile). */
     private static final long RESEND_DELAY_MILLIS = 200;
+    /**
+     * Frame limit assumed when the gateway advertises none (an older gateway): gRPC's usual
+     * default for inbound messages, which any gateway takes.
+     */
+    static final int FALLBACK_MAX_FRAME_BYTES = 4 << 20;
+    /** Most bytes a ClientFrame adds around its PublishBatch: frame_id and the batch's tag and length. */
+    static final int FRAME_OVERHEAD_BYTES = 32;
 
     /** One message on its way, with its future. */
     private static final class Pending {
         final Message message;
+        /** What it adds to a PublishBatch on the wire: the message with its tag and length. */
         final int bytes;
         final CompletableFuture<PublishReceipt> future = new CompletableFuture<>();
         final AtomicBoolean done = new AtomicBoolean();
@@ -56,7 +67,7 @@ final class PublishPipeline {
 
         Pending(Message message) {
             this.message = message;
-            this.bytes = message.getSerializedSize();
+            this.bytes = CodedOutputStream.computeMessageSize(PublishBatch.MESSAGES_FIELD_NUMBER, message);
         }
     }
 
@@ -74,6 +85,10 @@ final class PublishPipeline {
     private boolean flushScheduled;
     private boolean closed;
     private int maxBatchMessages;
+    /** Most bytes of messages in one frame: the gateway's frame limit less the frame's own bytes. */
+    private long maxFrameContent = FALLBACK_MAX_FRAME_BYTES - FRAME_OVERHEAD_BYTES;
+    /** The smaller of that and the client's maxBatchBytes: when a batch counts as full. */
+    private long maxBatchBytes;
 
     PublishPipeline(ClientSettings settings, AtomicLong frameIds, Executor callbacks, ScheduledExecutorService scheduler) {
         this.settings = settings;
@@ -82,6 +97,7 @@ final class PublishPipeline {
         this.scheduler = scheduler;
         this.permits = new Semaphore(settings.maxPendingPublishes());
         this.maxBatchMessages = settings.maxBatchMessages();
+        this.maxBatchBytes = Math.min(settings.maxBatchBytes(), maxFrameContent);
     }
 
     CompletableFuture<PublishReceipt> publish(Message message) {
@@ -100,7 +116,7 @@ final class PublishPipeline {
             queue.add(p);
             queuedBytes += p.bytes;
             if (stream != null) {
-                if (queue.size() >= maxBatchMessages || queuedBytes >= settings.maxBatchBytes()) {
+                if (queue.size() >= maxBatchMessages || queuedBytes >= maxBatchBytes) {
                     sendLocked(false);
                 }
                 if (settings.linger().isZero()) {
@@ -156,7 +172,7 @@ final class PublishPipeline {
     /** Sends full batches, or everything when {@code all}. Caller holds the lock. */
     private void sendLocked(boolean all) {
         while (stream != null && !queue.isEmpty()) {
-            if (!all && queue.size() < maxBatchMessages && queuedBytes < settings.maxBatchBytes()) {
+            if (!all && queue.size() < maxBatchMessages && queuedBytes < maxBatchBytes) {
                 return;
             }
             List<Pending> batch = new ArrayList<>(Math.min(queue.size(), maxBatchMessages));
@@ -164,7 +180,11 @@ final class PublishPipeline {
             long bytes = 0;
             while (!queue.isEmpty() && batch.size() < maxBatchMessages) {
                 Pending p = queue.peek();
-                if (!batch.isEmpty() && bytes + p.bytes > settings.maxBatchBytes()) {
+                if (p.bytes > maxFrameContent) {
+                    refuseOversizeLocked(queue.poll());
+                    continue;
+                }
+                if (!batch.isEmpty() && bytes + p.bytes > maxBatchBytes) {
                     break;
                 }
                 queue.poll();
@@ -173,6 +193,9 @@ final class PublishPipeline {
                 pb.addMessages(p.message);
             }
             queuedBytes -= bytes;
+            if (batch.isEmpty()) {
+                continue;
+            }
             long frameId = frameIds.incrementAndGet();
             inFlight.put(frameId, batch);
             if (!stream.send(ClientFrame.newBuilder().setFrameId(frameId).setPublish(pb).build())) {
@@ -188,12 +211,29 @@ final class PublishPipeline {
         }
     }
 
-    /** A stream is up: send everything queued, re-sent messages first. */
-    void attach(GatewayStream s, int gatewayMaxBatch) {
+    /**
+     * A message that cannot fit any frame the gateway takes: failed here rather than sent, since
+     * the gateway would refuse its whole frame. Caller holds the lock.
+     */
+    private void refuseOversizeLocked(Pending p) {
+        queuedBytes -= p.bytes;
+        String why = "message is " + p.bytes + " bytes serialized, more than a publish frame holds ("
+                + (maxFrameContent + FRAME_OVERHEAD_BYTES) + " bytes, the gateway's max_frame_bytes); make it smaller";
+        callbacks.execute(() -> fail(p, Status.Code.RESOURCE_EXHAUSTED, why));
+    }
+
+    /**
+     * A stream is up: send everything queued, re-sent messages first, in frames within the
+     * gateway's limits (0 when it advertises none).
+     */
+    void attach(GatewayStream s, int gatewayMaxBatch, int gatewayMaxFrameBytes) {
         synchronized (lock) {
             stream = s;
             maxBatchMessages = gatewayMaxBatch > 0 ? Math.min(gatewayMaxBatch, settings.maxBatchMessages())
                     : settings.maxBatchMessages();
+            int frameLimit = gatewayMaxFrameBytes > 0 ? gatewayMaxFrameBytes : FALLBACK_MAX_FRAME_BYTES;
+            maxFrameContent = Math.max(1, frameLimit - FRAME_OVERHEAD_BYTES);
+            maxBatchBytes = Math.min(settings.maxBatchBytes(), maxFrameContent);
             flushScheduled = false;
             sendLocked(true);
         }

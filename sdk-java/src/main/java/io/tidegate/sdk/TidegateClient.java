@@ -286,7 +286,10 @@ public final class TidegateClient implements AutoCloseable {
             return this;
         }
 
-        /** Most serialized message bytes in one PublishBatch. */
+        /**
+         * Most serialized message bytes in one PublishBatch; the gateway's advertised frame
+         * limit ({@code max_frame_bytes}) caps it too.
+         */
         public Builder maxBatchBytes(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxBatchBytes must be >= 1, was " + n);

@@ -140,6 +140,26 @@ public final class ConfigLoader {
         return workers;
     }
 
+    /**
+     * A message of the largest payload must fit a frame, and the transport limit must stay well
+     * above the frame limit: frames between the two are refused by the gateway with the stream
+     * kept, while the transport can only reset the stream of a frame beyond its own limit.
+     */
+    private static void checkFrameLimits(GatewayConfig.Limits limits, GatewayConfig.Grpc grpc) {
+        long leastFrame = (long) limits.maxPayloadBytes() + GatewayConfig.Limits.MESSAGE_ENVELOPE_ALLOWANCE;
+        if (limits.maxFrameBytes() < leastFrame) {
+            throw new InvalidConfigException("limits.max-frame-bytes (" + limits.maxFrameBytes() + ") must be at least "
+                    + "limits.max-payload-bytes + " + GatewayConfig.Limits.MESSAGE_ENVELOPE_ALLOWANCE + " (" + leastFrame
+                    + "), so a message of the largest payload fits a frame with its topic, id, key and headers");
+        }
+        long leastInbound = 2L * limits.maxFrameBytes();
+        if (grpc.maxInboundMessageBytes() < leastInbound) {
+            throw new InvalidConfigException("grpc.max-inbound-message-bytes (" + grpc.maxInboundMessageBytes()
+                    + ") must be at least twice limits.max-frame-bytes (" + leastInbound + "), so the gateway, not the "
+                    + "transport, refuses frames over limits.max-frame-bytes and the client's stream survives");
+        }
+    }
+
     private static GatewayConfig build(Config c) {
         Reader r = new Reader(c);
         String gatewayId = r.string("gateway-id");
@@ -167,15 +187,13 @@ public final class ConfigLoader {
                 r.intIn("limits.max-topic-length", 8, 1024),
                 r.intIn("limits.max-headers", 0, 1024),
                 r.intIn("limits.default-credit", 1, 10_000_000),
-                r.intIn("limits.max-credit", 1, 100_000_000));
+                r.intIn("limits.max-credit", 1, 100_000_000),
+                r.intIn("limits.max-frame-bytes", 1024, 1 << 30));
         if (limits.defaultCredit() > limits.maxCredit()) {
             throw new InvalidConfigException("limits.default-credit (" + limits.defaultCredit()
                     + ") must not exceed limits.max-credit (" + limits.maxCredit() + ")");
         }
-        if (limits.maxPayloadBytes() >= grpc.maxInboundMessageBytes()) {
-            throw new InvalidConfigException("limits.max-payload-bytes (" + limits.maxPayloadBytes()
-                    + ") must be below grpc.max-inbound-message-bytes (" + grpc.maxInboundMessageBytes() + ")");
-        }
+        checkFrameLimits(limits, grpc);
         var dispatch = new GatewayConfig.Dispatch(
                 r.intIn("dispatch.ingress-queue-capacity", 1, 100_000_000),
                 r.intIn("dispatch.max-batch", 1, 100_000),

@@ -47,9 +47,18 @@ public record GatewayConfig(
     public record Http(String host, int port) {
     }
 
-    /** What one client stream may do. */
+    /**
+     * What one client stream may do. {@code maxFrameBytes} bounds one serialized ClientFrame (or
+     * unary PublishRequest); the gateway refuses a larger one itself, keeping the stream.
+     */
     public record Limits(int maxPayloadBytes, int maxBatchMessages, int maxSubscriptionsPerStream,
-                         int maxTopicLength, int maxHeaders, int defaultCredit, int maxCredit) {
+                         int maxTopicLength, int maxHeaders, int defaultCredit, int maxCredit, int maxFrameBytes) {
+
+        /**
+         * Room a frame needs beyond the largest payload for one message's topic, id, ordering key
+         * and headers, so a message of the largest payload always fits a frame of its own.
+         */
+        public static final int MESSAGE_ENVELOPE_ALLOWANCE = 64 * 1024;
     }
 
     /** Queues between ingress and backend, and the workers that drain them. */

@@ -96,6 +96,13 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     }
 
     private void handle(ClientFrame frame) throws FrameRejectedException {
+        int size = frame.getSerializedSize();
+        if (size > ctx.limits().getMaxFrameBytes()) {
+            // refused whole, before any of it is applied: a batch is never half taken
+            String what = frame.getKindCase() == ClientFrame.KindCase.PUBLISH
+                    ? "publish frame of " + frame.getPublish().getMessagesCount() + " messages" : kindOf(frame) + " frame";
+            throw FrameRejectedException.frameTooLarge(what, size, ctx.limits().getMaxFrameBytes());
+        }
         if (frame.getKindCase() == ClientFrame.KindCase.HELLO) {
             onHello(frame);
             return;

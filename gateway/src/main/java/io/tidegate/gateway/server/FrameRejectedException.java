@@ -21,6 +21,16 @@ final class FrameRejectedException extends Exception {
         return new FrameRejectedException(Status.Code.INVALID_ARGUMENT, message);
     }
 
+    /**
+     * A frame (or unary request) over {@code limits.max-frame-bytes}: RESOURCE_EXHAUSTED naming
+     * the limit, both sizes and how to fix it.
+     */
+    static FrameRejectedException frameTooLarge(String what, int size, int limit) {
+        return new FrameRejectedException(Status.Code.RESOURCE_EXHAUSTED, what + " is " + size + " bytes; the limit is "
+                + limit + " (limits.max-frame-bytes, advertised in Welcome.limits.max_frame_bytes); split the batch "
+                + "so each frame stays within it");
+    }
+
     Status.Code code() {
         return code;
     }

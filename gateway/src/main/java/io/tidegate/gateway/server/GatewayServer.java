@@ -80,6 +80,7 @@ public final class GatewayServer {
                 .permitKeepAliveTime(grpc.permitKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .maxInboundMessageSize(grpc.maxInboundMessageBytes())
+                .addStreamTracerFactory(new OversizeMessageLog(grpc.maxInboundMessageBytes(), config.limits().maxFrameBytes()))
                 .build()
                 .start();
         health.setStatus("", ServingStatus.SERVING);

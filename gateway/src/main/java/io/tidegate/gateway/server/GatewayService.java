@@ -51,6 +51,13 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
                     + " messages exceeds the limit of " + max + " (limits.max-batch-messages); split it").asRuntimeException());
             return;
         }
+        int size = request.getSerializedSize();
+        if (size > ctx.limits().getMaxFrameBytes()) {
+            var e = FrameRejectedException.frameTooLarge("request of " + request.getMessagesCount() + " messages", size,
+                    ctx.limits().getMaxFrameBytes());
+            responseObserver.onError(Status.fromCode(e.code()).withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
         ctx.publisher().publish(request.getMessagesList(), ctx.unaryLimiter(), TraceMetadataInterceptor.current(), true, results -> {
             responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
             responseObserver.onCompleted();

@@ -47,6 +47,7 @@ final class SessionContext {
                 .setMaxTopicLength(l.maxTopicLength())
                 .setDefaultCredit(l.defaultCredit())
                 .setDefaultAckDeadlineMs((int) config.delivery().defaultAckDeadline().toMillis())
+                .setMaxFrameBytes(l.maxFrameBytes())
                 .setDedupWindowMs((int) Math.min(Integer.MAX_VALUE, config.dedupWindow().toMillis()))
                 .build();
     }

@@ -95,6 +95,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void frameLimitMustHoldAMessageOfTheLargestPayload() {
+        assertThat(GatewayConfig.defaultsWith().limits().maxFrameBytes()).isEqualTo(4 * 1024 * 1024);
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("limits.max-payload-bytes=4194304"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("limits.max-frame-bytes (4194304) must be at least limits.max-payload-bytes + 65536 (4259840)");
+    }
+
+    @Test
+    void transportLimitMustStayTwiceAboveTheFrameLimit() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("limits.max-frame-bytes=10000000"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("grpc.max-inbound-message-bytes (16777216) must be at least twice limits.max-frame-bytes (20000000)");
+        assertThat(GatewayConfig.defaultsWith("limits.max-frame-bytes=10000000", "grpc.max-inbound-message-bytes=20000000")
+                .limits().maxFrameBytes()).isEqualTo(10_000_000);
+    }
+
+    @Test
     void malformedDurationNamesTheKey() {
         assertThatThrownBy(() -> GatewayConfig.defaultsWith("delivery.default-ack-deadline=soon"))
                 .hasMessageContaining("delivery.default-ack-deadline must be a duration such as 500ms");

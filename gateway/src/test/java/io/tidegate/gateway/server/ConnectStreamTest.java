@@ -66,6 +66,7 @@ class ConnectStreamTest {
             assertThat(welcome.getSessionId()).isNotBlank();
             assertThat(welcome.getGatewayId()).isEqualTo(gateway.config().gatewayId());
             assertThat(welcome.getLimits().getMaxPayloadBytes()).isEqualTo(1024 * 1024);
+            assertThat(welcome.getLimits().getMaxFrameBytes()).isEqualTo(4 * 1024 * 1024);
         }
     }
 
