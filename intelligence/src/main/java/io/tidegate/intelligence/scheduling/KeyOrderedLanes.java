@@ -2,6 +2,7 @@ package io.tidegate.intelligence.scheduling;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -112,6 +113,48 @@ public final class KeyOrderedLanes<M> {
             head = lane.peekFirst();
         }
         return head;
+    }
+
+    /** A deep copy (same messages, independent queues), for simulations that try several futures from one point. */
+    public KeyOrderedLanes<M> copy() {
+        KeyOrderedLanes<M> out = new KeyOrderedLanes<>();
+        Map<Node<M>, Node<M>> copies = new IdentityHashMap<>();
+        for (int c = 0; c < TrafficClass.COUNT; c++) {
+            for (Node<M> n : lanes[c]) {
+                if (!n.drained) {
+                    Node<M> m = new Node<>(n.message, n.key, n.classIndex, n.enqueueNanos);
+                    copies.put(n, m);
+                    out.lanes[c].addLast(m);
+                }
+            }
+        }
+        for (Map.Entry<Object, ArrayDeque<Node<M>>> e : byKey.entrySet()) {
+            ArrayDeque<Node<M>> q = new ArrayDeque<>(e.getValue().size());
+            for (Node<M> n : e.getValue()) {
+                q.addLast(copies.get(n));
+            }
+            out.byKey.put(e.getKey(), q);
+        }
+        System.arraycopy(depth, 0, out.depth, 0, depth.length);
+        out.size = size;
+        return out;
+    }
+
+    /** Calls back with every waiting message, its lane and enqueue time (simulation bookkeeping; not for the hot path). */
+    public void forEachWaiting(WaitingVisitor<M> visitor) {
+        for (int c = 0; c < TrafficClass.COUNT; c++) {
+            for (Node<M> n : lanes[c]) {
+                if (!n.drained) {
+                    visitor.visit(n.message, c, n.enqueueNanos);
+                }
+            }
+        }
+    }
+
+    /** Sees one waiting message. */
+    @FunctionalInterface
+    public interface WaitingVisitor<M> {
+        void visit(M message, int classIndex, long enqueueNanos);
     }
 
     /** Writes every lane's depth and head enqueue time into the snapshot. */

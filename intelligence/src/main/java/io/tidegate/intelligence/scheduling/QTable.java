@@ -32,6 +32,18 @@ public final class QTable {
         Arrays.fill(values, Float.NaN);
     }
 
+    /** An independent copy. */
+    public QTable copy() {
+        QTable t = new QTable();
+        System.arraycopy(values, 0, t.values, 0, values.length);
+        return t;
+    }
+
+    /** Makes every action of a state unknown. */
+    public void forget(int state) {
+        Arrays.fill(values, state * TrafficClass.COUNT, (state + 1) * TrafficClass.COUNT, Float.NaN);
+    }
+
     /** The known non-empty class with the highest value, or {@link DispatchPolicy#NONE}. */
     public int best(int state, LaneSnapshot lanes) {
         int base = state * TrafficClass.COUNT;
@@ -69,7 +81,8 @@ public final class QTable {
         return n;
     }
 
-    private boolean known(int state) {
+    /** Whether any action of the state is known. */
+    public boolean known(int state) {
         for (int c = 0; c < TrafficClass.COUNT; c++) {
             if (!Float.isNaN(get(state, c))) {
                 return true;

@@ -2,11 +2,11 @@ package io.tidegate.intelligence.scheduling;
 
 /**
  * Turns a {@link LaneSnapshot} into one small integer, the row of the Q-table. Per class one of
- * six levels (empty; on time and shallow; on time and deep; urgent; late and shallow; late and
- * deep), where "late" means the head cannot meet its deadline even if served now, "urgent" that
- * half its deadline is used up, and "deep" that the backlog takes longer than the deadline to
- * drain at the current backend latency; then three backend latency buckets and the volatile
- * regime flag. Immutable; any thread.
+ * six levels from its slack: empty; relaxed (the head's wait plus the time to drain the whole
+ * lane at the current backend latency is under a quarter of the deadline); on time (under half);
+ * urgent (half or more); late and shallow (the head cannot meet its deadline even if served now);
+ * late and deep (and the lane takes longer than a deadline to drain). Then three backend latency
+ * buckets and the volatile regime flag. Immutable; any thread.
  */
 public final class StateEncoder {
 
@@ -56,15 +56,16 @@ public final class StateEncoder {
         if (depth == 0) {
             return 0;
         }
-        long projected = s.oldestWait(c) + latency;
-        boolean deep = (double) depth * latency >= deadline[c];
-        if (projected > deadline[c]) {
-            return deep ? 5 : 4;
+        long wait = s.oldestWait(c);
+        double drain = (double) depth * latency;
+        if (wait + latency > deadline[c]) {
+            return drain >= deadline[c] ? 5 : 4;
         }
-        if (2 * projected >= deadline[c]) {
+        double used = wait + drain;
+        if (2 * used >= deadline[c]) {
             return 3;
         }
-        return deep ? 2 : 1;
+        return 4 * used >= deadline[c] ? 2 : 1;
     }
 
     private static int pow(int base, int exp) {

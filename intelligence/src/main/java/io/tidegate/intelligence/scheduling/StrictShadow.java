@@ -50,15 +50,20 @@ final class StrictShadow {
 
     /** Serves, strictly by class, everything that strict would have started by {@code now}. */
     void advance(long now) {
-        while (freeAt <= now && servicesKnown > 0) {
-            int c = highestWaiting();
-            if (c < 0) {
+        while (servicesKnown > 0) {
+            long earliest = earliestHead();
+            if (earliest == Long.MAX_VALUE) {
                 return;
             }
+            long start = Math.max(freeAt, earliest);
+            if (start > now) {
+                return; // later arrivals are not known yet
+            }
+            int c = highestWaitingBy(start);
             long arrival = queue[c][head[c]];
             head[c] = (head[c] + 1) % queue[c].length;
             size[c]--;
-            long done = Math.max(freeAt, arrival) + nextService();
+            long done = start + nextService();
             if (done - arrival <= deadline[c]) {
                 earned += weight[c];
             }
@@ -66,13 +71,24 @@ final class StrictShadow {
         }
     }
 
-    private int highestWaiting() {
+    private long earliestHead() {
+        long earliest = Long.MAX_VALUE;
         for (int c = 0; c < TrafficClass.COUNT; c++) {
             if (size[c] > 0) {
+                earliest = Math.min(earliest, queue[c][head[c]]);
+            }
+        }
+        return earliest;
+    }
+
+    /** The highest class with a message that had arrived by the time the server picks. */
+    private int highestWaitingBy(long start) {
+        for (int c = 0; c < TrafficClass.COUNT; c++) {
+            if (size[c] > 0 && queue[c][head[c]] <= start) {
                 return c;
             }
         }
-        return -1;
+        throw new IllegalStateException("no arrival by " + start);
     }
 
     private long nextService() {

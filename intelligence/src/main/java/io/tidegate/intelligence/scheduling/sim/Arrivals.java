@@ -45,6 +45,7 @@ public final class Arrivals {
             if (peak <= 0) {
                 continue;
             }
+            int keyBase = w.groupIndex(load.group()) * w.keys();
             double t = 0;
             while (true) {
                 t += -Math.log(1 - rng.nextDouble()) * 1e9 / peak;
@@ -60,7 +61,7 @@ public final class Arrivals {
                 }
                 String regime = w.regimeOf(k, at);
                 TrafficClass effective = rules.effectiveClass(load.trafficClass(), load.kind(), regime);
-                raw.add(new Raw(at, effective.ordinal(), k, service, regime.equals("VOLATILE")));
+                raw.add(new Raw(at, effective.ordinal(), keyBase + k, service, regime.equals("VOLATILE")));
             }
         }
         raw.sort(Comparator.comparingLong(Raw::time));

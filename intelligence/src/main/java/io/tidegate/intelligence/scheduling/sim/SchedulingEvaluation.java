@@ -39,7 +39,7 @@ public final class SchedulingEvaluation {
             table = QTable.shipped();
         }
         if (names.isEmpty()) {
-            names.addAll(QLearningTrainer.WORKLOADS);
+            names.addAll(RolloutTrainer.WORKLOADS);
         }
         System.out.println("seeds " + Evaluation.HELD_OUT_SEEDS + " (held out from training); latencies enqueue -> dispatched, ms");
         for (String name : names) {

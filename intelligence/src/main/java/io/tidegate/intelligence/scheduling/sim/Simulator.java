@@ -11,14 +11,16 @@ import io.tidegate.intelligence.scheduling.TrafficClass;
  * {@link KeyOrderedLanes}, and whenever the backend is free the policy picks a class and its
  * batch is dispatched back to back (non-preemptive), each message taking its service time times
  * the workload's slowdown at that moment. Virtual time only, so a run is fast and, for the same
- * arrivals and policy, exactly repeatable. One run per instance; single-threaded.
+ * arrivals and policy, exactly repeatable. From any decision a run can be forked into a
+ * {@link #rollout}: the same future arrivals under another first choice (common random numbers),
+ * which is how the learned table is trained. One run per instance; single-threaded.
  */
 public final class Simulator {
 
-    /** Sees every decision before it is taken, with the weighted misses that have become certain so far (for training). */
+    /** Sees every decision before it is taken (for training). */
     @FunctionalInterface
     public interface DecisionObserver {
-        void beforeDecision(long now, LaneSnapshot lanes, double certainMissWeight);
+        void beforeDecision(Simulator sim, LaneSnapshot lanes);
     }
 
     private static final double EWMA_ALPHA = 0.05;
@@ -27,35 +29,36 @@ public final class Simulator {
     private final SchedulingConfig config;
     private final Arrivals a;
     private final SimResult result;
-    private final KeyOrderedLanes<Integer> lanes = new KeyOrderedLanes<>();
+    private final KeyOrderedLanes<Integer> lanes;
     private final LaneSnapshot snapshot = new LaneSnapshot();
-    private final int[][] byClass;
-    private final int[] missCursor = new int[TrafficClass.COUNT];
-    private final boolean[] finished;
-    private double certainMissWeight;
     private DispatchPolicy policy;
     private long now;
+    private int next;
     private long decisionTime;
     private double latencyEwma;
     private int volatileWaiting;
     private int dispatched;
+    private final double[] rolloutMisses = new double[TrafficClass.COUNT];
 
     private Simulator(Workload workload, SchedulingConfig config, Arrivals arrivals) {
         this.workload = workload;
         this.config = config;
         this.a = arrivals;
         this.result = new SimResult(arrivals, config);
-        this.finished = new boolean[arrivals.size];
-        int[] counts = arrivals.countPerClass();
-        byClass = new int[TrafficClass.COUNT][];
-        for (int c = 0; c < TrafficClass.COUNT; c++) {
-            byClass[c] = new int[counts[c]];
-        }
-        int[] fill = new int[TrafficClass.COUNT];
-        for (int i = 0; i < arrivals.size; i++) {
-            byClass[arrivals.classIndex[i]][fill[arrivals.classIndex[i]]++] = i;
-        }
+        this.lanes = new KeyOrderedLanes<>();
         latencyEwma = workload.service().mean(256);
+    }
+
+    private Simulator(Simulator from) {
+        this.workload = from.workload;
+        this.config = from.config;
+        this.a = from.a;
+        this.result = null;
+        this.lanes = from.lanes.copy();
+        this.now = from.now;
+        this.next = from.next;
+        this.latencyEwma = from.latencyEwma;
+        this.volatileWaiting = from.volatileWaiting;
     }
 
     /** Runs the policy (the caller wraps it in the safety rails) over the arrivals until every message is dispatched. */
@@ -68,13 +71,41 @@ public final class Simulator {
                                 DecisionObserver observer) {
         Simulator s = new Simulator(workload, config, arrivals);
         s.policy = policy;
-        s.loop(observer);
+        s.loop(observer, DispatchPolicy.NONE, Long.MAX_VALUE);
         return s.result;
     }
 
-    private void loop(DecisionObserver observer) {
-        int next = 0;
-        while (next < a.size || lanes.size() > 0) {
+    /**
+     * From the current decision, drains {@code first} and then follows {@code continuation} for
+     * {@code horizonNanos} of virtual time, on a copy; returns the weighted misses of messages
+     * dispatched in that time plus those still waiting that strict draining at the current backend
+     * latency could no longer get out in time (so effects beyond the horizon still count).
+     * Rollouts of different actions from one decision see the same arrivals and service times.
+     * The result is per class, so a trainer can leave out classes the rails decide.
+     */
+    public double[] rollout(int first, DispatchPolicy continuation, long horizonNanos) {
+        Simulator fork = new Simulator(this);
+        fork.policy = continuation;
+        fork.loop(null, first, now + horizonNanos);
+        // project with the latency at the fork, the same for every action: the EWMA at the end
+        // differs by action and would swing the projection of hundreds of queued messages
+        fork.addProjectedMisses(latencyEwma);
+        return fork.rolloutMisses;
+    }
+
+    private void addProjectedMisses(double latency) {
+        long[] ahead = {0};
+        lanes.forEachWaiting((i, c, enqueued) -> {
+            ahead[0]++;
+            if (now + ahead[0] * latency - enqueued > config.of(c).deadlineNanos()) {
+                rolloutMisses[c] += config.of(c).weight();
+            }
+        });
+    }
+
+    private void loop(DecisionObserver observer, int forcedFirst, long end) {
+        int forced = forcedFirst;
+        while ((next < a.size || lanes.size() > 0) && now < end) {
             if (lanes.size() == 0 && a.time[next] > now) {
                 now = a.time[next];
             }
@@ -89,46 +120,45 @@ public final class Simulator {
             lanes.fill(snapshot);
             snapshot.at(now, (long) latencyEwma, volatileWaiting > 0 ? LaneSnapshot.VOLATILE : 0);
             if (observer != null) {
-                observer.beforeDecision(now, snapshot, certainMisses(now));
+                observer.beforeDecision(this, snapshot);
             }
-            int c = policy.choose(snapshot);
+            int c;
+            int limit;
+            if (forced != DispatchPolicy.NONE) {
+                c = forced;
+                limit = 1;
+                forced = DispatchPolicy.NONE;
+            } else {
+                c = policy.choose(snapshot);
+                limit = c == DispatchPolicy.NONE ? 0 : policy.batchLimit(c);
+            }
             if (c == DispatchPolicy.NONE || snapshot.isEmpty(c)) {
                 throw new IllegalStateException(policy.name() + " chose lane " + c + " with messages waiting");
             }
             decisionTime = now;
-            lanes.drain(c, policy.batchLimit(c), this::dispatch);
+            lanes.drain(c, limit, this::dispatch);
         }
     }
 
     private void dispatch(Integer boxed, int classIndex, boolean promoted) {
         int i = boxed;
         long service = Math.max(1, Math.round(a.service[i] * workload.serviceFactor(now)));
-        result.start[i] = now;
-        result.decidedAt[i] = decisionTime;
-        result.promoted[i] = promoted;
+        long start = now;
         now += service;
-        result.done[i] = now;
-        result.order[dispatched++] = i;
-        finished[i] = true;
+        boolean met = now - a.time[i] <= config.of(classIndex).deadlineNanos();
+        if (result != null) {
+            result.start[i] = start;
+            result.done[i] = now;
+            result.decidedAt[i] = decisionTime;
+            result.promoted[i] = promoted;
+            result.order[dispatched++] = i;
+        } else if (!met) {
+            rolloutMisses[classIndex] += config.of(classIndex).weight();
+        }
         if (a.volatileInstrument[i]) {
             volatileWaiting--;
         }
         latencyEwma += EWMA_ALPHA * (service - latencyEwma);
-        policy.completed(classIndex, result.met(i), service, now);
-    }
-
-    /** Weighted misses already certain at time t: messages past their deadline that were not done in time. */
-    private double certainMisses(long t) {
-        for (int c = 0; c < TrafficClass.COUNT; c++) {
-            long deadline = config.of(c).deadlineNanos();
-            int[] idx = byClass[c];
-            while (missCursor[c] < idx.length && a.time[idx[missCursor[c]]] + deadline < t) {
-                int i = idx[missCursor[c]++];
-                if (!finished[i] || !result.met(i)) {
-                    certainMissWeight += config.of(c).weight();
-                }
-            }
-        }
-        return certainMissWeight;
+        policy.completed(classIndex, met, service, now);
     }
 }

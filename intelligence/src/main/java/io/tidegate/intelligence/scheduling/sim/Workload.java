@@ -29,11 +29,12 @@ public record Workload(String name, long durationNanos, int keys, ServiceModel s
      * @param ratePerSecond mean Poisson arrival rate outside bursts
      * @param payloadBytes payload size, adding to the service time
      * @param kind message kind the regime rules match (order, cancel, quote, ...)
+     * @param group ordering-key group: classes in one group share ordering keys per instrument
      * @param deadlineNanos deadline override, or 0 for the config's
      * @param weight weight override, or NaN for the config's
      */
     public record ClassLoad(TrafficClass trafficClass, double ratePerSecond, int payloadBytes, String kind,
-                            long deadlineNanos, double weight) {
+                            String group, long deadlineNanos, double weight) {
     }
 
     /**
@@ -102,6 +103,11 @@ public record Workload(String name, long durationNanos, int keys, ServiceModel s
             }
         }
         return "CALM";
+    }
+
+    /** The index of a key group, in order of first use; keys of group g are g * keys + instrument. */
+    public int groupIndex(String group) {
+        return (int) classes.stream().map(ClassLoad::group).distinct().takeWhile(g -> !g.equals(group)).count();
     }
 
     /** The config with this workload's deadline and weight overrides applied. */

@@ -22,7 +22,7 @@ public final class WorkloadParser {
     private static final Map<String, Set<String>> FIELDS = Map.of(
             "workload", Set.of("name", "duration", "keys"),
             "service", Set.of("dist", "median", "p99", "per-kib"),
-            "class", Set.of("name", "rate", "payload", "kind", "deadline", "weight"),
+            "class", Set.of("name", "rate", "payload", "kind", "group", "deadline", "weight"),
             "burst", Set.of("class", "factor", "start", "length", "every"),
             "slowdown", Set.of("factor", "start", "length", "every"),
             "regime", Set.of("name", "share", "start", "length"));
@@ -135,9 +135,10 @@ public final class WorkloadParser {
             if (classes.stream().anyMatch(l -> l.trafficClass() == c)) {
                 throw error("class " + c + " is declared twice");
             }
+            String kind = f.getOrDefault("kind", "message").toLowerCase(Locale.ROOT);
             return new Workload.ClassLoad(c, nonNegative(required(f, "rate"), "rate"),
                     f.containsKey("payload") ? positiveInt(f.get("payload"), "payload") : 256,
-                    f.getOrDefault("kind", "message").toLowerCase(Locale.ROOT),
+                    kind, f.getOrDefault("group", kind).toLowerCase(Locale.ROOT),
                     f.containsKey("deadline") ? duration(f.get("deadline"), "deadline") : 0,
                     f.containsKey("weight") ? nonNegative(f.get("weight"), "weight") : Double.NaN);
         }
