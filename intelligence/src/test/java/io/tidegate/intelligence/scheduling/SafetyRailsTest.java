@@ -1,19 +1,12 @@
-package io.tidegate.intelligence.scheduling.sim;
+package io.tidegate.intelligence.scheduling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tidegate.intelligence.scheduling.ClassSettings;
-import io.tidegate.intelligence.scheduling.DispatchPolicy;
-import io.tidegate.intelligence.scheduling.FifoPolicy;
-import io.tidegate.intelligence.scheduling.LaneSnapshot;
-import io.tidegate.intelligence.scheduling.PolicyFactory;
-import io.tidegate.intelligence.scheduling.PolicyKind;
-import io.tidegate.intelligence.scheduling.QTable;
-import io.tidegate.intelligence.scheduling.RegimeRules;
-import io.tidegate.intelligence.scheduling.SafetyRails;
-import io.tidegate.intelligence.scheduling.SchedulingConfig;
-import io.tidegate.intelligence.scheduling.StrictPriorityPolicy;
-import io.tidegate.intelligence.scheduling.TrafficClass;
+import io.tidegate.intelligence.scheduling.sim.Arrivals;
+import io.tidegate.intelligence.scheduling.sim.SimResult;
+import io.tidegate.intelligence.scheduling.sim.Simulator;
+import io.tidegate.intelligence.scheduling.sim.Workload;
+import io.tidegate.intelligence.scheduling.sim.WorkloadParser;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -39,9 +32,10 @@ class SafetyRailsTest {
     }
 
     /** A table that always drains the lowest class: the worst a learned table could do. */
+    /** Also used by other tests. */
     static QTable reversePriorityTable() {
         QTable t = new QTable();
-        for (int s = 0; s < io.tidegate.intelligence.scheduling.StateEncoder.STATES; s++) {
+        for (int s = 0; s < StateEncoder.STATES; s++) {
             for (int c = 0; c < TrafficClass.COUNT; c++) {
                 t.set(s, c, c);
             }
@@ -80,7 +74,7 @@ class SafetyRailsTest {
         SchedulingConfig config = w.applyTo(SchedulingConfig.defaults()).withCriticalMaxBypass(bypass);
         Arrivals a = Arrivals.generate(w, RegimeRules.none(), 7);
         for (DispatchPolicy inner : new DispatchPolicy[] {new FifoPolicy(), new StrictPriorityPolicy(),
-                new io.tidegate.intelligence.scheduling.LearnedPolicy(reversePriorityTable(), PolicyFactory.encoder(config))}) {
+                new LearnedPolicy(reversePriorityTable(), PolicyFactory.encoder(config))}) {
             SimResult railed = Simulator.run(w, config, a, new SafetyRails(inner, config));
             assertThat(maxBypass(railed)).as("%s inside the rails", inner.name()).isLessThanOrEqualTo(bypass);
         }
