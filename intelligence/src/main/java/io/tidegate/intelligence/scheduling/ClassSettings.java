@@ -3,7 +3,7 @@ package io.tidegate.intelligence.scheduling;
 /**
  * Per-class scheduling settings: the deadline a message should be dispatched within, its weight
  * in the reward (a met deadline earns the weight), the maximum wait after which the safety rails
- * force the class to be served, and how many messages one decision may drain. Immutable.
+ * force the class to be served, and how many messages one decision may drain. Immutable; any thread.
  *
  * @param deadlineNanos time from enqueue to dispatch done that counts as met
  * @param weight reward for one met deadline

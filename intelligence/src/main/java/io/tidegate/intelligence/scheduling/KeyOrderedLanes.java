@@ -48,7 +48,7 @@ public final class KeyOrderedLanes<M> {
     private final Map<Object, ArrayDeque<Node<M>>> byKey = new HashMap<>();
     private int size;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // generic array creation
     public KeyOrderedLanes() {
         lanes = new ArrayDeque[TrafficClass.COUNT];
         for (int c = 0; c < TrafficClass.COUNT; c++) {

@@ -11,17 +11,18 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The learned action values: for each {@link StateEncoder} state and each class, the expected
- * discounted reward of draining that class next. Actions never tried in training are unknown
- * (NaN) and never chosen; a state with no known action answers {@link DispatchPolicy#NONE} so
- * the caller falls back to strict priority.
+ * The learned action values: for each {@link StateEncoder} state and each class, how much better
+ * draining that class next did in training than what strict priority would have drained (weighted
+ * misses avoided; strict's own choice is 0). Actions without evidence are unknown (NaN) and never
+ * chosen; a state with no known action answers {@link DispatchPolicy#NONE} so the caller decides
+ * as strict priority.
  *
  * <p>Threading: reads from the drain thread; writes only by the trainer, which owns its own
  * instance. The text form is one line per known state: the state, then five values or '-'.
  */
 public final class QTable {
 
-    /** The table trained in simulation and shipped with the module. */
+    /** The table trained in simulation ({@code RolloutTrainer}) and shipped with the module. */
     public static final String RESOURCE = "/scheduling/q-table.txt";
 
     private final float[] values;
@@ -148,7 +149,7 @@ public final class QTable {
     public static QTable shipped() {
         try (InputStream in = QTable.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException(RESOURCE + " is missing from the classpath; run QLearningTrainer");
+                throw new IllegalStateException(RESOURCE + " is missing from the classpath; run RolloutTrainer");
             }
             return read(in);
         } catch (IOException e) {

@@ -65,7 +65,8 @@ public final class SimResult {
             return 0;
         }
         Arrays.sort(l);
-        return l[Math.min(l.length - 1, (int) Math.ceil(q * l.length) - 1 < 0 ? 0 : (int) Math.ceil(q * l.length) - 1)];
+        int rank = (int) Math.ceil(q * l.length) - 1; // nearest-rank definition
+        return l[Math.max(0, Math.min(l.length - 1, rank))];
     }
 
     /** Longest enqueue-to-start wait of a class, in nanoseconds. */
