@@ -1,0 +1,113 @@
+package io.tidegate.intelligence.scheduling;
+
+/**
+ * Guards the learned policy: sums the weighted deadlines it meets per window, runs a
+ * {@link StrictShadow} on the same arrivals, and when over the last {@code watchdogWindows}
+ * windows the learned reward falls below the shadow's by more than the tolerance, switches to
+ * strict priority for good, tells the {@link FallbackListener} (log line and metric) and reports
+ * {@link #fallenBack()}. Sticky on purpose: a table that lost once is not trusted again until
+ * the host restarts it.
+ *
+ * <p>Threading: the drain thread only; decisions allocate nothing.
+ */
+public final class RewardWatchdog implements DispatchPolicy {
+
+    private final DispatchPolicy learned;
+    private final StrictPriorityPolicy strict = new StrictPriorityPolicy();
+    private final StrictShadow shadow;
+    private final FallbackListener listener;
+    private final double[] weight = new double[TrafficClass.COUNT];
+    private final long windowNanos;
+    private final double tolerance;
+    private final double[] learnedWindows;
+    private final double[] strictWindows;
+    private int windowsSeen;
+    private long windowEnd = Long.MIN_VALUE;
+    private double learnedNow;
+    private double shadowAtWindowStart;
+    private boolean fallenBack;
+
+    public RewardWatchdog(DispatchPolicy learned, SchedulingConfig config, FallbackListener listener) {
+        this.learned = learned;
+        this.shadow = new StrictShadow(config);
+        this.listener = listener;
+        for (int c = 0; c < TrafficClass.COUNT; c++) {
+            weight[c] = config.of(c).weight();
+        }
+        this.windowNanos = config.watchdogWindowNanos();
+        this.tolerance = config.watchdogTolerance();
+        this.learnedWindows = new double[config.watchdogWindows()];
+        this.strictWindows = new double[config.watchdogWindows()];
+    }
+
+    @Override
+    public int choose(LaneSnapshot lanes) {
+        roll(lanes.now());
+        return fallenBack ? strict.choose(lanes) : learned.choose(lanes);
+    }
+
+    @Override
+    public void chosen(int classIndex) {
+        learned.chosen(classIndex);
+    }
+
+    @Override
+    public void arrived(int classIndex, long nowNanos) {
+        roll(nowNanos);
+        shadow.arrive(classIndex, nowNanos);
+        learned.arrived(classIndex, nowNanos);
+    }
+
+    @Override
+    public void completed(int classIndex, boolean met, long serviceNanos, long nowNanos) {
+        shadow.measured(serviceNanos);
+        if (met) {
+            learnedNow += weight[classIndex];
+        }
+        learned.completed(classIndex, met, serviceNanos, nowNanos);
+    }
+
+    private void roll(long now) {
+        if (windowEnd == Long.MIN_VALUE) {
+            windowEnd = now + windowNanos;
+            return;
+        }
+        while (now >= windowEnd) {
+            shadow.advance(windowEnd);
+            int slot = windowsSeen % learnedWindows.length;
+            learnedWindows[slot] = learnedNow;
+            strictWindows[slot] = shadow.earned() - shadowAtWindowStart;
+            shadowAtWindowStart = shadow.earned();
+            learnedNow = 0;
+            windowsSeen++;
+            windowEnd += windowNanos;
+            check(windowEnd - windowNanos);
+        }
+    }
+
+    private void check(long at) {
+        if (fallenBack || windowsSeen < learnedWindows.length) {
+            return;
+        }
+        double learnedSum = 0;
+        double strictSum = 0;
+        for (int i = 0; i < learnedWindows.length; i++) {
+            learnedSum += learnedWindows[i];
+            strictSum += strictWindows[i];
+        }
+        if (learnedSum < strictSum * (1 - tolerance)) {
+            fallenBack = true;
+            listener.onFallback(new FallbackEvent(at, learnedSum, strictSum, windowNanos * learnedWindows.length));
+        }
+    }
+
+    /** True once the learned policy has been replaced by strict priority (a metric gauge). */
+    public boolean fallenBack() {
+        return fallenBack;
+    }
+
+    @Override
+    public String name() {
+        return learned.name();
+    }
+}
