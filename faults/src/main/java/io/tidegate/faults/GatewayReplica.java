@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  */
 final class GatewayReplica implements AutoCloseable {
 
-    private static final Pattern LISTENING = Pattern.compile("listening on ([0-9.]+:\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("serving gRPC on ([0-9.]+:\\d+)");
     private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])");
 
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
