@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class GatewayProcess implements AutoCloseable {
 
-    private static final Pattern LISTENING = Pattern.compile("listening on ([0-9.]+:\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("serving gRPC on ([0-9.]+:\\d+)");
 
     private final Process process;
     private final String target;
