@@ -2,11 +2,13 @@ package io.tidegate.intelligence.scheduling;
 
 /**
  * Turns a {@link LaneSnapshot} into one small integer, the row of the Q-table. Per class one of
- * six levels from its slack: empty; relaxed (the head's wait plus the time to drain the whole
- * lane at the current backend latency is under a quarter of the deadline); on time (under half);
- * urgent (half or more); late and shallow (the head cannot meet its deadline even if served now);
- * late and deep (and the lane takes longer than a deadline to drain). Then three backend latency
- * buckets and the volatile regime flag. Immutable; any thread.
+ * six levels from its slack and how many of its ordering keys are already late: empty; relaxed
+ * (nothing late, and the head's wait plus the time to drain the whole class at the current
+ * backend latency is under half the deadline); tight (nothing late, half or more); some late
+ * (the head cannot meet its deadline even if served now, or some key's head cannot) with at least
+ * as many keys on time as late; mostly late (fewer keys on time than late, but some); all late.
+ * Then three backend latency buckets and the volatile regime flag (some waiting message is for
+ * an instrument in a volatile regime). Immutable; any thread.
  */
 public final class StateEncoder {
 
@@ -57,15 +59,13 @@ public final class StateEncoder {
             return 0;
         }
         long wait = s.oldestWait(c);
-        double drain = (double) depth * latency;
-        if (wait + latency > deadline[c]) {
-            return drain >= deadline[c] ? 5 : 4;
+        int onTime = s.onTimeKeys(c);
+        int late = s.lateKeys(c);
+        if (wait + latency > deadline[c] || late > 0) {
+            return onTime == 0 ? 5 : onTime < late ? 4 : 3;
         }
-        double used = wait + drain;
-        if (2 * used >= deadline[c]) {
-            return 3;
-        }
-        return 4 * used >= deadline[c] ? 2 : 1;
+        double used = wait + (double) depth * latency;
+        return 2 * used >= deadline[c] ? 2 : 1;
     }
 
     private static int pow(int base, int exp) {

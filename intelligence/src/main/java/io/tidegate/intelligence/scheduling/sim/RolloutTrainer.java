@@ -42,7 +42,7 @@ public final class RolloutTrainer {
 
     private final SchedulingConfig base = SchedulingConfig.defaults();
     private final StateEncoder encoder = PolicyFactory.encoder(base);
-    private final double[] n = new double[StateEncoder.STATES * TrafficClass.COUNT];
+    private final double[] n = new double[StateEncoder.STATES * QTable.ACTIONS];
     private final double[] sum = new double[n.length];
     private final double[] sumSq = new double[n.length];
     private final byte[] baseline = new byte[StateEncoder.STATES];
@@ -82,29 +82,39 @@ public final class RolloutTrainer {
             return;
         }
         int state = encoder.encode(lanes);
-        int chosen = highest(lanes);
+        int chosen = highest(lanes); // strict's action: the highest class, oldest first
         baseline[state] = (byte) chosen;
-        double[] cost = new double[TrafficClass.COUNT];
-        for (int c = 0; c < TrafficClass.COUNT; c++) {
-            if (!lanes.isEmpty(c)) {
-                double[] perClass = sim.rollout(c, new SafetyRails(new LearnedPolicy(current, encoder), config), HORIZON_NANOS);
+        double[] cost = new double[QTable.ACTIONS];
+        for (int a = 0; a < QTable.ACTIONS; a++) {
+            if (tried(a, lanes, config)) {
+                double[] perClass = sim.rollout(a, new SafetyRails(new LearnedPolicy(current, encoder), config), HORIZON_NANOS);
                 // CRITICAL is left out: the rails serve it first whatever the table says, and its
                 // misses in a rollout come from which long service a CRITICAL arrival happens to
                 // land behind, noise that a one-message change reshuffles
                 for (int k = TrafficClass.HIGH.ordinal(); k < TrafficClass.COUNT; k++) {
-                    cost[c] += perClass[k];
+                    cost[a] += perClass[k];
                 }
             }
         }
-        for (int c = 0; c < TrafficClass.COUNT; c++) {
-            if (!lanes.isEmpty(c) && c != chosen) {
-                double adv = cost[chosen] - cost[c];
-                int i = state * TrafficClass.COUNT + c;
+        for (int a = 0; a < QTable.ACTIONS; a++) {
+            if (a != chosen && tried(a, lanes, config)) {
+                double adv = cost[chosen] - cost[a];
+                int i = state * QTable.ACTIONS + a;
                 n[i]++;
                 sum[i] += adv;
                 sumSq[i] += adv * adv;
             }
         }
+    }
+
+    /** Oldest first on every waiting class; on-time first only where something is late (otherwise it is nearly the same). */
+    private static boolean tried(int action, LaneSnapshot lanes, SchedulingConfig config) {
+        int c = QTable.classOf(action);
+        return !lanes.isEmpty(c) && (!QTable.onTimeFirst(action) || late(lanes, c, config));
+    }
+
+    private static boolean late(LaneSnapshot lanes, int c, SchedulingConfig config) {
+        return lanes.lateKeys(c) > 0 || lanes.oldestWait(c) + lanes.backendLatencyNanos() > config.of(c).deadlineNanos();
     }
 
     private static int highest(LaneSnapshot lanes) {
@@ -116,21 +126,26 @@ public final class RolloutTrainer {
         return -1;
     }
 
-    /** A real choice: CRITICAL empty (the rails decide otherwise), nobody overdue, two classes waiting. */
+    /**
+     * A real choice: CRITICAL empty (the rails decide otherwise), nobody overdue, and two classes
+     * waiting or one with something late (so the order within it matters).
+     */
     private static boolean contested(LaneSnapshot lanes, SchedulingConfig config) {
         if (!lanes.isEmpty(TrafficClass.CRITICAL.ordinal())) {
             return false;
         }
         int waiting = 0;
+        boolean anyLate = false;
         for (int c = 0; c < TrafficClass.COUNT; c++) {
             if (!lanes.isEmpty(c)) {
                 waiting++;
+                anyLate |= late(lanes, c, config);
                 if (lanes.oldestWait(c) >= config.of(c).maxWaitNanos()) {
                     return false;
                 }
             }
         }
-        return waiting >= 2;
+        return waiting >= 2 || anyLate;
     }
 
     private QTable improved() {
@@ -141,15 +156,15 @@ public final class RolloutTrainer {
             }
             int best = -1;
             double bestMean = 0;
-            for (int c = 0; c < TrafficClass.COUNT; c++) {
-                int i = s * TrafficClass.COUNT + c;
-                if (c == baseline[s] || n[i] < MIN_SAMPLES) {
+            for (int a = 0; a < QTable.ACTIONS; a++) {
+                int i = s * QTable.ACTIONS + a;
+                if (a == baseline[s] || n[i] < MIN_SAMPLES) {
                     continue;
                 }
                 double mean = sum[i] / n[i];
                 double se = Math.sqrt(Math.max(0, sumSq[i] / n[i] - mean * mean) / (n[i] - 1));
                 if (mean - Z * se > 0 && mean > bestMean) {
-                    best = c;
+                    best = a;
                     bestMean = mean;
                 }
             }
