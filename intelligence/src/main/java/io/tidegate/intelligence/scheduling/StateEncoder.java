@@ -2,17 +2,16 @@ package io.tidegate.intelligence.scheduling;
 
 /**
  * Turns a {@link LaneSnapshot} into one small integer, the row of the Q-table. Per class one of
- * six levels from its slack and how many of its ordering keys are already late: empty; relaxed
- * (nothing late, and the head's wait plus the time to drain the whole class at the current
- * backend latency is under half the deadline); tight (nothing late, half or more); some late
- * (the head cannot meet its deadline even if served now, or some key's head cannot) with at least
- * as many keys on time as late; mostly late (fewer keys on time than late, but some); all late.
+ * four levels from how many of its ordering keys are already late: empty; on time (nothing
+ * late); some late (the head cannot meet its deadline even if served now, or some key's head
+ * cannot) with at least as many keys on time as late; mostly late (more keys late than on time).
  * Then three backend latency buckets and the volatile regime flag (some waiting message is for
  * an instrument in a volatile regime). Immutable; any thread.
  */
 public final class StateEncoder {
 
-    static final int LEVELS = 6;
+    /** Levels per class. */
+    public static final int LEVELS = 4;
     static final int LATENCY_BUCKETS = 3;
     /** Number of distinct states. */
     public static final int STATES = pow(LEVELS, TrafficClass.COUNT) * LATENCY_BUCKETS * 2;
@@ -62,10 +61,9 @@ public final class StateEncoder {
         int onTime = s.onTimeKeys(c);
         int late = s.lateKeys(c);
         if (wait + latency > deadline[c] || late > 0) {
-            return onTime == 0 ? 5 : onTime < late ? 4 : 3;
+            return onTime < late ? 3 : 2;
         }
-        double used = wait + (double) depth * latency;
-        return 2 * used >= deadline[c] ? 2 : 1;
+        return 1;
     }
 
     private static int pow(int base, int exp) {

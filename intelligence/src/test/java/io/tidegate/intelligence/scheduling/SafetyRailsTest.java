@@ -31,13 +31,16 @@ class SafetyRailsTest {
         return WorkloadParser.parse("shared-" + seed, w.toString());
     }
 
-    /** A table that always drains the lowest class: the worst a learned table could do. */
-    /** Also used by other tests. */
+    /**
+     * A table that always drains the lowest class, on-time keys first: the worst a learned table
+     * could do to the class order, and the within-class order that moves keys around most. Also
+     * used by other tests.
+     */
     static QTable reversePriorityTable() {
         QTable t = new QTable();
         for (int s = 0; s < StateEncoder.STATES; s++) {
             for (int c = 0; c < TrafficClass.COUNT; c++) {
-                t.set(s, c, c);
+                t.set(s, QTable.action(c, true), c);
             }
         }
         return t;
@@ -156,5 +159,39 @@ class SafetyRailsTest {
         LaneSnapshot s = new LaneSnapshot().at(1_000, 100, 0).lane(TrafficClass.NORMAL.ordinal(), 3, 500);
         assertThat(rails.choose(s)).isEqualTo(TrafficClass.NORMAL.ordinal());
         assertThat(rails.choose(new LaneSnapshot().at(0, 0, 0))).isEqualTo(DispatchPolicy.NONE);
+    }
+
+    @Test
+    void onTimeFirstStandsOnlyForAFreeChoiceBelowCriticalAndBelowTheMaximumWait() {
+        SchedulingConfig config = SchedulingConfig.defaults();
+        int normal = TrafficClass.NORMAL.ordinal();
+        SafetyRails rails = new SafetyRails(new DispatchPolicy() {
+            @Override
+            public int choose(LaneSnapshot lanes) {
+                return normal;
+            }
+
+            @Override
+            public boolean onTimeFirst() {
+                return true;
+            }
+
+            @Override
+            public String name() {
+                return "normal-on-time-first";
+            }
+        }, config);
+        long now = 2_000_000_000L;
+        assertThat(rails.choose(new LaneSnapshot().at(now, 60_000, 0).lane(normal, 50, now - 80_000_000L))).isEqualTo(normal);
+        assertThat(rails.onTimeFirst()).isTrue();
+
+        // NORMAL's oldest message has waited its maximum wait (1 s): it goes first
+        assertThat(rails.choose(new LaneSnapshot().at(now, 60_000, 0).lane(normal, 50, now - 1_000_000_000L))).isEqualTo(normal);
+        assertThat(rails.onTimeFirst()).isFalse();
+
+        // CRITICAL waits: the rails serve it, oldest first
+        assertThat(rails.choose(new LaneSnapshot().at(now, 60_000, 0).lane(0, 2, now - 10_000L).lane(normal, 50, now - 80_000_000L)))
+                .isEqualTo(0);
+        assertThat(rails.onTimeFirst()).isFalse();
     }
 }

@@ -36,7 +36,7 @@ public final class RolloutTrainer {
     /** Workloads trained on. */
     public static final List<String> WORKLOADS = List.of("steady", "burst2x", "regime-shock");
     static final long HORIZON_NANOS = 25_000_000L;
-    static final int STRIDE = 128;
+    static final int STRIDE = 16;
     static final int MIN_SAMPLES = 30;
     static final double Z = 3.0;
 
@@ -163,7 +163,7 @@ public final class RolloutTrainer {
                 }
                 double mean = sum[i] / n[i];
                 double se = Math.sqrt(Math.max(0, sumSq[i] / n[i] - mean * mean) / (n[i] - 1));
-                if (mean - Z * se > 0 && mean > bestMean) {
+                if (mean - Z * se > bar(a, baseline[s]) && mean > bestMean) {
                     best = a;
                     bestMean = mean;
                 }
@@ -174,6 +174,18 @@ public final class RolloutTrainer {
             }
         }
         return next;
+    }
+
+    /**
+     * How much a deviation from strict's action must pay per decision, beyond significance.
+     * Draining the same class on-time first delays nobody of another class: 0. Draining another
+     * class delays strict's class by a message, and over more than the rollout horizon that
+     * costs more than the horizon shows (a swap that pays a fraction of a message per decision
+     * in the rollout lost in whole runs), so it must pay at least the weight of the message it
+     * delays.
+     */
+    private double bar(int action, int strictAction) {
+        return QTable.classOf(action) == QTable.classOf(strictAction) ? 0 : base.of(QTable.classOf(strictAction)).weight();
     }
 
     /** Usage: RolloutTrainer [iterations] [seeds] [output path]. */
