@@ -31,7 +31,7 @@ class QTableTest {
 
     @Test
     void theBestKnownNonEmptyClassIsChosenAndAnUnknownStateAnswersNone() {
-        QTable t = read("5 - 0 1.5 - 9 - - 2.5 - -\n");
+        QTable t = read("5 - 0 1.5 - 9 - 2.5 - - -\n");
         LaneSnapshot lanes = new LaneSnapshot().at(0, 0, 0).lane(1, 1, 0).lane(2, 1, 0);
         // BULK has the top value but its lane is empty; HIGH on-time first beats NORMAL oldest first
         assertThat(t.best(5, lanes)).isEqualTo(QTable.action(TrafficClass.HIGH.ordinal(), true));
@@ -40,7 +40,7 @@ class QTableTest {
 
     @Test
     void aMalformedLineIsReportedWithItsNumber() {
-        assertThatThrownBy(() -> read("# header\n5 1 2 3 4 5\n")).hasMessageStartingWith("Q-table line 2: expected a state in [0, 46656) and 10 values");
+        assertThatThrownBy(() -> read("# header\n5 1 2 3 4 5\n")).hasMessageStartingWith("Q-table line 2: expected a state in [0, " + StateEncoder.STATES + ") and 10 values");
         assertThatThrownBy(() -> read("5 1 2 x 4 5 - - - - -\n")).hasMessage("Q-table line 1: not a number in '5 1 2 x 4 5 - - - - -'");
     }
 
