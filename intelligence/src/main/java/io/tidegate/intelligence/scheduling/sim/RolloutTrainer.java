@@ -17,8 +17,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Trains the shipped table as a contextual bandit over the discretised lane state, by
- * approximate policy iteration in simulation. Starting from strict priority (the empty table),
+ * An alternative trainer, not the one that makes the shipped table ({@link PolicySearchTrainer}
+ * does): a contextual bandit over the discretised lane state, by approximate policy iteration in
+ * simulation. Kept to reproduce what docs/scheduling.md reports about it: judged one decision at a
+ * time it keeps class swaps that lose over whole runs, and misses most of what on-time-first pays. Starting from strict priority (the empty table),
  * each iteration runs the current policy on the training workloads and seeds; at sampled
  * decisions it forks the simulator once per non-empty class ("drain this one now, then carry on
  * with the current policy") over the same future arrivals, and the difference in weighted misses
