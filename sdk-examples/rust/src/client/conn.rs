@@ -15,8 +15,8 @@ use super::{
     SessionInfo, Start, SubscribeOptions,
 };
 use crate::proto::v1::{
-    self, connect_request, gateway_service_client::GatewayServiceClient, connect_response, ConnectRequest, Message,
-    Position, PublishResult, ConnectResponse, SubscriptionMode,
+    self, connect_request, connect_response, gateway_service_client::GatewayServiceClient,
+    ConnectRequest, ConnectResponse, Message, Position, PublishResult, SubscriptionMode,
 };
 
 const MAX_DECODING_BYTES: usize = 64 * 1024 * 1024;
@@ -640,7 +640,9 @@ impl Actor {
             self.inflight.insert(fid, Inflight::Publish(seq, indices));
             let _ = outbound.send(ConnectRequest {
                 frame_id: fid,
-                kind: Some(connect_request::Kind::Publish(v1::PublishBatch { messages })),
+                kind: Some(connect_request::Kind::Publish(v1::PublishBatch {
+                    messages,
+                })),
             });
         }
     }
