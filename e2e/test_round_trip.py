@@ -320,9 +320,9 @@ async def test_three_language_round_trip(prereq: Prerequisites, procs: Processes
             duplicated += 1
         commands[o.client_order_id] = (s, o)
         venue = o.instrument_id.rsplit(".", 1)[-1]
-        if (s.topic != f"exec.commands.{venue}.{strategy_id}" or s.message.priority != pb.CRITICAL
+        if (s.topic != f"exec.commands.{venue}.{strategy_id}" or s.message.priority != pb.PRIORITY_CRITICAL
                 or s.message.content_type != CT + "SubmitOrder" or o.strategy_id != strategy_id
-                or o.order_type != orders_pb2.MARKET or o.side != common_pb2.BUY or dec(o.quantity) != QUANTITY):
+                or o.order_type != orders_pb2.ORDER_TYPE_MARKET or o.side != common_pb2.ORDER_SIDE_BUY or dec(o.quantity) != QUANTITY):
             problems.append(f"command {o.client_order_id} on {s.topic} prio {s.message.priority}: {o}")
     sent_ids = [s[0] for s in sent]
     if len(sent_ids) != expected_orders or len(set(sent_ids)) != len(sent_ids):
@@ -343,7 +343,7 @@ async def test_three_language_round_trip(prereq: Prerequisites, procs: Processes
             continue
         ev = cls.FromString(s.message.payload)
         events[ev.client_order_id].append((kind, s, ev))
-        if s.message.priority != pb.HIGH:
+        if s.message.priority != pb.PRIORITY_HIGH:
             problems.append(f"{kind} {ev.client_order_id} at priority {s.message.priority}, not HIGH")
     accepted = filled = rejected = 0
     fills_by_venue: collections.Counter[str] = collections.Counter()
@@ -368,9 +368,9 @@ async def test_three_language_round_trip(prereq: Prerequisites, procs: Processes
             px, qty = dec(f.last_px), dec(f.last_qty)
             commission = (qty * px * TAKER_FEE).quantize(Decimal("1e-8"), rounding=decimal.ROUND_HALF_EVEN)
             quote_ccy = "USD" if venue == "COINBASE" else "USDT"
-            if (qty != QUANTITY or f.side != common_pb2.BUY or f.instrument_id != order.instrument_id
+            if (qty != QUANTITY or f.side != common_pb2.ORDER_SIDE_BUY or f.instrument_id != order.instrument_id
                     or px not in asks.get(order.instrument_id, set()) or dec(f.commission) != commission
-                    or f.commission_currency != quote_ccy or f.liquidity_side != orders_pb2.TAKER):
+                    or f.commission_currency != quote_ccy or f.liquidity_side != orders_pb2.LIQUIDITY_SIDE_TAKER):
                 problems.append(f"{coid}: fill {f} does not match the order ({order.instrument_id} BUY {QUANTITY}, "
                                 f"at an ask of {sorted(asks.get(order.instrument_id, set()))}, commission {commission})")
         elif kinds == ["OrderRejected"]:

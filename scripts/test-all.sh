@@ -18,6 +18,7 @@ fi
 as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 
 scripts/check-doc-links.py        # every Markdown link resolves inside the repository
+scripts/check-proto.sh            # buf lint, and buf breaking against the frozen v1 (proto/v1.binpb)
 ./mvnw -B -ntp verify "$@"
 sdk-examples/rust/run-tests.sh   # Rust crate; its integration tests use the gateway jar built above
 sdk-examples/python/run-tests.sh  # Python SDK and adapters, against the gateway jar just built

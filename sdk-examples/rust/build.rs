@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_server(false)
         // The rpc is named `Connect`: without this the generated transport constructor
-        // `GatewayClient::connect(dst)` would clash with it. We build the channel ourselves.
+        // `GatewayServiceClient::connect(dst)` would clash with it. We build the channel ourselves.
         .build_transport(false)
         .compile_with_config(config, &protos, std::slice::from_ref(&root))?;
     println!("cargo:rerun-if-changed={}", root.display());

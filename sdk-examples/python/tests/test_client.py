@@ -199,16 +199,16 @@ async def test_raw_stream_credit_is_exact(endpoint: str) -> None:
     """Below the client: the gateway sends exactly as many deliveries as credits granted."""
     topic = unique("test.rawcredit")
     async with fast_client(endpoint) as pub, grpc.aio.insecure_channel(endpoint) as ch:
-        call = pb_grpc.GatewayStub(ch).Connect()
-        await call.write(pb.ClientFrame(frame_id=1, hello=pb.Hello(client_name="raw", language="python")))
+        call = pb_grpc.GatewayServiceStub(ch).Connect()
+        await call.write(pb.ConnectRequest(frame_id=1, hello=pb.Hello(client_name="raw", language="python")))
         assert (await call.read()).HasField("welcome")
-        await call.write(pb.ClientFrame(frame_id=2, subscribe=pb.Subscribe(
+        await call.write(pb.ConnectRequest(frame_id=2, subscribe=pb.Subscribe(
             subscription_id="s", patterns=[topic], initial_credit=2)))
         sub = await call.read()
         assert sub.frame_id == 2 and sub.subscribed.credit == 2
         await asyncio.gather(*(pub.publish(Message(topic=topic, payload=b"%d" % i)) for i in range(6)))
 
-        frames: asyncio.Queue[pb.ServerFrame] = asyncio.Queue()
+        frames: asyncio.Queue[pb.ConnectResponse] = asyncio.Queue()
 
         async def reader() -> None:  # cancelling call.read() would cancel the RPC: read in a task
             while (f := await call.read()) is not grpc.aio.EOF:
@@ -225,9 +225,9 @@ async def test_raw_stream_credit_is_exact(endpoint: str) -> None:
                 return out
 
         assert await deliveries(0.7) == [b"0", b"1"]
-        await call.write(pb.ClientFrame(frame_id=3, credit=pb.Credit(subscription_id="s", messages=3)))
+        await call.write(pb.ConnectRequest(frame_id=3, credit=pb.Credit(subscription_id="s", messages=3)))
         assert await deliveries(0.7) == [b"2", b"3", b"4"]
-        await call.write(pb.ClientFrame(frame_id=4, credit=pb.Credit(subscription_id="s", messages=0)))
+        await call.write(pb.ConnectRequest(frame_id=4, credit=pb.Credit(subscription_id="s", messages=0)))
         err = await asyncio.wait_for(frames.get(), 5)
         assert err.frame_id == 4 and err.error.error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
         assert "credit" in err.error.error.message

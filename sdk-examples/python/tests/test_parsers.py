@@ -95,9 +95,9 @@ def test_binance_trade() -> None:
     raw = ('{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782134,'
            '"m":true,"M":true}')
     assert BinanceParser().parse(raw, TS_INIT) == [
-        trade("BNBBTC.BINANCE", (1, 3), (100, 0), common_pb2.SELLER, "12345", 1672515782134_000_000)]
+        trade("BNBBTC.BINANCE", (1, 3), (100, 0), common_pb2.AGGRESSOR_SIDE_SELLER, "12345", 1672515782134_000_000)]
     buyer = raw.replace('"m":true', '"m":false')
-    assert BinanceParser().parse('{"stream":"bnbbtc@trade","data":' + buyer + "}", TS_INIT)[0].aggressor_side == common_pb2.BUYER
+    assert BinanceParser().parse('{"stream":"bnbbtc@trade","data":' + buyer + "}", TS_INIT)[0].aggressor_side == common_pb2.AGGRESSOR_SIDE_BUYER
 
 
 @pytest.mark.parametrize("raw", ['{"result":null,"id":1}', '{"id":3,"error":{"code":2,"msg":"Invalid request"}}',
@@ -155,9 +155,9 @@ def test_bybit_public_trade() -> None:
            '"i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false},'
            '{"T":1672304486866,"s":"BTCUSDT","S":"Sell","v":"1.5","p":"16578.00","L":"MinusTick","i":"abc","BT":false}]}')
     assert BybitParser().parse(raw, TS_INIT) == [
-        trade("BTCUSDT.BYBIT", (1657850, 2), (1, 3), common_pb2.BUYER, "20f43950-d8dd-5b31-9112-a178eb6023af",
+        trade("BTCUSDT.BYBIT", (1657850, 2), (1, 3), common_pb2.AGGRESSOR_SIDE_BUYER, "20f43950-d8dd-5b31-9112-a178eb6023af",
               1672304486865_000_000),
-        trade("BTCUSDT.BYBIT", (1657800, 2), (15, 1), common_pb2.SELLER, "abc", 1672304486866_000_000)]
+        trade("BTCUSDT.BYBIT", (1657800, 2), (15, 1), common_pb2.AGGRESSOR_SIDE_SELLER, "abc", 1672304486866_000_000)]
 
 
 @pytest.mark.parametrize("raw", [
@@ -190,8 +190,8 @@ def test_okx_tickers_and_trades() -> None:
               '"px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3"},'
               '{"instId":"BTC-USDT","tradeId":"130639475","px":"42219.8","sz":"1","side":"sell","ts":"1630048897898"}]}')
     assert OkxParser().parse(trades, TS_INIT) == [
-        trade("BTCUSDT.OKX", (422199, 1), (12060306, 8), common_pb2.BUYER, "130639474", 1630048897897_000_000),
-        trade("BTCUSDT.OKX", (422198, 1), (1, 0), common_pb2.SELLER, "130639475", 1630048897898_000_000)]
+        trade("BTCUSDT.OKX", (422199, 1), (12060306, 8), common_pb2.AGGRESSOR_SIDE_BUYER, "130639474", 1630048897897_000_000),
+        trade("BTCUSDT.OKX", (422198, 1), (1, 0), common_pb2.AGGRESSOR_SIDE_SELLER, "130639475", 1630048897898_000_000)]
 
 
 @pytest.mark.parametrize("raw", [
@@ -225,9 +225,9 @@ def test_coinbase_ticker_and_match() -> None:
              '"taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","time":"2014-11-07T08:19:27.028459Z",'
              '"product_id":"BTC-USD","size":"5.23512","price":"400.23","side":"sell"}')
     assert CoinbaseParser().parse(match, TS_INIT) == [  # maker sold: the buyer was aggressor
-        trade("BTCUSD.COINBASE", (40023, 2), (523512, 5), common_pb2.BUYER, "10", 1415348367028459000)]
+        trade("BTCUSD.COINBASE", (40023, 2), (523512, 5), common_pb2.AGGRESSOR_SIDE_BUYER, "10", 1415348367028459000)]
     last = match.replace('"match"', '"last_match"').replace('"side":"sell"', '"side":"buy"')
-    assert CoinbaseParser().parse(last, TS_INIT)[0].aggressor_side == common_pb2.SELLER
+    assert CoinbaseParser().parse(last, TS_INIT)[0].aggressor_side == common_pb2.AGGRESSOR_SIDE_SELLER
 
 
 @pytest.mark.parametrize("raw", [
@@ -280,7 +280,7 @@ def test_sample_file_counts_and_normalisation(venue: str, caplog: pytest.LogCapt
             ask = t.ask_price.units * 10 ** (18 - t.ask_price.scale)
             assert 0 < bid < ask, f"crossed or empty book in {venue} sample: {t}"
         else:
-            assert t.aggressor_side in (common_pb2.BUYER, common_pb2.SELLER) and t.trade_id
+            assert t.aggressor_side in (common_pb2.AGGRESSOR_SIDE_BUYER, common_pb2.AGGRESSOR_SIDE_SELLER) and t.trade_id
 
 
 def test_first_sample_ticks_are_exact() -> None:
@@ -300,7 +300,7 @@ def test_to_message_topic_content_type_and_key() -> None:
     m = to_message(q)
     assert (m.topic, m.ordering_key, m.content_type) == ("data.quotes.OKX.BTCUSDT", "BTCUSDT.OKX", QUOTE_CONTENT_TYPE)
     assert data_pb2.QuoteTick.FromString(m.payload) == q and (m.ts_event, m.ts_init) == (5, TS_INIT)
-    t = trade("BTCUSD.COINBASE", (1, 0), (1, 0), common_pb2.BUYER, "1", 5)
+    t = trade("BTCUSD.COINBASE", (1, 0), (1, 0), common_pb2.AGGRESSOR_SIDE_BUYER, "1", 5)
     m = to_message(t)
     assert (m.topic, m.ordering_key, m.content_type) == ("data.trades.COINBASE.BTCUSD", "BTCUSD.COINBASE", TRADE_CONTENT_TYPE)
     assert QUOTE_CONTENT_TYPE == "application/x-protobuf; type=tidegate.market.v1.QuoteTick"

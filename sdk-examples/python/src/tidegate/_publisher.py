@@ -24,7 +24,7 @@ log = logging.getLogger("tidegate.publisher")
 # Frame limit assumed when the gateway advertises none (an older gateway): gRPC's usual default for
 # inbound messages, which any gateway takes.
 FALLBACK_MAX_FRAME_BYTES = 4 << 20
-# Most bytes a ClientFrame adds around its PublishBatch: frame_id and the batch's tag and length.
+# Most bytes a ConnectRequest adds around its PublishBatch: frame_id and the batch's tag and length.
 FRAME_OVERHEAD_BYTES = 32
 
 
@@ -154,7 +154,7 @@ class Publisher:
             self._in_flight[frame_id] = batch
             if self._tracing.enabled and len(batch) > 1:
                 self._start_batch_span(frame_id, batch)
-            frame = pb.ClientFrame(frame_id=frame_id, publish=pb.PublishBatch(messages=[p.message for p in batch]))
+            frame = pb.ConnectRequest(frame_id=frame_id, publish=pb.PublishBatch(messages=[p.message for p in batch]))
             if not self._stream.send(frame):
                 del self._in_flight[frame_id]
                 self._end_batch_span(frame_id, grpc.StatusCode.UNAVAILABLE, "stream closed before the batch left")

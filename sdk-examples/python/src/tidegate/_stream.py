@@ -19,8 +19,8 @@ class GatewayStream:
     def __init__(self, endpoint: str, channel_options: list[tuple[str, int]]) -> None:
         self.endpoint = endpoint
         self.channel = grpc.aio.insecure_channel(endpoint, options=channel_options)
-        self._outbox: asyncio.Queue[pb.ClientFrame | None] = asyncio.Queue()
-        self.call = pb_grpc.GatewayStub(self.channel).Connect(self._requests())
+        self._outbox: asyncio.Queue[pb.ConnectRequest | None] = asyncio.Queue()
+        self.call = pb_grpc.GatewayServiceStub(self.channel).Connect(self._requests())
         self.closed = False
         self.draining = False
         self.dropped = ""  # why the client cancelled the call itself
@@ -29,21 +29,21 @@ class GatewayStream:
         self.session_id = ""
         self.gateway_id = ""
 
-    async def _requests(self) -> AsyncIterator[pb.ClientFrame]:
+    async def _requests(self) -> AsyncIterator[pb.ConnectRequest]:
         while True:
             frame = await self._outbox.get()
             if frame is _CLOSE:
                 return
             yield frame
 
-    def send(self, frame: pb.ClientFrame) -> bool:
+    def send(self, frame: pb.ConnectRequest) -> bool:
         """Queues a frame; False when the stream no longer sends (the frame is dropped)."""
         if self.closed or self._send_closed:
             return False
         self._outbox.put_nowait(frame)
         return True
 
-    async def read(self) -> pb.ServerFrame | None:
+    async def read(self) -> pb.ConnectResponse | None:
         """The next frame, or None when the gateway ended the stream."""
         frame = await self.call.read()
         if frame is grpc.aio.EOF:

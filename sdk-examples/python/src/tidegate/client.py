@@ -232,7 +232,7 @@ class TidegateClient:
         welcomed = False
         pinger: asyncio.Task[None] | None = None
         try:
-            stream.send(pb.ClientFrame(frame_id=self._next_frame_id(), hello=pb.Hello(
+            stream.send(pb.ConnectRequest(frame_id=self._next_frame_id(), hello=pb.Hello(
                 client_name=self.client_name, language="python", client_version=_VERSION)))
             first = await asyncio.wait_for(stream.read(), self.connect_timeout)
             if first is None or first.WhichOneof("kind") != "welcome":
@@ -287,7 +287,7 @@ class TidegateClient:
         assert self._connected is not None
         self._connected.set()
 
-    def _dispatch(self, stream: GatewayStream, frame: pb.ServerFrame) -> None:
+    def _dispatch(self, stream: GatewayStream, frame: pb.ConnectResponse) -> None:
         kind = frame.WhichOneof("kind")
         if kind == "deliveries":
             sub = self._subscriptions.get(frame.deliveries.subscription_id)
@@ -352,4 +352,4 @@ class TidegateClient:
                             stream.endpoint, silent)
                 stream.cancel("gateway stopped answering pings")
                 return
-            stream.send(pb.ClientFrame(frame_id=self._next_frame_id(), ping=pb.Ping(nonce=time.monotonic_ns())))
+            stream.send(pb.ConnectRequest(frame_id=self._next_frame_id(), ping=pb.Ping(nonce=time.monotonic_ns())))

@@ -52,43 +52,43 @@ class PublishReceipt:
 
 
 class SubscriptionMode(enum.IntEnum):
-    BROADCAST = pb.BROADCAST  # every subscriber gets every matching message
-    GROUP = pb.GROUP  # members of a named group share the messages
+    BROADCAST = pb.SUBSCRIPTION_MODE_BROADCAST  # every subscriber gets every matching message
+    GROUP = pb.SUBSCRIPTION_MODE_GROUP  # members of a named group share the messages
 
 
 class Priority(enum.IntEnum):
-    CRITICAL = pb.CRITICAL
-    HIGH = pb.HIGH
-    NORMAL = pb.NORMAL
-    LOW = pb.LOW
-    BULK = pb.BULK
+    CRITICAL = pb.PRIORITY_CRITICAL
+    HIGH = pb.PRIORITY_HIGH
+    NORMAL = pb.PRIORITY_NORMAL
+    LOW = pb.PRIORITY_LOW
+    BULK = pb.PRIORITY_BULK
 
 
 @dataclass(frozen=True)
 class Start:
     """Where a subscription starts: ``Start.latest()``, ``earliest()``, ``after(...)``, ``at(ns)``."""
 
-    kind: int = pb.StartPosition.LATEST
+    kind: int = pb.StartPosition.KIND_LATEST
     after_positions: tuple[Position, ...] = field(default_factory=tuple)
     timestamp_nanos: int = 0
 
     @classmethod
     def latest(cls) -> Start:
-        return cls(pb.StartPosition.LATEST)
+        return cls(pb.StartPosition.KIND_LATEST)
 
     @classmethod
     def earliest(cls) -> Start:
-        return cls(pb.StartPosition.EARLIEST)
+        return cls(pb.StartPosition.KIND_EARLIEST)
 
     @classmethod
     def after(cls, *positions: Position, timestamp_nanos: int = 0) -> Start:
         """Strictly after the given per-topic positions; other topics from ``timestamp_nanos``."""
-        return cls(pb.StartPosition.POSITION, tuple(positions), timestamp_nanos)
+        return cls(pb.StartPosition.KIND_POSITION, tuple(positions), timestamp_nanos)
 
     @classmethod
     def at(cls, timestamp_nanos: int) -> Start:
         """Messages the gateway accepted at or after ``timestamp_nanos`` (Unix ns)."""
-        return cls(pb.StartPosition.TIMESTAMP, (), timestamp_nanos)
+        return cls(pb.StartPosition.KIND_TIMESTAMP, (), timestamp_nanos)
 
     def to_proto(self) -> pb.StartPosition:
         return pb.StartPosition(

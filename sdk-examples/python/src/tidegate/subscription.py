@@ -51,21 +51,21 @@ class ReceivedMessage:
     def ack(self) -> None:
         if not self.settled:
             self.settled = True
-            self.subscription._settle(self, pb.ClientFrame(ack=pb.Ack(
+            self.subscription._settle(self, pb.ConnectRequest(ack=pb.Ack(
                 subscription_id=self.subscription.id, positions=[self.position.to_proto()])))
 
     def nack(self, delay: float = 0.0) -> None:
         """Asks for redelivery after ``delay`` seconds (0: at once)."""
         if not self.settled:
             self.settled = True
-            self.subscription._settle(self, pb.ClientFrame(nack=pb.Nack(
+            self.subscription._settle(self, pb.ConnectRequest(nack=pb.Nack(
                 subscription_id=self.subscription.id, positions=[self.position.to_proto()],
                 delay_ms=max(0, int(delay * 1000)))))
 
     def extend(self, seconds: float) -> None:
         """Extends this message's ack deadline by ``seconds``."""
         if not self.settled:
-            self.subscription._settle(self, pb.ClientFrame(extend_ack_deadline=pb.ExtendAckDeadline(
+            self.subscription._settle(self, pb.ConnectRequest(extend_ack_deadline=pb.ExtendAckDeadline(
                 subscription_id=self.subscription.id, positions=[self.position.to_proto()],
                 extend_ms=max(0, int(seconds * 1000)))))
 
@@ -145,7 +145,7 @@ class Subscription:
         self._subscribe_frame_id = self._client._next_frame_id()
         self._server_credit = room
         self._delivered_since_subscribe = 0
-        frame = pb.ClientFrame(frame_id=self._subscribe_frame_id, subscribe=pb.Subscribe(
+        frame = pb.ConnectRequest(frame_id=self._subscribe_frame_id, subscribe=pb.Subscribe(
             subscription_id=self.id, patterns=self.patterns, mode=int(self.mode), group=self.group,
             start=start, initial_credit=room, ack_deadline_ms=int(self.ack_deadline * 1000),
             strict_key_order=self.strict_key_order, conflate=self.conflate))
@@ -168,13 +168,13 @@ class Subscription:
             if topic not in after or p.sort_key > after[topic].sort_key:
                 after[topic] = p
         kind = self.start.kind
-        if kind == pb.StartPosition.EARLIEST:
+        if kind == pb.StartPosition.KIND_EARLIEST:
             others = 1  # the first entry of every stream
-        elif kind in (pb.StartPosition.TIMESTAMP, pb.StartPosition.POSITION) and self.start.timestamp_nanos > 0:
+        elif kind in (pb.StartPosition.KIND_TIMESTAMP, pb.StartPosition.KIND_POSITION) and self.start.timestamp_nanos > 0:
             others = self.start.timestamp_nanos
         else:
             others = self._first_subscribed_ns
-        return pb.StartPosition(kind=pb.StartPosition.POSITION, after=[p.to_proto() for p in after.values()],
+        return pb.StartPosition(kind=pb.StartPosition.KIND_POSITION, after=[p.to_proto() for p in after.values()],
                                 timestamp_nanos=others)
 
     def on_subscribed(self, stream: GatewayStream, frame_id: int, subscribed: pb.Subscribed) -> None:
@@ -298,7 +298,7 @@ class Subscription:
 
     def _flush_acks(self) -> None:
         if self._pending_acks and self._stream is not None:
-            self._stream.send(pb.ClientFrame(frame_id=self._client._next_frame_id(), ack=pb.Ack(
+            self._stream.send(pb.ConnectRequest(frame_id=self._client._next_frame_id(), ack=pb.Ack(
                 subscription_id=self.id, positions=self._pending_acks)))
         self._pending_acks = []
 
@@ -312,12 +312,12 @@ class Subscription:
         grant = self.credit - self._outstanding - self._server_credit
         threshold = 1 if not self._queue else max(1, self.credit // 4)
         if grant >= threshold:
-            frame = pb.ClientFrame(frame_id=self._client._next_frame_id(),
+            frame = pb.ConnectRequest(frame_id=self._client._next_frame_id(),
                                    credit=pb.Credit(subscription_id=self.id, messages=grant))
             if self._stream.send(frame):
                 self._server_credit += grant
 
-    def _settle(self, m: ReceivedMessage, frame: pb.ClientFrame) -> None:
+    def _settle(self, m: ReceivedMessage, frame: pb.ConnectRequest) -> None:
         if not self.is_group:
             return  # broadcast messages are not acked
         if m._stream is not self._stream or self._stream is None:
@@ -337,7 +337,7 @@ class Subscription:
         self._flush_acks()
         self._close_locally()
         if stream is not None:
-            stream.send(pb.ClientFrame(frame_id=self._client._next_frame_id(),
+            stream.send(pb.ConnectRequest(frame_id=self._client._next_frame_id(),
                                        unsubscribe=pb.Unsubscribe(subscription_id=self.id)))
 
     def _close_locally(self) -> None:

@@ -15,16 +15,16 @@ use super::{
     SessionInfo, Start, SubscribeOptions,
 };
 use crate::proto::v1::{
-    self, client_frame, gateway_client::GatewayClient, server_frame, ClientFrame, Message,
-    Position, PublishResult, ServerFrame, SubscriptionMode,
+    self, connect_request, connect_response, gateway_service_client::GatewayServiceClient,
+    ConnectRequest, ConnectResponse, Message, Position, PublishResult, SubscriptionMode,
 };
 
 const MAX_DECODING_BYTES: usize = 64 * 1024 * 1024;
 
 /// A stream that said `Welcome`.
 pub(super) struct Established {
-    outbound: mpsc::UnboundedSender<ClientFrame>,
-    inbound: Streaming<ServerFrame>,
+    outbound: mpsc::UnboundedSender<ConnectRequest>,
+    inbound: Streaming<ConnectResponse>,
     pub(super) welcome: v1::Welcome,
 }
 
@@ -46,12 +46,12 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
             endpoint: uri.clone(),
             source,
         })?;
-    let mut grpc = GatewayClient::new(channel).max_decoding_message_size(MAX_DECODING_BYTES);
+    let mut grpc = GatewayServiceClient::new(channel).max_decoding_message_size(MAX_DECODING_BYTES);
     let (outbound, rx) = mpsc::unbounded_channel();
     outbound
-        .send(ClientFrame {
+        .send(ConnectRequest {
             frame_id: 1,
-            kind: Some(client_frame::Kind::Hello(v1::Hello {
+            kind: Some(connect_request::Kind::Hello(v1::Hello {
                 client_name: config.client_name.clone(),
                 language: "rust".into(),
                 client_version: env!("CARGO_PKG_VERSION").into(),
@@ -71,8 +71,8 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
             .await?
             .ok_or_else(|| ClientError::Protocol("stream ended before Welcome".into()))?;
         match first.kind {
-            Some(server_frame::Kind::Welcome(welcome)) => Ok((inbound, welcome)),
-            Some(server_frame::Kind::Error(e)) => Err(ClientError::from_frame_error(&e)),
+            Some(connect_response::Kind::Welcome(welcome)) => Ok((inbound, welcome)),
+            Some(connect_response::Kind::Error(e)) => Err(ClientError::from_frame_error(&e)),
             other => Err(ClientError::Protocol(format!(
                 "expected Welcome, got {other:?}"
             ))),
@@ -108,7 +108,7 @@ struct SubState {
 }
 
 impl SubState {
-    fn subscribe_frame(&self, frame_id: u64, reconnect: bool) -> ClientFrame {
+    fn subscribe_frame(&self, frame_id: u64, reconnect: bool) -> ConnectRequest {
         let o = &self.options;
         let start = if reconnect && o.mode != SubscriptionMode::Group {
             self.resume_start()
@@ -120,9 +120,9 @@ impl SubState {
         } else {
             self.window.saturating_sub(self.queued).max(1)
         };
-        ClientFrame {
+        ConnectRequest {
             frame_id,
-            kind: Some(client_frame::Kind::Subscribe(v1::Subscribe {
+            kind: Some(connect_request::Kind::Subscribe(v1::Subscribe {
                 subscription_id: o.id.clone(),
                 patterns: o.patterns.clone(),
                 mode: o.mode as i32,
@@ -194,7 +194,7 @@ const RESOURCE_EXHAUSTED: i32 = 8;
 const FALLBACK_MAX_FRAME_BYTES: usize = 4 << 20;
 /// Batch size assumed when the gateway advertises none: the gateway's default.
 const FALLBACK_MAX_BATCH: usize = 1000;
-/// Most bytes a `ClientFrame` adds around its `PublishBatch`: `frame_id` and the batch's tag
+/// Most bytes a `ConnectRequest` adds around its `PublishBatch`: `frame_id` and the batch's tag
 /// and length.
 const FRAME_OVERHEAD_BYTES: usize = 32;
 
@@ -613,7 +613,7 @@ impl Actor {
     /// Sends the messages of a publish that have no final result yet, in as many frames as the
     /// gateway's limits need. A message too large for any frame gets its RESOURCE_EXHAUSTED
     /// result here, since the gateway would refuse its whole frame.
-    fn send_publish(&mut self, outbound: &mpsc::UnboundedSender<ClientFrame>, seq: u64) {
+    fn send_publish(&mut self, outbound: &mpsc::UnboundedSender<ConnectRequest>, seq: u64) {
         let limits = self.frame_limits;
         let Some(p) = self.publishes.get_mut(&seq) else {
             return;
@@ -638,27 +638,29 @@ impl Actor {
         for (indices, messages) in batches {
             let fid = self.frame_id();
             self.inflight.insert(fid, Inflight::Publish(seq, indices));
-            let _ = outbound.send(ClientFrame {
+            let _ = outbound.send(ConnectRequest {
                 frame_id: fid,
-                kind: Some(client_frame::Kind::Publish(v1::PublishBatch { messages })),
+                kind: Some(connect_request::Kind::Publish(v1::PublishBatch {
+                    messages,
+                })),
             });
         }
     }
 
     fn send_simple(
         &mut self,
-        outbound: &mpsc::UnboundedSender<ClientFrame>,
-        kind: client_frame::Kind,
+        outbound: &mpsc::UnboundedSender<ConnectRequest>,
+        kind: connect_request::Kind,
     ) {
         let fid = self.frame_id();
         self.inflight.insert(fid, Inflight::Other);
-        let _ = outbound.send(ClientFrame {
+        let _ = outbound.send(ConnectRequest {
             frame_id: fid,
             kind: Some(kind),
         });
     }
 
-    fn handle(&mut self, outbound: &mpsc::UnboundedSender<ClientFrame>, cmd: Command) {
+    fn handle(&mut self, outbound: &mpsc::UnboundedSender<ConnectRequest>, cmd: Command) {
         match cmd {
             Command::Publish { messages, reply } => {
                 let seq = self.next_publish;
@@ -686,7 +688,7 @@ impl Actor {
                 if self.subs.remove(&id).is_some() {
                     self.send_simple(
                         outbound,
-                        client_frame::Kind::Unsubscribe(v1::Unsubscribe {
+                        connect_request::Kind::Unsubscribe(v1::Unsubscribe {
                             subscription_id: id,
                         }),
                     );
@@ -694,7 +696,7 @@ impl Actor {
             }
             Command::Ack { id, positions } => self.send_simple(
                 outbound,
-                client_frame::Kind::Ack(v1::Ack {
+                connect_request::Kind::Ack(v1::Ack {
                     subscription_id: id,
                     positions,
                 }),
@@ -705,7 +707,7 @@ impl Actor {
                 delay_ms,
             } => self.send_simple(
                 outbound,
-                client_frame::Kind::Nack(v1::Nack {
+                connect_request::Kind::Nack(v1::Nack {
                     subscription_id: id,
                     positions,
                     delay_ms,
@@ -717,7 +719,7 @@ impl Actor {
                 }
                 self.send_simple(
                     outbound,
-                    client_frame::Kind::Credit(v1::Credit {
+                    connect_request::Kind::Credit(v1::Credit {
                         subscription_id: id,
                         messages: i32::try_from(messages).unwrap_or(i32::MAX),
                     }),
@@ -745,9 +747,9 @@ impl Actor {
                 let fid = self.frame_id();
                 self.inflight
                     .insert(fid, Inflight::Ping(reply, Instant::now()));
-                let _ = outbound.send(ClientFrame {
+                let _ = outbound.send(ConnectRequest {
                     frame_id: fid,
-                    kind: Some(client_frame::Kind::Ping(v1::Ping {
+                    kind: Some(connect_request::Kind::Ping(v1::Ping {
                         nonce: i64::try_from(fid).unwrap_or_default(),
                     })),
                 });
@@ -758,10 +760,10 @@ impl Actor {
 
     fn on_frame(
         &mut self,
-        outbound: &mpsc::UnboundedSender<ClientFrame>,
-        frame: ServerFrame,
+        outbound: &mpsc::UnboundedSender<ConnectRequest>,
+        frame: ConnectResponse,
     ) -> Option<SessionEnd> {
-        use server_frame::Kind;
+        use connect_response::Kind;
         let answered = if frame.frame_id == 0 {
             None
         } else {
@@ -857,7 +859,7 @@ impl Actor {
 
     fn on_deliveries(
         &mut self,
-        outbound: &mpsc::UnboundedSender<ClientFrame>,
+        outbound: &mpsc::UnboundedSender<ConnectRequest>,
         batch: v1::DeliveryBatch,
     ) {
         let id = batch.subscription_id;

@@ -153,7 +153,7 @@ def to_message(tick: Tick) -> pb.Message:
     is_quote = isinstance(tick, data_pb2.QuoteTick)
     return pb.Message(
         topic=topic_for(tick),
-        priority=pb.NORMAL,
+        priority=pb.PRIORITY_NORMAL,
         ordering_key=tick.instrument_id,
         payload=tick.SerializeToString(),
         content_type=QUOTE_CONTENT_TYPE if is_quote else TRADE_CONTENT_TYPE,

@@ -64,7 +64,7 @@ class BinanceParser:
         return data_pb2.TradeTick(
             instrument_id=instrument_id(require(m, "s"), VENUE),
             price=to_decimal(require(m, "p"), "p"), size=to_decimal(require(m, "q"), "q"),
-            aggressor_side=common_pb2.SELLER if maker else common_pb2.BUYER,
+            aggressor_side=common_pb2.AGGRESSOR_SIDE_SELLER if maker else common_pb2.AGGRESSOR_SIDE_BUYER,
             trade_id=str(require(m, "t")),
             ts_event=millis_to_ns(require(m, "T"), "T"), ts_init=ts_init)
 

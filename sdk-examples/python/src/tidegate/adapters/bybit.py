@@ -98,7 +98,7 @@ class BybitParser:
             ticks.append(data_pb2.TradeTick(
                 instrument_id=instrument_id(require(t, "s"), VENUE),
                 price=to_decimal(require(t, "p"), "p"), size=to_decimal(require(t, "v"), "v"),
-                aggressor_side=common_pb2.BUYER if side == "Buy" else common_pb2.SELLER,
+                aggressor_side=common_pb2.AGGRESSOR_SIDE_BUYER if side == "Buy" else common_pb2.AGGRESSOR_SIDE_SELLER,
                 trade_id=str(require(t, "i")), ts_event=millis_to_ns(require(t, "T"), "T"), ts_init=ts_init))
         return ticks
 

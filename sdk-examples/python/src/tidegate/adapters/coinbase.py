@@ -42,7 +42,7 @@ class CoinbaseParser:
             return [data_pb2.TradeTick(
                 instrument_id=instrument_id(require(msg, "product_id"), VENUE),
                 price=to_decimal(require(msg, "price"), "price"), size=to_decimal(require(msg, "size"), "size"),
-                aggressor_side=common_pb2.BUYER if maker_side == "sell" else common_pb2.SELLER,
+                aggressor_side=common_pb2.AGGRESSOR_SIDE_BUYER if maker_side == "sell" else common_pb2.AGGRESSOR_SIDE_SELLER,
                 trade_id=str(require(msg, "trade_id")), ts_event=iso_to_ns(require(msg, "time")), ts_init=ts_init)]
         if kind == "error":
             log.warning("coinbase: error %s (%s)", msg.get("message"), msg.get("reason"))

@@ -60,7 +60,7 @@ class OkxParser:
         return data_pb2.TradeTick(
             instrument_id=instrument_id(require(d, "instId"), VENUE),
             price=to_decimal(require(d, "px"), "px"), size=to_decimal(require(d, "sz"), "sz"),
-            aggressor_side=common_pb2.BUYER if side == "buy" else common_pb2.SELLER,
+            aggressor_side=common_pb2.AGGRESSOR_SIDE_BUYER if side == "buy" else common_pb2.AGGRESSOR_SIDE_SELLER,
             trade_id=str(require(d, "tradeId")), ts_event=millis_to_ns(require(d, "ts"), "ts"), ts_init=ts_init)
 
     def subscribe_requests(self, symbols: list[str]) -> list[str]:

@@ -4,12 +4,12 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.tidegate.proto.v1.ClientFrame;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.ConnectRequest;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Hello;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishBatch;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.proto.v1.SubscriptionMode;
 import java.time.Duration;
@@ -62,7 +62,7 @@ final class ManyStreamsScenario implements Scenario {
             for (int i = 0; i < streams; i++) {
                 opening.acquire();
                 Probe probe = new Probe(welcomed, subscribed, errors, opening, allSubscribed, allDelivered);
-                probe.open(GatewayGrpc.newStub(channels.get(i % channelCount)), "many-" + i);
+                probe.open(GatewayServiceGrpc.newStub(channels.get(i % channelCount)), "many-" + i);
                 probes.add(probe);
             }
             boolean open = allSubscribed.await(300, TimeUnit.SECONDS);
@@ -75,7 +75,7 @@ final class ManyStreamsScenario implements Scenario {
 
             long t1 = System.nanoTime();
             Duration cpu1 = gw.cpuTime();
-            probes.get(0).send(ClientFrame.newBuilder().setFrameId(3).setPublish(PublishBatch.newBuilder()
+            probes.get(0).send(ConnectRequest.newBuilder().setFrameId(3).setPublish(PublishBatch.newBuilder()
                     .addMessages(Message.newBuilder().setTopic(TOPIC).setId("hello-all")
                             .setPayload(ByteString.copyFromUtf8("to every stream")))).build());
             boolean fannedOut = allDelivered.await(120, TimeUnit.SECONDS);
@@ -100,7 +100,7 @@ final class ManyStreamsScenario implements Scenario {
     }
 
     /** One Connect stream: Hello, then Subscribe on Welcome; counts what it gets. */
-    private static final class Probe implements StreamObserver<ServerFrame> {
+    private static final class Probe implements StreamObserver<ConnectResponse> {
         private final AtomicInteger welcomed;
         private final AtomicInteger subscribed;
         private final AtomicInteger errors;
@@ -108,7 +108,7 @@ final class ManyStreamsScenario implements Scenario {
         private final CountDownLatch allSubscribed;
         private final CountDownLatch allDelivered;
         private final AtomicBoolean delivered = new AtomicBoolean();
-        private StreamObserver<ClientFrame> requests;
+        private StreamObserver<ConnectRequest> requests;
 
         Probe(AtomicInteger welcomed, AtomicInteger subscribed, AtomicInteger errors, Semaphore opening,
               CountDownLatch allSubscribed, CountDownLatch allDelivered) {
@@ -120,14 +120,14 @@ final class ManyStreamsScenario implements Scenario {
             this.allDelivered = allDelivered;
         }
 
-        synchronized void open(GatewayGrpc.GatewayStub stub, String clientName) {
+        synchronized void open(GatewayServiceGrpc.GatewayServiceStub stub, String clientName) {
             requests = stub.connect(this);
-            requests.onNext(ClientFrame.newBuilder().setFrameId(1)
+            requests.onNext(ConnectRequest.newBuilder().setFrameId(1)
                     .setHello(Hello.newBuilder().setClientName(clientName).setLanguage("java")).build());
         }
 
         /** gRPC request observers are not thread-safe. */
-        synchronized void send(ClientFrame frame) {
+        synchronized void send(ConnectRequest frame) {
             requests.onNext(frame);
         }
 
@@ -140,12 +140,12 @@ final class ManyStreamsScenario implements Scenario {
         }
 
         @Override
-        public void onNext(ServerFrame f) {
+        public void onNext(ConnectResponse f) {
             switch (f.getKindCase()) {
                 case WELCOME -> {
                     welcomed.incrementAndGet();
-                    send(ClientFrame.newBuilder().setFrameId(2).setSubscribe(Subscribe.newBuilder()
-                            .setSubscriptionId("s").addPatterns(TOPIC).setMode(SubscriptionMode.BROADCAST)
+                    send(ConnectRequest.newBuilder().setFrameId(2).setSubscribe(Subscribe.newBuilder()
+                            .setSubscriptionId("s").addPatterns(TOPIC).setMode(SubscriptionMode.SUBSCRIPTION_MODE_BROADCAST)
                             .setInitialCredit(10)).build());
                 }
                 case SUBSCRIBED -> {

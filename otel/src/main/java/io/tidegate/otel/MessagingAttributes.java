@@ -62,10 +62,10 @@ public final class MessagingAttributes {
     /** The priority as its name without prefix ("CRITICAL" ... "BULK"); unspecified is NORMAL. */
     public static String priorityName(Message m) {
         return switch (m.getPriority()) {
-            case CRITICAL -> "CRITICAL";
-            case HIGH -> "HIGH";
-            case LOW -> "LOW";
-            case BULK -> "BULK";
+            case PRIORITY_CRITICAL -> "CRITICAL";
+            case PRIORITY_HIGH -> "HIGH";
+            case PRIORITY_LOW -> "LOW";
+            case PRIORITY_BULK -> "BULK";
             default -> "NORMAL";
         };
     }

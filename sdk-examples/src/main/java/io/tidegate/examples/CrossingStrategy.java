@@ -80,7 +80,7 @@ public final class CrossingStrategy {
             if (ordersPerInstrument < 0) {
                 throw new IllegalArgumentException("--orders-per-instrument must be >= 0, was " + ordersPerInstrument);
             }
-            if (side != OrderSide.BUY && side != OrderSide.SELL) {
+            if (side != OrderSide.ORDER_SIDE_BUY && side != OrderSide.ORDER_SIDE_SELL) {
                 throw new IllegalArgumentException("--side must be BUY or SELL");
             }
             if (quantity.signum() <= 0) {
@@ -214,16 +214,16 @@ public final class CrossingStrategy {
                 .setStrategyId(config.strategyId())
                 .setInstrumentId(instrumentId)
                 .setSide(config.side())
-                .setOrderType(OrderType.MARKET)
+                .setOrderType(OrderType.ORDER_TYPE_MARKET)
                 .setQuantity(decimal(config.quantity()))
-                .setTimeInForce(TimeInForce.IOC)
+                .setTimeInForce(TimeInForce.TIME_IN_FORCE_IOC)
                 .setTsInit(now)
                 .build();
         String topic = "exec.commands." + venue + "." + config.strategyId();
         Message message = Message.newBuilder()
                 .setId("cmd/" + clientOrderId)
                 .setTopic(topic)
-                .setPriority(Priority.CRITICAL)
+                .setPriority(Priority.PRIORITY_CRITICAL)
                 .setOrderingKey(clientOrderId)
                 .setContentType(CONTENT_TYPE_PREFIX + "SubmitOrder")
                 .setPayload(cmd.toByteString())
@@ -385,8 +385,8 @@ public final class CrossingStrategy {
             throw new IllegalArgumentException("--quantity must be a decimal number, was \"" + a.get("quantity", "") + "\"");
         }
         OrderSide side = switch (a.get("side", "BUY").toUpperCase(java.util.Locale.ROOT)) {
-            case "BUY" -> OrderSide.BUY;
-            case "SELL" -> OrderSide.SELL;
+            case "BUY" -> OrderSide.ORDER_SIDE_BUY;
+            case "SELL" -> OrderSide.ORDER_SIDE_SELL;
             default -> throw new IllegalArgumentException("--side must be BUY or SELL");
         };
         Config config = new Config(a.get("strategy-id", "crossing-1"), a.get("quotes", "data.quotes.>"),

@@ -71,7 +71,7 @@ public final class QuotePublisher {
             QuoteTick quote = nextQuote(inst, venue);
             Message m = Message.newBuilder()
                     .setTopic("data.quotes." + venue + "." + inst.symbol)
-                    .setPriority(Priority.NORMAL)
+                    .setPriority(Priority.PRIORITY_NORMAL)
                     .setContentType("application/x-protobuf; type=tidegate.market.v1.QuoteTick")
                     .setPayload(quote.toByteString())
                     .setTsEvent(quote.getTsEvent())

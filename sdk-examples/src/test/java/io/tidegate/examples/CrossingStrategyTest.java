@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class CrossingStrategyTest {
 
     private static final CrossingStrategy.Config CONFIG = new CrossingStrategy.Config("strat-1", "data.quotes.>", 2, 2,
-            OrderSide.BUY, new BigDecimal("0.010"));
+            OrderSide.ORDER_SIDE_BUY, new BigDecimal("0.010"));
 
     /** Answers SubmitOrder commands the way the Rust adapter does (topic layout, content types, ids). */
     private static final class FakeExec {
@@ -78,7 +78,7 @@ class CrossingStrategyTest {
         }
 
         void publish(String topic, String id, String type, MessageLite payload) throws Exception {
-            client.publish(Message.newBuilder().setId(id).setTopic(topic).setPriority(Priority.HIGH)
+            client.publish(Message.newBuilder().setId(id).setTopic(topic).setPriority(Priority.PRIORITY_HIGH)
                     .setContentType(CrossingStrategy.CONTENT_TYPE_PREFIX + type).setPayload(payload.toByteString())
                     .build()).get(10, TimeUnit.SECONDS);
         }
@@ -126,12 +126,12 @@ class CrossingStrategyTest {
             assertThat(s.unexpectedEvents()).isZero();
 
             assertThat(exec.topics).containsOnly("exec.commands.BINANCE.strat-1", "exec.commands.OKX.strat-1");
-            assertThat(exec.priorities).containsOnly(Priority.CRITICAL);
+            assertThat(exec.priorities).containsOnly(Priority.PRIORITY_CRITICAL);
             assertThat(exec.commands).extracting(SubmitOrder::getClientOrderId).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(strategy.clientOrderIds());
             assertThat(exec.commands).allSatisfy(o -> {
-                assertThat(o.getOrderType()).isEqualTo(OrderType.MARKET);
-                assertThat(o.getSide()).isEqualTo(OrderSide.BUY);
+                assertThat(o.getOrderType()).isEqualTo(OrderType.ORDER_TYPE_MARKET);
+                assertThat(o.getSide()).isEqualTo(OrderSide.ORDER_SIDE_BUY);
                 assertThat(o.getStrategyId()).isEqualTo("strat-1");
                 assertThat(o.getQuantity()).isEqualTo(Decimal.newBuilder().setUnits(10).setScale(3).build());
             });
@@ -191,9 +191,9 @@ class CrossingStrategyTest {
 
     @Test
     void badOptionsSayWhatToFix() {
-        assertThatThrownBy(() -> new CrossingStrategy.Config("a.b", "data.quotes.>", 1, 1, OrderSide.BUY, BigDecimal.ONE))
+        assertThatThrownBy(() -> new CrossingStrategy.Config("a.b", "data.quotes.>", 1, 1, OrderSide.ORDER_SIDE_BUY, BigDecimal.ONE))
                 .hasMessageContaining("--strategy-id \"a.b\" must be one topic segment");
-        assertThatThrownBy(() -> new CrossingStrategy.Config("a", "data.quotes.>", 1, 1, OrderSide.BUY, BigDecimal.ZERO))
+        assertThatThrownBy(() -> new CrossingStrategy.Config("a", "data.quotes.>", 1, 1, OrderSide.ORDER_SIDE_BUY, BigDecimal.ZERO))
                 .hasMessageContaining("--quantity must be positive");
         assertThat(CrossingStrategy.decimal(new BigDecimal("1E+3"))).isEqualTo(Decimal.newBuilder().setUnits(1000).build());
         assertThat(CrossingStrategy.value(Decimal.newBuilder().setUnits(123).setScale(4).build()).toPlainString())

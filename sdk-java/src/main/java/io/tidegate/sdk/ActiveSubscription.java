@@ -2,7 +2,7 @@ package io.tidegate.sdk;
 
 import io.grpc.Status;
 import io.tidegate.proto.v1.Ack;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Credit;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
@@ -133,7 +133,7 @@ final class ActiveSubscription implements Subscription {
         Subscribe.Builder sb = Subscribe.newBuilder()
                 .setSubscriptionId(id)
                 .addAllPatterns(options.patterns())
-                .setMode(group ? io.tidegate.proto.v1.SubscriptionMode.GROUP : io.tidegate.proto.v1.SubscriptionMode.BROADCAST)
+                .setMode(group ? io.tidegate.proto.v1.SubscriptionMode.SUBSCRIPTION_MODE_GROUP : io.tidegate.proto.v1.SubscriptionMode.SUBSCRIPTION_MODE_BROADCAST)
                 .setGroup(options.group())
                 .setStart(start)
                 .setInitialCredit(room)
@@ -143,7 +143,7 @@ final class ActiveSubscription implements Subscription {
         subscribeFrameId = frameIds.incrementAndGet();
         serverCredit = room;
         deliveredSinceSubscribe = 0;
-        if (!stream.send(ClientFrame.newBuilder().setFrameId(subscribeFrameId).setSubscribe(sb).build())) {
+        if (!stream.send(ConnectRequest.newBuilder().setFrameId(subscribeFrameId).setSubscribe(sb).build())) {
             serverCredit = 0;
         }
         log.debug("subscription {} subscribing on {} from {} with credit {}", id, stream, start.getKind(), room);
@@ -169,12 +169,12 @@ final class ActiveSubscription implements Subscription {
         }
         lastPositions.forEach((topic, p) -> after.merge(topic, p, (a, b) -> a.compareTo(b) >= 0 ? a : b));
         long others = switch (original.kind()) {
-            case EARLIEST -> 1; // the first entry of every stream
-            case TIMESTAMP -> original.timestampNanos();
-            case POSITION -> original.timestampNanos() > 0 ? original.timestampNanos() : firstSubscribedNanos;
+            case KIND_EARLIEST -> 1; // the first entry of every stream
+            case KIND_TIMESTAMP -> original.timestampNanos();
+            case KIND_POSITION -> original.timestampNanos() > 0 ? original.timestampNanos() : firstSubscribedNanos;
             default -> firstSubscribedNanos;
         };
-        StartPosition.Builder b = StartPosition.newBuilder().setKind(StartPosition.Kind.POSITION).setTimestampNanos(others);
+        StartPosition.Builder b = StartPosition.newBuilder().setKind(StartPosition.Kind.KIND_POSITION).setTimestampNanos(others);
         after.values().forEach(p -> b.addAfter(p.toProto()));
         return b.build();
     }
@@ -322,7 +322,7 @@ final class ActiveSubscription implements Subscription {
         synchronized (lock) {
             s = stream;
             if (!acks.isEmpty() && s != null) {
-                s.send(ClientFrame.newBuilder().setFrameId(frameIds.incrementAndGet())
+                s.send(ConnectRequest.newBuilder().setFrameId(frameIds.incrementAndGet())
                         .setAck(Ack.newBuilder().setSubscriptionId(id).addAllPositions(acks)).build());
             }
             grantCreditLocked();
@@ -347,7 +347,7 @@ final class ActiveSubscription implements Subscription {
         int grant = credit - outstanding - serverCredit;
         int threshold = queue.isEmpty() ? 1 : Math.max(1, credit / 4);
         if (grant >= threshold) {
-            if (stream.send(ClientFrame.newBuilder().setFrameId(frameIds.incrementAndGet())
+            if (stream.send(ConnectRequest.newBuilder().setFrameId(frameIds.incrementAndGet())
                     .setCredit(Credit.newBuilder().setSubscriptionId(id).setMessages(grant)).build())) {
                 serverCredit += grant;
             }
@@ -358,25 +358,25 @@ final class ActiveSubscription implements Subscription {
 
     void sendAck(StreamPosition p) {
         if (group) {
-            send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setSubscriptionId(id).addPositions(p.toProto())));
+            send(ConnectRequest.newBuilder().setAck(Ack.newBuilder().setSubscriptionId(id).addPositions(p.toProto())));
         }
     }
 
     void sendNack(StreamPosition p, Duration delay) {
         if (group) {
-            send(ClientFrame.newBuilder().setNack(Nack.newBuilder().setSubscriptionId(id).addPositions(p.toProto())
+            send(ConnectRequest.newBuilder().setNack(Nack.newBuilder().setSubscriptionId(id).addPositions(p.toProto())
                     .setDelayMs((int) Math.min(Integer.MAX_VALUE, Math.max(0, delay.toMillis())))));
         }
     }
 
     void sendExtend(StreamPosition p, Duration extension) {
         if (group) {
-            send(ClientFrame.newBuilder().setExtendAckDeadline(ExtendAckDeadline.newBuilder().setSubscriptionId(id)
+            send(ConnectRequest.newBuilder().setExtendAckDeadline(ExtendAckDeadline.newBuilder().setSubscriptionId(id)
                     .addPositions(p.toProto()).setExtendMs((int) Math.min(Integer.MAX_VALUE, Math.max(0, extension.toMillis())))));
         }
     }
 
-    private void send(ClientFrame.Builder frame) {
+    private void send(ConnectRequest.Builder frame) {
         GatewayStream s;
         synchronized (lock) {
             s = stream;
@@ -400,7 +400,7 @@ final class ActiveSubscription implements Subscription {
         }
         closeLocally();
         if (s != null) {
-            s.send(ClientFrame.newBuilder().setFrameId(frameIds.incrementAndGet())
+            s.send(ConnectRequest.newBuilder().setFrameId(frameIds.incrementAndGet())
                     .setUnsubscribe(Unsubscribe.newBuilder().setSubscriptionId(id)).build());
         }
     }

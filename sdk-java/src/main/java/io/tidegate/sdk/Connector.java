@@ -1,10 +1,10 @@
 package io.tidegate.sdk;
 
 import io.grpc.Status;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Hello;
 import io.tidegate.proto.v1.Ping;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Welcome;
 import java.util.Collection;
 import java.util.Map;
@@ -96,7 +96,7 @@ final class Connector implements GatewayStream.Listener {
             s = GatewayStream.open(ep, settings, this);
             connecting = s;
         }
-        s.send(ClientFrame.newBuilder().setFrameId(frameIds.incrementAndGet())
+        s.send(ConnectRequest.newBuilder().setFrameId(frameIds.incrementAndGet())
                 .setHello(Hello.newBuilder().setClientName(settings.clientName()).setLanguage("java")
                         .setClientVersion(clientVersion).setSamplesTraces(samplesTraces)).build());
         scheduler.schedule(() -> {
@@ -111,7 +111,7 @@ final class Connector implements GatewayStream.Listener {
     }
 
     @Override
-    public void onFrame(GatewayStream s, ServerFrame frame) {
+    public void onFrame(GatewayStream s, ConnectResponse frame) {
         switch (frame.getKindCase()) {
             case WELCOME -> onWelcome(s, frame.getWelcome());
             case GO_AWAY -> onGoAway(s, frame.getGoAway().getReason());
@@ -287,7 +287,7 @@ final class Connector implements GatewayStream.Listener {
             s.cancel("gateway stopped answering pings");
             return;
         }
-        s.send(ClientFrame.newBuilder().setFrameId(frameIds.incrementAndGet())
+        s.send(ConnectRequest.newBuilder().setFrameId(frameIds.incrementAndGet())
                 .setPing(Ping.newBuilder().setNonce(System.nanoTime())).build());
     }
 

@@ -5,9 +5,9 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.tidegate.proto.v1.ClientFrame;
-import io.tidegate.proto.v1.GatewayGrpc;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectRequest;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
+import io.tidegate.proto.v1.ConnectResponse;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,11 +15,11 @@ import java.util.concurrent.TimeUnit;
  * waits on gRPC's internal reconnect backoff). {@link #send} is thread-safe and never blocks on
  * the network; inbound frames go to the {@link Listener} on gRPC threads, in order.
  */
-final class GatewayStream implements ClientResponseObserver<ClientFrame, ServerFrame> {
+final class GatewayStream implements ClientResponseObserver<ConnectRequest, ConnectResponse> {
 
     /** Receives what happens on a stream. Called on gRPC threads; must not block. */
     interface Listener {
-        void onFrame(GatewayStream stream, ServerFrame frame);
+        void onFrame(GatewayStream stream, ConnectResponse frame);
 
         void onClosed(GatewayStream stream, Throwable cause);
     }
@@ -28,7 +28,7 @@ final class GatewayStream implements ClientResponseObserver<ClientFrame, ServerF
     private final ManagedChannel channel;
     private final Listener listener;
     private final Object sendLock = new Object();
-    private ClientCallStreamObserver<ClientFrame> requests;
+    private ClientCallStreamObserver<ConnectRequest> requests;
     private boolean sendClosed;
     private volatile boolean closed;
     private volatile long lastInboundNanos = System.nanoTime();
@@ -52,7 +52,7 @@ final class GatewayStream implements ClientResponseObserver<ClientFrame, ServerF
         }
         ManagedChannel channel = cb.build();
         GatewayStream stream = new GatewayStream(endpoint, channel, listener);
-        GatewayGrpc.newStub(channel).connect(stream);
+        GatewayServiceGrpc.newStub(channel).connect(stream);
         return stream;
     }
 
@@ -82,7 +82,7 @@ final class GatewayStream implements ClientResponseObserver<ClientFrame, ServerF
     }
 
     /** Sends a frame; false when the stream is already closed (the frame is not sent). */
-    boolean send(ClientFrame frame) {
+    boolean send(ConnectRequest frame) {
         synchronized (sendLock) {
             if (sendClosed || closed || requests == null) {
                 return false;
@@ -122,14 +122,14 @@ final class GatewayStream implements ClientResponseObserver<ClientFrame, ServerF
     }
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<ClientFrame> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
         synchronized (sendLock) {
             this.requests = requestStream;
         }
     }
 
     @Override
-    public void onNext(ServerFrame frame) {
+    public void onNext(ConnectResponse frame) {
         lastInboundNanos = System.nanoTime();
         listener.onFrame(this, frame);
     }

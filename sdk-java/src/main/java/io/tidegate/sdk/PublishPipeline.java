@@ -2,7 +2,7 @@ package io.tidegate.sdk;
 
 import com.google.protobuf.CodedOutputStream;
 import io.grpc.Status;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.FrameError;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishAck;
@@ -52,7 +52,7 @@ final class PublishPipeline {
      * default for inbound messages, which any gateway takes.
      */
     static final int FALLBACK_MAX_FRAME_BYTES = 4 << 20;
-    /** Most bytes a ClientFrame adds around its PublishBatch: frame_id and the batch's tag and length. */
+    /** Most bytes a ConnectRequest adds around its PublishBatch: frame_id and the batch's tag and length. */
     static final int FRAME_OVERHEAD_BYTES = 32;
 
     /** One message on its way, with its future. */
@@ -198,7 +198,7 @@ final class PublishPipeline {
             }
             long frameId = frameIds.incrementAndGet();
             inFlight.put(frameId, batch);
-            if (!stream.send(ClientFrame.newBuilder().setFrameId(frameId).setPublish(pb).build())) {
+            if (!stream.send(ConnectRequest.newBuilder().setFrameId(frameId).setPublish(pb).build())) {
                 // the stream died under us; it will be re-sent on the next one
                 inFlight.remove(frameId);
                 for (int i = batch.size() - 1; i >= 0; i--) {

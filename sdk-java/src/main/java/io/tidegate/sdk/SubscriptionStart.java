@@ -12,8 +12,8 @@ import java.util.Objects;
  */
 public final class SubscriptionStart {
 
-    private static final SubscriptionStart LATEST = new SubscriptionStart(StartPosition.Kind.LATEST, List.of(), 0);
-    private static final SubscriptionStart EARLIEST = new SubscriptionStart(StartPosition.Kind.EARLIEST, List.of(), 0);
+    private static final SubscriptionStart LATEST = new SubscriptionStart(StartPosition.Kind.KIND_LATEST, List.of(), 0);
+    private static final SubscriptionStart EARLIEST = new SubscriptionStart(StartPosition.Kind.KIND_EARLIEST, List.of(), 0);
 
     private final StartPosition.Kind kind;
     private final List<StreamPosition> after;
@@ -40,7 +40,7 @@ public final class SubscriptionStart {
         if (nanos <= 0) {
             throw new IllegalArgumentException("start timestamp must be > 0 Unix ns, was " + nanos);
         }
-        return new SubscriptionStart(StartPosition.Kind.TIMESTAMP, List.of(), nanos);
+        return new SubscriptionStart(StartPosition.Kind.KIND_TIMESTAMP, List.of(), nanos);
     }
 
     /** Messages the gateway accepted at or after {@code instant}. */
@@ -54,7 +54,7 @@ public final class SubscriptionStart {
      */
     public static SubscriptionStart after(Collection<StreamPosition> positions, long otherTopicsFromNanos) {
         Objects.requireNonNull(positions, "positions");
-        return new SubscriptionStart(StartPosition.Kind.POSITION, List.copyOf(positions), otherTopicsFromNanos);
+        return new SubscriptionStart(StartPosition.Kind.KIND_POSITION, List.copyOf(positions), otherTopicsFromNanos);
     }
 
     StartPosition.Kind kind() {
@@ -78,8 +78,9 @@ public final class SubscriptionStart {
     @Override
     public String toString() {
         return switch (kind) {
-            case LATEST, EARLIEST -> kind.name();
-            case TIMESTAMP -> "TIMESTAMP(" + timestampNanos + ")";
+            case KIND_UNSPECIFIED, KIND_LATEST -> "LATEST";
+            case KIND_EARLIEST -> "EARLIEST";
+            case KIND_TIMESTAMP -> "TIMESTAMP(" + timestampNanos + ")";
             default -> "POSITION(" + after + ", others from " + timestampNanos + ")";
         };
     }

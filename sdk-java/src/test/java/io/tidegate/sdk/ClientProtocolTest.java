@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.StartPosition;
 import io.tidegate.proto.v1.Subscribe;
@@ -136,7 +136,7 @@ class ClientProtocolTest {
         gateway.dropAll(); // the reconnect re-sends the first frame, then the ten as one batch
         first.join();
         rest.forEach(CompletableFuture::join);
-        long frames = gateway.received.stream().filter(ClientFrame::hasPublish).count();
+        long frames = gateway.received.stream().filter(ConnectRequest::hasPublish).count();
         assertThat(frames).as("1 unanswered + its re-send + the ten batched together").isLessThanOrEqualTo(3);
     }
 
@@ -157,9 +157,9 @@ class ClientProtocolTest {
 
         Subscribe first = gateway.subscribes().get(0);
         Subscribe again = gateway.subscribes().get(1);
-        assertThat(first.getStart().getKind()).isEqualTo(StartPosition.Kind.LATEST);
+        assertThat(first.getStart().getKind()).isEqualTo(StartPosition.Kind.KIND_LATEST);
         assertThat(again.getSubscriptionId()).isEqualTo(first.getSubscriptionId());
-        assertThat(again.getStart().getKind()).isEqualTo(StartPosition.Kind.POSITION);
+        assertThat(again.getStart().getKind()).isEqualTo(StartPosition.Kind.KIND_POSITION);
         assertThat(again.getStart().getAfterList()).extracting(p -> p.getTopic() + "@" + p.getEntryId())
                 .containsExactlyInAnyOrder("t.a@" + got.get(2).position().entryId(), "t.b@" + got.get(1).position().entryId());
         assertThat(again.getStart().getTimestampNanos()).isBetween(before, System.currentTimeMillis() * 1_000_000L);

@@ -5,11 +5,11 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
 import io.tidegate.proto.v1.Error;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.GoAway;
 import io.tidegate.proto.v1.Limits;
 import io.tidegate.proto.v1.Message;
@@ -17,7 +17,7 @@ import io.tidegate.proto.v1.Pong;
 import io.tidegate.proto.v1.Position;
 import io.tidegate.proto.v1.PublishAck;
 import io.tidegate.proto.v1.PublishResult;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.proto.v1.Subscribed;
 import io.tidegate.proto.v1.Welcome;
@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FakeGateway implements AutoCloseable {
 
-    final List<ClientFrame> received = new CopyOnWriteArrayList<>();
+    final List<ConnectRequest> received = new CopyOnWriteArrayList<>();
     volatile boolean answerPings = true;
     volatile boolean answerPublishes = true;
     /** Messages whose topic equals this are rejected with INVALID_ARGUMENT. */
@@ -53,10 +53,10 @@ final class FakeGateway implements AutoCloseable {
 
     FakeGateway(int port) throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                .addService(new GatewayGrpc.GatewayImplBase() {
+                .addService(new GatewayServiceGrpc.GatewayServiceImplBase() {
                     @Override
-                    public StreamObserver<ClientFrame> connect(StreamObserver<ServerFrame> out) {
-                        return new Session((ServerCallStreamObserver<ServerFrame>) out);
+                    public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> out) {
+                        return new Session((ServerCallStreamObserver<ConnectResponse>) out);
                     }
                 }).build().start();
     }
@@ -70,17 +70,17 @@ final class FakeGateway implements AutoCloseable {
     }
 
     List<Subscribe> subscribes() {
-        return received.stream().filter(ClientFrame::hasSubscribe).map(ClientFrame::getSubscribe).toList();
+        return received.stream().filter(ConnectRequest::hasSubscribe).map(ConnectRequest::getSubscribe).toList();
     }
 
     List<Message> publishedMessages() {
-        return received.stream().filter(ClientFrame::hasPublish).flatMap(f -> f.getPublish().getMessagesList().stream()).toList();
+        return received.stream().filter(ConnectRequest::hasPublish).flatMap(f -> f.getPublish().getMessagesList().stream()).toList();
     }
 
     /** Sends GoAway on every stream, then ends them. */
     void goAwayAll() {
         for (Session s : sessions()) {
-            s.send(ServerFrame.newBuilder().setGoAway(GoAway.newBuilder().setReason("draining")).build());
+            s.send(ConnectResponse.newBuilder().setGoAway(GoAway.newBuilder().setReason("draining")).build());
             s.end();
         }
     }
@@ -103,20 +103,20 @@ final class FakeGateway implements AutoCloseable {
         server.shutdownNow();
     }
 
-    private final class Session implements StreamObserver<ClientFrame> {
-        final ServerCallStreamObserver<ServerFrame> out;
+    private final class Session implements StreamObserver<ConnectRequest> {
+        final ServerCallStreamObserver<ConnectResponse> out;
         final Map<String, Sub> subs = new HashMap<>();
         boolean hello;
         boolean done;
 
-        Session(ServerCallStreamObserver<ServerFrame> out) {
+        Session(ServerCallStreamObserver<ConnectResponse> out) {
             this.out = out;
             synchronized (lock) {
                 live.add(this);
             }
         }
 
-        void send(ServerFrame f) {
+        void send(ConnectResponse f) {
             synchronized (lock) {
                 if (!done) {
                     out.onNext(f);
@@ -145,13 +145,13 @@ final class FakeGateway implements AutoCloseable {
         }
 
         @Override
-        public void onNext(ClientFrame f) {
+        public void onNext(ConnectRequest f) {
             received.add(f);
             synchronized (lock) {
                 if (done) {
                     return;
                 }
-                ServerFrame.Builder r = ServerFrame.newBuilder().setFrameId(f.getFrameId());
+                ConnectResponse.Builder r = ConnectResponse.newBuilder().setFrameId(f.getFrameId());
                 switch (f.getKindCase()) {
                     case HELLO -> {
                         hello = true;
@@ -253,7 +253,7 @@ final class FakeGateway implements AutoCloseable {
                     credit--;
                 }
                 if (b.getDeliveriesCount() > 0 && !done) {
-                    out.onNext(ServerFrame.newBuilder().setDeliveries(b).build());
+                    out.onNext(ConnectResponse.newBuilder().setDeliveries(b).build());
                 }
             }
         }

@@ -97,7 +97,7 @@ class TraceAcrossGatewayTest {
             io.grpc.Metadata metadata = new io.grpc.Metadata();
             metadata.put(io.grpc.Metadata.Key.of("traceparent", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
                     "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-            var stub = io.tidegate.proto.v1.GatewayGrpc.newBlockingStub(channel)
+            var stub = io.tidegate.proto.v1.GatewayServiceGrpc.newBlockingStub(channel)
                     .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata));
             var response = stub.publish(io.tidegate.proto.v1.PublishRequest.newBuilder()
                     .addMessages(Message.newBuilder().setTopic("trace.unary.x").setPayload(ByteString.copyFromUtf8("u"))).build());
@@ -120,7 +120,7 @@ class TraceAcrossGatewayTest {
         List<ReceivedMessage> got = new CopyOnWriteArrayList<>();
         subscriber.subscribe(SubscriptionOptions.broadcast("trace.orders.>"), got::add).confirmed().get();
 
-        Message m = Message.newBuilder().setTopic(topic).setId("order-1").setPriority(Priority.CRITICAL)
+        Message m = Message.newBuilder().setTopic(topic).setId("order-1").setPriority(Priority.PRIORITY_CRITICAL)
                 .setPayload(ByteString.copyFromUtf8("buy")).build();
         publisher.publish(m).get();
         await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 1 && byOperation().containsKey("process"));

@@ -48,7 +48,7 @@ public record GatewayConfig(
     }
 
     /**
-     * What one client stream may do. {@code maxFrameBytes} bounds one serialized ClientFrame (or
+     * What one client stream may do. {@code maxFrameBytes} bounds one serialized ConnectRequest (or
      * unary PublishRequest); the gateway refuses a larger one itself, keeping the stream.
      */
     public record Limits(int maxPayloadBytes, int maxBatchMessages, int maxSubscriptionsPerStream,

@@ -29,7 +29,7 @@ public final class PriorityLanes<T> {
      */
     public static int levelOf(io.tidegate.proto.v1.Priority priority) {
         return priority == io.tidegate.proto.v1.Priority.PRIORITY_UNSPECIFIED
-                ? io.tidegate.proto.v1.Priority.NORMAL_VALUE - 1
+                ? io.tidegate.proto.v1.Priority.PRIORITY_NORMAL_VALUE - 1
                 : priority.getNumber() - 1;
     }
 

@@ -12,6 +12,6 @@ public final class StaticPrioritizer implements Prioritizer {
     @Override
     public Priority prioritize(Message message) {
         Priority p = message.getPriority();
-        return p == Priority.PRIORITY_UNSPECIFIED ? Priority.NORMAL : p;
+        return p == Priority.PRIORITY_UNSPECIFIED ? Priority.PRIORITY_NORMAL : p;
     }
 }

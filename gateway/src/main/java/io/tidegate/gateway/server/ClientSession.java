@@ -7,14 +7,14 @@ import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.resilience.StreamLimiter;
 import io.tidegate.proto.v1.BackendReset;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.FrameError;
 import io.tidegate.proto.v1.GoAway;
 import io.tidegate.proto.v1.Hello;
 import io.tidegate.proto.v1.Position;
 import io.tidegate.proto.v1.Pong;
 import io.tidegate.proto.v1.PublishAck;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribed;
 import io.tidegate.proto.v1.Unsubscribed;
 import io.tidegate.proto.v1.Welcome;
@@ -40,14 +40,14 @@ import org.slf4j.LoggerFactory;
  * arrive on other threads and only touch thread-safe parts (the outbound queue, the
  * subscription map, atomics).
  */
-final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscription.Output {
+final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubscription.Output {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final int INBOUND_FRAME_WINDOW = 32;
 
     private final String sessionId;
     private final SessionContext ctx;
-    private final ServerCallStreamObserver<ServerFrame> out;
+    private final ServerCallStreamObserver<ConnectResponse> out;
     private final OutboundQueue outbound;
     private final Map<String, SessionSubscription> subscriptions = new ConcurrentHashMap<>();
     private final AtomicInteger publishesInFlight = new AtomicInteger();
@@ -58,7 +58,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     private volatile boolean ended;
     private volatile boolean completing;
 
-    ClientSession(String sessionId, SessionContext ctx, ServerCallStreamObserver<ServerFrame> out) {
+    ClientSession(String sessionId, SessionContext ctx, ServerCallStreamObserver<ConnectResponse> out) {
         this.sessionId = sessionId;
         this.ctx = ctx;
         this.out = out;
@@ -77,7 +77,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     }
 
     @Override
-    public void onNext(ClientFrame frame) {
+    public void onNext(ConnectRequest frame) {
         try {
             handle(frame);
         } catch (FrameRejectedException e) {
@@ -95,15 +95,15 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         }
     }
 
-    private void handle(ClientFrame frame) throws FrameRejectedException {
+    private void handle(ConnectRequest frame) throws FrameRejectedException {
         int size = frame.getSerializedSize();
         if (size > ctx.limits().getMaxFrameBytes()) {
             // refused whole, before any of it is applied: a batch is never half taken
-            String what = frame.getKindCase() == ClientFrame.KindCase.PUBLISH
+            String what = frame.getKindCase() == ConnectRequest.KindCase.PUBLISH
                     ? "publish frame of " + frame.getPublish().getMessagesCount() + " messages" : kindOf(frame) + " frame";
             throw FrameRejectedException.frameTooLarge(what, size, ctx.limits().getMaxFrameBytes());
         }
-        if (frame.getKindCase() == ClientFrame.KindCase.HELLO) {
+        if (frame.getKindCase() == ConnectRequest.KindCase.HELLO) {
             onHello(frame);
             return;
         }
@@ -120,13 +120,13 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
                     positions(frame.getNack().getPositionsList()), Duration.ofMillis(Integer.toUnsignedLong(frame.getNack().getDelayMs())));
             case EXTEND_ACK_DEADLINE -> onExtend(frame);
             case CREDIT -> subscription(frame.getCredit().getSubscriptionId()).grant(frame.getCredit().getMessages());
-            case PING -> outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+            case PING -> outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                     .setPong(Pong.newBuilder().setNonce(frame.getPing().getNonce())).build());
             default -> throw FrameRejectedException.invalid("frame has no known kind; this gateway speaks tidegate.v1");
         }
     }
 
-    private void onHello(ClientFrame frame) throws FrameRejectedException {
+    private void onHello(ConnectRequest frame) throws FrameRejectedException {
         if (hello != null) {
             throw new FrameRejectedException(Status.Code.FAILED_PRECONDITION, "Hello was already sent on this stream");
         }
@@ -137,12 +137,12 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         limiter = ctx.limiterFor(h.getClientName());
         hello = h;
         log.debug("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
-        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+        outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                 .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(ctx.gatewayId()).setLimits(ctx.limits()))
                 .build());
     }
 
-    private void onPublish(ClientFrame frame) throws FrameRejectedException {
+    private void onPublish(ConnectRequest frame) throws FrameRejectedException {
         var messages = frame.getPublish().getMessagesList();
         if (messages.size() > ctx.config().limits().maxBatchMessages()) {
             throw FrameRejectedException.invalid("batch of " + messages.size() + " messages exceeds the limit of "
@@ -150,7 +150,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         }
         publishesInFlight.addAndGet(messages.size());
         ctx.publisher().publish(messages, limiter, hello.getSamplesTraces(), results -> {
-            outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+            outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
             publishesInFlight.addAndGet(-messages.size());
             resumeReads();
@@ -176,7 +176,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         }
     }
 
-    private void onSubscribe(ClientFrame frame) throws FrameRejectedException {
+    private void onSubscribe(ConnectRequest frame) throws FrameRejectedException {
         var options = ctx.subscribeParser().parse(frame.getSubscribe(), ctx.gatewayId() + "-" + sessionId);
         if (subscriptions.containsKey(options.id())) {
             throw new FrameRejectedException(Status.Code.ALREADY_EXISTS, "subscription_id \"" + options.id()
@@ -195,7 +195,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         subscriptions.put(options.id(), subscription);
         // Confirmed only once the start is fixed in the backend, so whatever anyone publishes
         // (through any replica) after the client saw "subscribed" reaches it.
-        subscription.startThenConfirm(() -> outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+        subscription.startThenConfirm(() -> outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                 .setSubscribed(Subscribed.newBuilder().setSubscriptionId(options.id())
                         .setConsumerName(options.spec().consumerName() == null ? "" : options.spec().consumerName())
                         .setCredit(options.initialCredit()))
@@ -205,18 +205,18 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         }
     }
 
-    private void onUnsubscribe(ClientFrame frame) throws FrameRejectedException {
+    private void onUnsubscribe(ConnectRequest frame) throws FrameRejectedException {
         String id = frame.getUnsubscribe().getSubscriptionId();
         SessionSubscription s = subscriptions.remove(id);
         if (s == null) {
             throw notFound(id);
         }
         s.close();
-        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
+        outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                 .setUnsubscribed(Unsubscribed.newBuilder().setSubscriptionId(id).setReason("unsubscribed by client")).build());
     }
 
-    private void onExtend(ClientFrame frame) throws FrameRejectedException {
+    private void onExtend(ConnectRequest frame) throws FrameRejectedException {
         var extend = frame.getExtendAckDeadline();
         Duration extension = Duration.ofMillis(Integer.toUnsignedLong(extend.getExtendMs()));
         if (extension.isZero() || extension.compareTo(ctx.config().delivery().maxAckDeadline()) > 0) {
@@ -249,13 +249,13 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         return positions;
     }
 
-    private void reject(ClientFrame frame, FrameRejectedException e) {
+    private void reject(ConnectRequest frame, FrameRejectedException e) {
         FrameError.Builder error = FrameError.newBuilder().setFrameKind(kindOf(frame)).setError(e.toError());
         String sub = subscriptionIdOf(frame);
         if (!sub.isEmpty()) {
             error.setSubscriptionId(sub);
         }
-        outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId()).setError(error).build());
+        outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId()).setError(error).build());
     }
 
     @Override
@@ -268,7 +268,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         if (subscriptions.remove(subscription.id(), subscription)) {
             log.warn("session {}: subscription {} ended by the backend", sessionId, subscription.id(), cause);
             subscription.close();
-            outbound.sendControl(ServerFrame.newBuilder().setUnsubscribed(Unsubscribed.newBuilder()
+            outbound.sendControl(ConnectResponse.newBuilder().setUnsubscribed(Unsubscribed.newBuilder()
                     .setSubscriptionId(subscription.id()).setReason("backend failure: " + cause.getMessage()
                             + "; subscribe again (resume from your last position)")).build());
         }
@@ -281,14 +281,14 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         }
         log.warn("session {}: subscription {} told that the backend lost its stored history", sessionId,
                 subscription.id());
-        outbound.sendControl(ServerFrame.newBuilder().setBackendReset(BackendReset.newBuilder()
+        outbound.sendControl(ConnectResponse.newBuilder().setBackendReset(BackendReset.newBuilder()
                 .setSubscriptionId(subscription.id()).setReason(reason)
                 .setDetectedAt(detectedAt.getEpochSecond() * 1_000_000_000L + detectedAt.getNano())).build());
     }
 
     /** Tells the client the gateway is going away, then ends the stream. */
     void goAway(String reason) {
-        outbound.sendControl(ServerFrame.newBuilder().setGoAway(GoAway.newBuilder().setReason(reason)).build());
+        outbound.sendControl(ConnectResponse.newBuilder().setGoAway(GoAway.newBuilder().setReason(reason)).build());
     }
 
     /**
@@ -359,7 +359,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         log.debug("session {} ({}) ended: {}", sessionId, clientName(), why);
     }
 
-    private static String kindOf(ClientFrame frame) {
+    private static String kindOf(ConnectRequest frame) {
         return switch (frame.getKindCase()) {
             case HELLO -> "hello";
             case PUBLISH -> "publish";
@@ -374,7 +374,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         };
     }
 
-    private static String subscriptionIdOf(ClientFrame frame) {
+    private static String subscriptionIdOf(ConnectRequest frame) {
         return switch (frame.getKindCase()) {
             case SUBSCRIBE -> frame.getSubscribe().getSubscriptionId();
             case UNSUBSCRIBE -> frame.getUnsubscribe().getSubscriptionId();

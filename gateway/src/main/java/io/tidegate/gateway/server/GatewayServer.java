@@ -14,7 +14,7 @@ import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.gateway.telemetry.TraceMetadataInterceptor;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC listener and its lifecycle: start, graceful drain (stop accepting, flush publishes
- * in flight, tell clients to go away, end streams) and stop. Serves {@code tidegate.v1.Gateway},
+ * in flight, tell clients to go away, end streams) and stop. Serves {@code tidegate.v1.GatewayService},
  * {@code grpc.health.v1.Health} and server reflection.
  *
  * <p>Threading: start and drain are called once each, from the main or shutdown thread.
@@ -84,7 +84,7 @@ public final class GatewayServer {
                 .build()
                 .start();
         health.setStatus("", ServingStatus.SERVING);
-        health.setStatus(GatewayGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        health.setStatus(GatewayServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         readiness.markStarted();
         log.info("gateway {} serving gRPC on {}:{} with the {} backend", config.gatewayId(), grpc.host(), port(), backend.name());
         activityTimer = Executors.newSingleThreadScheduledExecutor(r -> {

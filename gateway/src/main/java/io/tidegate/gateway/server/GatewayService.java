@@ -4,21 +4,21 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidegate.gateway.telemetry.TraceMetadataInterceptor;
-import io.tidegate.proto.v1.ClientFrame;
-import io.tidegate.proto.v1.DeliveryBatch;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.ConnectRequest;
+import io.tidegate.proto.v1.SubscribeResponse;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.PublishRequest;
 import io.tidegate.proto.v1.PublishResponse;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.SubscribeRequest;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The {@code tidegate.v1.Gateway} gRPC service: one {@link ClientSession} per Connect stream,
+ * The {@code tidegate.v1.GatewayService} gRPC service: one {@link ClientSession} per Connect stream,
  * and the unary Publish and server-streaming Subscribe for simple clients. Thread-safe.
  */
-final class GatewayService extends GatewayGrpc.GatewayImplBase {
+final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
 
     private final SessionContext ctx;
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -28,8 +28,8 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
     }
 
     @Override
-    public StreamObserver<ClientFrame> connect(StreamObserver<ServerFrame> responseObserver) {
-        var out = (ServerCallStreamObserver<ServerFrame>) responseObserver;
+    public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responseObserver) {
+        var out = (ServerCallStreamObserver<ConnectResponse>) responseObserver;
         if (draining.get()) {
             out.onError(Status.UNAVAILABLE.withDescription("gateway is shutting down; connect to another replica").asRuntimeException());
             return new DiscardingObserver<>();
@@ -65,8 +65,8 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
     }
 
     @Override
-    public void subscribe(SubscribeRequest request, StreamObserver<DeliveryBatch> responseObserver) {
-        var out = (ServerCallStreamObserver<DeliveryBatch>) responseObserver;
+    public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> responseObserver) {
+        var out = (ServerCallStreamObserver<SubscribeResponse>) responseObserver;
         SubscriptionOptions options;
         try {
             options = ctx.subscribeParser().parse(request.getSubscription(),

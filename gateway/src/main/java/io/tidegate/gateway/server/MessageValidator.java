@@ -36,9 +36,9 @@ final class MessageValidator {
             throw FrameRejectedException.invalid(e.getMessage());
         }
         int priority = m.getPriorityValue();
-        if (priority < 0 || priority > Priority.BULK_VALUE) {
+        if (priority < 0 || priority > Priority.PRIORITY_BULK_VALUE) {
             throw FrameRejectedException.invalid("priority " + priority
-                    + " is unknown; use CRITICAL(1), HIGH(2), NORMAL(3), LOW(4) or BULK(5)");
+                    + " is unknown; use PRIORITY_CRITICAL(1), PRIORITY_HIGH(2), PRIORITY_NORMAL(3), PRIORITY_LOW(4) or PRIORITY_BULK(5)");
         }
         if (m.getPayload().size() > limits.maxPayloadBytes()) {
             throw FrameRejectedException.invalid("payload is " + m.getPayload().size()
@@ -58,7 +58,7 @@ final class MessageValidator {
         }
         Priority effective = prioritizer.prioritize(m);
         boolean unchanged = effective == m.getPriority()
-                || (effective == Priority.NORMAL && m.getPriority() == Priority.PRIORITY_UNSPECIFIED);
+                || (effective == Priority.PRIORITY_NORMAL && m.getPriority() == Priority.PRIORITY_UNSPECIFIED);
         Message stored = unchanged ? m : reprioritized(m, effective);
         String key = m.getOrderingKey().isEmpty() ? m.getTopic() : m.getOrderingKey();
         return new Envelope(stored, key, nowNanos());

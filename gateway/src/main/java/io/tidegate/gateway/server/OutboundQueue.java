@@ -7,7 +7,7 @@ import io.tidegate.gateway.dispatch.PriorityLanes;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,9 +34,9 @@ final class OutboundQueue {
     // (1 MiB by default), so a frame stops growing past 1 MiB.
     private static final int FRAME_BYTES_SOFT_LIMIT = 1 << 20;
 
-    private final ServerCallStreamObserver<ServerFrame> out;
+    private final ServerCallStreamObserver<ConnectResponse> out;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<ServerFrame> control = new ArrayDeque<>();
+    private final ArrayDeque<ConnectResponse> control = new ArrayDeque<>();
     private final PriorityLanes<Queued> deliveries = new PriorityLanes<>(q -> q.message.orderingKey());
     private final AtomicInteger wip = new AtomicInteger();
     private final Consumer<DeliveryBatch> onWritten;
@@ -55,14 +55,14 @@ final class OutboundQueue {
      * @param onWritten called after each delivery frame was handed to the transport, on the
      *                  writing thread; the unary Subscribe uses it to grant credit and ack
      */
-    OutboundQueue(ServerCallStreamObserver<ServerFrame> out, DeliveryTelemetry telemetry, Consumer<DeliveryBatch> onWritten) {
+    OutboundQueue(ServerCallStreamObserver<ConnectResponse> out, DeliveryTelemetry telemetry, Consumer<DeliveryBatch> onWritten) {
         this.out = out;
         this.telemetry = telemetry;
         this.onWritten = onWritten;
         out.setOnReadyHandler(this::drain);
     }
 
-    void sendControl(ServerFrame frame) {
+    void sendControl(ConnectResponse frame) {
         lock.lock();
         try {
             control.addLast(frame);
@@ -174,7 +174,7 @@ final class OutboundQueue {
         int missed = 1;
         do {
             while (!closed && out.isReady()) {
-                ServerFrame frame = next();
+                ConnectResponse frame = next();
                 if (frame == null) {
                     break;
                 }
@@ -218,10 +218,10 @@ final class OutboundQueue {
         }
     }
 
-    private ServerFrame next() {
+    private ConnectResponse next() {
         lock.lock();
         try {
-            ServerFrame c = control.pollFirst();
+            ConnectResponse c = control.pollFirst();
             if (c != null) {
                 return c;
             }
@@ -245,7 +245,7 @@ final class OutboundQueue {
             frameOwner = first.owner;
             frameMessages = batch.getDeliveriesCount();
             frameBytes = bytes + (long) frameMessages * OutboundBudget.MESSAGE_OVERHEAD_BYTES;
-            return ServerFrame.newBuilder().setDeliveries(batch).build();
+            return ConnectResponse.newBuilder().setDeliveries(batch).build();
         } finally {
             lock.unlock();
         }

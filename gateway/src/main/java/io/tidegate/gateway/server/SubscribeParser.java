@@ -41,7 +41,7 @@ final class SubscribeParser {
                     + "\" must be 1-128 letters, digits, '_', '.', ':' or '-'");
         }
         List<TopicPattern> patterns = patterns(s.getPatternsList());
-        boolean group = mode(s) == SubscriptionMode.GROUP;
+        boolean group = mode(s) == SubscriptionMode.SUBSCRIPTION_MODE_GROUP;
         if (group && !NAME.matcher(s.getGroup()).matches()) {
             throw FrameRejectedException.invalid(s.getGroup().isEmpty()
                     ? "GROUP subscriptions need a group name"
@@ -97,24 +97,24 @@ final class SubscribeParser {
 
     private static SubscriptionMode mode(Subscribe s) throws FrameRejectedException {
         return switch (s.getMode()) {
-            case SUBSCRIPTION_MODE_UNSPECIFIED, BROADCAST -> SubscriptionMode.BROADCAST;
-            case GROUP -> SubscriptionMode.GROUP;
+            case SUBSCRIPTION_MODE_UNSPECIFIED, SUBSCRIPTION_MODE_BROADCAST -> SubscriptionMode.SUBSCRIPTION_MODE_BROADCAST;
+            case SUBSCRIPTION_MODE_GROUP -> SubscriptionMode.SUBSCRIPTION_MODE_GROUP;
             default -> throw FrameRejectedException.invalid("mode " + s.getModeValue()
-                    + " is unknown; use BROADCAST(1) or GROUP(2)");
+                    + " is unknown; use SUBSCRIPTION_MODE_BROADCAST(1) or SUBSCRIPTION_MODE_GROUP(2)");
         };
     }
 
     private StartAt start(StartPosition p) throws FrameRejectedException {
         return switch (p.getKind()) {
-            case LATEST -> StartAt.LATEST;
-            case EARLIEST -> StartAt.EARLIEST;
-            case TIMESTAMP -> {
+            case KIND_UNSPECIFIED, KIND_LATEST -> StartAt.LATEST;
+            case KIND_EARLIEST -> StartAt.EARLIEST;
+            case KIND_TIMESTAMP -> {
                 if (p.getTimestampNanos() <= 0) {
-                    throw FrameRejectedException.invalid("start kind TIMESTAMP needs timestamp_nanos > 0 (Unix nanoseconds)");
+                    throw FrameRejectedException.invalid("start kind KIND_TIMESTAMP needs timestamp_nanos > 0 (Unix nanoseconds)");
                 }
                 yield StartAt.timestamp(p.getTimestampNanos());
             }
-            case POSITION -> {
+            case KIND_POSITION -> {
                 if (p.getTimestampNanos() < 0) {
                     throw FrameRejectedException.invalid("start.timestamp_nanos must not be negative");
                 }
@@ -131,7 +131,7 @@ final class SubscribeParser {
                 yield StartAt.after(after, p.getTimestampNanos());
             }
             default -> throw new FrameRejectedException(Status.Code.INVALID_ARGUMENT, "start kind "
-                    + p.getKindValue() + " is unknown; use LATEST(0), EARLIEST(1), POSITION(2) or TIMESTAMP(3)");
+                    + p.getKindValue() + " is unknown; use KIND_LATEST(1), KIND_EARLIEST(2), KIND_POSITION(3) or KIND_TIMESTAMP(4)");
         };
     }
 }

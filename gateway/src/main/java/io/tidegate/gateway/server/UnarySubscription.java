@@ -6,7 +6,8 @@ import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.SubscribeResponse;
+import io.tidegate.proto.v1.ConnectResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +24,11 @@ final class UnarySubscription implements SessionSubscription.Output {
 
     private final SubscriptionOptions options;
     private final SessionContext ctx;
-    private final ServerCallStreamObserver<DeliveryBatch> out;
+    private final ServerCallStreamObserver<SubscribeResponse> out;
     private final OutboundQueue outbound;
     private final SessionSubscription subscription;
 
-    UnarySubscription(SubscriptionOptions options, SessionContext ctx, ServerCallStreamObserver<DeliveryBatch> out) {
+    UnarySubscription(SubscriptionOptions options, SessionContext ctx, ServerCallStreamObserver<SubscribeResponse> out) {
         this.options = options;
         this.ctx = ctx;
         this.out = out;
@@ -90,18 +91,20 @@ final class UnarySubscription implements SessionSubscription.Output {
         subscription.close();
     }
 
-    /** Lets the OutboundQueue write DeliveryBatch messages to a server-streaming call. */
-    private static final class FrameUnwrapper extends ServerCallStreamObserver<ServerFrame> {
-        private final ServerCallStreamObserver<DeliveryBatch> target;
+    /** Lets the OutboundQueue write its delivery batches to a server-streaming call. */
+    private static final class FrameUnwrapper extends ServerCallStreamObserver<ConnectResponse> {
+        private final ServerCallStreamObserver<SubscribeResponse> target;
 
-        FrameUnwrapper(ServerCallStreamObserver<DeliveryBatch> target) {
+        FrameUnwrapper(ServerCallStreamObserver<SubscribeResponse> target) {
             this.target = target;
         }
 
         @Override
-        public void onNext(ServerFrame frame) {
+        public void onNext(ConnectResponse frame) {
             if (frame.hasDeliveries()) {
-                target.onNext(frame.getDeliveries());
+                DeliveryBatch batch = frame.getDeliveries();
+                target.onNext(SubscribeResponse.newBuilder().setSubscriptionId(batch.getSubscriptionId())
+                        .addAllDeliveries(batch.getDeliveriesList()).build());
             }
         }
 

@@ -104,7 +104,7 @@ class DispatchWorkerScalingTest {
         }
 
         private void publish(String key, long seq) {
-            Message m = Message.newBuilder().setTopic(key).setPriority(Priority.NORMAL)
+            Message m = Message.newBuilder().setTopic(key).setPriority(Priority.PRIORITY_NORMAL)
                     .setPayload(com.google.protobuf.ByteString.copyFromUtf8(Long.toString(seq))).build();
             outstanding.incrementAndGet();
             dispatcher.offer(List.of(new PendingPublish(new Envelope(m, key, 0), new PendingPublish.PublishCallback() {
@@ -152,7 +152,7 @@ class DispatchWorkerScalingTest {
         ClosedLoopLoad heavy = new ClosedLoopLoad(40, "heavy-"); // needs 40 workers, max is 16
         await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.workers() == 16);
         long grown = System.nanoTime();
-        assertThat(dispatcher.queueingDelayNanosTotal(Priority.NORMAL)).isPositive();
+        assertThat(dispatcher.queueingDelayNanosTotal(Priority.PRIORITY_NORMAL)).isPositive();
         heavy.stop();
         long stopped = System.nanoTime();
         await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.workers() == 1);
@@ -172,7 +172,7 @@ class DispatchWorkerScalingTest {
         assertThat(backend.keyOverlap).as("one key never has two appends in flight").isFalse();
         assertThat(backend.keyReordered).as("per-key order kept").isFalse();
         assertThat(failed.get()).isZero();
-        assertThat(dispatcher.dispatched(Priority.NORMAL)).isEqualTo(answered.get());
+        assertThat(dispatcher.dispatched(Priority.PRIORITY_NORMAL)).isEqualTo(answered.get());
     }
 
     private List<Integer> observeWorkers(Duration duration) {

@@ -100,14 +100,14 @@ class IngressDispatcherTest {
 
     @Test
     void criticalOvertakesQueuedBulkWhenTheBackendIsBusy() throws Exception {
-        dispatcher.offer(List.of(publish("md.a", "bulk-0", Priority.BULK)));
+        dispatcher.offer(List.of(publish("md.a", "bulk-0", Priority.PRIORITY_BULK)));
         await().until(() -> backend.appended.size() == 1); // now the backend is busy
         List<PendingPublish> bulk = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
-            bulk.add(publish("md.a", "bulk-" + i, Priority.BULK));
+            bulk.add(publish("md.a", "bulk-" + i, Priority.PRIORITY_BULK));
         }
         dispatcher.offer(bulk);
-        dispatcher.offer(List.of(publish("orders.x", "critical", Priority.CRITICAL)));
+        dispatcher.offer(List.of(publish("orders.x", "critical", Priority.PRIORITY_CRITICAL)));
 
         for (int i = 0; i < 7; i++) {
             backend.completeOne();
@@ -118,11 +118,11 @@ class IngressDispatcherTest {
 
     @Test
     void sameKeyNeverOvertakesEvenAtHigherPriority() throws Exception {
-        dispatcher.offer(List.of(publish("md.a", "first", Priority.BULK)));
+        dispatcher.offer(List.of(publish("md.a", "first", Priority.PRIORITY_BULK)));
         await().until(() -> backend.appended.size() == 1);
-        dispatcher.offer(List.of(publish("md.a", "second-bulk", Priority.BULK)));
-        dispatcher.offer(List.of(publish("md.a", "third-critical-same-key", Priority.CRITICAL)));
-        dispatcher.offer(List.of(publish("other", "critical-other-key", Priority.CRITICAL)));
+        dispatcher.offer(List.of(publish("md.a", "second-bulk", Priority.PRIORITY_BULK)));
+        dispatcher.offer(List.of(publish("md.a", "third-critical-same-key", Priority.PRIORITY_CRITICAL)));
+        dispatcher.offer(List.of(publish("other", "critical-other-key", Priority.PRIORITY_CRITICAL)));
         for (int i = 0; i < 4; i++) {
             backend.completeOne();
         }
@@ -134,11 +134,11 @@ class IngressDispatcherTest {
     void fullQueueRefusesTheWholeBatch() {
         IngressDispatcher small = new IngressDispatcher(backend, new GatewayConfig.Dispatch(3, 1, GatewayConfig.Workers.fixed(1)));
         try {
-            assertThat(small.offer(List.of(publish("a", "1", Priority.NORMAL)))).isEqualTo(IngressDispatcher.Offer.QUEUED);
+            assertThat(small.offer(List.of(publish("a", "1", Priority.PRIORITY_NORMAL)))).isEqualTo(IngressDispatcher.Offer.QUEUED);
             await().until(() -> backend.appended.size() == 1);
-            assertThat(small.offer(List.of(publish("a", "2", Priority.NORMAL), publish("a", "3", Priority.NORMAL))))
+            assertThat(small.offer(List.of(publish("a", "2", Priority.PRIORITY_NORMAL), publish("a", "3", Priority.PRIORITY_NORMAL))))
                     .isEqualTo(IngressDispatcher.Offer.QUEUED);
-            assertThat(small.offer(List.of(publish("a", "4", Priority.NORMAL), publish("a", "5", Priority.NORMAL))))
+            assertThat(small.offer(List.of(publish("a", "4", Priority.PRIORITY_NORMAL), publish("a", "5", Priority.PRIORITY_NORMAL))))
                     .isEqualTo(IngressDispatcher.Offer.FULL);
             assertThat(small.queueDepths()[2]).isEqualTo(2);
         } finally {
@@ -152,9 +152,9 @@ class IngressDispatcherTest {
     void workersNeverAppendOneKeyConcurrentlyButOtherKeysPass() throws Exception {
         IngressDispatcher pool = new IngressDispatcher(backend, new GatewayConfig.Dispatch(1000, 1, GatewayConfig.Workers.fixed(3)));
         try {
-            pool.offer(List.of(publish("md.a", "a1", Priority.NORMAL)));
+            pool.offer(List.of(publish("md.a", "a1", Priority.PRIORITY_NORMAL)));
             await().until(() -> backend.appended.size() == 1); // a1 in flight on one worker
-            pool.offer(List.of(publish("md.a", "a2", Priority.CRITICAL), publish("md.b", "b1", Priority.BULK)));
+            pool.offer(List.of(publish("md.a", "a2", Priority.PRIORITY_CRITICAL), publish("md.b", "b1", Priority.PRIORITY_BULK)));
             await().until(() -> backend.appended.size() == 2);
             assertThat(pool.queueDepths()[0]).as("a2 waits, held back behind a1").isEqualTo(1);
             assertThat(backend.appended).containsExactly("a1", "b1");
@@ -163,9 +163,9 @@ class IngressDispatcherTest {
             await().until(() -> backend.appended.size() == 3);
             assertThat(backend.appended).containsExactly("a1", "b1", "a2");
             assertThat(pool.workers()).isEqualTo(3);
-            assertThat(pool.dispatched(Priority.NORMAL)).isEqualTo(1);
-            assertThat(pool.dispatched(Priority.CRITICAL)).isEqualTo(1);
-            assertThat(pool.dispatched(Priority.BULK)).isEqualTo(1);
+            assertThat(pool.dispatched(Priority.PRIORITY_NORMAL)).isEqualTo(1);
+            assertThat(pool.dispatched(Priority.PRIORITY_CRITICAL)).isEqualTo(1);
+            assertThat(pool.dispatched(Priority.PRIORITY_BULK)).isEqualTo(1);
         } finally {
             backend.open = true;
             backend.pending.forEach(Runnable::run);

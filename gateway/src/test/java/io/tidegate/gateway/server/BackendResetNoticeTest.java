@@ -15,9 +15,10 @@ import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.proto.v1.BackendReset;
 import io.tidegate.proto.v1.DeliveryBatch;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.StartPosition;
 import io.tidegate.proto.v1.SubscribeRequest;
+import io.tidegate.proto.v1.SubscribeResponse;
 import io.tidegate.testkit.RedisServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -73,9 +74,9 @@ class BackendResetNoticeTest {
         try (EmbeddedGateway gateway = gateway()) {
             ManagedChannel channel = NettyChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
             try (FrameClient pub = FrameClient.connected(gateway.target())) {
-                Iterator<DeliveryBatch> stream = GatewayGrpc.newBlockingStub(channel).subscribe(
+                Iterator<SubscribeResponse> stream = GatewayServiceGrpc.newBlockingStub(channel).subscribe(
                         SubscribeRequest.newBuilder().setSubscription(broadcast("u", "reset.unary")
-                                .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.EARLIEST))).build());
+                                .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.KIND_EARLIEST))).build());
                 pub.await(pub.publish(msg("reset.unary", "before")));
                 assertThat(stream.next().getDeliveries(0).getMessage().getPayload().toStringUtf8()).isEqualTo("before");
 

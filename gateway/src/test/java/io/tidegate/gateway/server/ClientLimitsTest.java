@@ -7,7 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tidegate.gateway.EmbeddedGateway;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishRequest;
 import io.tidegate.proto.v1.PublishResult;
@@ -154,7 +154,7 @@ class ClientLimitsTest {
     void unaryPublishIsLimitedUnderTheClientNameUnary() {
         ManagedChannel channel = NettyChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
         try {
-            var stub = GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            var stub = GatewayServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
             List<PublishResult> results = stub.publish(PublishRequest.newBuilder()
                     .addAllMessages(List.of(batch("limits.unary", 30))).build()).getResultsList();
             List<PublishResult> refused = refused(results);

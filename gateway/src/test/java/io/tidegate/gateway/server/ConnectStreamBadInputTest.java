@@ -9,14 +9,14 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.proto.v1.Ack;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Credit;
 import io.tidegate.proto.v1.FrameError;
 import io.tidegate.proto.v1.Hello;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Position;
 import io.tidegate.proto.v1.PublishResult;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -59,13 +59,13 @@ class ConnectStreamBadInputTest {
     }
 
     private FrameError errorFor(long frameId) {
-        ServerFrame f = client.await(frameId);
+        ConnectResponse f = client.await(frameId);
         assertThat(f.hasError()).as("expected an error, got %s", f).isTrue();
         return f.getError();
     }
 
     private PublishResult onlyResult(long frameId) {
-        ServerFrame f = client.await(frameId);
+        ConnectResponse f = client.await(frameId);
         assertThat(f.getPublishAck().getResultsList()).hasSize(1);
         return f.getPublishAck().getResults(0);
     }
@@ -79,7 +79,7 @@ class ConnectStreamBadInputTest {
             assertThat(e.getError().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION.value());
             assertThat(e.getError().getMessage()).contains("first frame on a stream must be Hello");
 
-            long hello = fresh.send(ClientFrame.newBuilder().setHello(Hello.newBuilder().setClientName("late")));
+            long hello = fresh.send(ConnectRequest.newBuilder().setHello(Hello.newBuilder().setClientName("late")));
             assertThat(fresh.await(hello).hasWelcome()).isTrue();
             assertThat(fresh.await(fresh.publish(msg("a.b", "x"))).getPublishAck().getResults(0).hasPosition()).isTrue();
         }
@@ -87,7 +87,7 @@ class ConnectStreamBadInputTest {
 
     @Test
     void secondHelloIsRefused() {
-        long id = client.send(ClientFrame.newBuilder().setHello(Hello.newBuilder().setClientName("again")));
+        long id = client.send(ConnectRequest.newBuilder().setHello(Hello.newBuilder().setClientName("again")));
         assertThat(errorFor(id).getError().getMessage()).contains("Hello was already sent");
         client.assertAlive();
     }
@@ -130,7 +130,7 @@ class ConnectStreamBadInputTest {
     @Test
     void payloadOverTheLimitIsRejectedAndTheRestOfTheBatchIsAccepted() {
         Message big = Message.newBuilder().setTopic("a.b").setPayload(ByteString.copyFrom(new byte[2048])).build();
-        ServerFrame f = client.await(client.publish(msg("a.b", "before"), big, msg("a.b", "after")));
+        ConnectResponse f = client.await(client.publish(msg("a.b", "before"), big, msg("a.b", "after")));
         List<PublishResult> results = f.getPublishAck().getResultsList();
         assertThat(results).hasSize(3);
         assertThat(results.get(0).hasPosition()).isTrue();
@@ -143,7 +143,7 @@ class ConnectStreamBadInputTest {
     void unknownPriorityIsRejected() {
         Message m = msg("a.b", "x").toBuilder().setPriorityValue(42).build();
         assertThat(onlyResult(client.publish(m)).getError().getMessage())
-                .contains("priority 42 is unknown").contains("CRITICAL(1)");
+                .contains("priority 42 is unknown").contains("PRIORITY_CRITICAL(1)");
     }
 
     @Test
@@ -160,7 +160,7 @@ class ConnectStreamBadInputTest {
     @Test
     void ackOfUnknownPositionIsNotFound() {
         client.await(client.subscribe(group("g1", "workers", "jobs.>")));
-        long id = client.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("g1")
+        long id = client.send(ConnectRequest.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("g1")
                 .addPositions(Position.newBuilder().setTopic("jobs.x").setEntryId("123-0"))));
         FrameError e = errorFor(id);
         assertThat(e.getError().getCode()).isEqualTo(Status.Code.NOT_FOUND.value());
@@ -170,7 +170,7 @@ class ConnectStreamBadInputTest {
     @Test
     void ackWithMalformedPositionSaysTheForm() {
         client.await(client.subscribe(group("g1", "workers", "jobs.>")));
-        long id = client.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("g1")
+        long id = client.send(ConnectRequest.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("g1")
                 .addPositions(Position.newBuilder().setTopic("jobs.x").setEntryId("nonsense"))));
         assertThat(errorFor(id).getError().getMessage()).contains("<millis>-<seq>");
     }
@@ -178,7 +178,7 @@ class ConnectStreamBadInputTest {
     @Test
     void ackOnBroadcastSubscriptionIsAFailedPrecondition() {
         client.await(client.subscribe(broadcast("b1", "x.>")));
-        long id = client.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("b1")
+        long id = client.send(ConnectRequest.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("b1")
                 .addPositions(Position.newBuilder().setTopic("x.y").setEntryId("1-0"))));
         assertThat(errorFor(id).getError().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION.value());
     }
@@ -187,7 +187,7 @@ class ConnectStreamBadInputTest {
     void zeroOrNegativeCreditIsRefused() {
         client.await(client.subscribe(broadcast("s1", "x.>")));
         for (int credit : new int[] {0, -5}) {
-            long id = client.send(ClientFrame.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("s1").setMessages(credit)));
+            long id = client.send(ConnectRequest.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("s1").setMessages(credit)));
             assertThat(errorFor(id).getError().getMessage()).contains("credit must be a positive number of messages, got " + credit);
         }
         FrameError e = errorFor(client.subscribe(broadcast("s2", "x.>").setInitialCredit(-1)));
@@ -196,7 +196,7 @@ class ConnectStreamBadInputTest {
 
     @Test
     void creditForUnknownSubscriptionIsNotFound() {
-        long id = client.send(ClientFrame.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("nope").setMessages(5)));
+        long id = client.send(ConnectRequest.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("nope").setMessages(5)));
         assertThat(errorFor(id).getError().getCode()).isEqualTo(Status.Code.NOT_FOUND.value());
     }
 
@@ -236,7 +236,7 @@ class ConnectStreamBadInputTest {
 
     @Test
     void emptyFrameIsRefused() {
-        long id = client.send(ClientFrame.newBuilder());
+        long id = client.send(ConnectRequest.newBuilder());
         assertThat(errorFor(id).getError().getMessage()).contains("no known kind");
         client.assertAlive();
     }

@@ -10,18 +10,19 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.proto.v1.Ack;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Credit;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Nack;
 import io.tidegate.proto.v1.Priority;
 import io.tidegate.proto.v1.PublishRequest;
 import io.tidegate.proto.v1.PublishResponse;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.SubscribeRequest;
+import io.tidegate.proto.v1.SubscribeResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,7 +62,7 @@ class ConnectStreamTest {
     @Test
     void welcomeCarriesSessionGatewayAndLimits() {
         try (FrameClient c = FrameClient.open(gateway.target())) {
-            long id = c.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("w")));
+            long id = c.send(ConnectRequest.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("w")));
             var welcome = c.await(id).getWelcome();
             assertThat(welcome.getSessionId()).isNotBlank();
             assertThat(welcome.getGatewayId()).isEqualTo(gateway.config().gatewayId());
@@ -74,7 +75,7 @@ class ConnectStreamTest {
     void publishIsAckedWithPositionsAndDeliveredInOrder() {
         try (FrameClient sub = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
             assertThat(sub.await(sub.subscribe(broadcast("q", "rt.quotes.*"))).hasSubscribed()).isTrue();
-            ServerFrame ack = pub.await(pub.publish(msg("rt.quotes.A", "1"), msg("rt.quotes.B", "2"), msg("rt.quotes.A", "3")));
+            ConnectResponse ack = pub.await(pub.publish(msg("rt.quotes.A", "1"), msg("rt.quotes.B", "2"), msg("rt.quotes.A", "3")));
             assertThat(ack.getPublishAck().getResultsList()).allSatisfy(r -> assertThat(r.hasPosition()).isTrue());
             List<Delivery> got = sub.awaitDeliveries("q", 3);
             assertThat(payloads(got)).containsExactlyInAnyOrder("1", "2", "3");
@@ -94,7 +95,7 @@ class ConnectStreamTest {
             }
             assertThat(sub.awaitDeliveries("c", 5)).hasSize(5);
             sub.assertNoDeliveryWithin("c", 300);
-            sub.send(ClientFrame.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("c").setMessages(15)));
+            sub.send(ConnectRequest.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("c").setMessages(15)));
             List<Delivery> rest = sub.awaitDeliveries("c", 15);
             assertThat(payloads(rest)).first().isEqualTo("m5");
             assertThat(payloads(rest)).last().isEqualTo("m19");
@@ -106,7 +107,7 @@ class ConnectStreamTest {
         try (FrameClient slow = FrameClient.openSlow(gateway.target()); FrameClient fast = FrameClient.connected(gateway.target());
              FrameClient pub = FrameClient.connected(gateway.target())) {
             slow.read(1);
-            slow.await(slow.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
+            slow.await(slow.send(ConnectRequest.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
             slow.read(1);
             slow.await(slow.subscribe(broadcast("s", "fanout.topic").setInitialCredit(1_000_000)));
             fast.await(fast.subscribe(broadcast("f", "fanout.topic").setInitialCredit(1_000_000)));
@@ -128,7 +129,7 @@ class ConnectStreamTest {
         try (FrameClient slow = FrameClient.openSlow(gateway.target()); FrameClient fast = FrameClient.connected(gateway.target());
              FrameClient pub = FrameClient.connected(gateway.target())) {
             slow.read(1);
-            slow.await(slow.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
+            slow.await(slow.send(ConnectRequest.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
             slow.read(1);
             // plenty of credit: what holds this subscriber back is that it stops reading its stream
             slow.await(slow.subscribe(broadcast("latest", "cfl.px.*").setInitialCredit(1_000_000).setConflate(true)));
@@ -224,7 +225,7 @@ class ConnectStreamTest {
             // a acks everything it got; b acks nothing, so b's messages come back with count 2
             Ack.Builder ack = Ack.newBuilder().setSubscriptionId("ga");
             fromA.forEach(d -> ack.addPositions(d.getPosition()));
-            a.send(ClientFrame.newBuilder().setAck(ack));
+            a.send(ConnectRequest.newBuilder().setAck(ack));
             a.assertAlive();
             List<Delivery> again = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -244,7 +245,7 @@ class ConnectStreamTest {
             pub.await(pub.publish(msg("retry.jobs", "flaky")));
             Delivery first = w.awaitDeliveries("w", 1).get(0);
             assertThat(first.getDeliveryCount()).isEqualTo(1);
-            w.send(ClientFrame.newBuilder().setNack(Nack.newBuilder().setSubscriptionId("w").addPositions(first.getPosition()).setDelayMs(100)));
+            w.send(ConnectRequest.newBuilder().setNack(Nack.newBuilder().setSubscriptionId("w").addPositions(first.getPosition()).setDelayMs(100)));
             Delivery again = w.awaitDeliveries("w", 1).get(0);
             assertThat(again.getPosition()).isEqualTo(first.getPosition());
             assertThat(again.getDeliveryCount()).isEqualTo(2);
@@ -262,12 +263,12 @@ class ConnectStreamTest {
             List<Delivery> initial = w.awaitDeliveries("s", 2);
             assertThat(payloads(initial)).containsExactlyInAnyOrder("k1-first", "k2-only");
             Delivery k1 = initial.stream().filter(d -> d.getMessage().getOrderingKey().equals("k1")).findFirst().orElseThrow();
-            w.send(ClientFrame.newBuilder().setNack(Nack.newBuilder().setSubscriptionId("s").addPositions(k1.getPosition()).setDelayMs(200)));
+            w.send(ConnectRequest.newBuilder().setNack(Nack.newBuilder().setSubscriptionId("s").addPositions(k1.getPosition()).setDelayMs(200)));
             Delivery retried = w.awaitDeliveries("s", 1).get(0);
             assertThat(retried.getMessage().getPayload().toStringUtf8()).isEqualTo("k1-first");
             assertThat(retried.getDeliveryCount()).isEqualTo(2);
             w.assertNoDeliveryWithin("s", 200);
-            w.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("s").addPositions(retried.getPosition())));
+            w.send(ConnectRequest.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("s").addPositions(retried.getPosition())));
             assertThat(payloads(w.awaitDeliveries("s", 1))).containsExactly("k1-second");
         }
     }
@@ -285,16 +286,16 @@ class ConnectStreamTest {
     void slowReaderGetsCriticalBeforeQueuedBulk() {
         try (FrameClient slow = FrameClient.openSlow(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
             slow.read(1);
-            slow.await(slow.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
+            slow.await(slow.send(ConnectRequest.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("slow"))));
             slow.read(1);
             slow.await(slow.subscribe(broadcast("mix", "prio.>").setInitialCredit(100_000)));
             // large BULK messages fill the transport window while the client reads nothing
             String filler = "x".repeat(64 * 1024);
             int bulk = 400;
             for (int i = 0; i < bulk; i++) {
-                pub.await(pub.publish(msg("prio.bulk", filler + i, Priority.BULK)));
+                pub.await(pub.publish(msg("prio.bulk", filler + i, Priority.PRIORITY_BULK)));
             }
-            pub.await(pub.publish(msg("prio.critical", "urgent", Priority.CRITICAL)));
+            pub.await(pub.publish(msg("prio.critical", "urgent", Priority.PRIORITY_CRITICAL)));
             slow.read(Integer.MAX_VALUE);
             List<Delivery> got = slow.awaitDeliveries("mix", bulk + 1);
             int criticalAt = payloads(got).indexOf("urgent");
@@ -308,10 +309,10 @@ class ConnectStreamTest {
     void unaryPublishAndServerStreamingSubscribeWork() throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
         try {
-            Iterator<DeliveryBatch> stream = GatewayGrpc.newBlockingStub(channel).subscribe(
+            Iterator<SubscribeResponse> stream = GatewayServiceGrpc.newBlockingStub(channel).subscribe(
                     SubscribeRequest.newBuilder().setSubscription(broadcast("u", "unary.topic")
-                            .setStart(io.tidegate.proto.v1.StartPosition.newBuilder().setKind(io.tidegate.proto.v1.StartPosition.Kind.EARLIEST))).build());
-            PublishResponse r = GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                            .setStart(io.tidegate.proto.v1.StartPosition.newBuilder().setKind(io.tidegate.proto.v1.StartPosition.Kind.KIND_EARLIEST))).build());
+            PublishResponse r = GatewayServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .publish(PublishRequest.newBuilder().addMessages(msg("unary.topic", "via-unary")).build());
             assertThat(r.getResults(0).hasPosition()).isTrue();
             assertThat(stream.next().getDeliveries(0).getMessage().getPayload().toStringUtf8()).isEqualTo("via-unary");

@@ -6,13 +6,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.tidegate.proto.v1.ClientFrame;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.ConnectRequest;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Hello;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Ping;
 import io.tidegate.proto.v1.PublishBatch;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribe;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,18 +28,18 @@ import java.util.function.Predicate;
 final class FrameClient implements AutoCloseable {
 
     private final ManagedChannel channel;
-    private final LinkedBlockingQueue<ServerFrame> frames = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<ConnectResponse> frames = new LinkedBlockingQueue<>();
     private final AtomicLong nextFrameId = new AtomicLong(1);
-    private final ClientCallStreamObserver<ClientFrame> requests;
+    private final ClientCallStreamObserver<ConnectRequest> requests;
     private volatile Throwable error;
     private volatile boolean completed;
 
     private FrameClient(String target, boolean manualFlowControl) {
         channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
         var holder = new ClientCallStreamObserver[1];
-        GatewayGrpc.newStub(channel).connect(new ClientResponseObserver<ClientFrame, ServerFrame>() {
+        GatewayServiceGrpc.newStub(channel).connect(new ClientResponseObserver<ConnectRequest, ConnectResponse>() {
             @Override
-            public void beforeStart(ClientCallStreamObserver<ClientFrame> requestStream) {
+            public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
                 holder[0] = requestStream;
                 if (manualFlowControl) {
                     requestStream.disableAutoRequestWithInitial(0);
@@ -47,7 +47,7 @@ final class FrameClient implements AutoCloseable {
             }
 
             @Override
-            public void onNext(ServerFrame value) {
+            public void onNext(ConnectResponse value) {
                 synchronized (frames) {
                     frames.add(value);
                 }
@@ -64,7 +64,7 @@ final class FrameClient implements AutoCloseable {
             }
         });
         @SuppressWarnings("unchecked")
-        ClientCallStreamObserver<ClientFrame> r = holder[0];
+        ClientCallStreamObserver<ConnectRequest> r = holder[0];
         requests = r;
     }
 
@@ -86,12 +86,12 @@ final class FrameClient implements AutoCloseable {
     /** Opens a stream and says Hello as the named client. */
     static FrameClient connected(String target, String clientName) {
         FrameClient c = open(target);
-        long id = c.send(ClientFrame.newBuilder().setHello(Hello.newBuilder().setClientName(clientName).setLanguage("java")));
+        long id = c.send(ConnectRequest.newBuilder().setHello(Hello.newBuilder().setClientName(clientName).setLanguage("java")));
         c.await(id).getWelcome();
         return c;
     }
 
-    long send(ClientFrame.Builder frame) {
+    long send(ConnectRequest.Builder frame) {
         long id = nextFrameId.getAndIncrement();
         synchronized (requests) {
             requests.onNext(frame.setFrameId(id).build());
@@ -100,11 +100,11 @@ final class FrameClient implements AutoCloseable {
     }
 
     long publish(Message... messages) {
-        return send(ClientFrame.newBuilder().setPublish(PublishBatch.newBuilder().addAllMessages(List.of(messages))));
+        return send(ConnectRequest.newBuilder().setPublish(PublishBatch.newBuilder().addAllMessages(List.of(messages))));
     }
 
     long subscribe(Subscribe.Builder subscribe) {
-        return send(ClientFrame.newBuilder().setSubscribe(subscribe));
+        return send(ConnectRequest.newBuilder().setSubscribe(subscribe));
     }
 
     /** Lets the gateway send {@code n} more frames (slow clients only). */
@@ -113,17 +113,17 @@ final class FrameClient implements AutoCloseable {
     }
 
     /** The next frame answering {@code frameId}; other frames stay queued. */
-    ServerFrame await(long frameId) {
+    ConnectResponse await(long frameId) {
         return await(f -> f.getFrameId() == frameId, "an answer to frame " + frameId);
     }
 
     /** Waits for a frame matching the predicate, removing it; fails after 10 s. */
-    ServerFrame await(Predicate<ServerFrame> matching, String what) {
+    ConnectResponse await(Predicate<ConnectResponse> matching, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<ServerFrame> skipped = new ArrayList<>();
+        List<ConnectResponse> skipped = new ArrayList<>();
         try {
             while (System.nanoTime() < deadline) {
-                ServerFrame f = frames.poll(50, TimeUnit.MILLISECONDS);
+                ConnectResponse f = frames.poll(50, TimeUnit.MILLISECONDS);
                 if (f == null) {
                     continue;
                 }
@@ -139,7 +139,7 @@ final class FrameClient implements AutoCloseable {
             // or one could slip in ahead of older frames
             if (!skipped.isEmpty()) {
                 synchronized (frames) {
-                    List<ServerFrame> rest = new ArrayList<>();
+                    List<ConnectResponse> rest = new ArrayList<>();
                     frames.drainTo(rest);
                     frames.addAll(skipped);
                     frames.addAll(rest);
@@ -153,7 +153,7 @@ final class FrameClient implements AutoCloseable {
     List<io.tidegate.proto.v1.Delivery> awaitDeliveries(String subscriptionId, int count) {
         List<io.tidegate.proto.v1.Delivery> got = new ArrayList<>();
         while (got.size() < count) {
-            ServerFrame f = await(fr -> fr.hasDeliveries() && fr.getDeliveries().getSubscriptionId().equals(subscriptionId),
+            ConnectResponse f = await(fr -> fr.hasDeliveries() && fr.getDeliveries().getSubscriptionId().equals(subscriptionId),
                     "deliveries on " + subscriptionId + " (have " + got.size() + " of " + count + ")");
             got.addAll(f.getDeliveries().getDeliveriesList());
         }
@@ -161,8 +161,8 @@ final class FrameClient implements AutoCloseable {
     }
 
     /** Removes and returns every frame received so far. */
-    List<ServerFrame> drainFrames() {
-        List<ServerFrame> all = new ArrayList<>();
+    List<ConnectResponse> drainFrames() {
+        List<ConnectResponse> all = new ArrayList<>();
         frames.drainTo(all);
         return all;
     }
@@ -173,7 +173,7 @@ final class FrameClient implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         do {
             for (var it = frames.iterator(); it.hasNext(); ) {
-                ServerFrame f = it.next();
+                ConnectResponse f = it.next();
                 if (f.hasDeliveries() && f.getDeliveries().getSubscriptionId().equals(subscriptionId)) {
                     got.addAll(f.getDeliveries().getDeliveriesList());
                     it.remove();
@@ -191,7 +191,7 @@ final class FrameClient implements AutoCloseable {
     void assertNoDeliveryWithin(String subscriptionId, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < deadline) {
-            for (ServerFrame f : frames) {
+            for (ConnectResponse f : frames) {
                 assertThat(f.hasDeliveries() && f.getDeliveries().getSubscriptionId().equals(subscriptionId))
                         .as("unexpected delivery %s", f).isFalse();
             }
@@ -201,7 +201,7 @@ final class FrameClient implements AutoCloseable {
 
     /** Proves the stream still answers. */
     void assertAlive() {
-        long id = send(ClientFrame.newBuilder().setPing(Ping.newBuilder().setNonce(42)));
+        long id = send(ConnectRequest.newBuilder().setPing(Ping.newBuilder().setNonce(42)));
         assertThat(await(id).getPong().getNonce()).isEqualTo(42);
     }
 

@@ -11,14 +11,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tidegate.gateway.EmbeddedGateway;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.FrameError;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishBatch;
 import io.tidegate.proto.v1.PublishRequest;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -61,7 +61,7 @@ class FrameSizeLimitTest {
     @Test
     void welcomeAdvertisesTheFrameLimit() {
         try (FrameClient client = FrameClient.open(gateway.target())) {
-            long id = client.send(ClientFrame.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("t")));
+            long id = client.send(ConnectRequest.newBuilder().setHello(io.tidegate.proto.v1.Hello.newBuilder().setClientName("t")));
             assertThat(client.await(id).getWelcome().getLimits().getMaxFrameBytes()).isEqualTo(MAX_FRAME);
         }
     }
@@ -74,12 +74,12 @@ class FrameSizeLimitTest {
 
             // 10 messages of the largest payload: each legal, 10 within max-batch-messages, ~160 kB together
             List<Message> batch = fullPayloads("big.frames", 10);
-            ClientFrame.Builder frame = ClientFrame.newBuilder().setPublish(PublishBatch.newBuilder().addAllMessages(batch));
+            ConnectRequest.Builder frame = ConnectRequest.newBuilder().setPublish(PublishBatch.newBuilder().addAllMessages(batch));
             long id = client.send(frame);
             int size = frame.build().getSerializedSize(); // send() set the frame id on the builder
             assertThat(size).isGreaterThan(MAX_FRAME).isLessThan(MAX_INBOUND);
 
-            ServerFrame answer = client.await(id);
+            ConnectResponse answer = client.await(id);
             assertThat(answer.hasError()).as("expected a FrameError, got %s", answer).isTrue();
             FrameError e = answer.getError();
             assertThat(e.getFrameKind()).isEqualTo("publish");
@@ -136,7 +136,7 @@ class FrameSizeLimitTest {
     void unaryPublishOverTheFrameLimitIsRefusedNamingTheLimit() {
         ManagedChannel channel = NettyChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
         try {
-            var stub = GatewayGrpc.newBlockingStub(channel);
+            var stub = GatewayServiceGrpc.newBlockingStub(channel);
             PublishRequest big = PublishRequest.newBuilder().addAllMessages(fullPayloads("big.unary", 10)).build();
             assertThatThrownBy(() -> stub.publish(big))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.tidegate.gateway.GatewayProcess;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Ping;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.testkit.RedisServer;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -27,7 +27,7 @@ class GracefulShutdownTest {
              FrameClient client = FrameClient.connected(gateway.target())) {
             client.await(client.publish(msg("shutdown.test", "before")));
             gateway.terminate();
-            ServerFrame goAway = client.await(ServerFrame::hasGoAway, "GoAway");
+            ConnectResponse goAway = client.await(ConnectResponse::hasGoAway, "GoAway");
             assertThat(goAway.getGoAway().getReason()).contains("shutting down");
             assertThat(gateway.awaitExit(30, TimeUnit.SECONDS)).as("exit code after a clean drain").isZero();
             Awaitility.await().until(() -> client.completed() || client.error() != null);
@@ -51,9 +51,9 @@ class GracefulShutdownTest {
             client.publish(stuck);
             client.publish(stuck);
             // frames are handled in order: the pong means both publishes are in the gateway's hands
-            client.await(client.send(ClientFrame.newBuilder().setPing(Ping.newBuilder().setNonce(1))));
+            client.await(client.send(ConnectRequest.newBuilder().setPing(Ping.newBuilder().setNonce(1))));
             gateway.terminate();
-            client.await(ServerFrame::hasGoAway, "GoAway");
+            client.await(ConnectResponse::hasGoAway, "GoAway");
             Awaitility.await().until(() -> client.completed() || client.error() != null);
             assertThat(client.completed()).as("not a normal end").isFalse();
             Status status = Status.fromThrowable(client.error());

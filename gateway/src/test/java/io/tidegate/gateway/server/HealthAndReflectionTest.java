@@ -32,9 +32,9 @@ class HealthAndReflectionTest {
                 var health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
                 assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
                         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-                assertThat(health.check(HealthCheckRequest.newBuilder().setService("tidegate.v1.Gateway").build()).getStatus())
+                assertThat(health.check(HealthCheckRequest.newBuilder().setService("tidegate.v1.GatewayService").build()).getStatus())
                         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-                assertThat(listServices(channel)).contains("tidegate.v1.Gateway", "grpc.health.v1.Health");
+                assertThat(listServices(channel)).contains("tidegate.v1.GatewayService", "grpc.health.v1.Health");
             } finally {
                 channel.shutdownNow();
             }

@@ -54,8 +54,8 @@ class MetricsEndpointTest {
                     Message[] batch = new Message[50];
                     for (int i = 0; i < batch.length; i++) {
                         batch[i] = i % 5 == 0
-                                ? msg("risk.limits.acct" + frame, "r" + i, Priority.CRITICAL)
-                                : msg("load.quotes.BINANCE.BTCUSDT", "q" + i, Priority.BULK);
+                                ? msg("risk.limits.acct" + frame, "r" + i, Priority.PRIORITY_CRITICAL)
+                                : msg("load.quotes.BINANCE.BTCUSDT", "q" + i, Priority.PRIORITY_BULK);
                     }
                     publisher.await(publisher.publish(batch));
                 }
@@ -98,7 +98,7 @@ class MetricsEndpointTest {
 
             // a group that read nothing yet: its lag is every entry published since it was created
             try (FrameClient member = FrameClient.openSlow(gateway.target())) {
-                member.send(io.tidegate.proto.v1.ClientFrame.newBuilder().setHello(
+                member.send(io.tidegate.proto.v1.ConnectRequest.newBuilder().setHello(
                         io.tidegate.proto.v1.Hello.newBuilder().setClientName("lagging")));
                 member.read(1);
                 member.subscribe(group("g", "workers", "jobs.>").setInitialCredit(1));

@@ -76,7 +76,7 @@ class MetricsExpositionTest {
             member.await(member.subscribe(group("g", "workers", "load.>").setInitialCredit(1)));
             Message[] batch = new Message[20];
             for (int i = 0; i < batch.length; i++) {
-                batch[i] = msg("load.quotes.X", "q" + i, i % 2 == 0 ? Priority.CRITICAL : Priority.BULK);
+                batch[i] = msg("load.quotes.X", "q" + i, i % 2 == 0 ? Priority.PRIORITY_CRITICAL : Priority.PRIORITY_BULK);
             }
             publisher.await(publisher.publish(batch));
             subscriber.awaitDeliveries("all", batch.length);

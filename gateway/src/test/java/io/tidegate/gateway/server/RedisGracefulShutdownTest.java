@@ -9,7 +9,7 @@ import io.tidegate.gateway.GatewayProcess;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.StartPosition;
 import io.tidegate.testkit.RedisServer;
 import java.util.HashSet;
@@ -51,7 +51,7 @@ class RedisGracefulShutdownTest {
                         gateway.terminate(); // mid-stream, with publishes in flight
                         terminated = true;
                     }
-                    for (ServerFrame f : pub.drainFrames()) {
+                    for (ConnectResponse f : pub.drainFrames()) {
                         goAway |= f.hasGoAway();
                         for (PublishResult r : f.getPublishAck().getResultsList()) {
                             if (r.hasPosition()) {
@@ -91,7 +91,7 @@ class RedisGracefulShutdownTest {
         try (EmbeddedGateway reader = EmbeddedGateway.startOnLoopback("backend.redis.uri=" + redis.uri());
              FrameClient sub = FrameClient.connected(reader.target())) {
             sub.await(sub.subscribe(broadcast("all", TOPIC).setInitialCredit(1_000_000)
-                    .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.EARLIEST))));
+                    .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.KIND_EARLIEST))));
             List<Delivery> got;
             while (!(got = sub.pollDeliveries("all", 1000)).isEmpty()) {
                 got.forEach(d -> stored.add(d.getMessage().getId()));

@@ -8,7 +8,7 @@ import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.StartPosition;
 import java.io.File;
 import java.io.IOException;
@@ -86,7 +86,7 @@ class RedisOutageSpoolTest {
                 }
                 pub.publish(batch(sent, 30));
                 sent += 30;
-                for (ServerFrame f : pub.drainFrames()) {
+                for (ConnectResponse f : pub.drainFrames()) {
                     for (PublishResult r : f.getPublishAck().getResultsList()) {
                         answered++;
                         if (r.hasError()) {
@@ -104,7 +104,7 @@ class RedisOutageSpoolTest {
             }
             long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (answered < sent && System.nanoTime() < waitUntil) {
-                for (ServerFrame f : pub.drainFrames()) {
+                for (ConnectResponse f : pub.drainFrames()) {
                     for (PublishResult r : f.getPublishAck().getResultsList()) {
                         answered++;
                         if (r.hasError()) {
@@ -194,7 +194,7 @@ class RedisOutageSpoolTest {
             for (String topic : TOPICS) {
                 List<Integer> numbers = new ArrayList<>();
                 sub.await(sub.subscribe(broadcast(topic, topic).setInitialCredit(1_000_000)
-                        .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.EARLIEST))));
+                        .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.KIND_EARLIEST))));
                 List<Delivery> got;
                 while (!(got = sub.pollDeliveries(topic, 1000)).isEmpty()) {
                     got.forEach(d -> {

@@ -30,7 +30,7 @@ class RedisStartupOutageTest {
                 "resilience.spool.dir=" + spool);
              FrameClient client = FrameClient.connected(gateway.target())) {
             assertThat(client.await(client.subscribe(broadcast("s", "outage.start")
-                    .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.EARLIEST)))).hasSubscribed()).isTrue();
+                    .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.KIND_EARLIEST)))).hasSubscribed()).isTrue();
             List<String> published = new ArrayList<>();
             for (int batch = 0; batch < 10; batch++) {
                 Message[] messages = new Message[10];

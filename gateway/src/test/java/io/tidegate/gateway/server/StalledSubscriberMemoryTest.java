@@ -5,7 +5,7 @@ import static io.tidegate.gateway.server.TestMessages.msg;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidegate.gateway.EmbeddedGateway;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.Hello;
 import io.tidegate.proto.v1.Message;
@@ -148,7 +148,7 @@ class StalledSubscriberMemoryTest {
     private static FrameClient stalledClient(EmbeddedGateway gateway, String name) {
         FrameClient c = FrameClient.openSlow(gateway.target());
         c.read(1);
-        c.await(c.send(ClientFrame.newBuilder().setHello(Hello.newBuilder().setClientName(name))));
+        c.await(c.send(ConnectRequest.newBuilder().setHello(Hello.newBuilder().setClientName(name))));
         c.read(1); // the Subscribed answer; nothing after it
         return c;
     }

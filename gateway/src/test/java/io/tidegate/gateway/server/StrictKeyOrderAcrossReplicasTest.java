@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.gateway.GatewayProcess;
 import io.tidegate.proto.v1.Ack;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Credit;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.Message;
@@ -85,8 +85,8 @@ class StrictKeyOrderAcrossReplicasTest {
                             holder.put(key, w); // the process's member stops working: keeps it out
                             continue;
                         }
-                        w.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("w").addPositions(d.getPosition())));
-                        w.send(ClientFrame.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("w").setMessages(1)));
+                        w.send(ConnectRequest.newBuilder().setAck(Ack.newBuilder().setSubscriptionId("w").addPositions(d.getPosition())));
+                        w.send(ConnectRequest.newBuilder().setCredit(Credit.newBuilder().setSubscriptionId("w").setMessages(1)));
                         acked.add(d.getMessage().getPayload().toStringUtf8());
                     }
                 }

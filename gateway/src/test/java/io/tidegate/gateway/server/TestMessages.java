@@ -22,13 +22,13 @@ final class TestMessages {
     }
 
     static Subscribe.Builder broadcast(String id, String... patterns) {
-        return Subscribe.newBuilder().setSubscriptionId(id).setMode(SubscriptionMode.BROADCAST)
+        return Subscribe.newBuilder().setSubscriptionId(id).setMode(SubscriptionMode.SUBSCRIPTION_MODE_BROADCAST)
                 .addAllPatterns(java.util.List.of(patterns));
     }
 
     static Subscribe.Builder group(String id, String group, String... patterns) {
-        return Subscribe.newBuilder().setSubscriptionId(id).setMode(SubscriptionMode.GROUP).setGroup(group)
+        return Subscribe.newBuilder().setSubscriptionId(id).setMode(SubscriptionMode.SUBSCRIPTION_MODE_GROUP).setGroup(group)
                 .addAllPatterns(java.util.List.of(patterns))
-                .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.EARLIEST));
+                .setStart(StartPosition.newBuilder().setKind(StartPosition.Kind.KIND_EARLIEST));
     }
 }

@@ -178,7 +178,7 @@ class GatewayTracingTest {
     @Test
     void eachSpanCarriesTheMessagingAttributesItsKindAndItsOutcome() {
         GatewayTracing tracing = tracing(1.0);
-        Message urgent = QUOTE.toBuilder().setPriority(Priority.HIGH).build();
+        Message urgent = QUOTE.toBuilder().setPriority(Priority.PRIORITY_HIGH).build();
         GatewayTracing.Ingress ingress = tracing.receive(envelope(urgent), null, true);
         ingress.stored(true, false);
         GatewayTracing.Append append = tracing.append(List.of(ingress.envelopeOr(null)));

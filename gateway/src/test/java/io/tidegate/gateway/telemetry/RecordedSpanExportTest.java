@@ -71,7 +71,7 @@ class RecordedSpanExportTest {
     @Test
     void aTracedMessagesReceiveAppendAndDeliverSpansReachTheCollectorAsOneChainWithTheirAttributes() {
         GatewayTracing tracing = GatewayTracing.of(telemetry);
-        Message published = quote("m-1", Priority.HIGH);
+        Message published = quote("m-1", Priority.PRIORITY_HIGH);
         GatewayTracing.Ingress ingress = tracing.receive(envelope(published), null, true);
         ingress.stored(true, false);
         GatewayTracing.Append append = tracing.append(List.of(ingress.envelopeOr(null)));
@@ -112,8 +112,8 @@ class RecordedSpanExportTest {
     @Test
     void aBatchSpanReachesTheCollectorLinkedToEachSampledMessagesAppendSpan() {
         GatewayTracing tracing = GatewayTracing.of(telemetry);
-        GatewayTracing.Ingress first = tracing.receive(envelope(quote("m-1", Priority.BULK)), null, true);
-        GatewayTracing.Ingress second = tracing.receive(envelope(quote("m-3", Priority.BULK)), null, true);
+        GatewayTracing.Ingress first = tracing.receive(envelope(quote("m-1", Priority.PRIORITY_BULK)), null, true);
+        GatewayTracing.Ingress second = tracing.receive(envelope(quote("m-3", Priority.PRIORITY_BULK)), null, true);
         tracing.append(List.of(first.envelopeOr(null), second.envelopeOr(null))).end(null);
         first.stored(false, false);
         second.stored(false, false);

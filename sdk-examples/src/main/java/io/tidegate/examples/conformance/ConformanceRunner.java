@@ -9,11 +9,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.tidegate.proto.v1.ClientFrame;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.ConnectRequest;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Hello;
 import io.tidegate.proto.v1.Message;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.sdk.AckMode;
 import io.tidegate.sdk.PublishReceipt;
@@ -415,8 +415,8 @@ public final class ConformanceRunner {
             // The SDK refuses this subscription before it reaches the wire: the gateway must still
             // answer it when another client sends it, so send it as given on a raw stream.
             Status status = rawSubscribe(Subscribe.newBuilder().setSubscriptionId("bad-raw").addAllPatterns(patterns)
-                    .setMode(group ? io.tidegate.proto.v1.SubscriptionMode.GROUP
-                            : io.tidegate.proto.v1.SubscriptionMode.BROADCAST)
+                    .setMode(group ? io.tidegate.proto.v1.SubscriptionMode.SUBSCRIPTION_MODE_GROUP
+                            : io.tidegate.proto.v1.SubscriptionMode.SUBSCRIPTION_MODE_BROADCAST)
                     .setGroup(groupName).build());
             expectError(status.getCode(), status.getDescription(), s);
             return;
@@ -450,9 +450,9 @@ public final class ConformanceRunner {
     private Status rawSubscribe(Subscribe subscribe) throws InterruptedException, TimeoutException {
         ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
         BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
-        StreamObserver<ClientFrame> out = GatewayGrpc.newStub(channel).connect(new StreamObserver<ServerFrame>() {
+        StreamObserver<ConnectRequest> out = GatewayServiceGrpc.newStub(channel).connect(new StreamObserver<ConnectResponse>() {
             @Override
-            public void onNext(ServerFrame f) {
+            public void onNext(ConnectResponse f) {
                 inbound.add(f);
             }
 
@@ -467,23 +467,23 @@ public final class ConformanceRunner {
             }
         });
         try {
-            out.onNext(ClientFrame.newBuilder().setFrameId(1).setHello(Hello.newBuilder()
+            out.onNext(ConnectRequest.newBuilder().setFrameId(1).setHello(Hello.newBuilder()
                     .setClientName("conformance-java-raw").setLanguage("java").setClientVersion(TidegateClient.VERSION))
                     .build());
             Object first = next(inbound);
             if (first instanceof Status st) {
                 throw new StepFailed("raw stream ended before Welcome: " + st);
             }
-            if (!((ServerFrame) first).hasWelcome()) {
+            if (!((ConnectResponse) first).hasWelcome()) {
                 throw new StepFailed("raw stream: expected Welcome, got " + first);
             }
-            out.onNext(ClientFrame.newBuilder().setFrameId(2).setSubscribe(subscribe).build());
+            out.onNext(ConnectRequest.newBuilder().setFrameId(2).setSubscribe(subscribe).build());
             while (true) {
                 Object o = next(inbound);
                 if (o instanceof Status st) {
                     return st;
                 }
-                ServerFrame f = (ServerFrame) o;
+                ConnectResponse f = (ConnectResponse) o;
                 if (f.getFrameId() != 2) {
                     continue;
                 }

@@ -171,7 +171,7 @@ class RedisBackendTest {
         Message original = Message.newBuilder()
                 .setId("bin-1")
                 .setTopic(topic)
-                .setPriority(Priority.HIGH)
+                .setPriority(Priority.PRIORITY_HIGH)
                 .setPayload(ByteString.copyFrom(everyByte).concat(ByteString.copyFrom(new byte[] {(byte) 0xC3, 0x28, 0, '\r', '\n'})))
                 .putHeaders("trace", "Ünïcødé ✓ \u0000 end")
                 .setContentType("application/octet-stream")
