@@ -4,11 +4,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.tidegate.proto.v1.ClientFrame;
+import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.Delivery;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Hello;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.proto.v1.SubscriptionMode;
 import java.util.concurrent.CompletableFuture;
@@ -25,13 +25,13 @@ import java.util.function.Consumer;
  * <p>Threading: {@link #open}, {@link #resume} and {@link #close} from one thread; deliveries reach
  * the consumer on a gRPC thread, one frame at a time, in stream order.
  */
-final class StalledStream implements ClientResponseObserver<ClientFrame, ServerFrame>, AutoCloseable {
+final class StalledStream implements ClientResponseObserver<ConnectRequest, ConnectResponse>, AutoCloseable {
 
     private final ManagedChannel channel;
     private final Consumer<Delivery> onDelivery;
     private final CompletableFuture<Void> subscribed = new CompletableFuture<>();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
-    private ClientCallStreamObserver<ClientFrame> requests;
+    private ClientCallStreamObserver<ConnectRequest> requests;
 
     private StalledStream(String target, Consumer<Delivery> onDelivery) {
         this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(16 << 20).build();
@@ -45,19 +45,19 @@ final class StalledStream implements ClientResponseObserver<ClientFrame, ServerF
     static StalledStream open(String target, String clientName, String topic, int credit, Consumer<Delivery> onDelivery)
             throws Exception {
         StalledStream s = new StalledStream(target, onDelivery);
-        GatewayGrpc.newStub(s.channel).connect(s);
+        GatewayServiceGrpc.newStub(s.channel).connect(s);
         s.requests.request(2); // Welcome, Subscribed
-        s.requests.onNext(ClientFrame.newBuilder().setFrameId(1)
+        s.requests.onNext(ConnectRequest.newBuilder().setFrameId(1)
                 .setHello(Hello.newBuilder().setClientName(clientName).setLanguage("java")).build());
-        s.requests.onNext(ClientFrame.newBuilder().setFrameId(2).setSubscribe(Subscribe.newBuilder()
-                .setSubscriptionId("stalled").addPatterns(topic).setMode(SubscriptionMode.BROADCAST)
+        s.requests.onNext(ConnectRequest.newBuilder().setFrameId(2).setSubscribe(Subscribe.newBuilder()
+                .setSubscriptionId("stalled").addPatterns(topic).setMode(SubscriptionMode.SUBSCRIPTION_MODE_BROADCAST)
                 .setInitialCredit(credit)).build());
         s.subscribed.get(30, TimeUnit.SECONDS);
         return s;
     }
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<ClientFrame> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
         requests = requestStream;
         requestStream.disableAutoRequestWithInitial(0);
     }
@@ -73,7 +73,7 @@ final class StalledStream implements ClientResponseObserver<ClientFrame, ServerF
     }
 
     @Override
-    public void onNext(ServerFrame f) {
+    public void onNext(ConnectResponse f) {
         switch (f.getKindCase()) {
             case SUBSCRIBED -> subscribed.complete(null);
             case DELIVERIES -> f.getDeliveries().getDeliveriesList().forEach(onDelivery);

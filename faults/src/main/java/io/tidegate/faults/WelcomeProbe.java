@@ -3,10 +3,10 @@ package io.tidegate.faults;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.tidegate.proto.v1.ClientFrame;
-import io.tidegate.proto.v1.GatewayGrpc;
+import io.tidegate.proto.v1.ConnectRequest;
+import io.tidegate.proto.v1.GatewayServiceGrpc;
 import io.tidegate.proto.v1.Hello;
-import io.tidegate.proto.v1.ServerFrame;
+import io.tidegate.proto.v1.ConnectResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +25,9 @@ final class WelcomeProbe {
         ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
         CompletableFuture<Boolean> welcome = new CompletableFuture<>();
         try {
-            StreamObserver<ClientFrame> requests = GatewayGrpc.newStub(channel).connect(new StreamObserver<>() {
+            StreamObserver<ConnectRequest> requests = GatewayServiceGrpc.newStub(channel).connect(new StreamObserver<>() {
                 @Override
-                public void onNext(ServerFrame f) {
+                public void onNext(ConnectResponse f) {
                     welcome.complete(f.hasWelcome());
                 }
 
@@ -41,7 +41,7 @@ final class WelcomeProbe {
                     welcome.complete(false);
                 }
             });
-            requests.onNext(ClientFrame.newBuilder().setFrameId(1)
+            requests.onNext(ConnectRequest.newBuilder().setFrameId(1)
                     .setHello(Hello.newBuilder().setClientName("welcome-probe").setLanguage("java")).build());
             boolean ok = welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             requests.onCompleted();
