@@ -106,6 +106,16 @@ class PredictiveBalancerTest {
     }
 
     @Test
+    void aMemberThatSlowsDownIsAssignedLessWithinASecond() {
+        long gap = Math.round(MS / (0.7 * 4));
+        Group g = new Group(new PredictiveBalancer(4, BalancerSettings.defaults()), MS, MS, MS, MS);
+        assertThat(slowOverFast(g.offer(gap, 20_000))).isGreaterThan(0.5);
+        g.service[3] = 10 * MS;
+        long perSecond = Math.round(1e9 / gap);
+        assertThat(slowOverFast(g.offer(gap, (int) perSecond))).isLessThan(0.15);
+    }
+
+    @Test
     void withoutProbingARecoveredMemberWouldStayStarved() {
         BalancerSettings noProbe = new BalancerSettings(0.2, 100 * MS, Long.MAX_VALUE / 4, 16, MS, 3.0,
                 QueuePenalty.LINEAR);
