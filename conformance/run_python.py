@@ -1,7 +1,10 @@
 """Runs conformance/scenario.json with the Python client against a gateway and prints PASS/FAIL per
 step. Exit code 0 when every step passed.
 
-    sdk-examples/python/.venv/bin/python conformance/run_python.py --endpoint 127.0.0.1:7400
+    sdk-python/.venv/bin/python conformance/run_python.py --endpoint 127.0.0.1:7400
+
+(any Python with the SDK installed: `pip install ./sdk-python`; e2e/run-e2e.sh uses the venv of
+sdk-examples/python, which has it too)
 """
 from __future__ import annotations
 

@@ -49,11 +49,11 @@ def prereq() -> Prerequisites:
                                                 REPO / "gateway/target/tidegate-gateway-0.1.0-SNAPSHOT-all.jar")),
                             "gateway jar", "build it with ./mvnw -B -pl gateway -am package -DskipTests")
     cp_file = _fail_unless_file(Path(os.environ.get("TIDEGATE_EXAMPLES_CLASSPATH",
-                                                    REPO / "sdk-examples/target/e2e-classpath.txt")),
-                                "sdk-examples classpath file", "e2e/run-e2e.sh writes it (mvn dependency:build-classpath)")
-    classes = REPO / "sdk-examples/target/classes"
+                                                    REPO / "sdk-examples/java/target/e2e-classpath.txt")),
+                                "sdk-examples/java classpath file", "e2e/run-e2e.sh writes it (mvn dependency:build-classpath)")
+    classes = REPO / "sdk-examples/java/target/classes"
     _fail_unless_file(classes / "io/tidegate/examples/CrossingStrategy.class", "CrossingStrategy class",
-                      "compile sdk-examples (e2e/run-e2e.sh does)")
+                      "compile sdk-examples/java (e2e/run-e2e.sh does)")
     exec_bin = _fail_unless_file(Path(os.environ.get("TIDEGATE_EXEC_BIN", RUST_DIR / "target/debug/tidegate-exec")),
                                  "tidegate-exec binary", "cargo build --bin tidegate-exec in sdk-examples/rust")
     redis = shutil.which(os.environ.get("REDIS_SERVER", "redis-server"))

@@ -5,8 +5,9 @@
 # (e2e/test_conformance.py); and one OpenTelemetry trace from the Python adapter through two gateway
 # replicas to a Java subscriber, read back from a real Jaeger v2 (e2e/test_trace.py).
 # Needs what scripts/test-all.sh builds before it: the gateway jar (./mvnw verify or package), the
-# Python venv with the generated stubs (sdk-examples/python/run-tests.sh) and cargo. This script
-# compiles sdk-examples, writes its runtime classpath, builds the tidegate-exec and
+# Python venv with the SDK (sdk-python, stubs included) and the adapters (made by
+# sdk-examples/python/run-tests.sh) and cargo. This script compiles sdk-examples/java, writes its
+# runtime classpath, builds the tidegate-exec and
 # tidegate-conformance binaries and Jaeger (scripts/jaeger.sh build, cached), then runs pytest.
 # Anything missing is a failure. Extra arguments go to pytest.
 set -euo pipefail
@@ -19,19 +20,19 @@ jar=${TIDEGATE_GATEWAY_JAR:-$root/gateway/target/tidegate-gateway-0.1.0-SNAPSHOT
 [ -f "$jar" ] || fail "gateway jar $jar is missing: run ./mvnw -B -pl gateway -am package -DskipTests (scripts/test-all.sh does)"
 py=$root/sdk-examples/python/.venv/bin/python
 [ -x "$py" ] || fail "$py is missing: run sdk-examples/python/run-tests.sh first (scripts/test-all.sh does)"
-"$py" -c 'import tidegate._proto, pytest, pytest_asyncio' 2>/dev/null \
-  || fail "the Python venv lacks the tidegate stubs or pytest: run sdk-examples/python/run-tests.sh first"
+"$py" -c 'import tidegate._proto, tidegate_adapters, pytest, pytest_asyncio' 2>/dev/null \
+  || fail "the Python venv lacks the tidegate SDK (with its stubs), the adapters or pytest: run sdk-examples/python/run-tests.sh first"
 command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_SERVER:-}" ] || fail "redis-server is not installed"
 command -v cargo >/dev/null 2>&1 || export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null 2>&1 || fail "cargo not found (install Rust with rustup)"
 
 # The Java strategy and conformance runner: compiled from source with the modules they need (no
 # mvn install), run with the runtime classpath Maven resolves (sibling modules as target/classes).
-echo "e2e: compiling sdk-examples and resolving its classpath"
-./mvnw -B -q -ntp ${E2E_MAVEN_FLAGS:-} -pl sdk-examples -am compile \
+echo "e2e: compiling sdk-examples/java and resolving its classpath"
+./mvnw -B -q -ntp ${E2E_MAVEN_FLAGS:-} -pl sdk-examples/java -am compile \
   org.apache.maven.plugins:maven-dependency-plugin:3.7.0:build-classpath \
   -Dmdep.outputFile=target/e2e-classpath.txt -DincludeScope=runtime
-export TIDEGATE_EXAMPLES_CLASSPATH=$root/sdk-examples/target/e2e-classpath.txt
+export TIDEGATE_EXAMPLES_CLASSPATH=$root/sdk-examples/java/target/e2e-classpath.txt
 [ -s "$TIDEGATE_EXAMPLES_CLASSPATH" ] || fail "Maven wrote no classpath to $TIDEGATE_EXAMPLES_CLASSPATH"
 
 echo "e2e: building tidegate-exec and tidegate-conformance"

@@ -28,9 +28,9 @@ def runner_command(client: str, prereq: Prerequisites) -> list[str]:
                                    "it is part of the repository")
         return [sys.executable, str(script)]
     if client == "java":
-        classes = REPO / "sdk-examples" / "target" / "classes"
+        classes = REPO / "sdk-examples" / "java" / "target" / "classes"
         _fail_unless_file(classes / (JAVA_RUNNER.replace(".", "/") + ".class"), "Java conformance runner",
-                          "compile sdk-examples (e2e/run-e2e.sh does)")
+                          "compile sdk-examples/java (e2e/run-e2e.sh does)")
         return [prereq.java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", prereq.classpath,
                 JAVA_RUNNER]
     if client == "rust":

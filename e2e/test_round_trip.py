@@ -30,7 +30,7 @@ from conftest import PYTHON_DIR, Prerequisites
 from procs import Processes, free_port, redis_ping, strip_ansi
 from tidegate import Start, TidegateClient
 from tidegate._proto import common_pb2, data_pb2, orders_pb2, pb
-from tidegate.adapters import Adapter, parser_for, to_message
+from tidegate_adapters import Adapter, parser_for, to_message
 
 VENUES = {"binance": "BINANCE", "bybit": "BYBIT", "okx": "OKX", "coinbase": "COINBASE"}
 # What the venue samples hold, normalised: SYMBOL.VENUE, no separators in the symbol.
@@ -211,7 +211,7 @@ async def test_three_language_round_trip(prereq: Prerequisites, procs: Processes
         await strategy.wait_for_line(r"strategy \S+: listening to", 60)
 
         # 5. The Python venue adapters, all four at once.
-        replays = {v: procs.start(f"replay-{v}", [sys.executable, "-m", "tidegate.adapters.replay", "--venue", v,
+        replays = {v: procs.start(f"replay-{v}", [sys.executable, "-m", "tidegate_adapters.replay", "--venue", v,
                                                   "--file", str(PYTHON_DIR / "samples" / f"{v}.jsonl"),
                                                   "--endpoint", endpoint, "--client-name", f"e2e-replay-{v}"],
                                   cwd=PYTHON_DIR)

@@ -24,7 +24,7 @@ import pytest
 from conftest import PYTHON_DIR, REPO, Prerequisites
 from procs import Proc, Processes, free_port, redis_ping
 from tidegate._proto import data_pb2
-from tidegate.adapters import Adapter, parser_for, to_message
+from tidegate_adapters import Adapter, parser_for, to_message
 
 sys.path.insert(0, str(REPO / "scripts"))
 from jaeger_trace import SpanView, Trace, fetch_traces  # noqa: E402
@@ -132,7 +132,7 @@ async def test_one_trace_from_python_through_two_replicas_to_java(prereq: Prereq
 
     # The Python adapter publishes through replica A only.
     adapter: Proc = procs.start("python-adapter", [
-        sys.executable, "-m", "tidegate.adapters.replay", "--venue", "binance",
+        sys.executable, "-m", "tidegate_adapters.replay", "--venue", "binance",
         "--file", str(PYTHON_DIR / "samples" / "binance.jsonl"), "--endpoint", endpoint_a,
         "--otlp-endpoint", otlp, "--service-name", ADAPTER_SERVICE], cwd=PYTHON_DIR,
         env={**os.environ, "OTEL_BSP_SCHEDULE_DELAY": "200"})

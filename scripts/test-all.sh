@@ -20,8 +20,10 @@ as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 scripts/check-doc-links.py        # every Markdown link resolves inside the repository
 scripts/check-proto.sh            # buf lint, and buf breaking against the frozen v1 (proto/v1.binpb)
 ./mvnw -B -ntp verify "$@"
-sdk-examples/rust/run-tests.sh   # Rust crate; its integration tests use the gateway jar built above
-sdk-examples/python/run-tests.sh  # Python SDK and adapters, against the gateway jar just built
+sdk-rust/run-tests.sh             # Rust SDK crate; its integration tests use the gateway jar built above
+sdk-examples/rust/run-tests.sh    # Rust execution adapter, subscriber CLI, conformance runner (on sdk-rust)
+sdk-python/run-tests.sh           # Python SDK, against the gateway jar just built
+sdk-examples/python/run-tests.sh  # Python venue adapters (on sdk-python); e2e uses this venv
 e2e/run-e2e.sh                    # three-language round trip: Redis, gateway jar, Python adapters, Rust exec, Java strategy;
                                   # and the trace test against Jaeger v2 (built with Go by scripts/jaeger.sh, cached)
 # the split benchmark still runs end to end (short and slow on purpose: it checks the wiring, not speed)

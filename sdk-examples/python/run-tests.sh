@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Python SDK and market-data adapter tests, on a fresh Debian machine with only python3 (>= 3.11):
-# creates .venv (installing python3-venv with apt-get when Debian's python lacks it), installs the
-# package with its test extras, generates the protobuf/gRPC stubs from ../../proto, runs pytest.
+# Venue adapter tests, on a fresh Debian machine with only python3 (>= 3.11): creates .venv
+# (installing python3-venv with apt-get when Debian's python lacks it), installs the Tidegate SDK
+# from ../../sdk-python as a user would (a regular install; its build generates the stubs) and this
+# package editable with its test extras, runs pytest. e2e/run-e2e.sh uses this .venv too.
 # The client tests start the gateway jar: build it first (scripts/test-all.sh does) or set
 # TIDEGATE_GATEWAY_JAR. Extra arguments go to pytest; the exit code is pytest's.
 set -euo pipefail
@@ -31,6 +32,5 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2
   "$PYTHON" -m venv .venv
 fi
 
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-.venv/bin/python generate_stubs.py
+.venv/bin/python -m pip install -q --disable-pip-version-check ../../sdk-python -e '.[test]'
 exec .venv/bin/python -m pytest "$@"

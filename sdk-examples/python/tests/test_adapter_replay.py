@@ -13,8 +13,8 @@ import websockets
 
 from waits import until
 from tidegate import ReceivedMessage, TidegateClient
-from tidegate.adapters import QUOTE_CONTENT_TYPE, TRADE_CONTENT_TYPE, Adapter, parser_for
-from tidegate.adapters.replay import file_messages, replay, websocket_messages
+from tidegate_adapters import QUOTE_CONTENT_TYPE, TRADE_CONTENT_TYPE, Adapter, parser_for
+from tidegate_adapters.replay import file_messages, replay, websocket_messages
 from tidegate.market.v1 import data_pb2
 
 from test_parsers import EXPECTED_SAMPLES
@@ -97,7 +97,7 @@ async def test_websocket_mode_publishes_through_the_gateway(endpoint: str) -> No
 
 
 async def run_cli(*args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tidegate.adapters.replay", *args, cwd=PROJECT,
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tidegate_adapters.replay", *args, cwd=PROJECT,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     return proc.returncode or 0, out.decode(), err.decode()

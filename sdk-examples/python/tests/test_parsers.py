@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tidegate.adapters import (QUOTE_CONTENT_TYPE, TRADE_CONTENT_TYPE, Adapter, BinanceParser, BybitParser,
+from tidegate_adapters import (QUOTE_CONTENT_TYPE, TRADE_CONTENT_TYPE, Adapter, BinanceParser, BybitParser,
                                CoinbaseParser, MalformedMessage, OkxParser, iso_to_ns, parser_for, to_decimal,
                                to_message)
 from tidegate.market.v1 import common_pb2, data_pb2

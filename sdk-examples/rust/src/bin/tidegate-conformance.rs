@@ -588,7 +588,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tidegate::init_logging("warn");
+    tidegate_examples::init_logging("warn");
     let args = Args::parse();
     if !run(args).await? {
         std::process::exit(1);

@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::Parser;
 use tidegate::client::{Client, ClientConfig, Start};
 use tidegate::decimal::Dec;
-use tidegate::exec::{AdapterConfig, ExecAdapter};
 use tidegate::telemetry;
+use tidegate_examples::exec::{AdapterConfig, ExecAdapter};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,7 +50,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tidegate::init_logging("info");
+    tidegate_examples::init_logging("info");
     let args = Args::parse();
     tidegate::topic::command_pattern(&args.venue).context("--venue")?;
     let mut config = AdapterConfig::new(&args.venue);

@@ -52,10 +52,34 @@ struct Args {
     count: Option<u64>,
     /// How to show payloads
     #[arg(long, value_enum, default_value = "auto")]
-    decode: DecodeMode,
+    decode: DecodeArg,
     /// Subscription credit (0: the gateway's default)
     #[arg(long, default_value_t = 0)]
     credit: u32,
+}
+
+/// `--decode`: the CLI's spelling of [`DecodeMode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DecodeArg {
+    /// By content type; unknown types are shown as size (or text when the type is textual)
+    Auto,
+    /// Every payload as a QuoteTick
+    Quote,
+    /// Every payload as a TradeTick
+    Trade,
+    /// Never decode
+    None,
+}
+
+impl From<DecodeArg> for DecodeMode {
+    fn from(arg: DecodeArg) -> Self {
+        match arg {
+            DecodeArg::Auto => DecodeMode::Auto,
+            DecodeArg::Quote => DecodeMode::Quote,
+            DecodeArg::Trade => DecodeMode::Trade,
+            DecodeArg::None => DecodeMode::None,
+        }
+    }
 }
 
 fn priority_name(p: i32) -> &'static str {
@@ -70,7 +94,7 @@ fn priority_name(p: i32) -> &'static str {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tidegate::init_logging("warn");
+    tidegate_examples::init_logging("warn");
     let args = Args::parse();
     if args.count == Some(0) {
         bail!("--count must be at least 1");
@@ -121,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
             delivery.delivery_count,
             priority_name(m.priority),
             if m.id.is_empty() { "-" } else { &m.id },
-            render(args.decode, &m.content_type, &m.payload)
+            render(args.decode.into(), &m.content_type, &m.payload)
         )?;
         out.flush()?;
         if args.group.is_some() {

@@ -8,7 +8,7 @@
 //! - acks a command only after the gateway acknowledged all its events, so a crash before
 //!   that redelivers the command; the deterministic message ids make the replay harmless;
 //! - traces each command in a `process <topic>` span continuing the trace in its headers; the
-//!   events it publishes are children of that span (see [`crate::telemetry`]).
+//!   events it publishes are children of that span (see [`tidegate::telemetry`]).
 
 use std::time::Duration;
 
@@ -17,11 +17,11 @@ use prost::Message as _;
 use tokio::sync::watch;
 
 use super::sim::{OrderEvent, Routed, SimConfig, Simulator};
-use crate::client::{now_nanos, Client, Priority, Start, SubscribeOptions, Subscription};
-use crate::payload::{self, type_name};
-use crate::proto::market::{CancelOrder, QuoteTick, SubmitOrder};
-use crate::proto::v1::{Delivery, Message, Position};
-use crate::{telemetry, topic};
+use tidegate::client::{now_nanos, Client, Priority, Start, SubscribeOptions, Subscription};
+use tidegate::payload::{self, type_name};
+use tidegate::proto::market::{CancelOrder, QuoteTick, SubmitOrder};
+use tidegate::proto::v1::{Delivery, Message, Position};
+use tidegate::{telemetry, topic};
 
 /// How long a command whose events could not be stored waits before redelivery.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
@@ -203,7 +203,7 @@ impl ExecAdapter {
             Command::Submit(o) => ("submit", self.sim.submit(&strategy, &o, now)),
             Command::Cancel(c) => ("cancel", self.sim.cancel(&strategy, &c, now)),
             Command::Bad(reason) => {
-                let r = crate::proto::market::OrderRejected {
+                let r = tidegate::proto::market::OrderRejected {
                     client_order_id: String::new(),
                     instrument_id: String::new(),
                     reason,

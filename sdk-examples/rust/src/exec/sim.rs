@@ -15,13 +15,13 @@ use std::collections::{HashMap, VecDeque};
 
 use prost::Message as _;
 
-use crate::decimal::{Dec, DecimalError};
-use crate::payload;
-use crate::proto::market::{
+use tidegate::decimal::{Dec, DecimalError};
+use tidegate::payload;
+use tidegate::proto::market::{
     self, CancelOrder, LiquiditySide, OrderAccepted, OrderCanceled, OrderFilled, OrderRejected,
     OrderSide, OrderType, QuoteTick, SubmitOrder, TimeInForce,
 };
-use crate::topic::InstrumentId;
+use tidegate::topic::InstrumentId;
 
 /// Quote currencies recognised at the end of a symbol, longest first.
 const QUOTE_CURRENCIES: [&str; 9] = [
@@ -468,7 +468,7 @@ fn rejected(order: &SubmitOrder, reason: &str, now: i64) -> OrderEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decimal::parse_proto;
+    use tidegate::decimal::parse_proto;
 
     fn dp(s: &str) -> Option<market::Decimal> {
         Some(parse_proto(s).expect("valid decimal"))

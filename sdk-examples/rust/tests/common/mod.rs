@@ -1,5 +1,5 @@
 //! Starts a real Tidegate gateway (the runnable jar) on a free port for one test.
-// Each test binary (gateway.rs, tracing.rs) compiles this module and uses only part of it.
+// Each test binary (exec.rs, tracing.rs) compiles this module and uses only part of it.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -120,74 +120,6 @@ impl Gateway {
 }
 
 impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A throwaway redis-server (from `REDIS_SERVER` or PATH) on a free loopback port, without
-/// persistence. Panics (fails the test) when redis-server is missing.
-pub struct Redis {
-    child: Child,
-    port: u16,
-    pub uri: String,
-}
-
-impl Redis {
-    pub fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let exe = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&exe)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {exe} (install redis-server): {e}"));
-        let redis = Redis {
-            child,
-            port,
-            uri: format!("redis://127.0.0.1:{port}"),
-        };
-        for _ in 0..300 {
-            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                use std::io::{Read, Write};
-                let mut buf = [0u8; 7];
-                if s.write_all(b"PING\r\n").is_ok()
-                    && s.read(&mut buf).unwrap_or(0) > 0
-                    && buf.starts_with(b"+PONG")
-                {
-                    return redis;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not answer on port {port}");
-    }
-
-    /// Deletes every key, as an operator's FLUSHALL would.
-    pub fn flush_all(&self) {
-        use std::io::{Read, Write};
-        let mut s =
-            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("redis-server answers");
-        s.write_all(b"FLUSHALL\r\n").expect("FLUSHALL sent");
-        let mut buf = [0u8; 5];
-        s.read_exact(&mut buf).expect("FLUSHALL answered");
-        assert_eq!(
-            &buf,
-            b"+OK\r\n",
-            "FLUSHALL answered {:?}",
-            String::from_utf8_lossy(&buf)
-        );
-    }
-}
-
-impl Drop for Redis {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from .._proto import common_pb2, data_pb2
+from tidegate.market.v1 import common_pb2, data_pb2
 from ._common import MalformedMessage, Tick, instrument_id, load_object, log, millis_to_ns, now_ns, require, to_decimal
 
 VENUE = "BYBIT"

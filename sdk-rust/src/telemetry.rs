@@ -1,5 +1,5 @@
 //! OpenTelemetry tracing: W3C trace context and baggage in `Message.headers`, the client's
-//! `publish` spans, `process` spans for handlers, and OTLP export for the binaries.
+//! `publish` spans, `process` spans for handlers, and OTLP export for programs that want it.
 //!
 //! Spans go to the global tracer provider (`opentelemetry::global`). With none installed the
 //! spans are no-ops that still pass an incoming context on; [`init_otlp`] installs an SDK provider
@@ -252,6 +252,15 @@ pub fn otlp_requested(endpoint: Option<&str>) -> bool {
         || env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some()
 }
 
+/// Why [`init_otlp`] could not set up trace export.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TelemetryError {
+    /// The OTLP span exporter could not be built (a malformed endpoint, or no Tokio runtime).
+    #[error("cannot build the OTLP span exporter: {0}")]
+    Exporter(#[from] opentelemetry_otlp::ExporterBuildError),
+}
+
 /// Installs a global tracer provider that batches spans to an OTLP/gRPC endpoint (`endpoint`,
 /// else the `OTEL_EXPORTER_OTLP_*` variables, else `http://localhost:4317`), with
 /// `service.name` = `service_name` (`OTEL_RESOURCE_ATTRIBUTES` adds more). Call inside a Tokio
@@ -259,7 +268,7 @@ pub fn otlp_requested(endpoint: Option<&str>) -> bool {
 pub fn init_otlp(
     service_name: impl Into<Cow<'static, str>>,
     endpoint: Option<&str>,
-) -> anyhow::Result<SdkTracerProvider> {
+) -> Result<SdkTracerProvider, TelemetryError> {
     use opentelemetry_otlp::WithExportConfig;
     let mut builder = opentelemetry_otlp::SpanExporter::builder().with_tonic();
     if let Some(e) = endpoint {

@@ -1,10 +1,10 @@
-//! Compiles the Tidegate contract (`../../proto`) with tonic-prost-build, using the protoc
+//! Compiles the Tidegate contract (`../proto`) with tonic-prost-build, using the protoc
 //! binary shipped by `protoc-bin-vendored` so no system protoc is needed. Output stays in OUT_DIR.
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?)
-        .join("../../proto/src/main/proto")
+        .join("../proto/src/main/proto")
         .canonicalize()?;
     let protos = [
         "tidegate/v1/gateway.proto",

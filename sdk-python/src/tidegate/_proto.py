@@ -7,9 +7,9 @@ try:
     from tidegate.v1 import gateway_pb2_grpc as pb_grpc
 except ImportError as e:  # pragma: no cover - depends on the build step
     raise ImportError(
-        "tidegate: the generated protobuf stubs are missing; run "
-        "`python generate_stubs.py` in sdk-examples/python (needs grpcio-tools: "
-        "pip install 'tidegate[codegen]')"
+        "tidegate: the generated protobuf stubs are missing; install the package with pip "
+        "(`pip install ./sdk-python` or `pip install -e ./sdk-python`: the build generates them), "
+        "or run `python generate_stubs.py` in sdk-python (needs grpcio-tools)"
     ) from e
 
 __all__ = ["pb", "pb_grpc", "common_pb2", "data_pb2", "orders_pb2"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from .._proto import common_pb2, data_pb2
+from tidegate.market.v1 import common_pb2, data_pb2
 from ._common import MalformedMessage, Tick, instrument_id, iso_to_ns, load_object, log, now_ns, require, to_decimal
 
 VENUE = "COINBASE"

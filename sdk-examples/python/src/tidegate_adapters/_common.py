@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .._proto import common_pb2, data_pb2, pb
+from tidegate import pb
+from tidegate.market.v1 import common_pb2, data_pb2
 
-log = logging.getLogger("tidegate.adapters")
+log = logging.getLogger("tidegate_adapters")
 
 Tick = data_pb2.QuoteTick | data_pb2.TradeTick
 QUOTE_CONTENT_TYPE = "application/x-protobuf; type=tidegate.market.v1.QuoteTick"

@@ -34,8 +34,8 @@ pub fn type_name(content_type: &str) -> Option<&str> {
     parts.find_map(|p| p.strip_prefix("type=").map(|t| t.trim_matches('"')))
 }
 
-/// How the subscriber CLI renders payloads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How [`render`] shows a payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecodeMode {
     /// By content type; unknown types are shown as size (or text when the type is textual)
     Auto,

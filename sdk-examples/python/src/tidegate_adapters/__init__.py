@@ -1,6 +1,6 @@
 """Venue market-data adapters: parsers that turn public WebSocket payloads of Binance, Bybit, OKX
 and Coinbase into ``tidegate.market.v1`` QuoteTick / TradeTick, and the replay CLI
-(``python -m tidegate.adapters.replay``)."""
+(``python -m tidegate_adapters.replay``)."""
 from ._common import (QUOTE_CONTENT_TYPE, TRADE_CONTENT_TYPE, Adapter, AdapterStats, MalformedMessage, Tick,
                       VenueParser, instrument_id, iso_to_ns, millis_to_ns, to_decimal, to_message, topic_for)
 from .binance import BinanceParser

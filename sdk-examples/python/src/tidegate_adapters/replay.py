@@ -1,8 +1,8 @@
 """Replays venue WebSocket messages from a file, or reads them live from a WebSocket URL, and
 publishes the normalised QuoteTicks and TradeTicks to a Tidegate gateway.
 
-    python -m tidegate.adapters.replay --venue binance --file samples/binance.jsonl --endpoint 127.0.0.1:7400
-    python -m tidegate.adapters.replay --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
+    python -m tidegate_adapters.replay --venue binance --file samples/binance.jsonl --endpoint 127.0.0.1:7400
+    python -m tidegate_adapters.replay --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
 
 With ``--otlp-endpoint`` (or ``OTEL_EXPORTER_OTLP_ENDPOINT``) every publish is traced and the spans
 are exported over OTLP/gRPC under ``--service-name``; the trace context travels in the message
@@ -27,13 +27,12 @@ from pathlib import Path
 import websockets
 from google.protobuf import text_format
 
-from ..client import TidegateClient
-from ..errors import TidegateError
-from ..tracing import configure_otlp, otlp_requested
+from tidegate import TidegateClient, TidegateError
+from tidegate.tracing import configure_otlp, otlp_requested
 from . import PARSERS, parser_for
 from ._common import Adapter, AdapterStats, VenueParser, to_message
 
-log = logging.getLogger("tidegate.adapters.replay")
+log = logging.getLogger("tidegate_adapters.replay")
 
 
 async def file_messages(path: Path, rate: float = 0.0) -> AsyncIterator[str]:
@@ -127,7 +126,7 @@ async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: T
 
 
 def _args(argv: Sequence[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m tidegate.adapters.replay",
+    ap = argparse.ArgumentParser(prog="python -m tidegate_adapters.replay",
                                  description="Publish venue market data to a Tidegate gateway.")
     ap.add_argument("--venue", required=True, choices=sorted(PARSERS))
     src = ap.add_mutually_exclusive_group(required=True)
