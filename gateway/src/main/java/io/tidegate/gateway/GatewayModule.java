@@ -1,14 +1,15 @@
 package io.tidegate.gateway;
 
 import com.google.inject.AbstractModule;
-import io.tidegate.gateway.backend.BackendModule;
-import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.dispatch.DispatchModule;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.tidegate.gateway.server.ServerModule;
-import io.tidegate.gateway.telemetry.TelemetryModule;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.server.ServerStats;
 
-/** The whole gateway: configuration, backend, dispatch, server and telemetry. */
+/**
+ * The composition root: the whole gateway (configuration, backend stack, dispatch, server and
+ * telemetry) is wired here and only here; no other package knows Guice or stacks decorators.
+ */
 public final class GatewayModule extends AbstractModule {
 
     private final GatewayConfig config;
@@ -30,9 +31,10 @@ public final class GatewayModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(GatewayConfig.class).toInstance(config);
-        install(new BackendModule());
+        install(new BackendStackModule());
         install(new DispatchModule());
-        install(new ServerModule());
         install(new TelemetryModule(spanProcessor));
+        bind(GatewayServer.class);
+        bind(ServerStats.class).to(GatewayServer.class);
     }
 }

@@ -1,5 +1,6 @@
 package io.tidegate.gateway.dispatch;
 
+import io.tidegate.gateway.priority.PriorityLanes;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Envelope;
 

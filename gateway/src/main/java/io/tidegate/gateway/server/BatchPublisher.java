@@ -6,8 +6,8 @@ import io.opentelemetry.context.Scope;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
-import io.tidegate.gateway.resilience.SpoolFullException;
-import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.backend.BackendFullException;
+import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.proto.v1.Error;
 import io.tidegate.proto.v1.Message;
@@ -123,7 +123,7 @@ final class BatchPublisher {
                         limiter.release();
                         Throwable root = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
                         ingress.failed(String.valueOf(root.getMessage()));
-                        if (root instanceof SpoolFullException) {
+                        if (root instanceof BackendFullException) {
                             results.set(index, failure(m, index, Status.Code.RESOURCE_EXHAUSTED, root.getMessage()));
                             oneDone.run();
                             return;

@@ -5,7 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
-import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.proto.v1.BackendReset;
 import io.tidegate.proto.v1.ClientFrame;
 import io.tidegate.proto.v1.FrameError;

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: start and drain are called once each, from the main or shutdown thread.
  */
 @Singleton
-public final class GatewayServer {
+public final class GatewayServer implements ServerStats {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     private static final Duration ACTIVITY_INTERVAL = Duration.ofMinutes(1);
@@ -50,6 +50,8 @@ public final class GatewayServer {
     private final SessionContext ctx;
     private final GatewayService service;
     private final TraceMetadataInterceptor traceMetadata;
+    private final ConflationCounter conflation;
+    private final OutboundBudget outboundBudget;
     private Server server;
     private ScheduledExecutorService activityTimer;
 
@@ -62,6 +64,8 @@ public final class GatewayServer {
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.readiness = readiness;
+        this.conflation = conflation;
+        this.outboundBudget = outboundBudget;
         this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher, tracing), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
@@ -101,9 +105,19 @@ public final class GatewayServer {
         return server.getPort();
     }
 
-    /** Live Connect streams. */
+    @Override
     public int sessionCount() {
         return ctx.sessionCount();
+    }
+
+    @Override
+    public long conflatedMessages() {
+        return conflation.superseded();
+    }
+
+    @Override
+    public long queuedOutboundBytes() {
+        return outboundBudget.queuedBytes();
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.dispatch.Prioritizer;
+import io.tidegate.gateway.priority.Prioritizer;
 import jakarta.inject.Inject;
 import java.time.Clock;
 

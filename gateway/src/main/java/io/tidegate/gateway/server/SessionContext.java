@@ -2,8 +2,8 @@ package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.resilience.ClientLimits;
-import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.server.limits.ClientLimits;
+import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Limits;
 import java.util.Collection;

@@ -1,4 +1,4 @@
-package io.tidegate.gateway.dispatch;
+package io.tidegate.gateway.priority;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.tidegate.gateway.telemetry;
+package io.tidegate.gateway;
 
 import com.google.inject.name.Named;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -6,14 +6,12 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
-import io.tidegate.gateway.backend.BackendModule;
-import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.DispatchStats;
-import io.tidegate.gateway.server.ConflationCounter;
-import io.tidegate.gateway.server.OutboundBudget;
+import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
-import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.server.ServerStats;
+import io.tidegate.gateway.telemetry.TopicClasses;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -28,10 +26,12 @@ import java.util.Map;
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
  * backend, consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
- * history ({@code tidegate.backend.resets}). Thread-safe.
+ * history ({@code tidegate.backend.resets}). Each reads the {@code *Stats} its package exposes;
+ * registered here, at the composition root, so no package reads another's internals for metrics.
+ * Thread-safe.
  */
 @Singleton
-public final class GatewayGauges {
+final class GatewayGauges {
 
     private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
     private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
@@ -39,16 +39,15 @@ public final class GatewayGauges {
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
 
     @Inject
-    GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, GatewayServer server,
-                  ConflationCounter conflation, OutboundBudget outbound,
-                  @Named(BackendModule.STORE) Backend store) {
+    GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
+                  @Named(BackendStackModule.STORE) Backend store) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         meter.gaugeBuilder("tidegate.queue.depth").ofLongs().setUnit("{message}")
                 .setDescription("Publishes waiting in the ingress priority queues for the backend, per priority")
                 .buildWithCallback(m -> {
                     int[] depths = dispatcher.queueDepths();
                     for (int i = 0; i < depths.length; i++) {
-                        m.record(depths[i], TopicClasses.BY_PRIORITY[i]);
+                        m.record(depths[i], TopicClasses.ofLevel(i));
                     }
                 });
         meter.gaugeBuilder("tidegate.workers").ofLongs().setUnit("{thread}")
@@ -56,10 +55,10 @@ public final class GatewayGauges {
                 .buildWithCallback(m -> m.record(dispatch.workers()));
         meter.counterBuilder("tidegate.conflated").setUnit("{message}")
                 .setDescription("Messages of conflated subscriptions superseded by a newer one of their key before delivery")
-                .buildWithCallback(m -> m.record(conflation.superseded()));
+                .buildWithCallback(m -> m.record(server.conflatedMessages()));
         meter.gaugeBuilder("tidegate.outbound.queued").ofLongs().setUnit("By")
                 .setDescription("Bytes of messages waiting in gateway memory for subscriber streams (limit: delivery.outbound-bytes)")
-                .buildWithCallback(m -> m.record(outbound.queuedBytes()));
+                .buildWithCallback(m -> m.record(server.queuedOutboundBytes()));
         meter.counterBuilder("tidegate.backend.resets").setUnit("{reset}")
                 .setDescription("Times the backend was found to have lost its stored history (Redis flushed or "
                         + "replaced by an empty one); subscribers were sent BackendReset")

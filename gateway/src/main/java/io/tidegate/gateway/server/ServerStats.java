@@ -1,0 +1,17 @@
+package io.tidegate.gateway.server;
+
+/**
+ * What the server shows of itself for metrics: live streams and what waits for subscribers.
+ * Cheap reads of counters; any thread.
+ */
+public interface ServerStats {
+
+    /** Live Connect streams. */
+    int sessionCount();
+
+    /** Messages of conflated subscriptions superseded before delivery, since start (monotonic). */
+    long conflatedMessages();
+
+    /** Bytes of messages waiting in gateway memory for subscriber streams. */
+    long queuedOutboundBytes();
+}
