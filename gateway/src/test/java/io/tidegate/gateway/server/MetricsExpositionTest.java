@@ -97,7 +97,7 @@ class MetricsExpositionTest {
 
     @Test
     void theReadmesMetricsTableListsTheseNames() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
+        String readme = Files.readString(Path.of("..", "docs", "observability.md"));
         README_TABLE.keySet().forEach(name -> assertThat(readme).contains("`" + name + "`"));
     }
 
