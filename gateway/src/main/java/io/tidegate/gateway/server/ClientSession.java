@@ -46,7 +46,10 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     private static final int INBOUND_FRAME_WINDOW = 32;
 
     private final String sessionId;
-    private final SessionContext ctx;
+    private final StreamTerms terms;
+    private final PublishPath publishing;
+    private final SubscriptionFactory subscriptionFactory;
+    private final SessionRegistry registry;
     private final ServerCallStreamObserver<ServerFrame> out;
     private final OutboundQueue outbound;
     private final Map<String, SessionSubscription> subscriptions = new ConcurrentHashMap<>();
@@ -58,12 +61,16 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     private volatile boolean ended;
     private volatile boolean completing;
 
-    ClientSession(String sessionId, SessionContext ctx, ServerCallStreamObserver<ServerFrame> out) {
+    ClientSession(String sessionId, StreamTerms terms, PublishPath publishing, SubscriptionFactory subscriptionFactory,
+                  SessionRegistry registry, ServerCallStreamObserver<ServerFrame> out) {
         this.sessionId = sessionId;
-        this.ctx = ctx;
+        this.terms = terms;
+        this.publishing = publishing;
+        this.subscriptionFactory = subscriptionFactory;
+        this.registry = registry;
         this.out = out;
         // subscriptions learn of written deliveries from the queue itself (SessionSubscription.left)
-        this.outbound = new OutboundQueue(out, ctx.deliveryTelemetry(), batch -> { });
+        this.outbound = new OutboundQueue(out, subscriptionFactory.deliveryTelemetry(), batch -> { });
         out.disableAutoRequest();
         out.setOnCancelHandler(() -> end("client cancelled"));
         // Asking for one frame at a time costs a transport round trip per frame; keep a window
@@ -97,11 +104,11 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
 
     private void handle(ClientFrame frame) throws FrameRejectedException {
         int size = frame.getSerializedSize();
-        if (size > ctx.limits().getMaxFrameBytes()) {
+        if (size > terms.maxFrameBytes()) {
             // refused whole, before any of it is applied: a batch is never half taken
             String what = frame.getKindCase() == ClientFrame.KindCase.PUBLISH
                     ? "publish frame of " + frame.getPublish().getMessagesCount() + " messages" : kindOf(frame) + " frame";
-            throw FrameRejectedException.frameTooLarge(what, size, ctx.limits().getMaxFrameBytes());
+            throw FrameRejectedException.frameTooLarge(what, size, terms.maxFrameBytes());
         }
         if (frame.getKindCase() == ClientFrame.KindCase.HELLO) {
             onHello(frame);
@@ -134,22 +141,22 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         if (h.getClientName().length() > 128) {
             throw FrameRejectedException.invalid("client_name is longer than 128 characters");
         }
-        limiter = ctx.limiterFor(h.getClientName());
+        limiter = publishing.limiterFor(h.getClientName());
         hello = h;
         log.debug("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
         outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
-                .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(ctx.gatewayId()).setLimits(ctx.limits()))
+                .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(terms.gatewayId()).setLimits(terms.welcome()))
                 .build());
     }
 
     private void onPublish(ClientFrame frame) throws FrameRejectedException {
         var messages = frame.getPublish().getMessagesList();
-        if (messages.size() > ctx.config().limits().maxBatchMessages()) {
+        if (messages.size() > terms.maxBatchMessages()) {
             throw FrameRejectedException.invalid("batch of " + messages.size() + " messages exceeds the limit of "
-                    + ctx.config().limits().maxBatchMessages() + " (limits.max-batch-messages); split it");
+                    + terms.maxBatchMessages() + " (limits.max-batch-messages); split it");
         }
         publishesInFlight.addAndGet(messages.size());
-        ctx.publisher().publish(messages, limiter, hello.getSamplesTraces(), results -> {
+        publishing.publisher().publish(messages, limiter, hello.getSamplesTraces(), results -> {
             outbound.sendControl(ServerFrame.newBuilder().setFrameId(frame.getFrameId())
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
             publishesInFlight.addAndGet(-messages.size());
@@ -163,7 +170,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
      * past its in-flight limit: a well-behaved client is slowed by flow control, not refused.
      */
     private int readPauseThreshold() {
-        int window = INBOUND_FRAME_WINDOW * ctx.config().limits().maxBatchMessages();
+        int window = INBOUND_FRAME_WINDOW * terms.maxBatchMessages();
         return Math.max(1, limiter.maxInFlight() - window);
     }
 
@@ -177,18 +184,18 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     }
 
     private void onSubscribe(ClientFrame frame) throws FrameRejectedException {
-        var options = ctx.subscribeParser().parse(frame.getSubscribe(), ctx.gatewayId() + "-" + sessionId);
+        var options = subscriptionFactory.parse(frame.getSubscribe(), terms.gatewayId() + "-" + sessionId);
         if (subscriptions.containsKey(options.id())) {
             throw new FrameRejectedException(Status.Code.ALREADY_EXISTS, "subscription_id \"" + options.id()
                     + "\" is already in use on this stream; pick another or unsubscribe first");
         }
-        if (subscriptions.size() >= ctx.config().limits().maxSubscriptionsPerStream()) {
+        if (subscriptions.size() >= terms.maxSubscriptions()) {
             throw new FrameRejectedException(Status.Code.RESOURCE_EXHAUSTED, "this stream has "
                     + subscriptions.size() + " subscriptions, the limit (limits.max-subscriptions-per-stream); unsubscribe one or open another stream");
         }
-        var subscription = ctx.newSubscription(options, this);
+        var subscription = subscriptionFactory.newSubscription(options, this);
         try {
-            subscription.open(ctx.backend());
+            subscription.open(subscriptionFactory.backend());
         } catch (RuntimeException e) {
             throw new FrameRejectedException(Status.Code.UNAVAILABLE, "the backend could not open the subscription: " + e.getMessage());
         }
@@ -219,8 +226,8 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
     private void onExtend(ClientFrame frame) throws FrameRejectedException {
         var extend = frame.getExtendAckDeadline();
         Duration extension = Duration.ofMillis(Integer.toUnsignedLong(extend.getExtendMs()));
-        if (extension.isZero() || extension.compareTo(ctx.config().delivery().maxAckDeadline()) > 0) {
-            throw FrameRejectedException.invalid("extend_ms must be from 1 to " + ctx.config().delivery().maxAckDeadline().toMillis());
+        if (extension.isZero() || extension.compareTo(terms.maxAckDeadline()) > 0) {
+            throw FrameRejectedException.invalid("extend_ms must be from 1 to " + terms.maxAckDeadline().toMillis());
         }
         subscription(extend.getSubscriptionId()).extendDeadline(positions(extend.getPositionsList()), extension);
     }
@@ -355,7 +362,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
             s.close();
         }
         subscriptions.clear();
-        ctx.sessionEnded(this);
+        registry.ended(this);
         log.debug("session {} ({}) ended: {}", sessionId, clientName(), why);
     }
 

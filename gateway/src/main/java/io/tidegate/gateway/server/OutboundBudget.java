@@ -29,8 +29,8 @@ public final class OutboundBudget {
     private final AtomicLong used = new AtomicLong();
 
     @Inject
-    public OutboundBudget(GatewayConfig config) {
-        this(config.delivery().outboundBytes());
+    public OutboundBudget(GatewayConfig.Delivery delivery) {
+        this(delivery.outboundBytes());
     }
 
     OutboundBudget(long limit) {
