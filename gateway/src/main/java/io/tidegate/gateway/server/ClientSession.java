@@ -88,10 +88,10 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         try {
             handle(frame);
         } catch (FrameRejectedException e) {
-            reject(frame, e);
+            reject(frame, ErrorStatus.of(e));
         } catch (RuntimeException e) {
             log.error("session {}: frame {} failed", sessionId, kindOf(frame), e);
-            reject(frame, new FrameRejectedException(Status.Code.INTERNAL, "the gateway failed on this frame: " + e));
+            reject(frame, ErrorStatus.ofFrame(e));
         }
         if (publishesInFlight.get() < readPauseThreshold()) {
             out.request(1);
@@ -197,7 +197,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         try {
             subscription.open(subscriptionFactory.backend());
         } catch (RuntimeException e) {
-            throw new FrameRejectedException(Status.Code.UNAVAILABLE, "the backend could not open the subscription: " + e.getMessage());
+            throw FrameRejectedException.of(ErrorStatus.ofSubscribe(e));
         }
         subscriptions.put(options.id(), subscription);
         // Confirmed only once the start is fixed in the backend, so whatever anyone publishes
@@ -256,8 +256,8 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
         return positions;
     }
 
-    private void reject(ClientFrame frame, FrameRejectedException e) {
-        FrameError.Builder error = FrameError.newBuilder().setFrameKind(kindOf(frame)).setError(e.toError());
+    private void reject(ClientFrame frame, Status status) {
+        FrameError.Builder error = FrameError.newBuilder().setFrameKind(kindOf(frame)).setError(ErrorStatus.toError(status));
         String sub = subscriptionIdOf(frame);
         if (!sub.isEmpty()) {
             error.setSubscriptionId(sub);
@@ -330,7 +330,7 @@ final class ClientSession implements StreamObserver<ClientFrame>, SessionSubscri
 
     @Override
     public void onError(Throwable t) {
-        endSubscriptions("stream error: " + Status.fromThrowable(t).getCode());
+        endSubscriptions("stream error: " + ErrorStatus.of(t).getCode());
         outbound.close();
     }
 

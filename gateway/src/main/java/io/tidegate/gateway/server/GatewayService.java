@@ -61,7 +61,7 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
         if (size > terms.maxFrameBytes()) {
             var e = FrameRejectedException.frameTooLarge("request of " + request.getMessagesCount() + " messages", size,
                     terms.maxFrameBytes());
-            responseObserver.onError(Status.fromCode(e.code()).withDescription(e.getMessage()).asRuntimeException());
+            responseObserver.onError(ErrorStatus.of(e).asRuntimeException());
             return;
         }
         publishing.publisher().publish(request.getMessagesList(), publishing.unaryLimiter(), TraceMetadataInterceptor.current(), true, results -> {
@@ -77,7 +77,7 @@ final class GatewayService extends GatewayGrpc.GatewayImplBase {
         try {
             options = subscriptions.parse(request.getSubscription(), terms.gatewayId() + "-" + UUID.randomUUID());
         } catch (FrameRejectedException e) {
-            out.onError(Status.fromCode(e.code()).withDescription(e.getMessage()).asRuntimeException());
+            out.onError(ErrorStatus.of(e).asRuntimeException());
             return;
         }
         new UnarySubscription(options, subscriptions, out).start();

@@ -42,8 +42,7 @@ final class UnarySubscription implements SessionSubscription.Output {
             subscription.open(subscriptions.backend());
             subscription.startThenConfirm(() -> { });
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("the backend could not open the subscription: "
-                    + e.getMessage()).asRuntimeException());
+            out.onError(ErrorStatus.ofSubscribe(e).asRuntimeException());
         }
     }
 
@@ -71,8 +70,7 @@ final class UnarySubscription implements SessionSubscription.Output {
     @Override
     public void ended(SessionSubscription s, Throwable cause) {
         stop();
-        out.onError(Status.UNAVAILABLE.withDescription("backend failure: " + cause.getMessage()
-                + "; subscribe again").asRuntimeException());
+        out.onError(ErrorStatus.ofSubscriptionEnd(cause).asRuntimeException());
     }
 
     /**
