@@ -1,10 +1,10 @@
 package io.tidegate.gateway.dispatch;
 
-import io.tidegate.gateway.priority.PriorityLanes;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.priority.PriorityLanes;
 import io.tidegate.proto.v1.Priority;
 import java.util.ArrayList;
 import java.util.HashSet;
