@@ -14,12 +14,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class TopicClasses {
 
     static final int MAX_CLASSES = 32;
-    private static final String[] PRIORITIES = {"CRITICAL", "HIGH", "NORMAL", "LOW", "BULK"};
     static final Attributes[] BY_PRIORITY = new Attributes[PriorityLanes.LEVELS];
 
     static {
         for (int i = 0; i < PriorityLanes.LEVELS; i++) {
-            BY_PRIORITY[i] = Attributes.builder().put("priority", PRIORITIES[i]).build();
+            BY_PRIORITY[i] = Attributes.builder().put("priority", PriorityLanes.nameOf(i)).build();
         }
     }
 
@@ -62,7 +61,7 @@ public final class TopicClasses {
     private static Attributes[] forClass(String name) {
         Attributes[] row = new Attributes[PriorityLanes.LEVELS];
         for (int i = 0; i < row.length; i++) {
-            row[i] = Attributes.builder().put("topic_class", name).put("priority", PRIORITIES[i]).build();
+            row[i] = Attributes.builder().put("topic_class", name).put("priority", PriorityLanes.nameOf(i)).build();
         }
         return row;
     }
