@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs the fault scenarios of issue 4 at full length on real processes (redis-server, gateway
+# Runs the fault scenarios at full length on real processes (redis-server, gateway
 # replicas in their own JVMs, SDK clients) and prints each one's figures and checks:
 #   redis-restart       redis-server SIGKILLed mid-stream, back after 40 s: 0 acknowledged lost
 #   replica-kill        a replica SIGKILLed while its group member holds unacked work: 0 lost,
 #                       duplicates only for the unacked, counted
 #   rolling-restart     SIGTERM + restart of two replicas in turn under steady load: 0 lost
 #   stalled-subscriber  one subscriber stops reading for 30 s: others' p99 before/during, gateway heap
+#   stalled-heap        a subscriber with credit 1,000,000 stops reading its stream while 40,000 x 16 KiB
+#                       go through a -Xmx256m gateway: every ack, /healthz and Welcome throughout,
+#                       then it catches up in order: 0 lost, 0 duplicated
 #   many-streams        10,000 concurrent Connect streams on one gateway: all served, heap and CPU
 # Usage: scripts/fault-tests.sh [--scenario NAME[,NAME...]] [--quick]
 # Needs a JDK 17+ and redis-server on PATH (or REDIS_SERVER). Exit code 1 when a check failed.

@@ -25,7 +25,7 @@ public final class FaultRunner {
     static Map<String, Scenario> scenarios() {
         Map<String, Scenario> all = new LinkedHashMap<>();
         for (Scenario s : List.of(new RedisRestartScenario(), new ReplicaKillScenario(), new RollingRestartScenario(),
-                new StalledSubscriberScenario(), new ManyStreamsScenario())) {
+                new StalledSubscriberScenario(), new StalledHeapScenario(), new ManyStreamsScenario())) {
             all.put(s.name(), s);
         }
         return all;

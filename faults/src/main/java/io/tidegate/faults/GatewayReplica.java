@@ -6,6 +6,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +26,8 @@ import java.util.regex.Pattern;
  * One gateway replica in its own JVM ({@link Main}, as users run it) on a fixed loopback port, so
  * that it can be SIGTERMed or SIGKILLed and started again at the same address the clients' endpoint
  * lists name. Its output goes to {@code <logDir>/<name>.log}. Also reads the process's heap (with
- * {@code jcmd}) and CPU time.
+ * {@code jcmd}) and CPU time, and, when started with its admin port, {@code /healthz} and
+ * {@code /metrics}.
  *
  * <p>Threading: not thread-safe; one scenario thread drives it.
  */
@@ -31,17 +36,22 @@ final class GatewayReplica implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on ([0-9.]+:\\d+)");
     private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])");
 
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
+
     private final String name;
     private final int port;
+    /** The admin HTTP port, or -1 when it is off. */
+    private final int httpPort;
     private final Path logDir;
     private final List<String> jvmOptions;
     private final List<String> flags;
     private Process process;
     private int starts;
 
-    private GatewayReplica(String name, int port, Path logDir, List<String> jvmOptions, List<String> flags) {
+    private GatewayReplica(String name, int port, int httpPort, Path logDir, List<String> jvmOptions, List<String> flags) {
         this.name = name;
         this.port = port;
+        this.httpPort = httpPort;
         this.logDir = logDir;
         this.jvmOptions = jvmOptions;
         this.flags = flags;
@@ -49,7 +59,16 @@ final class GatewayReplica implements AutoCloseable {
 
     /** Starts a replica on a free port with these gateway flags; returns once it listens. */
     static GatewayReplica start(String name, Path logDir, List<String> jvmOptions, String... flags) throws IOException {
-        GatewayReplica r = new GatewayReplica(name, freePort(), logDir, List.copyOf(jvmOptions), List.of(flags));
+        GatewayReplica r = new GatewayReplica(name, freePort(), -1, logDir, List.copyOf(jvmOptions), List.of(flags));
+        r.startAgain();
+        return r;
+    }
+
+    /** Like {@link #start}, with the admin HTTP port open on another free port ({@link #healthy}, {@link #metric}). */
+    static GatewayReplica startWithAdmin(String name, Path logDir, List<String> jvmOptions, String... flags)
+            throws IOException {
+        GatewayReplica r = new GatewayReplica(name, freePort(), freePort(), logDir, List.copyOf(jvmOptions),
+                List.of(flags));
         r.startAgain();
         return r;
     }
@@ -65,7 +84,8 @@ final class GatewayReplica implements AutoCloseable {
         command.add("-XX:+ExitOnOutOfMemoryError"); // as scripts/run-gateway.sh runs it
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--gateway-id=" + name, "--grpc.host=127.0.0.1", "--grpc.port=" + port, "--http.port=-1"));
+                "--gateway-id=" + name, "--grpc.host=127.0.0.1", "--grpc.port=" + port, "--http.host=127.0.0.1",
+                "--http.port=" + httpPort));
         command.addAll(flags);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         starts++;
@@ -113,6 +133,52 @@ final class GatewayReplica implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Whether {@code /healthz} answers 200 within a few seconds; needs {@link #startWithAdmin}. */
+    boolean healthy() {
+        try {
+            return admin("/healthz").statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * The value of an unlabelled metric on {@code /metrics} (Prometheus name), or -1 when it is not
+     * there or the gateway does not answer; needs {@link #startWithAdmin}.
+     */
+    double metric(String prometheusName) {
+        try {
+            HttpResponse<String> r = admin("/metrics");
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith(prometheusName + " ")) {
+                    return Double.parseDouble(line.substring(prometheusName.length() + 1).trim());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not there, or the gateway did not answer
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    private HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+        if (httpPort < 0) {
+            throw new IllegalStateException(name + " runs without its admin port");
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(ADMIN_TIMEOUT).build();
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(ADMIN_TIMEOUT).GET().build();
+        return http.send(get, HttpResponse.BodyHandlers.ofString());
     }
 
     /** SIGTERM (graceful drain) and wait for the exit; returns the exit code. */

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The five fault scenarios of issue 4 on real processes, in their short versions (seconds each);
+ * The fault scenarios of issues 4 and 17 on real processes, in their short versions (seconds each);
  * {@code scripts/fault-tests.sh} runs the full-length ones. Each asserts the scenario's checks
  * (nothing acknowledged lost, duplicates only where allowed, every stream served).
  */
@@ -53,6 +53,16 @@ class FaultScenariosTest {
         assertThat(r.failedChecks()).isEmpty();
         // the stalled backlog stays in Redis, not in the gateway heap (live set after a full GC)
         assertThat(r.number("heap.during.live.mib")).isLessThan(r.number("heap.before.live.mib") + 64);
+    }
+
+    @Test
+    void subscriberThatStopsReadingWithAMillionCreditsLeavesASmallHeapGatewayHealthyAndCatchesUpInOrder()
+            throws Exception {
+        Report r = run(new StalledHeapScenario());
+        assertThat(r.failedChecks()).isEmpty();
+        assertThat(r.number("failed")).isZero();
+        assertThat(r.number("stalled.lost")).isZero();
+        assertThat(r.number("stalled.duplicated")).isZero();
     }
 
     @Test

@@ -21,7 +21,8 @@ import java.util.Map;
  * Gauges read when metrics are collected (a {@code /metrics} scrape or an OTLP push), never on
  * the hot path: ingress queue depth per priority ({@code tidegate.queue.depth}), dispatch workers
  * ({@code tidegate.workers}), messages dropped by conflation ({@code tidegate.conflated}), bytes
- * waiting for subscriber streams ({@code tidegate.outbound.queued}), connected client streams
+ * waiting for subscriber streams ({@code tidegate.outbound.queued}) and reads the gateway-wide
+ * limit made smaller ({@code tidegate.outbound.short_reservations}), connected client streams
  * ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
@@ -63,6 +64,9 @@ final class GatewayGauges {
                 .setDescription("Times the backend was found to have lost its stored history (Redis flushed or "
                         + "replaced by an empty one); subscribers were sent BackendReset")
                 .buildWithCallback(m -> m.record(store.resets()));
+        meter.counterBuilder("tidegate.outbound.short_reservations").setUnit("{read}")
+                .setDescription("Backend reads made smaller than the subscription's window because delivery.outbound-bytes was spent")
+                .buildWithCallback(m -> m.record(outbound.shortReservations()));
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
                 .setDescription("Open Connect streams")
                 .buildWithCallback(m -> m.record(server.sessionCount()));

@@ -17,7 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * backend and the rest keep moving. No subscription waits on the budget itself (each reads on
  * when its own stream writes), so nothing needs waking when bytes are released.
  *
- * <p>Threading: thread-safe, lock-free (one atomic counter).
+ * <p>{@link #shortReservations()} counts the reservations that got fewer bytes than asked: reads
+ * the budget made smaller than the subscription's own windows allowed. It stays at 0 while the
+ * budget is large enough for what the subscriptions ask.
+ *
+ * <p>Threading: thread-safe, lock-free (atomic counters).
  */
 @Singleton
 public final class OutboundBudget {
@@ -27,6 +31,7 @@ public final class OutboundBudget {
 
     private final long limit;
     private final AtomicLong used = new AtomicLong();
+    private final AtomicLong shortReservations = new AtomicLong();
 
     @Inject
     public OutboundBudget(GatewayConfig.Delivery delivery) {
@@ -52,6 +57,11 @@ public final class OutboundBudget {
         return used.get();
     }
 
+    /** Reservations so far that got fewer bytes than asked because the budget was (nearly) spent. */
+    public long shortReservations() {
+        return shortReservations.get();
+    }
+
     /** Bytes still free; 0 or less when spent. */
     long free() {
         return limit - used.get();
@@ -67,9 +77,13 @@ public final class OutboundBudget {
             long u = used.get();
             long grant = Math.min(want, Math.max(limit - u, least));
             if (grant <= 0) {
+                shortReservations.incrementAndGet();
                 return 0;
             }
             if (used.compareAndSet(u, u + grant)) {
+                if (grant < want) {
+                    shortReservations.incrementAndGet();
+                }
                 return grant;
             }
         }

@@ -25,10 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The outbound window keeps a slow subscriber's backlog in the backend: the subscription asks
  * the backend only for what fits {@code delivery.outbound-bytes-per-subscription} (sized from the
  * average message so far; one message before the first), at most
- * {@code delivery.read-ahead-messages} ahead, and what the gateway-wide {@link OutboundBudget}
- * has free (one message at a time, once its stream took all it held, while that is spent); it
- * asks for more as its stream writes. The client still gets
- * everything it granted credit for, in order, only later.
+ * {@code delivery.read-ahead-messages} ahead, no more than its adaptive read window (small while
+ * its topics are quiet, doubling while the backend fills it: so idle subscriptions do not hold
+ * the gateway budget), and what the gateway-wide {@link OutboundBudget} has free (one message at
+ * a time, once its stream took all it held, while that is spent); it asks for more as its stream
+ * writes. The client still gets everything it granted credit for, in order, only later.
  *
  * <p>A conflated subscription instead keeps reading the backend, within the same byte window,
  * into a {@link ConflatingQueue}, one message per key, and hands the client only as many as its
@@ -50,6 +51,14 @@ final class SessionSubscription implements DeliverySink {
      * one, so a guess that is too small cannot overshoot the byte windows by more than a message.
      */
     static final int INITIAL_WINDOW = 1;
+    /**
+     * Most messages a subscription keeps asked for while its topics are quiet (see
+     * {@link #window}), and the size of a backend fill below which a fill that left demand over
+     * counts as "the backend had little for it".
+     */
+    static final int IDLE_WINDOW_MESSAGES = 8;
+    /** Most bytes a quiet subscription keeps reserved: fewer messages when they are large, at least one. */
+    static final long IDLE_WINDOW_BYTES = 16 * 1024;
     /** What a message is assumed to weigh (for reservations) until the first one came. */
     private static final long INITIAL_MESSAGE_BYTES = 1024;
 
@@ -93,6 +102,14 @@ final class SessionSubscription implements DeliverySink {
     /** Bytes a message of this subscription counts on average (recent ones weigh more); 0 until one came. */
     private long averageBytes;
     private boolean sized;
+    /**
+     * Most messages asked for and not yet received (slow start): begins at the idle window,
+     * doubles (up to the read-ahead) when the backend filled a request that the window limited,
+     * and halves back toward the idle window when a fill shows the backend had little for it. So
+     * a subscription on a quiet topic keeps only the idle window reserved in the gateway budget,
+     * and a busy one reads full windows.
+     */
+    private long window = INITIAL_WINDOW;
     private final Map<StreamPosition, StoredMessage> outstanding = new HashMap<>();
     private BackendSubscription backend;
     private long credit;
@@ -224,6 +241,7 @@ final class SessionSubscription implements DeliverySink {
      * were asked for; caller holds the monitor.
      */
     private void hold(int messages, long bytes) {
+        long asked = demand;
         long share = demand <= messages ? reservedBytes : reservedBytes / demand * messages;
         reservedBytes -= share;
         demand = Math.max(0, demand - messages);
@@ -233,6 +251,7 @@ final class SessionSubscription implements DeliverySink {
         long batchAverage = bytes / messages;
         // a growing size counts at once (it is what may overshoot), a shrinking one gradually
         averageBytes = !sized || batchAverage >= averageBytes ? batchAverage : (averageBytes * 7 + batchAverage) / 8;
+        adaptWindow(messages, asked);
         sized = true;
         // what is still coming weighs what messages weigh now, not what they weighed when asked for
         long expected = demand * averageBytes;
@@ -240,6 +259,29 @@ final class SessionSubscription implements DeliverySink {
             budget.charge(expected - reservedBytes);
             reservedBytes = expected;
         }
+    }
+
+    /**
+     * Grows or shrinks {@link #window} after the backend delivered {@code messages} of the
+     * {@code asked} outstanding; caller holds the monitor. The signals need no clock: a fill that
+     * took all the demand, when the window was what limited it, means the backend had more (busy);
+     * a fill of a few messages that left demand over means it had only those (quiet). A partial
+     * fill of many says nothing: backends deliver large demand in chunks.
+     */
+    private void adaptWindow(int messages, long asked) {
+        long idle = idleWindow();
+        if (!sized) {
+            window = idle;
+        } else if (messages >= asked && 2 * asked >= window) {
+            window = Math.min(readAhead, 2 * window);
+        } else if (messages < asked && messages < IDLE_WINDOW_MESSAGES) {
+            window = Math.max(idle, window / 2);
+        }
+    }
+
+    /** The window of a quiet subscription at the current average size; caller holds the monitor. */
+    private long idleWindow() {
+        return Math.max(1, Math.min(Math.min(IDLE_WINDOW_MESSAGES, readAhead), IDLE_WINDOW_BYTES / Math.max(1, averageBytes)));
     }
 
     private static long bytesOf(List<StoredMessage> messages) {
@@ -300,9 +342,9 @@ final class SessionSubscription implements DeliverySink {
             return 0;
         }
         if (conflating != null) {
-            return conflating.size() >= maxCredit ? 0 : readAhead - demand;
+            return conflating.size() >= maxCredit ? 0 : Math.min(readAhead, window) - demand;
         }
-        return Math.min(credit, readAhead - heldMessages) - demand;
+        return Math.min(Math.min(credit, readAhead - heldMessages), window) - demand;
     }
 
     /**
@@ -318,9 +360,6 @@ final class SessionSubscription implements DeliverySink {
         // the window or the gateway budget is spent, or this subscription would never move again.
         long least = demand == 0 && heldMessages == 0 ? 1 : 0;
         long each = sized ? Math.max(1, averageBytes) : INITIAL_MESSAGE_BYTES;
-        if (!sized) {
-            n = Math.min(n, INITIAL_WINDOW - demand);
-        }
         n = Math.min(n, Math.max(least, (byteLimit - heldBytes - reservedBytes) / each));
         if (n <= 0) {
             return 0;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code /metrics} of a real Redis-backed gateway under real gRPC traffic, parsed by the
  * Prometheus text format's rules ({@link PrometheusExposition}): every metric of the metrics
- * table in docs/observability.md is there under its Prometheus name, with its type and exactly its labels, and
+ * table in {@code docs/observability.md} is there under its Prometheus name, with its type and exactly its labels, and
  * nothing else is (no {@code target_info}, no {@code otel_scope_*} labels).
  */
 class MetricsExpositionTest {
@@ -45,12 +45,13 @@ class MetricsExpositionTest {
             metric("tidegate_queue_depth", "gauge", "priority"),
             metric("tidegate_workers", "gauge"),
             metric("tidegate_clients_connected", "gauge"),
+            metric("tidegate_outbound_queued_bytes", "gauge"),
+            metric("tidegate_outbound_short_reservations_total", "counter"),
             metric("tidegate_breaker_state", "gauge", "backend", "breaker", "state"),
             metric("tidegate_conflated_total", "counter"),
             metric("tidegate_spool_size_bytes", "gauge", "backend"),
             metric("tidegate_spool_pending", "gauge", "backend"),
             metric("tidegate_consumer_lag", "gauge", "group"),
-            metric("tidegate_outbound_queued_bytes", "gauge"),
             metric("tidegate_backend_resets_total", "counter"));
 
     private record Metric(String type, Set<String> labels) {

@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,7 +72,7 @@ class StalledSubscriberMemoryTest {
             slow.await(slow.subscribe(broadcast("latest", "cfl.big.*").setInitialCredit(1_000_000).setConflate(true)));
             int keys = 400; // 400 keys x 4 KiB: more than the window, so reads must pause
             int rounds = 5;
-            Sampler sampler = Sampler.start(gateway);
+            OutboundSampler sampler = OutboundSampler.start(gateway);
             for (int round = 0; round < rounds; round++) {
                 for (int from = 0; from < keys; from += 100) {
                     Message[] batch = new Message[100];
@@ -117,7 +115,7 @@ class StalledSubscriberMemoryTest {
                 c.await(c.subscribe(broadcast("s", "stall.topic").setInitialCredit(1_000_000)));
             }
             fast.await(fast.subscribe(broadcast("f", "stall.topic").setInitialCredit(1_000_000)));
-            Sampler sampler = Sampler.start(gateway);
+            OutboundSampler sampler = OutboundSampler.start(gateway);
             List<Delivery> fastGot = new ArrayList<>();
             for (int i = 0; i < MESSAGES; i += 20) {
                 Message[] batch = new Message[20];
@@ -168,39 +166,6 @@ class StalledSubscriberMemoryTest {
         for (int i = 0; i < got.size(); i++) {
             String payload = got.get(i).getMessage().getPayload().toStringUtf8();
             assertThat(payload.substring(0, payload.indexOf(':'))).as("delivery %d", i).isEqualTo(String.valueOf(i));
-        }
-    }
-
-    /** Watches the gateway's queued outbound bytes from another thread and keeps the largest seen. */
-    private static final class Sampler {
-        private final AtomicLong max = new AtomicLong();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        private Sampler(EmbeddedGateway gateway) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    max.accumulateAndGet(gateway.outboundBudget().queuedBytes(), Math::max);
-                    try {
-                        Thread.sleep(1);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "outbound-sampler");
-            thread.setDaemon(true);
-        }
-
-        static Sampler start(EmbeddedGateway gateway) {
-            Sampler s = new Sampler(gateway);
-            s.thread.start();
-            return s;
-        }
-
-        long stop() throws InterruptedException {
-            running.set(false);
-            thread.join();
-            return max.get();
         }
     }
 }

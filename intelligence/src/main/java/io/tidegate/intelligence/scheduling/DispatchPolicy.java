@@ -22,6 +22,16 @@ public interface DispatchPolicy {
         return 1;
     }
 
+    /**
+     * How the lanes pick within the class of the last {@link #choose}: false (the default, and
+     * what every static policy does) drains the class's oldest message first; true drains the
+     * ordering keys whose head can still meet its deadline first (see {@link KeyOrderedLanes}).
+     * Order within a key is kept either way.
+     */
+    default boolean onTimeFirst() {
+        return false;
+    }
+
     /** The class actually drained for the last decision (safety rails may override {@link #choose}). */
     default void chosen(int classIndex) {
     }

@@ -1,8 +1,8 @@
 package io.tidegate.intelligence.scheduling;
 
 /**
- * A compact, reusable view of the lanes at one decision: per class the depth and the oldest
- * enqueue time, plus the backend latency EWMA and regime flags. The caller fills the same
+ * A compact, reusable view of the lanes at one decision: per class the depth, the oldest
+ * enqueue time and how many ordering keys are on time and late, plus the backend latency EWMA and regime flags. The caller fills the same
  * instance before every decision, so deciding allocates nothing.
  *
  * <p>Threading: owned by the one thread that drains the lanes; not thread-safe.
@@ -16,6 +16,8 @@ public final class LaneSnapshot {
 
     private final int[] depth = new int[TrafficClass.COUNT];
     private final long[] oldestEnqueueNanos = new long[TrafficClass.COUNT];
+    private final int[] onTimeKeys = new int[TrafficClass.COUNT];
+    private final int[] lateKeys = new int[TrafficClass.COUNT];
     private long nowNanos;
     private long backendLatencyNanos;
     private int regimeFlags;
@@ -33,6 +35,26 @@ public final class LaneSnapshot {
         depth[classIndex] = depthNow;
         oldestEnqueueNanos[classIndex] = oldestEnqueue;
         return this;
+    }
+
+    /**
+     * Sets how many ordering keys of a class have a head that can still meet its deadline and
+     * how many have one that cannot (see {@link KeyOrderedLanes}); both 0 when not known.
+     */
+    public LaneSnapshot keys(int classIndex, int onTime, int late) {
+        onTimeKeys[classIndex] = onTime;
+        lateKeys[classIndex] = late;
+        return this;
+    }
+
+    /** Keys of a class whose head can still meet its deadline. */
+    public int onTimeKeys(int classIndex) {
+        return onTimeKeys[classIndex];
+    }
+
+    /** Keys of a class whose head can no longer meet its deadline. */
+    public int lateKeys(int classIndex) {
+        return lateKeys[classIndex];
     }
 
     public long now() {

@@ -47,6 +47,11 @@ public final class RewardWatchdog implements DispatchPolicy {
     }
 
     @Override
+    public boolean onTimeFirst() {
+        return !fallenBack && learned.onTimeFirst();
+    }
+
+    @Override
     public void chosen(int classIndex) {
         learned.chosen(classIndex);
     }

@@ -6,7 +6,8 @@ package io.tidegate.intelligence.scheduling;
  * before CRITICAL is served; (2) a class whose head has waited its {@link ClassSettings#maxWaitNanos()}
  * is served next (the most overdue first, after rule 1). Order within an ordering key is kept by the
  * lanes themselves ({@link KeyOrderedLanes}), not here. A choice of an empty lane is replaced by
- * strict priority.
+ * strict priority. The policy's {@linkplain DispatchPolicy#onTimeFirst() order within the class}
+ * is kept only when its choice stands, is not CRITICAL and is not at its maximum wait; otherwise the class drains oldest first.
  *
  * <p>Threading: one drain thread, like the policy it wraps.
  */
@@ -18,6 +19,7 @@ public final class SafetyRails implements DispatchPolicy {
     private final int criticalMaxBypass;
     private int bypassed;
     private int lastLimit = 1;
+    private boolean lastOnTimeFirst;
     private long forcedCritical;
     private long forcedStarving;
 
@@ -47,6 +49,10 @@ public final class SafetyRails implements DispatchPolicy {
             bypassed += limit;
         }
         lastLimit = limit;
+        // an override drains oldest first: the starvation bound is about the oldest message, and
+        // CRITICAL is always served oldest first so its tail latency is strict's
+        lastOnTimeFirst = choice == wanted && choice != critical && lanes.oldestWait(choice) < maxWait[choice]
+                && inner.onTimeFirst();
         inner.chosen(choice);
         return choice;
     }
@@ -86,6 +92,11 @@ public final class SafetyRails implements DispatchPolicy {
     @Override
     public int batchLimit(int classIndex) {
         return lastLimit;
+    }
+
+    @Override
+    public boolean onTimeFirst() {
+        return lastOnTimeFirst;
     }
 
     @Override

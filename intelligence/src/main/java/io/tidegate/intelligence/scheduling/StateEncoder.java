@@ -2,15 +2,16 @@ package io.tidegate.intelligence.scheduling;
 
 /**
  * Turns a {@link LaneSnapshot} into one small integer, the row of the Q-table. Per class one of
- * six levels from its slack: empty; relaxed (the head's wait plus the time to drain the whole
- * lane at the current backend latency is under a quarter of the deadline); on time (under half);
- * urgent (half or more); late and shallow (the head cannot meet its deadline even if served now);
- * late and deep (and the lane takes longer than a deadline to drain). Then three backend latency
- * buckets and the volatile regime flag. Immutable; any thread.
+ * four levels from how many of its ordering keys are already late: empty; on time (nothing
+ * late); some late (the head cannot meet its deadline even if served now, or some key's head
+ * cannot) with at least as many keys on time as late; mostly late (more keys late than on time).
+ * Then three backend latency buckets and the volatile regime flag (some waiting message is for
+ * an instrument in a volatile regime). Immutable; any thread.
  */
 public final class StateEncoder {
 
-    static final int LEVELS = 6;
+    /** Levels per class. */
+    public static final int LEVELS = 4;
     static final int LATENCY_BUCKETS = 3;
     /** Number of distinct states. */
     public static final int STATES = pow(LEVELS, TrafficClass.COUNT) * LATENCY_BUCKETS * 2;
@@ -57,15 +58,12 @@ public final class StateEncoder {
             return 0;
         }
         long wait = s.oldestWait(c);
-        double drain = (double) depth * latency;
-        if (wait + latency > deadline[c]) {
-            return drain >= deadline[c] ? 5 : 4;
+        int onTime = s.onTimeKeys(c);
+        int late = s.lateKeys(c);
+        if (wait + latency > deadline[c] || late > 0) {
+            return onTime < late ? 3 : 2;
         }
-        double used = wait + drain;
-        if (2 * used >= deadline[c]) {
-            return 3;
-        }
-        return 4 * used >= deadline[c] ? 2 : 1;
+        return 1;
     }
 
     private static int pow(int base, int exp) {

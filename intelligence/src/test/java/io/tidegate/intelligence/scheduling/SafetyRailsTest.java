@@ -31,13 +31,17 @@ class SafetyRailsTest {
         return WorkloadParser.parse("shared-" + seed, w.toString());
     }
 
-    /** A table that always drains the lowest class: the worst a learned table could do. */
-    /** Also used by other tests. */
+    /** A table that always drains the lowest class, oldest first: the worst a learned table could do. Also used by other tests. */
     static QTable reversePriorityTable() {
+        return reversePriorityTable(false);
+    }
+
+    /** As {@link #reversePriorityTable()}, on-time keys first when asked: the within-class order that moves keys around most. */
+    static QTable reversePriorityTable(boolean onTimeFirst) {
         QTable t = new QTable();
         for (int s = 0; s < StateEncoder.STATES; s++) {
             for (int c = 0; c < TrafficClass.COUNT; c++) {
-                t.set(s, c, c);
+                t.set(s, QTable.action(c, onTimeFirst), c);
             }
         }
         return t;
@@ -46,11 +50,13 @@ class SafetyRailsTest {
     @ParameterizedTest
     @EnumSource(PolicyKind.class)
     void orderWithinAnOrderingKeyNeverChangesUnderAnyPolicy(PolicyKind kind) {
-        for (long seed = 1; seed <= 3; seed++) {
+        for (long seed = 1; seed <= 4; seed++) {
             Workload w = randomisedSharedKeys(seed);
             SchedulingConfig config = w.applyTo(SchedulingConfig.defaults());
             Arrivals a = Arrivals.generate(w, RegimeRules.none(), seed);
-            SimResult r = Simulator.run(w, config, a, PolicyFactory.create(kind, config, reversePriorityTable(), e -> { }));
+            // for learned: oldest first on odd seeds, on-time keys first on even ones
+            QTable table = reversePriorityTable(seed % 2 == 0);
+            SimResult r = Simulator.run(w, config, a, PolicyFactory.create(kind, config, table, e -> { }));
 
             Map<Integer, Integer> lastOfKey = new HashMap<>();
             int promoted = 0;
@@ -74,7 +80,8 @@ class SafetyRailsTest {
         SchedulingConfig config = w.applyTo(SchedulingConfig.defaults()).withCriticalMaxBypass(bypass);
         Arrivals a = Arrivals.generate(w, RegimeRules.none(), 7);
         for (DispatchPolicy inner : new DispatchPolicy[] {new FifoPolicy(), new StrictPriorityPolicy(),
-                new LearnedPolicy(reversePriorityTable(), PolicyFactory.encoder(config))}) {
+                new LearnedPolicy(reversePriorityTable(), PolicyFactory.encoder(config)),
+                new LearnedPolicy(reversePriorityTable(true), PolicyFactory.encoder(config))}) {
             SimResult railed = Simulator.run(w, config, a, new SafetyRails(inner, config));
             assertThat(maxBypass(railed)).as("%s inside the rails", inner.name()).isLessThanOrEqualTo(bypass);
         }
@@ -156,5 +163,39 @@ class SafetyRailsTest {
         LaneSnapshot s = new LaneSnapshot().at(1_000, 100, 0).lane(TrafficClass.NORMAL.ordinal(), 3, 500);
         assertThat(rails.choose(s)).isEqualTo(TrafficClass.NORMAL.ordinal());
         assertThat(rails.choose(new LaneSnapshot().at(0, 0, 0))).isEqualTo(DispatchPolicy.NONE);
+    }
+
+    @Test
+    void onTimeFirstStandsOnlyForAFreeChoiceBelowCriticalAndBelowTheMaximumWait() {
+        SchedulingConfig config = SchedulingConfig.defaults();
+        int normal = TrafficClass.NORMAL.ordinal();
+        SafetyRails rails = new SafetyRails(new DispatchPolicy() {
+            @Override
+            public int choose(LaneSnapshot lanes) {
+                return normal;
+            }
+
+            @Override
+            public boolean onTimeFirst() {
+                return true;
+            }
+
+            @Override
+            public String name() {
+                return "normal-on-time-first";
+            }
+        }, config);
+        long now = 2_000_000_000L;
+        assertThat(rails.choose(new LaneSnapshot().at(now, 60_000, 0).lane(normal, 50, now - 80_000_000L))).isEqualTo(normal);
+        assertThat(rails.onTimeFirst()).isTrue();
+
+        // NORMAL's oldest message has waited its maximum wait (1 s): it goes first
+        assertThat(rails.choose(new LaneSnapshot().at(now, 60_000, 0).lane(normal, 50, now - 1_000_000_000L))).isEqualTo(normal);
+        assertThat(rails.onTimeFirst()).isFalse();
+
+        // CRITICAL waits: the rails serve it, oldest first
+        assertThat(rails.choose(new LaneSnapshot().at(now, 60_000, 0).lane(0, 2, now - 10_000L).lane(normal, 50, now - 80_000_000L)))
+                .isEqualTo(0);
+        assertThat(rails.onTimeFirst()).isFalse();
     }
 }

@@ -17,8 +17,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Trains the shipped table as a contextual bandit over the discretised lane state, by
- * approximate policy iteration in simulation. Starting from strict priority (the empty table),
+ * An alternative trainer, not the one that makes the shipped table ({@link PolicySearchTrainer}
+ * does): a contextual bandit over the discretised lane state, by approximate policy iteration in
+ * simulation. Kept to reproduce what docs/scheduling.md reports about it: judged one decision at a
+ * time it keeps class swaps that lose over whole runs, and misses most of what on-time-first pays. Starting from strict priority (the empty table),
  * each iteration runs the current policy on the training workloads and seeds; at sampled
  * decisions it forks the simulator once per non-empty class ("drain this one now, then carry on
  * with the current policy") over the same future arrivals, and the difference in weighted misses
@@ -36,13 +38,13 @@ public final class RolloutTrainer {
     /** Workloads trained on. */
     public static final List<String> WORKLOADS = List.of("steady", "burst2x", "regime-shock");
     static final long HORIZON_NANOS = 25_000_000L;
-    static final int STRIDE = 128;
+    static final int STRIDE = 16;
     static final int MIN_SAMPLES = 30;
     static final double Z = 3.0;
 
     private final SchedulingConfig base = SchedulingConfig.defaults();
     private final StateEncoder encoder = PolicyFactory.encoder(base);
-    private final double[] n = new double[StateEncoder.STATES * TrafficClass.COUNT];
+    private final double[] n = new double[StateEncoder.STATES * QTable.ACTIONS];
     private final double[] sum = new double[n.length];
     private final double[] sumSq = new double[n.length];
     private final byte[] baseline = new byte[StateEncoder.STATES];
@@ -82,29 +84,39 @@ public final class RolloutTrainer {
             return;
         }
         int state = encoder.encode(lanes);
-        int chosen = highest(lanes);
+        int chosen = highest(lanes); // strict's action: the highest class, oldest first
         baseline[state] = (byte) chosen;
-        double[] cost = new double[TrafficClass.COUNT];
-        for (int c = 0; c < TrafficClass.COUNT; c++) {
-            if (!lanes.isEmpty(c)) {
-                double[] perClass = sim.rollout(c, new SafetyRails(new LearnedPolicy(current, encoder), config), HORIZON_NANOS);
+        double[] cost = new double[QTable.ACTIONS];
+        for (int a = 0; a < QTable.ACTIONS; a++) {
+            if (tried(a, lanes, config)) {
+                double[] perClass = sim.rollout(a, new SafetyRails(new LearnedPolicy(current, encoder), config), HORIZON_NANOS);
                 // CRITICAL is left out: the rails serve it first whatever the table says, and its
                 // misses in a rollout come from which long service a CRITICAL arrival happens to
                 // land behind, noise that a one-message change reshuffles
                 for (int k = TrafficClass.HIGH.ordinal(); k < TrafficClass.COUNT; k++) {
-                    cost[c] += perClass[k];
+                    cost[a] += perClass[k];
                 }
             }
         }
-        for (int c = 0; c < TrafficClass.COUNT; c++) {
-            if (!lanes.isEmpty(c) && c != chosen) {
-                double adv = cost[chosen] - cost[c];
-                int i = state * TrafficClass.COUNT + c;
+        for (int a = 0; a < QTable.ACTIONS; a++) {
+            if (a != chosen && tried(a, lanes, config)) {
+                double adv = cost[chosen] - cost[a];
+                int i = state * QTable.ACTIONS + a;
                 n[i]++;
                 sum[i] += adv;
                 sumSq[i] += adv * adv;
             }
         }
+    }
+
+    /** Oldest first on every waiting class; on-time first only where something is late (otherwise it is nearly the same). */
+    private static boolean tried(int action, LaneSnapshot lanes, SchedulingConfig config) {
+        int c = QTable.classOf(action);
+        return !lanes.isEmpty(c) && (!QTable.onTimeFirst(action) || late(lanes, c, config));
+    }
+
+    private static boolean late(LaneSnapshot lanes, int c, SchedulingConfig config) {
+        return lanes.lateKeys(c) > 0 || lanes.oldestWait(c) + lanes.backendLatencyNanos() > config.of(c).deadlineNanos();
     }
 
     private static int highest(LaneSnapshot lanes) {
@@ -116,21 +128,26 @@ public final class RolloutTrainer {
         return -1;
     }
 
-    /** A real choice: CRITICAL empty (the rails decide otherwise), nobody overdue, two classes waiting. */
+    /**
+     * A real choice: CRITICAL empty (the rails decide otherwise), nobody overdue, and two classes
+     * waiting or one with something late (so the order within it matters).
+     */
     private static boolean contested(LaneSnapshot lanes, SchedulingConfig config) {
         if (!lanes.isEmpty(TrafficClass.CRITICAL.ordinal())) {
             return false;
         }
         int waiting = 0;
+        boolean anyLate = false;
         for (int c = 0; c < TrafficClass.COUNT; c++) {
             if (!lanes.isEmpty(c)) {
                 waiting++;
+                anyLate |= late(lanes, c, config);
                 if (lanes.oldestWait(c) >= config.of(c).maxWaitNanos()) {
                     return false;
                 }
             }
         }
-        return waiting >= 2;
+        return waiting >= 2 || anyLate;
     }
 
     private QTable improved() {
@@ -141,15 +158,15 @@ public final class RolloutTrainer {
             }
             int best = -1;
             double bestMean = 0;
-            for (int c = 0; c < TrafficClass.COUNT; c++) {
-                int i = s * TrafficClass.COUNT + c;
-                if (c == baseline[s] || n[i] < MIN_SAMPLES) {
+            for (int a = 0; a < QTable.ACTIONS; a++) {
+                int i = s * QTable.ACTIONS + a;
+                if (a == baseline[s] || n[i] < MIN_SAMPLES) {
                     continue;
                 }
                 double mean = sum[i] / n[i];
                 double se = Math.sqrt(Math.max(0, sumSq[i] / n[i] - mean * mean) / (n[i] - 1));
-                if (mean - Z * se > 0 && mean > bestMean) {
-                    best = c;
+                if (mean - Z * se > bar(a, baseline[s]) && mean > bestMean) {
+                    best = a;
                     bestMean = mean;
                 }
             }
@@ -159,6 +176,18 @@ public final class RolloutTrainer {
             }
         }
         return next;
+    }
+
+    /**
+     * How much a deviation from strict's action must pay per decision, beyond significance.
+     * Draining the same class on-time first delays nobody of another class: 0. Draining another
+     * class delays strict's class by a message, and over more than the rollout horizon that
+     * costs more than the horizon shows (a swap that pays a fraction of a message per decision
+     * in the rollout lost in whole runs), so it must pay at least the weight of the message it
+     * delays.
+     */
+    private double bar(int action, int strictAction) {
+        return QTable.classOf(action) == QTable.classOf(strictAction) ? 0 : base.of(QTable.classOf(strictAction)).weight();
     }
 
     /** Usage: RolloutTrainer [iterations] [seeds] [output path]. */

@@ -3,6 +3,7 @@ package io.tidegate.intelligence.scheduling.sim;
 import io.tidegate.intelligence.scheduling.DispatchPolicy;
 import io.tidegate.intelligence.scheduling.KeyOrderedLanes;
 import io.tidegate.intelligence.scheduling.LaneSnapshot;
+import io.tidegate.intelligence.scheduling.QTable;
 import io.tidegate.intelligence.scheduling.SchedulingConfig;
 import io.tidegate.intelligence.scheduling.TrafficClass;
 
@@ -31,6 +32,7 @@ public final class Simulator {
     private final SimResult result;
     private final KeyOrderedLanes<Integer> lanes;
     private final LaneSnapshot snapshot = new LaneSnapshot();
+    private final KeyOrderedLanes.Sink<Integer> sink = this::dispatch;
     private DispatchPolicy policy;
     private long now;
     private int next;
@@ -45,7 +47,7 @@ public final class Simulator {
         this.config = config;
         this.a = arrivals;
         this.result = new SimResult(arrivals, config);
-        this.lanes = new KeyOrderedLanes<>();
+        this.lanes = new KeyOrderedLanes<>(config);
         latencyEwma = workload.service().mean(256);
     }
 
@@ -76,17 +78,18 @@ public final class Simulator {
     }
 
     /**
-     * From the current decision, drains {@code first} and then follows {@code continuation} for
+     * From the current decision, takes {@code firstAction} (a {@link QTable} action: a class,
+     * oldest or on-time first) for one message and then follows {@code continuation} for
      * {@code horizonNanos} of virtual time, on a copy; returns the weighted misses of messages
      * dispatched in that time plus those still waiting that strict draining at the current backend
      * latency could no longer get out in time (so effects beyond the horizon still count).
      * Rollouts of different actions from one decision see the same arrivals and service times.
      * The result is per class, so a trainer can leave out classes the rails decide.
      */
-    public double[] rollout(int first, DispatchPolicy continuation, long horizonNanos) {
+    public double[] rollout(int firstAction, DispatchPolicy continuation, long horizonNanos) {
         Simulator fork = new Simulator(this);
         fork.policy = continuation;
-        fork.loop(null, first, now + horizonNanos);
+        fork.loop(null, firstAction, now + horizonNanos);
         // project with the latency at the fork, the same for every action: the EWMA at the end
         // differs by action and would swing the projection of hundreds of queued messages
         fork.addProjectedMisses(latencyEwma);
@@ -117,26 +120,29 @@ public final class Simulator {
                 policy.arrived(a.classIndex[next], a.time[next]);
                 next++;
             }
-            lanes.fill(snapshot);
             snapshot.at(now, (long) latencyEwma, volatileWaiting > 0 ? LaneSnapshot.VOLATILE : 0);
+            lanes.fill(snapshot);
             if (observer != null) {
                 observer.beforeDecision(this, snapshot);
             }
             int c;
             int limit;
+            boolean onTimeFirst;
             if (forced != DispatchPolicy.NONE) {
-                c = forced;
+                c = QTable.classOf(forced);
+                onTimeFirst = QTable.onTimeFirst(forced);
                 limit = 1;
                 forced = DispatchPolicy.NONE;
             } else {
                 c = policy.choose(snapshot);
                 limit = c == DispatchPolicy.NONE ? 0 : policy.batchLimit(c);
+                onTimeFirst = policy.onTimeFirst();
             }
             if (c == DispatchPolicy.NONE || snapshot.isEmpty(c)) {
                 throw new IllegalStateException(policy.name() + " chose lane " + c + " with messages waiting");
             }
             decisionTime = now;
-            lanes.drain(c, limit, this::dispatch);
+            lanes.drain(c, limit, onTimeFirst, now, (long) latencyEwma, sink);
         }
     }
 
