@@ -66,7 +66,7 @@ final class GatewayGauges {
                 .buildWithCallback(m -> m.record(store.resets()));
         meter.counterBuilder("tidegate.outbound.short_reservations").setUnit("{read}")
                 .setDescription("Backend reads made smaller than the subscription's window because delivery.outbound-bytes was spent")
-                .buildWithCallback(m -> m.record(outbound.shortReservations()));
+                .buildWithCallback(m -> m.record(server.shortOutboundReservations()));
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
                 .setDescription("Open Connect streams")
                 .buildWithCallback(m -> m.record(server.sessionCount()));

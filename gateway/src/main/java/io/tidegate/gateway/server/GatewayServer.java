@@ -129,6 +129,11 @@ public final class GatewayServer implements ServerStats {
         return subscriptions.queuedOutboundBytes();
     }
 
+    @Override
+    public long shortOutboundReservations() {
+        return subscriptions.shortOutboundReservations();
+    }
+
     /**
      * Drains and stops: refuses new streams, lets publishes already queued reach the backend
      * and be acknowledged, sends GoAway, ends every stream and closes the backend. Nothing

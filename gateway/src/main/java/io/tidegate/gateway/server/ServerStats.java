@@ -14,4 +14,7 @@ public interface ServerStats {
 
     /** Bytes of messages waiting in gateway memory for subscriber streams. */
     long queuedOutboundBytes();
+
+    /** Backend reads made smaller than a subscription's window because the outbound budget was spent (monotonic). */
+    long shortOutboundReservations();
 }

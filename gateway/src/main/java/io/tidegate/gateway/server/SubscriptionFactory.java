@@ -60,4 +60,8 @@ final class SubscriptionFactory {
     long queuedOutboundBytes() {
         return outboundBudget.queuedBytes();
     }
+
+    long shortOutboundReservations() {
+        return outboundBudget.shortReservations();
+    }
 }
