@@ -11,7 +11,6 @@ import io.tidegate.gateway.monitoring.JulBridge;
 import io.tidegate.gateway.monitoring.LogFormat;
 import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.OutboundBudget;
-import io.tidegate.gateway.telemetry.GatewayGauges;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
 import java.io.IOException;

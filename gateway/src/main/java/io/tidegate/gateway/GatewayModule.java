@@ -1,14 +1,25 @@
 package io.tidegate.gateway;
 
 import com.google.inject.AbstractModule;
-import io.tidegate.gateway.backend.BackendModule;
-import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.dispatch.DispatchModule;
+import com.google.inject.Provides;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.tidegate.gateway.server.ServerModule;
-import io.tidegate.gateway.telemetry.TelemetryModule;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.gateway.server.ConflationCounter;
+import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.server.MessageValidatorFactory;
+import io.tidegate.gateway.server.OutboundBudget;
+import io.tidegate.gateway.server.ServerStats;
+import io.tidegate.gateway.telemetry.GatewayMetrics;
+import io.tidegate.gateway.telemetry.GatewayTracing;
+import jakarta.inject.Singleton;
 
-/** The whole gateway: configuration, backend, dispatch, server and telemetry. */
+/**
+ * The composition root: the whole gateway (configuration, backend stack, dispatch, server and
+ * telemetry) is wired here and only here; no other package knows Guice or stacks decorators.
+ */
 public final class GatewayModule extends AbstractModule {
 
     private final GatewayConfig config;
@@ -30,9 +41,42 @@ public final class GatewayModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(GatewayConfig.class).toInstance(config);
-        install(new BackendModule());
+        install(new BackendStackModule());
         install(new DispatchModule());
-        install(new ServerModule());
         install(new TelemetryModule(spanProcessor));
+        bind(ServerStats.class).to(GatewayServer.class);
+    }
+
+    // Each component receives its own slice of the configuration, never the whole of it.
+
+    @Provides
+    GatewayConfig.Limits limits() {
+        return config.limits();
+    }
+
+    @Provides
+    GatewayConfig.Delivery delivery() {
+        return config.delivery();
+    }
+
+    @Provides
+    GatewayConfig.Http http() {
+        return config.http();
+    }
+
+    @Provides
+    GatewayConfig.Otel otel() {
+        return config.otel();
+    }
+
+    @Provides
+    @Singleton
+    GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
+                         Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
+                         ConflationCounter conflation, OutboundBudget outboundBudget) {
+        var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
+                config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
+        return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
+                outboundBudget);
     }
 }

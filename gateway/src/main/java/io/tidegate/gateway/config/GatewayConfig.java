@@ -97,6 +97,18 @@ public record GatewayConfig(
     public record Retention(long maxLength, Duration maxAge) {
     }
 
+    /**
+     * What any backend needs besides its own connection settings: the gateway id (names its
+     * connections and consumers), retention, the dedup window and the group delivery rules.
+     */
+    public record Storage(String gatewayId, Retention retention, Duration dedupWindow, Delivery delivery) {
+    }
+
+    /** The {@link Storage} slice of this configuration. */
+    public Storage storage() {
+        return new Storage(gatewayId, retention, dedupWindow, delivery);
+    }
+
     /** Which backend runs, and the Redis settings when it is Redis. */
     public record BackendChoice(BackendType type, Redis redis) {
     }

@@ -4,6 +4,7 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.priority.PriorityLanes;
 import io.tidegate.proto.v1.Priority;
 import java.util.ArrayList;
 import java.util.HashSet;

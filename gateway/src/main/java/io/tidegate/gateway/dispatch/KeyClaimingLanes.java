@@ -1,5 +1,6 @@
 package io.tidegate.gateway.dispatch;
 
+import io.tidegate.gateway.priority.PriorityLanes;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -2,6 +2,7 @@ package io.tidegate.gateway.dispatch;
 
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.priority.PriorityLanes;
 
 /**
  * One message waiting in the ingress queues, with the callback that receives its outcome.

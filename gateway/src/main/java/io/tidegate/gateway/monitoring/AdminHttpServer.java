@@ -31,11 +31,12 @@ public final class AdminHttpServer {
     private HttpServer server;
 
     @Inject
-    public AdminHttpServer(GatewayConfig config, Readiness readiness, PrometheusMetricReader metrics) {
-        this.config = config.http();
+    public AdminHttpServer(GatewayConfig.Http http, GatewayConfig.Otel otel, Readiness readiness,
+                           PrometheusMetricReader metrics) {
+        this.config = http;
         this.readiness = readiness;
         this.metrics = metrics;
-        this.metricsEnabled = config.otel().metricsEnabled();
+        this.metricsEnabled = otel.metricsEnabled();
     }
 
     /** Starts listening unless the port is -1. */

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@link TimeLimiter} around {@link #append}, and a {@link DiskSpool} that takes the batches the
  * backend cannot, acknowledges them once durable there ({@link AppendResult#spooled()}) and
  * replays them into the backend, in order, when it is back. Reads ({@link #subscribe}) go
- * straight to the backend, which guards them with its own {@link ReadGuard}.
+ * straight to the backend, which guards them with its own {@link BreakerReadGuard}.
  *
  * <p>Two modes, switched only by the worker thread, so per-key order holds across them:
  * <ul>

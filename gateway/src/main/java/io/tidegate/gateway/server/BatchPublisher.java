@@ -4,12 +4,11 @@ import io.grpc.Status;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
-import io.tidegate.gateway.resilience.SpoolFullException;
-import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.gateway.telemetry.GatewayTracing;
-import io.tidegate.proto.v1.Error;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishResult;
 import java.util.ArrayList;
@@ -64,110 +63,181 @@ final class BatchPublisher {
      */
     void publish(List<Message> messages, StreamLimiter limiter, Context traceParent, boolean startTraces,
                  Consumer<List<PublishResult>> done) {
-        int n = messages.size();
-        AtomicReferenceArray<PublishResult> results = new AtomicReferenceArray<>(n);
-        AtomicInteger remaining = new AtomicInteger(n);
-        Runnable oneDone = () -> {
+        if (messages.isEmpty()) {
+            done.accept(List.of());
+            return;
+        }
+        Batch batch = new Batch(messages, limiter, done);
+        for (int i = 0; i < messages.size(); i++) {
+            Envelope envelope = validate(batch, i);
+            if (envelope != null && admit(batch, i, envelope)) {
+                enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces));
+            }
+        }
+        offer(batch);
+        batch.settleAnswered();
+    }
+
+    /** The message as an envelope, or null once it is answered with why it is invalid. */
+    private Envelope validate(Batch batch, int i) {
+        try {
+            return validator.toEnvelope(batch.messages.get(i));
+        } catch (FrameRejectedException e) {
+            batch.answer(i, ErrorStatus.of(e));
+            return null;
+        }
+    }
+
+    /**
+     * Takes the stream's permits (rate, in flight) for a message, or answers RESOURCE_EXHAUSTED.
+     * Once a message is refused, later ones with its key are refused too, so a client that
+     * resends the refused ones cannot reorder the key.
+     */
+    private static boolean admit(Batch batch, int i, Envelope envelope) {
+        String key = envelope.orderingKey();
+        String refused = batch.refusedKeys.contains(key)
+                ? "an earlier message with ordering key \"" + key + "\" in this batch was refused; resend them in order"
+                : batch.limiter.tryAcquire();
+        if (refused == null) {
+            return true;
+        }
+        batch.refusedKeys.add(key);
+        batch.answer(i, Status.RESOURCE_EXHAUSTED.withDescription(refused));
+        return false;
+    }
+
+    /** Adds an admitted message to what this batch hands the dispatcher, answered when the backend is. */
+    private static void enqueue(Batch batch, int i, Envelope envelope, GatewayTracing.Ingress ingress) {
+        if (ingress.sampled()) {
+            batch.traced(ingress);
+        }
+        batch.pending.add(new PendingPublish(ingress.envelopeOr(envelope), new Answer(batch, i, ingress)));
+        batch.pendingIndex.add(i);
+    }
+
+    /** Hands the admitted messages to the dispatcher; if it refuses them, answers each why. */
+    private void offer(Batch batch) {
+        if (batch.pending.isEmpty()) {
+            return;
+        }
+        IngressDispatcher.Offer offer = dispatcher.offer(batch.pending);
+        if (offer == IngressDispatcher.Offer.QUEUED) {
+            return;
+        }
+        Status status = offer == IngressDispatcher.Offer.FULL
+                ? Status.RESOURCE_EXHAUSTED.withDescription("the gateway's ingress queue is full; retry with backoff")
+                : Status.UNAVAILABLE.withDescription(
+                        "the gateway is shutting down; publish to another replica (same id, so no duplicate)");
+        for (int index : batch.pendingIndex) {
+            batch.limiter.release();
+            batch.answer(index, status);
+        }
+        if (batch.traced != null) {
+            batch.traced.forEach(ingress -> ingress.failed(status.getDescription()));
+        }
+        batch.pending.clear();
+    }
+
+    /**
+     * One batch on its way: the results so far and what went to the dispatcher. Built and filled
+     * on the caller's thread; results then arrive on backend threads (the array and counter are
+     * atomic), and {@code done} runs once, when the last one is in.
+     */
+    private static final class Batch {
+        final List<Message> messages;
+        final StreamLimiter limiter;
+        final Consumer<List<PublishResult>> done;
+        final AtomicReferenceArray<PublishResult> results;
+        final AtomicInteger remaining;
+        final List<PendingPublish> pending;
+        final List<Integer> pendingIndex;
+        final Set<String> refusedKeys = new HashSet<>();
+        /** The sampled ones, to end if the dispatcher refuses the batch; null while there are none. */
+        List<GatewayTracing.Ingress> traced;
+
+        Batch(List<Message> messages, StreamLimiter limiter, Consumer<List<PublishResult>> done) {
+            this.messages = messages;
+            this.limiter = limiter;
+            this.done = done;
+            this.results = new AtomicReferenceArray<>(messages.size());
+            this.remaining = new AtomicInteger(messages.size());
+            this.pending = new ArrayList<>(messages.size());
+            this.pendingIndex = new ArrayList<>(messages.size());
+        }
+
+        void traced(GatewayTracing.Ingress ingress) {
+            if (traced == null) {
+                traced = new ArrayList<>();
+            }
+            traced.add(ingress);
+        }
+
+        /** Records a failure of message {@code i}; counted as done by {@link #settleAnswered} or {@link #oneDone}. */
+        void answer(int i, Status status) {
+            results.set(i, PublishResult.newBuilder().setMessageId(messages.get(i).getId()).setIndex(i)
+                    .setError(ErrorStatus.toError(status)).build());
+        }
+
+        /** Messages answered before any reached the backend (invalid, refused) count as done now. */
+        void settleAnswered() {
+            int answeredNow = messages.size() - pending.size();
+            for (int i = 0; i < answeredNow; i++) {
+                oneDone();
+            }
+        }
+
+        void oneDone() {
             if (remaining.decrementAndGet() == 0) {
-                List<PublishResult> list = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
+                List<PublishResult> list = new ArrayList<>(messages.size());
+                for (int i = 0; i < messages.size(); i++) {
                     list.add(results.get(i));
                 }
                 done.accept(list);
             }
-        };
-        List<PendingPublish> pending = new ArrayList<>(n);
-        List<Integer> pendingIndex = new ArrayList<>(n);
-        Set<String> refusedKeys = new HashSet<>();
-        List<GatewayTracing.Ingress> traced = null; // the sampled ones, to end if the dispatcher refuses the batch
-        for (int i = 0; i < n; i++) {
-            Message m = messages.get(i);
-            try {
-                var envelope = validator.toEnvelope(m);
-                // once a message is refused for a limit, later ones with its key are refused too,
-                // so a client that resends the refused ones cannot reorder the key
-                String refused = refusedKeys.contains(envelope.orderingKey())
-                        ? "an earlier message with ordering key \"" + envelope.orderingKey()
-                                + "\" in this batch was refused; resend them in order"
-                        : limiter.tryAcquire();
-                if (refused != null) {
-                    refusedKeys.add(envelope.orderingKey());
-                    results.set(i, failure(m, i, Status.Code.RESOURCE_EXHAUSTED, refused));
-                    continue;
-                }
-                int index = i;
-                GatewayTracing.Ingress ingress = tracing.receive(envelope, traceParent, startTraces);
-                if (ingress.sampled()) {
-                    if (traced == null) {
-                        traced = new ArrayList<>();
-                    }
-                    traced.add(ingress);
-                }
-                pending.add(new PendingPublish(ingress.envelopeOr(envelope), new PendingPublish.PublishCallback() {
-                    @Override
-                    public void onAppended(AppendResult r) {
-                        limiter.release();
-                        ingress.stored(r.spooled(), r.duplicate());
-                        PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
-                        if (r.spooled()) {
-                            ok.setSpooled(true); // durable in the disk spool; the backend assigns a position on replay
-                        } else {
-                            ok.setPosition(r.position().toProto()).setDuplicate(r.duplicate());
-                        }
-                        results.set(index, ok.build());
-                        oneDone.run();
-                    }
-
-                    @Override
-                    public void onFailed(Throwable cause) {
-                        limiter.release();
-                        Throwable root = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
-                        ingress.failed(String.valueOf(root.getMessage()));
-                        if (root instanceof SpoolFullException) {
-                            results.set(index, failure(m, index, Status.Code.RESOURCE_EXHAUSTED, root.getMessage()));
-                            oneDone.run();
-                            return;
-                        }
-                        try (Scope ignored = ingress.context().makeCurrent()) {
-                            log.warn("append failed for message {} on {}", m.getId(), m.getTopic(), cause);
-                        }
-                        results.set(index, failure(m, index, Status.Code.UNAVAILABLE,
-                                "the backend did not accept the message (" + cause.getMessage() + "); retry with the same id"));
-                        oneDone.run();
-                    }
-                }));
-                pendingIndex.add(i);
-            } catch (FrameRejectedException e) {
-                results.set(i, PublishResult.newBuilder().setMessageId(m.getId()).setIndex(i).setError(e.toError()).build());
-            }
-        }
-        IngressDispatcher.Offer offer = pending.isEmpty() ? IngressDispatcher.Offer.QUEUED : dispatcher.offer(pending);
-        if (offer != IngressDispatcher.Offer.QUEUED) {
-            Status.Code code = offer == IngressDispatcher.Offer.FULL ? Status.Code.RESOURCE_EXHAUSTED : Status.Code.UNAVAILABLE;
-            String why = offer == IngressDispatcher.Offer.FULL
-                    ? "the gateway's ingress queue is full; retry with backoff"
-                    : "the gateway is shutting down; publish to another replica (same id, so no duplicate)";
-            for (int index : pendingIndex) {
-                limiter.release();
-                results.set(index, failure(messages.get(index), index, code, why));
-            }
-            if (traced != null) {
-                traced.forEach(ingress -> ingress.failed(why));
-            }
-            pending.clear();
-        }
-        // messages that were refused or rejected count as done now
-        int settledNow = n - pending.size();
-        for (int i = 0; i < settledNow; i++) {
-            oneDone.run();
-        }
-        if (n == 0) {
-            done.accept(List.of());
         }
     }
 
-    private static PublishResult failure(Message m, int index, Status.Code code, String message) {
-        return PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index)
-                .setError(Error.newBuilder().setCode(code.value()).setMessage(message)).build();
+    /** Answers one message once the backend has stored it or failed to. Runs on a backend thread. */
+    private static final class Answer implements PendingPublish.PublishCallback {
+        private final Batch batch;
+        private final int index;
+        private final GatewayTracing.Ingress ingress;
+
+        Answer(Batch batch, int index, GatewayTracing.Ingress ingress) {
+            this.batch = batch;
+            this.index = index;
+            this.ingress = ingress;
+        }
+
+        @Override
+        public void onAppended(AppendResult r) {
+            batch.limiter.release();
+            ingress.stored(r.spooled(), r.duplicate());
+            Message m = batch.messages.get(index);
+            PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
+            if (r.spooled()) {
+                ok.setSpooled(true); // durable in the disk spool; the backend assigns a position on replay
+            } else {
+                ok.setPosition(r.position().toProto()).setDuplicate(r.duplicate());
+            }
+            batch.results.set(index, ok.build());
+            batch.oneDone();
+        }
+
+        @Override
+        public void onFailed(Throwable cause) {
+            batch.limiter.release();
+            Throwable root = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+            ingress.failed(String.valueOf(root.getMessage()));
+            Status status = ErrorStatus.ofAppend(cause);
+            if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+                Message m = batch.messages.get(index);
+                try (Scope ignored = ingress.context().makeCurrent()) {
+                    log.warn("append failed for message {} on {}", m.getId(), m.getTopic(), cause);
+                }
+            }
+            batch.answer(index, status);
+            batch.oneDone();
+        }
     }
 }

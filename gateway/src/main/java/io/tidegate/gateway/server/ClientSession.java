@@ -5,7 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
-import io.tidegate.gateway.resilience.StreamLimiter;
+import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.proto.v1.BackendReset;
 import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.FrameError;
@@ -46,7 +46,10 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     private static final int INBOUND_FRAME_WINDOW = 32;
 
     private final String sessionId;
-    private final SessionContext ctx;
+    private final StreamTerms terms;
+    private final PublishPath publishing;
+    private final SubscriptionFactory subscriptionFactory;
+    private final SessionRegistry registry;
     private final ServerCallStreamObserver<ConnectResponse> out;
     private final OutboundQueue outbound;
     private final Map<String, SessionSubscription> subscriptions = new ConcurrentHashMap<>();
@@ -58,12 +61,16 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     private volatile boolean ended;
     private volatile boolean completing;
 
-    ClientSession(String sessionId, SessionContext ctx, ServerCallStreamObserver<ConnectResponse> out) {
+    ClientSession(String sessionId, StreamTerms terms, PublishPath publishing, SubscriptionFactory subscriptionFactory,
+                  SessionRegistry registry, ServerCallStreamObserver<ConnectResponse> out) {
         this.sessionId = sessionId;
-        this.ctx = ctx;
+        this.terms = terms;
+        this.publishing = publishing;
+        this.subscriptionFactory = subscriptionFactory;
+        this.registry = registry;
         this.out = out;
         // subscriptions learn of written deliveries from the queue itself (SessionSubscription.left)
-        this.outbound = new OutboundQueue(out, ctx.deliveryTelemetry(), batch -> { });
+        this.outbound = new OutboundQueue(out, subscriptionFactory.deliveryTelemetry(), batch -> { });
         out.disableAutoRequest();
         out.setOnCancelHandler(() -> end("client cancelled"));
         // Asking for one frame at a time costs a transport round trip per frame; keep a window
@@ -81,10 +88,10 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         try {
             handle(frame);
         } catch (FrameRejectedException e) {
-            reject(frame, e);
+            reject(frame, ErrorStatus.of(e));
         } catch (RuntimeException e) {
             log.error("session {}: frame {} failed", sessionId, kindOf(frame), e);
-            reject(frame, new FrameRejectedException(Status.Code.INTERNAL, "the gateway failed on this frame: " + e));
+            reject(frame, ErrorStatus.ofFrame(e));
         }
         if (publishesInFlight.get() < readPauseThreshold()) {
             out.request(1);
@@ -97,11 +104,11 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
 
     private void handle(ConnectRequest frame) throws FrameRejectedException {
         int size = frame.getSerializedSize();
-        if (size > ctx.limits().getMaxFrameBytes()) {
+        if (size > terms.maxFrameBytes()) {
             // refused whole, before any of it is applied: a batch is never half taken
             String what = frame.getKindCase() == ConnectRequest.KindCase.PUBLISH
                     ? "publish frame of " + frame.getPublish().getMessagesCount() + " messages" : kindOf(frame) + " frame";
-            throw FrameRejectedException.frameTooLarge(what, size, ctx.limits().getMaxFrameBytes());
+            throw FrameRejectedException.frameTooLarge(what, size, terms.maxFrameBytes());
         }
         if (frame.getKindCase() == ConnectRequest.KindCase.HELLO) {
             onHello(frame);
@@ -134,22 +141,22 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         if (h.getClientName().length() > 128) {
             throw FrameRejectedException.invalid("client_name is longer than 128 characters");
         }
-        limiter = ctx.limiterFor(h.getClientName());
+        limiter = publishing.limiterFor(h.getClientName());
         hello = h;
         log.debug("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
         outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
-                .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(ctx.gatewayId()).setLimits(ctx.limits()))
+                .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(terms.gatewayId()).setLimits(terms.welcome()))
                 .build());
     }
 
     private void onPublish(ConnectRequest frame) throws FrameRejectedException {
         var messages = frame.getPublish().getMessagesList();
-        if (messages.size() > ctx.config().limits().maxBatchMessages()) {
+        if (messages.size() > terms.maxBatchMessages()) {
             throw FrameRejectedException.invalid("batch of " + messages.size() + " messages exceeds the limit of "
-                    + ctx.config().limits().maxBatchMessages() + " (limits.max-batch-messages); split it");
+                    + terms.maxBatchMessages() + " (limits.max-batch-messages); split it");
         }
         publishesInFlight.addAndGet(messages.size());
-        ctx.publisher().publish(messages, limiter, hello.getSamplesTraces(), results -> {
+        publishing.publisher().publish(messages, limiter, hello.getSamplesTraces(), results -> {
             outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
             publishesInFlight.addAndGet(-messages.size());
@@ -163,7 +170,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
      * past its in-flight limit: a well-behaved client is slowed by flow control, not refused.
      */
     private int readPauseThreshold() {
-        int window = INBOUND_FRAME_WINDOW * ctx.config().limits().maxBatchMessages();
+        int window = INBOUND_FRAME_WINDOW * terms.maxBatchMessages();
         return Math.max(1, limiter.maxInFlight() - window);
     }
 
@@ -177,20 +184,20 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     }
 
     private void onSubscribe(ConnectRequest frame) throws FrameRejectedException {
-        var options = ctx.subscribeParser().parse(frame.getSubscribe(), ctx.gatewayId() + "-" + sessionId);
+        var options = subscriptionFactory.parse(frame.getSubscribe(), terms.gatewayId() + "-" + sessionId);
         if (subscriptions.containsKey(options.id())) {
             throw new FrameRejectedException(Status.Code.ALREADY_EXISTS, "subscription_id \"" + options.id()
                     + "\" is already in use on this stream; pick another or unsubscribe first");
         }
-        if (subscriptions.size() >= ctx.config().limits().maxSubscriptionsPerStream()) {
+        if (subscriptions.size() >= terms.maxSubscriptions()) {
             throw new FrameRejectedException(Status.Code.RESOURCE_EXHAUSTED, "this stream has "
                     + subscriptions.size() + " subscriptions, the limit (limits.max-subscriptions-per-stream); unsubscribe one or open another stream");
         }
-        var subscription = ctx.newSubscription(options, this);
+        var subscription = subscriptionFactory.newSubscription(options, this);
         try {
-            subscription.open(ctx.backend());
+            subscription.open(subscriptionFactory.backend());
         } catch (RuntimeException e) {
-            throw new FrameRejectedException(Status.Code.UNAVAILABLE, "the backend could not open the subscription: " + e.getMessage());
+            throw FrameRejectedException.of(ErrorStatus.ofSubscribe(e));
         }
         subscriptions.put(options.id(), subscription);
         // Confirmed only once the start is fixed in the backend, so whatever anyone publishes
@@ -219,8 +226,8 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     private void onExtend(ConnectRequest frame) throws FrameRejectedException {
         var extend = frame.getExtendAckDeadline();
         Duration extension = Duration.ofMillis(Integer.toUnsignedLong(extend.getExtendMs()));
-        if (extension.isZero() || extension.compareTo(ctx.config().delivery().maxAckDeadline()) > 0) {
-            throw FrameRejectedException.invalid("extend_ms must be from 1 to " + ctx.config().delivery().maxAckDeadline().toMillis());
+        if (extension.isZero() || extension.compareTo(terms.maxAckDeadline()) > 0) {
+            throw FrameRejectedException.invalid("extend_ms must be from 1 to " + terms.maxAckDeadline().toMillis());
         }
         subscription(extend.getSubscriptionId()).extendDeadline(positions(extend.getPositionsList()), extension);
     }
@@ -249,8 +256,8 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         return positions;
     }
 
-    private void reject(ConnectRequest frame, FrameRejectedException e) {
-        FrameError.Builder error = FrameError.newBuilder().setFrameKind(kindOf(frame)).setError(e.toError());
+    private void reject(ConnectRequest frame, Status status) {
+        FrameError.Builder error = FrameError.newBuilder().setFrameKind(kindOf(frame)).setError(ErrorStatus.toError(status));
         String sub = subscriptionIdOf(frame);
         if (!sub.isEmpty()) {
             error.setSubscriptionId(sub);
@@ -323,7 +330,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
 
     @Override
     public void onError(Throwable t) {
-        endSubscriptions("stream error: " + Status.fromThrowable(t).getCode());
+        endSubscriptions("stream error: " + ErrorStatus.of(t).getCode());
         outbound.close();
     }
 
@@ -355,7 +362,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
             s.close();
         }
         subscriptions.clear();
-        ctx.sessionEnded(this);
+        registry.ended(this);
         log.debug("session {} ({}) ended: {}", sessionId, clientName(), why);
     }
 

@@ -1,7 +1,6 @@
 package io.tidegate.gateway.server;
 
 import io.grpc.Status;
-import io.tidegate.proto.v1.Error;
 
 /**
  * A client frame or message was refused; carries the gRPC status code and a message that says
@@ -15,6 +14,11 @@ final class FrameRejectedException extends Exception {
     FrameRejectedException(Status.Code code, String message) {
         super(message, null, false, false);
         this.code = code;
+    }
+
+    /** Refuses with the code and description of {@code status}. */
+    static FrameRejectedException of(Status status) {
+        return new FrameRejectedException(status.getCode(), status.getDescription());
     }
 
     static FrameRejectedException invalid(String message) {
@@ -33,9 +37,5 @@ final class FrameRejectedException extends Exception {
 
     Status.Code code() {
         return code;
-    }
-
-    Error toError() {
-        return Error.newBuilder().setCode(code.value()).setMessage(getMessage()).build();
     }
 }

@@ -8,6 +8,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.server.limits.ClientLimits;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
@@ -15,8 +16,6 @@ import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.gateway.telemetry.TraceMetadataInterceptor;
 import io.tidegate.proto.v1.GatewayServiceGrpc;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,29 +31,39 @@ import org.slf4j.LoggerFactory;
  * in flight, tell clients to go away, end streams) and stop. Serves {@code tidegate.v1.GatewayService},
  * {@code grpc.health.v1.Health} and server reflection.
  *
- * <p>Threading: start and drain are called once each, from the main or shutdown thread.
+ * <p>Threading: start and drain are called once each, from the main or shutdown thread; the
+ * {@link ServerStats} reads are thread-safe.
  */
-@Singleton
-public final class GatewayServer {
+public final class GatewayServer implements ServerStats {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     private static final Duration ACTIVITY_INTERVAL = Duration.ofMinutes(1);
     /** After the drain timeout: how long the last acks and end statuses may take to reach clients. */
     private static final long FINAL_FLUSH_MILLIS = 2_000;
 
-    private final GatewayConfig config;
+    private final Settings config;
     private final Backend backend;
     private final IngressDispatcher dispatcher;
     private final Readiness readiness;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final SessionContext ctx;
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final SubscriptionFactory subscriptions;
     private final GatewayService service;
     private final TraceMetadataInterceptor traceMetadata;
     private Server server;
     private ScheduledExecutorService activityTimer;
 
-    @Inject
-    public GatewayServer(GatewayConfig config, Backend backend, IngressDispatcher dispatcher,
+    /**
+     * The configuration slices the server reads.
+     *
+     * @param drainTimeout {@code shutdown.drain-timeout}
+     */
+    public record Settings(String gatewayId, GatewayConfig.Grpc grpc, GatewayConfig.Limits limits,
+                           GatewayConfig.Delivery delivery, Duration dedupWindow,
+                           GatewayConfig.ClientLimits clientLimits, Duration drainTimeout) {
+    }
+
+    public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget) {
@@ -62,10 +71,14 @@ public final class GatewayServer {
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.readiness = readiness;
-        this.ctx = new SessionContext(config, new BatchPublisher(validators.create(), dispatcher, tracing), backend,
-                new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget);
+        StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
+        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing),
+                new ClientLimits(config.clientLimits()));
+        this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
+                new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
+                config.delivery());
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
-        this.service = new GatewayService(ctx);
+        this.service = new GatewayService(terms, publishing, subscriptions, sessions);
     }
 
     /** Binds the port and starts serving. */
@@ -92,7 +105,7 @@ public final class GatewayServer {
             t.setDaemon(true);
             return t;
         });
-        activityTimer.scheduleAtFixedRate(() -> ctx.activity().report(ctx.sessionCount(), ACTIVITY_INTERVAL),
+        activityTimer.scheduleAtFixedRate(() -> sessions.activity().report(sessions.count(), ACTIVITY_INTERVAL),
                 ACTIVITY_INTERVAL.toMillis(), ACTIVITY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -101,9 +114,24 @@ public final class GatewayServer {
         return server.getPort();
     }
 
-    /** Live Connect streams. */
+    @Override
     public int sessionCount() {
-        return ctx.sessionCount();
+        return sessions.count();
+    }
+
+    @Override
+    public long conflatedMessages() {
+        return subscriptions.conflatedMessages();
+    }
+
+    @Override
+    public long queuedOutboundBytes() {
+        return subscriptions.queuedOutboundBytes();
+    }
+
+    @Override
+    public long shortOutboundReservations() {
+        return subscriptions.shortOutboundReservations();
     }
 
     /**
@@ -126,7 +154,7 @@ public final class GatewayServer {
         readiness.markDraining();
         health.enterTerminalState();
         service.startDraining();
-        List<ClientSession> open = List.copyOf(ctx.sessions());
+        List<ClientSession> open = List.copyOf(sessions.sessions());
         for (ClientSession s : open) {
             s.goAway("gateway " + config.gatewayId() + " is shutting down; reconnect and resume");
         }

@@ -20,11 +20,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
 
-    private final SessionContext ctx;
+    private final StreamTerms terms;
+    private final PublishPath publishing;
+    private final SubscriptionFactory subscriptions;
+    private final SessionRegistry registry;
     private final AtomicBoolean draining = new AtomicBoolean();
 
-    GatewayService(SessionContext ctx) {
-        this.ctx = ctx;
+    GatewayService(StreamTerms terms, PublishPath publishing, SubscriptionFactory subscriptions, SessionRegistry registry) {
+        this.terms = terms;
+        this.publishing = publishing;
+        this.subscriptions = subscriptions;
+        this.registry = registry;
     }
 
     @Override
@@ -34,8 +40,8 @@ final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
             out.onError(Status.UNAVAILABLE.withDescription("gateway is shutting down; connect to another replica").asRuntimeException());
             return new DiscardingObserver<>();
         }
-        var session = new ClientSession(UUID.randomUUID().toString(), ctx, out);
-        ctx.sessionStarted(session);
+        var session = new ClientSession(UUID.randomUUID().toString(), terms, publishing, subscriptions, registry, out);
+        registry.started(session);
         return session;
     }
 
@@ -45,20 +51,20 @@ final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
             responseObserver.onError(Status.UNAVAILABLE.withDescription("gateway is shutting down; publish to another replica").asRuntimeException());
             return;
         }
-        int max = ctx.config().limits().maxBatchMessages();
+        int max = terms.maxBatchMessages();
         if (request.getMessagesCount() > max) {
             responseObserver.onError(Status.INVALID_ARGUMENT.withDescription("batch of " + request.getMessagesCount()
                     + " messages exceeds the limit of " + max + " (limits.max-batch-messages); split it").asRuntimeException());
             return;
         }
         int size = request.getSerializedSize();
-        if (size > ctx.limits().getMaxFrameBytes()) {
+        if (size > terms.maxFrameBytes()) {
             var e = FrameRejectedException.frameTooLarge("request of " + request.getMessagesCount() + " messages", size,
-                    ctx.limits().getMaxFrameBytes());
-            responseObserver.onError(Status.fromCode(e.code()).withDescription(e.getMessage()).asRuntimeException());
+                    terms.maxFrameBytes());
+            responseObserver.onError(ErrorStatus.of(e).asRuntimeException());
             return;
         }
-        ctx.publisher().publish(request.getMessagesList(), ctx.unaryLimiter(), TraceMetadataInterceptor.current(), true, results -> {
+        publishing.publisher().publish(request.getMessagesList(), publishing.unaryLimiter(), TraceMetadataInterceptor.current(), true, results -> {
             responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
             responseObserver.onCompleted();
         });
@@ -69,13 +75,12 @@ final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
         var out = (ServerCallStreamObserver<SubscribeResponse>) responseObserver;
         SubscriptionOptions options;
         try {
-            options = ctx.subscribeParser().parse(request.getSubscription(),
-                    ctx.gatewayId() + "-" + UUID.randomUUID());
+            options = subscriptions.parse(request.getSubscription(), terms.gatewayId() + "-" + UUID.randomUUID());
         } catch (FrameRejectedException e) {
-            out.onError(Status.fromCode(e.code()).withDescription(e.getMessage()).asRuntimeException());
+            out.onError(ErrorStatus.of(e).asRuntimeException());
             return;
         }
-        new UnarySubscription(options, ctx, out).start();
+        new UnarySubscription(options, subscriptions, out).start();
     }
 
     /** Stops accepting streams and calls; existing ones carry on until told to go away. */

@@ -2,7 +2,7 @@ package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.dispatch.Prioritizer;
+import io.tidegate.gateway.priority.Prioritizer;
 import io.tidegate.gateway.routing.InvalidTopicException;
 import io.tidegate.gateway.routing.TopicName;
 import io.tidegate.proto.v1.Message;

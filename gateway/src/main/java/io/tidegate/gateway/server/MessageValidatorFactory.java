@@ -1,7 +1,7 @@
 package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.dispatch.Prioritizer;
+import io.tidegate.gateway.priority.Prioritizer;
 import jakarta.inject.Inject;
 import java.time.Clock;
 
@@ -11,16 +11,16 @@ import java.time.Clock;
  */
 public final class MessageValidatorFactory {
 
-    private final GatewayConfig config;
+    private final GatewayConfig.Limits limits;
     private final Prioritizer prioritizer;
 
     @Inject
-    public MessageValidatorFactory(GatewayConfig config, Prioritizer prioritizer) {
-        this.config = config;
+    public MessageValidatorFactory(GatewayConfig.Limits limits, Prioritizer prioritizer) {
+        this.limits = limits;
         this.prioritizer = prioritizer;
     }
 
     MessageValidator create() {
-        return new MessageValidator(config.limits(), prioritizer, Clock.systemUTC());
+        return new MessageValidator(limits, prioritizer, Clock.systemUTC());
     }
 }

@@ -34,8 +34,8 @@ public final class OutboundBudget {
     private final AtomicLong shortReservations = new AtomicLong();
 
     @Inject
-    public OutboundBudget(GatewayConfig config) {
-        this(config.delivery().outboundBytes());
+    public OutboundBudget(GatewayConfig.Delivery delivery) {
+        this(delivery.outboundBytes());
     }
 
     OutboundBudget(long limit) {

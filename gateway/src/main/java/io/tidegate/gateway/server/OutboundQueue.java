@@ -3,7 +3,7 @@ package io.tidegate.gateway.server;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
-import io.tidegate.gateway.dispatch.PriorityLanes;
+import io.tidegate.gateway.priority.PriorityLanes;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;

@@ -28,10 +28,12 @@ final class SubscribeParser {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
-    private final GatewayConfig config;
+    private final GatewayConfig.Limits limits;
+    private final GatewayConfig.Delivery delivery;
 
-    SubscribeParser(GatewayConfig config) {
-        this.config = config;
+    SubscribeParser(GatewayConfig.Limits limits, GatewayConfig.Delivery delivery) {
+        this.limits = limits;
+        this.delivery = delivery;
     }
 
     SubscriptionOptions parse(Subscribe s, String consumerPrefix) throws FrameRejectedException {
@@ -57,17 +59,16 @@ final class SubscribeParser {
                     + " with mode BROADCAST to conflate, or leave conflate unset");
         }
         int credit = s.getInitialCredit();
-        var limits = config.limits();
         if (credit < 0 || credit > limits.maxCredit()) {
             throw FrameRejectedException.invalid("initial_credit " + credit + " must be from 0 (server default "
                     + limits.defaultCredit() + ") to " + limits.maxCredit());
         }
-        Duration deadline = config.delivery().defaultAckDeadline();
+        Duration deadline = delivery.defaultAckDeadline();
         if (s.getAckDeadlineMs() != 0) {
             deadline = Duration.ofMillis(Integer.toUnsignedLong(s.getAckDeadlineMs()));
-            if (deadline.compareTo(config.delivery().maxAckDeadline()) > 0) {
+            if (deadline.compareTo(delivery.maxAckDeadline()) > 0) {
                 throw FrameRejectedException.invalid("ack_deadline_ms " + deadline.toMillis() + " exceeds the limit of "
-                        + config.delivery().maxAckDeadline().toMillis() + " ms");
+                        + delivery.maxAckDeadline().toMillis() + " ms");
             }
         }
         String groupName = group ? s.getGroup() : null;
@@ -87,7 +88,7 @@ final class SubscribeParser {
         List<TopicPattern> patterns = new ArrayList<>(texts.size());
         for (String text : texts) {
             try {
-                patterns.add(TopicPattern.compile(text, config.limits().maxTopicLength()));
+                patterns.add(TopicPattern.compile(text, limits.maxTopicLength()));
             } catch (InvalidTopicException e) {
                 throw FrameRejectedException.invalid(e.getMessage());
             }
@@ -122,7 +123,7 @@ final class SubscribeParser {
                 for (int i = 0; i < p.getAfterCount(); i++) {
                     Position pos = p.getAfter(i);
                     try {
-                        TopicName.validate(pos.getTopic(), config.limits().maxTopicLength());
+                        TopicName.validate(pos.getTopic(), limits.maxTopicLength());
                         after.put(pos.getTopic(), EntryId.parse(pos.getEntryId()));
                     } catch (IllegalArgumentException e) {
                         throw FrameRejectedException.invalid("start.after[" + i + "]: " + e.getMessage());

@@ -23,27 +23,27 @@ import java.util.List;
 final class UnarySubscription implements SessionSubscription.Output {
 
     private final SubscriptionOptions options;
-    private final SessionContext ctx;
+    private final SubscriptionFactory subscriptions;
     private final ServerCallStreamObserver<SubscribeResponse> out;
     private final OutboundQueue outbound;
     private final SessionSubscription subscription;
 
-    UnarySubscription(SubscriptionOptions options, SessionContext ctx, ServerCallStreamObserver<SubscribeResponse> out) {
+    UnarySubscription(SubscriptionOptions options, SubscriptionFactory subscriptions,
+                      ServerCallStreamObserver<SubscribeResponse> out) {
         this.options = options;
-        this.ctx = ctx;
+        this.subscriptions = subscriptions;
         this.out = out;
-        this.outbound = new OutboundQueue(new FrameUnwrapper(out), ctx.deliveryTelemetry(), this::written);
-        this.subscription = ctx.newSubscription(options, this);
+        this.outbound = new OutboundQueue(new FrameUnwrapper(out), subscriptions.deliveryTelemetry(), this::written);
+        this.subscription = subscriptions.newSubscription(options, this);
         out.setOnCancelHandler(this::stop);
     }
 
     void start() {
         try {
-            subscription.open(ctx.backend());
+            subscription.open(subscriptions.backend());
             subscription.startThenConfirm(() -> { });
         } catch (RuntimeException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("the backend could not open the subscription: "
-                    + e.getMessage()).asRuntimeException());
+            out.onError(ErrorStatus.ofSubscribe(e).asRuntimeException());
         }
     }
 
@@ -71,8 +71,7 @@ final class UnarySubscription implements SessionSubscription.Output {
     @Override
     public void ended(SessionSubscription s, Throwable cause) {
         stop();
-        out.onError(Status.UNAVAILABLE.withDescription("backend failure: " + cause.getMessage()
-                + "; subscribe again").asRuntimeException());
+        out.onError(ErrorStatus.ofSubscriptionEnd(cause).asRuntimeException());
     }
 
     /**

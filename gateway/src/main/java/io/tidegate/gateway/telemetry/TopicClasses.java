@@ -1,7 +1,7 @@
 package io.tidegate.gateway.telemetry;
 
 import io.opentelemetry.api.common.Attributes;
-import io.tidegate.gateway.dispatch.PriorityLanes;
+import io.tidegate.gateway.priority.PriorityLanes;
 import io.tidegate.proto.v1.Priority;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -11,15 +11,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * (topics beyond the first {@value #MAX_CLASSES} classes count as {@code other}), so a client
  * cannot blow up the metric cardinality. Thread-safe.
  */
-final class TopicClasses {
+public final class TopicClasses {
 
     static final int MAX_CLASSES = 32;
-    private static final String[] PRIORITIES = {"CRITICAL", "HIGH", "NORMAL", "LOW", "BULK"};
     static final Attributes[] BY_PRIORITY = new Attributes[PriorityLanes.LEVELS];
 
     static {
         for (int i = 0; i < PriorityLanes.LEVELS; i++) {
-            BY_PRIORITY[i] = Attributes.builder().put("priority", PRIORITIES[i]).build();
+            BY_PRIORITY[i] = Attributes.builder().put("priority", PriorityLanes.nameOf(i)).build();
         }
     }
 
@@ -29,6 +28,11 @@ final class TopicClasses {
     /** The attributes of a message's topic class and priority. */
     Attributes of(String topic, Priority priority) {
         return row(topic)[PriorityLanes.levelOf(priority)];
+    }
+
+    /** The {@code priority} attribute of a priority level (0 = CRITICAL ... 4 = BULK). */
+    public static Attributes ofLevel(int level) {
+        return BY_PRIORITY[level];
     }
 
     static Attributes ofPriority(Priority priority) {
@@ -57,7 +61,7 @@ final class TopicClasses {
     private static Attributes[] forClass(String name) {
         Attributes[] row = new Attributes[PriorityLanes.LEVELS];
         for (int i = 0; i < row.length; i++) {
-            row[i] = Attributes.builder().put("topic_class", name).put("priority", PRIORITIES[i]).build();
+            row[i] = Attributes.builder().put("topic_class", name).put("priority", PriorityLanes.nameOf(i)).build();
         }
         return row;
     }

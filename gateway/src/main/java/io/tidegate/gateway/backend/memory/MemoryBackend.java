@@ -67,19 +67,19 @@ public final class MemoryBackend implements Backend {
     private final ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
 
-    /** Builds the backend from the retention, dedup and delivery settings of {@code config}. */
-    public MemoryBackend(GatewayConfig config) {
-        this(config, System::currentTimeMillis);
+    /** Builds the backend from the retention, dedup and delivery settings. */
+    public MemoryBackend(GatewayConfig.Storage storage) {
+        this(storage, System::currentTimeMillis);
     }
 
-    /** As {@link #MemoryBackend(GatewayConfig)}, with the wall clock that stamps entry ids. */
-    MemoryBackend(GatewayConfig config, LongSupplier wallClockMillis) {
-        this.maxLength = config.retention().maxLength();
-        this.maxAgeMillis = config.retention().maxAge().toMillis();
-        this.dedupWindowMillis = config.dedupWindow().toMillis();
-        this.defaultAckDeadlineNanos = config.delivery().defaultAckDeadline().toNanos();
-        this.maxAckDeadlineNanos = config.delivery().maxAckDeadline().toNanos();
-        this.maxDeliveries = config.delivery().maxDeliveries();
+    /** As {@link #MemoryBackend(GatewayConfig.Storage)}, with the wall clock that stamps entry ids. */
+    MemoryBackend(GatewayConfig.Storage storage, LongSupplier wallClockMillis) {
+        this.maxLength = storage.retention().maxLength();
+        this.maxAgeMillis = storage.retention().maxAge().toMillis();
+        this.dedupWindowMillis = storage.dedupWindow().toMillis();
+        this.defaultAckDeadlineNanos = storage.delivery().defaultAckDeadline().toNanos();
+        this.maxAckDeadlineNanos = storage.delivery().maxAckDeadline().toNanos();
+        this.maxDeliveries = storage.delivery().maxDeliveries();
         this.wallClock = wallClockMillis;
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.delivery = Executors.newFixedThreadPool(threads, daemonThreads("tidegate-memory-delivery-"));

@@ -9,8 +9,6 @@ import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.resilience.BreakerStateListener;
-import io.tidegate.gateway.resilience.ReadGuard;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -53,7 +51,7 @@ public final class RedisBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(RedisBackend.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-    private final GatewayConfig config;
+    private final ReadGuard reads;
     private final ScheduledThreadPoolExecutor executor;
     private final RedisConnector connector;
     private final SharedConnection control;
@@ -68,11 +66,13 @@ public final class RedisBackend implements Backend {
     /**
      * Connects to {@code backend.redis.uri}, or to the cluster {@code backend.redis.cluster-nodes}.
      *
+     * @param consumerLagInterval how often consumer lag is measured; null when nobody reads it
+     * @param reads guards every subscription's reads and acks (breaker, backoff, time limit)
      * @throws IllegalStateException when Redis cannot be reached or is older than 6.2
      */
-    public RedisBackend(GatewayConfig config) {
-        this.config = config;
-        GatewayConfig.Redis redis = config.backend().redis();
+    public RedisBackend(GatewayConfig.Redis redis, GatewayConfig.Storage storage, Duration consumerLagInterval,
+                        ReadGuard reads) {
+        this.reads = reads;
         if (!redis.isConfigured()) {
             throw new IllegalArgumentException("neither backend.redis.uri nor backend.redis.cluster-nodes is set; "
                     + "set one, e.g. backend.redis.uri=redis://127.0.0.1:6379");
@@ -82,7 +82,7 @@ public final class RedisBackend implements Backend {
         String address = connector.address();
         this.executor = workerPool();
         RedisKeys keys = new RedisKeys(redis.keyPrefix());
-        String name = "tidegate:" + config.gatewayId();
+        String name = "tidegate:" + storage.gatewayId();
         SharedConnection writerConnection = null;
         SharedConnection controlConnection = null;
         StatefulRedisPubSubConnection<byte[], byte[]> pubSub = null;
@@ -92,8 +92,8 @@ public final class RedisBackend implements Backend {
             writerConnection = connector.connectShared(name + ":writer");
             pubSub = connector.connectPubSub(name + ":topics");
             this.control = controlConnection;
-            this.writer = new RedisStreamWriter(writerConnection, keys, config.retention().maxLength(),
-                    config.dedupWindow());
+            this.writer = new RedisStreamWriter(writerConnection, keys, storage.retention().maxLength(),
+                    storage.dedupWindow());
             this.registry = new TopicRegistry(keys, pubSub, control.async(), executor);
             this.incarnation = new IncarnationWatch(control.async(), keys, address, this::reset);
             incarnation.start();
@@ -107,10 +107,10 @@ public final class RedisBackend implements Backend {
             throw new BackendUnavailableException("cannot connect to Redis at " + address + " (" + setting + "): "
                     + e.getMessage(), e);
         }
-        this.context = new SubscriptionContext(config.gatewayId(), keys, connector, control, writer, registry,
+        this.context = new SubscriptionContext(storage.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
-                config.delivery().maxDeliveries(), config.delivery().defaultAckDeadline(),
-                new ReadGuard(name(), config.resilience(), redis.blockTimeout()), incarnation);
+                storage.delivery().maxDeliveries(), storage.delivery().defaultAckDeadline(),
+                reads, incarnation);
         long incarnationEvery = IncarnationWatch.CHECK_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("incarnation check", () -> incarnation.check("periodic check")),
                 incarnationEvery, incarnationEvery, TimeUnit.MILLISECONDS);
@@ -118,18 +118,18 @@ public final class RedisBackend implements Backend {
         executor.scheduleWithFixedDelay(safely("topic registry refresh",
                 () -> registry.refresh().thenAccept(writer::forgetRegistered)), refresh, refresh, TimeUnit.MILLISECONDS);
         this.consumerLag = new ConsumerLagProbe(keys, control.async(), registry);
-        if (config.otel().metricsEnabled()) {
-            long lagEvery = config.otel().consumerLagInterval().toMillis();
+        if (consumerLagInterval != null) {
+            long lagEvery = consumerLagInterval.toMillis();
             executor.scheduleWithFixedDelay(safely("consumer lag", consumerLag::measure), 0, lagEvery, TimeUnit.MILLISECONDS);
         }
-        Duration maxAge = config.retention().maxAge();
+        Duration maxAge = storage.retention().maxAge();
         if (!maxAge.isZero()) {
             RetentionTrimmer trimmer = new RetentionTrimmer(keys, control.async(), registry, maxAge);
             long every = RetentionTrimmer.interval(maxAge).toMillis();
             executor.scheduleWithFixedDelay(safely("trimming by age", trimmer::trim), every, every, TimeUnit.MILLISECONDS);
         }
         LOG.info("redis backend connected to {}{} (key prefix {}, gateway {})", redis.isCluster() ? "cluster " : "",
-                address, redis.keyPrefix(), config.gatewayId());
+                address, redis.keyPrefix(), storage.gatewayId());
     }
 
     @Override
@@ -182,12 +182,13 @@ public final class RedisBackend implements Backend {
 
     @Override
     public java.util.Map<String, String> breakerStates() {
-        return java.util.Map.of("read", readBreaker().state().name().toLowerCase(java.util.Locale.ROOT));
+        String state = reads.breakerState();
+        return state == null ? java.util.Map.of() : java.util.Map.of("read", state);
     }
 
-    /** State and transition counts of the circuit breaker over reads, for logs and metrics. */
-    public BreakerStateListener readBreaker() {
-        return context.reads().breakerState();
+    /** What guards this backend's reads (as passed in), for tests and logs. */
+    public ReadGuard readGuard() {
+        return reads;
     }
 
     @Override

@@ -7,7 +7,6 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.SubscriptionSpec;
-import io.tidegate.gateway.resilience.ReadGuard;
 import io.tidegate.gateway.routing.TopicPattern;
 import java.time.Duration;
 import java.util.ArrayList;

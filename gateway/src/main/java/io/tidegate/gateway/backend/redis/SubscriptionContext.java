@@ -1,7 +1,6 @@
 package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.tidegate.gateway.resilience.ReadGuard;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 

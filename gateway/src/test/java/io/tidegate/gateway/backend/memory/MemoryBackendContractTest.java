@@ -8,6 +8,6 @@ class MemoryBackendContractTest extends BackendContractTest {
 
     @Override
     protected Backend newBackend(GatewayConfig config) {
-        return new MemoryBackend(config);
+        return new MemoryBackend(config.storage());
     }
 }

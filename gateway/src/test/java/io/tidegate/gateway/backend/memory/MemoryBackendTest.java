@@ -169,7 +169,7 @@ class MemoryBackendTest {
 
     private MemoryBackend start(AtomicLong clock, String... overrides) {
         GatewayConfig config = GatewayConfig.defaultsWith(overrides);
-        MemoryBackend b = clock == null ? new MemoryBackend(config) : new MemoryBackend(config, clock::get);
+        MemoryBackend b = clock == null ? new MemoryBackend(config.storage()) : new MemoryBackend(config.storage(), clock::get);
         backends.add(b);
         return b;
     }

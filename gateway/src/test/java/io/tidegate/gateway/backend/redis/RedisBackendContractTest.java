@@ -32,7 +32,7 @@ class RedisBackendContractTest extends BackendContractTest {
 
     @Override
     protected Backend newBackend(GatewayConfig config) {
-        return new RedisBackend(config);
+        return ConfiguredRedisBackend.open(config);
     }
 
     @Test

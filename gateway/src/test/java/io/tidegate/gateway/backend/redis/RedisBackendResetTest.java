@@ -130,7 +130,7 @@ class RedisBackendResetTest {
     }
 
     private RedisBackend backend(String gatewayId) {
-        RedisBackend backend = new RedisBackend(GatewayConfig.defaultsWith("backend.type=redis",
+        RedisBackend backend = ConfiguredRedisBackend.open(GatewayConfig.defaultsWith("backend.type=redis",
                 "backend.redis.uri=" + redis.uri(), "backend.redis.key-prefix=" + PREFIX, "gateway-id=" + gatewayId,
                 "backend.redis.block-timeout=100ms"));
         backends.add(backend);

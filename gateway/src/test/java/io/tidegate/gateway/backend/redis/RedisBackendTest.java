@@ -275,7 +275,7 @@ class RedisBackendTest {
 
             own.kill();
             await().atMost(Duration.ofSeconds(30)).until(() ->
-                    backend.readBreaker().timesEntered(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) > 0);
+                    readBreaker(backend).timesEntered(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) > 0);
             own = own.killAndRestart(0);
 
             List<String> sent = new ArrayList<>(List.of("before"));
@@ -287,7 +287,7 @@ class RedisBackendTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> broadcast.ids().contains(sent.get(1))
                     && member.ids().contains(sent.get(1)));
             await().atMost(Duration.ofSeconds(20)).until(() ->
-                    backend.readBreaker().state() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED);
+                    readBreaker(backend).state() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED);
             // earlier tries may also have been stored before their answer was lost; none twice, none lost
             assertThat(broadcast.ids()).doesNotHaveDuplicates().contains("before", sent.get(1));
             assertThat(member.ids()).doesNotHaveDuplicates().containsExactlyElementsOf(broadcast.ids());
@@ -514,7 +514,7 @@ class RedisBackendTest {
         List<String> all = new ArrayList<>(List.of("backend.type=redis", "backend.redis.uri=" + uri,
                 "backend.redis.key-prefix=" + prefix, "gateway-id=" + gatewayId, "backend.redis.block-timeout=100ms"));
         all.addAll(Arrays.asList(overrides));
-        RedisBackend backend = new RedisBackend(GatewayConfig.defaultsWith(all.toArray(String[]::new)));
+        RedisBackend backend = ConfiguredRedisBackend.open(GatewayConfig.defaultsWith(all.toArray(String[]::new)));
         backends.add(backend);
         return backend;
     }
@@ -685,5 +685,9 @@ class RedisBackendTest {
         List<String> idsOf(String topic) {
             return received.stream().filter(m -> m.position().topic().equals(topic)).map(m -> m.message().getId()).toList();
         }
+    }
+
+    private static io.tidegate.gateway.resilience.BreakerStateListener readBreaker(RedisBackend backend) {
+        return ((io.tidegate.gateway.resilience.BreakerReadGuard) backend.readGuard()).breakerStateListener();
     }
 }

@@ -20,7 +20,7 @@ class RedisClusterBackendContractTest extends BackendContractTest {
 
     @Override
     protected Backend newBackend(GatewayConfig config) {
-        return new RedisBackend(config);
+        return ConfiguredRedisBackend.open(config);
     }
 
     @Override

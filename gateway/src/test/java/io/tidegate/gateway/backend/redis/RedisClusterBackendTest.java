@@ -281,7 +281,7 @@ class RedisClusterBackendTest {
         List<String> all = new ArrayList<>(List.of("backend.type=redis", "backend.redis.cluster-nodes=" + CLUSTER.seeds(),
                 "backend.redis.key-prefix=" + prefix, "gateway-id=gw-" + prefix, "backend.redis.block-timeout=100ms"));
         all.addAll(Arrays.asList(overrides));
-        RedisBackend backend = new RedisBackend(GatewayConfig.defaultsWith(all.toArray(String[]::new)));
+        RedisBackend backend = ConfiguredRedisBackend.open(GatewayConfig.defaultsWith(all.toArray(String[]::new)));
         backends.add(backend);
         return backend;
     }

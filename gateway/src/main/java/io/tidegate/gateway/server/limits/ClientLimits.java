@@ -1,4 +1,4 @@
-package io.tidegate.gateway.resilience;
+package io.tidegate.gateway.server.limits;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;

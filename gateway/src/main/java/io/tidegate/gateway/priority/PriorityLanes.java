@@ -1,4 +1,4 @@
-package io.tidegate.gateway.dispatch;
+package io.tidegate.gateway.priority;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -22,7 +22,6 @@ public final class PriorityLanes<T> {
     private final Function<T, String> keyOf;
     private int size;
 
-    @SuppressWarnings("unchecked")
     /**
      * The lane of a message priority: CRITICAL 0 ... BULK 4; unspecified counts as NORMAL, so
      * messages need not be rebuilt just to spell out the default.
@@ -33,6 +32,13 @@ public final class PriorityLanes<T> {
                 : priority.getNumber() - 1;
     }
 
+    /** The name of a lane's priority ("CRITICAL" ... "BULK"), e.g. for metric attributes. */
+    public static String nameOf(int level) {
+        // the enum value without its PRIORITY_ prefix, which metric labels and docs do not carry
+        return io.tidegate.proto.v1.Priority.forNumber(level + 1).name().substring("PRIORITY_".length());
+    }
+
+    @SuppressWarnings("unchecked")
     public PriorityLanes(Function<T, String> keyOf) {
         this.keyOf = keyOf;
         this.lanes = new ArrayDeque[LEVELS];

@@ -1,4 +1,4 @@
-package io.tidegate.gateway.dispatch;
+package io.tidegate.gateway.priority;
 
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Priority;

@@ -1,4 +1,4 @@
-package io.tidegate.gateway.telemetry;
+package io.tidegate.gateway;
 
 import com.google.inject.name.Named;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -6,14 +6,12 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
-import io.tidegate.gateway.backend.BackendModule;
-import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.DispatchStats;
-import io.tidegate.gateway.server.ConflationCounter;
-import io.tidegate.gateway.server.OutboundBudget;
+import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
-import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.server.ServerStats;
+import io.tidegate.gateway.telemetry.TopicClasses;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -29,10 +27,12 @@ import java.util.Map;
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
  * backend, consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
- * history ({@code tidegate.backend.resets}). Thread-safe.
+ * history ({@code tidegate.backend.resets}). Each reads the {@code *Stats} its package exposes;
+ * registered here, at the composition root, so no package reads another's internals for metrics.
+ * Thread-safe.
  */
 @Singleton
-public final class GatewayGauges {
+final class GatewayGauges {
 
     private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
     private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
@@ -40,37 +40,51 @@ public final class GatewayGauges {
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
 
     @Inject
-    GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, GatewayServer server,
-                  ConflationCounter conflation, OutboundBudget outbound,
-                  @Named(BackendModule.STORE) Backend store) {
+    GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
+                  @Named(BackendStackModule.STORE) Backend store) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
+        registerDispatch(meter, dispatcher, dispatch);
+        registerServer(meter, server);
+        registerBackend(meter, store);
+        if (store instanceof ResilientBackend resilient) {
+            registerResilience(meter, resilient);
+        }
+    }
+
+    private static void registerDispatch(Meter meter, IngressDispatcher dispatcher, DispatchStats dispatch) {
         meter.gaugeBuilder("tidegate.queue.depth").ofLongs().setUnit("{message}")
                 .setDescription("Publishes waiting in the ingress priority queues for the backend, per priority")
                 .buildWithCallback(m -> {
                     int[] depths = dispatcher.queueDepths();
                     for (int i = 0; i < depths.length; i++) {
-                        m.record(depths[i], TopicClasses.BY_PRIORITY[i]);
+                        m.record(depths[i], TopicClasses.ofLevel(i));
                     }
                 });
         meter.gaugeBuilder("tidegate.workers").ofLongs().setUnit("{thread}")
                 .setDescription("Threads taking publishes from the ingress queues to the backend")
                 .buildWithCallback(m -> m.record(dispatch.workers()));
+    }
+
+    private static void registerServer(Meter meter, ServerStats server) {
         meter.counterBuilder("tidegate.conflated").setUnit("{message}")
                 .setDescription("Messages of conflated subscriptions superseded by a newer one of their key before delivery")
-                .buildWithCallback(m -> m.record(conflation.superseded()));
+                .buildWithCallback(m -> m.record(server.conflatedMessages()));
         meter.gaugeBuilder("tidegate.outbound.queued").ofLongs().setUnit("By")
                 .setDescription("Bytes of messages waiting in gateway memory for subscriber streams (limit: delivery.outbound-bytes)")
-                .buildWithCallback(m -> m.record(outbound.queuedBytes()));
+                .buildWithCallback(m -> m.record(server.queuedOutboundBytes()));
+        meter.counterBuilder("tidegate.outbound.short_reservations").setUnit("{read}")
+                .setDescription("Backend reads made smaller than the subscription's window because delivery.outbound-bytes was spent")
+                .buildWithCallback(m -> m.record(server.shortOutboundReservations()));
+        meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
+                .setDescription("Open Connect streams")
+                .buildWithCallback(m -> m.record(server.sessionCount()));
+    }
+
+    private static void registerBackend(Meter meter, Backend store) {
         meter.counterBuilder("tidegate.backend.resets").setUnit("{reset}")
                 .setDescription("Times the backend was found to have lost its stored history (Redis flushed or "
                         + "replaced by an empty one); subscribers were sent BackendReset")
                 .buildWithCallback(m -> m.record(store.resets()));
-        meter.counterBuilder("tidegate.outbound.short_reservations").setUnit("{read}")
-                .setDescription("Backend reads made smaller than the subscription's window because delivery.outbound-bytes was spent")
-                .buildWithCallback(m -> m.record(outbound.shortReservations()));
-        meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
-                .setDescription("Open Connect streams")
-                .buildWithCallback(m -> m.record(server.sessionCount()));
         meter.gaugeBuilder("tidegate.consumer.lag").ofLongs().setUnit("{message}")
                 .setDescription("Entries not yet delivered to a consumer group, summed over its topics")
                 .buildWithCallback(m -> {
@@ -78,24 +92,25 @@ public final class GatewayGauges {
                         m.record(e.getValue(), Attributes.of(GROUP, e.getKey()));
                     }
                 });
-        if (store instanceof ResilientBackend resilient) {
-            Attributes backend = Attributes.of(BACKEND, resilient.name());
-            meter.gaugeBuilder("tidegate.breaker.state").ofLongs()
-                    .setDescription("Circuit breakers of backend appends and reads: 1 for the current state, 0 for the others")
-                    .buildWithCallback(m -> resilient.breakerStates().forEach((guarded, now) -> {
-                        for (CircuitBreaker.State s : CircuitBreaker.State.values()) {
-                            String state = s.name().toLowerCase(java.util.Locale.ROOT);
-                            m.record(state.equals(now) ? 1 : 0,
-                                    backend.toBuilder().put(BREAKER, guarded).put(STATE, state).build());
-                        }
-                    }));
-            meter.gaugeBuilder("tidegate.spool.size").ofLongs().setUnit("By")
-                    .setDescription("Bytes the disk spool occupies")
-                    .buildWithCallback(m -> m.record(stats(resilient).spoolBytes(), backend));
-            meter.gaugeBuilder("tidegate.spool.pending").ofLongs().setUnit("{message}")
-                    .setDescription("Spooled messages waiting for replay into the backend")
-                    .buildWithCallback(m -> m.record(stats(resilient).spoolPending(), backend));
-        }
+    }
+
+    private static void registerResilience(Meter meter, ResilientBackend resilient) {
+        Attributes backend = Attributes.of(BACKEND, resilient.name());
+        meter.gaugeBuilder("tidegate.breaker.state").ofLongs()
+                .setDescription("Circuit breakers of backend appends and reads: 1 for the current state, 0 for the others")
+                .buildWithCallback(m -> resilient.breakerStates().forEach((guarded, now) -> {
+                    for (CircuitBreaker.State s : CircuitBreaker.State.values()) {
+                        String state = s.name().toLowerCase(java.util.Locale.ROOT);
+                        m.record(state.equals(now) ? 1 : 0,
+                                backend.toBuilder().put(BREAKER, guarded).put(STATE, state).build());
+                    }
+                }));
+        meter.gaugeBuilder("tidegate.spool.size").ofLongs().setUnit("By")
+                .setDescription("Bytes the disk spool occupies")
+                .buildWithCallback(m -> m.record(stats(resilient).spoolBytes(), backend));
+        meter.gaugeBuilder("tidegate.spool.pending").ofLongs().setUnit("{message}")
+                .setDescription("Spooled messages waiting for replay into the backend")
+                .buildWithCallback(m -> m.record(stats(resilient).spoolPending(), backend));
     }
 
     private static ResilienceStats stats(ResilientBackend backend) {

@@ -1,10 +1,12 @@
-package io.tidegate.gateway.telemetry;
+package io.tidegate.gateway;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.telemetry.GatewayMetrics;
+import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -14,7 +16,7 @@ import java.time.Clock;
  * {@code service.instance.id} = gateway id), the OpenTelemetry Prometheus exporter's reader behind
  * {@code /metrics}, and the gateway's tracing and metrics.
  */
-public final class TelemetryModule extends AbstractModule {
+final class TelemetryModule extends AbstractModule {
 
     private final SpanProcessor spanProcessor;
 
@@ -22,7 +24,7 @@ public final class TelemetryModule extends AbstractModule {
      * @param spanProcessor where spans go instead of the OTLP exporter (tests, benchmarks); null
      *                      for OTLP as configured
      */
-    public TelemetryModule(SpanProcessor spanProcessor) {
+    TelemetryModule(SpanProcessor spanProcessor) {
         this.spanProcessor = spanProcessor;
     }
 
@@ -51,7 +53,7 @@ public final class TelemetryModule extends AbstractModule {
     @Provides
     @Singleton
     GatewayTracing tracing(Telemetry telemetry) {
-        return new GatewayTracing(telemetry);
+        return GatewayTracing.of(telemetry);
     }
 
     @Provides

@@ -6,6 +6,7 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
+import io.tidegate.gateway.backend.redis.ReadGuard;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The Resilience4j side of a backend's reads (subscription read cycles, reclaims, acks), shared
- * by every subscription of one backend:
+ * The {@link ReadGuard} the composition root gives the Redis backend: Resilience4j around its
+ * reads (subscription read cycles, reclaims, acks), shared by every subscription of one backend:
  * <ul>
  *   <li>a {@link CircuitBreaker} over read cycles: while it is open no subscription touches the
  *       backend, they wait and probe again together once it lets calls through (state changes are
@@ -33,7 +34,7 @@ import java.util.function.Supplier;
  *
  * <p>Threading: thread-safe; never blocks.
  */
-public final class ReadGuard {
+public final class BreakerReadGuard implements ReadGuard {
 
     private static final int ACK_ATTEMPTS = 8;
 
@@ -47,7 +48,7 @@ public final class ReadGuard {
      * @param backendName for breaker names and log lines
      * @param blockTimeout the longest a blocking read waits on the backend by design
      */
-    public ReadGuard(String backendName, GatewayConfig.Resilience config, Duration blockTimeout) {
+    public BreakerReadGuard(String backendName, GatewayConfig.Resilience config, Duration blockTimeout) {
         GatewayConfig.Breaker b = config.breaker();
         this.breaker = Breakers.of("backend-" + backendName + "-reads", b);
         GatewayConfig.Retry r = config.retry();
@@ -71,26 +72,31 @@ public final class ReadGuard {
      * True when a read cycle may run now; the caller must then report its outcome with {@link
      * #onSuccess} or {@link #onFailure}.
      */
+    @Override
     public boolean tryAcquire() {
         return breaker.tryAcquirePermission();
     }
 
     /** A permitted cycle ended well. */
+    @Override
     public void onSuccess(long tookNanos) {
         breaker.onSuccess(tookNanos, TimeUnit.NANOSECONDS);
     }
 
     /** A permitted cycle failed. */
+    @Override
     public void onFailure(long tookNanos, Throwable error) {
         breaker.onError(tookNanos, TimeUnit.NANOSECONDS, error);
     }
 
     /** A permitted cycle ended without telling anything about the backend (it was closed). */
+    @Override
     public void release() {
         breaker.releasePermission();
     }
 
     /** How long to wait before the {@code failures}-th retry (1-based), jittered. */
+    @Override
     public long backoffMillis(int failures) {
         return backoff.apply(Math.max(1, failures));
     }
@@ -99,17 +105,24 @@ public final class ReadGuard {
      * Fails (with a {@link java.util.concurrent.TimeoutException}) once {@code cycle} has run
      * longer than a read may; the cycle itself is left running for the caller to end.
      */
+    @Override
     public <T> CompletableFuture<T> timeLimited(ScheduledExecutorService timer, CompletableFuture<T> cycle) {
         return cycleLimiter.executeCompletionStage(timer, () -> cycle).toCompletableFuture();
     }
 
     /** Runs {@code ack} with retries and backoff until it succeeds or the attempts run out. */
+    @Override
     public <T> CompletableFuture<T> retryAck(ScheduledExecutorService timer, Supplier<CompletionStage<T>> ack) {
         return ackRetry.executeCompletionStage(timer, ack).toCompletableFuture();
     }
 
-    /** The breaker's state and transition counts, for logs and metrics. */
-    public BreakerStateListener breakerState() {
+    @Override
+    public String breakerState() {
+        return state.state().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The breaker's state and transition counts, for logs and tests. */
+    public BreakerStateListener breakerStateListener() {
         return state;
     }
 }

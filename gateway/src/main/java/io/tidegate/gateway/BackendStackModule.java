@@ -1,13 +1,15 @@
-package io.tidegate.gateway.backend;
+package io.tidegate.gateway;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.name.Named;
+import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.memory.MemoryBackend;
 import io.tidegate.gateway.backend.redis.RedisBackend;
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.resilience.DiskSpool;
+import io.tidegate.gateway.resilience.BreakerReadGuard;
 import io.tidegate.gateway.resilience.DeferredBackend;
+import io.tidegate.gateway.resilience.DiskSpool;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
@@ -16,14 +18,16 @@ import jakarta.inject.Singleton;
 import java.nio.file.Path;
 
 /**
- * Wires the backend the configuration chose: embedded memory or Redis Streams. Redis is wrapped
- * in a {@link ResilientBackend} (breaker, retry, time limit, disk spool) unless
- * {@code resilience.enabled} is false; appends are measured and traced by an {@link InstrumentedBackend}.
+ * Stacks the backend the configuration chose: embedded memory, or Redis Streams with a circuit
+ * breaker over its reads, started in the background ({@link DeferredBackend}) and wrapped in a
+ * {@link ResilientBackend} (breaker, retry, time limit, disk spool) unless {@code
+ * resilience.enabled} is false; appends are measured and traced by an {@link InstrumentedBackend}
+ * on top. The backend packages know none of these decorators.
  */
-public final class BackendModule extends AbstractModule {
+final class BackendStackModule extends AbstractModule {
 
     /** The name of the backend binding without instrumentation (for gauges that read its state). */
-    public static final String STORE = "store";
+    static final String STORE = "store";
 
     /** The backend the gateway uses: the store, with metrics and spans around its appends. */
     @Provides
@@ -37,12 +41,20 @@ public final class BackendModule extends AbstractModule {
     @Named(STORE)
     Backend store(GatewayConfig config) {
         return switch (config.backend().type()) {
-            case MEMORY -> new MemoryBackend(config);
+            case MEMORY -> new MemoryBackend(config.storage());
             case REDIS -> config.resilience().enabled()
                     // may start during a Redis outage: the spool takes publishes meanwhile
-                    ? resilient(new DeferredBackend("redis", () -> new RedisBackend(config)), config)
-                    : new RedisBackend(config);
+                    ? resilient(new DeferredBackend("redis", () -> redis(config)), config)
+                    : redis(config);
         };
+    }
+
+    /** A Redis backend from {@code config}, its reads guarded by a circuit breaker. */
+    static RedisBackend redis(GatewayConfig config) {
+        GatewayConfig.Redis redis = config.backend().redis();
+        return new RedisBackend(redis, config.storage(),
+                config.otel().metricsEnabled() ? config.otel().consumerLagInterval() : null,
+                new BreakerReadGuard("redis", config.resilience(), redis.blockTimeout()));
     }
 
     private static Backend resilient(Backend backend, GatewayConfig config) {

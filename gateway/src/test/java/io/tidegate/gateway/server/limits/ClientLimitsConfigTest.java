@@ -1,4 +1,4 @@
-package io.tidegate.gateway.resilience;
+package io.tidegate.gateway.server.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
