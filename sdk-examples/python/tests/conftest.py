@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+# The gateway harness and waits are the SDK's own test helpers (sdk-python/tests): one copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "sdk-python" / "tests"))
 
 from gateway_process import GatewayProcess  # noqa: E402
 

@@ -1,5 +1,6 @@
 //! Against the real gateway jar: the execution adapter and the subscriber CLI.
 
+#[path = "../../../sdk-rust/tests/common/mod.rs"]
 mod common;
 
 use std::time::Duration;

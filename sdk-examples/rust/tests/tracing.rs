@@ -3,97 +3,24 @@
 //! as children. The gateway may add spans of its own between publish and process; the assertions
 //! follow the context the subscriber actually received, so they hold either way.
 
+#[path = "../../../sdk-rust/tests/common/mod.rs"]
 mod common;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
+use common::spans::*;
 use common::Gateway;
 use opentelemetry::context::FutureExt as _;
-use opentelemetry::trace::{SpanId, SpanKind, TraceContextExt as _, TraceId, Tracer as _};
-use opentelemetry::{global, Context, Value};
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use opentelemetry::trace::{SpanKind, TraceContextExt as _, TraceId, Tracer as _};
+use opentelemetry::{global, Context};
+use opentelemetry_sdk::trace::SpanData;
 use prost::Message as _;
-use tidegate::client::{Client, ClientConfig, Priority, Start, SubscribeOptions, Subscription};
+use tidegate::client::{Priority, Start, SubscribeOptions};
 use tidegate::decimal::parse_proto;
 use tidegate::payload::{self, content_type};
 use tidegate::proto::market::{OrderSide, OrderType, QuoteTick, SubmitOrder, TimeInForce};
-use tidegate::proto::v1::{Delivery, Message};
+use tidegate::proto::v1::Message;
 use tidegate_examples::exec::{AdapterConfig, ExecAdapter};
-
-const WAIT: Duration = Duration::from_secs(15);
-
-/// The exporter behind the global provider, installed once for every test of this binary.
-fn exporter() -> &'static InMemorySpanExporter {
-    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemorySpanExporter::default();
-        global::set_tracer_provider(
-            SdkTracerProvider::builder()
-                .with_simple_exporter(exporter.clone())
-                .build(),
-        );
-        exporter
-    })
-}
-
-fn spans_of(trace_id: TraceId) -> Vec<SpanData> {
-    exporter()
-        .get_finished_spans()
-        .expect("finished spans")
-        .into_iter()
-        .filter(|s| s.span_context.trace_id() == trace_id)
-        .collect()
-}
-
-fn named(spans: &[SpanData], name: &str) -> SpanData {
-    let found: Vec<_> = spans.iter().filter(|s| s.name == name).collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "one span named {name:?} in {:?}",
-        spans.iter().map(|s| &s.name).collect::<Vec<_>>()
-    );
-    found[0].clone()
-}
-
-fn attr(span: &SpanData, key: &str) -> Option<Value> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| kv.value.clone())
-}
-
-/// The span id in a delivered message's `traceparent`.
-fn delivered_parent(d: &Delivery) -> (TraceId, SpanId) {
-    let headers = &d.message.as_ref().expect("message").headers;
-    let tp = headers.get("traceparent").expect("traceparent delivered");
-    let parts: Vec<&str> = tp.split('-').collect();
-    (
-        TraceId::from_hex(parts[1]).expect("trace id"),
-        SpanId::from_hex(parts[2]).expect("span id"),
-    )
-}
-
-/// A client with a patient connect: the gateway shares two cores with everything else.
-fn config(gw: &Gateway, name: &str) -> ClientConfig {
-    let mut config = ClientConfig::new(&gw.endpoint, name);
-    config.connect_timeout = WAIT;
-    config
-}
-
-async fn connect(gw: &Gateway, name: &str) -> Client {
-    Client::connect(config(gw, name))
-        .await
-        .unwrap_or_else(|e| panic!("connect to {}: {e}\n{}", gw.endpoint, gw.log()))
-}
-
-async fn next(sub: &mut Subscription) -> Delivery {
-    tokio::time::timeout(WAIT, sub.recv())
-        .await
-        .expect("a delivery within the timeout")
-        .expect("subscription open")
-}
 
 /// Waits until the spans of `trace_id` include `name` (spans of other tasks end asynchronously).
 async fn wait_for_span(trace_id: TraceId, name: &str) -> Vec<SpanData> {

@@ -1,5 +1,6 @@
 //! Starts a real Tidegate gateway (the runnable jar) on a free port for one test.
-// Each test binary (gateway.rs, tracing.rs) compiles this module and uses only part of it.
+// Each test binary of this crate and of sdk-examples/rust (which includes it by path) compiles
+// this module and uses only part of it.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -14,12 +15,20 @@ pub struct Gateway {
     log: Arc<Mutex<Vec<String>>>,
 }
 
+pub mod spans;
+
+/// The jar `./mvnw package` builds at the repository root (the nearest ancestor of this crate
+/// holding the Maven reactor), unless `TIDEGATE_GATEWAY_JAR` names another.
 fn jar_path() -> PathBuf {
-    match std::env::var_os("TIDEGATE_GATEWAY_JAR") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../gateway/target/tidegate-gateway-0.1.0-SNAPSHOT-all.jar"),
+    if let Some(p) = std::env::var_os("TIDEGATE_GATEWAY_JAR") {
+        return PathBuf::from(p);
     }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .find(|d| d.join("pom.xml").is_file() && d.join("gateway").is_dir())
+        .unwrap_or(&manifest);
+    root.join("gateway/target/tidegate-gateway-0.1.0-SNAPSHOT-all.jar")
 }
 
 impl Gateway {

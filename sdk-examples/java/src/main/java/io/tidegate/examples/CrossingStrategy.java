@@ -232,7 +232,7 @@ public final class CrossingStrategy {
                 .build();
         Order order = new Order(clientOrderId, instrumentId, config.quantity());
         orders.put(clientOrderId, order);
-        out.printf("order %s %s %s MARKET %s -> %s%n", clientOrderId, instrumentId, config.side(),
+        out.printf("order %s %s %s MARKET %s -> %s%n", clientOrderId, instrumentId, shortName(config.side()),
                 config.quantity().toPlainString(), topic);
         client.publish(message).whenComplete((receipt, e) -> {
             synchronized (this) {
@@ -281,8 +281,8 @@ public final class CrossingStrategy {
                         }
                         o.filled = o.filled.add(qty);
                         out.printf("event OrderFilled %s %s %s %s @ %s commission %s %s %s%n", f.getClientOrderId(),
-                                f.getInstrumentId(), f.getSide(), qty.toPlainString(), value(f.getLastPx()).toPlainString(),
-                                value(f.getCommission()).toPlainString(), f.getCommissionCurrency(), f.getLiquiditySide());
+                                f.getInstrumentId(), shortName(f.getSide()), qty.toPlainString(), value(f.getLastPx()).toPlainString(),
+                                value(f.getCommission()).toPlainString(), f.getCommissionCurrency(), shortName(f.getLiquiditySide()));
                     }
                 }
                 case "OrderRejected" -> {
@@ -363,6 +363,13 @@ public final class CrossingStrategy {
     static Decimal decimal(BigDecimal v) {
         BigDecimal d = v.scale() < 0 ? v.setScale(0) : v;
         return Decimal.newBuilder().setUnits(d.unscaledValue().longValueExact()).setScale(d.scale()).build();
+    }
+
+    /** An enum value as traders read it: {@code ORDER_SIDE_BUY} prints as {@code BUY}. */
+    static String shortName(com.google.protobuf.ProtocolMessageEnum value) {
+        String name = value.getValueDescriptor().getName();
+        String prefix = value.getDescriptorForType().getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT) + "_";
+        return name.startsWith(prefix) ? name.substring(prefix.length()) : name;
     }
 
     static BigDecimal value(Decimal d) {
