@@ -176,11 +176,11 @@ public final class SymbolResolver {
   /** Base and quote from the currency tokens: two tokens, or one glued token, or one base alone. */
   private static String[] pair(String venue, Segment segment, IdParts parts) {
     List<String> c = parts.currencies;
-    if (c.size() >= 2) {
-      if (c.size() > 2) {
-        parts.lower(0.5);
-      }
-      if (QUOTES.contains(c.get(0)) && !QUOTES.contains(c.get(1)) && FIAT_AND_STABLE.contains(c.get(0))) {
+    if (c.size() > 2) {
+      return null;
+    }
+    if (c.size() == 2) {
+      if (FIAT_AND_STABLE.contains(c.get(0)) && !FIAT_AND_STABLE.contains(c.get(1))) {
         parts.lower(0.6);
         return new String[] {c.get(1), c.get(0)};
       }
@@ -202,13 +202,19 @@ public final class SymbolResolver {
     return new String[] {c.get(0), venue.equals("bitmex") && segment != Segment.INVERSE ? "BTC" : "USD"};
   }
 
+  /** Longest known quote suffix, unless a shorter one leaves a known currency as base (XBT|USD, not XB|TUSD). */
   private static String[] splitGlued(String token) {
+    String[] first = null;
     for (String quote : QUOTES) {
       if (token.endsWith(quote) && token.length() - quote.length() >= 2) {
-        return new String[] {token.substring(0, token.length() - quote.length()), quote};
+        String[] split = {token.substring(0, token.length() - quote.length()), quote};
+        if (QUOTES.contains(split[0])) {
+          return split;
+        }
+        first = first == null ? split : first;
       }
     }
-    return null;
+    return first;
   }
 
   private static String alias(String venue, String currency) {
