@@ -31,9 +31,12 @@ public final class SymbolResolver {
           "JPY", "AUD", "CAD", "CHF", "TRY", "BRL", "RUB", "UAH", "NGN", "ZAR", "SGD", "KRW",
           "BTC", "XBT", "ETH", "BNB", "TRX", "XRP", "DOT", "KCS", "OKB", "EOS", "SOL")
       .stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+  /** Fiat and stable coins: a pair of two of them keeps its order, one of them first is read as reversed. */
   private static final Set<String> FIAT_AND_STABLE = Set.of(
-      "USD", "USDT", "USDC", "BUSD", "TUSD", "DAI", "EUR", "GBP", "JPY", "AUD", "CAD", "CHF", "TRY", "BRL");
-  private static final Map<String, String> ALIASES = Map.of("XBT", "BTC", "XDG", "DOGE");
+      "USDT", "USDC", "BUSD", "TUSD", "USDP", "USDS", "USDK", "FDUSD", "DAI", "PAX", "UST", "BIDR", "IDRT",
+      "BKRW", "BVND", "VAI", "CNHT", "GYEN", "XCHF", "USD", "EUR", "GBP", "JPY", "AUD", "CAD", "CHF", "TRY",
+      "BRL", "RUB", "UAH", "NGN", "ZAR", "SGD", "KRW");
+  private static final Map<String, String> ALIASES = Map.of("XBT", "BTC", "XDG", "DOGE", "BCHSV", "BSV");
   /** Bitfinex's own three-letter codes (its pub:map:currency:sym table). */
   private static final Map<String, String> BITFINEX = Map.ofEntries(
       Map.entry("UST", "USDT"), Map.entry("ALG", "ALGO"), Map.entry("AMP", "AMPL"),
@@ -82,9 +85,11 @@ public final class SymbolResolver {
     }
     IdParts parts = new IdParts();
     String prepared = prepare(venue, segment, id);
+    boolean first = true;
     for (String token : SEPARATORS.split(prepared)) {
       if (!token.isEmpty()) {
-        read(token, parts);
+        read(token, first, parts);
+        first = false;
       }
     }
     return build(venue, segment, parts);
@@ -105,14 +110,19 @@ public final class SymbolResolver {
     if (id.length() == 8 && "XZ".indexOf(id.charAt(0)) >= 0 && "XZ".indexOf(id.charAt(4)) >= 0) {
       return id.substring(1, 4) + "/" + id.substring(5);
     }
-    if (id.length() > 4 && id.charAt(id.length() - 4) == 'Z' && KRAKEN_FIAT.contains(id.substring(id.length() - 3))) {
-      return id.substring(0, id.length() - 4) + "/" + id.substring(id.length() - 3);
+    if (id.length() == 8 && id.charAt(4) == 'Z' && KRAKEN_FIAT.contains(id.substring(5))) {
+      return id.substring(0, 4) + "/" + id.substring(5);
+    }
+    // Kraken quotes nothing in TUSD glued, so ANTUSD is ANT/USD, not AN/TUSD
+    if (!id.contains("/") && id.endsWith("TUSD") && id.length() > 5) {
+      return id.substring(0, id.length() - 3) + "/USD";
     }
     return id;
   }
 
-  private static void read(String token, IdParts parts) {
-    if (PERP_MARKERS.contains(token)) {
+  /** A marker word in first place is a currency (OKX {@code PERP-USDT}), elsewhere it marks a swap. */
+  private static void read(String token, boolean first, IdParts parts) {
+    if (PERP_MARKERS.contains(token) && !first) {
       parts.perpetualMarker = true;
       return;
     }
@@ -135,7 +145,7 @@ public final class SymbolResolver {
   /** A currency token, possibly glued ({@code BTCUSDT}, {@code BTCUSDPERP}, {@code XBTU21}). */
   private static void readCurrency(String token, IdParts parts) {
     String t = token;
-    if (t.endsWith("PERP") && t.length() > 4) {
+    if (t.endsWith("PERP") && t.length() > 4 && !PERP_MARKERS.contains(t)) {
       parts.perpetualMarker = true;
       t = t.substring(0, t.length() - 4);
     }

@@ -45,6 +45,11 @@ class SymbolResolverTest {
     "unseenvenue, linear, eth-usd-perp, ETH/USD:USD",
     "unseenvenue, spot, usd-btc, BTC/USD",
     "unseenvenue, linear, ETHUSDTPERP, ETH/USDT:USDT",
+    "unseenvenue, spot, USDT-PAX, USDT/PAX",
+    "okx, spot, PERP-USDT, PERP/USDT",
+    "kraken, spot, ANTUSD, ANT/USD",
+    "kraken, spot, XTZEUR, XTZ/EUR",
+    "binance, spot, ETHTUSD, ETH/TUSD",
   })
   void resolvesDocumentedIds(String venue, String segment, String id, String symbol) {
     assertThat(resolver.resolve(venue, segment, id)).get().extracting(r -> r.key().toString()).isEqualTo(symbol);
