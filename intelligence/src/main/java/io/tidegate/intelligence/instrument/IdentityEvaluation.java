@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 public final class IdentityEvaluation {
   private IdentityEvaluation() {}
 
-  /** {@code --data DIR}; default {@code ../shared/data/instruments} found up the directory chain. */
+  /** {@code --data DIR}: the folder of venue listings and pairs to evaluate against (required). */
   public static void main(String[] args) throws IOException {
     Path data = dataDir(args);
     System.out.println("data: " + data);
@@ -156,12 +156,7 @@ public final class IdentityEvaluation {
         return Path.of(args[i + 1]);
       }
     }
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path candidate = d.resolve("../shared/data/instruments").normalize();
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("no ../shared/data/instruments above " + Path.of("").toAbsolutePath() + "; pass --data DIR");
+    throw new IllegalArgumentException("pass --data DIR: a folder of venue listings (<venue>.jsonl, one market per line"
+        + " with venue, segment, id and the known symbol) and pairs.jsonl");
   }
 }
