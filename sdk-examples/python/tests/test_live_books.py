@@ -4,9 +4,12 @@ resubscribes, resyncs, publishes resets, and the book a subscriber rebuilds equa
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import sys
 import zlib
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +25,7 @@ INITIAL, RECONNECT = data_pb2.BOOK_RESET_REASON_INITIAL, data_pb2.BOOK_RESET_REA
 GAP, CHECKSUM = data_pb2.BOOK_RESET_REASON_SEQUENCE_GAP, data_pb2.BOOK_RESET_REASON_CHECKSUM_MISMATCH
 STOPPED = data_pb2.BOOK_RESET_REASON_FEED_STOPPED
 FAST = Backoff(initial=0.01, maximum=0.05)
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "listings"
 
 
 def book(bids: dict[str, str], asks: dict[str, str]) -> dict[str, list[tuple[Decimal, Decimal]]]:
@@ -243,3 +247,35 @@ async def test_okx_books_through_the_gateway(endpoint: str) -> None:
         replica.apply(b)
     assert replica.levels("BTCUSDT.OKX") == OKX_FINAL
     assert batches[-2].sequence == 41
+
+
+async def test_replay_cli_publishes_listing_then_books_from_a_file(endpoint: str, tmp_path: Path) -> None:
+    """File mode: the OKX listing first, then the book of recorded frames; a gap in the file
+    publishes a reset and the next snapshot in the file resyncs."""
+    v = OkxVenue()
+    frames = [v.frame("snapshot", 1, -1, {"10": "1"}, {"11": "1"}), v.frame("update", 2, 1, {"10.5": "2"}, {}),
+              v.frame("update", 9, 8, {"10.6": "2"}, {}),  # gap
+              v.frame("update", 10, 9, {"10.7": "2"}, {}),  # dropped: waiting for a snapshot
+              v.frame("snapshot", 20, -1, {"10": "3"}, {"11": "1"}), v.frame("update", 21, 20, {}, {"11.5": "4"})]
+    path = tmp_path / "okx-books.jsonl"
+    path.write_text("\n".join(json.dumps(f[1]) for f in frames) + "\n")
+    async with TidegateClient([endpoint]) as sub:
+        got: list[ReceivedMessage] = []
+        await sub.subscribe(["data.books.OKX.>", "data.instruments.OKX"], got.append)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tidegate_adapters.replay", "--venue", "okx", "--file", str(path), "--books",
+            "--listing", str(FIXTURES / "okx.json"), "--endpoint", endpoint,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err.decode()
+        assert "books=5 definitions=5" in out.decode() and "publish_failed=0" in out.decode()
+        await until(lambda: len(got) >= 10, what="5 definitions and 5 book batches")
+    definitions = [m for m in got if m.topic == "data.instruments.OKX"]
+    assert {m.message.ordering_key for m in definitions} == {"BTC-USDT", "BTC-USD-SWAP", "BTC-USDT-SWAP",
+                                                             "BTC-USD-250328", "BTC-USD-250328-100000-C"}
+    replica = BookReplica()
+    batches = [data_pb2.OrderBookDeltas.FromString(m.payload) for m in got if m.topic == "data.books.OKX.BTCUSDT"]
+    for b in batches:
+        replica.apply(b)
+    assert [b.reset_reason for b in batches if b.deltas[0].action == data_pb2.BOOK_ACTION_CLEAR] == [INITIAL, GAP, GAP]
+    assert replica.levels("BTCUSDT.OKX") == book({"10": "3"}, {"11": "1", "11.5": "4"})

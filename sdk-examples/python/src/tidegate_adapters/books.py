@@ -127,6 +127,7 @@ class _State:
     pending_reason: int = data_pb2.BOOK_RESET_REASON_INITIAL
     buffer: list[dict[str, Any]] = field(default_factory=list)  # Binance diffs awaiting the snapshot
     fetching: bool = False  # a REST snapshot was asked for (Binance)
+    fresh: bool = False  # nothing applied since the snapshot (Binance: the first diff straddles it)
 
 
 class BookEngine:
@@ -300,7 +301,11 @@ class BinanceBooks(BookEngine):
         if last <= st.last_seq:
             self.stats.stale_dropped += 1
             return BookOutput()
-        chained = msg.get("pu") == st.last_seq if self.futures and "pu" in msg else first <= st.last_seq + 1
+        if self.futures and "pu" in msg and not st.fresh:
+            chained = msg["pu"] == st.last_seq
+        else:
+            chained = first <= st.last_seq + 1
+        st.fresh = False
         if not chained:
             out = self._lost(symbol, data_pb2.BOOK_RESET_REASON_SEQUENCE_GAP, ts_init)
             self.states[symbol].fetching = True
@@ -325,6 +330,7 @@ class BinanceBooks(BookEngine):
         st.buffer = []
         out = BookOutput(batches=[self._snapshot(symbol, _levels(require(body, "bids"), "bids"),
                                                  _levels(require(body, "asks"), "asks"), last_id, ts_init, ts_init)])
+        self.states[symbol].fresh = True
         for msg in buffered:
             if msg["u"] <= last_id:
                 continue
