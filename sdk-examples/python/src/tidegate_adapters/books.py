@@ -34,7 +34,6 @@ from ._common import MalformedMessage, instrument_id, iso_to_ns, millis_to_ns, r
 
 BOOK_CONTENT_TYPE = "application/x-protobuf; type=tidegate.market.v1.OrderBookDeltas"
 BID, ASK = common_pb2.ORDER_SIDE_BUY, common_pb2.ORDER_SIDE_SELL
-R = data_pb2  # reset reasons live in data_pb2: BOOK_RESET_REASON_*
 
 
 class LocalBook:

@@ -29,7 +29,7 @@ from typing import Any
 from tidegate import TidegateClient, TidegateError, pb
 from tidegate.market.v1 import data_pb2
 from ._common import MalformedMessage, instrument_id, iso_to_ns, loads, now_ns, to_decimal
-from .instrument_key import InstrumentKey, Kind, currency, day_from_ddmmmyy, day_from_ms, day_from_yymmdd
+from .instrument_key import InstrumentKey, Kind, currency, day_from_ddmmmyy, day_from_ms
 
 INSTRUMENT_CONTENT_TYPE = "application/x-protobuf; type=tidegate.market.v1.InstrumentDefinition"
 LINEAR, INVERSE, QUANTO = data_pb2.CONTRACT_TYPE_LINEAR, data_pb2.CONTRACT_TYPE_INVERSE, data_pb2.CONTRACT_TYPE_QUANTO
