@@ -1,6 +1,7 @@
 """Venue market-data adapters: parsers that turn public WebSocket payloads of Binance, Bybit, OKX
-and Coinbase into ``tidegate.market.v1`` QuoteTick / TradeTick, and the replay CLI
-(``python -m tidegate_adapters.replay``)."""
+and Coinbase into ``tidegate.market.v1`` QuoteTick / TradeTick, the replay CLI
+(``python -m tidegate_adapters.replay``), L2 books (:mod:`.books`), the reconnecting live mode
+(:mod:`.live`) and instrument listings with canonical keys (:mod:`.listings`)."""
 from ._common import (QUOTE_CONTENT_TYPE, TRADE_CONTENT_TYPE, Adapter, AdapterStats, MalformedMessage, Tick,
                       VenueParser, instrument_id, iso_to_ns, millis_to_ns, to_decimal, to_message, topic_for)
 from .binance import BinanceParser

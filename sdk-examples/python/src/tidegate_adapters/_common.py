@@ -170,13 +170,17 @@ class AdapterStats:
     ignored: int = 0  # acks, heartbeats, pongs, other channels
     malformed: int = 0
     ticks: int = 0
-    published: int = 0  # ticks the gateway acknowledged
+    published: int = 0  # ticks (and book batches, definitions) the gateway acknowledged
     publish_failed: int = 0
+    books: int = 0  # OrderBookDeltas batches (replay --books)
+    definitions: int = 0  # InstrumentDefinitions (replay --listing)
 
     def summary(self, venue: str) -> str:
+        extra = (f" books={self.books}" if self.books else "") + \
+            (f" definitions={self.definitions}" if self.definitions else "")
         return (f"{venue}: messages={self.messages} parsed={self.parsed} ignored={self.ignored} "
                 f"malformed={self.malformed} ticks={self.ticks} published={self.published} "
-                f"publish_failed={self.publish_failed}")
+                f"publish_failed={self.publish_failed}{extra}")
 
 
 class Adapter:

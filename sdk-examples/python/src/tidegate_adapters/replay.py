@@ -3,6 +3,14 @@ publishes the normalised QuoteTicks and TradeTicks to a Tidegate gateway.
 
     python -m tidegate_adapters.replay --venue binance --file samples/binance.jsonl --endpoint 127.0.0.1:7400
     python -m tidegate_adapters.replay --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
+    python -m tidegate_adapters.replay --venue okx --file frames.jsonl --books --listing instruments.json
+
+``--listing`` publishes the venue's instrument listing (its REST body, see
+:mod:`tidegate_adapters.listings`) on ``data.instruments.<VENUE>`` before any market data; ``--books``
+also keeps the L2 book of the file's book channel and publishes ``OrderBookDeltas`` on
+``data.books.<VENUE>.<SYMBOL>`` (Bybit, OKX, Coinbase: their snapshots travel on the socket; a
+Binance book needs a REST snapshot, so use the live mode, :mod:`tidegate_adapters.live`). For a
+reconnecting feed use the live mode.
 
 With ``--otlp-endpoint`` (or ``OTEL_EXPORTER_OTLP_ENDPOINT``) every publish is traced and the spans
 are exported over OTLP/gRPC under ``--service-name``; the trace context travels in the message
@@ -28,9 +36,12 @@ import websockets
 from google.protobuf import text_format
 
 from tidegate import TidegateClient, TidegateError
+from tidegate.market.v1 import data_pb2
 from tidegate.tracing import configure_otlp, otlp_requested
 from . import PARSERS, parser_for
-from ._common import Adapter, AdapterStats, VenueParser, to_message
+from ._common import Adapter, AdapterStats, MalformedMessage, VenueParser, loads, to_message
+from .books import ENGINES, BookEngine, to_book_message
+from .listings import parse_listing, to_messages as definition_messages
 
 log = logging.getLogger("tidegate_adapters.replay")
 
@@ -98,8 +109,10 @@ async def _keepalive(ws: websockets.ClientConnection, interval: float, text: str
 
 
 async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: TidegateClient | None,
-                 *, print_ticks: bool = False, flush_timeout: float = 30.0) -> AdapterStats:
-    """Feeds every message to the adapter and publishes its ticks; returns the counts once every
+                 *, print_ticks: bool = False, flush_timeout: float = 30.0, books: BookEngine | None = None,
+                 listing: bytes | None = None) -> AdapterStats:
+    """Publishes the listing's definitions (if any), then feeds every message to the adapter (and
+    the book engine) and publishes its ticks (and book batches); returns the counts once every
     publish is acknowledged (or failed)."""
     stats = adapter.stats
 
@@ -111,12 +124,30 @@ async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: T
         else:
             stats.published += 1
 
+    if listing is not None:
+        parsed = parse_listing(adapter.parser.venue, listing)
+        for native, reason in parsed.skipped:
+            log.info("listing: skipped %s: %s", native, reason)
+        stats.definitions = len(parsed.definitions)
+        if client is not None:
+            for message in definition_messages(parsed):
+                client.publish(message).add_done_callback(settled)
     async for raw in source:
-        for tick in adapter.feed(raw):
+        out = list(adapter.feed(raw))
+        if books is not None:
+            try:
+                msg = loads(raw)
+                batches = books.on_message(msg, adapter.clock()).batches if isinstance(msg, dict) else []
+            except (MalformedMessage, KeyError, ValueError, TypeError):
+                batches = []  # the tick parser counted and logged it already
+            stats.books += len(batches)
+            out += batches
+        for tick in out:
             if print_ticks:
                 print(type(tick).__name__, text_format.MessageToString(tick, as_one_line=True), flush=True)
             if client is not None:
-                client.publish(to_message(tick)).add_done_callback(settled)
+                message = to_book_message(tick) if isinstance(tick, data_pb2.OrderBookDeltas) else to_message(tick)
+                client.publish(message).add_done_callback(settled)
                 if client.pending_publishes > 10_000:
                     await client.flush(flush_timeout)
     if client is not None:
@@ -138,6 +169,9 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--rate", type=float, default=0.0, help="with --file: messages per second (0: as fast as possible)")
     ap.add_argument("--max-messages", type=int, default=0, help="with --url: stop after this many messages")
     ap.add_argument("--duration", type=float, default=0.0, help="with --url: stop after this many seconds")
+    ap.add_argument("--books", action="store_true", help="also publish L2 books (bybit, okx, coinbase)")
+    ap.add_argument("--listing", type=Path, default=None,
+                    help="the venue's instrument listing (REST body) to publish on data.instruments.<VENUE> first")
     ap.add_argument("--client-name", default="python-market-adapter")
     ap.add_argument("--connect-timeout", type=float, default=15.0, help="seconds to wait for the gateway")
     ap.add_argument("--dry-run", action="store_true", help="parse only; do not connect to a gateway")
@@ -157,6 +191,12 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     parser = parser_for(args.venue)
     adapter = Adapter(parser)
+    if args.books and args.venue == "binance" and args.file is not None:
+        print("replay: a Binance book needs a REST snapshot; use python -m tidegate_adapters.live", file=sys.stderr)
+        return 2
+    if args.listing is not None and not args.listing.is_file():
+        print(f"replay: no such file: {args.listing}", file=sys.stderr)
+        return 2
     if args.file is not None:
         if not args.file.is_file():
             print(f"replay: no such file: {args.file}", file=sys.stderr)
@@ -184,7 +224,9 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                 print(f"replay: {e}", file=sys.stderr)
                 return 2
         try:
-            stats = await replay(source, adapter, client, print_ticks=args.print_ticks)
+            stats = await replay(source, adapter, client, print_ticks=args.print_ticks,
+                                 books=ENGINES[args.venue]() if args.books else None,
+                                 listing=args.listing.read_bytes() if args.listing else None)
         except (OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
             print(f"replay: cannot read {args.url or args.file}: {e}", file=sys.stderr)
             return 2

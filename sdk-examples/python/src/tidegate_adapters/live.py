@@ -1,0 +1,278 @@
+"""Live WebSocket mode: one venue connection that survives the real world.
+
+:class:`LiveFeed` connects, subscribes to quotes, trades and the L2 book, keeps the venue's
+keepalive, and on any loss (close, error, timeout) publishes a book reset, waits an exponential
+backoff with jitter and reconnects and resubscribes. Sequence gaps and checksum failures found by
+the book engine (:mod:`tidegate_adapters.books`) resync that book from a new snapshot. Counters
+(``LiveFeed.counters()``): connections, reconnects, gaps, checksum failures, resyncs, snapshots,
+messages, malformed, published; each event is also logged with the counters so far.
+
+    python -m tidegate_adapters.live --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
+
+One LiveFeed runs in one asyncio task; its counters are read from the same loop.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import sys
+import urllib.parse
+import urllib.request
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import websockets
+
+from tidegate import TidegateClient, TidegateError, pb
+from tidegate.market.v1 import data_pb2
+from . import parser_for
+from ._common import Adapter, MalformedMessage, loads, now_ns, to_message
+from .books import ENGINES, BookEngine, BookOutput, to_book_message
+
+log = logging.getLogger("tidegate_adapters.live")
+
+SnapshotFetcher = Callable[[str], Awaitable[Any]]
+BINANCE_SNAPSHOT_URL = "https://api.binance.com/api/v3/depth?symbol={symbol}&limit=1000"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delay before reconnect attempt ``n`` (0-based): ``min(maximum, initial * factor**n)``, of which
+    the upper half is random (equal jitter), so many adapters do not reconnect in step."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    factor: float = 2.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        ceiling = min(self.maximum, self.initial * self.factor ** min(attempt, 32))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def http_snapshot_fetcher(template: str = BINANCE_SNAPSHOT_URL, timeout: float = 10.0) -> SnapshotFetcher:
+    """Fetches ``template.format(symbol=...)`` over HTTP in a worker thread (the loop never blocks)."""
+
+    def get(symbol: str) -> Any:
+        url = template.format(symbol=urllib.parse.quote(symbol.upper()))
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - the venue's URL
+            return loads(resp.read())
+
+    async def fetch(symbol: str) -> Any:
+        return await asyncio.to_thread(get, symbol)
+
+    return fetch
+
+
+class LiveFeed:
+    """A venue WebSocket kept alive, its messages turned into ticks and book batches and handed to
+    ``publish`` (e.g. ``TidegateClient.publish``)."""
+
+    def __init__(self, venue: str, url: str, symbols: Sequence[str], publish: Callable[[pb.Message], object],
+                 *, books: BookEngine | None = None, snapshot_fetcher: SnapshotFetcher | None = None,
+                 backoff: Backoff = Backoff(), rng: random.Random | None = None, idle_timeout: float = 60.0,
+                 clock: Callable[[], int] = now_ns) -> None:
+        self.venue = venue.lower()
+        self.url = url
+        self.symbols = list(symbols)
+        self.publish = publish
+        self.parser = parser_for(self.venue)
+        self.adapter = Adapter(self.parser, clock)
+        self.books = books if books is not None else ENGINES[self.venue]()
+        if self.venue == "binance" and snapshot_fetcher is None:
+            snapshot_fetcher = http_snapshot_fetcher()
+        self.snapshot_fetcher = snapshot_fetcher
+        self.backoff = backoff
+        self.rng = rng or random.Random()
+        self.idle_timeout = idle_timeout  # no message for this long: the connection is dead
+        self.clock = clock
+        self.connections = 0
+        self.reconnects = 0
+        self.book_malformed = 0
+        self.published = 0
+        self.snapshot_failures = 0
+
+    # -- counters ------------------------------------------------------------------------------
+    @property
+    def gaps(self) -> int:
+        return self.books.stats.gaps
+
+    @property
+    def checksum_failures(self) -> int:
+        return self.books.stats.checksum_failures
+
+    @property
+    def resyncs(self) -> int:
+        return self.books.stats.resyncs
+
+    def counters(self) -> dict[str, int]:
+        s = self.books.stats
+        return {"connections": self.connections, "reconnects": self.reconnects, "gaps": s.gaps,
+                "checksum_failures": s.checksum_failures, "resyncs": s.resyncs, "snapshots": s.snapshots,
+                "book_updates": s.updates, "stale_dropped": s.stale_dropped, "messages": self.adapter.stats.messages,
+                "malformed": self.adapter.stats.malformed + self.book_malformed,
+                "snapshot_failures": self.snapshot_failures, "published": self.published}
+
+    def _summary(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.counters().items())
+
+    # -- the loop ------------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Runs until ``stop`` is set (or forever), reconnecting after every loss."""
+        stop = stop or asyncio.Event()
+        attempt = 0
+        while not stop.is_set():
+            try:
+                async with websockets.connect(self.url, open_timeout=15, max_size=16 << 20, ping_interval=20,
+                                              close_timeout=2) as ws:
+                    self.connections += 1
+                    if self.connections > 1:
+                        self.reconnects += 1
+                        log.info("%s: reconnected to %s (%s)", self.venue, self.url, self._summary())
+                    if await self._session(ws, stop):
+                        attempt = 0  # the connection carried data: the next loss starts the backoff anew
+            except (OSError, TimeoutError, websockets.WebSocketException) as e:
+                log.warning("%s: connection to %s lost: %s", self.venue, self.url, e or type(e).__name__)
+            if stop.is_set():
+                # consumers must not keep a book nobody maintains any more
+                self._emit(self.books.on_disconnect(self.clock(), data_pb2.BOOK_RESET_REASON_FEED_STOPPED))
+                break
+            self._emit(self.books.on_disconnect(self.clock()))
+            delay = self.backoff.delay(attempt, self.rng)
+            attempt += 1
+            log.info("%s: reconnecting in %.3f s (attempt %d; %s)", self.venue, delay, attempt, self._summary())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+        log.info("%s: stopped (%s)", self.venue, self._summary())
+
+    async def _session(self, ws: websockets.ClientConnection, stop: asyncio.Event) -> bool:
+        for request in self.parser.subscribe_requests(self.symbols) + self.books.subscribe_requests(self.symbols):
+            await ws.send(request)
+        await self._handle(self.books.on_connect(self.symbols), ws)
+        keepalive = self.parser.keepalive() if hasattr(self.parser, "keepalive") else None
+        tasks = [asyncio.create_task(self._close_on(stop, ws))]
+        if keepalive:
+            tasks.append(asyncio.create_task(_keepalive(ws, *keepalive)))
+        got_data = False
+        try:
+            while not stop.is_set():
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), self.idle_timeout)
+                except TimeoutError:
+                    log.warning("%s: no message for %.0f s; reconnecting", self.venue, self.idle_timeout)
+                    return got_data
+                except websockets.ConnectionClosed as e:
+                    if not stop.is_set():
+                        log.warning("%s: connection closed: %s", self.venue, e)
+                    return got_data
+                got_data = True
+                await self._on_raw(raw, ws)
+        finally:
+            for t in tasks:
+                t.cancel()
+        return got_data
+
+    @staticmethod
+    async def _close_on(stop: asyncio.Event, ws: websockets.ClientConnection) -> None:
+        await stop.wait()
+        await ws.close()
+
+    async def _on_raw(self, raw: str | bytes, ws: websockets.ClientConnection) -> None:
+        for tick in self.adapter.feed(raw):
+            self._publish(to_message(tick))
+        ts = self.clock()
+        try:
+            msg = loads(raw)
+            out = self.books.on_message(msg, ts) if isinstance(msg, dict) else BookOutput()
+        except (MalformedMessage, KeyError, ValueError, TypeError) as e:
+            self.book_malformed += 1
+            log.warning("%s: malformed book message (%s)", self.venue, e)
+            return
+        await self._handle(out, ws)
+
+    async def _handle(self, out: BookOutput, ws: websockets.ClientConnection) -> None:
+        before = (self.books.stats.gaps, self.books.stats.checksum_failures)
+        self._emit(out)
+        if (self.books.stats.gaps, self.books.stats.checksum_failures) != before:
+            log.warning("%s: book out of sync; resyncing (%s)", self.venue, self._summary())
+        for request in out.requests:
+            await ws.send(request)
+        for symbol in out.snapshots_needed:
+            await self._fetch_snapshot(symbol, ws)
+
+    async def _fetch_snapshot(self, symbol: str, ws: websockets.ClientConnection) -> None:
+        if self.snapshot_fetcher is None:
+            raise RuntimeError(f"{self.venue} needs a snapshot fetcher")
+        try:
+            body = await self.snapshot_fetcher(symbol)
+        except Exception as e:  # noqa: BLE001 - any failure of the REST call: drop the connection and resync
+            self.snapshot_failures += 1
+            log.warning("%s: snapshot of %s failed: %s; reconnecting", self.venue, symbol, e)
+            await ws.close()
+            return
+        await self._handle(self.books.on_snapshot(symbol, body, self.clock()), ws)
+
+    def _emit(self, out: BookOutput) -> None:
+        for batch in out.batches:
+            self._publish(to_book_message(batch))
+
+    def _publish(self, message: pb.Message) -> None:
+        self.publish(message)
+        self.published += 1
+
+
+async def _keepalive(ws: websockets.ClientConnection, interval: float, text: str) -> None:
+    with contextlib.suppress(websockets.ConnectionClosed):
+        while True:
+            await asyncio.sleep(interval)
+            await ws.send(text)
+
+
+def _args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m tidegate_adapters.live",
+                                 description="Publish a venue's quotes, trades and L2 books, reconnecting forever.")
+    ap.add_argument("--venue", required=True, choices=sorted(ENGINES))
+    ap.add_argument("--url", required=True, help="venue WebSocket URL")
+    ap.add_argument("--symbols", required=True, help="comma-separated venue symbols")
+    ap.add_argument("--snapshot-url", default=BINANCE_SNAPSHOT_URL, help="Binance: REST depth URL with {symbol}")
+    ap.add_argument("--endpoint", action="append", default=[], help="gateway host:port (default 127.0.0.1:7400)")
+    ap.add_argument("--listing", default=None, help="a listing file to publish on data.instruments.<VENUE> first")
+    ap.add_argument("--backoff-initial", type=float, default=0.5)
+    ap.add_argument("--backoff-max", type=float, default=30.0)
+    return ap.parse_args(argv)
+
+
+async def amain(argv: Sequence[str] | None = None) -> int:
+    args = _args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        async with TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=f"{args.venue}-live") as client:
+            if args.listing:
+                from pathlib import Path
+
+                from .listings import parse_listing, publish_listing
+                listing = parse_listing(args.venue, Path(args.listing).read_bytes())
+                log.info("published %d definitions", await publish_listing(client, listing))
+            feed = LiveFeed(args.venue, args.url, [s.strip() for s in args.symbols.split(",") if s.strip()],
+                            client.publish, snapshot_fetcher=http_snapshot_fetcher(args.snapshot_url)
+                            if args.venue == "binance" else None,
+                            backoff=Backoff(args.backoff_initial, args.backoff_max))
+            await feed.run()
+    except TidegateError as e:
+        print(f"live: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(feed.counters()))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(asyncio.run(amain(argv)))
+
+
+if __name__ == "__main__":
+    main()
