@@ -259,8 +259,9 @@ public final class ArbitrageDetector {
   }
 
   private void emit(InstrumentBook book, SignalKind kind, long now) {
-    listener.onSignal(new ArbitrageSignal(kind, book.key, venueNames[book.buyVenue], book.sentBuyPrice,
-        venueNames[book.sellVenue], book.sentSellPrice, book.sentSize, book.sentEdge, book.sentBuyTs,
+    listener.onSignal(new ArbitrageSignal(kind, book.key, venueNames[book.buyVenue],
+        book.symbol[book.buyVenue], book.sentBuyPrice, venueNames[book.sellVenue], book.symbol[book.sellVenue],
+        book.sentSellPrice, book.sentSize, book.sentEdge, book.sentBuyTs,
         book.sentSellTs, book.openedAt, now));
   }
 

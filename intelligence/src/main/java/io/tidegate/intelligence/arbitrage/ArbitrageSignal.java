@@ -11,8 +11,10 @@ import io.tidegate.intelligence.instrument.InstrumentKey;
  * @param kind          open, update or close
  * @param instrument    the canonical instrument
  * @param buyVenue      venue whose ask is bought
+ * @param buySymbol     the buy venue's native id for the instrument ("" when not named)
  * @param buyPrice      that ask
  * @param sellVenue     venue whose bid is sold
+ * @param sellSymbol    the sell venue's native id for the instrument ("" when not named)
  * @param sellPrice     that bid
  * @param size          executable size: the smaller of the two sizes
  * @param edgeBps       edge in bps net of both taker fees
@@ -25,8 +27,10 @@ public record ArbitrageSignal(
     SignalKind kind,
     InstrumentKey instrument,
     String buyVenue,
+    String buySymbol,
     double buyPrice,
     String sellVenue,
+    String sellSymbol,
     double sellPrice,
     double size,
     double edgeBps,

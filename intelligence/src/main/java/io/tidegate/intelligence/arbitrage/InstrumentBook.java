@@ -18,6 +18,8 @@ public final class InstrumentBook {
   /** Caller's clock at the last update; staleness is measured against it. */
   final long[] receivedAt;
   final boolean[] present;
+  /** Each venue's own name for the instrument, carried into signals; "" until named. */
+  final String[] symbol;
 
   // the open crossing, buyVenue < 0 when none; the values are those last sent
   int buyVenue = -1;
@@ -39,11 +41,18 @@ public final class InstrumentBook {
     this.tsEvent = new long[maxVenues];
     this.receivedAt = new long[maxVenues];
     this.present = new boolean[maxVenues];
+    this.symbol = new String[maxVenues];
+    java.util.Arrays.fill(symbol, "");
   }
 
   /** The instrument this book is for. */
   public InstrumentKey key() {
     return key;
+  }
+
+  /** Names the instrument as a venue lists it (its native id), so signals can say what to trade. */
+  public void nativeSymbol(int venue, String nativeId) {
+    symbol[venue] = nativeId;
   }
 
   /** Whether a crossing is open on this instrument. */
