@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * stale age, so one whose venue went quiet closes without another quote.
  *
  * <p>Thread-safe: quotes arrive on many gRPC threads and are serialised on one lock; the work
- * under it is a map lookup and one pass over the venues (a few hundred nanoseconds) unless a
- * signal is made.
+ * under it is a map lookup and one allocation-free pass over the venues unless a signal is made
+ * (docs/arbitrage.md has the measured latency).
  */
 public final class ArbitrageFeed implements MarketDataListener, AutoCloseable {
 

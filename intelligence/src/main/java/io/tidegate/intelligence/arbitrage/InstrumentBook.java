@@ -1,6 +1,7 @@
 package io.tidegate.intelligence.arbitrage;
 
 import io.tidegate.intelligence.instrument.InstrumentKey;
+import java.util.Arrays;
 
 /**
  * One instrument's top of book on every venue, and the crossing currently open on it. A handle the
@@ -42,7 +43,7 @@ public final class InstrumentBook {
     this.receivedAt = new long[maxVenues];
     this.present = new boolean[maxVenues];
     this.symbol = new String[maxVenues];
-    java.util.Arrays.fill(symbol, "");
+    Arrays.fill(symbol, "");
   }
 
   /** The instrument this book is for. */
