@@ -2,10 +2,14 @@ package io.tidegate.gateway;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.TypeLiteral;
+import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.SettingUnusableException;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.dispatch.DispatchStats;
+import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.JulBridge;
 import io.tidegate.gateway.monitoring.LogFormat;
@@ -14,6 +18,8 @@ import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
 import java.io.IOException;
+import java.util.Set;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running gateway in this process: what {@link Main} starts, and what tests, benchmarks and
@@ -31,6 +37,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** Null until stopped; then whether the drain was clean. */
     private Boolean stopped;
     private final OutboundBudget outboundBudget;
+    private final Set<MarketDataListener> marketData;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -41,6 +48,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.dispatchStats = injector.getInstance(DispatchStats.class);
         this.conflation = injector.getInstance(ConflationCounter.class);
         this.outboundBudget = injector.getInstance(OutboundBudget.class);
+        this.marketData = injector.getInstance(Key.get(new TypeLiteral<Set<MarketDataListener>>() { }));
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -144,10 +152,29 @@ public final class EmbeddedGateway implements AutoCloseable {
     public synchronized boolean stop() {
         if (stopped == null) {
             stopped = server.drainAndStop();
+            closeMarketDataListeners();
             admin.stop();
             telemetry.close();
         }
         return stopped;
+    }
+
+    /** Listeners that run threads of their own (the arbitrage sweeper) stop with the gateway. */
+    private void closeMarketDataListeners() {
+        for (MarketDataListener listener : marketData) {
+            if (listener instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LoggerFactory.getLogger(EmbeddedGateway.class).warn("closing {} failed", listener, e);
+                }
+            }
+        }
+    }
+
+    /** The arbitrage feed, when {@code intelligence.arbitrage.enabled}. */
+    public java.util.Optional<ArbitrageFeed> arbitrageFeed() {
+        return marketData.stream().filter(ArbitrageFeed.class::isInstance).map(ArbitrageFeed.class::cast).findFirst();
     }
 
     /** {@link #stop()}. */

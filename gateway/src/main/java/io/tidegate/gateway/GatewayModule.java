@@ -2,19 +2,26 @@ package io.tidegate.gateway;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.multibindings.Multibinder;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.market.MarketDataListener;
+import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.server.InternalPublisher;
 import io.tidegate.gateway.server.MessageValidatorFactory;
 import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
+import io.tidegate.intelligence.instrument.SymbolResolver;
 import jakarta.inject.Singleton;
+import java.util.Set;
 
 /**
  * The composition root: the whole gateway (configuration, backend stack, dispatch, server and
@@ -45,6 +52,10 @@ public final class GatewayModule extends AbstractModule {
         install(new DispatchModule());
         install(new TelemetryModule(spanProcessor));
         bind(ServerStats.class).to(GatewayServer.class);
+        Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
+        if (config.arbitrage().enabled()) {
+            marketData.addBinding().to(ArbitrageFeed.class);
+        }
     }
 
     // Each component receives its own slice of the configuration, never the whole of it.
@@ -71,12 +82,32 @@ public final class GatewayModule extends AbstractModule {
 
     @Provides
     @Singleton
+    MarketDataTap marketDataTap(Set<MarketDataListener> listeners) {
+        return new MarketDataTap(listeners);
+    }
+
+    @Provides
+    @Singleton
+    InternalPublisher internalPublisher(MessageValidatorFactory validators, IngressDispatcher dispatcher,
+                                        GatewayTracing tracing) {
+        return new InternalPublisher(validators, dispatcher, tracing);
+    }
+
+    @Provides
+    @Singleton
+    ArbitrageFeed arbitrageFeed(InternalPublisher publisher) {
+        return new ArbitrageFeed(config.arbitrage(), SymbolResolver.withVenueRules(), publisher::publish,
+                config.gatewayId());
+    }
+
+    @Provides
+    @Singleton
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
-                         ConflationCounter conflation, OutboundBudget outboundBudget) {
+                         ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget);
+                outboundBudget, marketData);
     }
 }

@@ -74,8 +74,18 @@ class LayerRulesTest {
 
     @Test
     void serverNeverImportsResilience() {
-        mayOnlyUse("server", "dispatch", "routing", "priority", "backend", "telemetry", "monitoring", "config")
-                .check(gateway);
+        mayOnlyUse("server", "dispatch", "routing", "priority", "backend", "telemetry", "monitoring", "config",
+                "market").check(gateway);
+    }
+
+    @Test
+    void marketDataKnowsNothingElseInTheGateway() {
+        mayOnlyUse("market").check(gateway);
+    }
+
+    @Test
+    void arbitrageListensToMarketDataAndKnowsNoServerInternals() {
+        mayOnlyUse("arbitrage", "market", "config", "routing").check(gateway);
     }
 
     @Test

@@ -36,6 +36,10 @@ public final class ConfigLoader {
     private static final String CLIENT_LIMITS = "resilience.client-limits";
     private static final String CLIENT_OVERRIDES = CLIENT_LIMITS + ".clients";
     private static final Set<String> CLIENT_LIMIT_KEYS = Set.of("publish-rate", "publish-burst", "max-in-flight");
+    private static final String ARBITRAGE = "intelligence.arbitrage";
+    private static final String ARBITRAGE_VENUES = ARBITRAGE + ".venues";
+    private static final Set<String> ARBITRAGE_VENUE_KEYS = Set.of("taker-fee-bps", "min-size", "segment");
+    private static final Set<String> SEGMENTS = Set.of("spot", "linear", "inverse", "quanto", "option");
 
     private ConfigLoader() {
     }
@@ -114,8 +118,8 @@ public final class ConfigLoader {
 
     private static void rejectUnknownKeys(Config merged, Config reference) {
         for (Map.Entry<String, ?> entry : merged.getConfig(ROOT).entrySet()) {
-            if (entry.getKey().startsWith(CLIENT_OVERRIDES + ".")) {
-                continue; // client names are free; their keys are checked in clientLimits()
+            if (entry.getKey().startsWith(CLIENT_OVERRIDES + ".") || entry.getKey().startsWith(ARBITRAGE_VENUES + ".")) {
+                continue; // client and venue names are free; their keys are checked in clientLimits() / arbitrage()
             }
             if (!reference.hasPath(ROOT + "." + entry.getKey())) {
                 throw new InvalidConfigException("unknown config key \"" + entry.getKey()
@@ -246,7 +250,59 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r));
+                otel(r), arbitrage(r));
+    }
+
+    private static GatewayConfig.Arbitrage arbitrage(Reader r) {
+        var defaults = arbitrageVenue(r, ARBITRAGE + ".default", null);
+        Map<String, GatewayConfig.ArbitrageVenue> venues = new LinkedHashMap<>();
+        ConfigObject named;
+        try {
+            named = r.c().getObject(ARBITRAGE_VENUES);
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(ARBITRAGE_VENUES + " must be an object of venue names, e.g. "
+                    + ARBITRAGE_VENUES + " { BINANCE { taker-fee-bps = 10 } }");
+        }
+        for (Map.Entry<String, ConfigValue> venue : named.entrySet()) {
+            String prefix = ConfigUtil.joinPath("intelligence", "arbitrage", "venues", venue.getKey());
+            if (venue.getValue().valueType() != ConfigValueType.OBJECT
+                    || !ARBITRAGE_VENUE_KEYS.containsAll(((ConfigObject) venue.getValue()).keySet())) {
+                throw new InvalidConfigException(prefix + " must be an object with some of taker-fee-bps, min-size, "
+                        + "segment, e.g. " + prefix + " { taker-fee-bps = 10, min-size = 0.0001 }");
+            }
+            venues.put(venue.getKey().toUpperCase(Locale.ROOT), arbitrageVenue(r, prefix, defaults));
+        }
+        var arbitrage = new GatewayConfig.Arbitrage(
+                r.bool(ARBITRAGE + ".enabled"),
+                r.doubleIn(ARBITRAGE + ".threshold-bps", 0, 10_000),
+                r.durationIn(ARBITRAGE + ".stale-after", Duration.ofMillis(1), Duration.ofHours(1)),
+                r.intIn(ARBITRAGE + ".max-instruments", 1, 1_000_000),
+                r.intIn(ARBITRAGE + ".max-venues", 2, 256),
+                r.intIn(ARBITRAGE + ".max-symbols", 1, 10_000_000),
+                r.doubleIn(ARBITRAGE + ".update-edge-bps", 0.001, 10_000),
+                r.doubleIn(ARBITRAGE + ".update-size-fraction", 0.001, 1_000),
+                r.doubleIn(ARBITRAGE + ".min-confidence", 0, 1),
+                defaults, venues);
+        if (venues.size() > arbitrage.maxVenues()) {
+            throw new InvalidConfigException(ARBITRAGE_VENUES + " names " + venues.size() + " venues, more than "
+                    + ARBITRAGE + ".max-venues (" + arbitrage.maxVenues() + ")");
+        }
+        return arbitrage;
+    }
+
+    /** One venue's terms; keys it leaves out come from {@code fallback} (the defaults). */
+    private static GatewayConfig.ArbitrageVenue arbitrageVenue(Reader r, String prefix, GatewayConfig.ArbitrageVenue fallback) {
+        double fee = fallback == null || r.c().hasPath(prefix + ".taker-fee-bps")
+                ? r.doubleIn(prefix + ".taker-fee-bps", 0, 1_000) : fallback.takerFeeBps();
+        double minSize = fallback == null || r.c().hasPath(prefix + ".min-size")
+                ? r.doubleIn(prefix + ".min-size", 0, 1e12) : fallback.minSize();
+        String segment = fallback == null || r.c().hasPath(prefix + ".segment")
+                ? r.string(prefix + ".segment").trim().toLowerCase(Locale.ROOT) : fallback.segment();
+        if (!SEGMENTS.contains(segment)) {
+            throw new InvalidConfigException(prefix + ".segment \"" + segment
+                    + "\" is not one of spot, linear, inverse, quanto, option");
+        }
+        return new GatewayConfig.ArbitrageVenue(fee, minSize, segment);
     }
 
     /** 0 stands for a quarter of the max heap: room for the retained entries and everything else. */

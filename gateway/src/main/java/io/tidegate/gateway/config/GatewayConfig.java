@@ -18,7 +18,8 @@ public record GatewayConfig(
         BackendChoice backend,
         Resilience resilience,
         Duration drainTimeout,
-        Otel otel) {
+        Otel otel,
+        Arbitrage arbitrage) {
 
     /**
      * OpenTelemetry: traces (and OTLP metrics export) when {@code enabled}; metrics for the
@@ -195,6 +196,41 @@ public record GatewayConfig(
         INTERVAL,
         /** left to the OS: a process crash loses nothing, a power failure may lose seconds */
         NEVER
+    }
+
+    /**
+     * The cross-venue arbitrage detector ({@code intelligence.arbitrage}): off unless
+     * {@code enabled}, since it reads every quote and adds {@code signals.arb.*} topics.
+     *
+     * @param staleAfter         a venue without an update for this long is left out
+     * @param maxInstruments     canonical instruments tracked at most
+     * @param maxVenues          venues tracked at most
+     * @param maxSymbols         (venue, symbol) resolutions kept at most
+     * @param minConfidence      resolutions below this confidence are ignored
+     * @param defaults           terms of venues {@code venues} does not name
+     * @param venues             terms by venue name as in topics, upper case
+     */
+    public record Arbitrage(boolean enabled, double thresholdBps, Duration staleAfter, int maxInstruments,
+                            int maxVenues, int maxSymbols, double updateEdgeBps, double updateSizeFraction,
+                            double minConfidence, ArbitrageVenue defaults,
+                            java.util.Map<String, ArbitrageVenue> venues) {
+
+        public Arbitrage {
+            venues = java.util.Map.copyOf(venues);
+        }
+
+        /** The terms of a venue (any case): its own, else the defaults. */
+        public ArbitrageVenue venue(String name) {
+            return venues.getOrDefault(name.toUpperCase(java.util.Locale.ROOT), defaults);
+        }
+    }
+
+    /**
+     * One venue's terms for arbitrage: taker fee, smallest order, and the segment its
+     * {@code data.quotes.<VENUE>.<SYMBOL>} symbols are read in ({@code spot}, {@code linear},
+     * {@code inverse}, {@code quanto}, {@code option}).
+     */
+    public record ArbitrageVenue(double takerFeeBps, double minSize, String segment) {
     }
 
     /** Defaults plus the given overrides ("grpc.port=0"); for tests and embedding. */

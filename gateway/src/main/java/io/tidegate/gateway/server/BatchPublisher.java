@@ -7,6 +7,7 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
+import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.proto.v1.Message;
@@ -25,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The publish path shared by the Connect stream and the unary Publish call: validates each
  * message of a batch, queues the valid ones for the backend and answers once every message has
- * an outcome. One bad message never fails the others. Thread-safe.
+ * an outcome. One bad message never fails the others. Accepted messages (queued for the backend)
+ * are shown to the {@link MarketDataTap} after they are queued, so market data listeners never
+ * delay a publish. Thread-safe.
  */
 final class BatchPublisher {
 
@@ -34,11 +37,13 @@ final class BatchPublisher {
     private final MessageValidator validator;
     private final IngressDispatcher dispatcher;
     private final GatewayTracing tracing;
+    private final MarketDataTap tap;
 
-    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing) {
+    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing, MarketDataTap tap) {
         this.validator = validator;
         this.dispatcher = dispatcher;
         this.tracing = tracing;
+        this.tap = tap;
     }
 
     /**
@@ -67,6 +72,7 @@ final class BatchPublisher {
             done.accept(List.of());
             return;
         }
+        long receivedNanos = System.nanoTime();
         Batch batch = new Batch(messages, limiter, done);
         for (int i = 0; i < messages.size(); i++) {
             Envelope envelope = validate(batch, i);
@@ -74,8 +80,13 @@ final class BatchPublisher {
                 enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces));
             }
         }
-        offer(batch);
+        boolean queued = offer(batch);
         batch.settleAnswered();
+        if (queued) {
+            for (int index : batch.pendingIndex) {
+                tap.accepted(messages.get(index), receivedNanos);
+            }
+        }
     }
 
     /** The message as an envelope, or null once it is answered with why it is invalid. */
@@ -115,14 +126,14 @@ final class BatchPublisher {
         batch.pendingIndex.add(i);
     }
 
-    /** Hands the admitted messages to the dispatcher; if it refuses them, answers each why. */
-    private void offer(Batch batch) {
+    /** Hands the admitted messages to the dispatcher; if it refuses them, answers each why and returns false. */
+    private boolean offer(Batch batch) {
         if (batch.pending.isEmpty()) {
-            return;
+            return false;
         }
         IngressDispatcher.Offer offer = dispatcher.offer(batch.pending);
         if (offer == IngressDispatcher.Offer.QUEUED) {
-            return;
+            return true;
         }
         Status status = offer == IngressDispatcher.Offer.FULL
                 ? Status.RESOURCE_EXHAUSTED.withDescription("the gateway's ingress queue is full; retry with backoff")
@@ -136,6 +147,7 @@ final class BatchPublisher {
             batch.traced.forEach(ingress -> ingress.failed(status.getDescription()));
         }
         batch.pending.clear();
+        return false;
     }
 
     /**

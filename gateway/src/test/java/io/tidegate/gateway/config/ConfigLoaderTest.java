@@ -310,4 +310,35 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TIDEGATE_BACKEND_REDIS_URI", "notaurl"), List.of()))
                 .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("backend.redis.uri \"notaurl\"");
     }
+
+    @Test
+    void arbitrageIsOffByDefaultAndVenueTermsFallBackToTheDefaults(@TempDir Path dir) throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of(), List.of()).arbitrage().enabled()).isFalse();
+        Path file = dir.resolve("gateway.conf");
+        Files.writeString(file, """
+                tidegate.intelligence.arbitrage {
+                  enabled = true
+                  default { taker-fee-bps = 7 }
+                  venues { binance { min-size = 0.001 }, "BYBIT" { segment = linear, taker-fee-bps = 5.5 } }
+                }
+                """);
+        GatewayConfig.Arbitrage a = ConfigLoader.load(file, Map.of(), List.of()).arbitrage();
+        assertThat(a.enabled()).isTrue();
+        assertThat(a.venue("Binance")).isEqualTo(new GatewayConfig.ArbitrageVenue(7, 0.001, "spot"));
+        assertThat(a.venue("BYBIT")).isEqualTo(new GatewayConfig.ArbitrageVenue(5.5, 0, "linear"));
+        assertThat(a.venue("OKX")).isEqualTo(new GatewayConfig.ArbitrageVenue(7, 0, "spot"));
+    }
+
+    @Test
+    void aBadArbitrageVenueSettingNamesTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("intelligence.arbitrage.venues.OKX.segment=swap")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("intelligence.arbitrage.venues.OKX.segment \"swap\" is not one of spot, linear, inverse, quanto, option");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("intelligence.arbitrage.venues.OKX.fee=3")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("intelligence.arbitrage.venues.OKX must be an object with some of taker-fee-bps");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("intelligence.arbitrage.default.taker-fee-bps=-1")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("intelligence.arbitrage.default.taker-fee-bps must be from 0.0 to 1000.0, got -1.0");
+    }
 }
