@@ -31,7 +31,7 @@ public final class GroupSteering<T> {
         final T owner;
         final int slot;
         boolean live;
-        /** Memory backend: credit comes from demand. Redis: always one, renewed at each delivery. */
+        /** Memory backend: credit comes from demand. Redis: {@link #UNBOUNDED}, renewed at each delivery. */
         final boolean creditFromDemand;
 
         Member(T owner, int slot, boolean creditFromDemand) {
@@ -51,6 +51,9 @@ public final class GroupSteering<T> {
             return owner;
         }
     }
+
+    /** Credit of a member whose demand the caller checks itself: never the limit. */
+    private static final int UNBOUNDED = Integer.MAX_VALUE / 2;
 
     private final PredictiveBalancer balancer;
     private final Object[] owners;
@@ -75,7 +78,7 @@ public final class GroupSteering<T> {
     /**
      * A member joins. {@code creditFromDemand}: the caller reports the member's demand with
      * {@link #grant} and {@link #pick} only chooses members with some left; otherwise demand is
-     * the caller's business and only the predictions count.
+     * the caller's business (the balancer's credit is kept unbounded) and only the predictions count.
      */
     public synchronized Member<T> join(T owner, boolean creditFromDemand) {
         long now = System.nanoTime();
@@ -84,7 +87,7 @@ public final class GroupSteering<T> {
                 owners[slot] = owner;
                 balancer.join(slot, now);
                 if (!creditFromDemand) {
-                    balancer.grant(slot, 1, now);
+                    balancer.grant(slot, UNBOUNDED, now);
                 }
                 return new Member<>(owner, slot, creditFromDemand);
             }
@@ -181,11 +184,12 @@ public final class GroupSteering<T> {
         if (!m.live) {
             return max;
         }
-        int n = balancer.admissible(m.slot, System.nanoTime(), oldestUnreadWaitNanos, max);
-        if (n == 0) {
-            steeredAway.incrementAndGet();
-        }
-        return n;
+        return balancer.admissible(m.slot, System.nanoTime(), oldestUnreadWaitNanos, max);
+    }
+
+    /** Redis: a member held back a read because others are predicted to finish sooner. */
+    public void countSteered() {
+        steeredAway.incrementAndGet();
     }
 
     /** Redis: how long until a refused member would be admitted if nothing else changed. */

@@ -7,11 +7,11 @@ import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.GroupSteering;
+import io.tidegate.gateway.backend.GroupSteerings;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.routing.TopicPattern;
-import io.tidegate.intelligence.balancing.BalancerKind;
 import io.tidegate.proto.v1.Message;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,10 +65,8 @@ public final class MemoryBackend implements Backend {
     private final Object registry = new Object();
     private final List<MemorySubscription> subscriptions = new ArrayList<>();
 
-    private final GatewayConfig.Balancing balancing;
     /** Predictive balancing: per group name, shared by the group's cursors on every topic. */
-    private final ConcurrentHashMap<String, GroupSteering<MemorySubscription>> steerings = new ConcurrentHashMap<>();
-    private final AtomicLong steeredAway = new AtomicLong();
+    private final GroupSteerings<MemorySubscription> steerings;
 
     private final ExecutorService delivery;
     private final ScheduledThreadPoolExecutor timer;
@@ -88,7 +85,7 @@ public final class MemoryBackend implements Backend {
         this.defaultAckDeadlineNanos = storage.delivery().defaultAckDeadline().toNanos();
         this.maxAckDeadlineNanos = storage.delivery().maxAckDeadline().toNanos();
         this.maxDeliveries = storage.delivery().maxDeliveries();
-        this.balancing = storage.delivery().balancing();
+        this.steerings = new GroupSteerings<>(storage.delivery().balancing());
         this.wallClock = wallClockMillis;
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.delivery = Executors.newFixedThreadPool(threads, daemonThreads("tidegate-memory-delivery-"));
@@ -127,9 +124,7 @@ public final class MemoryBackend implements Backend {
         }
         long ackDeadline = spec.ackDeadline() == null ? defaultAckDeadlineNanos
                 : Math.max(1, Math.min(spec.ackDeadline().toNanos(), maxAckDeadlineNanos));
-        GroupSteering<MemorySubscription> steering = spec.isGroup() && balancing.kind() == BalancerKind.PREDICTIVE
-                ? steerings.computeIfAbsent(spec.group(), g -> new GroupSteering<>(balancing, steeredAway))
-                : null;
+        GroupSteering<MemorySubscription> steering = spec.isGroup() ? steerings.forGroup(spec.group()) : null;
         MemorySubscription sub = new MemorySubscription(spec, sink, this, delivery, ackDeadline, steering);
         synchronized (registry) {
             subscriptions.add(sub);
@@ -158,7 +153,7 @@ public final class MemoryBackend implements Backend {
 
     @Override
     public long steeredAway() {
-        return steeredAway.get();
+        return steerings.steeredAway();
     }
 
     @Override
