@@ -83,8 +83,12 @@ public final class PredictiveBalancer implements GroupBalancer {
      * it has credit and either is due for a probe or its predicted completion is at most
      * {@link BalancerSettings#admissionFactor()} times the best service estimate among this
      * replica's members plus {@code oldestUnreadWaitNanos}, how long the oldest message nobody
-     * has read yet has waited. The longer a message waits, the slower a member may take it, so a
-     * waiting message is always taken eventually.
+     * has read yet has waited. The longer a message waits, the slower a member may take it.
+     *
+     * <p>A member that stalls (holds messages without acking) sees its prediction grow with the
+     * age of what it holds, faster than any wait; so that a message is always taken even when
+     * every member here stalls, the member with the lowest prediction here is also admitted once
+     * the oldest unread message has waited {@code admissionFactor} × the best service estimate.
      */
     public boolean admits(int member, long nowNanos, long oldestUnreadWaitNanos) {
         if (!present[member] || credit[member] <= 0) {
@@ -94,7 +98,21 @@ public final class PredictiveBalancer implements GroupBalancer {
         if (p.stale(nowNanos)) {
             return true;
         }
-        return p.predictedCompletionNanos(nowNanos) <= admissionBoundNanos(oldestUnreadWaitNanos);
+        if (p.predictedCompletionNanos(nowNanos) <= admissionBoundNanos(oldestUnreadWaitNanos)) {
+            return true;
+        }
+        return oldestUnreadWaitNanos >= admissionBoundNanos(0) && lowestPredictionHere(member, nowNanos);
+    }
+
+    /** No present member with credit is predicted to finish sooner than {@code member}. */
+    private boolean lowestPredictionHere(int member, long nowNanos) {
+        double mine = predictors[member].predictedCompletionNanos(nowNanos);
+        for (int m = 0; m < present.length; m++) {
+            if (m != member && present[m] && credit[m] > 0 && predictors[m].predictedCompletionNanos(nowNanos) < mine) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -136,6 +154,9 @@ public final class PredictiveBalancer implements GroupBalancer {
             return 0;
         }
         double gap = p.predictedCompletionNanos(nowNanos) - admissionBoundNanos(oldestUnreadWaitNanos);
+        if (lowestPredictionHere(member, nowNanos)) {
+            gap = Math.min(gap, admissionBoundNanos(0) - oldestUnreadWaitNanos);
+        }
         long untilAdmitted = oldestUnreadWaitNanos < 0 ? Long.MAX_VALUE : (long) Math.max(0, Math.ceil(gap));
         long untilProbe = p.outstanding() > 0 ? Long.MAX_VALUE
                 : Math.max(0, p.lastSampleAt() + settings.staleAfterNanos() + 1 - nowNanos);

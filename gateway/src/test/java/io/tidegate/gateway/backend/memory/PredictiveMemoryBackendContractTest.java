@@ -30,4 +30,13 @@ class PredictiveMemoryBackendContractTest extends MemoryBackendContractTest {
         start();
         slowMemberRun(List.of(backend, backend, backend, backend), true);
     }
+
+    /** The same run under pull: the slow member takes about its share, so the run tells the two apart. */
+    @Test
+    void underPullTheSlowMemberTakesAboutItsShare() throws Exception {
+        start("delivery.balancer=pull");
+        int[] counts = slowMemberRun(List.of(backend, backend, backend, backend), false);
+        double fastAverage = java.util.Arrays.stream(counts, 0, 3).average().orElse(0);
+        org.assertj.core.api.Assertions.assertThat((double) counts[3]).isGreaterThanOrEqualTo(fastAverage / 3);
+    }
 }
