@@ -30,8 +30,9 @@ import org.HdrHistogram.Recorder;
  * 0-1 on the first, 2-3 on the second: the slow member shares its replica with a fast one).
  * Prints a Markdown table: messages measured, p50/p99/p99.9 in ms, the slow member's share.
  *
- * <p>Usage: {@code GroupBalanceBench [measured seconds per run, default 12]}; with the 2 s
- * warm-up and the drain, 12 runs take about four minutes. A real redis-server is started on a
+ * <p>Usage: {@code GroupBalanceBench [measured seconds per run, default 12] [only runs whose
+ * "scenario gateways balancer" contains this]}; after one discarded run that warms the JVM up,
+ * each run has a 2 s warm-up, its measured period and the drain: 12 runs take about four minutes. A real redis-server is started on a
  * free port ({@code redis-server} must be on the PATH). Not thread-safe; run as a main.
  */
 public final class GroupBalanceBench {
@@ -41,6 +42,7 @@ public final class GroupBalanceBench {
     private static final long SLOW_MILLIS = 20;
     private static final int CREDIT = 10;
     private static final Duration WARM_UP = Duration.ofSeconds(2);
+    private static final int WARM_UP_RUN_SECONDS = 8;
     /** 60 % of 3 × 500/s + 50/s. */
     private static final int RATE = 930;
 
@@ -53,12 +55,19 @@ public final class GroupBalanceBench {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 12;
+        String only = args.length > 1 ? args[1] : "";
         List<Row> rows = new ArrayList<>();
         int run = 0;
         try (RedisServer redis = RedisServer.start()) {
+            // a cold JVM cannot keep up at first, and the first runs would measure that backlog
+            System.err.println("warming up (discarded): " + run("slow-member", "1 (Redis)", "pull", redis.uri(),
+                    WARM_UP_RUN_SECONDS, run++));
             for (String scenario : List.of("slow-member", "slows-down")) {
                 for (String gateways : List.of("1 (memory)", "1 (Redis)", "2 (Redis)")) {
                     for (String balancer : List.of("pull", "predictive")) {
+                        if (!(scenario + " " + gateways + " " + balancer).contains(only)) {
+                            continue;
+                        }
                         Row row = run(scenario, gateways, balancer, redis.uri(), seconds, run++);
                         System.err.printf(Locale.ROOT, "%s%n", row);
                         rows.add(row);

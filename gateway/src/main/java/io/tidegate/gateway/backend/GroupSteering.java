@@ -151,12 +151,15 @@ public final class GroupSteering<T> {
     }
 
     /**
-     * Memory backend: the member that should take the next free message when {@code taker} is
-     * about to take it: {@code taker} itself, or the member with demand predicted to finish it
-     * first (then counted as steered away). A taker without a slot always takes.
+     * Memory backend: who should take a message nobody holds the key of, which has waited
+     * {@code waitNanos} since it was published, when {@code taker} is about to take it:
+     * {@code taker} itself; another member, the one with demand predicted to finish it first (wake
+     * it); or null when that member is not admitted yet (its prediction is above the bound of
+     * {@link PredictiveBalancer#admits}, which grows with the wait): the message waits for a
+     * faster member's credit, or until it waited long enough. A taker without a slot always takes.
      */
     @SuppressWarnings("unchecked")
-    public synchronized T pick(Member<T> taker) {
+    public synchronized T choose(Member<T> taker, long waitNanos) {
         if (!taker.live) {
             return taker.owner;
         }
@@ -166,8 +169,16 @@ public final class GroupSteering<T> {
             promised = GroupBalancer.NONE;
             return taker.owner;
         }
-        int m = balancer.pick(System.nanoTime(), GroupBalancer.NONE);
-        if (m == GroupBalancer.NONE || m == taker.slot || owners[m] == null) {
+        long now = System.nanoTime();
+        int m = balancer.pick(now, GroupBalancer.NONE);
+        if (m == GroupBalancer.NONE || owners[m] == null) {
+            m = taker.slot;
+        }
+        if (!balancer.admits(m, now, waitNanos)) {
+            steeredAway.incrementAndGet();
+            return null;
+        }
+        if (m == taker.slot) {
             return taker.owner;
         }
         promised = m;

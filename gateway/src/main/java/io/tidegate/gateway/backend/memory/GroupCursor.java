@@ -31,9 +31,12 @@ import java.util.PriorityQueue;
  * <p>{@code delivery.balancer = predictive}: a member about to take a message nobody holds the
  * key of (fresh, ready for redelivery, or a free key) asks the group's {@link GroupSteering}
  * whether another member with demand is predicted to finish it sooner; if so it leaves the
- * message, wakes that member and stops. A short retry timer wakes the group again, so a message
- * left this way is never stranded when the chosen member's demand ran out meanwhile. Under
- * {@code pull} none of this runs.
+ * message, wakes that member and stops. When even that member's prediction is above the
+ * admission bound (3× the best service estimate plus how long the message has waited: the fast
+ * members are all busy) nobody takes it yet, so it goes to the next fast member with credit
+ * rather than to a slow one, unless it waits long enough. A 1 ms retry timer wakes the group
+ * again after any refusal, so a message left this way is never stranded. Under {@code pull}
+ * none of this runs.
  *
  * <p>Threading: all state is guarded by this object's monitor. While holding it only the
  * {@link TopicLog}'s monitor is taken (to read entries); dead-lettering and waking members
@@ -48,7 +51,7 @@ final class GroupCursor implements MemorySubscription.Source {
     /** Strict order: read from the log, waiting in its key's lease behind the message out. */
     private static final int WAITING = 3;
     /** How soon the group is woken again after a member left a message to another one. */
-    private static final long STEER_RETRY_NANOS = 2_000_000L;
+    private static final long STEER_RETRY_NANOS = 1_000_000L;
 
     final String group;
     final TopicLog log;
@@ -150,7 +153,7 @@ final class GroupCursor implements MemorySubscription.Source {
             if (p.state != READY) {
                 continue;
             }
-            if (!mayTake(member)) {
+            if (!mayTake(member, p.entry)) {
                 ready.addFirst(p);
                 break;
             }
@@ -183,19 +186,23 @@ final class GroupCursor implements MemorySubscription.Source {
     }
 
     /**
-     * Predictive: whether {@code member} should take the next message nobody holds the key of;
-     * if another member should, wakes it and marks this take as steered away.
+     * Predictive: whether {@code member} should take {@code entry}, a message nobody holds the key
+     * of; if another member should, wakes it. Either way a refused take is marked, so the group is
+     * woken again shortly (the chosen member's demand may be gone, or nobody may take it yet).
      */
-    private boolean mayTake(MemorySubscription member) {
+    private boolean mayTake(MemorySubscription member, StoredMessage entry) {
         if (member.steering == null) {
             return true;
         }
-        MemorySubscription to = member.steering.pick(member.steer);
+        long waitNanos = Math.max(0, backend.wallClockMillis() - entry.position().entryId().millis()) * 1_000_000L;
+        MemorySubscription to = member.steering.choose(member.steer, waitNanos);
         if (to == member) {
             return true;
         }
         steeredAway = true;
-        to.signal();
+        if (to != null) {
+            to.signal();
+        }
         return false;
     }
 
@@ -232,7 +239,7 @@ final class GroupCursor implements MemorySubscription.Source {
                 lease.waiting.addLast(fresh);
                 continue;
             }
-            if (!mayTake(member)) {
+            if (!mayTake(member, m)) {
                 out.remove(at);
                 break;
             }
@@ -313,7 +320,7 @@ final class GroupCursor implements MemorySubscription.Source {
             if (lease.out != null || lease.waiting.isEmpty() || (lease.owner != null && lease.owner != member)) {
                 continue;
             }
-            if (lease.owner == null && !mayTake(member)) {
+            if (lease.owner == null && !mayTake(member, lease.waiting.peekFirst().entry)) {
                 lease.queued = true;
                 keys.addFirst(lease);
                 break;

@@ -151,6 +151,11 @@ public final class MemoryBackend implements Backend {
         return !closed;
     }
 
+    /** The clock that stamps entry ids, in Unix millis. */
+    long wallClockMillis() {
+        return wallClock.getAsLong();
+    }
+
     @Override
     public long steeredAway() {
         return steerings.steeredAway();
