@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code delivery.balancer = predictive} for one consumer group on this gateway: a
  * {@link PredictiveBalancer} over the group's members connected here, told of every delivery,
  * ack and release, and asked either which member should take the next free message
- * ({@link #pick}: the memory backend, where every member is local) or how many new messages a
+ * ({@link #choose}: the memory backend, where every member is local) or how many new messages a
  * member may read now ({@link #admissible}: Redis, where members on other replicas read the
  * same stream). Messages whose ordering key is held (strict key order) are never steered.
  *
@@ -77,7 +77,7 @@ public final class GroupSteering<T> {
 
     /**
      * A member joins. {@code creditFromDemand}: the caller reports the member's demand with
-     * {@link #grant} and {@link #pick} only chooses members with some left; otherwise demand is
+     * {@link #grant} and {@link #choose} only chooses members with some left; otherwise demand is
      * the caller's business (the balancer's credit is kept unbounded) and only the predictions count.
      */
     public synchronized Member<T> join(T owner, boolean creditFromDemand) {
