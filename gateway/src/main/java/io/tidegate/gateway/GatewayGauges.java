@@ -85,6 +85,10 @@ final class GatewayGauges {
                 .setDescription("Times the backend was found to have lost its stored history (Redis flushed or "
                         + "replaced by an empty one); subscribers were sent BackendReset")
                 .buildWithCallback(m -> m.record(store.resets()));
+        meter.counterBuilder("tidegate.group.steered").setUnit("{decision}")
+                .setDescription("delivery.balancer=predictive: times a group member was passed over for one predicted "
+                        + "to finish sooner (memory: a message left to another member; Redis: a read held back)")
+                .buildWithCallback(m -> m.record(store.steeredAway()));
         meter.gaugeBuilder("tidegate.consumer.lag").ofLongs().setUnit("{message}")
                 .setDescription("Entries not yet delivered to a consumer group, summed over its topics")
                 .buildWithCallback(m -> {

@@ -78,6 +78,15 @@ public interface Backend extends AutoCloseable {
     /** Short name for logs and metrics: "memory" or "redis". */
     String name();
 
+    /**
+     * {@code delivery.balancer = predictive}: how many times a group member was passed over
+     * because another member was predicted to finish sooner (a message left to another member,
+     * or a read held back on Redis). 0 under pull.
+     */
+    default long steeredAway() {
+        return 0;
+    }
+
     /** Releases connections and threads. Appends already acknowledged are durable before return. */
     @Override
     void close();

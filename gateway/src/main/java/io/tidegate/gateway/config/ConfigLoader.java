@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import com.typesafe.config.ConfigValueFactory;
+import io.tidegate.intelligence.balancing.BalancerKind;
 import io.tidegate.otel.OtelSettings;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -213,7 +214,9 @@ public final class ConfigLoader {
                 r.intIn("delivery.max-deliveries", 1, 1000),
                 r.longIn("delivery.outbound-bytes-per-subscription", 64 * 1024, 1L << 40),
                 outboundBytes(r.longIn("delivery.outbound-bytes", 0, 1L << 40)),
-                r.intIn("delivery.read-ahead-messages", 1, 100_000));
+                r.intIn("delivery.read-ahead-messages", 1, 100_000),
+                new GatewayConfig.Balancing(balancerKind(r.string("delivery.balancer")),
+                        r.intIn("delivery.balancer-max-members", 1, 65_536)));
         if (delivery.defaultAckDeadline().compareTo(delivery.maxAckDeadline()) > 0) {
             throw new InvalidConfigException("delivery.default-ack-deadline must not exceed delivery.max-ack-deadline");
         }
@@ -461,6 +464,14 @@ public final class ConfigLoader {
                 return redis.isConfigured() ? GatewayConfig.BackendType.REDIS : GatewayConfig.BackendType.MEMORY;
             default:
                 throw new InvalidConfigException("backend.type \"" + type + "\" is not one of memory, redis, auto");
+        }
+    }
+
+    private static BalancerKind balancerKind(String value) {
+        try {
+            return BalancerKind.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(e.getMessage());
         }
     }
 

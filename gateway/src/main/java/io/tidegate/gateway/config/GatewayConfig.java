@@ -88,10 +88,26 @@ public record GatewayConfig(
      * Group acks, redelivery, and what may wait in gateway memory for subscriber streams:
      * {@code outboundBytesPerSubscription} per subscription, {@code outboundBytes} for the whole
      * gateway (already resolved: never 0), {@code readAheadMessages} most messages one
-     * subscription asks the backend for ahead of its stream.
+     * subscription asks the backend for ahead of its stream, {@code balancing} who in a group
+     * gets a message.
      */
     public record Delivery(Duration defaultAckDeadline, Duration maxAckDeadline, int maxDeliveries,
-                           long outboundBytesPerSubscription, long outboundBytes, int readAheadMessages) {
+                           long outboundBytesPerSubscription, long outboundBytes, int readAheadMessages,
+                           Balancing balancing) {
+    }
+
+    /**
+     * {@code delivery.balancer}: which member of a consumer group gets a message ({@code pull}:
+     * whichever reads; {@code predictive}: the one predicted to finish it first), and
+     * {@code delivery.balancer-max-members}, the most members of one group on one gateway the
+     * predictive balancer keeps a predictor for (later ones read as under pull).
+     */
+    public record Balancing(io.tidegate.intelligence.balancing.BalancerKind kind, int maxMembers) {
+
+        /** The default: pull. */
+        public static Balancing pull() {
+            return new Balancing(io.tidegate.intelligence.balancing.BalancerKind.PULL, 256);
+        }
     }
 
     /** Per-topic stream retention; a zero maxAge means no age limit. */

@@ -154,6 +154,12 @@ public final class DeferredBackend implements Backend {
     }
 
     @Override
+    public long steeredAway() {
+        Backend d = delegate;
+        return d == null ? 0 : d.steeredAway();
+    }
+
+    @Override
     public long resets() {
         Backend d = delegate;
         return d == null ? 0 : d.resets();

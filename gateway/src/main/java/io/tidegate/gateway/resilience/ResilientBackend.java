@@ -409,6 +409,11 @@ public final class ResilientBackend implements Backend {
     }
 
     @Override
+    public long steeredAway() {
+        return delegate.steeredAway();
+    }
+
+    @Override
     public long resets() {
         return delegate.resets();
     }

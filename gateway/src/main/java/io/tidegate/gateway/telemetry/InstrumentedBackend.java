@@ -70,6 +70,11 @@ public final class InstrumentedBackend implements Backend {
     }
 
     @Override
+    public long steeredAway() {
+        return delegate.steeredAway();
+    }
+
+    @Override
     public long resets() {
         return delegate.resets();
     }

@@ -734,6 +734,104 @@ public abstract class BackendContractTest {
         return "";
     }
 
+    // ------------------------------------------------------------------ predictive balancing
+
+    /**
+     * {@code delivery.balancer = predictive}: four members, one per entry of
+     * {@code memberBackends}, each working through its messages one at a time with a window of
+     * four (one credit back per ack); the last member takes 10× longer per message (20 ms against
+     * 2 ms). 300 messages are appended a few at a time, well below what the fast members can take,
+     * so under pull every member always has credit and each gets about a quarter. Returns how
+     * many each member got, after checking that every message was acked exactly once, none was
+     * delivered twice (no deadline passed), and with {@code strict} that per key the acks follow
+     * publish order and no key was out at two members at once.
+     */
+    protected int[] slowMemberRun(List<Backend> memberBackends, boolean strict) throws Exception {
+        String t = topic("jobs");
+        String g = group("balanced");
+        int total = 300;
+        int keys = 20;
+        Map<String, List<String>> published = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> acked = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, String> holder = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> violations = new CopyOnWriteArrayList<>();
+        Set<String> ackedIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicInteger duplicates = new AtomicInteger();
+        List<Reader> members = new ArrayList<>();
+        List<java.util.concurrent.ExecutorService> workers = new ArrayList<>();
+        try {
+            for (int i = 0; i < memberBackends.size(); i++) {
+                long serviceMillis = i == memberBackends.size() - 1 ? 20 : 2;
+                SubscriptionSpec spec = new SubscriptionSpec(prefix + "-sub" + readers.size(), List.of(compile(t)), g,
+                        "m" + i, StartAt.LATEST, Duration.ofSeconds(30), strict);
+                Reader m = subscribe(memberBackends.get(i), spec, "member m" + i);
+                java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor();
+                workers.add(worker);
+                members.add(m);
+                m.onEach = s -> {
+                    String key = s.message().getOrderingKey();
+                    if (strict) {
+                        String other = holder.putIfAbsent(key, m.label);
+                        if (other != null) {
+                            violations.add(s.message().getId() + " delivered to " + m.label + " while " + other + " held " + key);
+                        }
+                    }
+                    worker.execute(() -> {
+                        try {
+                            Thread.sleep(serviceMillis);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                        if (!ackedIds.add(s.message().getId())) {
+                            duplicates.incrementAndGet();
+                        }
+                        acked.computeIfAbsent(key, x -> new CopyOnWriteArrayList<>()).add(s.message().getId());
+                        holder.remove(key);
+                        m.subscription.ack(List.of(s.position()));
+                        m.request(1);
+                    });
+                };
+                m.request(4);
+            }
+            for (int from = 0; from < total; from += 3) {
+                Envelope[] batch = new Envelope[3];
+                for (int i = 0; i < 3; i++) {
+                    String key = "key" + ((from + i) % keys);
+                    String id = key + "-" + (from + i);
+                    published.computeIfAbsent(key, x -> new ArrayList<>()).add(id);
+                    batch[i] = keyed(t, key, id);
+                }
+                append(batch);
+                Thread.sleep(10);
+            }
+            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> ackedIds.size() >= total || !violations.isEmpty());
+        } finally {
+            workers.forEach(java.util.concurrent.ExecutorService::shutdownNow);
+        }
+        assertThat(violations).isEmpty();
+        assertThat(duplicates.get()).as("messages acked twice").isZero();
+        assertThat(members.stream().mapToInt(Reader::size).sum()).as("deliveries").isEqualTo(total);
+        if (strict) {
+            for (var e : published.entrySet()) {
+                assertThat(acked.get(e.getKey())).as("acks of %s", e.getKey()).containsExactlyElementsOf(e.getValue());
+            }
+        }
+        int[] counts = members.stream().mapToInt(Reader::size).toArray();
+        System.out.printf("%s: messages per member (last one slow): %s%n", getClass().getSimpleName(),
+                Arrays.toString(counts));
+        return counts;
+    }
+
+    /** Asserts the last member got less than a third of what the others got on average. */
+    protected static void slowMemberGotLittle(int[] counts) {
+        int slow = counts[counts.length - 1];
+        double fastAverage = Arrays.stream(counts, 0, counts.length - 1).average().orElse(0);
+        assertThat((double) slow).as("the slow member's messages against the fast members' average %.1f", fastAverage)
+                .isLessThan(fastAverage / 3);
+    }
+
     // ------------------------------------------------------------------ retention
 
     @Test

@@ -163,6 +163,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void balancerIsPullByDefaultAndAnUnknownOneListsTheChoices() {
+        assertThat(GatewayConfig.defaultsWith().delivery().balancing().kind())
+                .isEqualTo(io.tidegate.intelligence.balancing.BalancerKind.PULL);
+        assertThat(GatewayConfig.defaultsWith("delivery.balancer=Predictive").delivery().balancing().kind())
+                .isEqualTo(io.tidegate.intelligence.balancing.BalancerKind.PREDICTIVE);
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("delivery.balancer=random"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("delivery.balancer must be pull or predictive, got 'random'");
+    }
+
+    @Test
     void badArgumentSaysTheForm() {
         assertThatThrownBy(() -> ConfigLoader.fromArgs(new String[] {"grpc.port"}, Map.of()))
                 .hasMessageContaining("use --config <file> and --<key>=<value>");

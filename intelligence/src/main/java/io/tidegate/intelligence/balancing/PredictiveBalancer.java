@@ -83,8 +83,12 @@ public final class PredictiveBalancer implements GroupBalancer {
      * it has credit and either is due for a probe or its predicted completion is at most
      * {@link BalancerSettings#admissionFactor()} times the best service estimate among this
      * replica's members plus {@code oldestUnreadWaitNanos}, how long the oldest message nobody
-     * has read yet has waited. The longer a message waits, the slower a member may take it, so a
-     * waiting message is always taken eventually.
+     * has read yet has waited. The longer a message waits, the slower a member may take it.
+     *
+     * <p>A member that stalls (holds messages without acking) sees its prediction grow with the
+     * age of what it holds, faster than any wait; so that a message is always taken even when
+     * every member here stalls, the member with the lowest prediction here is also admitted once
+     * the oldest unread message has waited {@code admissionFactor} × the best service estimate.
      */
     public boolean admits(int member, long nowNanos, long oldestUnreadWaitNanos) {
         if (!present[member] || credit[member] <= 0) {
@@ -94,8 +98,78 @@ public final class PredictiveBalancer implements GroupBalancer {
         if (p.stale(nowNanos)) {
             return true;
         }
-        double bound = settings.admissionFactor() * bestLocalServiceNanos() + oldestUnreadWaitNanos;
-        return p.predictedCompletionNanos(nowNanos) <= bound;
+        if (p.predictedCompletionNanos(nowNanos) <= admissionBoundNanos(oldestUnreadWaitNanos)) {
+            return true;
+        }
+        return oldestUnreadWaitNanos >= admissionBoundNanos(0) && lowestPredictionHere(member, nowNanos);
+    }
+
+    /** No present member with credit is predicted to finish sooner than {@code member}. */
+    private boolean lowestPredictionHere(int member, long nowNanos) {
+        double mine = predictors[member].predictedCompletionNanos(nowNanos);
+        for (int m = 0; m < present.length; m++) {
+            if (m != member && present[m] && credit[m] > 0 && predictors[m].predictedCompletionNanos(nowNanos) < mine) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * How many messages the member may read now, at most {@code max}: 0 when {@link #admits} says
+     * no, 1 for a probe, else as many as keep its predicted completion (with them outstanding)
+     * within the admission bound, at least 1. A backend whose reads come in batches sizes them
+     * with this, so a fast member does not take a whole credit window that a slower one would
+     * have been better for. O(members + max), no allocation.
+     */
+    public int admissible(int member, long nowNanos, long oldestUnreadWaitNanos, int max) {
+        if (max <= 0 || !admits(member, nowNanos, oldestUnreadWaitNanos)) {
+            return 0;
+        }
+        CompletionPredictor p = predictors[member];
+        if (p.stale(nowNanos)) {
+            return 1;
+        }
+        double bound = admissionBoundNanos(oldestUnreadWaitNanos);
+        double estimate = p.serviceEstimateNanos(nowNanos);
+        int n = 1;
+        while (n < max && n < credit[member]
+                && settings.penalty().apply(estimate, p.outstanding() + n) <= bound) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * How long until {@link #admits} would say yes if nothing else changed: the oldest unread
+     * message's wait grows with time, and an idle member becomes due for a probe. 0 when it
+     * admits now; {@code Long.MAX_VALUE} when the member has no credit or is not present.
+     */
+    public long nanosUntilAdmitted(int member, long nowNanos, long oldestUnreadWaitNanos) {
+        if (!present[member] || credit[member] <= 0) {
+            return Long.MAX_VALUE;
+        }
+        CompletionPredictor p = predictors[member];
+        if (p.stale(nowNanos)) {
+            return 0;
+        }
+        double gap = p.predictedCompletionNanos(nowNanos) - admissionBoundNanos(oldestUnreadWaitNanos);
+        if (lowestPredictionHere(member, nowNanos)) {
+            gap = Math.min(gap, admissionBoundNanos(0) - oldestUnreadWaitNanos);
+        }
+        long untilAdmitted = oldestUnreadWaitNanos < 0 ? Long.MAX_VALUE : (long) Math.max(0, Math.ceil(gap));
+        long untilProbe = p.outstanding() > 0 ? Long.MAX_VALUE
+                : Math.max(0, p.lastSampleAt() + settings.staleAfterNanos() + 1 - nowNanos);
+        return Math.min(untilAdmitted, untilProbe);
+    }
+
+    /**
+     * The admission bound: {@link BalancerSettings#admissionFactor()} times the best smoothed
+     * service estimate among present members, plus the oldest unread message's wait (none when
+     * negative: nothing unread).
+     */
+    public double admissionBoundNanos(long oldestUnreadWaitNanos) {
+        return settings.admissionFactor() * bestLocalServiceNanos() + Math.max(0, oldestUnreadWaitNanos);
     }
 
     private double bestLocalServiceNanos() {

@@ -179,4 +179,45 @@ class PredictiveBalancerTest {
         assertThat(b.pick(US, GroupBalancer.NONE)).isEqualTo(GroupBalancer.NONE);
         assertThat(BalancerKind.parse(" Predictive ")).isEqualTo(BalancerKind.PREDICTIVE);
     }
+
+    /** Two members, one with a 1 ms and one with a 10 ms service estimate from one sample each. */
+    private static PredictiveBalancer fastAndSlow() {
+        PredictiveBalancer b = new PredictiveBalancer(2, BalancerSettings.defaults());
+        for (int m = 0; m < 2; m++) {
+            b.join(m, 0);
+            b.grant(m, 100, 0);
+        }
+        b.delivered(0, 0);
+        b.acked(0, MS);
+        b.delivered(1, 0);
+        b.acked(1, 10 * MS);
+        return b;
+    }
+
+    @Test
+    void readsAreSizedSoTheFastMemberStaysWithinTheBoundAndTheSlowOneWaitsForTheBacklog() {
+        PredictiveBalancer b = fastAndSlow();
+        long now = 10 * MS;
+        // bound 3 ms: the fast member may hold three, the slow one (10 ms) none
+        assertThat(b.admissible(0, now, 0, 10)).isEqualTo(3);
+        assertThat(b.admissible(1, now, 0, 10)).isZero();
+        // the slow member would be admitted once the oldest unread message waited 7 ms more
+        assertThat(b.nanosUntilAdmitted(1, now, 0)).isEqualTo(7 * MS);
+        assertThat(b.admissible(1, now, 7 * MS, 10)).isEqualTo(1);
+        assertThat(b.admissible(0, now, 7 * MS, 5)).isEqualTo(5);
+    }
+
+    @Test
+    void whenEveryMemberStallsTheOneWithTheLowestPredictionIsStillAdmittedOnceAMessageWaits() {
+        PredictiveBalancer b = fastAndSlow();
+        // both hold a message for a whole second without acking: both look far slower than the bound
+        b.delivered(0, 10 * MS);
+        b.delivered(1, 10 * MS);
+        b.delivered(1, 10 * MS);
+        long now = 1_010 * MS;
+        assertThat(b.admits(0, now, 0)).isFalse();
+        assertThat(b.admits(0, now, 3 * MS)).as("lowest prediction, a message waited 3x the best estimate").isTrue();
+        assertThat(b.admits(1, now, 3 * MS)).as("not the lowest prediction").isFalse();
+        assertThat(b.nanosUntilAdmitted(0, now, MS)).isEqualTo(2 * MS);
+    }
 }

@@ -1,6 +1,7 @@
 package io.tidegate.gateway.backend.memory;
 
 import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.GroupSteering;
 import io.tidegate.gateway.backend.StoredMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,6 +28,16 @@ import java.util.PriorityQueue;
  * any moment one member holds a key, and its messages go out one at a time in stream order.
  * Groups without strict members never create a lease and pay nothing for this.
  *
+ * <p>{@code delivery.balancer = predictive}: a member about to take a message nobody holds the
+ * key of (fresh, ready for redelivery, or a free key) asks the group's {@link GroupSteering}
+ * whether another member with demand is predicted to finish it sooner; if so it leaves the
+ * message, wakes that member and stops. When even that member's prediction is above the
+ * admission bound (3× the best service estimate plus how long the message has waited: the fast
+ * members are all busy) nobody takes it yet, so it goes to the next fast member with credit
+ * rather than to a slow one, unless it waits long enough. A 1 ms retry timer wakes the group
+ * again after any refusal, so a message left this way is never stranded. Under {@code pull}
+ * none of this runs.
+ *
  * <p>Threading: all state is guarded by this object's monitor. While holding it only the
  * {@link TopicLog}'s monitor is taken (to read entries); dead-lettering and waking members
  * happen after it is released, so appends and subscriptions never wait on a group.
@@ -39,6 +50,8 @@ final class GroupCursor implements MemorySubscription.Source {
     private static final int DONE = 2;
     /** Strict order: read from the log, waiting in its key's lease behind the message out. */
     private static final int WAITING = 3;
+    /** How soon the group is woken again after a member left a message to another one. */
+    private static final long STEER_RETRY_NANOS = 1_000_000L;
 
     final String group;
     final TopicLog log;
@@ -60,6 +73,9 @@ final class GroupCursor implements MemorySubscription.Source {
     private volatile MemorySubscription[] members = NO_MEMBERS;
     // racy increments only skew the rotation, which is harmless
     private int signalRotation;
+    /** Predictive: a take left a message to another member; set and read under the monitor. */
+    private boolean steeredAway;
+    private boolean steerRetryArmed;
 
     GroupCursor(String group, TopicLog log, long startOffset, MemoryBackend backend, int maxDeliveries) {
         this.group = group;
@@ -127,14 +143,19 @@ final class GroupCursor implements MemorySubscription.Source {
         }
         long now = System.nanoTime();
         int taken = 0;
+        steeredAway = false;
         if (!leases.isEmpty()) {
             taken += takeKeys(readyKeys.get(member), member, max, out, now);
             taken += takeKeys(freeKeys, member, max - taken, out, now);
         }
         Pending p;
-        while (taken < max && (p = ready.pollFirst()) != null) {
+        while (taken < max && !steeredAway && (p = ready.pollFirst()) != null) {
             if (p.state != READY) {
                 continue;
+            }
+            if (!mayTake(member, p.entry)) {
+                ready.addFirst(p);
+                break;
             }
             if (p.lease != null) {
                 // the key moves with its message out; the waiting ones follow it
@@ -146,12 +167,95 @@ final class GroupCursor implements MemorySubscription.Source {
             out.add(new StoredMessage(e.position(), e.message(), e.acceptedNanos(), p.deliveries));
             taken++;
         }
-        if (taken < max) {
-            taken += member.spec.strictKeyOrder() ? takeFreshStrict(member, max - taken, out, now)
-                    : takeFresh(member, max - taken, out, now);
+        if (taken < max && !steeredAway) {
+            if (member.steering != null) {
+                taken += takeFreshSteered(member, max - taken, out, now);
+            } else {
+                taken += member.spec.strictKeyOrder() ? takeFreshStrict(member, max - taken, out, now)
+                        : takeFresh(member, max - taken, out, now);
+            }
         }
         if (taken > 0) {
             arm(now);
+        }
+        if (steeredAway && !steerRetryArmed) {
+            steerRetryArmed = true;
+            backend.schedule(this::steerRetry, STEER_RETRY_NANOS);
+        }
+        return taken;
+    }
+
+    /**
+     * Predictive: whether {@code member} should take {@code entry}, a message nobody holds the key
+     * of; if another member should, wakes it. Either way a refused take is marked, so the group is
+     * woken again shortly (the chosen member's demand may be gone, or nobody may take it yet).
+     */
+    private boolean mayTake(MemorySubscription member, StoredMessage entry) {
+        if (member.steering == null) {
+            return true;
+        }
+        long waitNanos = Math.max(0, backend.wallClockMillis() - entry.position().entryId().millis()) * 1_000_000L;
+        MemorySubscription to = member.steering.choose(member.steer, waitNanos);
+        if (to == member) {
+            return true;
+        }
+        steeredAway = true;
+        if (to != null) {
+            to.signal();
+        }
+        return false;
+    }
+
+    private void steerRetry() {
+        synchronized (this) {
+            steerRetryArmed = false;
+        }
+        signalMembers();
+    }
+
+    /**
+     * Predictive: fresh entries one at a time, each only after {@link #mayTake}; an entry whose
+     * key has a lease (strict order) waits in it as in {@link #takeFreshStrict} and needs no choice.
+     */
+    private int takeFreshSteered(MemorySubscription member, int max, List<StoredMessage> out, long now) {
+        int taken = 0;
+        boolean strict = member.spec.strictKeyOrder();
+        while (taken < max) {
+            int at = out.size();
+            long after = log.read(next, 1, out);
+            if (out.size() == at) {
+                next = after;
+                break;
+            }
+            StoredMessage m = out.get(at);
+            KeyLease lease = strict ? leases.get(m.orderingKey()) : null;
+            if (lease != null) {
+                next = after;
+                out.remove(at);
+                Pending fresh = new Pending(m);
+                pending.put(m.position().entryId(), fresh);
+                fresh.lease = lease;
+                fresh.state = WAITING;
+                lease.waiting.addLast(fresh);
+                continue;
+            }
+            if (!mayTake(member, m)) {
+                out.remove(at);
+                break;
+            }
+            next = after;
+            Pending fresh = new Pending(m);
+            pending.put(m.position().entryId(), fresh);
+            if (strict) {
+                lease = new KeyLease(m.orderingKey());
+                leases.put(lease.key, lease);
+                lease.owner = member;
+                lease.out = fresh;
+                fresh.lease = lease;
+            }
+            fresh.deliveries = 1;
+            assign(fresh, member, now);
+            taken++;
         }
         return taken;
     }
@@ -216,6 +320,11 @@ final class GroupCursor implements MemorySubscription.Source {
             if (lease.out != null || lease.waiting.isEmpty() || (lease.owner != null && lease.owner != member)) {
                 continue;
             }
+            if (lease.owner == null && !mayTake(member, lease.waiting.peekFirst().entry)) {
+                lease.queued = true;
+                keys.addFirst(lease);
+                break;
+            }
             lease.owner = member;
             Pending p = lease.waiting.pollFirst();
             lease.out = p;
@@ -233,6 +342,9 @@ final class GroupCursor implements MemorySubscription.Source {
             for (EntryId id : ids) {
                 Pending p = pending.remove(id);
                 if (p != null) {
+                    if (p.state == IN_FLIGHT && p.owner != null && p.owner.steering != null) {
+                        p.owner.steering.acked(p.owner.steer, 1);
+                    }
                     settle(p, wake);
                 }
             }
@@ -411,6 +523,9 @@ final class GroupCursor implements MemorySubscription.Source {
     }
 
     private void assign(Pending p, MemorySubscription member, long now) {
+        if (member.steering != null) {
+            member.steering.delivered(member.steer, 1);
+        }
         p.owner = member;
         p.state = IN_FLIGHT;
         p.deadline = now + member.ackDeadlineNanos;
@@ -430,6 +545,9 @@ final class GroupCursor implements MemorySubscription.Source {
             if (p.state == WAITING) {
                 readied |= freeUntakenKey(p);
                 continue;
+            }
+            if (p.owner != null && p.owner.steering != null) {
+                p.owner.steering.released(p.owner.steer, 1);
             }
             if (p.deliveries >= maxDeliveries) {
                 pending.remove(p.entry.position().entryId());

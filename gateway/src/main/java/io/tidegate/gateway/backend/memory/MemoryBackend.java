@@ -6,6 +6,8 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.GroupSteering;
+import io.tidegate.gateway.backend.GroupSteerings;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
@@ -63,6 +65,9 @@ public final class MemoryBackend implements Backend {
     private final Object registry = new Object();
     private final List<MemorySubscription> subscriptions = new ArrayList<>();
 
+    /** Predictive balancing: per group name, shared by the group's cursors on every topic. */
+    private final GroupSteerings<MemorySubscription> steerings;
+
     private final ExecutorService delivery;
     private final ScheduledThreadPoolExecutor timer;
     private volatile boolean closed;
@@ -80,6 +85,7 @@ public final class MemoryBackend implements Backend {
         this.defaultAckDeadlineNanos = storage.delivery().defaultAckDeadline().toNanos();
         this.maxAckDeadlineNanos = storage.delivery().maxAckDeadline().toNanos();
         this.maxDeliveries = storage.delivery().maxDeliveries();
+        this.steerings = new GroupSteerings<>(storage.delivery().balancing());
         this.wallClock = wallClockMillis;
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.delivery = Executors.newFixedThreadPool(threads, daemonThreads("tidegate-memory-delivery-"));
@@ -118,7 +124,8 @@ public final class MemoryBackend implements Backend {
         }
         long ackDeadline = spec.ackDeadline() == null ? defaultAckDeadlineNanos
                 : Math.max(1, Math.min(spec.ackDeadline().toNanos(), maxAckDeadlineNanos));
-        MemorySubscription sub = new MemorySubscription(spec, sink, this, delivery, ackDeadline);
+        GroupSteering<MemorySubscription> steering = spec.isGroup() ? steerings.forGroup(spec.group()) : null;
+        MemorySubscription sub = new MemorySubscription(spec, sink, this, delivery, ackDeadline, steering);
         synchronized (registry) {
             subscriptions.add(sub);
             if (spec.patterns().stream().allMatch(TopicPattern::isLiteral)) {
@@ -142,6 +149,16 @@ public final class MemoryBackend implements Backend {
     @Override
     public boolean isReady() {
         return !closed;
+    }
+
+    /** The clock that stamps entry ids, in Unix millis. */
+    long wallClockMillis() {
+        return wallClock.getAsLong();
+    }
+
+    @Override
+    public long steeredAway() {
+        return steerings.steeredAway();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tidegate.gateway.backend.memory;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.GroupSteering;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -45,6 +46,9 @@ final class MemorySubscription implements BackendSubscription {
 
     final SubscriptionSpec spec;
     final long ackDeadlineNanos;
+    /** Predictive balancing: the group's steering and this member's place in it; both null under pull. */
+    final GroupSteering<MemorySubscription> steering;
+    final GroupSteering.Member<MemorySubscription> steer;
     private final DeliverySink sink;
     private final MemoryBackend backend;
     private final Executor executor;
@@ -58,8 +62,10 @@ final class MemorySubscription implements BackendSubscription {
     private List<StoredMessage> spare;
 
     MemorySubscription(SubscriptionSpec spec, DeliverySink sink, MemoryBackend backend, Executor executor,
-                       long ackDeadlineNanos) {
+                       long ackDeadlineNanos, GroupSteering<MemorySubscription> steering) {
         this.spec = spec;
+        this.steering = steering;
+        this.steer = steering == null ? null : steering.join(this, true);
         this.sink = sink;
         this.backend = backend;
         this.executor = executor;
@@ -70,6 +76,10 @@ final class MemorySubscription implements BackendSubscription {
     public void request(int n) {
         if (n <= 0) {
             throw new IllegalArgumentException("request(" + n + "): demand must be positive");
+        }
+        if (steering != null) {
+            // before the demand grows, so the steering never sees less room than a take has
+            steering.grant(steer, n);
         }
         demand.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
         signal();
@@ -107,6 +117,9 @@ final class MemorySubscription implements BackendSubscription {
         // their lock), so nothing appended after close() returns reaches the sink
         closed = true;
         backend.unregister(this);
+        if (steering != null) {
+            steering.leave(steer);
+        }
         for (Source s : sources) {
             if (s instanceof GroupCursor g) {
                 g.log.removeListener(this);

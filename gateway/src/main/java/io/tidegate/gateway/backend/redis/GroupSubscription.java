@@ -9,6 +9,7 @@ import io.lettuce.core.XReadArgs;
 import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.GroupSteering;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -68,6 +69,19 @@ import org.slf4j.LoggerFactory;
  * newest entry (a blocking XREADGROUP cannot run inside a script). A non-strict subscription
  * never runs any of this.
  *
+ * <p><b>Predictive balancing</b> ({@code delivery.balancer = predictive}): before reading new
+ * entries a member asks its group's {@link GroupSteering} on this gateway how many it may read
+ * ({@code PredictiveBalancer.admissible}): while its predicted completion (moving average of its
+ * delivery-to-ack times × what it holds) is within 3× the best local member's service time, plus
+ * how long the group's oldest unread entry has waited ({@code oldest-unread.lua}, asked only when
+ * the answer without it is no), it reads that many; otherwise it leaves new entries to the
+ * members that do read, wherever they are connected, and waits: until the oldest unread entry
+ * will have waited long enough, or (nothing unread) in a plain XREAD for the next entry, or until
+ * one of its own acks changes its prediction. Reclaims and the own-pending scan are not held
+ * back, and a strict member still gets the next messages of keys it holds, so at-least-once and
+ * key order work exactly as under pull. Each replica knows only its own members, so the
+ * reference speed is this replica's best (see docs/balancing.md).
+ *
  * <p>Threading: see {@link RedisSubscription}; ack, nack and extend go through the control
  * connection and never wait for a blocked read.
  */
@@ -88,6 +102,11 @@ final class GroupSubscription extends RedisSubscription {
     private final AtomicLong nextReclaimNanos = new AtomicLong(System.nanoTime());
     /** When the next sweep for gone consumers is due, System.nanoTime(); confined to the cycle. */
     private long nextSweepNanos = System.nanoTime() + CONSUMER_SWEEP_INTERVAL.toNanos();
+    /** Predictive balancing: the group's steering here and this member's place; null under pull. */
+    private final GroupSteering<GroupSubscription> steering;
+    private final GroupSteering.Member<GroupSubscription> steer;
+    /** A cycle waiting without a Redis read because new entries are left to others; completed to end the wait. */
+    private volatile CompletableFuture<Void> gate;
 
     GroupSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         super(spec, sink, ctx);
@@ -96,6 +115,8 @@ final class GroupSubscription extends RedisSubscription {
         this.deadlineMillis = Math.max(1, ackDeadline().toMillis());
         this.deadlineArg = arg(deadlineMillis);
         this.strict = spec.strictKeyOrder();
+        this.steering = ctx.steerings().forGroup(spec.group());
+        this.steer = steering == null ? null : steering.join(this, false);
     }
 
     @Override
@@ -110,8 +131,10 @@ final class GroupSubscription extends RedisSubscription {
             step = claimOwn(reader(ownLeft), ownLeft, demand);
         } else if (reclaimDue(topics)) {
             step = reclaim(topics, demand);
+        } else if (steer != null && steer.joined()) {
+            step = readSteered(topics, demand);
         } else {
-            step = strict ? readStrict(topics, demand) : readNew(topics, demand);
+            step = strict ? readStrict(topics, demand, ctx.readCount()) : readNew(topics, demand);
         }
         return step.handle((ignored, error) -> {
             if (error != null && isNoGroup(error)) {
@@ -244,7 +267,7 @@ final class GroupSubscription extends RedisSubscription {
      * nothing went out and nothing is left unread, waits in XREAD BLOCK for a newer entry (or a
      * wake: an ack that readied a key, a nack's delay, a new topic).
      */
-    private CompletableFuture<Void> readStrict(List<TopicCursor> topics, long demand) {
+    private CompletableFuture<Void> readStrict(List<TopicCursor> topics, long demand, int freshBudget) {
         // per topic: the newest entry id, when the script found nothing to send and nothing unread
         Map<TopicCursor, String> idleAfter = new ConcurrentHashMap<>();
         CompletableFuture<Long> remaining = CompletableFuture.completedFuture(demand);
@@ -253,7 +276,7 @@ final class GroupSubscription extends RedisSubscription {
                     ? CompletableFuture.completedFuture(left)
                     : onPool(LuaScript.STRICT_READ.<List<Object>>run(reader(t).redis(), ScriptOutputType.MULTI,
                                     strictKeys(t.topic), strictArgs(t.topic, arg(Math.min(left, ctx.readCount())),
-                                            arg(ctx.readCount()))))
+                                            arg(freshBudget))))
                             .thenCompose(reply -> {
                                 String newest = RedisKeys.string((byte[]) reply.get(1));
                                 if ((Long) reply.get(0) == 0 && !newest.isEmpty()) {
@@ -264,7 +287,7 @@ final class GroupSubscription extends RedisSubscription {
                             .thenApply(delivered -> left - delivered));
         }
         return remaining.thenCompose(left -> {
-            if (left < demand || idleAfter.size() < topics.size()) {
+            if (left < demand || idleAfter.size() < topics.size() || freshBudget == 0) {
                 return CompletableFuture.completedFuture(null);
             }
             Duration block = blockTime();
@@ -277,6 +300,103 @@ final class GroupSubscription extends RedisSubscription {
                 return reader.redis().xread(args, offsets).toCompletableFuture();
             }).thenApply(ignored -> null);
         });
+    }
+
+    // ------------------------------------------------------------------ predictive balancing
+
+    /**
+     * Reads as many new entries as the steering admits; when it admits none, leaves them to the
+     * others (a strict member still takes the next messages of keys it holds) and waits.
+     */
+    private CompletableFuture<Void> readSteered(List<TopicCursor> topics, long demand) {
+        int max = (int) Math.min(demand, ctx.readCount());
+        int admitted = steering.admissible(steer, 0, max);
+        if (admitted > 0) {
+            return readAdmitted(topics, demand, admitted);
+        }
+        return onPool(oldestUnread(topics)).thenCompose(unread -> {
+            int n = steering.admissible(steer, unread.waitNanos, max);
+            if (n > 0) {
+                return readAdmitted(topics, demand, n);
+            }
+            steering.countSteered();
+            CompletableFuture<Void> held = strict ? readStrict(topics, demand, 0) : CompletableFuture.completedFuture(null);
+            return held.thenCompose(v -> waitForAdmission(topics, unread));
+        });
+    }
+
+    private CompletableFuture<Void> readAdmitted(List<TopicCursor> topics, long demand, int admitted) {
+        return strict ? readStrict(topics, demand, admitted) : readNew(topics, admitted);
+    }
+
+    /**
+     * Waits while new entries are left to others: with an entry unread, until it will have waited
+     * long enough for this member to be admitted; with none, in XREAD for the next entry. Never
+     * longer than the block timeout (or a due reclaim), and cut short by an ack of this member, a
+     * wake or close ({@link #interrupted}).
+     */
+    private CompletableFuture<Void> waitForAdmission(List<TopicCursor> topics, Unread unread) {
+        long untilAdmitted = steering.nanosUntilAdmitted(steer, unread.waitNanos);
+        long waitMillis = Math.max(1, Math.min(blockTime().toMillis(),
+                untilAdmitted == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.NANOSECONDS.toMillis(untilAdmitted) + 1));
+        if (unread.waitNanos < 0 && unread.newest.size() == topics.size()) {
+            return readStreams(topics, (reader, readGroup, blocking) -> {
+                XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
+                for (int i = 0; i < readGroup.size(); i++) {
+                    offsets[i] = XReadArgs.StreamOffset.from(readGroup.get(i).key, unread.newest.get(readGroup.get(i)));
+                }
+                XReadArgs args = blocking ? XReadArgs.Builder.block(waitMillis).count(1) : XReadArgs.Builder.count(1);
+                return reader.redis().xread(args, offsets).toCompletableFuture();
+            }).thenApply(ignored -> null);
+        }
+        CompletableFuture<Void> wait = new CompletableFuture<>();
+        gate = wait;
+        if (isClosed()) {
+            wait.complete(null);
+        }
+        ctx.executor().schedule(() -> wait.complete(null), waitMillis, TimeUnit.MILLISECONDS);
+        return wait.whenComplete((v, e) -> gate = null);
+    }
+
+    @Override
+    protected void interrupted() {
+        CompletableFuture<Void> g = gate;
+        if (g != null) {
+            g.complete(null);
+        }
+    }
+
+    /** The group's oldest unread entry over the topics (its wait; -1 when none) and each topic's newest id. */
+    private record Unread(long waitNanos, Map<TopicCursor, String> newest) {
+    }
+
+    private CompletableFuture<Unread> oldestUnread(List<TopicCursor> topics) {
+        List<CompletableFuture<List<Object>>> replies = new ArrayList<>(topics.size());
+        for (TopicCursor t : topics) {
+            replies.add(LuaScript.OLDEST_UNREAD.<List<Object>>run(reader(t).redis(), ScriptOutputType.MULTI,
+                    new byte[][] {t.key}, group));
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            long waitMillis = -1;
+            Map<TopicCursor, String> newest = new HashMap<>();
+            for (int i = 0; i < topics.size(); i++) {
+                List<Object> reply = replies.get(i).join();
+                waitMillis = Math.max(waitMillis, (Long) reply.get(0));
+                String id = RedisKeys.string((byte[]) reply.get(1));
+                if (!id.isEmpty()) {
+                    newest.put(topics.get(i), id);
+                }
+            }
+            return new Unread(waitMillis < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(waitMillis), newest);
+        });
+    }
+
+    /** Hands messages on and tells the steering. */
+    private void deliverCounted(List<StoredMessage> out) {
+        deliver(out);
+        if (steering != null && !out.isEmpty()) {
+            steering.delivered(steer, out.size());
+        }
     }
 
     /** How long a read may block: the block timeout, cut short when a reclaim is due sooner. */
@@ -341,7 +461,7 @@ final class GroupSubscription extends RedisSubscription {
                 malformed.computeIfAbsent(t, k -> new ArrayList<>()).add(entry.getId());
             }
         }
-        deliver(out);
+        deliverCounted(out);
         malformed.forEach((t, ids) -> ctx.control().xack(t.key, group, ids.toArray(String[]::new)));
         if (surplus.isEmpty()) {
             return CompletableFuture.completedFuture(null);
@@ -383,7 +503,7 @@ final class GroupSubscription extends RedisSubscription {
                 out.add(message);
             }
         }
-        deliver(out);
+        deliverCounted(out);
         List<CompletableFuture<Long>> releases = new ArrayList<>();
         putBack.forEach((count, ids) -> releases.add(hold(reader, t.key, ids, deadlineMillis, count)));
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)).thenApply(v -> out.size());
@@ -409,6 +529,10 @@ final class GroupSubscription extends RedisSubscription {
 
     @Override
     public void ack(Collection<StreamPosition> positions) {
+        if (steering != null) {
+            steering.acked(steer, positions.size());
+            interrupted();
+        }
         // Retried with backoff: an ack lost to a short outage would become a redelivery.
         byTopic(positions).forEach((topic, ids) -> ctx.reads().retryAck(ctx.executor(), () -> ackIds(topic, ids))
                 .whenComplete((n, error) -> {
@@ -421,6 +545,9 @@ final class GroupSubscription extends RedisSubscription {
 
     @Override
     public void nack(Collection<StreamPosition> positions, Duration delay) {
+        if (steering != null) {
+            steering.released(steer, positions.size());
+        }
         Duration wait = delay.isNegative() ? Duration.ZERO : delay;
         holdFor(positions, wait.toMillis()).whenComplete((v, error) -> {
             if (isClosed()) {
@@ -510,6 +637,9 @@ final class GroupSubscription extends RedisSubscription {
 
     @Override
     protected CompletableFuture<Void> onClose(List<TopicCursor> topics) {
+        if (steering != null) {
+            steering.leave(steer);
+        }
         // Entries still pending stay with this consumer name until a live member reclaims them;
         // only a consumer with nothing pending is removed, or reclaim could not see its entries.
         List<CompletableFuture<Object>> drops = new ArrayList<>();

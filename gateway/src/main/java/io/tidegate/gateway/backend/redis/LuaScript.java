@@ -26,6 +26,7 @@ final class LuaScript {
     static final LuaScript HOLD = load("hold.lua");
     static final LuaScript DROP_CONSUMER = load("drop-consumer.lua");
     static final LuaScript SWEEP_CONSUMERS = load("sweep-consumers.lua");
+    static final LuaScript OLDEST_UNREAD = load("oldest-unread.lua");
     static final LuaScript STRICT_READ = loadWithKeyLeases("strict-read.lua");
     static final LuaScript STRICT_CLAIM = loadWithKeyLeases("strict-claim.lua");
     static final LuaScript STRICT_ACK = loadWithKeyLeases("strict-ack.lua");

@@ -7,6 +7,7 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.BackendUnavailableException;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.GroupSteerings;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
@@ -110,7 +111,7 @@ public final class RedisBackend implements Backend {
         this.context = new SubscriptionContext(storage.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 storage.delivery().maxDeliveries(), storage.delivery().defaultAckDeadline(),
-                reads, incarnation);
+                reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()));
         long incarnationEvery = IncarnationWatch.CHECK_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("incarnation check", () -> incarnation.check("periodic check")),
                 incarnationEvery, incarnationEvery, TimeUnit.MILLISECONDS);
@@ -130,6 +131,11 @@ public final class RedisBackend implements Backend {
         }
         LOG.info("redis backend connected to {}{} (key prefix {}, gateway {})", redis.isCluster() ? "cluster " : "",
                 address, redis.keyPrefix(), storage.gatewayId());
+    }
+
+    @Override
+    public long steeredAway() {
+        return context.steerings().steeredAway();
     }
 
     @Override

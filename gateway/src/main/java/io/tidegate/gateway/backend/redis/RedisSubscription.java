@@ -176,6 +176,7 @@ abstract class RedisSubscription implements BackendSubscription {
             ctx.executor().execute(this::finish);
         } else {
             wakeReader();
+            interrupted();
         }
     }
 
@@ -339,7 +340,15 @@ abstract class RedisSubscription implements BackendSubscription {
             changed = true;
         }
         wakeReader();
+        interrupted();
         maybeRun();
+    }
+
+    /**
+     * Something changed that a cycle waiting without a Redis read (see {@link GroupSubscription})
+     * should see now: a wake or close. Any thread; must not block.
+     */
+    protected void interrupted() {
     }
 
     protected final boolean isClosed() {
