@@ -57,6 +57,30 @@ fi
 grep -q "set redis.cluster=true" "$out/err"
 echo "ok   the chart refuses two hosts for a standalone Redis: $(grep -o 'redis.hosts:.*' "$out/err")"
 
+# the gateway itself accepts the configuration the chart renders (it refuses unknown keys and bad
+# values with exit 2): start the jar the Maven build made on it, on the memory backend, then stop it
+jar=gateway/target/tidegate-gateway-$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml)-all.jar
+[ -f "$jar" ] || { echo "check-deploy: $jar is missing: ./mvnw -B -ntp -pl gateway -am package -DskipTests" >&2; exit 1; }
+python3 - "$out/default.yaml" "$out/gateway.conf" <<'PY'
+import sys, yaml
+(cm,) = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ConfigMap"]
+open(sys.argv[2], "w").write(cm["data"]["gateway.conf"])
+PY
+java -jar "$jar" --config "$out/gateway.conf" --backend.type=memory --grpc.port=0 --http.port=0 \
+  --resilience.spool.dir="$out/spool" > "$out/gateway.log" 2>&1 &
+gateway=$!
+for _ in $(seq 1 120); do
+  grep -q 'listening on' "$out/gateway.log" && break
+  kill -0 "$gateway" 2>/dev/null || break
+  sleep 0.5
+done
+if ! grep -q 'listening on' "$out/gateway.log"; then
+  kill "$gateway" 2>/dev/null || true
+  cat "$out/gateway.log" >&2; echo "check-deploy: the gateway did not start on the chart's configuration" >&2; exit 1
+fi
+kill -TERM "$gateway"; wait "$gateway"
+echo "ok   the gateway starts on the configuration the chart renders and drains on SIGTERM (exit 0)"
+
 # systemd unit: verify prints every problem (unknown keys, bad values) but exits 0, so any output fails
 command -v systemd-analyze >/dev/null 2>&1 || {
   as_root apt-get update -qq
