@@ -20,11 +20,11 @@ export PATH="$gobin:$PATH"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! go version -m "$gobin/helm" 2>/dev/null | grep -q "helm.sh/helm/v4[[:space:]]*$HELM_VERSION"; then
+if ! go version -m "$gobin/helm" 2>/dev/null | grep "helm.sh/helm/v4[[:space:]]*$HELM_VERSION" >/dev/null; then
   echo "check-deploy: installing helm $HELM_VERSION (go install, a few minutes once)"
   go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
 fi
-if ! go version -m "$gobin/kubeconform" 2>/dev/null | grep -q "kubeconform[[:space:]]*$KUBECONFORM_VERSION"; then
+if ! go version -m "$gobin/kubeconform" 2>/dev/null | grep "kubeconform[[:space:]]*$KUBECONFORM_VERSION" >/dev/null; then
   echo "check-deploy: installing kubeconform $KUBECONFORM_VERSION"
   go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
 fi

@@ -13,8 +13,11 @@ for kind in "" -sources -javadoc; do
   jar=sdk-java/target/tidegate-sdk-java-$maven$kind.jar
   [ -s "$jar" ] || { echo "check-release: $jar is missing: run ./mvnw -pl sdk-java -am package first" >&2; exit 1; }
 done
-unzip -l "sdk-java/target/tidegate-sdk-java-$maven-sources.jar" | grep -q 'io/tidegate/sdk/TidegateClient.java'
-unzip -l "sdk-java/target/tidegate-sdk-java-$maven-javadoc.jar" | grep -q 'io/tidegate/sdk/TidegateClient.html'
+# listings captured first: `unzip | grep -q` fails under pipefail when grep stops reading early
+sources=$(unzip -l "sdk-java/target/tidegate-sdk-java-$maven-sources.jar")
+javadoc=$(unzip -l "sdk-java/target/tidegate-sdk-java-$maven-javadoc.jar")
+grep -q 'io/tidegate/sdk/TidegateClient.java' <<< "$sources"
+grep -q 'io/tidegate/sdk/TidegateClient.html' <<< "$javadoc"
 echo "ok   sdk-java: jar, sources and javadoc jars"
 
 out=$(mktemp -d)
