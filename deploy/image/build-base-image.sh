@@ -9,6 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-gateway/target/image-base/base.tar}
 work=$(dirname "$out")/work
+java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
+
+# The same inputs give the same tar byte for byte: keep one built from these scripts and this JDK
+# (a clean build, or deleting the tar, rebuilds it with the current Debian packages).
+stamp=$(cat deploy/image/build-base-image.sh deploy/image/assemble_base.py "$java_home/release" | sha256sum | cut -c1-64)
+if [ -f "$out" ] && [ "$(cat "$out.inputs" 2>/dev/null)" = "$stamp" ]; then
+  echo "base image: $out is up to date"
+  exit 0
+fi
 rm -rf "$work"
 mkdir -p "$work/rootfs" "$work/debs"
 
@@ -16,7 +25,6 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # The runtime: modules the gateway and its libraries use (gRPC/Netty, Lettuce, Guice, logback,
 # OpenTelemetry), plus JFR and jcmd for diagnosing a running replica.
-java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
 modules=java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,java.xml,jdk.httpserver
 modules+=,jdk.unsupported,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.zipfs,jdk.jfr,jdk.jcmd
 "$java_home/bin/jlink" --module-path "$java_home/jmods" --add-modules "$modules" \
@@ -35,4 +43,6 @@ rm -rf "$work"/rootfs/usr/share/{doc,man,info,lintian,locale} "$work"/rootfs/usr
 
 versions=$(for deb in "$work"/debs/*.deb; do dpkg-deb --showformat='${Package}=${Version} ' -W "$deb"; done)
 python3 deploy/image/assemble_base.py "$work/rootfs" "$out" "jlink $("$java_home/bin/java" -version 2>&1 | head -1); $versions"
+echo "$stamp" > "$out.inputs"
+rm -rf "$work"
 echo "base image: $out ($(du -h "$out" | cut -f1))"
