@@ -19,7 +19,11 @@ as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
 
 scripts/check-doc-links.py        # every Markdown link resolves inside the repository
 scripts/check-proto.sh            # buf lint, and buf breaking against the frozen v1 (proto/v1.binpb)
-./mvnw -B -ntp verify "$@"
+scripts/check-versions.sh         # one version for the reactor, the Python and Rust SDKs and the chart
+./mvnw -B -ntp verify -Pimage "$@"  # -Pimage: also the gateway's container image (Jib, no daemon; docs/deploy.md)
+python3 scripts/image_check.py gateway/target/tidegate-gateway-image.tar --run  # its config and layers; runs it in a chroot
+scripts/check-deploy.sh           # Helm chart (lint, template, kubeconform, chart promises) and systemd unit
+scripts/check-release.sh          # Java SDK sources/javadoc jars, Python wheel with stubs, Rust crate metadata
 sdk-rust/run-tests.sh             # Rust SDK crate; its integration tests use the gateway jar built above
 sdk-examples/rust/run-tests.sh    # Rust execution adapter, subscriber CLI, conformance runner (on sdk-rust)
 sdk-python/run-tests.sh           # Python SDK, against the gateway jar just built

@@ -1,10 +1,12 @@
-//! Compiles the Tidegate contract (`../proto`) with tonic-prost-build, using the protoc
-//! binary shipped by `protoc-bin-vendored` so no system protoc is needed. Output stays in OUT_DIR.
+//! Compiles the Tidegate contract with tonic-prost-build, using the protoc binary shipped by
+//! `protoc-bin-vendored` so no system protoc is needed. Output stays in OUT_DIR. The protos are
+//! read through `proto/`, in the repository a link to `../proto/src/main/proto`, so that the
+//! packaged crate (which `cargo package` builds from the link's files) carries them too.
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?)
-        .join("../proto/src/main/proto")
+        .join("proto")
         .canonicalize()?;
     let protos = [
         "tidegate/v1/gateway.proto",
