@@ -13,7 +13,10 @@ import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.security.GatewaySecurity;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running gateway in this process: what {@link Main} starts, and what tests, benchmarks and
@@ -21,6 +24,8 @@ import java.io.IOException;
  * Thread-safe; {@link #close} is idempotent.
  */
 public final class EmbeddedGateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedGateway.class);
 
     private final GatewayConfig config;
     private final GatewayServer server;
@@ -31,6 +36,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** Null until stopped; then whether the drain was clean. */
     private Boolean stopped;
     private final OutboundBudget outboundBudget;
+    private final GatewaySecurity security;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -41,6 +47,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.dispatchStats = injector.getInstance(DispatchStats.class);
         this.conflation = injector.getInstance(ConflationCounter.class);
         this.outboundBudget = injector.getInstance(OutboundBudget.class);
+        this.security = injector.getInstance(GatewaySecurity.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -55,6 +62,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor) {
         JulBridge.install();
         LogFormat.apply(config.otel().logFormat());
+        announceExposure(config);
         EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config, spanProcessor)));
         String listener = "http.host/http.port";
         try {
@@ -70,6 +78,31 @@ public final class EmbeddedGateway implements AutoCloseable {
                     + bindFailure(e) + "); pick a free port, 0 for any free one", e);
         }
         return gateway;
+    }
+
+    /**
+     * Says how exposed the listeners are: loopback only for want of TLS and authentication, or a
+     * loud warning when {@code security.allow-insecure-bind} opened an unprotected one wider.
+     */
+    private static void announceExposure(GatewayConfig config) {
+        var security = config.security();
+        boolean grpcOpen = !GatewayConfig.isLoopback(config.grpc().host());
+        if (!security.secure()) {
+            if (grpcOpen) {
+                log.warn("tidegate: WARNING: gRPC listens on {} WITHOUT {}: anyone who reaches this address can "
+                        + "publish and subscribe to every topic, orders included (security.allow-insecure-bind=true); "
+                        + "see docs/security.md", config.grpc().host(),
+                        security.tls().enabled() ? "authentication" : security.authEnabled() ? "TLS" : "TLS AND AUTHENTICATION");
+            } else {
+                log.info("tidegate: no TLS and authentication configured (security.*): gRPC listens on loopback {} "
+                        + "only; see docs/security.md to serve other machines", config.grpc().host());
+            }
+        }
+        boolean adminSecured = security.tls().enabled() && config.http().auth() != GatewayConfig.AdminAuth.NONE;
+        if (config.http().port() >= 0 && !adminSecured && !GatewayConfig.isLoopback(config.http().host())) {
+            log.warn("tidegate: WARNING: the admin port listens on {} without {} (security.allow-insecure-bind=true)",
+                    config.http().host(), security.tls().enabled() ? "http.auth" : "TLS");
+        }
     }
 
     /** The root reason of a failed bind, e.g. "Address already in use", without exception class names. */
@@ -145,6 +178,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         if (stopped == null) {
             stopped = server.drainAndStop();
             admin.stop();
+            security.close();
             telemetry.close();
         }
         return stopped;

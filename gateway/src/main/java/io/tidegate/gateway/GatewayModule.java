@@ -6,7 +6,12 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.tidegate.gateway.config.SettingUnusableException;
+import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.gateway.security.GatewaySecurity;
+import java.time.Clock;
 import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.GatewayServer;
 import io.tidegate.gateway.server.MessageValidatorFactory;
@@ -73,10 +78,31 @@ public final class GatewayModule extends AbstractModule {
     @Singleton
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
-                         ConflationCounter conflation, OutboundBudget outboundBudget) {
+                         ConflationCounter conflation, OutboundBudget outboundBudget, GatewaySecurity security) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget);
+                outboundBudget, security);
+    }
+
+    /**
+     * TLS, authentication and the admin guard. A certificate, key or JWKS file that cannot be used
+     * is a setting the machine refuses: start-up stops naming its key (exit 3).
+     */
+    @Provides
+    @Singleton
+    GatewaySecurity security() {
+        try {
+            return GatewaySecurity.start(config.security(), config.http(), Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            throw new SettingUnusableException(e.getMessage(), e);
+        }
+    }
+
+    @Provides
+    @Singleton
+    AdminHttpServer admin(Readiness readiness, PrometheusMetricReader metrics, GatewaySecurity security) {
+        return new AdminHttpServer(config.http(), config.otel(), readiness, metrics, security.adminHttps(),
+                security.adminAccess());
     }
 }
