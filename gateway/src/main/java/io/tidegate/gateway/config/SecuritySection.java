@@ -194,10 +194,17 @@ final class SecuritySection {
         }
     }
 
+    /** A list, or (from a flag or environment variable) one string of names separated by commas or spaces. */
     private static List<String> stringList(ConfigLoader.Reader r, String key) {
         try {
             List<String> values = new ArrayList<>();
-            for (String v : r.c().getStringList(key)) {
+            List<String> raw = r.c().getValue(key).valueType() == ConfigValueType.STRING
+                    ? List.of(r.c().getString(key).replaceAll("^\\s*\\[|]\\s*$", "").trim().split("[,\\s]+"))
+                    : r.c().getStringList(key);
+            for (String v : raw) {
+                if (v.isEmpty() && raw.size() == 1) {
+                    break; // "" or "[]": no roles
+                }
                 if (v.isBlank()) {
                     throw new InvalidConfigException(key + " has an empty role name");
                 }

@@ -23,10 +23,19 @@ public final class AuthRefusals {
     private final Map<Refusal.Reason, LongAdder> counts = new EnumMap<>(Refusal.Reason.class);
     private final Map<Refusal.Reason, LineBudget> budgets = new EnumMap<>(Refusal.Reason.class);
 
+    private final java.util.function.LongSupplier nanoTime;
+
     public AuthRefusals() {
+        this(System::nanoTime);
+    }
+
+    /** @param nanoTime the clock of the line budgets (tests) */
+    AuthRefusals(java.util.function.LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+        long now = nanoTime.getAsLong();
         for (Refusal.Reason r : Refusal.Reason.values()) {
             counts.put(r, new LongAdder());
-            budgets.put(r, new LineBudget());
+            budgets.put(r, new LineBudget(now));
         }
     }
 
@@ -47,7 +56,7 @@ public final class AuthRefusals {
     void refused(Refusal refusal, String identity, String peer, String action) {
         Refusal.Reason reason = refusal.reason();
         counts.get(reason).increment();
-        long suppressed = budgets.get(reason).take(System.nanoTime());
+        long suppressed = budgets.get(reason).take(nanoTime.getAsLong());
         if (suppressed < 0) {
             return;
         }
@@ -66,8 +75,12 @@ public final class AuthRefusals {
     /** A token bucket of audit lines for one reason. */
     private static final class LineBudget {
         private double tokens = BURST;
-        private long lastNanos = System.nanoTime();
+        private long lastNanos;
         private long suppressed;
+
+        LineBudget(long nowNanos) {
+            lastNanos = nowNanos;
+        }
 
         /** The lines suppressed before this one when it may be written, else -1 (and it is counted). */
         synchronized long take(long nowNanos) {

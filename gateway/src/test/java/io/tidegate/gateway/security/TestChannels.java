@@ -62,6 +62,22 @@ final class TestChannels {
                 .setPayload(ByteString.copyFromUtf8("x"))).build());
     }
 
+    /** A JDK TLS context trusting this CA, presenting the client certificate when not null. */
+    static javax.net.ssl.SSLContext jdkContext(X509Certificate ca, TestPki.Issued client) throws Exception {
+        javax.net.ssl.KeyManager[] keys = null;
+        if (client != null) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("client", client.key(), new char[0], new java.security.cert.Certificate[] {client.certificate(), ca});
+            javax.net.ssl.KeyManagerFactory f = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            f.init(store, new char[0]);
+            keys = f.getKeyManagers();
+        }
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(keys, new javax.net.ssl.TrustManager[] {trusting(ca)}, null);
+        return context;
+    }
+
     static X509TrustManager trusting(X509Certificate ca) throws Exception {
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
