@@ -1,5 +1,7 @@
 package io.tidegate.gateway.security;
 
+import io.tidegate.testkit.TestPki;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidegate.gateway.EmbeddedGateway;

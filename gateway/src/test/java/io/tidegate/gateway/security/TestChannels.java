@@ -1,5 +1,7 @@
 package io.tidegate.gateway.security;
 
+import io.tidegate.testkit.TestPki;
+
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

@@ -1,4 +1,4 @@
-package io.tidegate.gateway.security;
+package io.tidegate.testkit;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -33,7 +33,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * issues server and client certificates and writes them as PEM files (PKCS#8 keys), as an
  * operator would with openssl. Not thread-safe.
  */
-final class TestPki {
+public final class TestPki {
 
     private static final AtomicLong SERIALS = new AtomicLong(System.currentTimeMillis());
     private static final Instant BASE = Instant.now();
@@ -44,13 +44,13 @@ final class TestPki {
     private final X500Name caName;
 
     /** A leaf certificate and its key. */
-    record Issued(X509Certificate certificate, PrivateKey key) {
-        BigInteger serial() {
+    public record Issued(X509Certificate certificate, PrivateKey key) {
+        public BigInteger serial() {
             return certificate.getSerialNumber();
         }
     }
 
-    TestPki(String name) throws Exception {
+    public TestPki(String name) throws Exception {
         caKeys = ecKeys();
         caName = new X500Name("CN=" + name);
         X509v3CertificateBuilder b = builder(caName, caName, caKeys);
@@ -59,12 +59,12 @@ final class TestPki {
         ca = sign(b, caKeys.getPrivate());
     }
 
-    X509Certificate ca() {
+    public X509Certificate ca() {
         return ca;
     }
 
     /** A server certificate for localhost and 127.0.0.1. */
-    Issued server() throws Exception {
+    public Issued server() throws Exception {
         KeyPair keys = ecKeys();
         X509v3CertificateBuilder b = builder(caName, new X500Name("CN=localhost"), keys);
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
@@ -73,7 +73,7 @@ final class TestPki {
     }
 
     /** A client certificate with this CN and, when not null, this URI SAN. */
-    Issued client(String cn, String uri) throws Exception {
+    public Issued client(String cn, String uri) throws Exception {
         KeyPair keys = ecKeys();
         X509v3CertificateBuilder b = builder(caName, new X500Name("CN=" + cn), keys);
         if (uri != null) {
@@ -84,13 +84,13 @@ final class TestPki {
     }
 
     /** Writes the CA certificate as PEM. */
-    Path writeCa(Path file) throws IOException {
+    public Path writeCa(Path file) throws IOException {
         Files.writeString(file, pem(ca));
         return file;
     }
 
     /** Writes the certificate chain (leaf, CA) and the PKCS#8 key, with a modification time later than before. */
-    void write(Issued issued, Path chain, Path key) throws IOException {
+    public void write(Issued issued, Path chain, Path key) throws IOException {
         replace(chain, pem(issued.certificate()) + pem(ca));
         replace(key, pkcs8(issued.key()));
     }
@@ -99,18 +99,18 @@ final class TestPki {
      * Replaces a file as rotation tools do (write aside, then rename over it), with a modification
      * time later than any before, so a watcher sees one change even within one clock tick.
      */
-    static void replace(Path file, String content) throws IOException {
+    public static void replace(Path file, String content) throws IOException {
         Path aside = file.resolveSibling(file.getFileName() + ".new");
         Files.writeString(aside, content);
         bump(aside);
         Files.move(aside, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static void bump(Path file) throws IOException {
+    public static void bump(Path file) throws IOException {
         Files.setLastModifiedTime(file, FileTime.from(BASE.plusSeconds(BUMPS.incrementAndGet())));
     }
 
-    static String pem(Object object) throws IOException {
+    public static String pem(Object object) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             w.writeObject(new JcaMiscPEMGenerator(object));
@@ -118,7 +118,7 @@ final class TestPki {
         return out.toString();
     }
 
-    static String pkcs8(PrivateKey key) throws IOException {
+    public static String pkcs8(PrivateKey key) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             w.writeObject(new JcaPKCS8Generator(key, null));
