@@ -32,9 +32,13 @@ public final class GatewaySecurity implements AutoCloseable {
         this.tls = config.tls().enabled() ? ServerTls.load(config.tls()) : null;
         this.tokens = new BearerTokens(config, clock);
         boolean verifiesClients = tls != null && tls.verifiesClients();
-        CallerCheck check = new CallerCheck(tokens, verifiesClients ? new CertificateIdentities(config.tls()) : null);
-        this.authenticator = config.authEnabled() ? new CallAuthenticator(check, refusals) : null;
-        this.adminAccess = http.auth() == GatewayConfig.AdminAuth.NONE ? null : new AdminAccess(http, check, refusals);
+        CertificateIdentities certificates = verifiesClients ? new CertificateIdentities(config.tls()) : null;
+        // with client-auth=none a client CA serves the admin port's mtls alone
+        boolean grpcCertificates = config.tls().clientAuth() != GatewayConfig.ClientAuth.NONE;
+        CallerCheck grpcCheck = new CallerCheck(tokens, grpcCertificates ? certificates : null);
+        this.authenticator = config.authEnabled() ? new CallAuthenticator(grpcCheck, refusals) : null;
+        this.adminAccess = http.auth() == GatewayConfig.AdminAuth.NONE ? null
+                : new AdminAccess(http, new CallerCheck(tokens, certificates), refusals);
         if (tls != null || config.jwt().enabled()) {
             reloader = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "tidegate-security-reload");

@@ -96,8 +96,9 @@ public final class ServerTls {
         if (clientCas != null) {
             b.trustManager(clientCas).clientAuth(switch (config.clientAuth()) {
                 case REQUIRE -> ClientAuth.REQUIRE;
-                // a CA set for the admin port's mtls alone still lets gRPC clients send a certificate
-                case OPTIONAL, NONE -> ClientAuth.OPTIONAL;
+                case OPTIONAL -> ClientAuth.OPTIONAL;
+                // a CA set for the admin port's mtls alone: gRPC does not ask for certificates
+                case NONE -> ClientAuth.NONE;
             });
         }
         try {
