@@ -16,11 +16,14 @@ class GatewayStream:
     """Wraps a grpc.aio Connect call. ``send`` never blocks: frames go through a queue that the
     request iterator drains, so any task may send and frames leave in ``send`` order."""
 
-    def __init__(self, endpoint: str, channel_options: list[tuple[str, int]]) -> None:
+    def __init__(self, endpoint: str, channel_options: list[tuple[str, int]],
+                 credentials: grpc.ChannelCredentials | None = None,
+                 metadata: tuple[tuple[str, str], ...] = ()) -> None:
         self.endpoint = endpoint
-        self.channel = grpc.aio.insecure_channel(endpoint, options=channel_options)
+        self.channel = (grpc.aio.secure_channel(endpoint, credentials, options=channel_options) if credentials
+                        else grpc.aio.insecure_channel(endpoint, options=channel_options))
         self._outbox: asyncio.Queue[pb.ConnectRequest | None] = asyncio.Queue()
-        self.call = pb_grpc.GatewayServiceStub(self.channel).Connect(self._requests())
+        self.call = pb_grpc.GatewayServiceStub(self.channel).Connect(self._requests(), metadata=metadata or None)
         self.closed = False
         self.draining = False
         self.dropped = ""  # why the client cancelled the call itself

@@ -8,7 +8,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from ._stream import GatewayStream
 from .errors import TidegateError, status_code
 from .model import PublishReceipt, Start, SubscriptionMode
 from .subscription import Handler, ResetHandler, Subscription
+from .security import TlsSettings
 from .tracing import ClientTracing
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ class TidegateClient:
     Hello, and keeps the stream alive with pings. After a reconnect it re-sends unacked publishes
     with their original ids and resumes every subscription.
 
+    ``tls=TlsSettings(ca_file=...)`` connects over TLS (with ``cert_chain_file`` and ``key_file``
+    for a client certificate); ``bearer_token`` (a string, or a callable asked on every connect)
+    sends ``authorization: Bearer <token>``. A refused connection (``UNAUTHENTICATED``,
+    ``PERMISSION_DENIED``) is logged as a warning, kept in ``last_refusal``, and retried.
+
     With the OpenTelemetry API installed it traces publishes and handler calls (``tracing=False``
     turns that off; spans go to ``tracer_provider`` or the global provider): see ``tidegate.tracing``.
     """
@@ -56,7 +62,8 @@ class TidegateClient:
                  connect_timeout: float = 10.0, ping_interval: float = 5.0, ping_timeout: float = 10.0,
                  keepalive_time: float = 20.0, keepalive_timeout: float = 10.0, drain_grace: float = 15.0,
                  backoff_initial: float = 0.05, backoff_max: float = 5.0, tracing: bool = True,
-                 tracer_provider: TracerProvider | None = None) -> None:
+                 tracer_provider: TracerProvider | None = None, tls: TlsSettings | None = None,
+                 bearer_token: str | Callable[[], str] | None = None) -> None:
         self.endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
         if not self.endpoints:
             raise ValueError("at least one endpoint (host:port) is needed")
@@ -81,6 +88,9 @@ class TidegateClient:
             # very TCP connection that just went silent
             ("grpc.use_local_subchannel_pool", 1),
         ]
+        self._credentials = tls.credentials() if tls is not None else None
+        self._bearer_token = bearer_token
+        self.last_refusal: grpc.aio.AioRpcError | None = None
         self._frame_ids = itertools.count(1)
         self._tracing = ClientTracing(tracing, tracer_provider, _VERSION)
         self._publisher = Publisher(max_batch=max_batch, max_batch_bytes=max_batch_bytes, linger=linger,
@@ -110,6 +120,9 @@ class TidegateClient:
         try:
             await asyncio.wait_for(self._connected.wait(), timeout)
         except TimeoutError:
+            refusal = self.last_refusal
+            if refusal is not None:
+                raise TidegateError(refusal.code(), f"the gateway refused the connection: {refusal.details()}") from None
             raise TidegateError(grpc.StatusCode.UNAVAILABLE,
                                 f"no gateway answered at {', '.join(self.endpoints)} within {timeout}s") from None
 
@@ -146,6 +159,12 @@ class TidegateClient:
 
     def _next_frame_id(self) -> int:
         return next(self._frame_ids)
+
+    def _auth_metadata(self) -> tuple[tuple[str, str], ...]:
+        """``authorization: Bearer <token>`` for a new stream; a callable source is asked each time,
+        so a refreshed token is used on reconnect."""
+        token = self._bearer_token() if callable(self._bearer_token) else self._bearer_token
+        return (("authorization", f"Bearer {token}"),) if token else ()
 
     # ------------------------------------------------------------------ publish
 
@@ -228,7 +247,7 @@ class TidegateClient:
 
     async def _session(self, endpoint: str) -> bool:
         """Runs one stream from Hello to its end; True when it got a Welcome."""
-        stream = GatewayStream(endpoint, self._channel_options)
+        stream = GatewayStream(endpoint, self._channel_options, self._credentials, self._auth_metadata())
         welcomed = False
         pinger: asyncio.Task[None] | None = None
         try:
@@ -259,6 +278,10 @@ class TidegateClient:
         except grpc.aio.AioRpcError as e:
             if welcomed:
                 log.warning("lost %s: %s %s", stream, e.code().name, e.details())
+            elif e.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                # a settings problem the user must see, unlike an unreachable gateway being retried
+                log.warning("gateway at %s refused the connection: %s %s", endpoint, e.code().name, e.details())
+                self.last_refusal = e
             else:
                 log.debug("connecting to %s failed: %s %s", endpoint, e.code().name, e.details())
         finally:

@@ -17,8 +17,10 @@ import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.security.GatewaySecurity;
 import java.io.IOException;
 import java.util.Set;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -27,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * Thread-safe; {@link #close} is idempotent.
  */
 public final class EmbeddedGateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedGateway.class);
 
     private final GatewayConfig config;
     private final GatewayServer server;
@@ -38,6 +42,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private Boolean stopped;
     private final OutboundBudget outboundBudget;
     private final Set<MarketDataListener> marketData;
+    private final GatewaySecurity security;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -49,6 +54,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.conflation = injector.getInstance(ConflationCounter.class);
         this.outboundBudget = injector.getInstance(OutboundBudget.class);
         this.marketData = injector.getInstance(Key.get(new TypeLiteral<Set<MarketDataListener>>() { }));
+        this.security = injector.getInstance(GatewaySecurity.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -63,6 +69,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor) {
         JulBridge.install();
         LogFormat.apply(config.otel().logFormat());
+        announceExposure(config);
         EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config, spanProcessor)));
         String listener = "http.host/http.port";
         try {
@@ -78,6 +85,31 @@ public final class EmbeddedGateway implements AutoCloseable {
                     + bindFailure(e) + "); pick a free port, 0 for any free one", e);
         }
         return gateway;
+    }
+
+    /**
+     * Says how exposed the listeners are: loopback only for want of TLS and authentication, or a
+     * loud warning when {@code security.allow-insecure-bind} opened an unprotected one wider.
+     */
+    private static void announceExposure(GatewayConfig config) {
+        var security = config.security();
+        boolean grpcOpen = !GatewayConfig.isLoopback(config.grpc().host());
+        if (!security.secure()) {
+            if (grpcOpen) {
+                log.warn("tidegate: WARNING: gRPC listens on {} WITHOUT {}: anyone who reaches this address can "
+                        + "publish and subscribe to every topic, orders included (security.allow-insecure-bind=true); "
+                        + "see docs/security.md", config.grpc().host(),
+                        security.tls().enabled() ? "authentication" : security.authEnabled() ? "TLS" : "TLS AND AUTHENTICATION");
+            } else {
+                log.info("tidegate: no TLS and authentication configured (security.*): gRPC listens on loopback {} "
+                        + "only; see docs/security.md to serve other machines", config.grpc().host());
+            }
+        }
+        boolean adminSecured = security.tls().enabled() && config.http().auth() != GatewayConfig.AdminAuth.NONE;
+        if (config.http().port() >= 0 && !adminSecured && !GatewayConfig.isLoopback(config.http().host())) {
+            log.warn("tidegate: WARNING: the admin port listens on {} without {} (security.allow-insecure-bind=true)",
+                    config.http().host(), security.tls().enabled() ? "http.auth" : "TLS");
+        }
     }
 
     /** The root reason of a failed bind, e.g. "Address already in use", without exception class names. */
@@ -154,6 +186,7 @@ public final class EmbeddedGateway implements AutoCloseable {
             stopped = server.drainAndStop();
             closeMarketDataListeners();
             admin.stop();
+            security.close();
             telemetry.close();
         }
         return stopped;

@@ -10,6 +10,8 @@ import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
+import io.tidegate.gateway.security.AuthRefusals;
+import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.TopicClasses;
 import io.tidegate.otel.Telemetry;
@@ -27,7 +29,8 @@ import java.util.Map;
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
  * backend, consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
- * history ({@code tidegate.backend.resets}). Each reads the {@code *Stats} its package exposes;
+ * history ({@code tidegate.backend.resets}), and refused authentications per reason
+ * ({@code tidegate.auth.refusals}). Each reads the {@code *Stats} its package exposes;
  * registered here, at the composition root, so no package reads another's internals for metrics.
  * Thread-safe.
  */
@@ -38,11 +41,13 @@ final class GatewayGauges {
     private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
     private static final AttributeKey<String> BREAKER = AttributeKey.stringKey("breaker");
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
+    private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
 
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
-                  @Named(BackendStackModule.STORE) Backend store) {
+                  @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
+        registerSecurity(meter, security.refusals());
         registerDispatch(meter, dispatcher, dispatch);
         registerServer(meter, server);
         registerBackend(meter, store);
@@ -78,6 +83,12 @@ final class GatewayGauges {
         meter.gaugeBuilder("tidegate.clients.connected").ofLongs().setUnit("{stream}")
                 .setDescription("Open Connect streams")
                 .buildWithCallback(m -> m.record(server.sessionCount()));
+    }
+
+    private static void registerSecurity(Meter meter, AuthRefusals refusals) {
+        meter.counterBuilder("tidegate.auth.refusals").setUnit("{call}")
+                .setDescription("Calls refused for want of valid credentials (gRPC UNAUTHENTICATED, admin 401/403), per reason")
+                .buildWithCallback(m -> refusals.counts().forEach((reason, n) -> m.record(n, Attributes.of(REASON, reason.label()))));
     }
 
     private static void registerBackend(Meter meter, Backend store) {

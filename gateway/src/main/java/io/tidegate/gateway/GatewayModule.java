@@ -10,7 +10,12 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.tidegate.gateway.config.SettingUnusableException;
+import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.gateway.security.GatewaySecurity;
+import java.time.Clock;
 import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.GatewayServer;
 import io.tidegate.gateway.server.InternalPublisher;
@@ -104,10 +109,32 @@ public final class GatewayModule extends AbstractModule {
     @Singleton
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
-                         ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData) {
+                         ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
+                         GatewaySecurity security) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData);
+                outboundBudget, marketData, security);
+    }
+
+    /**
+     * TLS, authentication and the admin guard. A certificate, key or JWKS file that cannot be used
+     * is a setting the machine refuses: start-up stops naming its key (exit 3).
+     */
+    @Provides
+    @Singleton
+    GatewaySecurity security() {
+        try {
+            return GatewaySecurity.start(config.security(), config.http(), Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            throw new SettingUnusableException(e.getMessage(), e);
+        }
+    }
+
+    @Provides
+    @Singleton
+    AdminHttpServer admin(Readiness readiness, PrometheusMetricReader metrics, GatewaySecurity security) {
+        return new AdminHttpServer(config.http(), config.otel(), readiness, metrics, security.adminHttps(),
+                security.adminAccess());
     }
 }

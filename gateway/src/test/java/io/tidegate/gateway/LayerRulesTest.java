@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The gateway's layers, written down so they stay true: dependencies point one way, {@code server}
- * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}; resilience and telemetry
+ * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}, and {@code server} →
+ * {@code security} (who a call is), which knows nothing of the rest; resilience and telemetry
  * decorate or plug in at the composition root ({@code io.tidegate.gateway}), which alone knows
  * Guice and the whole configuration.
  */
@@ -74,8 +75,8 @@ class LayerRulesTest {
 
     @Test
     void serverNeverImportsResilience() {
-        mayOnlyUse("server", "dispatch", "routing", "priority", "backend", "telemetry", "monitoring", "config",
-                "market").check(gateway);
+        mayOnlyUse("server", "dispatch", "routing", "priority", "backend", "telemetry", "monitoring", "security",
+                "config", "market").check(gateway);
     }
 
     @Test
@@ -86,6 +87,11 @@ class LayerRulesTest {
     @Test
     void arbitrageListensToMarketDataAndKnowsNoServerInternals() {
         mayOnlyUse("arbitrage", "market", "config", "routing").check(gateway);
+    }
+
+    @Test
+    void securityKnowsOnlyItsConfiguration() {
+        mayOnlyUse("security", "config").check(gateway);
     }
 
     @Test

@@ -78,4 +78,22 @@ class MainExitCodesTest {
                             + taken.getLocalPort());
         }
     }
+
+    @Test
+    void securityRequireWithoutTlsAndAuthenticationExitsWithCode2() throws Exception {
+        Exit exit = run("--grpc.port=0", "--http.port=-1", "--security.require=true");
+        assertThat(exit.code()).isEqualTo(2);
+        assertThat(exit.stderr()).singleElement().asString()
+                .startsWith("tidegate: invalid configuration: security.require is true but the gateway has no TLS");
+    }
+
+    @Test
+    void aCertificateFileThatCannotBeReadExitsWithCode3NamingTheKey() throws Exception {
+        Exit exit = run("--grpc.port=0", "--http.port=-1", "--security.tls.cert-chain-file=/nonexistent/server.pem",
+                "--security.tls.private-key-file=/nonexistent/server.key");
+        assertThat(exit.code()).isEqualTo(3);
+        assertThat(exit.stderr()).noneMatch(line -> line.startsWith("\tat "));
+        assertThat(exit.stderr()).filteredOn(line -> line.startsWith("tidegate:")).singleElement().asString()
+                .startsWith("tidegate: cannot start: security.tls.cert-chain-file/private-key-file: cannot load");
+    }
 }

@@ -3,7 +3,11 @@ package io.tidegate.sdk;
 import java.time.Duration;
 import java.util.List;
 
-/** The validated settings of one client, as built by {@link TidegateClient.Builder}. Immutable. */
+/**
+ * The validated settings of one client, as built by {@link TidegateClient.Builder}. Immutable.
+ * {@code tls} is null for plaintext; {@code bearerToken} is null for none, else asked for a token
+ * on every call.
+ */
 record ClientSettings(
         List<Endpoint> endpoints,
         String clientName,
@@ -21,5 +25,7 @@ record ClientSettings(
         Duration maxBlock,
         int defaultCredit,
         int maxInboundMessageBytes,
-        Duration closeTimeout) {
+        Duration closeTimeout,
+        io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls,
+        java.util.function.Supplier<String> bearerToken) {
 }

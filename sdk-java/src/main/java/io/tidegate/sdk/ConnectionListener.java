@@ -19,6 +19,17 @@ public interface ConnectionListener {
     }
 
     /**
+     * A connection attempt was refused for its credentials: {@code UNAUTHENTICATED} (no token or
+     * certificate, or a wrong, expired or unknown one; the status description says which) or
+     * {@code PERMISSION_DENIED}. The client keeps retrying with backoff, so a refreshed token is
+     * picked up; fix the settings if it keeps coming.
+     *
+     * @param cause the gRPC status exception
+     */
+    default void onRefused(String endpoint, Throwable cause) {
+    }
+
+    /**
      * The gateway's backend lost its stored history (e.g. Redis was flushed or replaced by an
      * empty one): messages stored before {@code detectedAt} may be gone and were never
      * delivered, and positions from before it no longer name them. The subscription stays open

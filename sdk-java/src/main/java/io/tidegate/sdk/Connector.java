@@ -264,12 +264,27 @@ final class Connector implements GatewayStream.Listener {
             } catch (RuntimeException e) {
                 log.warn("connection listener failed", e);
             }
+        } else if (refusedCredentials(cause)) {
+            // a settings problem the user must see, unlike an unreachable gateway being retried
+            if (failures == 1 || failures % 20 == 0) {
+                log.warn("gateway at {} refused the connection: {} (attempt {}; retrying)", s.endpoint(), describe(cause), failures);
+            }
+            try {
+                listener.onRefused(s.endpoint().toString(), cause);
+            } catch (RuntimeException e) {
+                log.warn("connection listener failed", e);
+            }
         } else {
             log.debug("connecting to {} failed: {}", s.endpoint(), describe(cause));
         }
         if (delayNanos >= 0) {
             scheduler.schedule(this::attempt, delayNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private static boolean refusedCredentials(Throwable cause) {
+        io.grpc.Status.Code code = io.grpc.Status.fromThrowable(cause).getCode();
+        return cause != null && (code == io.grpc.Status.Code.UNAUTHENTICATED || code == io.grpc.Status.Code.PERMISSION_DENIED);
     }
 
     private static String describe(Throwable t) {

@@ -42,9 +42,16 @@ final class GatewayStream implements ClientResponseObserver<ConnectRequest, Conn
     }
 
     static GatewayStream open(Endpoint endpoint, ClientSettings settings, Listener listener) {
-        NettyChannelBuilder cb = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
-                .usePlaintext()
-                .maxInboundMessageSize(settings.maxInboundMessageBytes())
+        NettyChannelBuilder cb = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
+        if (settings.tls() != null) {
+            cb.sslContext(settings.tls());
+        } else {
+            cb.usePlaintext();
+        }
+        if (settings.bearerToken() != null) {
+            cb.intercept(new BearerToken(settings.bearerToken()));
+        }
+        cb.maxInboundMessageSize(settings.maxInboundMessageBytes())
                 .keepAliveWithoutCalls(true);
         if (!settings.keepaliveTime().isZero()) {
             cb.keepAliveTime(settings.keepaliveTime().toNanos(), TimeUnit.NANOSECONDS)

@@ -213,8 +213,50 @@ public final class TidegateClient implements AutoCloseable {
         private Executor handlerExecutor;
         private ConnectionListener connectionListener = new ConnectionListener() { };
         private OpenTelemetry openTelemetry;
+        private java.nio.file.Path tlsCaFile;
+        private java.nio.file.Path tlsCertChainFile;
+        private java.nio.file.Path tlsKeyFile;
+        private boolean tls;
+        private java.util.function.Supplier<String> bearerToken;
 
         private Builder() {
+        }
+
+        /**
+         * Connects over TLS (1.2 or 1.3), trusting the gateway certificate's CA from this PEM file,
+         * or the JVM's default trust store when null.
+         */
+        public Builder tls(java.nio.file.Path caFile) {
+            this.tls = true;
+            this.tlsCaFile = caFile;
+            return this;
+        }
+
+        /**
+         * Presents this client certificate (PEM chain, PKCS#8 PEM key) to a gateway that asks for
+         * one (mTLS); implies {@link #tls} with the JVM's trust store unless a CA file was given.
+         */
+        public Builder clientCertificate(java.nio.file.Path certChainFile, java.nio.file.Path keyFile) {
+            this.tls = true;
+            this.tlsCertChainFile = Objects.requireNonNull(certChainFile, "certChainFile");
+            this.tlsKeyFile = Objects.requireNonNull(keyFile, "keyFile");
+            return this;
+        }
+
+        /** Sends {@code authorization: Bearer <token>} on every call. */
+        public Builder bearerToken(String token) {
+            Objects.requireNonNull(token, "token");
+            return bearerToken(() -> token);
+        }
+
+        /**
+         * Asks {@code source} for the token on every call (a stream asks once, when it opens), so a
+         * source that refreshes short-lived JWTs keeps reconnects authenticated. Called on gRPC
+         * threads; must not block for long.
+         */
+        public Builder bearerToken(java.util.function.Supplier<String> source) {
+            this.bearerToken = Objects.requireNonNull(source, "source");
+            return this;
         }
 
         /** Gateway addresses "host:port", tried in turn (failover). */
@@ -385,7 +427,7 @@ public final class TidegateClient implements AutoCloseable {
             ClientSettings s = new ClientSettings(List.copyOf(endpoints), clientName, backoff, connectTimeout,
                     keepaliveTime, keepaliveTimeout, pingInterval, pingTimeout, drainGrace, maxBatchMessages,
                     maxBatchBytes, linger, maxPendingPublishes, maxBlock, defaultCredit, maxInboundMessageBytes,
-                    closeTimeout);
+                    closeTimeout, tls ? ClientTls.context(tlsCaFile, tlsCertChainFile, tlsKeyFile) : null, bearerToken);
             return new TidegateClient(this, s);
         }
     }

@@ -122,6 +122,9 @@ public final class ConfigLoader {
             if (entry.getKey().startsWith(CLIENT_OVERRIDES + ".") || entry.getKey().startsWith(ARBITRAGE_VENUES + ".")) {
                 continue; // client and venue names are free; their keys are checked in clientLimits() / arbitrage()
             }
+            if (SecuritySection.hasFreeKeys(entry.getKey())) {
+                continue; // identity names are free; checked by SecuritySection
+            }
             if (!reference.hasPath(ROOT + "." + entry.getKey())) {
                 throw new InvalidConfigException("unknown config key \"" + entry.getKey()
                         + "\"; see gateway/src/main/resources/reference.conf for the keys there are");
@@ -173,14 +176,15 @@ public final class ConfigLoader {
         } else if (!gatewayId.matches("[A-Za-z0-9_-]{1,64}")) {
             throw new InvalidConfigException("gateway-id \"" + gatewayId + "\" must be 1-64 letters, digits, '_' or '-'");
         }
+        var security = SecuritySection.read(r);
         var grpc = new GatewayConfig.Grpc(
-                r.host("grpc.host"),
+                SecuritySection.listenHost(r, "grpc.host", security.secure(), security),
                 r.intIn("grpc.port", 0, 65535),
                 r.durationIn("grpc.keepalive-time", Duration.ofSeconds(1), Duration.ofHours(2)),
                 r.durationIn("grpc.keepalive-timeout", Duration.ofMillis(100), Duration.ofMinutes(10)),
                 r.durationIn("grpc.permit-keepalive-time", Duration.ofMillis(100), Duration.ofHours(2)),
                 r.intIn("grpc.max-inbound-message-bytes", 1024, Integer.MAX_VALUE));
-        var http = new GatewayConfig.Http(r.host("http.host"), r.intIn("http.port", -1, 65535));
+        var http = SecuritySection.http(r, security);
         if (http.port() > 0 && http.port() == grpc.port()) {
             throw new InvalidConfigException("http.port (" + http.port() + ") must differ from grpc.port ("
                     + grpc.port() + "); give the admin port another number, 0 for a free one or -1 for none");
@@ -253,7 +257,7 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r));
+                otel(r), arbitrage(r), security);
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {
@@ -523,7 +527,7 @@ public final class ConfigLoader {
     }
 
     /** Typed reads that turn Typesafe errors into messages naming the key and range. */
-    private record Reader(Config c) {
+    record Reader(Config c) {
 
         String string(String key) {
             try {

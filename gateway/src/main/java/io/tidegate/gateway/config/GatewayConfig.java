@@ -19,7 +19,7 @@ public record GatewayConfig(
         Resilience resilience,
         Duration drainTimeout,
         Otel otel,
-        Arbitrage arbitrage) {
+        Arbitrage arbitrage, Security security) {
 
     /**
      * OpenTelemetry: traces (and OTLP metrics export) when {@code enabled}; metrics for the
@@ -44,8 +44,104 @@ public record GatewayConfig(
                        Duration permitKeepaliveTime, int maxInboundMessageBytes) {
     }
 
-    /** The HTTP admin listener; port -1 disables it, 0 picks a free one. */
-    public record Http(String host, int port) {
+    /**
+     * The HTTP admin listener; port -1 disables it, 0 picks a free one. {@code /healthz} and
+     * {@code /readyz} are always open; every other path needs what {@code auth} says, and the
+     * identity must hold {@code authRole} unless it is empty.
+     */
+    public record Http(String host, int port, AdminAuth auth, String authRole) {
+    }
+
+    /** What the admin port asks of a caller of its protected paths. */
+    public enum AdminAuth {
+        /** nothing (only safe on loopback) */
+        NONE,
+        /** {@code Authorization: Bearer <token>}: a JWT or a static API token */
+        TOKEN,
+        /** a client certificate signed by {@code security.tls.client-ca-file} */
+        MTLS
+    }
+
+    /**
+     * Transport security and authentication. The gateway is secure when TLS is on and callers
+     * must authenticate ({@link #authEnabled()}); otherwise it listens on loopback only, unless
+     * {@code allowInsecureBind}.
+     *
+     * @param apiTokens static tokens by identity name
+     */
+    public record Security(boolean require, boolean allowInsecureBind, Tls tls, Jwt jwt,
+                           java.util.Map<String, ApiToken> apiTokens) {
+
+        public Security {
+            apiTokens = java.util.Map.copyOf(apiTokens);
+        }
+
+        /** True when every RPC must carry a token or a client certificate. */
+        public boolean authEnabled() {
+            return jwt.enabled() || !apiTokens.isEmpty() || tls.clientAuth() != ClientAuth.NONE;
+        }
+
+        /** True when bearer tokens (JWT or static) are accepted. */
+        public boolean tokensEnabled() {
+            return jwt.enabled() || !apiTokens.isEmpty();
+        }
+
+        /** TLS and authentication are both on. */
+        public boolean secure() {
+            return tls.enabled() && authEnabled();
+        }
+    }
+
+    /**
+     * The certificate files of both listeners (PEM), re-read when their modification time changes.
+     *
+     * @param clientRoles roles of certificate identities, by identity name
+     */
+    public record Tls(String certChainFile, String privateKeyFile, String clientCaFile, ClientAuth clientAuth,
+                      ClientIdentity clientIdentity, java.util.Map<String, java.util.List<String>> clientRoles,
+                      Duration reloadInterval) {
+
+        public Tls {
+            clientRoles = java.util.Map.copyOf(clientRoles);
+        }
+
+        public boolean enabled() {
+            return !certChainFile.isBlank();
+        }
+    }
+
+    /** Whether clients must present a certificate. */
+    public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
+
+    /** Which name of a client certificate is its identity. */
+    public enum ClientIdentity { SAN_URI, SAN_DNS, CN }
+
+    /**
+     * JWT bearer tokens, verified against a JWKS file (re-read when it changes) or an HMAC secret.
+     * Empty issuer or audience: not checked.
+     */
+    public record Jwt(String jwksFile, String hmacSecret, String issuer, String audience, String identityClaim,
+                      String rolesClaim, Duration clockSkew) {
+
+        public boolean enabled() {
+            return !jwksFile.isBlank() || !hmacSecret.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            // never print the secret
+            return "Jwt[jwksFile=" + jwksFile + ", hmacSecret=" + (hmacSecret.isEmpty() ? "" : "***") + ", issuer="
+                    + issuer + ", audience=" + audience + ", identityClaim=" + identityClaim + ", rolesClaim="
+                    + rolesClaim + ", clockSkew=" + clockSkew + "]";
+        }
+    }
+
+    /** A static API token: the SHA-256 (lower-case hex) of the token, its identity and roles. */
+    public record ApiToken(String sha256, String identity, java.util.List<String> roles) {
+
+        public ApiToken {
+            roles = java.util.List.copyOf(roles);
+        }
     }
 
     /**
@@ -178,7 +274,10 @@ public record GatewayConfig(
     public record ClientLimit(int publishRate, int publishBurst, int maxInFlight, String keyPrefix) {
     }
 
-    /** The default client limits and the overrides per client name (as sent in Hello). */
+    /**
+     * The default client limits and the overrides per client: the authenticated identity when
+     * authentication is on, else the name sent in Hello.
+     */
     public record ClientLimits(ClientLimit defaults, java.util.Map<String, ClientLimit> clients) {
 
         public ClientLimits {
@@ -247,6 +346,13 @@ public record GatewayConfig(
      * {@code inverse}, {@code quanto}, {@code option}).
      */
     public record ArbitrageVenue(double takerFeeBps, double minSize, String segment) {
+    }
+
+    /** True for an address only this machine can reach: 127.0.0.0/8, ::1 or localhost. */
+    public static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equalsIgnoreCase("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")
+                || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 
     /** Defaults plus the given overrides ("grpc.port=0"); for tests and embedding. */

@@ -1,12 +1,14 @@
 package io.tidegate.gateway.monitoring;
 
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.tidegate.gateway.config.GatewayConfig;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,9 +20,10 @@ import java.util.concurrent.Executors;
  * The HTTP admin port: {@code /healthz} (the process is alive), {@code /readyz} (send
  * traffic here; 503 while starting, draining or when the backend is down) and {@code /metrics}
  * (what the OpenTelemetry Prometheus exporter's reader collects, written by the Prometheus
- * client's text format 0.0.4 writer). Runs on its own single thread, never on gRPC threads.
+ * client's text format 0.0.4 writer). Over HTTPS when given a configurator; every path but
+ * {@code /healthz} and {@code /readyz} passes the access filter when one is given. Runs on its own
+ * single thread, never on gRPC threads.
  */
-@Singleton
 public final class AdminHttpServer {
 
     private final GatewayConfig.Http config;
@@ -28,12 +31,19 @@ public final class AdminHttpServer {
     private final PrometheusMetricReader metrics;
     private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
     private final boolean metricsEnabled;
+    private final HttpsConfigurator https;
+    private final Filter access;
     private HttpServer server;
 
-    @Inject
+    /**
+     * @param https  TLS of the port, or null for plain HTTP
+     * @param access what a caller of the protected paths must prove, or null for nothing
+     */
     public AdminHttpServer(GatewayConfig.Http http, GatewayConfig.Otel otel, Readiness readiness,
-                           PrometheusMetricReader metrics) {
+                           PrometheusMetricReader metrics, HttpsConfigurator https, Filter access) {
         this.config = http;
+        this.https = https;
+        this.access = access;
         this.readiness = readiness;
         this.metrics = metrics;
         this.metricsEnabled = otel.metricsEnabled();
@@ -44,7 +54,14 @@ public final class AdminHttpServer {
         if (config.port() < 0) {
             return;
         }
-        server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        if (https != null) {
+            HttpsServer tls = HttpsServer.create(address, 16);
+            tls.setHttpsConfigurator(https);
+            server = tls;
+        } else {
+            server = HttpServer.create(address, 16);
+        }
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tidegate-admin-http");
             t.setDaemon(true);
@@ -56,7 +73,8 @@ public final class AdminHttpServer {
             String note = why == null ? readiness.degradedNote() : null;
             respond(ex, why == null ? 200 : 503, why != null ? why + "\n" : note == null ? "ready\n" : "ready; " + note + "\n");
         });
-        server.createContext("/metrics", ex -> {
+        protect(server.createContext("/", ex -> respond(ex, 404, "not found; the admin port serves /healthz, /readyz and /metrics\n")));
+        protect(server.createContext("/metrics", ex -> {
             if (!metricsEnabled) {
                 respond(ex, 404, "metrics are off (otel.metrics.enabled = false)\n");
                 return;
@@ -68,8 +86,15 @@ public final class AdminHttpServer {
             try (OutputStream os = ex.getResponseBody()) {
                 body.writeTo(os);
             }
-        });
+        }));
         server.start();
+    }
+
+    /** Every path but the probes: whatever is added here later is guarded too. */
+    private void protect(HttpContext context) {
+        if (access != null) {
+            context.getFilters().add(access);
+        }
     }
 
     /** The bound port, or -1 when disabled. */

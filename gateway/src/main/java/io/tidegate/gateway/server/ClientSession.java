@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.security.Identity;
 import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.proto.v1.BackendReset;
 import io.tidegate.proto.v1.ConnectRequest;
@@ -51,6 +52,8 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     private final SubscriptionFactory subscriptionFactory;
     private final SessionRegistry registry;
     private final ServerCallStreamObserver<ConnectResponse> out;
+    /** Who opened the stream, proven by token or certificate; null when authentication is off. */
+    private final Identity identity;
     private final OutboundQueue outbound;
     private final Map<String, SessionSubscription> subscriptions = new ConcurrentHashMap<>();
     private final AtomicInteger publishesInFlight = new AtomicInteger();
@@ -69,6 +72,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         this.subscriptionFactory = subscriptionFactory;
         this.registry = registry;
         this.out = out;
+        this.identity = Identity.current();
         // subscriptions learn of written deliveries from the queue itself (SessionSubscription.left)
         this.outbound = new OutboundQueue(out, subscriptionFactory.deliveryTelemetry(), batch -> { });
         out.disableAutoRequest();
@@ -141,9 +145,11 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         if (h.getClientName().length() > 128) {
             throw FrameRejectedException.invalid("client_name is longer than 128 characters");
         }
-        limiter = publishing.limiterFor(h.getClientName());
+        // the name a client declares only labels it; limits follow the identity it proved
+        limiter = publishing.limiterFor(identity != null ? identity.name() : h.getClientName());
         hello = h;
-        log.debug("session {} opened by {} ({} {})", sessionId, h.getClientName(), h.getLanguage(), h.getClientVersion());
+        log.debug("session {} opened by {}{} ({} {})", sessionId, h.getClientName(),
+                identity != null ? " as " + identity.name() : "", h.getLanguage(), h.getClientVersion());
         outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                 .setWelcome(Welcome.newBuilder().setSessionId(sessionId).setGatewayId(terms.gatewayId()).setLimits(terms.welcome()))
                 .build());

@@ -12,6 +12,7 @@ import io.tidegate.gateway.server.limits.ClientLimits;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
@@ -51,6 +52,7 @@ public final class GatewayServer implements ServerStats {
     private final SubscriptionFactory subscriptions;
     private final GatewayService service;
     private final TraceMetadataInterceptor traceMetadata;
+    private final GatewaySecurity security;
     private Server server;
     private ScheduledExecutorService activityTimer;
 
@@ -67,8 +69,9 @@ public final class GatewayServer implements ServerStats {
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
-                         OutboundBudget outboundBudget, MarketDataTap marketData) {
+                         OutboundBudget outboundBudget, MarketDataTap marketData, GatewaySecurity security) {
         this.config = config;
+        this.security = security;
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.readiness = readiness;
@@ -82,13 +85,27 @@ public final class GatewayServer implements ServerStats {
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
     }
 
-    /** Binds the port and starts serving. */
+    /**
+     * Binds the port and starts serving: over TLS when {@code security.tls} is set; the gateway
+     * service and reflection authenticate every call when authentication is on, while the health
+     * service stays open to load balancers' probes.
+     */
     public void start() throws IOException {
         var grpc = config.grpc();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()))
-                .addService(ServerInterceptors.intercept(service, traceMetadata))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()));
+        if (security.grpcTls() != null) {
+            builder.sslContext(security.grpcTls());
+        }
+        var authenticator = security.authenticator();
+        // the last interceptor listed runs first: authentication before anything else
+        var gateway = authenticator == null ? ServerInterceptors.intercept(service, traceMetadata)
+                : ServerInterceptors.intercept(service, traceMetadata, authenticator);
+        var reflection = authenticator == null ? ProtoReflectionServiceV1.newInstance().bindService()
+                : ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), authenticator);
+        server = builder
+                .addService(gateway)
                 .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(reflection)
                 .keepAliveTime(grpc.keepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(grpc.keepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .permitKeepAliveTime(grpc.permitKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
@@ -100,7 +117,8 @@ public final class GatewayServer implements ServerStats {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(GatewayServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         readiness.markStarted();
-        log.info("gateway {} serving gRPC on {}:{} with the {} backend", config.gatewayId(), grpc.host(), port(), backend.name());
+        log.info("gateway {} serving gRPC{} on {}:{} with the {} backend", config.gatewayId(),
+                security.grpcTls() == null ? "" : " over TLS", grpc.host(), port(), backend.name());
         activityTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tidegate-stream-activity");
             t.setDaemon(true);

@@ -3,6 +3,7 @@ package io.tidegate.gateway.server;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tidegate.gateway.security.Identity;
 import io.tidegate.gateway.telemetry.TraceMetadataInterceptor;
 import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.SubscribeResponse;
@@ -64,7 +65,7 @@ final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
             responseObserver.onError(ErrorStatus.of(e).asRuntimeException());
             return;
         }
-        publishing.publisher().publish(request.getMessagesList(), publishing.unaryLimiter(), TraceMetadataInterceptor.current(), true, results -> {
+        publishing.publisher().publish(request.getMessagesList(), publishing.unaryLimiter(Identity.current()), TraceMetadataInterceptor.current(), true, results -> {
             responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
             responseObserver.onCompleted();
         });

@@ -2,6 +2,7 @@ package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.server.limits.ClientLimits;
 import io.tidegate.gateway.server.limits.StreamLimiter;
+import io.tidegate.gateway.security.Identity;
 
 /**
  * Where publishes of every stream go: the shared {@link BatchPublisher} and the per-client limits
@@ -21,13 +22,21 @@ final class PublishPath {
         return publisher;
     }
 
-    /** The publish limits (rate, in flight) of a new stream of the named client. */
+    /**
+     * The publish limits (rate, in flight) of a new stream of the client: its authenticated
+     * identity when authentication is on, else the name it sent in Hello.
+     */
     StreamLimiter limiterFor(String clientName) {
         return clientLimits.forStream(clientName);
     }
 
-    /** The publish limits all unary Publish calls share. */
-    StreamLimiter unaryLimiter() {
-        return clientLimits.unary();
+    /**
+     * The publish limits of a unary Publish call: those shared by the identity's unary calls when
+     * it has limits of its own, else those all unary calls share.
+     *
+     * @param identity the caller, or null when authentication is off
+     */
+    StreamLimiter unaryLimiter(Identity identity) {
+        return identity == null ? clientLimits.unary() : clientLimits.unaryOf(identity.name());
     }
 }

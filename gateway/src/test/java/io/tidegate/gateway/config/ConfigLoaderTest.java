@@ -272,7 +272,7 @@ class ConfigLoaderTest {
 
     @Test
     void listenAddressesMustBeHostsAndPortsMustDiffer() {
-        assertThat(refusal("grpc.host=")).startsWith("grpc.host \"\" must be a host name or IP address");
+        assertThat(refusal("grpc.host=not a host")).startsWith("grpc.host \"not a host\" must be a host name or IP address");
         assertThat(refusal("http.host=not a host")).startsWith("http.host \"not a host\" must be a host name");
         assertThat(refusal("grpc.port=7500", "http.port=7500")).isEqualTo("http.port (7500) must differ from grpc.port "
                 + "(7500); give the admin port another number, 0 for a free one or -1 for none");
@@ -351,5 +351,72 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("intelligence.arbitrage.default.taker-fee-bps=-1")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("intelligence.arbitrage.default.taker-fee-bps must be from 0.0 to 1000.0, got -1.0");
+    }
+
+    @Test
+    void withoutTlsAndAuthenticationBothListenersDefaultToLoopback() {
+        GatewayConfig config = GatewayConfig.defaultsWith();
+        assertThat(config.grpc().host()).isEqualTo("127.0.0.1");
+        assertThat(config.http().host()).isEqualTo("127.0.0.1");
+        assertThat(config.security().secure()).isFalse();
+    }
+
+    @Test
+    void aNonLoopbackAddressWithoutTlsAndAuthenticationIsRefusedUnlessExplicitlyAllowed() {
+        assertThat(refusal("grpc.host=0.0.0.0")).startsWith("grpc.host \"0.0.0.0\" is not a loopback address")
+                .contains("security.allow-insecure-bind=true", "docs/security.md");
+        assertThat(refusal("http.host=10.1.2.3")).startsWith("http.host \"10.1.2.3\" is not a loopback address");
+        GatewayConfig allowed = GatewayConfig.defaultsWith("grpc.host=0.0.0.0", "security.allow-insecure-bind=true");
+        assertThat(allowed.grpc().host()).isEqualTo("0.0.0.0");
+        assertThat(GatewayConfig.defaultsWith("grpc.host=localhost", "http.host=::1").grpc().host()).isEqualTo("localhost");
+    }
+
+    @Test
+    void withTlsAndAuthenticationTheDefaultIsEveryInterface() {
+        GatewayConfig config = GatewayConfig.defaultsWith("security.tls.cert-chain-file=/etc/tidegate/server.pem",
+                "security.tls.private-key-file=/etc/tidegate/server.key",
+                "security.api-tokens.ops.sha256=" + "a".repeat(64), "http.auth=token");
+        assertThat(config.security().secure()).isTrue();
+        assertThat(config.grpc().host()).isEqualTo("0.0.0.0");
+        assertThat(config.http().host()).isEqualTo("0.0.0.0");
+        assertThat(GatewayConfig.defaultsWith("security.tls.cert-chain-file=/c", "security.tls.private-key-file=/k",
+                "security.api-tokens.ops.sha256=" + "a".repeat(64)).http().host())
+                .as("an admin port without http.auth stays on loopback").isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void securityRequireRefusesAGatewayWithoutTlsAndAuthentication() {
+        assertThat(refusal("security.require=true")).startsWith("security.require is true but the gateway has no TLS")
+                .contains("and no authentication");
+        assertThat(refusal("security.require=true", "security.tls.cert-chain-file=/c", "security.tls.private-key-file=/k"))
+                .contains("no authentication").doesNotContain("no TLS");
+        assertThat(refusal("security.require=true", "security.tls.cert-chain-file=/c", "security.tls.private-key-file=/k",
+                "security.api-tokens.ops.sha256=" + "a".repeat(64))).contains("admin port", "http.auth=none");
+        assertThat(GatewayConfig.defaultsWith("security.require=true", "security.tls.cert-chain-file=/c",
+                "security.tls.private-key-file=/k", "security.api-tokens.ops.sha256=" + "a".repeat(64), "http.port=-1")
+                .security().require()).isTrue();
+    }
+
+    @Test
+    void securitySettingsThatCannotWorkAreRefusedNamingTheKey() {
+        assertThat(refusal("security.tls.cert-chain-file=/c")).contains("security.tls.private-key-file go together");
+        assertThat(refusal("security.tls.client-auth=require")).startsWith("security.tls.client-auth is require");
+        assertThat(refusal("security.tls.client-identity=email")).contains("san-uri, san-dns, cn");
+        assertThat(refusal("security.jwt.hmac-secret=short")).contains("shorter than 32 bytes");
+        assertThat(refusal("security.jwt.hmac-secret=" + "s".repeat(32), "security.jwt.jwks-file=/j")).contains("both set");
+        assertThat(refusal("security.api-tokens.ops.sha256=abc")).contains("64 hex digits", "sha256sum");
+        assertThat(refusal("security.api-tokens.ops.sha256=" + "a".repeat(64), "security.api-tokens.ci.sha256=" + "a".repeat(64)))
+                .contains("each identity needs a token of its own");
+        assertThat(refusal("security.api-tokens.ops.token=x")).contains("unknown config key", "sha256 and roles");
+        assertThat(refusal("http.auth=token")).contains("no tokens are configured");
+        assertThat(refusal("http.auth=mtls")).contains("client-ca-file");
+        assertThat(refusal("http.auth=basic")).contains("none, token, mtls");
+    }
+
+    @Test
+    void theHmacSecretNeverAppearsWhenTheConfigurationIsPrinted() {
+        String secret = "a-secret-of-at-least-thirty-two-bytes!";
+        GatewayConfig config = GatewayConfig.defaultsWith("security.jwt.hmac-secret=" + secret);
+        assertThat(config.toString()).doesNotContain(secret);
     }
 }

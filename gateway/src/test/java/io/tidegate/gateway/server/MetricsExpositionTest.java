@@ -52,7 +52,8 @@ class MetricsExpositionTest {
             metric("tidegate_spool_size_bytes", "gauge", "backend"),
             metric("tidegate_spool_pending", "gauge", "backend"),
             metric("tidegate_consumer_lag", "gauge", "group"),
-            metric("tidegate_backend_resets_total", "counter"));
+            metric("tidegate_backend_resets_total", "counter"),
+            metric("tidegate_auth_refusals_total", "counter", "reason"));
 
     private record Metric(String type, Set<String> labels) {
     }

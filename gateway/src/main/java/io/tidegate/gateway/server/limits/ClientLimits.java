@@ -19,6 +19,8 @@ public final class ClientLimits {
 
     private final GatewayConfig.ClientLimits config;
     private final StreamLimiter unary;
+    /** Bounded by configuration: only identities with limits of their own get an entry. */
+    private final java.util.Map<String, StreamLimiter> unaryByIdentity = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ClientLimits(GatewayConfig.ClientLimits config) {
         this.config = config;
@@ -42,6 +44,17 @@ public final class ClientLimits {
                 .maxWaitDuration(Duration.ZERO)
                 .build());
         return new StreamLimiter(clientName, limit, rate, bulkhead);
+    }
+
+    /**
+     * The limiter the unary Publish calls of an authenticated identity share when
+     * {@code resilience.client-limits.clients} names it, else {@link #unary()}.
+     */
+    public StreamLimiter unaryOf(String identity) {
+        if (!config.clients().containsKey(identity)) {
+            return unary;
+        }
+        return unaryByIdentity.computeIfAbsent(identity, this::forStream);
     }
 
     /** The limiter all unary Publish calls share. */
