@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.monitoring.Readiness;
@@ -73,10 +74,10 @@ public final class GatewayModule extends AbstractModule {
     @Singleton
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
-                         ConflationCounter conflation, OutboundBudget outboundBudget) {
+                         ConflationCounter conflation, OutboundBudget outboundBudget, LanePolicies lanePolicies) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget);
+                outboundBudget, lanePolicies);
     }
 }

@@ -11,6 +11,7 @@ import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.server.limits.ClientLimits;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
@@ -66,7 +67,7 @@ public final class GatewayServer implements ServerStats {
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
-                         OutboundBudget outboundBudget) {
+                         OutboundBudget outboundBudget, LanePolicies lanePolicies) {
         this.config = config;
         this.backend = backend;
         this.dispatcher = dispatcher;
@@ -76,7 +77,7 @@ public final class GatewayServer implements ServerStats {
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
-                config.delivery());
+                config.delivery(), lanePolicies);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
     }
