@@ -176,19 +176,22 @@ final class KeyClaimingLanes {
 
     /**
      * Ends a batch's claims; its keys' parked messages become takeable. Reports each message's
-     * outcome to the policy (deadline met or not, at {@code now}) and folds the append's
-     * duration into the backend latency the policy and the lanes judge lateness by.
+     * outcome to the policy and folds the append's duration into the backend latency the policy
+     * and the lanes judge lateness by. A message counts as dispatched at the append's start plus
+     * its share of the append: the same service model as the learned policy's strict shadow, a
+     * single server replaying those shares, so the watchdog compares like with like.
      *
+     * @param started {@link System#nanoTime} when the append was issued
      * @return whether any parked message became takeable
      */
-    boolean release(List<Queued> batch, Set<String> batchKeys, long appendNanos, long now) {
+    boolean release(List<Queued> batch, Set<String> batchKeys, long started, long appendNanos, long now) {
         latencyEwma = latencyEwma == 0 ? appendNanos
                 : (long) (latencyEwma + LATENCY_EWMA_WEIGHT * (appendNanos - latencyEwma));
         // one append serves the whole batch: per message, what the strict shadow replays, its share
         long service = appendNanos / Math.max(1, batch.size());
         for (Queued q : batch) {
             int level = q.level();
-            policy.completed(level, now - q.offeredNanos() <= deadline[level], service, now);
+            policy.completed(level, started - q.offeredNanos() + service <= deadline[level], service, now);
         }
         boolean readied = false;
         for (String key : batchKeys) {

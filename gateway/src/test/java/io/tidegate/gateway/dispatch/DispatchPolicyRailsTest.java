@@ -171,28 +171,37 @@ class DispatchPolicyRailsTest {
         lines.start();
         logger.addAppender(lines);
         try {
-            // one reward window of 10 ms, no tolerance; the whole burst goes in one append
+            // one reward window of 10 ms, no tolerance; a burst of BULK goes in one append
             start(PolicyKind.LEARNED, 1000, s -> s.withWatchdog(10 * MS, 1, 0));
-            List<PendingPublish> burst = new ArrayList<>();
+            List<PendingPublish> bulk = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
-                burst.add(publish("c" + i, "c" + i, Priority.PRIORITY_CRITICAL));
+                bulk.add(publish("b" + i, "b" + i, Priority.PRIORITY_BULK));
             }
-            dispatcher.offer(burst);
+            dispatcher.offer(bulk);
             await().until(() -> backend.appended.size() == 1000);
-            // answered after 5 ms: every message missed its 1 ms deadline, while the strict shadow,
-            // serving them one by one at the measured share of the append, meets the first ones
-            Thread.sleep(5);
+            // CRITICAL messages arrive while that append is out: here they wait for it, while the
+            // strict shadow, a single server working through the BULK burst one share at a time,
+            // serves them as soon as they arrive
+            Thread.sleep(2);
+            List<PendingPublish> critical = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                critical.add(publish("c" + i, "c" + i, Priority.PRIORITY_CRITICAL));
+            }
+            dispatcher.offer(critical);
+            Thread.sleep(20);
+            backend.completeOne();
+            await().until(() -> backend.appended.size() == 1200);
+            backend.open = true;
             backend.completeOne();
             Thread.sleep(15); // past the window
-            backend.open = true;
             dispatcher.offer(List.of(publish("after", "after", Priority.PRIORITY_NORMAL)));
-            await().until(() -> backend.appended.size() == 1001);
+            await().until(() -> backend.appended.size() == 1201);
             await().until(dispatcher::policyFellBack);
             for (int i = 0; i < 3; i++) {
                 Thread.sleep(12);
                 dispatcher.offer(List.of(publish("later" + i, "later" + i, Priority.PRIORITY_NORMAL)));
             }
-            await().until(() -> backend.appended.size() == 1004);
+            await().until(() -> backend.appended.size() == 1204);
 
             assertThat(fallbacks.ingressFallbacks()).isEqualTo(1);
             assertThat(lines.list).filteredOn(e -> e.getLevel() == Level.WARN)
