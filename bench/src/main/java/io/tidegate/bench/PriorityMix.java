@@ -38,15 +38,17 @@ final class PriorityMix {
         for (String part : spec.split(",")) {
             String[] kv = part.trim().split(":");
             int c = indexOf(kv[0]);
+            int n;
             try {
-                share[c] = kv.length == 2 ? Integer.parseInt(kv[1].trim()) : -1;
+                n = kv.length == 2 ? Integer.parseInt(kv[1].trim()) : -1;
             } catch (NumberFormatException e) {
-                share[c] = -1;
+                n = -1;
             }
-            if (c < 0 || share[c] < 0) {
+            if (c < 0 || n < 0) {
                 throw new IllegalArgumentException("--priorities takes class:share pairs, e.g. critical:1,high:4,normal:20,low:25,bulk:50; was \""
                         + spec + "\"");
             }
+            share[c] = n;
         }
         int total = 0;
         for (int s : share) {
