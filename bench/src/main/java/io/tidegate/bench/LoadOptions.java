@@ -17,11 +17,15 @@ import java.util.List;
  * @param traceRatio    -1: tracing off; else the sampling ratio of spans in the clients and the
  *                      embedded gateway
  * @param gatewayConfig "key=value" settings for the embedded gateway, over its defaults
+ * @param priorities    the classes publishers' messages carry; none set: all NORMAL
+ * @param policies      embedded: run once per {@code dispatch.policy} named, side by side; empty: one run
+ * @param repeat        with policies: rounds, each running every policy once in turn
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
-                   double traceRatio, int maxBacklog, List<String> gatewayConfig) {
+                   double traceRatio, int maxBacklog, List<String> gatewayConfig, PriorityMix priorities,
+                   List<String> policies, int repeat) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -43,13 +47,19 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --trace off                  off, or a sampling ratio 0..1: spans in the clients and the embedded
                                            gateway, exported over OTLP/HTTP to an in-process sink
               --gateway-config k=v[,k=v]   embedded gateway settings over its defaults,
-                                           e.g. dispatch.workers.max=2""";
+                                           e.g. dispatch.workers.max=2
+              --priorities class:share,... the classes messages carry, e.g. critical:1,high:4,normal:20,low:25,bulk:50
+                                           (default: none set, all NORMAL); the report adds per-class latency
+                                           and end-to-end deadline misses
+              --policies p[,p...]          with --embedded: one run per dispatch.policy (fifo, strict, weighted,
+                                           learned), then a side-by-side table
+              --repeat 1                   with --policies: rounds, each running every policy in turn""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order", "trace", "max-backlog", "gateway-config");
+                "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -87,7 +97,18 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 Boolean.parseBoolean(v.getOrDefault("strict-key-order", "false")),
                 traceRatio(v.getOrDefault("trace", "off")),
                 intArg(v, "max-backlog", 50_000, 0),
-                v.containsKey("gateway-config") ? List.of(v.get("gateway-config").split(",")) : List.of());
+                v.containsKey("gateway-config") ? List.of(v.get("gateway-config").split(",")) : List.of(),
+                PriorityMix.parse(v.getOrDefault("priorities", "")),
+                v.containsKey("policies") ? List.of(v.get("policies").split(",")) : List.of(),
+                intArg(v, "repeat", 1, 1));
+        for (String p : o.policies) {
+            if (!List.of("fifo", "strict", "weighted", "learned").contains(p)) {
+                throw new IllegalArgumentException("--policies takes fifo, strict, weighted or learned, was \"" + p + "\"");
+            }
+        }
+        if (!o.policies.isEmpty() && o.embedded.isEmpty()) {
+            throw new IllegalArgumentException("--policies needs --embedded: it configures the gateway this process starts");
+        }
         if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
             throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
         }
@@ -151,6 +172,15 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + name + " must be a duration like 500ms, 10s or 1m, was \"" + s + "\"");
         }
+    }
+
+    /** The same options for one run under {@code dispatch.policy = policy}. */
+    LoadOptions withPolicy(String policy) {
+        List<String> config = new java.util.ArrayList<>(gatewayConfig);
+        config.add("dispatch.policy=" + policy);
+        return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
+                group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
+                priorities, List.of(), 1);
     }
 
     boolean paced() {

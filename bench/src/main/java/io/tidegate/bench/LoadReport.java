@@ -8,7 +8,19 @@ import org.HdrHistogram.Histogram;
  * percentiles in microseconds; printed as a table and as one JSON line. Immutable.
  */
 record LoadReport(String backend, LoadOptions options, double seconds, long sent, long acked, long failed,
-                  long received, Histogram latencyNanos, long cpuNanos) {
+                  long received, Histogram latencyNanos, long cpuNanos, Histogram[] perClassNanos, long[] deadlineNanos) {
+
+    /** Received messages of a class (0 = CRITICAL) whose end-to-end latency exceeded the class's dispatch deadline. */
+    long misses(int c) {
+        Histogram h = perClassNanos[c];
+        return h.getTotalCount() - h.getCountBetweenValues(0, deadlineNanos[c]);
+    }
+
+    /** A percentile of a class's latency in microseconds; 0 without samples. */
+    double classMicros(int c, double percentile) {
+        Histogram h = perClassNanos[c];
+        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+    }
 
     /**
      * CPU time this process (publishers, gateway, subscribers) spent per acked message in the
@@ -59,6 +71,15 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
         b.append(String.format(Locale.ROOT, "latency µs   %10s %10s %10s %10s %10s %12s%n", "p50", "p90", "p99", "p99.9", "max", "samples"));
         b.append(String.format(Locale.ROOT, "             %10.1f %10.1f %10.1f %10.1f %10.1f %12d%n",
                 micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount()));
+        if (options.priorities().isSet()) {
+            b.append(String.format(Locale.ROOT, "per class µs %10s %10s %10s %12s %10s  (end-to-end over the class's dispatch deadline)%n",
+                    "p50", "p99", "deadline", "samples", "missed"));
+            for (int c = 0; c < PriorityMix.CLASSES.length; c++) {
+                long n = perClassNanos[c].getTotalCount();
+                b.append(String.format(Locale.ROOT, "%-12s %10.1f %10.1f %10.0f %12d %9.1f%%%n", className(c), classMicros(c, 50),
+                        classMicros(c, 99), deadlineNanos[c] / 1000.0, n, n == 0 ? 0 : 100.0 * misses(c) / n));
+            }
+        }
         return b.toString();
     }
 
@@ -70,6 +91,24 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
                         + "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f,\"samples\":%d}}",
                 backend.replace("\"", "'"), options.publishers(), options.subscribers(), mode(), options.topics(),
                 options.payloadBytes(), options.rate(), seconds, sentPerSecond(), ackedPerSecond(), receivedPerSecond(),
-                failed, cpuMicrosPerMessage(), micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount());
+                failed, cpuMicrosPerMessage(), micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount())
+                .replaceFirst("}}$", "}" + classesJson() + "}");
+    }
+
+    private String classesJson() {
+        if (!options.priorities().isSet()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(",\"classes\":{");
+        for (int c = 0; c < PriorityMix.CLASSES.length; c++) {
+            b.append(String.format(Locale.ROOT, "%s\"%s\":{\"p50_us\":%.1f,\"p99_us\":%.1f,\"samples\":%d,\"missed\":%d}",
+                    c == 0 ? "" : ",", className(c), classMicros(c, 50), classMicros(c, 99), perClassNanos[c].getTotalCount(), misses(c)));
+        }
+        return b.append('}').toString();
+    }
+
+    /** "CRITICAL" ... "BULK". */
+    static String className(int c) {
+        return PriorityMix.CLASSES[c].name().substring("PRIORITY_".length());
     }
 }

@@ -44,6 +44,9 @@ public final class LoadTool {
 
     /** Runs the load described by {@code options}; prints the table and the JSON line to {@code out}. */
     static LoadReport run(LoadOptions options, PrintStream out) throws Exception {
+        if (!options.policies().isEmpty()) {
+            return PolicyComparison.run(options, out);
+        }
         EmbeddedGateway embedded = null;
         List<String> endpoints = options.endpoints();
         String backend;
@@ -62,7 +65,12 @@ public final class LoadTool {
         }
         List<TidegateClient> clients = new ArrayList<>();
         try {
-            return load(options, endpoints, backend, clients, clientTelemetry, out);
+            GatewayConfig config = embedded != null ? embedded.config() : GatewayConfig.defaultsWith();
+            long[] deadlines = new long[PriorityMix.CLASSES.length];
+            for (int c = 0; c < deadlines.length; c++) {
+                deadlines[c] = config.dispatch().scheduling().settings().of(c).deadlineNanos();
+            }
+            return load(options, endpoints, backend, clients, clientTelemetry, deadlines, out);
         } finally {
             for (TidegateClient c : clients) {
                 c.close();
@@ -95,13 +103,17 @@ public final class LoadTool {
     }
 
     private static LoadReport load(LoadOptions o, List<String> endpoints, String backend, List<TidegateClient> clients,
-                                   Telemetry telemetry, PrintStream out) throws Exception {
+                                   Telemetry telemetry, long[] deadlines, PrintStream out) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         String[] topics = new String[o.topics()];
         for (int i = 0; i < topics.length; i++) {
             topics[i] = "bench." + run + ".t" + i;
         }
         Recorder recorder = new Recorder(3);
+        Recorder[] perClass = new Recorder[PriorityMix.CLASSES.length];
+        for (int c = 0; c < perClass.length; c++) {
+            perClass[c] = new Recorder(3);
+        }
         LongAdder sent = new LongAdder();
         LongAdder acked = new LongAdder();
         LongAdder failed = new LongAdder();
@@ -114,7 +126,7 @@ public final class LoadTool {
             if (!o.group().isEmpty()) {
                 sb.group(o.group() + "-" + run).strictKeyOrder(o.strictKeyOrder());
             }
-            Subscription s = c.subscribe(sb.build(), new SubscriberProbe(recorder, received));
+            Subscription s = c.subscribe(sb.build(), new SubscriberProbe(recorder, perClass, received));
             s.confirmed().get(30, TimeUnit.SECONDS);
         }
         // broadcast: each subscriber receives every message; a group: one of them does
@@ -131,7 +143,7 @@ public final class LoadTool {
                 throw new IllegalStateException("could not connect to " + endpoints);
             }
             PublisherLoop loop = new PublisherLoop(c, topics, o.keys(), o.payloadBytes(), (double) o.rate() / o.publishers(),
-                    sent, acked, failed, backlog);
+                    sent, acked, failed, backlog, o.priorities());
             loops.add(loop);
             Thread t = new Thread(loop, "bench-publisher-" + i);
             t.setDaemon(true);
@@ -141,6 +153,9 @@ public final class LoadTool {
 
         Thread.sleep(o.warmup().toMillis());
         recorder.getIntervalHistogram(); // drop the warmup samples
+        for (Recorder r : perClass) {
+            r.getIntervalHistogram();
+        }
         long sent0 = sent.sum();
         long acked0 = acked.sum();
         long failed0 = failed.sum();
@@ -155,13 +170,17 @@ public final class LoadTool {
         long cpu1 = processCpuNanos();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Histogram latency = recorder.getIntervalHistogram();
+        Histogram[] classLatency = new Histogram[perClass.length];
+        for (int c = 0; c < perClass.length; c++) {
+            classLatency[c] = perClass[c].getIntervalHistogram();
+        }
 
         loops.forEach(PublisherLoop::stop);
         for (Thread t : threads) {
             t.join(5000);
         }
         LoadReport report = new LoadReport(backend, o, seconds, sent1 - sent0, acked1 - acked0, failed1 - failed0,
-                received1 - received0, latency, cpu1 - cpu0);
+                received1 - received0, latency, cpu1 - cpu0, classLatency, deadlines);
         out.print(report.table());
         out.println(report.json());
         out.flush();

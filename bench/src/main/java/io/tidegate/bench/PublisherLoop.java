@@ -2,6 +2,7 @@ package io.tidegate.bench;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
 import io.tidegate.sdk.TidegateClient;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
@@ -13,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  * stamp, round-robin over the topics (and over {@code keys} ordering keys per topic, when set). Paced: message k is due at {@code start + k * interval} and
  * carries that intended time even when sent late (coordinated-omission correction); unpaced: as
  * fast as {@code publish} accepts while the end-to-end backlog stays within its bound, stamped with
- * the actual send time. Runs on its own thread until {@link #stop()}.
+ * the actual send time. Messages carry the priorities of the {@link PriorityMix}, if set. Runs on its own thread until {@link #stop()}.
  */
 final class PublisherLoop implements Runnable {
 
@@ -26,10 +27,12 @@ final class PublisherLoop implements Runnable {
     private final LongAdder acked;
     private final LongAdder failed;
     private final Backlog backlog;
+    private final PriorityMix priorities;
     private volatile boolean running = true;
 
     PublisherLoop(TidegateClient client, String[] topics, int keys, int payloadBytes, double ratePerSecond,
-                  LongAdder sent, LongAdder acked, LongAdder failed, Backlog backlog) {
+                  LongAdder sent, LongAdder acked, LongAdder failed, Backlog backlog, PriorityMix priorities) {
+        this.priorities = priorities;
         this.client = client;
         this.topics = topics;
         this.keys = new String[keys];
@@ -89,7 +92,13 @@ final class PublisherLoop implements Runnable {
             Message.Builder m = Message.newBuilder()
                     .setTopic(topics[(int) (k % topics.length)])
                     .setPayload(UnsafeByteOperations.unsafeWrap(payload));
-            if (keys.length > 0) {
+            if (priorities.isSet()) {
+                // each class its own keys (as an instrument's orders and its quotes are): a key
+                // mixing classes would hold its urgent messages behind its bulk ones under any policy
+                Priority p = priorities.of(k);
+                m.setPriority(p);
+                m.setOrderingKey(p.name() + (keys.length > 0 ? "." + keys[(int) ((k / topics.length) % keys.length)] : ""));
+            } else if (keys.length > 0) {
                 m.setOrderingKey(keys[(int) ((k / topics.length) % keys.length)]);
             }
             k++;

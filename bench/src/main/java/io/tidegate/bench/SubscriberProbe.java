@@ -7,16 +7,19 @@ import org.HdrHistogram.Recorder;
 
 /**
  * A subscriber's handler: reads the send-time stamp from the first 8 payload bytes and records
- * now minus stamp into a shared HdrHistogram {@link Recorder}. Thread-safe (the recorder takes
+ * now minus stamp into a shared HdrHistogram {@link Recorder}, and into one per priority class. Thread-safe (the recorder takes
  * concurrent writers).
  */
 final class SubscriberProbe implements MessageHandler {
 
     private final Recorder latencyNanos;
+    private final Recorder[] perClass;
     private final LongAdder received;
 
-    SubscriberProbe(Recorder latencyNanos, LongAdder received) {
+    /** @param perClass one recorder per class, CRITICAL first ({@link PriorityMix#CLASSES}) */
+    SubscriberProbe(Recorder latencyNanos, Recorder[] perClass, LongAdder received) {
         this.latencyNanos = latencyNanos;
+        this.perClass = perClass;
         this.received = received;
     }
 
@@ -29,7 +32,9 @@ final class SubscriberProbe implements MessageHandler {
             for (int i = 0; i < 8; i++) {
                 stamp = (stamp << 8) | (p.byteAt(i) & 0xFF);
             }
-            latencyNanos.recordValue(Math.max(0, now - stamp));
+            long latency = Math.max(0, now - stamp);
+            latencyNanos.recordValue(latency);
+            perClass[PriorityMix.levelOf(m.message().getPriority())].recordValue(latency);
         }
         received.increment();
     }

@@ -36,6 +36,36 @@ class LoadToolSmokeTest {
     }
 
     @Test
+    void policiesRunSideBySideWithPerClassLatency() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadTool.run(LoadOptions.parse(new String[] {
+                "--embedded", "memory", "--duration", "1s", "--warmup", "200ms", "--rate", "500",
+                "--priorities", "critical:1,normal:3,bulk:1", "--policies", "strict,learned"}),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("== dispatch.policy=strict, round 1 of 1", "== dispatch.policy=learned, round 1 of 1",
+                "== policies side by side");
+        assertThat(printed.lines().filter(l -> l.matches("(strict|learned) +(CRITICAL|HIGH|NORMAL|LOW|BULK) .*"))).hasSize(10);
+        assertThat(printed).containsPattern("learned +NORMAL +[0-9,]+ +[0-9,]+ +[0-9.]+% +[1-9][0-9]*");
+        assertThat(printed.lines().filter(l -> l.contains("\"classes\":{\"CRITICAL\""))).hasSize(2);
+    }
+
+    @Test
+    void priorityMixSpreadsClassesByShare() {
+        PriorityMix mix = PriorityMix.parse("critical:1,normal:3,bulk:1");
+        int[] count = new int[5];
+        for (int k = 0; k < 5; k++) {
+            count[PriorityMix.levelOf(mix.of(k))]++;
+        }
+        assertThat(count).containsExactly(1, 0, 3, 0, 1);
+        assertThatThrownBy(() -> PriorityMix.parse("urgent:1")).hasMessageContaining("class:share pairs");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--policies", "strict"})).hasMessageContaining("needs --embedded");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "memory", "--policies", "smart"}))
+                .hasMessageContaining("fifo, strict, weighted or learned");
+    }
+
+    @Test
     void gatewayConfigReachesTheEmbeddedGateway() {
         String[] args = {"--embedded", "memory", "--duration", "1s",
                 "--gateway-config", "dispatch.workers.min=3,dispatch.workers.max=2"};

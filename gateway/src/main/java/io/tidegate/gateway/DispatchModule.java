@@ -2,26 +2,55 @@ package io.tidegate.gateway;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.multibindings.OptionalBinder;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.config.InvalidConfigException;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.priority.PolicyFallbacks;
 import io.tidegate.gateway.priority.Prioritizer;
-import io.tidegate.gateway.priority.StaticPrioritizer;
+import io.tidegate.gateway.priority.RegimePrioritizer;
+import io.tidegate.gateway.priority.RegimeRoutes;
+import io.tidegate.gateway.priority.RegimeSource;
+import io.tidegate.gateway.routing.InvalidTopicException;
 import jakarta.inject.Singleton;
 
-/** Wires the ingress queues (also as {@link DispatchStats}) and the default (static) {@link Prioritizer}. */
+/**
+ * Wires the ingress queues (also as {@link DispatchStats}), the lane policies of the ingress and
+ * outbound lanes ({@code dispatch.policy}), and the {@link Prioritizer}: the publisher's priority
+ * moved by the regime rules. The {@link RegimeSource} defaults to one that knows no instrument;
+ * a module may set it with {@code OptionalBinder.newOptionalBinder(binder(), RegimeSource.class).setBinding()}.
+ */
 final class DispatchModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        bind(Prioritizer.class).to(StaticPrioritizer.class).in(Singleton.class);
+        OptionalBinder.newOptionalBinder(binder(), RegimeSource.class).setDefault().toInstance(RegimeSource.UNKNOWN);
+        bind(PolicyFallbacks.class).in(Singleton.class);
         bind(DispatchStats.class).to(IngressDispatcher.class);
     }
 
     @Provides
     @Singleton
-    IngressDispatcher ingressDispatcher(Backend backend, GatewayConfig config) {
-        return new IngressDispatcher(backend, config.dispatch());
+    LanePolicies lanePolicies(GatewayConfig config, PolicyFallbacks fallbacks) {
+        return new LanePolicies(config.dispatch().scheduling(), fallbacks);
+    }
+
+    @Provides
+    @Singleton
+    Prioritizer prioritizer(GatewayConfig config, RegimeSource regimes) {
+        try {
+            return new RegimePrioritizer(new RegimeRoutes(config.dispatch().scheduling().regimeRules(), regimes));
+        } catch (InvalidTopicException e) {
+            throw new InvalidConfigException("dispatch.regime-rules: " + e.getMessage());
+        }
+    }
+
+    @Provides
+    @Singleton
+    IngressDispatcher ingressDispatcher(Backend backend, GatewayConfig config, LanePolicies policies) {
+        return new IngressDispatcher(backend, config.dispatch(), policies);
     }
 }

@@ -1,6 +1,9 @@
 package io.tidegate.gateway;
 
 import com.google.inject.Guice;
+import com.google.inject.Module;
+import com.google.inject.multibindings.OptionalBinder;
+import io.tidegate.gateway.priority.RegimeSource;
 import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
@@ -59,7 +62,7 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
     public static EmbeddedGateway start(GatewayConfig config) {
-        return start(config, null);
+        return start(config, null, null);
     }
 
     /**
@@ -67,10 +70,25 @@ public final class EmbeddedGateway implements AutoCloseable {
      * exporter (with {@code otel.enabled=true}); for tests and benchmarks.
      */
     public static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor) {
+        return start(config, spanProcessor, null);
+    }
+
+    /**
+     * Starts a gateway whose regime-aware priority rules read instruments' regimes from
+     * {@code regimes} instead of knowing none; for tests and embedded use.
+     */
+    public static EmbeddedGateway start(GatewayConfig config, RegimeSource regimes) {
+        return start(config, null, regimes);
+    }
+
+    private static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor, RegimeSource regimes) {
         JulBridge.install();
         LogFormat.apply(config.otel().logFormat());
         announceExposure(config);
-        EmbeddedGateway gateway = new EmbeddedGateway(config, Guice.createInjector(new GatewayModule(config, spanProcessor)));
+        Module regimeBinding = regimes == null ? binder -> { }
+                : binder -> OptionalBinder.newOptionalBinder(binder, RegimeSource.class).setBinding().toInstance(regimes);
+        EmbeddedGateway gateway = new EmbeddedGateway(config,
+                Guice.createInjector(new GatewayModule(config, spanProcessor), regimeBinding));
         String listener = "http.host/http.port";
         try {
             gateway.admin.start();

@@ -8,6 +8,7 @@ import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.priority.PolicyFallbacks;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.security.AuthRefusals;
@@ -28,7 +29,8 @@ import java.util.Map;
  * ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
- * backend, consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
+ * backend, learned dispatch policies that fell back to strict ({@code tidegate.dispatch.policy.fallbacks}),
+ * consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
  * history ({@code tidegate.backend.resets}), and refused authentications per reason
  * ({@code tidegate.auth.refusals}). Each reads the {@code *Stats} its package exposes;
  * registered here, at the composition root, so no package reads another's internals for metrics.
@@ -42,13 +44,15 @@ final class GatewayGauges {
     private static final AttributeKey<String> BREAKER = AttributeKey.stringKey("breaker");
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
     private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+    private static final AttributeKey<String> LANES = AttributeKey.stringKey("lanes");
 
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
-                  @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security) {
+                  @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerDispatch(meter, dispatcher, dispatch);
+        registerPolicy(meter, fallbacks);
         registerServer(meter, server);
         registerBackend(meter, store);
         if (store instanceof ResilientBackend resilient) {
@@ -68,6 +72,17 @@ final class GatewayGauges {
         meter.gaugeBuilder("tidegate.workers").ofLongs().setUnit("{thread}")
                 .setDescription("Threads taking publishes from the ingress queues to the backend")
                 .buildWithCallback(m -> m.record(dispatch.workers()));
+    }
+
+    private static void registerPolicy(Meter meter, PolicyFallbacks fallbacks) {
+        Attributes ingress = Attributes.of(LANES, "ingress");
+        Attributes outbound = Attributes.of(LANES, "outbound");
+        meter.counterBuilder("tidegate.dispatch.policy.fallbacks").setUnit("{lanes}")
+                .setDescription("Lane sets (ingress; each stream's outbound) whose learned dispatch policy fell back to strict priority")
+                .buildWithCallback(m -> {
+                    m.record(fallbacks.ingressFallbacks(), ingress);
+                    m.record(fallbacks.outboundFallbacks(), outbound);
+                });
     }
 
     private static void registerServer(Meter meter, ServerStats server) {

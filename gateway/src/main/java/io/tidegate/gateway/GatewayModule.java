@@ -6,6 +6,7 @@ import com.google.inject.multibindings.Multibinder;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.market.MarketDataListener;
@@ -110,11 +111,11 @@ public final class GatewayModule extends AbstractModule {
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
-                         GatewaySecurity security) {
+                         GatewaySecurity security, LanePolicies lanePolicies) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, security);
+                outboundBudget, marketData, security, lanePolicies);
     }
 
     /**

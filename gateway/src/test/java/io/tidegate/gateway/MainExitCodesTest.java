@@ -55,6 +55,14 @@ class MainExitCodesTest {
     }
 
     @Test
+    void anUnknownDispatchPolicyExitsWithCode2AndOneLineNamingTheKey() throws Exception {
+        Exit exit = run("--dispatch.policy=smart");
+        assertThat(exit.code()).isEqualTo(2);
+        assertThat(exit.stderr()).singleElement().asString()
+                .contains("dispatch.policy").contains("fifo, strict, weighted or learned");
+    }
+
+    @Test
     void aGrpcPortInUseExitsWithCode3AndOneLineNamingTheKey() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Exit exit = run("--grpc.host=127.0.0.1", "--grpc.port=" + taken.getLocalPort(), "--http.port=-1");

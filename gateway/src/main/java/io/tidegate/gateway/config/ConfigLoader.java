@@ -206,7 +206,8 @@ public final class ConfigLoader {
         var dispatch = new GatewayConfig.Dispatch(
                 r.intIn("dispatch.ingress-queue-capacity", 1, 100_000_000),
                 r.intIn("dispatch.max-batch", 1, 100_000),
-                dispatchWorkers(r));
+                dispatchWorkers(r),
+                DispatchScheduling.read(r::string, r::durationIn, r::doubleIn, r::intIn, r::stringList));
         if (limits.maxBatchMessages() > dispatch.ingressQueueCapacity()) {
             // a batch is queued all or none, so a larger one could never be queued
             throw new InvalidConfigException("limits.max-batch-messages (" + limits.maxBatchMessages()
@@ -556,6 +557,18 @@ public final class ConfigLoader {
                 return c.hasPath(key) ? "\"" + c.getValue(key).unwrapped() + "\"" : "nothing (the key is missing)";
             } catch (ConfigException e) {
                 return "a section instead of a value";
+            }
+        }
+
+        java.util.List<String> stringList(String key) {
+            try {
+                return c.getStringList(key);
+            } catch (ConfigException.WrongType e) {
+                // from an environment variable or a flag: one string, entries separated by ';'
+                String v = string(key).trim();
+                return v.isEmpty() ? List.of() : List.of(v.split("\\s*;\\s*"));
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(key + " must be a list of strings, got " + got(key));
             }
         }
 

@@ -158,8 +158,50 @@ public record GatewayConfig(
         public static final int MESSAGE_ENVELOPE_ALLOWANCE = 64 * 1024;
     }
 
-    /** Queues between ingress and backend, and the workers that drain them. */
-    public record Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers) {
+    /**
+     * Queues between ingress and backend, the workers that drain them, and how their lanes (and
+     * every stream's outbound lanes) are scheduled.
+     */
+    public record Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling) {
+
+        /** With the default scheduling ({@code strict}), for tests and embedded use. */
+        public Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers) {
+            this(ingressQueueCapacity, maxBatch, workers, Scheduling.defaults());
+        }
+    }
+
+    /**
+     * Which policy drains the priority lanes ({@code dispatch.policy}), the per-class deadlines,
+     * weights and maximum waits and the rails and watchdog settings ({@code settings}), and the
+     * regime-aware priority rules ({@code dispatch.regime-rules}).
+     */
+    public record Scheduling(io.tidegate.intelligence.scheduling.PolicyKind policy,
+                             io.tidegate.intelligence.scheduling.SchedulingConfig settings,
+                             java.util.List<RegimeRoute> regimeRules) {
+
+        public Scheduling {
+            regimeRules = java.util.List.copyOf(regimeRules);
+        }
+
+        /** {@code strict} with the default class settings and no regime rules. */
+        public static Scheduling defaults() {
+            return new Scheduling(io.tidegate.intelligence.scheduling.PolicyKind.STRICT,
+                    io.tidegate.intelligence.scheduling.SchedulingConfig.defaults(), java.util.List.of());
+        }
+
+        /** The same with another policy. */
+        public Scheduling withPolicy(io.tidegate.intelligence.scheduling.PolicyKind kind) {
+            return new Scheduling(kind, settings, regimeRules);
+        }
+    }
+
+    /**
+     * One regime-aware priority rule, {@code REGIME topic-pattern -> up N | down N | conflate}:
+     * messages on topics matching {@code topicPattern} whose instrument is in {@code regime} move
+     * {@code shift} classes up (negative: down), or are marked conflatable.
+     */
+    public record RegimeRoute(io.tidegate.intelligence.regime.Regime regime, String topicPattern, int shift,
+                              boolean conflate) {
     }
 
     /**

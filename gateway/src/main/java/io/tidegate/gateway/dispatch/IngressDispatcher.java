@@ -4,7 +4,9 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
-import io.tidegate.gateway.priority.PriorityLanes;
+import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.priority.PolicyFallbacks;
+import io.tidegate.gateway.priority.PriorityLevels;
 import io.tidegate.proto.v1.Priority;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The queues between ingress and backend. Publishes wait in per-priority lanes; a pool of
- * workers takes them highest priority first, in batches, each worker with one
+ * workers takes them in the order the configured {@code dispatch.policy} picks (highest
+ * priority first by default; always inside the safety rails), in batches, each worker with one
  * {@link Backend#append} in flight. When the backend is the bottleneck the lanes fill and a
  * CRITICAL message overtakes queued BULK ones; messages with the same ordering key never overtake
  * each other and are never appended concurrently ({@link KeyClaimingLanes}). A sampler thread
@@ -47,11 +50,11 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     private final Condition workAvailable = lock.newCondition();
     /** Signalled to {@link #drain} when a batch was answered or a worker stopped. */
     private final Condition settled = lock.newCondition();
-    private final KeyClaimingLanes lanes = new KeyClaimingLanes();
+    private final KeyClaimingLanes lanes;
     private final PoolSizer sizer;
     private final Thread sampler;
-    private final AtomicLongArray dispatched = new AtomicLongArray(PriorityLanes.LEVELS);
-    private final AtomicLongArray delayTotals = new AtomicLongArray(PriorityLanes.LEVELS);
+    private final AtomicLongArray dispatched = new AtomicLongArray(PriorityLevels.LEVELS);
+    private final AtomicLongArray delayTotals = new AtomicLongArray(PriorityLevels.LEVELS);
     private final KeyClaimingLanes.TakeListener recordDelay = this::recordDelay;
     // guarded by lock
     private boolean running = true;
@@ -65,8 +68,14 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     private volatile int liveView;
     private volatile int busyView;
 
+    /** With the configured policy, its fallbacks counted by a listener of its own (tests, embedded use). */
     public IngressDispatcher(Backend backend, GatewayConfig.Dispatch config) {
+        this(backend, config, new LanePolicies(config.scheduling(), new PolicyFallbacks()));
+    }
+
+    public IngressDispatcher(Backend backend, GatewayConfig.Dispatch config, LanePolicies policies) {
         this.backend = backend;
+        this.lanes = new KeyClaimingLanes(policies);
         this.capacity = config.ingressQueueCapacity();
         this.maxBatch = config.maxBatch();
         this.sampleMillis = Math.max(1, config.workers().sampleInterval().toMillis());
@@ -103,7 +112,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                 return Offer.FULL;
             }
             for (PendingPublish p : publishes) {
-                lanes.add(new KeyClaimingLanes.Queued(p, now));
+                lanes.add(p, now);
             }
             workAvailable.signal();
             return Offer.QUEUED;
@@ -181,6 +190,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             envelopes.add(q.publish().envelope());
         }
         Thread worker = Thread.currentThread();
+        long started = System.nanoTime();
         CompletableFuture<List<AppendResult>> appended;
         try {
             appended = backend.append(envelopes);
@@ -189,16 +199,17 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         }
         return appended.handle((results, error) -> {
             complete(batch, results, error);
-            finish(keys, Thread.currentThread() == worker);
+            finish(batch, keys, started, Thread.currentThread() == worker);
             return null;
         });
     }
 
     /** @param onWorker the append was answered on its worker, which takes the next batch itself */
-    private void finish(Set<String> keys, boolean onWorker) {
+    private void finish(List<KeyClaimingLanes.Queued> batch, Set<String> keys, long started, boolean onWorker) {
+        long now = System.nanoTime();
         lock.lock();
         try {
-            if (lanes.release(keys) && !onWorker) {
+            if (lanes.release(batch, keys, started, now - started, now) && !onWorker) {
                 workAvailable.signal();
             }
             busyView = --busy;
@@ -236,11 +247,8 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                     }
                     long now = System.nanoTime();
                     long wait = lanes.takeSlowestLaneWait();
-                    for (int level = 0; level < PriorityLanes.LEVELS; level++) {
-                        long offered = lanes.headOfferedNanos(level);
-                        if (offered >= 0) {
-                            wait = Math.max(wait, now - offered);
-                        }
+                    for (int level = 0; level < PriorityLevels.LEVELS; level++) {
+                        wait = Math.max(wait, lanes.oldestWaitNanos(level, now));
                     }
                     int before = sizer.target();
                     int target = sizer.sample(now, lanes.unparkedSize(), wait, peakBusy);
@@ -332,28 +340,36 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
     @Override
     public int queueDepth(Priority priority) {
-        return queueDepths()[PriorityLanes.levelOf(priority)];
+        return queueDepths()[PriorityLevels.levelOf(priority)];
     }
 
     @Override
     public long dispatched(Priority priority) {
-        return dispatched.get(PriorityLanes.levelOf(priority));
+        return dispatched.get(PriorityLevels.levelOf(priority));
     }
 
     @Override
     public long queueingDelayNanosTotal(Priority priority) {
-        return delayTotals.get(PriorityLanes.levelOf(priority));
+        return delayTotals.get(PriorityLevels.levelOf(priority));
     }
 
     @Override
     public long oldestWaitNanos(Priority priority) {
-        long offered;
         lock.lock();
         try {
-            offered = lanes.headOfferedNanos(PriorityLanes.levelOf(priority));
+            return lanes.oldestWaitNanos(PriorityLevels.levelOf(priority), System.nanoTime());
         } finally {
             lock.unlock();
         }
-        return offered < 0 ? 0 : Math.max(0, System.nanoTime() - offered);
+    }
+
+    /** Whether the learned policy of these lanes has fallen back to strict priority (always false for the others). */
+    public boolean policyFellBack() {
+        lock.lock();
+        try {
+            return lanes.policy().inner() instanceof io.tidegate.intelligence.scheduling.RewardWatchdog w && w.fallenBack();
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -1,6 +1,11 @@
 package io.tidegate.gateway.dispatch;
 
-import io.tidegate.gateway.priority.PriorityLanes;
+import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.priority.PriorityLevels;
+import io.tidegate.intelligence.scheduling.DispatchPolicy;
+import io.tidegate.intelligence.scheduling.KeyOrderedLanes;
+import io.tidegate.intelligence.scheduling.LaneSnapshot;
+import io.tidegate.intelligence.scheduling.SafetyRails;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -10,19 +15,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@link PriorityLanes} shared by several dispatch workers. A worker's batch claims the ordering
- * keys it holds until its append is answered; a message whose key another batch has claimed is
- * set aside (parked, in key order) instead of being taken, and its key becomes takeable again,
- * at the level of its oldest parked message, once the claim is released. So messages of one key
- * are never appended concurrently, while other keys keep flowing highest priority first.
+ * {@link KeyOrderedLanes} drained by the configured dispatch policy (inside its safety rails) and
+ * shared by several dispatch workers. A worker's batch claims the ordering keys it holds until
+ * its append is answered; a message whose key another batch has claimed is set aside (parked, in
+ * key order) instead of being taken, and its key becomes takeable again, at the level of its
+ * oldest parked message, once the claim is released. So messages of one key are never appended
+ * concurrently and never reordered, while other keys keep flowing in the order the policy picks.
  *
  * <p>Every message is parked at most once, so taking stays O(1) per message even when one hot
- * key dominates. Not thread-safe: the owner guards it.
+ * key dominates. Not thread-safe: the owner guards it (the policy is owned the same way).
  */
 final class KeyClaimingLanes {
 
-    /** A publish and when it was offered ({@link System#nanoTime}). */
-    record Queued(PendingPublish publish, long offeredNanos) {
+    /**
+     * A publish, when it was offered ({@link System#nanoTime}) and the level it waits at: its
+     * priority's, or lower while an earlier message of its key waits lower.
+     */
+    record Queued(PendingPublish publish, long offeredNanos, int level) {
         String key() {
             return publish.envelope().orderingKey();
         }
@@ -31,59 +40,106 @@ final class KeyClaimingLanes {
     private record Parked(Queued queued, int level) {
     }
 
-    private final PriorityLanes<Queued> lanes = new PriorityLanes<>(Queued::key);
+    private static final double LATENCY_EWMA_WEIGHT = 0.2;
+
+    private final KeyOrderedLanes<Queued> lanes;
+    private final SafetyRails policy;
+    private final LaneSnapshot snapshot = new LaneSnapshot();
+    private final long[] deadline = new long[PriorityLevels.LEVELS];
     private final Map<String, ArrayDeque<Parked>> parked = new HashMap<>();
     /** Unclaimed keys with parked messages, by the level of their oldest parked message. */
     private final ArrayDeque<String>[] ready;
-    private final int[] parkedDepths = new int[PriorityLanes.LEVELS];
+    private final int[] parkedDepths = new int[PriorityLevels.LEVELS];
     private final Set<String> claimed = new HashSet<>();
+    private final KeyOrderedLanes.Sink<Queued> toBatch = this::accept;
     private int parkedSize;
     private long slowestLaneWait;
+    private long latencyEwma;
+    // the take in progress, read by toBatch
+    private List<Queued> batch;
+    private Set<String> batchKeys;
+    private TakeListener onTaken;
+    private int max;
+    private long now;
 
     @SuppressWarnings("unchecked")
-    KeyClaimingLanes() {
-        ready = new ArrayDeque[PriorityLanes.LEVELS];
+    KeyClaimingLanes(LanePolicies policies) {
+        this.lanes = policies.newLanes();
+        this.policy = policies.ingressPolicy();
+        for (int c = 0; c < deadline.length; c++) {
+            deadline[c] = policies.settings().of(c).deadlineNanos();
+        }
+        ready = new ArrayDeque[PriorityLevels.LEVELS];
         for (int i = 0; i < ready.length; i++) {
             ready[i] = new ArrayDeque<>();
         }
     }
 
-    void add(Queued q) {
-        lanes.add(q, q.publish().level());
+    /**
+     * Queues a publish no higher than the lowest level still holding a message of its key, so
+     * under strict priority a message never overtakes an earlier one of its key and never drags
+     * one along ahead of another key's higher-priority message; under the other policies the
+     * lanes' ride-along keeps key order.
+     */
+    void add(PendingPublish publish, long now) {
+        String key = publish.envelope().orderingKey();
+        int level = Math.max(publish.level(), lanes.lowestClassOf(key));
+        lanes.add(new Queued(publish, now, level), key, level, now);
+        policy.arrived(level, now);
     }
 
     /**
-     * Moves up to {@code max} takeable messages into {@code batch}, highest priority first, and
-     * claims their keys into {@code batchKeys}.
+     * Moves up to {@code max} takeable messages into {@code batch}, in the order the policy picks
+     * (parked keys of a level first), and claims their keys into {@code batchKeys}.
      *
      * @param now     {@link System#nanoTime} of this take
      * @param onTaken told the level each taken message waited at
      */
     void take(int max, List<Queued> batch, Set<String> batchKeys, long now, TakeListener onTaken) {
-        while (batch.size() < max) {
-            int readyLevel = firstReadyLevel();
-            int laneLevel = lanes.headLevel();
-            if (readyLevel == PriorityLanes.LEVELS && laneLevel == PriorityLanes.LEVELS) {
-                return;
-            }
-            if (readyLevel <= laneLevel) {
-                takeParked(ready[readyLevel].pollFirst(), max, batch, batchKeys, onTaken);
-            } else {
-                Queued q = lanes.poll();
-                slowestLaneWait = Math.max(slowestLaneWait, now - q.offeredNanos());
-                String key = q.key();
-                if (parked.containsKey(key) || (claimed.contains(key) && !batchKeys.contains(key))) {
-                    park(key, q, laneLevel);
+        this.batch = batch;
+        this.batchKeys = batchKeys;
+        this.onTaken = onTaken;
+        this.max = max;
+        this.now = now;
+        try {
+            while (batch.size() < max) {
+                int readyLevel = firstReadyLevel();
+                int choice = DispatchPolicy.NONE;
+                if (lanes.size() > 0) {
+                    lanes.fill(snapshot.at(now, latencyEwma, 0));
+                    choice = policy.choose(snapshot);
+                }
+                if (readyLevel == PriorityLevels.LEVELS && choice == DispatchPolicy.NONE) {
+                    return;
+                }
+                if (choice == DispatchPolicy.NONE || readyLevel <= choice) {
+                    takeParked(ready[readyLevel].pollFirst());
                 } else {
-                    claim(key, batchKeys);
-                    batch.add(q);
-                    onTaken.taken(q, laneLevel);
+                    int limit = Math.max(1, Math.min(policy.batchLimit(choice), max - batch.size()));
+                    lanes.drain(choice, limit, policy.onTimeFirst(), now, latencyEwma, toBatch);
                 }
             }
+        } finally {
+            this.batch = null;
+            this.batchKeys = null;
+            this.onTaken = null;
         }
     }
 
-    private void takeParked(String key, int max, List<Queued> batch, Set<String> batchKeys, TakeListener onTaken) {
+    /** A message the policy drained (or that rode along ahead of a later one of its key). */
+    private void accept(Queued q, int level, boolean promoted) {
+        slowestLaneWait = Math.max(slowestLaneWait, now - q.offeredNanos());
+        String key = q.key();
+        if (parked.containsKey(key) || (claimed.contains(key) && !batchKeys.contains(key)) || batch.size() >= max) {
+            park(key, q, level);
+        } else {
+            claim(key, batchKeys);
+            batch.add(q);
+            onTaken.taken(q, level);
+        }
+    }
+
+    private void takeParked(String key) {
         claim(key, batchKeys);
         ArrayDeque<Parked> queue = parked.get(key);
         while (batch.size() < max && !queue.isEmpty()) {
@@ -99,7 +155,15 @@ final class KeyClaimingLanes {
     }
 
     private void park(String key, Queued q, int level) {
-        parked.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Parked(q, level));
+        ArrayDeque<Parked> queue = parked.get(key);
+        if (queue == null) {
+            queue = new ArrayDeque<>();
+            parked.put(key, queue);
+            if (!claimed.contains(key)) {
+                ready[level].addLast(key); // parked only because the batch was full: takeable at once
+            }
+        }
+        queue.addLast(new Parked(q, level));
         parkedDepths[level]++;
         parkedSize++;
     }
@@ -111,11 +175,24 @@ final class KeyClaimingLanes {
     }
 
     /**
-     * Ends a batch's claims; its keys' parked messages become takeable.
+     * Ends a batch's claims; its keys' parked messages become takeable. Reports each message's
+     * outcome to the policy and folds the append's duration into the backend latency the policy
+     * and the lanes judge lateness by. A message counts as dispatched at the append's start plus
+     * its share of the append: the same service model as the learned policy's strict shadow, a
+     * single server replaying those shares, so the watchdog compares like with like.
      *
-     * @return whether any did
+     * @param started {@link System#nanoTime} when the append was issued
+     * @return whether any parked message became takeable
      */
-    boolean release(Set<String> batchKeys) {
+    boolean release(List<Queued> batch, Set<String> batchKeys, long started, long appendNanos, long now) {
+        latencyEwma = latencyEwma == 0 ? appendNanos
+                : (long) (latencyEwma + LATENCY_EWMA_WEIGHT * (appendNanos - latencyEwma));
+        // one append serves the whole batch: per message, what the strict shadow replays, its share
+        long service = appendNanos / Math.max(1, batch.size());
+        for (Queued q : batch) {
+            int level = q.level();
+            policy.completed(level, started - q.offeredNanos() + service <= deadline[level], service, now);
+        }
         boolean readied = false;
         for (String key : batchKeys) {
             claimed.remove(key);
@@ -140,9 +217,8 @@ final class KeyClaimingLanes {
 
     /** Moves every waiting message, parked ones included, into {@code into}. */
     void removeAll(List<Queued> into) {
-        Queued q;
-        while ((q = lanes.poll()) != null) {
-            into.add(q);
+        for (int c = 0; c < PriorityLevels.LEVELS; c++) {
+            lanes.drain(c, Integer.MAX_VALUE, (q, level, promoted) -> into.add(q));
         }
         for (ArrayDeque<Parked> queue : parked.values()) {
             for (Parked p : queue) {
@@ -163,7 +239,7 @@ final class KeyClaimingLanes {
                 return i;
             }
         }
-        return PriorityLanes.LEVELS;
+        return PriorityLevels.LEVELS;
     }
 
     /** Messages waiting, parked ones included. */
@@ -173,7 +249,7 @@ final class KeyClaimingLanes {
 
     /** Whether a free worker would find something to take or to park. */
     boolean hasTakeable() {
-        return lanes.size() > 0 || firstReadyLevel() < PriorityLanes.LEVELS;
+        return lanes.size() > 0 || firstReadyLevel() < PriorityLevels.LEVELS;
     }
 
     /**
@@ -186,20 +262,28 @@ final class KeyClaimingLanes {
 
     /** Messages waiting per level, CRITICAL first, parked ones included. */
     int[] depths() {
-        int[] depths = lanes.depths();
+        int[] depths = new int[PriorityLevels.LEVELS];
         for (int i = 0; i < depths.length; i++) {
-            depths[i] += parkedDepths[i];
+            depths[i] = lanes.depth(i) + parkedDepths[i];
         }
         return depths;
     }
 
     /**
-     * When the first message in one level's lane was offered, or -1 when that lane is empty.
-     * Parked messages are left out: they wait for their key, not for a worker.
+     * How long the first message in one level's lane has waited at {@code now}, or 0 when that
+     * lane is empty. Parked messages are left out: they wait for their key, not for a worker.
      */
-    long headOfferedNanos(int level) {
-        Queued q = lanes.peek(level);
-        return q == null ? -1 : q.offeredNanos();
+    long oldestWaitNanos(int level, long now) {
+        if (lanes.depth(level) == 0) {
+            return 0;
+        }
+        lanes.fill(snapshot.at(now, latencyEwma, 0));
+        return Math.max(0, snapshot.oldestWait(level));
+    }
+
+    /** Whether the policy's learned table has been replaced by strict priority. */
+    SafetyRails policy() {
+        return policy;
     }
 
     /** Receives each message as a batch takes it. */

@@ -2,7 +2,7 @@ package io.tidegate.gateway.dispatch;
 
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Envelope;
-import io.tidegate.gateway.priority.PriorityLanes;
+import io.tidegate.gateway.priority.PriorityLevels;
 
 /**
  * One message waiting in the ingress queues, with the callback that receives its outcome.
@@ -18,6 +18,6 @@ public record PendingPublish(Envelope envelope, PublishCallback callback) {
     }
 
     int level() {
-        return PriorityLanes.levelOf(envelope.message().getPriority());
+        return PriorityLevels.levelOf(envelope.message().getPriority());
     }
 }

@@ -74,7 +74,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         this.out = out;
         this.identity = Identity.current();
         // subscriptions learn of written deliveries from the queue itself (SessionSubscription.left)
-        this.outbound = new OutboundQueue(out, subscriptionFactory.deliveryTelemetry(), batch -> { });
+        this.outbound = new OutboundQueue(out, subscriptionFactory.deliveryTelemetry(), subscriptionFactory.lanePolicies(), batch -> { });
         out.disableAutoRequest();
         out.setOnCancelHandler(() -> end("client cancelled"));
         // Asking for one frame at a time costs a transport round trip per frame; keep a window

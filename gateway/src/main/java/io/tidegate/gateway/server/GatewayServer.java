@@ -13,6 +13,7 @@ import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
+import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
@@ -69,7 +70,8 @@ public final class GatewayServer implements ServerStats {
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
-                         OutboundBudget outboundBudget, MarketDataTap marketData, GatewaySecurity security) {
+                         OutboundBudget outboundBudget, MarketDataTap marketData, GatewaySecurity security,
+                         LanePolicies lanePolicies) {
         this.config = config;
         this.security = security;
         this.backend = backend;
@@ -80,7 +82,7 @@ public final class GatewayServer implements ServerStats {
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
-                config.delivery());
+                config.delivery(), lanePolicies);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
     }

@@ -3,7 +3,12 @@ package io.tidegate.gateway.server;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.tidegate.gateway.backend.StoredMessage;
-import io.tidegate.gateway.priority.PriorityLanes;
+import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.priority.PriorityLevels;
+import io.tidegate.intelligence.scheduling.DispatchPolicy;
+import io.tidegate.intelligence.scheduling.KeyOrderedLanes;
+import io.tidegate.intelligence.scheduling.LaneSnapshot;
+import io.tidegate.intelligence.scheduling.SafetyRails;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.DeliveryBatch;
@@ -17,9 +22,10 @@ import java.util.function.Consumer;
 
 /**
  * Everything a stream sends, waiting for the transport. Control frames (acks, confirmations,
- * errors, pongs) go first; deliveries wait in per-priority lanes, so while the client or the
- * network is slow a CRITICAL message overtakes queued BULK ones (never one with the same
- * ordering key). Each subscription bounds what it hands over (see {@link SessionSubscription}:
+ * errors, pongs) go first; deliveries wait in per-priority lanes drained by the configured
+ * {@code dispatch.policy} inside its safety rails, so while the client or the network is slow a
+ * CRITICAL message overtakes queued BULK ones (never one with the same ordering key: the lanes
+ * keep key order under every policy). Each subscription bounds what it hands over (see {@link SessionSubscription}:
  * its outbound window and the gateway's {@link OutboundBudget}); every delivery is reported back
  * to its subscription once it left this queue, written or dropped, so that room is freed.
  *
@@ -37,7 +43,16 @@ final class OutboundQueue {
     private final ServerCallStreamObserver<ConnectResponse> out;
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<ConnectResponse> control = new ArrayDeque<>();
-    private final PriorityLanes<Queued> deliveries = new PriorityLanes<>(q -> q.message.orderingKey());
+    private final KeyOrderedLanes<Queued> deliveries;
+    private final SafetyRails policy;
+    private final LaneSnapshot snapshot = new LaneSnapshot();
+    private final long[] deadline = new long[PriorityLevels.LEVELS];
+    /** Taken from the lanes in the policy's order, not yet in a frame (guarded by lock). */
+    private final ArrayDeque<Queued> taken = new ArrayDeque<>();
+    private final KeyOrderedLanes.Sink<Queued> toTaken = (q, level, promoted) -> taken.addLast(q);
+    /** When the last delivery frame was built (guarded by lock); splits service time among its messages. */
+    private long lastFrameNanos;
+    private long lastServiceNanos;
     private final AtomicInteger wip = new AtomicInteger();
     private final Consumer<DeliveryBatch> onWritten;
     private final DeliveryTelemetry telemetry;
@@ -55,8 +70,14 @@ final class OutboundQueue {
      * @param onWritten called after each delivery frame was handed to the transport, on the
      *                  writing thread; the unary Subscribe uses it to grant credit and ack
      */
-    OutboundQueue(ServerCallStreamObserver<ConnectResponse> out, DeliveryTelemetry telemetry, Consumer<DeliveryBatch> onWritten) {
+    OutboundQueue(ServerCallStreamObserver<ConnectResponse> out, DeliveryTelemetry telemetry, LanePolicies policies,
+                  Consumer<DeliveryBatch> onWritten) {
         this.out = out;
+        this.deliveries = policies.newLanes();
+        this.policy = policies.outboundPolicy();
+        for (int c = 0; c < deadline.length; c++) {
+            deadline[c] = policies.settings().of(c).deadlineNanos();
+        }
         this.telemetry = telemetry;
         this.onWritten = onWritten;
         out.setOnReadyHandler(this::drain);
@@ -74,13 +95,18 @@ final class OutboundQueue {
 
     /** @param conflatedBefore per message, see {@link SessionSubscription.Output#deliver}; may be null */
     void sendDeliveries(SessionSubscription from, List<StoredMessage> messages, long[] conflatedBefore) {
+        long now = System.nanoTime();
         lock.lock();
         try {
             if (!closed && !completing) {
                 for (int i = 0; i < messages.size(); i++) {
                     StoredMessage m = messages.get(i);
                     long before = conflatedBefore == null ? 0 : conflatedBefore[i];
-                    deliveries.add(new Queued(from, m, before), PriorityLanes.levelOf(m.message().getPriority()));
+                    // no higher than an earlier waiting message of its key (see KeyClaimingLanes#add)
+                    int level = Math.max(PriorityLevels.levelOf(m.message().getPriority()),
+                            deliveries.lowestClassOf(m.orderingKey()));
+                    deliveries.add(new Queued(from, m, before, level, now), m.orderingKey(), level, now);
+                    policy.arrived(level, now);
                 }
                 messages = null;
             }
@@ -114,9 +140,10 @@ final class OutboundQueue {
 
     /** Caller holds the lock. */
     private void pollAll(List<Queued> into) {
-        Queued q;
-        while ((q = deliveries.poll()) != null) {
-            into.add(q);
+        into.addAll(taken);
+        taken.clear();
+        for (int c = 0; c < PriorityLevels.LEVELS; c++) {
+            deliveries.drain(c, Integer.MAX_VALUE, (q, level, promoted) -> into.add(q));
         }
     }
 
@@ -212,7 +239,7 @@ final class OutboundQueue {
     private boolean isEmpty() {
         lock.lock();
         try {
-            return control.isEmpty() && deliveries.size() == 0;
+            return control.isEmpty() && deliveries.size() == 0 && taken.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -225,30 +252,62 @@ final class OutboundQueue {
             if (c != null) {
                 return c;
             }
-            Queued first = deliveries.poll();
+            long now = System.nanoTime();
+            Queued first = peekNext(now);
             if (first == null) {
                 return null;
             }
+            taken.pollFirst();
+            completed(first, now);
             DeliveryBatch.Builder batch = DeliveryBatch.newBuilder().setSubscriptionId(first.owner.id());
             batch.addDeliveries(toDelivery(first));
             int bytes = first.message.message().getSerializedSize();
             Queued q;
             while (batch.getDeliveriesCount() < MAX_DELIVERIES_PER_FRAME
                     && bytes < FRAME_BYTES_SOFT_LIMIT
-                    && (q = deliveries.peek()) != null
+                    && (q = peekNext(now)) != null
                     && q.owner == first.owner
-                    && q.message.message().getPriority() == first.message.message().getPriority()) {
-                deliveries.poll();
+                    && q.level == first.level) {
+                taken.pollFirst();
+                completed(q, now);
                 batch.addDeliveries(toDelivery(q));
                 bytes += q.message.message().getSerializedSize();
             }
             frameOwner = first.owner;
             frameMessages = batch.getDeliveriesCount();
+            frameBuilt(frameMessages, first, now);
             frameBytes = bytes + (long) frameMessages * OutboundBudget.MESSAGE_OVERHEAD_BYTES;
             return ConnectResponse.newBuilder().setDeliveries(batch).build();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The next delivery in the policy's order, left at the head of {@link #taken}; null when none waits. Caller holds the lock. */
+    private Queued peekNext(long now) {
+        if (taken.isEmpty() && deliveries.size() > 0) {
+            deliveries.fill(snapshot.at(now, 0, 0));
+            int choice = policy.choose(snapshot);
+            if (choice != DispatchPolicy.NONE) {
+                deliveries.drain(choice, policy.batchLimit(choice), policy.onTimeFirst(), now, 0, toTaken);
+            }
+        }
+        return taken.peekFirst();
+    }
+
+    /**
+     * Tells the policy a message is dispatched. Its service time, what the learned policy's
+     * strict shadow replays, is the previous frame's share of the time between frames. Caller
+     * holds the lock.
+     */
+    private void completed(Queued q, long now) {
+        policy.completed(q.level, now - q.enqueuedNanos <= deadline[q.level], lastServiceNanos, now);
+    }
+
+    /** Caller holds the lock. */
+    private void frameBuilt(int messages, Queued first, long now) {
+        lastServiceNanos = (now - Math.max(lastFrameNanos, first.enqueuedNanos)) / messages;
+        lastFrameNanos = now;
     }
 
     private Delivery toDelivery(Queued q) {
@@ -262,6 +321,7 @@ final class OutboundQueue {
                 .build();
     }
 
-    private record Queued(SessionSubscription owner, StoredMessage message, long conflatedBefore) {
+    private record Queued(SessionSubscription owner, StoredMessage message, long conflatedBefore, int level,
+                          long enqueuedNanos) {
     }
 }

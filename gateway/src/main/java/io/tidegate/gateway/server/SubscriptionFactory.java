@@ -2,6 +2,7 @@ package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Subscribe;
 
@@ -20,10 +21,12 @@ final class SubscriptionFactory {
     private final OutboundBudget outboundBudget;
     private final int maxCredit;
     private final GatewayConfig.Delivery delivery;
+    private final LanePolicies lanePolicies;
 
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
                         ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
-                        GatewayConfig.Delivery delivery) {
+                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies) {
+        this.lanePolicies = lanePolicies;
         this.parser = parser;
         this.backend = backend;
         this.deliveryTelemetry = deliveryTelemetry;
@@ -46,6 +49,11 @@ final class SubscriptionFactory {
     /** Where subscriptions open. */
     Backend backend() {
         return backend;
+    }
+
+    /** The policy and lanes of each stream's outbound queue. */
+    LanePolicies lanePolicies() {
+        return lanePolicies;
     }
 
     /** Metrics and spans of messages written to subscribers. */

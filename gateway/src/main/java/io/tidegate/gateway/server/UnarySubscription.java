@@ -33,7 +33,7 @@ final class UnarySubscription implements SessionSubscription.Output {
         this.options = options;
         this.subscriptions = subscriptions;
         this.out = out;
-        this.outbound = new OutboundQueue(new FrameUnwrapper(out), subscriptions.deliveryTelemetry(), this::written);
+        this.outbound = new OutboundQueue(new FrameUnwrapper(out), subscriptions.deliveryTelemetry(), subscriptions.lanePolicies(), this::written);
         this.subscription = subscriptions.newSubscription(options, this);
         out.setOnCancelHandler(this::stop);
     }

@@ -1,7 +1,7 @@
 package io.tidegate.gateway.telemetry;
 
 import io.opentelemetry.api.common.Attributes;
-import io.tidegate.gateway.priority.PriorityLanes;
+import io.tidegate.gateway.priority.PriorityLevels;
 import io.tidegate.proto.v1.Priority;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class TopicClasses {
 
     static final int MAX_CLASSES = 32;
-    static final Attributes[] BY_PRIORITY = new Attributes[PriorityLanes.LEVELS];
+    static final Attributes[] BY_PRIORITY = new Attributes[PriorityLevels.LEVELS];
 
     static {
-        for (int i = 0; i < PriorityLanes.LEVELS; i++) {
-            BY_PRIORITY[i] = Attributes.builder().put("priority", PriorityLanes.nameOf(i)).build();
+        for (int i = 0; i < PriorityLevels.LEVELS; i++) {
+            BY_PRIORITY[i] = Attributes.builder().put("priority", PriorityLevels.nameOf(i)).build();
         }
     }
 
@@ -27,7 +27,7 @@ public final class TopicClasses {
 
     /** The attributes of a message's topic class and priority. */
     Attributes of(String topic, Priority priority) {
-        return row(topic)[PriorityLanes.levelOf(priority)];
+        return row(topic)[PriorityLevels.levelOf(priority)];
     }
 
     /** The {@code priority} attribute of a priority level (0 = CRITICAL ... 4 = BULK). */
@@ -36,7 +36,7 @@ public final class TopicClasses {
     }
 
     static Attributes ofPriority(Priority priority) {
-        return BY_PRIORITY[PriorityLanes.levelOf(priority)];
+        return BY_PRIORITY[PriorityLevels.levelOf(priority)];
     }
 
     private Attributes[] row(String topic) {
@@ -59,9 +59,9 @@ public final class TopicClasses {
     }
 
     private static Attributes[] forClass(String name) {
-        Attributes[] row = new Attributes[PriorityLanes.LEVELS];
+        Attributes[] row = new Attributes[PriorityLevels.LEVELS];
         for (int i = 0; i < row.length; i++) {
-            row[i] = Attributes.builder().put("topic_class", name).put("priority", PriorityLanes.nameOf(i)).build();
+            row[i] = Attributes.builder().put("topic_class", name).put("priority", PriorityLevels.nameOf(i)).build();
         }
         return row;
     }

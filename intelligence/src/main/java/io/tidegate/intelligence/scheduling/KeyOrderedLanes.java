@@ -426,6 +426,24 @@ public final class KeyOrderedLanes<M> {
         }
     }
 
+    /**
+     * The lowest class (highest index) holding a waiting message of the key, or -1 when none
+     * waits; a host that queues a message no higher than this keeps key order without ride-alongs
+     * under strict priority (the message inherits its key's wait instead of promoting it).
+     */
+    public int lowestClassOf(Object key) {
+        Keyed<M> keyed = key == null ? null : byKey.get(key);
+        if (keyed == null) {
+            return -1;
+        }
+        for (int c = TrafficClass.COUNT - 1; c >= 0; c--) {
+            if (keyed.runs[c].head != null) {
+                return c;
+            }
+        }
+        return -1;
+    }
+
     /** Messages waiting in a class. */
     public int depth(int classIndex) {
         return depth[classIndex];

@@ -1,0 +1,224 @@
+package io.tidegate.gateway.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.priority.PolicyFallbacks;
+import io.tidegate.intelligence.scheduling.ClassSettings;
+import io.tidegate.intelligence.scheduling.PolicyKind;
+import io.tidegate.intelligence.scheduling.SchedulingConfig;
+import io.tidegate.intelligence.scheduling.TrafficClass;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The safety rails hold in the ingress lanes under every {@code dispatch.policy}: order within an
+ * ordering key never changes, a waiting CRITICAL message is passed by at most
+ * {@code dispatch.critical-max-bypass} lower-class messages, a class whose head reached its
+ * {@code max-wait} is served next, and a learned policy that earns less than strict priority
+ * falls back once, with one log line and the fallback count. The backend is hand-cranked, so
+ * everything offered waits in the lanes while the policy decides.
+ */
+class DispatchPolicyRailsTest {
+
+    private static final long MS = 1_000_000L;
+    private static final Priority[] PRIORITIES = {Priority.PRIORITY_CRITICAL, Priority.PRIORITY_HIGH,
+            Priority.PRIORITY_NORMAL, Priority.PRIORITY_LOW, Priority.PRIORITY_BULK};
+
+    private final GatedBackend backend = new GatedBackend();
+    private final PolicyFallbacks fallbacks = new PolicyFallbacks();
+    private IngressDispatcher dispatcher;
+
+    @AfterEach
+    void stop() {
+        backend.open = true;
+        backend.pending.forEach(Runnable::run);
+        if (dispatcher != null) {
+            dispatcher.close();
+        }
+    }
+
+    private IngressDispatcher start(PolicyKind policy, int maxBatch, UnaryOperator<SchedulingConfig> settings) {
+        GatewayConfig.Scheduling scheduling = new GatewayConfig.Scheduling(policy,
+                settings.apply(SchedulingConfig.defaults()), List.of());
+        dispatcher = new IngressDispatcher(backend,
+                new GatewayConfig.Dispatch(100_000, maxBatch, GatewayConfig.Workers.fixed(1), scheduling),
+                new LanePolicies(scheduling, fallbacks));
+        return dispatcher;
+    }
+
+    private static PendingPublish publish(String key, String payload, Priority priority) {
+        Message m = Message.newBuilder().setTopic("t." + key).setPriority(priority)
+                .setPayload(com.google.protobuf.ByteString.copyFromUtf8(payload)).build();
+        return new PendingPublish(new Envelope(m, key, 0), IGNORE);
+    }
+
+    /** Occupies the single worker with one append the test has not answered yet. */
+    private void occupy() {
+        dispatcher.offer(List.of(publish("occupier", "occupier", Priority.PRIORITY_BULK)));
+        await().until(() -> backend.appended.size() == 1);
+    }
+
+    private void completeUntil(int appended) throws InterruptedException {
+        while (backend.appended.size() < appended) {
+            backend.completeOne();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PolicyKind.class)
+    void orderWithinAKeyNeverChanges(PolicyKind policy) throws Exception {
+        start(policy, 3, s -> s);
+        occupy();
+        Random random = new Random(7);
+        Map<String, Integer> next = new HashMap<>();
+        List<PendingPublish> mixed = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            String key = "k" + random.nextInt(6);
+            int seq = next.merge(key, 1, Integer::sum);
+            mixed.add(publish(key, key + ":" + seq, PRIORITIES[random.nextInt(PRIORITIES.length)]));
+            if (mixed.size() == 20) {
+                assertThat(dispatcher.offer(mixed)).isEqualTo(IngressDispatcher.Offer.QUEUED);
+                mixed = new ArrayList<>();
+            }
+        }
+        completeUntil(401);
+
+        Map<String, Integer> seen = new HashMap<>();
+        for (String payload : backend.appended.subList(1, backend.appended.size())) {
+            String[] parts = payload.split(":");
+            int seq = Integer.parseInt(parts[1]);
+            assertThat(seq).as("%s under %s after %s", payload, policy, seen.get(parts[0]))
+                    .isEqualTo(seen.getOrDefault(parts[0], 0) + 1);
+            seen.put(parts[0], seq);
+        }
+        assertThat(seen.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(400);
+    }
+
+    @ParameterizedTest
+    @EnumSource(PolicyKind.class)
+    void criticalIsPassedByAtMostTheBypassBound(PolicyKind policy) throws Exception {
+        start(policy, 1, s -> s.withCriticalMaxBypass(2));
+        occupy();
+        List<PendingPublish> lower = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            lower.add(publish("bulk" + i, "bulk" + i, Priority.PRIORITY_BULK));
+            lower.add(publish("low" + i, "low" + i, Priority.PRIORITY_LOW));
+        }
+        dispatcher.offer(lower);
+        dispatcher.offer(List.of(publish("crit", "crit", Priority.PRIORITY_CRITICAL)));
+        completeUntil(22);
+
+        // index 0 went before the CRITICAL message was queued; every later append was chosen after
+        assertThat(backend.appended.indexOf("crit")).as("under %s", policy).isBetween(1, 3);
+    }
+
+    @ParameterizedTest
+    @EnumSource(PolicyKind.class)
+    void aClassAtItsMaxWaitIsServedNext(PolicyKind policy) throws Exception {
+        start(policy, 1, s -> s
+                .with(TrafficClass.HIGH, new ClassSettings(5 * MS, 20, TimeUnit.HOURS.toNanos(1), 1))
+                .with(TrafficClass.BULK, new ClassSettings(MS, 0.2, MS, 1)));
+        occupy();
+        List<PendingPublish> high = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            high.add(publish("high" + i, "high" + i, Priority.PRIORITY_HIGH));
+        }
+        dispatcher.offer(List.of(publish("bulk", "bulk", Priority.PRIORITY_BULK)));
+        dispatcher.offer(high);
+        Thread.sleep(5); // longer than BULK's max-wait: it is overdue when the worker next chooses
+        completeUntil(32);
+
+        assertThat(backend.appended.indexOf("bulk")).as("under %s", policy).isEqualTo(1);
+    }
+
+    @Test
+    void strictWithoutRailsPressureServesHighestFirst() throws Exception {
+        start(PolicyKind.STRICT, 1, s -> s);
+        occupy();
+        dispatcher.offer(List.of(publish("bulk", "bulk", Priority.PRIORITY_BULK),
+                publish("normal", "normal", Priority.PRIORITY_NORMAL),
+                publish("high", "high", Priority.PRIORITY_HIGH)));
+        completeUntil(4);
+
+        assertThat(backend.appended).containsExactly("occupier", "high", "normal", "bulk");
+    }
+
+    @Test
+    void learnedThatEarnsLessThanStrictFallsBackOnceAndSaysSo() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(PolicyFallbacks.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            // one reward window of 10 ms, no tolerance; a burst of BULK goes in one append
+            start(PolicyKind.LEARNED, 1000, s -> s.withWatchdog(10 * MS, 1, 0));
+            List<PendingPublish> bulk = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                bulk.add(publish("b" + i, "b" + i, Priority.PRIORITY_BULK));
+            }
+            dispatcher.offer(bulk);
+            await().until(() -> backend.appended.size() == 1000);
+            // CRITICAL messages arrive while that append is out: here they wait for it, while the
+            // strict shadow, a single server working through the BULK burst one share at a time,
+            // serves them as soon as they arrive
+            Thread.sleep(2);
+            List<PendingPublish> critical = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                critical.add(publish("c" + i, "c" + i, Priority.PRIORITY_CRITICAL));
+            }
+            dispatcher.offer(critical);
+            Thread.sleep(20);
+            backend.completeOne();
+            await().until(() -> backend.appended.size() == 1200);
+            backend.open = true;
+            backend.completeOne();
+            Thread.sleep(15); // past the window
+            dispatcher.offer(List.of(publish("after", "after", Priority.PRIORITY_NORMAL)));
+            await().until(() -> backend.appended.size() == 1201);
+            await().until(dispatcher::policyFellBack);
+            for (int i = 0; i < 3; i++) {
+                Thread.sleep(12);
+                dispatcher.offer(List.of(publish("later" + i, "later" + i, Priority.PRIORITY_NORMAL)));
+            }
+            await().until(() -> backend.appended.size() == 1204);
+
+            assertThat(fallbacks.ingressFallbacks()).isEqualTo(1);
+            assertThat(lines.list).filteredOn(e -> e.getLevel() == Level.WARN)
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("learned fell back to strict", "ingress"));
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
+    private static final PendingPublish.PublishCallback IGNORE = new PendingPublish.PublishCallback() {
+        @Override
+        public void onAppended(AppendResult result) {
+        }
+
+        @Override
+        public void onFailed(Throwable cause) {
+        }
+    };
+}
