@@ -8,10 +8,14 @@ import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.market.MarketDataTap;
+import io.tidegate.gateway.regime.RegimeCounters;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.TopicClasses;
+import io.tidegate.intelligence.regime.Regime;
+import io.tidegate.intelligence.regime.RegimeBook;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -27,7 +31,9 @@ import java.util.Map;
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
  * backend, consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
- * history ({@code tidegate.backend.resets}). Each reads the {@code *Stats} its package exposes;
+ * history ({@code tidegate.backend.resets}), and the market intelligence: regime changes per regime
+ * ({@code tidegate.regime.changes}), instruments tracked ({@code tidegate.regime.instruments}) and market
+ * messages or regime changes skipped, per reason ({@code tidegate.intel.dropped}). Each reads the {@code *Stats} its package exposes;
  * registered here, at the composition root, so no package reads another's internals for metrics.
  * Thread-safe.
  */
@@ -38,10 +44,13 @@ final class GatewayGauges {
     private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
     private static final AttributeKey<String> BREAKER = AttributeKey.stringKey("breaker");
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
+    private static final AttributeKey<String> REGIME = AttributeKey.stringKey("regime");
+    private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
 
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
-                  @Named(BackendStackModule.STORE) Backend store) {
+                  @Named(BackendStackModule.STORE) Backend store, MarketDataTap tap, RegimeCounters regimes,
+                  RegimeBook book) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerDispatch(meter, dispatcher, dispatch);
         registerServer(meter, server);
@@ -49,6 +58,29 @@ final class GatewayGauges {
         if (store instanceof ResilientBackend resilient) {
             registerResilience(meter, resilient);
         }
+        registerIntelligence(meter, tap, regimes, book);
+    }
+
+    private static void registerIntelligence(Meter meter, MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
+        meter.counterBuilder("tidegate.regime.changes").setUnit("{change}")
+                .setDescription("Instruments entering a market regime, per regime entered")
+                .buildWithCallback(m -> {
+                    for (Regime r : Regime.values()) {
+                        m.record(regimes.changes(r), Attributes.of(REGIME, r.name().toLowerCase(java.util.Locale.ROOT)));
+                    }
+                });
+        meter.gaugeBuilder("tidegate.regime.instruments").ofLongs().setUnit("{instrument}")
+                .setDescription("Instruments whose regime is tracked (limit intelligence.regime.max-instruments)")
+                .buildWithCallback(m -> m.record(book.size()));
+        meter.counterBuilder("tidegate.intel.dropped").setUnit("{message}")
+                .setDescription("Market messages the intelligence skipped (queue_full, malformed, untracked) and regime "
+                        + "changes not published (unpublished); the publishes themselves succeeded")
+                .buildWithCallback(m -> {
+                    m.record(tap.dropped(), Attributes.of(REASON, "queue_full"));
+                    m.record(tap.malformed() + regimes.unusableMessages(), Attributes.of(REASON, "malformed"));
+                    m.record(regimes.untrackedMessages(), Attributes.of(REASON, "untracked"));
+                    m.record(regimes.unpublishedChanges(), Attributes.of(REASON, "unpublished"));
+                });
     }
 
     private static void registerDispatch(Meter meter, IngressDispatcher dispatcher, DispatchStats dispatch) {

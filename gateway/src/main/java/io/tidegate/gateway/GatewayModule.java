@@ -6,6 +6,8 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.market.MarketDataTap;
+import io.tidegate.gateway.regime.IntelligenceGrpcService;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.GatewayServer;
@@ -44,6 +46,7 @@ public final class GatewayModule extends AbstractModule {
         install(new BackendStackModule());
         install(new DispatchModule());
         install(new TelemetryModule(spanProcessor));
+        install(new IntelligenceModule(config.intelligence()));
         bind(ServerStats.class).to(GatewayServer.class);
     }
 
@@ -73,10 +76,11 @@ public final class GatewayModule extends AbstractModule {
     @Singleton
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
-                         ConflationCounter conflation, OutboundBudget outboundBudget) {
+                         ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap tap,
+                         IntelligenceGrpcService intelligence) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget);
+                outboundBudget, tap, java.util.List.of(intelligence));
     }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The gateway's layers, written down so they stay true: dependencies point one way, {@code server}
- * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}; resilience and telemetry
+ * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}; the server hands accepted market
+ * messages to {@code market}, and {@code regime} plugs into it from above; resilience and telemetry
  * decorate or plug in at the composition root ({@code io.tidegate.gateway}), which alone knows
  * Guice and the whole configuration.
  */
@@ -74,8 +75,18 @@ class LayerRulesTest {
 
     @Test
     void serverNeverImportsResilience() {
-        mayOnlyUse("server", "dispatch", "routing", "priority", "backend", "telemetry", "monitoring", "config")
+        mayOnlyUse("server", "dispatch", "routing", "priority", "backend", "telemetry", "monitoring", "market", "config")
                 .check(gateway);
+    }
+
+    @Test
+    void theMarketTapKnowsNothingElseInTheGateway() {
+        mayOnlyUse("market").check(gateway);
+    }
+
+    @Test
+    void regimesPlugIntoTheTapTheQueuesAndTheServerFromAbove() {
+        mayOnlyUse("regime", "market", "dispatch", "backend", "routing", "server", "config").check(gateway);
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
+import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.proto.v1.Message;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The publish path shared by the Connect stream and the unary Publish call: validates each
  * message of a batch, queues the valid ones for the backend and answers once every message has
- * an outcome. One bad message never fails the others. Thread-safe.
+ * an outcome. One bad message never fails the others. Each message the backend stored (not a
+ * duplicate) also goes to the {@link MarketDataTap}, which keeps only market topics. Thread-safe.
  */
 final class BatchPublisher {
 
@@ -34,11 +36,13 @@ final class BatchPublisher {
     private final MessageValidator validator;
     private final IngressDispatcher dispatcher;
     private final GatewayTracing tracing;
+    private final MarketDataTap tap;
 
-    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing) {
+    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing, MarketDataTap tap) {
         this.validator = validator;
         this.dispatcher = dispatcher;
         this.tracing = tracing;
+        this.tap = tap;
     }
 
     /**
@@ -71,7 +75,7 @@ final class BatchPublisher {
         for (int i = 0; i < messages.size(); i++) {
             Envelope envelope = validate(batch, i);
             if (envelope != null && admit(batch, i, envelope)) {
-                enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces));
+                enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces), tap);
             }
         }
         offer(batch);
@@ -107,11 +111,11 @@ final class BatchPublisher {
     }
 
     /** Adds an admitted message to what this batch hands the dispatcher, answered when the backend is. */
-    private static void enqueue(Batch batch, int i, Envelope envelope, GatewayTracing.Ingress ingress) {
+    private static void enqueue(Batch batch, int i, Envelope envelope, GatewayTracing.Ingress ingress, MarketDataTap tap) {
         if (ingress.sampled()) {
             batch.traced(ingress);
         }
-        batch.pending.add(new PendingPublish(ingress.envelopeOr(envelope), new Answer(batch, i, ingress)));
+        batch.pending.add(new PendingPublish(ingress.envelopeOr(envelope), new Answer(batch, i, ingress, envelope, tap)));
         batch.pendingIndex.add(i);
     }
 
@@ -197,22 +201,33 @@ final class BatchPublisher {
         }
     }
 
-    /** Answers one message once the backend has stored it or failed to. Runs on a backend thread. */
+    /**
+     * Answers one message once the backend has stored it or failed to, and shows a stored one to the
+     * market tap. Runs on a backend thread.
+     */
     private static final class Answer implements PendingPublish.PublishCallback {
         private final Batch batch;
         private final int index;
         private final GatewayTracing.Ingress ingress;
+        private final Envelope envelope;
+        private final MarketDataTap tap;
 
-        Answer(Batch batch, int index, GatewayTracing.Ingress ingress) {
+        Answer(Batch batch, int index, GatewayTracing.Ingress ingress, Envelope envelope, MarketDataTap tap) {
             this.batch = batch;
             this.index = index;
             this.ingress = ingress;
+            this.envelope = envelope;
+            this.tap = tap;
         }
 
         @Override
         public void onAppended(AppendResult r) {
             batch.limiter.release();
             ingress.stored(r.spooled(), r.duplicate());
+            if (!r.duplicate()) {
+                // a retried publish already fed the listeners the first time
+                tap.accepted(envelope.topic(), envelope.message().getPayload(), envelope.acceptedNanos());
+            }
             Message m = batch.messages.get(index);
             PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
             if (r.spooled()) {

@@ -10,6 +10,7 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.server.limits.ClientLimits;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The gRPC listener and its lifecycle: start, graceful drain (stop accepting, flush publishes
  * in flight, tell clients to go away, end streams) and stop. Serves {@code tidegate.v1.GatewayService},
- * {@code grpc.health.v1.Health} and server reflection.
+ * the {@link AttachedService}s (e.g. {@code tidegate.v1.IntelligenceService}), {@code grpc.health.v1.Health}
+ * and server reflection.
  *
  * <p>Threading: start and drain are called once each, from the main or shutdown thread; the
  * {@link ServerStats} reads are thread-safe.
@@ -50,6 +52,8 @@ public final class GatewayServer implements ServerStats {
     private final SubscriptionFactory subscriptions;
     private final GatewayService service;
     private final TraceMetadataInterceptor traceMetadata;
+    private final List<AttachedService> attached;
+    private final MarketDataTap tap;
     private Server server;
     private ScheduledExecutorService activityTimer;
 
@@ -66,13 +70,15 @@ public final class GatewayServer implements ServerStats {
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
-                         OutboundBudget outboundBudget) {
+                         OutboundBudget outboundBudget, MarketDataTap tap, List<AttachedService> attached) {
         this.config = config;
+        this.tap = tap;
+        this.attached = List.copyOf(attached);
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.readiness = readiness;
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
-        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing),
+        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap),
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
@@ -84,8 +90,12 @@ public final class GatewayServer implements ServerStats {
     /** Binds the port and starts serving. */
     public void start() throws IOException {
         var grpc = config.grpc();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()))
-                .addService(ServerInterceptors.intercept(service, traceMetadata))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()))
+                .addService(ServerInterceptors.intercept(service, traceMetadata));
+        for (AttachedService s : attached) {
+            builder.addService(s);
+        }
+        server = builder
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .keepAliveTime(grpc.keepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
@@ -146,6 +156,7 @@ public final class GatewayServer implements ServerStats {
      */
     public boolean drainAndStop() {
         if (server == null) {
+            tap.close();
             return true;
         }
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
@@ -154,6 +165,7 @@ public final class GatewayServer implements ServerStats {
         readiness.markDraining();
         health.enterTerminalState();
         service.startDraining();
+        attached.forEach(AttachedService::startDraining);
         List<ClientSession> open = List.copyOf(sessions.sessions());
         for (ClientSession s : open) {
             s.goAway("gateway " + config.gatewayId() + " is shutting down; reconnect and resume");
@@ -186,6 +198,7 @@ public final class GatewayServer implements ServerStats {
             server.shutdownNow();
             clean = false;
         }
+        tap.close();
         backend.close();
         log.info("gateway {} stopped{}", config.gatewayId(), clean ? "" : " (the drain timed out)");
         return clean;
