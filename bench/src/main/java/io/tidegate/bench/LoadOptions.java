@@ -17,11 +17,13 @@ import java.util.List;
  * @param traceRatio    -1: tracing off; else the sampling ratio of spans in the clients and the
  *                      embedded gateway
  * @param gatewayConfig "key=value" settings for the embedded gateway, over its defaults
+ * @param quotes        publish real QuoteTick payloads on {@code data.quotes.<VENUE>.<SYMBOL>} topics (the
+ *                      market tap and regime detector's input) instead of filler on {@code bench.*}
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
-                   double traceRatio, int maxBacklog, List<String> gatewayConfig) {
+                   double traceRatio, int maxBacklog, List<String> gatewayConfig, boolean quotes) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -43,13 +45,16 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --trace off                  off, or a sampling ratio 0..1: spans in the clients and the embedded
                                            gateway, exported over OTLP/HTTP to an in-process sink
               --gateway-config k=v[,k=v]   embedded gateway settings over its defaults,
-                                           e.g. dispatch.workers.max=2""";
+                                           e.g. dispatch.workers.max=2
+              --quotes false               true: publish generated BTC-like QuoteTick payloads (RegimeSeriesGenerator)
+                                           on data.quotes.<VENUE>.S<i>, one per topic, the send time in
+                                           Message.ts_init; --payload-bytes is then ignored""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order", "trace", "max-backlog", "gateway-config");
+                "strict-key-order", "trace", "max-backlog", "gateway-config", "quotes");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -87,7 +92,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 Boolean.parseBoolean(v.getOrDefault("strict-key-order", "false")),
                 traceRatio(v.getOrDefault("trace", "off")),
                 intArg(v, "max-backlog", 50_000, 0),
-                v.containsKey("gateway-config") ? List.of(v.get("gateway-config").split(",")) : List.of());
+                v.containsKey("gateway-config") ? List.of(v.get("gateway-config").split(",")) : List.of(),
+                Boolean.parseBoolean(v.getOrDefault("quotes", "false")));
         if (!o.embedded.isEmpty() && !o.embedded.equals("memory") && !o.embedded.startsWith("redis://")) {
             throw new IllegalArgumentException("--embedded must be memory or redis://host:port, was " + o.embedded);
         }
