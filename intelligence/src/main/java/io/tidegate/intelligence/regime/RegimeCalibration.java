@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * Prints the detector's macro-F1 on the calibration seeds (1001-1005, never the evaluation's test seeds)
  * over a small grid of the decision layer's settings; {@link RegimeSettings#defaults()} holds the pick.
- * Run: {@code ./mvnw -q -pl intelligence -am compile exec:java
+ * Run: {@code ./mvnw -q -pl intelligence compile exec:java -Dexec.skip=false
  * -Dexec.mainClass=io.tidegate.intelligence.regime.RegimeCalibration}. Single-threaded.
  */
 public final class RegimeCalibration {

@@ -8,7 +8,7 @@ import java.util.Locale;
  * generated series (BTC-like and altcoin-like instruments interleaved in blocks, one classifier each)
  * after a warm-up, timing with {@link System#nanoTime()} and counting this thread's allocated bytes with
  * {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}. Run from the repository root:
- * {@code ./mvnw -q -pl intelligence -am compile exec:java -Dexec.mainClass=io.tidegate.intelligence.regime.RegimeDetectorBench
+ * {@code ./mvnw -q -pl intelligence compile exec:java -Dexec.skip=false -Dexec.mainClass=io.tidegate.intelligence.regime.RegimeDetectorBench
  * [-Dexec.args="ROUNDS"]}. Single-threaded.
  */
 public final class RegimeDetectorBench {

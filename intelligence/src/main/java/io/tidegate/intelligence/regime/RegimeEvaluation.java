@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * accuracy, macro-F1, per-class precision/recall, the confusion matrix and detection delays; on the
  * recorded venue samples (no labels) each instrument's regime timeline, switches per 1,000 quotes and
  * event-time share per regime. Run from the repository root:
- * {@code ./mvnw -q -pl intelligence -am compile exec:java -Dexec.mainClass=io.tidegate.intelligence.regime.RegimeEvaluation
+ * {@code ./mvnw -q -pl intelligence compile exec:java -Dexec.skip=false -Dexec.mainClass=io.tidegate.intelligence.regime.RegimeEvaluation
  * [-Dexec.args="--seeds 1-10 --events 60000 --samples sdk-examples/python/samples"]}. Single-threaded.
  */
 public final class RegimeEvaluation {

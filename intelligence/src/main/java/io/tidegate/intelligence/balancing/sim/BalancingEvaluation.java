@@ -10,7 +10,7 @@ import java.util.Locale;
  * Prints publish→ack latency (p50, p99, p99.9 in ms; mean over seeds with min–max) of {@code pull}
  * and {@code predictive} per scenario on one gateway and on two replicas, and the slow member's
  * share of the messages. Run with
- * {@code ./mvnw -q -pl intelligence -am compile exec:java -Dexec.mainClass=io.tidegate.intelligence.balancing.sim.BalancingEvaluation}.
+ * {@code ./mvnw -q -pl intelligence compile exec:java -Dexec.skip=false -Dexec.mainClass=io.tidegate.intelligence.balancing.sim.BalancingEvaluation}.
  * Deterministic per seed. Single-threaded.
  */
 public final class BalancingEvaluation {
