@@ -10,9 +10,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .canonicalize()?;
     let protos = [
         "tidegate/v1/gateway.proto",
+        "tidegate/v1/intelligence.proto",
         "tidegate/market/v1/common.proto",
         "tidegate/market/v1/data.proto",
         "tidegate/market/v1/orders.proto",
+        "tidegate/market/v1/regime.proto",
     ]
     .map(|p| root.join(p));
 

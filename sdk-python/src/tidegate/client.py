@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 
-from ._proto import pb
+from ._proto import intelligence_pb2, intelligence_pb2_grpc, pb, regime_pb2
 from ._publisher import Publisher
 from ._stream import GatewayStream
 from .errors import TidegateError, status_code
@@ -165,6 +165,28 @@ class TidegateClient:
         so a refreshed token is used on reconnect."""
         token = self._bearer_token() if callable(self._bearer_token) else self._bearer_token
         return (("authorization", f"Bearer {token}"),) if token else ()
+
+    # ------------------------------------------------------------------ intelligence
+
+    async def get_regime(self, venue: str, symbol: str, timeout: float = 10.0) -> regime_pb2.RegimeChange | None:
+        """The market regime the gateway detects for ``data.quotes.<venue>.<symbol>``: the last
+        ``RegimeChange`` (regime, confidence, since_ts_event, features), or None while the gateway has
+        not seen the instrument or is still learning its normal. Asks the gateway this client is
+        connected to (each replica detects from the quotes published to it). Raises TidegateError
+        with the gRPC code and what to fix otherwise (INVALID_ARGUMENT for an empty venue or
+        symbol, FAILED_PRECONDITION when the gateway has regime detection off)."""
+        stream = self._current
+        if stream is None:
+            raise TidegateError(grpc.StatusCode.UNAVAILABLE, "not connected; call connect() first")
+        stub = intelligence_pb2_grpc.IntelligenceServiceStub(stream.channel)
+        try:
+            response = await stub.GetRegime(intelligence_pb2.GetRegimeRequest(venue=venue, symbol=symbol),
+                                            timeout=timeout, metadata=self._auth_metadata())
+        except grpc.aio.AioRpcError as e:
+            if e.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise TidegateError(e.code(), e.details() or "") from None
+        return response.regime
 
     # ------------------------------------------------------------------ publish
 

@@ -20,12 +20,14 @@ import java.util.List;
  * @param priorities    the classes publishers' messages carry; none set: all NORMAL
  * @param policies      embedded: run once per {@code dispatch.policy} named, side by side; empty: one run
  * @param repeat        with policies: rounds, each running every policy once in turn
+ * @param quotes        publish real QuoteTick payloads on {@code data.quotes.<VENUE>.<SYMBOL>} topics (the
+ *                      market tap and regime detector's input) instead of filler on {@code bench.*}
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
                    double traceRatio, int maxBacklog, List<String> gatewayConfig, PriorityMix priorities,
-                   List<String> policies, int repeat) {
+                   List<String> policies, int repeat, boolean quotes) {
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -53,13 +55,16 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                                            and end-to-end deadline misses
               --policies p[,p...]          with --embedded: one run per dispatch.policy (fifo, strict, weighted,
                                            learned), then a side-by-side table
-              --repeat 1                   with --policies: rounds, each running every policy in turn""";
+              --repeat 1                   with --policies: rounds, each running every policy in turn
+              --quotes false               true: publish generated BTC-like QuoteTick payloads (RegimeSeriesGenerator)
+                                           on data.quotes.<VENUE>.S<i>, one per topic, the send time in
+                                           Message.ts_init; --payload-bytes is then ignored""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat");
+                "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat", "quotes");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -100,7 +105,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 v.containsKey("gateway-config") ? List.of(v.get("gateway-config").split(",")) : List.of(),
                 PriorityMix.parse(v.getOrDefault("priorities", "")),
                 v.containsKey("policies") ? List.of(v.get("policies").split(",")) : List.of(),
-                intArg(v, "repeat", 1, 1));
+                intArg(v, "repeat", 1, 1),
+                Boolean.parseBoolean(v.getOrDefault("quotes", "false")));
         for (String p : o.policies) {
             if (!List.of("fifo", "strict", "weighted", "learned").contains(p)) {
                 throw new IllegalArgumentException("--policies takes fifo, strict, weighted or learned, was \"" + p + "\"");
@@ -180,7 +186,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.add("dispatch.policy=" + policy);
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1);
+                priorities, List.of(), 1, quotes);
     }
 
     boolean paced() {

@@ -105,10 +105,12 @@ public final class LoadTool {
     private static LoadReport load(LoadOptions o, List<String> endpoints, String backend, List<TidegateClient> clients,
                                    Telemetry telemetry, long[] deadlines, PrintStream out) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
+        String prefix = o.quotes() ? "data.quotes.BENCH" + run.toUpperCase(Locale.ROOT) : "bench." + run;
         String[] topics = new String[o.topics()];
         for (int i = 0; i < topics.length; i++) {
-            topics[i] = "bench." + run + ".t" + i;
+            topics[i] = prefix + (o.quotes() ? ".S" : ".t") + i;
         }
+        com.google.protobuf.ByteString[] quotes = o.quotes() ? BenchQuotes.generate(50_000) : null;
         Recorder recorder = new Recorder(3);
         Recorder[] perClass = new Recorder[PriorityMix.CLASSES.length];
         for (int c = 0; c < perClass.length; c++) {
@@ -122,11 +124,11 @@ public final class LoadTool {
         for (int i = 0; i < o.subscribers(); i++) {
             TidegateClient c = client(endpoints, "bench-sub-" + i, o, telemetry);
             clients.add(c);
-            SubscriptionOptions.Builder sb = SubscriptionOptions.builder().patterns("bench." + run + ".>").credit(o.credit());
+            SubscriptionOptions.Builder sb = SubscriptionOptions.builder().patterns(prefix + ".>").credit(o.credit());
             if (!o.group().isEmpty()) {
                 sb.group(o.group() + "-" + run).strictKeyOrder(o.strictKeyOrder());
             }
-            Subscription s = c.subscribe(sb.build(), new SubscriberProbe(recorder, perClass, received));
+            Subscription s = c.subscribe(sb.build(), new SubscriberProbe(recorder, perClass, received, o.quotes()));
             s.confirmed().get(30, TimeUnit.SECONDS);
         }
         // broadcast: each subscriber receives every message; a group: one of them does
@@ -143,7 +145,7 @@ public final class LoadTool {
                 throw new IllegalStateException("could not connect to " + endpoints);
             }
             PublisherLoop loop = new PublisherLoop(c, topics, o.keys(), o.payloadBytes(), (double) o.rate() / o.publishers(),
-                    sent, acked, failed, backlog, o.priorities());
+                    sent, acked, failed, backlog, o.priorities(), quotes);
             loops.add(loop);
             Thread t = new Thread(loop, "bench-publisher-" + i);
             t.setDaemon(true);

@@ -14,7 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  * stamp, round-robin over the topics (and over {@code keys} ordering keys per topic, when set). Paced: message k is due at {@code start + k * interval} and
  * carries that intended time even when sent late (coordinated-omission correction); unpaced: as
  * fast as {@code publish} accepts while the end-to-end backlog stays within its bound, stamped with
- * the actual send time. Messages carry the priorities of the {@link PriorityMix}, if set. Runs on its own thread until {@link #stop()}.
+ * the actual send time. Messages carry the priorities of the {@link PriorityMix}, if set. With quote
+ * payloads the payloads are ready-made QuoteTicks (each topic walks the series on its own) and the
+ * stamp goes into {@code Message.ts_init}. Runs on its own thread until {@link #stop()}.
  */
 final class PublisherLoop implements Runnable {
 
@@ -28,12 +30,16 @@ final class PublisherLoop implements Runnable {
     private final LongAdder failed;
     private final Backlog backlog;
     private final PriorityMix priorities;
+    /** Encoded QuoteTicks to publish in turn, or null for stamped filler payloads. */
+    private final com.google.protobuf.ByteString[] quotes;
     private volatile boolean running = true;
 
     PublisherLoop(TidegateClient client, String[] topics, int keys, int payloadBytes, double ratePerSecond,
-                  LongAdder sent, LongAdder acked, LongAdder failed, Backlog backlog, PriorityMix priorities) {
+                  LongAdder sent, LongAdder acked, LongAdder failed, Backlog backlog, PriorityMix priorities,
+                  com.google.protobuf.ByteString[] quotes) {
         this.priorities = priorities;
         this.client = client;
+        this.quotes = quotes;
         this.topics = topics;
         this.keys = new String[keys];
         for (int i = 0; i < keys; i++) {
@@ -87,11 +93,14 @@ final class PublisherLoop implements Runnable {
                 }
                 stamp = System.nanoTime();
             }
-            byte[] payload = filler.clone();
-            ByteBuffer.wrap(payload).putLong(stamp);
-            Message.Builder m = Message.newBuilder()
-                    .setTopic(topics[(int) (k % topics.length)])
-                    .setPayload(UnsafeByteOperations.unsafeWrap(payload));
+            Message.Builder m = Message.newBuilder().setTopic(topics[(int) (k % topics.length)]);
+            if (quotes != null) {
+                m.setPayload(quotes[(int) ((k / topics.length) % quotes.length)]).setTsInit(stamp);
+            } else {
+                byte[] payload = filler.clone();
+                ByteBuffer.wrap(payload).putLong(stamp);
+                m.setPayload(UnsafeByteOperations.unsafeWrap(payload));
+            }
             if (priorities.isSet()) {
                 // each class its own keys (as an instrument's orders and its quotes are): a key
                 // mixing classes would hold its urgent messages behind its bulk ones under any policy

@@ -26,6 +26,18 @@ class LoadToolSmokeTest {
     }
 
     @Test
+    void quoteRunsPublishQuoteTicksThatReachTheSubscribers() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadReport r = LoadTool.run(LoadOptions.parse(new String[] {
+                "--embedded", "memory", "--duration", "1s", "--warmup", "200ms", "--rate", "500", "--topics", "2",
+                "--quotes", "true"}), new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        assertThat(r.received()).isPositive();
+        assertThat(r.failed()).isZero();
+        assertThat(r.latencyNanos().getTotalCount()).isPositive();
+    }
+
+    @Test
     void badArgumentsSayWhatIsExpected() {
         assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "mysql"}))
                 .hasMessageContaining("memory or redis://host:port");

@@ -14,20 +14,21 @@ import io.tidegate.gateway.priority.Prioritizer;
 import io.tidegate.gateway.priority.RegimePrioritizer;
 import io.tidegate.gateway.priority.RegimeRoutes;
 import io.tidegate.gateway.priority.RegimeSource;
+import io.tidegate.gateway.regime.BookRegimeSource;
 import io.tidegate.gateway.routing.InvalidTopicException;
 import jakarta.inject.Singleton;
 
 /**
  * Wires the ingress queues (also as {@link DispatchStats}), the lane policies of the ingress and
  * outbound lanes ({@code dispatch.policy}), and the {@link Prioritizer}: the publisher's priority
- * moved by the regime rules. The {@link RegimeSource} defaults to one that knows no instrument;
+ * moved by the regime rules. The {@link RegimeSource} defaults to the regime detector's book;
  * a module may set it with {@code OptionalBinder.newOptionalBinder(binder(), RegimeSource.class).setBinding()}.
  */
 final class DispatchModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        OptionalBinder.newOptionalBinder(binder(), RegimeSource.class).setDefault().toInstance(RegimeSource.UNKNOWN);
+        OptionalBinder.newOptionalBinder(binder(), RegimeSource.class).setDefault().to(BookRegimeSource.class);
         bind(PolicyFallbacks.class).in(Singleton.class);
         bind(DispatchStats.class).to(IngressDispatcher.class);
     }

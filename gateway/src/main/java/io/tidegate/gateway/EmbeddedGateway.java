@@ -13,6 +13,10 @@ import io.tidegate.gateway.config.SettingUnusableException;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.market.MarketDataListener;
+import io.tidegate.gateway.market.MarketDataTap;
+import io.tidegate.gateway.regime.RegimeCounters;
+import io.tidegate.gateway.regime.RegimeWatchers;
+import io.tidegate.intelligence.regime.RegimeBook;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.JulBridge;
 import io.tidegate.gateway.monitoring.LogFormat;
@@ -46,6 +50,10 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final OutboundBudget outboundBudget;
     private final Set<MarketDataListener> marketData;
     private final GatewaySecurity security;
+    private final RegimeBook regimeBook;
+    private final RegimeCounters regimeCounters;
+    private final MarketDataTap marketTap;
+    private final RegimeWatchers regimeWatchers;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -58,6 +66,10 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.outboundBudget = injector.getInstance(OutboundBudget.class);
         this.marketData = injector.getInstance(Key.get(new TypeLiteral<Set<MarketDataListener>>() { }));
         this.security = injector.getInstance(GatewaySecurity.class);
+        this.regimeBook = injector.getInstance(RegimeBook.class);
+        this.regimeCounters = injector.getInstance(RegimeCounters.class);
+        this.marketTap = injector.getInstance(MarketDataTap.class);
+        this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -186,6 +198,26 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** Bytes waiting in memory for subscriber streams, and their gateway-wide limit. */
     public OutboundBudget outboundBudget() {
         return outboundBudget;
+    }
+
+    /** The regime of every tracked instrument (empty while {@code intelligence.regime.enabled} is false). */
+    public RegimeBook regimeBook() {
+        return regimeBook;
+    }
+
+    /** What the regime path counted: changes, untracked and unusable messages, unpublished changes. */
+    public RegimeCounters regimeCounters() {
+        return regimeCounters;
+    }
+
+    /** The open WatchRegimes streams. */
+    public RegimeWatchers regimeWatchers() {
+        return regimeWatchers;
+    }
+
+    /** The market-data tap: its skipped and malformed counts. */
+    public MarketDataTap marketTap() {
+        return marketTap;
     }
 
     /** Live Connect streams. */

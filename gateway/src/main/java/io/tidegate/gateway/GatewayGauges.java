@@ -9,12 +9,16 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.priority.PolicyFallbacks;
+import io.tidegate.gateway.market.MarketDataTap;
+import io.tidegate.gateway.regime.RegimeCounters;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.security.AuthRefusals;
 import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.TopicClasses;
+import io.tidegate.intelligence.regime.Regime;
+import io.tidegate.intelligence.regime.RegimeBook;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -31,8 +35,10 @@ import java.util.Map;
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
  * backend, learned dispatch policies that fell back to strict ({@code tidegate.dispatch.policy.fallbacks}),
  * consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
- * history ({@code tidegate.backend.resets}), and refused authentications per reason
- * ({@code tidegate.auth.refusals}). Each reads the {@code *Stats} its package exposes;
+ * history ({@code tidegate.backend.resets}), refused authentications per reason
+ * ({@code tidegate.auth.refusals}), and the market intelligence: regime changes per regime
+ * ({@code tidegate.regime.changes}), instruments tracked ({@code tidegate.regime.instruments}) and market
+ * messages or regime changes skipped, per reason ({@code tidegate.intel.dropped}). Each reads the {@code *Stats} its package exposes;
  * registered here, at the composition root, so no package reads another's internals for metrics.
  * Thread-safe.
  */
@@ -43,12 +49,14 @@ final class GatewayGauges {
     private static final AttributeKey<String> BACKEND = AttributeKey.stringKey("backend");
     private static final AttributeKey<String> BREAKER = AttributeKey.stringKey("breaker");
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
+    private static final AttributeKey<String> REGIME = AttributeKey.stringKey("regime");
     private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
     private static final AttributeKey<String> LANES = AttributeKey.stringKey("lanes");
 
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
-                  @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks) {
+                  @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
+                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerDispatch(meter, dispatcher, dispatch);
@@ -58,6 +66,29 @@ final class GatewayGauges {
         if (store instanceof ResilientBackend resilient) {
             registerResilience(meter, resilient);
         }
+        registerIntelligence(meter, tap, regimes, book);
+    }
+
+    private static void registerIntelligence(Meter meter, MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
+        meter.counterBuilder("tidegate.regime.changes").setUnit("{change}")
+                .setDescription("Instruments entering a market regime, per regime entered")
+                .buildWithCallback(m -> {
+                    for (Regime r : Regime.values()) {
+                        m.record(regimes.changes(r), Attributes.of(REGIME, r.name().toLowerCase(java.util.Locale.ROOT)));
+                    }
+                });
+        meter.gaugeBuilder("tidegate.regime.instruments").ofLongs().setUnit("{instrument}")
+                .setDescription("Instruments whose regime is tracked (limit intelligence.regime.max-instruments)")
+                .buildWithCallback(m -> m.record(book.size()));
+        meter.counterBuilder("tidegate.intel.dropped").setUnit("{message}")
+                .setDescription("Market messages the intelligence skipped (queue_full, malformed, untracked) and regime "
+                        + "changes not published (unpublished); the publishes themselves succeeded")
+                .buildWithCallback(m -> {
+                    m.record(tap.dropped(), Attributes.of(REASON, "queue_full"));
+                    m.record(tap.malformed() + regimes.unusableMessages(), Attributes.of(REASON, "malformed"));
+                    m.record(regimes.untrackedMessages(), Attributes.of(REASON, "untracked"));
+                    m.record(regimes.unpublishedChanges(), Attributes.of(REASON, "unpublished"));
+                });
     }
 
     private static void registerDispatch(Meter meter, IngressDispatcher dispatcher, DispatchStats dispatch) {

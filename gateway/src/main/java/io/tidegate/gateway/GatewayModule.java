@@ -9,11 +9,12 @@ import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
-import io.tidegate.gateway.market.MarketDataListener;
-import io.tidegate.gateway.market.MarketDataTap;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.tidegate.gateway.config.SettingUnusableException;
+import io.tidegate.gateway.market.MarketDataListener;
+import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
+import io.tidegate.gateway.regime.IntelligenceGrpcService;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
 import java.time.Clock;
@@ -57,6 +58,7 @@ public final class GatewayModule extends AbstractModule {
         install(new BackendStackModule());
         install(new DispatchModule());
         install(new TelemetryModule(spanProcessor));
+        install(new IntelligenceModule(config.intelligence()));
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         if (config.arbitrage().enabled()) {
@@ -88,12 +90,6 @@ public final class GatewayModule extends AbstractModule {
 
     @Provides
     @Singleton
-    MarketDataTap marketDataTap(Set<MarketDataListener> listeners) {
-        return new MarketDataTap(listeners);
-    }
-
-    @Provides
-    @Singleton
     InternalPublisher internalPublisher(MessageValidatorFactory validators, IngressDispatcher dispatcher,
                                         GatewayTracing tracing) {
         return new InternalPublisher(validators, dispatcher, tracing);
@@ -111,11 +107,11 @@ public final class GatewayModule extends AbstractModule {
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
-                         GatewaySecurity security, LanePolicies lanePolicies) {
+                         GatewaySecurity security, LanePolicies lanePolicies, IntelligenceGrpcService intelligence) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, security, lanePolicies);
+                outboundBudget, marketData, security, lanePolicies, java.util.List.of(intelligence));
     }
 
     /**

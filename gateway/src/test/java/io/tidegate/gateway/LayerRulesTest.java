@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The gateway's layers, written down so they stay true: dependencies point one way, {@code server}
  * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}, and {@code server} →
- * {@code security} (who a call is), which knows nothing of the rest; resilience and telemetry
+ * {@code security} (who a call is), which knows nothing of the rest; the server hands accepted market
+ * messages to {@code market}, and {@code regime} and {@code arbitrage} plug into it from above; resilience and telemetry
  * decorate or plug in at the composition root ({@code io.tidegate.gateway}), which alone knows
  * Guice and the whole configuration.
  */
@@ -92,6 +93,11 @@ class LayerRulesTest {
     @Test
     void securityKnowsOnlyItsConfiguration() {
         mayOnlyUse("security", "config").check(gateway);
+    }
+
+    @Test
+    void regimesPlugIntoTheTapTheQueuesAndTheServerFromAbove() {
+        mayOnlyUse("regime", "market", "dispatch", "priority", "backend", "routing", "server", "config").check(gateway);
     }
 
     @Test

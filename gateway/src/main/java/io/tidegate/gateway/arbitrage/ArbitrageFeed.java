@@ -79,6 +79,12 @@ public final class ArbitrageFeed implements MarketDataListener, AutoCloseable {
                 new VenueTerms(c.defaults().takerFeeBps(), c.defaults().minSize()));
     }
 
+    /** Inline: a crossing is signalled from the publishing thread, without the tap thread's queue. */
+    @Override
+    public boolean inline() {
+        return true;
+    }
+
     @Override
     public void onQuote(String venue, String symbol, QuoteTick quote, long receivedNanos) {
         synchronized (this) {

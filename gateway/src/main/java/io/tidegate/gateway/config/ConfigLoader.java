@@ -258,7 +258,7 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r), security);
+                otel(r), arbitrage(r), security, intelligence(r));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {
@@ -316,6 +316,15 @@ public final class ConfigLoader {
     /** 0 stands for a quarter of the max heap: room for the retained entries and everything else. */
     private static long outboundBytes(long configured) {
         return configured != 0 ? configured : Runtime.getRuntime().maxMemory() / 4;
+    }
+
+    private static GatewayConfig.Intelligence intelligence(Reader r) {
+        return new GatewayConfig.Intelligence(
+                r.intIn("intelligence.tap-queue-capacity", 1, 10_000_000),
+                new GatewayConfig.Regimes(
+                        r.bool("intelligence.regime.enabled"),
+                        r.intIn("intelligence.regime.max-instruments", 1, 10_000_000),
+                        r.intIn("intelligence.regime.watch-buffer", 1, 1_000_000)));
     }
 
     private static GatewayConfig.Otel otel(Reader r) {

@@ -19,7 +19,25 @@ public record GatewayConfig(
         Resilience resilience,
         Duration drainTimeout,
         Otel otel,
-        Arbitrage arbitrage, Security security) {
+        Arbitrage arbitrage, Security security, Intelligence intelligence) {
+
+    /**
+     * What the gateway learns from the market data published through it ({@code intelligence.*}).
+     *
+     * @param tapQueueCapacity accepted market messages waiting for the intelligence thread; past it new
+     *                         ones are skipped (the publishes themselves succeed)
+     */
+    public record Intelligence(int tapQueueCapacity, Regimes regimes) {
+    }
+
+    /**
+     * Market regime detection ({@code intelligence.regime.*}).
+     *
+     * @param maxInstruments instruments tracked at most; messages of further ones are counted, not tracked
+     * @param watchBuffer    changes buffered per WatchRegimes stream before it is ended RESOURCE_EXHAUSTED
+     */
+    public record Regimes(boolean enabled, int maxInstruments, int watchBuffer) {
+    }
 
     /**
      * OpenTelemetry: traces (and OTLP metrics export) when {@code enabled}; metrics for the

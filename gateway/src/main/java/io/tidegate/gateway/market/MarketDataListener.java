@@ -4,19 +4,33 @@ import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 
 /**
- * An in-process consumer of the market data clients publish, fed by {@link MarketDataTap} once
- * the gateway has accepted each message. Called on gRPC threads, possibly several at once, on the
- * publish path: implementations must be thread-safe, fast and never block.
+ * Something in the gateway that reads the market data published through it (the regime detector,
+ * the arbitrage detector): told of every message on {@code data.quotes.<VENUE>.<SYMBOL>} and
+ * {@code data.trades.<VENUE>.<SYMBOL>} whose payload decodes.
+ *
+ * <p>Threading, by {@link #inline()}: a queued listener (the default) is called on the one
+ * {@link MarketDataTap} thread, after the backend stored the message (not a duplicate), in the
+ * order the backend accepted the messages, so it needs no locking and may keep state across
+ * instruments; while it runs further messages wait in the tap's bounded queue, and past its
+ * capacity they are skipped. An inline listener is called on the publishing gRPC thread as soon as
+ * the message is queued for the backend (the shortest path from a quote to a reaction), possibly
+ * on several threads at once: it must be thread-safe. Neither kind may block.
  */
 public interface MarketDataListener {
 
     /**
-     * A quote accepted on {@code data.quotes.<venue>.<symbol>}.
+     * One quote.
      *
-     * @param receivedNanos {@link System#nanoTime()} when the gateway received the publish
+     * @param receivedNanos {@link System#nanoTime()} when the gateway received the publish (inline)
+     *                      or when the backend stored it (queued)
      */
     void onQuote(String venue, String symbol, QuoteTick quote, long receivedNanos);
 
-    /** A trade accepted on {@code data.trades.<venue>.<symbol>}. */
+    /** One trade; {@code receivedNanos} as for {@link #onQuote}. */
     void onTrade(String venue, String symbol, TradeTick trade, long receivedNanos);
+
+    /** True to be called inline on the publish path rather than on the tap thread. */
+    default boolean inline() {
+        return false;
+    }
 }

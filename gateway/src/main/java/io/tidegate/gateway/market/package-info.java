@@ -1,2 +1,2 @@
-/** Market data as the gateway sees it pass: accepted quote and trade publishes, decoded once, handed to in-process listeners. */
+/** The market-data tap: accepted quotes and trades, decoded once, handed to the gateway's market listeners off the publish path. */
 package io.tidegate.gateway.market;

@@ -12,7 +12,7 @@ import io.tidegate.intelligence.regime.Regime;
 @FunctionalInterface
 public interface RegimeSource {
 
-    /** Knows no instrument: every message keeps its class. The default binding. */
+    /** Knows no instrument: every message keeps its class (for tests and embedded use). */
     RegimeSource UNKNOWN = topic -> null;
 
     /** The regime of the topic's instrument, or null when the topic names none or it is not known yet. */

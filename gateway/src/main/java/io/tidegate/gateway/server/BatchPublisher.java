@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The publish path shared by the Connect stream and the unary Publish call: validates each
  * message of a batch, queues the valid ones for the backend and answers once every message has
- * an outcome. One bad message never fails the others. Accepted messages (queued for the backend)
- * are shown to the {@link MarketDataTap} after they are queued, so market data listeners never
- * delay a publish. Thread-safe.
+ * an outcome. One bad message never fails the others. Market data goes to the {@link MarketDataTap}
+ * twice: when queued for the backend (inline listeners) and once stored, not a duplicate (queued
+ * listeners). Thread-safe.
  */
 final class BatchPublisher {
 
@@ -77,14 +77,15 @@ final class BatchPublisher {
         for (int i = 0; i < messages.size(); i++) {
             Envelope envelope = validate(batch, i);
             if (envelope != null && admit(batch, i, envelope)) {
-                enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces));
+                enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces), tap);
             }
         }
         boolean queued = offer(batch);
         batch.settleAnswered();
         if (queued) {
             for (int index : batch.pendingIndex) {
-                tap.accepted(messages.get(index), receivedNanos);
+                Message m = messages.get(index);
+                tap.received(m.getTopic(), m.getPayload(), receivedNanos);
             }
         }
     }
@@ -118,11 +119,11 @@ final class BatchPublisher {
     }
 
     /** Adds an admitted message to what this batch hands the dispatcher, answered when the backend is. */
-    private static void enqueue(Batch batch, int i, Envelope envelope, GatewayTracing.Ingress ingress) {
+    private static void enqueue(Batch batch, int i, Envelope envelope, GatewayTracing.Ingress ingress, MarketDataTap tap) {
         if (ingress.sampled()) {
             batch.traced(ingress);
         }
-        batch.pending.add(new PendingPublish(ingress.envelopeOr(envelope), new Answer(batch, i, ingress)));
+        batch.pending.add(new PendingPublish(ingress.envelopeOr(envelope), new Answer(batch, i, ingress, envelope, tap)));
         batch.pendingIndex.add(i);
     }
 
@@ -209,22 +210,33 @@ final class BatchPublisher {
         }
     }
 
-    /** Answers one message once the backend has stored it or failed to. Runs on a backend thread. */
+    /**
+     * Answers one message once the backend has stored it or failed to, and shows a stored one to the
+     * market tap. Runs on a backend thread.
+     */
     private static final class Answer implements PendingPublish.PublishCallback {
         private final Batch batch;
         private final int index;
         private final GatewayTracing.Ingress ingress;
+        private final Envelope envelope;
+        private final MarketDataTap tap;
 
-        Answer(Batch batch, int index, GatewayTracing.Ingress ingress) {
+        Answer(Batch batch, int index, GatewayTracing.Ingress ingress, Envelope envelope, MarketDataTap tap) {
             this.batch = batch;
             this.index = index;
             this.ingress = ingress;
+            this.envelope = envelope;
+            this.tap = tap;
         }
 
         @Override
         public void onAppended(AppendResult r) {
             batch.limiter.release();
             ingress.stored(r.spooled(), r.duplicate());
+            if (!r.duplicate()) {
+                // a retried publish already fed the listeners the first time
+                tap.stored(envelope.topic(), envelope.message().getPayload(), System.nanoTime());
+            }
             Message m = batch.messages.get(index);
             PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
             if (r.spooled()) {

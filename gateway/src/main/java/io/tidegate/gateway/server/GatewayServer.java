@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The gRPC listener and its lifecycle: start, graceful drain (stop accepting, flush publishes
  * in flight, tell clients to go away, end streams) and stop. Serves {@code tidegate.v1.GatewayService},
- * {@code grpc.health.v1.Health} and server reflection.
+ * the {@link AttachedService}s (e.g. {@code tidegate.v1.IntelligenceService}), {@code grpc.health.v1.Health}
+ * and server reflection.
  *
  * <p>Threading: start and drain are called once each, from the main or shutdown thread; the
  * {@link ServerStats} reads are thread-safe.
@@ -54,6 +55,8 @@ public final class GatewayServer implements ServerStats {
     private final GatewayService service;
     private final TraceMetadataInterceptor traceMetadata;
     private final GatewaySecurity security;
+    private final MarketDataTap tap;
+    private final List<AttachedService> attached;
     private Server server;
     private ScheduledExecutorService activityTimer;
 
@@ -70,15 +73,17 @@ public final class GatewayServer implements ServerStats {
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
-                         OutboundBudget outboundBudget, MarketDataTap marketData, GatewaySecurity security,
-                         LanePolicies lanePolicies) {
+                         OutboundBudget outboundBudget, MarketDataTap tap, GatewaySecurity security,
+                         LanePolicies lanePolicies, List<AttachedService> attached) {
         this.config = config;
         this.security = security;
+        this.tap = tap;
+        this.attached = List.copyOf(attached);
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.readiness = readiness;
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
-        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, marketData),
+        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap),
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
@@ -104,8 +109,11 @@ public final class GatewayServer implements ServerStats {
                 : ServerInterceptors.intercept(service, traceMetadata, authenticator);
         var reflection = authenticator == null ? ProtoReflectionServiceV1.newInstance().bindService()
                 : ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), authenticator);
+        builder.addService(gateway);
+        for (AttachedService s : attached) {
+            builder.addService(authenticator == null ? s.bindService() : ServerInterceptors.intercept(s, authenticator));
+        }
         server = builder
-                .addService(gateway)
                 .addService(health.getHealthService())
                 .addService(reflection)
                 .keepAliveTime(grpc.keepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
@@ -167,6 +175,7 @@ public final class GatewayServer implements ServerStats {
      */
     public boolean drainAndStop() {
         if (server == null) {
+            tap.close();
             return true;
         }
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
@@ -175,6 +184,7 @@ public final class GatewayServer implements ServerStats {
         readiness.markDraining();
         health.enterTerminalState();
         service.startDraining();
+        attached.forEach(AttachedService::startDraining);
         List<ClientSession> open = List.copyOf(sessions.sessions());
         for (ClientSession s : open) {
             s.goAway("gateway " + config.gatewayId() + " is shutting down; reconnect and resume");
@@ -207,6 +217,7 @@ public final class GatewayServer implements ServerStats {
             server.shutdownNow();
             clean = false;
         }
+        tap.close();
         backend.close();
         log.info("gateway {} stopped{}", config.gatewayId(), clean ? "" : " (the drain timed out)");
         return clean;

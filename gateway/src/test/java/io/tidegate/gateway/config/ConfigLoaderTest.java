@@ -37,6 +37,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void regimeDetectionIsOnByDefaultWithBoundedInstrumentsQueueAndWatchers() {
+        GatewayConfig.Intelligence d = ConfigLoader.load(null, Map.of(), List.of()).intelligence();
+        assertThat(d.regimes()).isEqualTo(new GatewayConfig.Regimes(true, 10_000, 1024));
+        assertThat(d.tapQueueCapacity()).isEqualTo(65_536);
+        GatewayConfig.Intelligence set = ConfigLoader.load(null, Map.of("TIDEGATE_INTELLIGENCE_REGIME_ENABLED", "false"),
+                List.of("intelligence.regime.max-instruments=3", "intelligence.tap-queue-capacity=10")).intelligence();
+        assertThat(set.regimes().enabled()).isFalse();
+        assertThat(set.regimes().maxInstruments()).isEqualTo(3);
+        assertThat(set.tapQueueCapacity()).isEqualTo(10);
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("intelligence.regime.max-instruments=0")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("intelligence.regime.max-instruments");
+    }
+
+    @Test
     void aRedisUriSwitchesAutoToRedis() {
         GatewayConfig c = ConfigLoader.load(null, Map.of(), List.of("backend.redis.uri=redis://127.0.0.1:6379"));
         assertThat(c.backend().type()).isEqualTo(GatewayConfig.BackendType.REDIS);
