@@ -1,6 +1,7 @@
 package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.tidegate.gateway.backend.GapCounter;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param executor  runs read results, sink calls and timers; never Lettuce's event loop
  * @param reads     breaker, backoff and time limit shared by every subscription's reads and acks
  * @param incarnation told when a reader sees a sign that Redis lost its data
+ * @param gaps      counts the holes broadcast subscriptions report
  */
 record SubscriptionContext(
         String gatewayId,
@@ -29,7 +31,8 @@ record SubscriptionContext(
         int maxDeliveries,
         Duration defaultAckDeadline,
         ReadGuard reads,
-        IncarnationWatch incarnation) {
+        IncarnationWatch incarnation,
+        GapCounter gaps) {
 
     /** Commands on the control connection (routed by key on a cluster). */
     RedisClusterAsyncCommands<byte[], byte[]> control() {
