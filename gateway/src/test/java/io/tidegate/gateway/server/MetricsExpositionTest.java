@@ -52,7 +52,9 @@ class MetricsExpositionTest {
             metric("tidegate_spool_size_bytes", "gauge", "backend"),
             metric("tidegate_spool_pending", "gauge", "backend"),
             metric("tidegate_consumer_lag", "gauge", "group"),
-            metric("tidegate_backend_resets_total", "counter"));
+            metric("tidegate_backend_resets_total", "counter"),
+            metric("tidegate_delivery_gaps_total", "counter"),
+            metric("tidegate_delivery_lost_to_retention_total", "counter"));
 
     private record Metric(String type, Set<String> labels) {
     }
