@@ -3,12 +3,12 @@ and ``tidegate.market.v1`` (generated from the protos when the package is built)
 from ._proto import pb
 from .client import TidegateClient
 from .errors import PublishError, SubscribeError, TidegateError
-from .model import BackendReset, Position, Priority, PublishReceipt, Start, SubscriptionMode
-from .subscription import ReceivedMessage, ResetHandler, Subscription
+from .model import BackendReset, Gap, Position, Priority, PublishReceipt, Start, SubscriptionMode
+from .subscription import GapHandler, ReceivedMessage, ResetHandler, Subscription
 
 Message = pb.Message
 
 __all__ = [
     "TidegateClient", "Message", "Position", "Priority", "PublishReceipt", "Start", "SubscriptionMode",
-    "ReceivedMessage", "Subscription", "BackendReset", "ResetHandler", "TidegateError", "PublishError", "SubscribeError", "pb",
+    "ReceivedMessage", "Subscription", "BackendReset", "ResetHandler", "Gap", "GapHandler", "TidegateError", "PublishError", "SubscribeError", "pb",
 ]
