@@ -38,6 +38,8 @@ async def test_a_stalled_subscriber_hears_of_the_hole_in_order_with_its_messages
                 sub = await client.subscribe([topic], handler, credit=5, on_gap=seen.append)
                 first = [await client.publish(Message(topic=topic, payload=f"a{i}".encode())) for i in range(5)]
                 await asyncio.wait_for(stalled.wait(), 20)
+                # all five are here (one in the handler, four waiting), so no credit is left at the gateway
+                await until(lambda: sub.buffered == 5, what="the first five messages")
                 later: list[bytes] = []
                 for batch in range(10):
                     run = [f"b{batch}-{i}".encode() for i in range(100)]

@@ -541,10 +541,9 @@ async fn a_subscriber_that_fell_behind_retention_gets_a_gap_event_then_the_rest_
         let gw = Gateway::start_with(0, &flags);
         let client = connect(&gw, "gap").await;
         let topic = format!("gap.rust.{backend}");
-        let mut sub = client
-            .subscribe(SubscribeOptions::broadcast([topic.as_str()]).credit(5))
-            .await
-            .expect("subscribed");
+        let mut options = SubscribeOptions::broadcast([topic.as_str()]).credit(5);
+        options.auto_credit = false;
+        let mut sub = client.subscribe(options).await.expect("subscribed");
         let msg = |payload: String| Message {
             topic: topic.clone(),
             payload: payload.into_bytes(),
@@ -554,7 +553,16 @@ async fn a_subscriber_that_fell_behind_retention_gets_a_gap_event_then_the_rest_
             .publish((0..5).map(|i| msg(format!("a{i}"))).collect())
             .await
             .expect("stored");
-        // not reading: the 5 deliveries wait in the subscription and no credit goes back
+        let mut events = Vec::new();
+        for _ in 0..5 {
+            let event = tokio::time::timeout(WAIT, sub.next_event()).await;
+            events.push(
+                event
+                    .expect("a delivery within the timeout")
+                    .expect("subscription open"),
+            );
+        }
+        // its credit used up, the subscriber reads nothing while the topic moves on past retention
         let mut later = Vec::new();
         for batch in 0..10 {
             let run: Vec<String> = (0..100).map(|i| format!("b{batch}-{i}")).collect();
@@ -566,7 +574,7 @@ async fn a_subscriber_that_fell_behind_retention_gets_a_gap_event_then_the_rest_
         }
         let newest = later.last().expect("published").clone().into_bytes();
 
-        let mut events = Vec::new();
+        sub.grant(2000).expect("credit granted");
         loop {
             let event = tokio::time::timeout(WAIT, sub.next_event())
                 .await

@@ -375,11 +375,6 @@ impl Client {
         self.ids.next()
     }
 
-    /// The gap notices [`Subscription::recv`] passed over, oldest first.
-    pub fn gaps(&self) -> &[Gap] {
-        &self.gaps
-    }
-
     fn send(&self, command: Command) -> Result<()> {
         self.commands.send(command).map_err(|_| ClientError::Closed)
     }
@@ -588,6 +583,11 @@ impl Subscription {
     /// The backend reset notices [`Subscription::recv`] passed over, oldest first.
     pub fn resets(&self) -> &[BackendReset] {
         &self.resets
+    }
+
+    /// The gap notices [`Subscription::recv`] passed over, oldest first.
+    pub fn gaps(&self) -> &[Gap] {
+        &self.gaps
     }
 
     fn send(&self, command: Command) -> Result<()> {

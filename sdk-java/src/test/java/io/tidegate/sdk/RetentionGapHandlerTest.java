@@ -68,6 +68,8 @@ class RetentionGapHandlerTest {
                 first.add(client.publish(msg(topic, "a" + i)).get());
             }
             assertThat(stalled.await(20, TimeUnit.SECONDS)).isTrue();
+            // all five are here (one in the handler, four waiting), so no credit is left at the gateway
+            await().atMost(Duration.ofSeconds(20)).until(() -> sub.bufferedMessages() == 5);
             List<String> later = new ArrayList<>();
             for (int batch = 0; batch < 10; batch++) {
                 List<CompletableFuture<PublishReceipt>> run = new ArrayList<>();
