@@ -20,7 +20,7 @@ from typing import Any
 
 import grpc
 
-from tidegate import Message, Start, SubscriptionMode, TidegateClient
+from tidegate import Gap, Message, ReceivedMessage, Start, SubscriptionMode, TidegateClient
 from tidegate.errors import TidegateError
 
 HERE = Path(__file__).resolve().parent
@@ -174,6 +174,43 @@ class Runner:
             check(rest == want, f"after the reconnect got {rest}, want {want}")
         finally:
             await c2.close()
+
+    async def op_gap(self, s: dict[str, Any]) -> None:
+        """Credit for ``before`` messages, all held by a stalled handler, while ``after`` more are
+        published past retention: then the ``before``, one Gap counting the lost, and the rest."""
+        topic, before, after = self.t(s["topic"]), s["before"], s["after"]
+        assert self.client
+        c = await self.new_client("gap")
+        seen: list[str | Gap] = []
+        resume = asyncio.Event()
+
+        async def handle(m: ReceivedMessage) -> None:
+            seen.append(m.message.id)
+            await resume.wait()
+
+        try:
+            sub = await c.subscribe([topic], handle, credit=before, on_gap=seen.append, timeout=15)
+            first = await self.publish(self.client, topic, before, prefix="before")
+            check(await until(lambda: sub.buffered == before, 10), f"{sub.buffered} of {before} arrived")
+            await self.publish(self.client, topic, after, prefix="after")
+            resume.set()
+            newest = f"after-{self.run}-{topic}-{after - 1}"
+            check(await until(lambda: newest in seen, 15), f"the newest message did not arrive: {seen[-3:]}")
+            want_before = [f"before-{self.run}-{topic}-{i}" for i in range(before)]
+            check(seen[:before] == want_before, f"first {seen[:before]}, want {want_before}")
+            gap = seen[before] if len(seen) > before else None
+            check(isinstance(gap, Gap), f"after the first {before} got {gap!r}, want a Gap")
+            assert isinstance(gap, Gap)
+            rest = seen[before + 1:]
+            check(all(isinstance(x, str) for x in rest), "more than one Gap")
+            check(gap.from_position is not None and gap.from_position.entry_id == first[-1],
+                  f"gap from {gap.from_position}, want {first[-1]}")
+            check(gap.lost == after - len(rest) and after > len(rest), f"gap lost {gap.lost}, {len(rest)} of {after} came")
+            want_rest = [f"after-{self.run}-{topic}-{i}" for i in range(after - len(rest), after)]
+            check(rest == want_rest, "the rest is not the newest messages in order")
+        finally:
+            resume.set()
+            await c.close()
 
     async def op_bad_publish(self, s: dict[str, Any]) -> None:
         assert self.client

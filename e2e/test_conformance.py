@@ -54,7 +54,9 @@ async def test_client_passes_the_conformance_scenario(client: str, prereq: Prere
     assert redis_ping(port), "redis-server did not start:\n" + redis.tail()
     gateway = procs.start("gateway", [prereq.java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                                       "-jar", str(prereq.gateway_jar), "--grpc.host=127.0.0.1", "--grpc.port=0",
-                                      "--http.port=-1", f"--backend.redis.uri=redis://127.0.0.1:{port}"])
+                                      "--http.port=-1", f"--backend.redis.uri=redis://127.0.0.1:{port}",
+                                      # the gap step outruns retention with 1,000 messages
+                                      "--retention.max-length=100"])
     m = await gateway.wait_for_line(r"tidegate: gateway \S+ listening on [\d.]+:(\d+)", 90)
     runner = procs.start(f"conformance-{client}", [*command, "--endpoint", f"127.0.0.1:{m.group(1)}",
                                                    "--scenario", str(SCENARIO)], cwd=REPO)

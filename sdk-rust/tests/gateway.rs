@@ -517,3 +517,95 @@ async fn message_larger_than_a_frame_is_refused_locally_naming_the_limit() {
     );
     assert!(results[1].error.is_none() && results[1].position.is_some());
 }
+
+/// A broadcast subscriber that does not read (so it grants no credit) while its topic moves on
+/// past the gateway's retention (`retention.max-length=10`) gets an `Event::Gap` with how many
+/// messages it lost, after the messages before the hole and before the rest, which follow in
+/// order. Memory and Redis backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_fell_behind_retention_gets_a_gap_event_then_the_rest_in_order() {
+    let redis = Redis::start();
+    for backend in ["memory", "redis"] {
+        let spool = std::env::temp_dir().join(format!(
+            "tidegate-rust-gap-{}-{backend}",
+            std::process::id()
+        ));
+        let mut flags = vec![
+            "--retention.max-length=10".to_string(),
+            format!("--backend.type={backend}"),
+            format!("--resilience.spool.dir={}", spool.display()),
+        ];
+        if backend == "redis" {
+            flags.push(format!("--backend.redis.uri={}", redis.uri));
+        }
+        let gw = Gateway::start_with(0, &flags);
+        let client = connect(&gw, "gap").await;
+        let topic = format!("gap.rust.{backend}");
+        let mut options = SubscribeOptions::broadcast([topic.as_str()]).credit(5);
+        options.auto_credit = false;
+        let mut sub = client.subscribe(options).await.expect("subscribed");
+        let msg = |payload: String| Message {
+            topic: topic.clone(),
+            payload: payload.into_bytes(),
+            ..Default::default()
+        };
+        let first = client
+            .publish((0..5).map(|i| msg(format!("a{i}"))).collect())
+            .await
+            .expect("stored");
+        let mut events = Vec::new();
+        for _ in 0..5 {
+            let event = tokio::time::timeout(WAIT, sub.next_event()).await;
+            events.push(
+                event
+                    .expect("a delivery within the timeout")
+                    .expect("subscription open"),
+            );
+        }
+        // its credit used up, the subscriber reads nothing while the topic moves on past retention
+        let mut later = Vec::new();
+        for batch in 0..10 {
+            let run: Vec<String> = (0..100).map(|i| format!("b{batch}-{i}")).collect();
+            later.extend(run.iter().cloned());
+            client
+                .publish(run.into_iter().map(msg).collect())
+                .await
+                .expect("stored");
+        }
+        let newest = later.last().expect("published").clone().into_bytes();
+
+        sub.grant(2000).expect("credit granted");
+        loop {
+            let event = tokio::time::timeout(WAIT, sub.next_event())
+                .await
+                .unwrap_or_else(|_| panic!("an event within the timeout\n{}", gw.log()))
+                .expect("subscription open");
+            let done = matches!(&event, Event::Delivery(d)
+                if d.message.as_ref().map(|m| &m.payload) == Some(&newest));
+            events.push(event);
+            if done {
+                break;
+            }
+        }
+        let payload = |e: &Event| match e {
+            Event::Delivery(d) => {
+                String::from_utf8(d.message.clone().expect("a message").payload).expect("utf-8")
+            }
+            other => panic!("expected a delivery, got {other:?}"),
+        };
+        let before: Vec<String> = events[..5].iter().map(payload).collect();
+        assert_eq!(before, ["a0", "a1", "a2", "a3", "a4"]);
+        let Event::Gap(gap) = &events[5] else {
+            panic!("expected the gap after the first five, got {:?}", events[5]);
+        };
+        let rest: Vec<String> = events[6..].iter().map(payload).collect();
+        assert_eq!(gap.topic, topic);
+        assert_eq!(gap.from, first[4].position);
+        assert_eq!(gap.lost, Some((later.len() - rest.len()) as u64));
+        assert!(gap.lost > Some(0));
+        assert_eq!(rest, later[later.len() - rest.len()..]);
+        drop(sub);
+        drop(gw);
+        let _ = std::fs::remove_dir_all(&spool);
+    }
+}

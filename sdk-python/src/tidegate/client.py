@@ -19,7 +19,7 @@ from ._publisher import Publisher
 from ._stream import GatewayStream
 from .errors import TidegateError, status_code
 from .model import PublishReceipt, Start, SubscriptionMode
-from .subscription import Handler, ResetHandler, Subscription
+from .subscription import GapHandler, Handler, ResetHandler, Subscription
 from .security import TlsSettings
 from .tracing import ClientTracing
 
@@ -211,6 +211,7 @@ class TidegateClient:
                         start: Start | None = None, credit: int | None = None, auto_ack: bool = True,
                         ack_deadline: float = 0.0, strict_key_order: bool = False, retry_delay: float = 1.0,
                         conflate: bool = False, on_reset: ResetHandler | None = None,
+                        on_gap: GapHandler | None = None,
                         subscription_id: str | None = None, timeout: float | None = None) -> Subscription:
         """Subscribes and waits for the gateway's confirmation (raises SubscribeError if refused).
 
@@ -224,6 +225,10 @@ class TidegateClient:
         ``on_reset(notice)`` (plain or async) runs when the gateway's backend lost its stored history
         (a :class:`BackendReset`: messages stored before it may be gone); the subscription goes on,
         and ``sub.resets`` lists every notice received.
+        ``on_gap(gap)`` (plain or async; BROADCAST) runs when messages were trimmed by retention before
+        this subscriber read them (a :class:`Gap`, with how many were lost when the gateway knows):
+        in delivery order, after the messages before the hole and before the first after it. Without
+        it a warning is logged; ``sub.gaps`` lists every gap handled.
         """
         if isinstance(patterns, str):
             patterns = [patterns]
@@ -234,7 +239,7 @@ class TidegateClient:
         sub = Subscription(self, sid, patterns, handler, mode=mode, group=group, start=start or Start.latest(),
                            credit=credit or self.default_credit, auto_ack=auto_ack, ack_deadline=ack_deadline,
                            strict_key_order=strict_key_order, retry_delay=retry_delay, conflate=conflate,
-                           on_reset=on_reset)
+                           on_reset=on_reset, on_gap=on_gap)
         self._subscriptions[sid] = sub
         if self._current is not None:
             sub.attach(self._current)
@@ -362,6 +367,10 @@ class TidegateClient:
             sub = self._subscriptions.get(frame.backend_reset.subscription_id)
             if sub is not None:
                 sub.on_backend_reset(stream, frame.backend_reset)
+        elif kind == "gap":
+            sub = self._subscriptions.get(frame.gap.subscription_id)
+            if sub is not None:
+                sub.on_gap(stream, frame.gap)
         elif kind == "go_away":
             self._on_go_away(stream, frame.go_away.reason)
         elif kind == "pong":

@@ -43,6 +43,29 @@ class BackendReset:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """A BROADCAST subscription fell behind retention (or started at a position no longer
+    retained): messages of ``topic`` after ``from_position`` were trimmed by the gateway's backend
+    before this subscriber read them, and delivery goes on at ``to_position``. Handed to
+    ``on_gap`` in delivery order: after the messages before the hole, before the first after it."""
+
+    subscription_id: str
+    topic: str
+    #: the last position delivered on the topic, or the start position asked for; None when neither exists
+    from_position: Position | None
+    #: the first position delivered after the hole
+    to_position: Position
+    #: messages trimmed unread; None when the gateway cannot tell (a start older than what Redis retains)
+    lost: int | None
+
+    @classmethod
+    def from_proto(cls, g: pb.Gap) -> Gap:
+        # "from" is a Python keyword, so the field is reached with getattr
+        start = Position.from_proto(getattr(g, "from")) if g.HasField("from") else None
+        return cls(g.subscription_id, g.topic, start, Position.from_proto(g.to), g.lost if g.HasField("lost") else None)
+
+
+@dataclass(frozen=True)
 class PublishReceipt:
     """The gateway stored a message: its id, its position, and whether it was a duplicate."""
 

@@ -15,7 +15,7 @@ import grpc
 from ._proto import pb
 from ._stream import GatewayStream
 from .errors import SubscribeError, status_code
-from .model import BackendReset, Position, Start, SubscriptionMode
+from .model import BackendReset, Gap, Position, Start, SubscriptionMode
 
 if TYPE_CHECKING:
     from .client import TidegateClient
@@ -72,6 +72,7 @@ class ReceivedMessage:
 
 Handler = Callable[[ReceivedMessage], Awaitable[None] | None]
 ResetHandler = Callable[[BackendReset], Awaitable[None] | None]
+GapHandler = Callable[[Gap], Awaitable[None] | None]
 
 
 class Subscription:
@@ -84,7 +85,7 @@ class Subscription:
     def __init__(self, client: TidegateClient, subscription_id: str, patterns: Sequence[str], handler: Handler, *,
                  mode: SubscriptionMode, group: str, start: Start, credit: int, auto_ack: bool,
                  ack_deadline: float, strict_key_order: bool, retry_delay: float, conflate: bool = False,
-                 on_reset: ResetHandler | None = None) -> None:
+                 on_reset: ResetHandler | None = None, on_gap: GapHandler | None = None) -> None:
         self._client = client
         self.id = subscription_id
         self.patterns = tuple(patterns)
@@ -99,12 +100,14 @@ class Subscription:
         self.retry_delay = retry_delay
         self._handler = handler
         self._on_reset = on_reset
+        self._on_gap = on_gap
         self.resets: list[BackendReset] = []  # every BackendReset notice received, oldest first
+        self.gaps: list[Gap] = []  # every Gap handled so far (in delivery order), oldest first
         self.last_positions: dict[str, Position] = {}
         self.confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.consumer_name = ""
         self.active = True
-        self._queue: deque[ReceivedMessage] = deque()
+        self._queue: deque[ReceivedMessage | Gap] = deque()  # in the order the gateway sent them
         self._outstanding = 0  # received, handler not finished
         self._server_credit = 0  # deliveries the gateway may still send
         self._delivered_since_subscribe = 0
@@ -250,6 +253,17 @@ class Subscription:
             self._server_credit = 0
         self._wake.set()
 
+    def on_gap(self, stream: GatewayStream, gap: pb.Gap) -> None:
+        """Retention trimmed messages before this subscriber read them: queued in order with the
+        deliveries, so ``on_gap`` runs between the messages before and after the hole."""
+        if not self.active or stream is not self._stream:
+            return
+        self._queue.append(Gap.from_proto(gap))
+        self._wake.set()
+
+    def _queued_messages(self) -> int:
+        return sum(1 for m in self._queue if isinstance(m, ReceivedMessage))
+
     def on_stream_closed(self, stream: GatewayStream) -> None:
         """A group drops what the handler has not started (the gateway redelivers it)."""
         if stream is not self._stream:
@@ -259,7 +273,7 @@ class Subscription:
         self._waiting_to_subscribe = False
         self._pending_acks.clear()
         if self.is_group:
-            self._outstanding -= len(self._queue)
+            self._outstanding -= self._queued_messages()
             self._queue.clear()
 
     # ------------------------------------------------------------------ handler
@@ -273,6 +287,9 @@ class Subscription:
                 await self._wake.wait()
                 continue
             m = self._queue.popleft()
+            if isinstance(m, Gap):
+                await self._tell_gap(m)
+                continue
             try:
                 with self._client._tracing.process(m.message, m.position.entry_id, m.delivery_count, self.group):
                     r = self._handler(m)
@@ -295,6 +312,22 @@ class Subscription:
             if len(self._pending_acks) >= _ACK_BATCH:
                 self._flush_acks()
             self._grant_credit()
+
+    async def _tell_gap(self, gap: Gap) -> None:
+        self.gaps.append(gap)
+        if self._on_gap is None:
+            log.warning("subscription %s: %s messages of %s after %s were trimmed by retention before they were read; "
+                        "delivery goes on at %s", self.id, "some" if gap.lost is None else gap.lost, gap.topic,
+                        gap.from_position or "the start", gap.to_position)
+            return
+        try:
+            r = self._on_gap(gap)
+            if inspect.isawaitable(r):
+                await r
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("on_gap of subscription %s raised", self.id)
 
     def _flush_acks(self) -> None:
         if self._pending_acks and self._stream is not None:
@@ -344,7 +377,7 @@ class Subscription:
         if not self.active:
             return
         self.active = False
-        self._outstanding -= len(self._queue)
+        self._outstanding -= self._queued_messages()
         self._queue.clear()
         self._stream = None
         if not self.confirmed.done():

@@ -846,6 +846,11 @@ impl Actor {
                     }));
                 }
             }
+            Kind::Gap(g) => {
+                if let Some(s) = self.subs.get(&g.subscription_id) {
+                    let _ = s.deliveries.send(Event::Gap(g.into()));
+                }
+            }
             Kind::GoAway(g) => {
                 tracing::info!(reason = %g.reason, "gateway going away; reconnecting");
                 return Some(SessionEnd::Reconnect { immediately: true });

@@ -25,6 +25,11 @@
 //! one), each subscription gets a [`BackendReset`] in its stream, in order with its deliveries:
 //! [`Subscription::next_event`] returns it as [`Event::Reset`], [`Subscription::recv`] keeps it in
 //! [`Subscription::resets`]. The subscription goes on with what is stored from then on.
+//!
+//! A BROADCAST subscriber that falls behind retention (or starts at a position no longer
+//! retained) gets a [`Gap`] in its stream, after the deliveries before the hole and before the
+//! first one after it: [`Subscription::next_event`] returns it as [`Event::Gap`],
+//! [`Subscription::recv`] keeps it in [`Subscription::gaps`].
 
 mod conn;
 
@@ -452,6 +457,7 @@ impl Client {
             deliveries,
             commands: self.commands.clone(),
             resets: Vec::new(),
+            gaps: Vec::new(),
         })
     }
 
@@ -480,6 +486,33 @@ pub struct BackendReset {
     pub detected_at: i64,
 }
 
+/// Messages of a topic were trimmed by the gateway's retention before this BROADCAST subscriber
+/// read them (it fell behind, or started at a position no longer retained); delivery goes on at
+/// `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    pub topic: String,
+    /// The last position delivered on the topic, or the start position asked for; `None` when
+    /// neither exists.
+    pub from: Option<Position>,
+    /// The first position delivered after the hole.
+    pub to: Position,
+    /// Messages trimmed unread; `None` when the gateway cannot tell (a start position older than
+    /// what Redis retains).
+    pub lost: Option<u64>,
+}
+
+impl From<v1::Gap> for Gap {
+    fn from(g: v1::Gap) -> Self {
+        Gap {
+            topic: g.topic,
+            from: g.from,
+            to: g.to.unwrap_or_default(),
+            lost: g.lost,
+        }
+    }
+}
+
 /// What a subscription receives, in the order the gateway sent it.
 // Deliveries go by value: boxing them to shrink the rare Reset would allocate once per message.
 #[allow(clippy::large_enum_variant)]
@@ -487,6 +520,9 @@ pub struct BackendReset {
 pub enum Event {
     Delivery(Delivery),
     Reset(BackendReset),
+    /// Retention trimmed messages before this subscriber read them; comes before the first
+    /// delivery after the hole.
+    Gap(Gap),
 }
 
 /// Deliveries of one subscription. Dropping it unsubscribes.
@@ -498,6 +534,7 @@ pub struct Subscription {
     deliveries: mpsc::UnboundedReceiver<Event>,
     commands: mpsc::UnboundedSender<Command>,
     resets: Vec<BackendReset>,
+    gaps: Vec<Gap>,
 }
 
 impl Subscription {
@@ -515,17 +552,23 @@ impl Subscription {
     }
 
     /// The next delivery; `None` once the subscription or the client is closed. A
-    /// [`BackendReset`] met on the way is kept in [`Subscription::resets`].
+    /// [`BackendReset`] met on the way is kept in [`Subscription::resets`], a [`Gap`] in
+    /// [`Subscription::gaps`].
     pub async fn recv(&mut self) -> Option<Delivery> {
         loop {
             match self.next_event().await? {
                 Event::Delivery(d) => return Some(d),
                 Event::Reset(r) => self.resets.push(r),
+                Event::Gap(g) => {
+                    tracing::warn!(subscription = %self.id, topic = %g.topic, lost = ?g.lost,
+                        "messages were trimmed by retention before they were read");
+                    self.gaps.push(g);
+                }
             }
         }
     }
 
-    /// The next delivery or backend reset notice, in order; `None` once the subscription or the
+    /// The next delivery, backend reset or gap notice, in order; `None` once the subscription or the
     /// client is closed.
     pub async fn next_event(&mut self) -> Option<Event> {
         let event = self.deliveries.recv().await?;
@@ -540,6 +583,11 @@ impl Subscription {
     /// The backend reset notices [`Subscription::recv`] passed over, oldest first.
     pub fn resets(&self) -> &[BackendReset] {
         &self.resets
+    }
+
+    /// The gap notices [`Subscription::recv`] passed over, oldest first.
+    pub fn gaps(&self) -> &[Gap] {
+        &self.gaps
     }
 
     fn send(&self, command: Command) -> Result<()> {

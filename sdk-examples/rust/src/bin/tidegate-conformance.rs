@@ -13,7 +13,7 @@ use anyhow::{anyhow, bail, ensure, Context};
 use clap::Parser;
 use serde_json::Value;
 use tidegate::client::{
-    now_nanos, Client, ClientConfig, ClientError, Start, SubscribeOptions, Subscription,
+    now_nanos, Client, ClientConfig, ClientError, Event, Start, SubscribeOptions, Subscription,
 };
 use tidegate::proto::v1::{Delivery, Message, Position};
 use tokio::task::JoinHandle;
@@ -75,6 +75,14 @@ fn num_of(v: &Value, key: &str) -> anyhow::Result<u64> {
 
 fn ms_of(v: &Value, key: &str) -> anyhow::Result<Duration> {
     num_of(v, key).map(Duration::from_millis)
+}
+
+/// The subscription's next event within [`WAIT`].
+async fn next_event(sub: &mut Subscription) -> anyhow::Result<Event> {
+    tokio::time::timeout(WAIT, sub.next_event())
+        .await
+        .map_err(|_| anyhow!("nothing within {WAIT:?}"))?
+        .ok_or_else(|| anyhow!("the subscription ended"))
 }
 
 async fn until(pred: impl Fn() -> bool, timeout: Duration) -> bool {
@@ -251,6 +259,7 @@ impl Runner {
             "ack" => self.op_ack(s).await,
             "redelivery" => self.op_redelivery(s).await,
             "resume" => self.op_resume(s).await,
+            "gap" => self.op_gap(s).await,
             "bad_publish" => self.op_bad_publish(s).await,
             "bad_subscribe" => self.op_bad_subscribe(s).await,
             other => bail!("unknown op {other:?}"),
@@ -447,6 +456,88 @@ impl Runner {
         }
         .await;
         heir.close();
+        result
+    }
+
+    /// Credit for `before` messages, all received and not consumed (no credit goes back), while
+    /// `after` more are published past retention: then the `before`, one Gap counting the lost,
+    /// and the rest in order.
+    async fn op_gap(&self, s: &Value) -> anyhow::Result<()> {
+        let topic = self.ts(s, "topic")?;
+        let (before, after) = (num_of(s, "before")?, num_of(s, "after")?);
+        let c = self.client("gap").await?;
+        let result = async {
+            let mut options =
+                SubscribeOptions::broadcast([topic.clone()]).credit(u32::try_from(before)?);
+            options.auto_credit = false;
+            let mut sub = Self::subscribe(&c, options).await?;
+            let first = self.publish(&topic, before, "before").await?;
+            let mut events = Vec::new();
+            for _ in 0..before {
+                events.push(next_event(&mut sub).await?);
+            }
+            self.publish(&topic, after, "after").await?;
+            sub.grant(u32::try_from(after)?)?;
+            let newest = format!("after-{}-{topic}-{}", self.run, after - 1);
+            loop {
+                let event = next_event(&mut sub).await?;
+                let done = matches!(&event, Event::Delivery(d)
+                    if d.message.as_ref().map(|m| m.id.as_str()) == Some(newest.as_str()));
+                events.push(event);
+                if done {
+                    break;
+                }
+            }
+            let id = |e: &Event| match e {
+                Event::Delivery(d) => {
+                    Ok(d.message.as_ref().map(|m| m.id.clone()).unwrap_or_default())
+                }
+                other => Err(anyhow!("expected a delivery, got {other:?}")),
+            };
+            let before = usize::try_from(before)?;
+            let got: Vec<String> = events[..before]
+                .iter()
+                .map(id)
+                .collect::<anyhow::Result<_>>()?;
+            let want: Vec<String> = (0..before)
+                .map(|i| format!("before-{}-{topic}-{i}", self.run))
+                .collect();
+            ensure!(got == want, "first {got:?}, want {want:?}");
+            let Event::Gap(gap) = &events[before] else {
+                bail!(
+                    "after the first {before} got {:?}, want a Gap",
+                    events[before]
+                );
+            };
+            let rest: Vec<String> = events[before + 1..]
+                .iter()
+                .map(id)
+                .collect::<anyhow::Result<_>>()
+                .context("more than one Gap")?;
+            let from = gap.from.as_ref().map(|p| p.entry_id.as_str());
+            ensure!(
+                from == first.last().map(String::as_str),
+                "gap from {from:?}, want {:?}",
+                first.last()
+            );
+            let after = usize::try_from(after)?;
+            ensure!(
+                gap.lost == Some((after - rest.len()) as u64) && rest.len() < after,
+                "gap lost {:?}, {} of {after} came",
+                gap.lost,
+                rest.len()
+            );
+            let want_rest: Vec<String> = (after - rest.len()..after)
+                .map(|i| format!("after-{}-{topic}-{i}", self.run))
+                .collect();
+            ensure!(
+                rest == want_rest,
+                "the rest is not the newest messages in order"
+            );
+            Ok(())
+        }
+        .await;
+        c.close();
         result
     }
 

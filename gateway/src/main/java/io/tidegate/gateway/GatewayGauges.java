@@ -146,6 +146,13 @@ final class GatewayGauges {
                 .setDescription("delivery.balancer=predictive: times a group member was passed over for one predicted "
                         + "to finish sooner (memory: a message left to another member; Redis: a read held back)")
                 .buildWithCallback(m -> m.record(store.steeredAway()));
+        meter.counterBuilder("tidegate.delivery.gaps").setUnit("{gap}")
+                .setDescription("Holes trimmed by retention before a broadcast subscriber read them; each was "
+                        + "reported to the subscriber as a Gap")
+                .buildWithCallback(m -> m.record(store.deliveryGaps()));
+        meter.counterBuilder("tidegate.delivery.lost_to_retention").setUnit("{message}")
+                .setDescription("Entries in those holes, where the backend could count them")
+                .buildWithCallback(m -> m.record(store.entriesLostToRetention()));
         meter.gaugeBuilder("tidegate.consumer.lag").ofLongs().setUnit("{message}")
                 .setDescription("Entries not yet delivered to a consumer group, summed over its topics")
                 .buildWithCallback(m -> {

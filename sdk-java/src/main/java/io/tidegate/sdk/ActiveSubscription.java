@@ -53,7 +53,8 @@ final class ActiveSubscription implements Subscription {
     private final Map<String, StreamPosition> lastPositions = new ConcurrentHashMap<>();
 
     private final Object lock = new Object();
-    private final ArrayDeque<Delivered> queue = new ArrayDeque<>();
+    /** Deliveries and {@link RetentionGap}s, in the order the gateway sent them. */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private GatewayStream stream;
     private int outstanding;
     private int serverCredit;
@@ -264,6 +265,20 @@ final class ActiveSubscription implements Subscription {
         }
     }
 
+    /** A hole trimmed by retention: queued in order with the deliveries, so the handler sees it between them. */
+    void onGap(GatewayStream s, io.tidegate.proto.v1.Gap gap) {
+        synchronized (lock) {
+            if (!active || s != stream) {
+                return;
+            }
+            queue.add(RetentionGap.of(gap));
+            if (!running) {
+                running = true;
+                executor.execute(this::run);
+            }
+        }
+    }
+
     /** {@code s} is gone; a group drops what the handler has not started (the gateway redelivers it). */
     void onStreamClosed(GatewayStream s) {
         synchronized (lock) {
@@ -274,7 +289,7 @@ final class ActiveSubscription implements Subscription {
             serverCredit = 0;
             waitingToSubscribe = false;
             if (group) {
-                outstanding -= queue.size();
+                outstanding -= (int) queue.stream().filter(Delivered.class::isInstance).count();
                 queue.clear();
             }
         }
@@ -286,13 +301,22 @@ final class ActiveSubscription implements Subscription {
         List<Position> acks = new ArrayList<>();
         int done = 0;
         while (done < RUN_LENGTH) {
-            Delivered m;
+            Object next;
             synchronized (lock) {
-                m = queue.poll();
+                next = queue.poll();
             }
-            if (m == null) {
+            if (next == null) {
                 break;
             }
+            if (next instanceof RetentionGap gap) {
+                try {
+                    handler.onGap(gap);
+                } catch (Throwable t) {
+                    log.warn("gap handler of subscription {} failed on {}", id, gap, t);
+                }
+                continue;
+            }
+            Delivered m = (Delivered) next;
             boolean ok;
             Throwable failure = null;
             try {
@@ -412,7 +436,7 @@ final class ActiveSubscription implements Subscription {
                 return;
             }
             active = false;
-            outstanding -= queue.size();
+            outstanding -= (int) queue.stream().filter(Delivered.class::isInstance).count();
             queue.clear();
             stream = null;
         }

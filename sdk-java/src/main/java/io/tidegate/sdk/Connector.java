@@ -139,6 +139,12 @@ final class Connector implements GatewayStream.Listener {
                 }
             }
             case BACKEND_RESET -> onBackendReset(frame.getBackendReset());
+            case GAP -> {
+                ActiveSubscription sub = subscriptions.get(frame.getGap().getSubscriptionId());
+                if (sub != null) {
+                    sub.onGap(s, frame.getGap());
+                }
+            }
             case ERROR -> {
                 if (publisher.onFrameError(frame.getFrameId(), frame.getError())) {
                     return;

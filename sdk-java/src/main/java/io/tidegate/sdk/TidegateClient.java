@@ -124,7 +124,18 @@ public final class TidegateClient implements AutoCloseable {
             throw new IllegalStateException("client is closed");
         }
         String id = options.subscriptionId().isEmpty() ? "sub-" + subscriptionIds.incrementAndGet() : options.subscriptionId();
-        ActiveSubscription sub = new ActiveSubscription(id, options, m -> tracing.process(m, handler), handlerExecutor, frameIds,
+        MessageHandler traced = new MessageHandler() {
+            @Override
+            public void onMessage(ReceivedMessage m) throws Exception {
+                tracing.process(m, handler);
+            }
+
+            @Override
+            public void onGap(RetentionGap gap) throws Exception {
+                handler.onGap(gap);
+            }
+        };
+        ActiveSubscription sub = new ActiveSubscription(id, options, traced, handlerExecutor, frameIds,
                 settings.defaultCredit(), s -> subscriptions.remove(s.id(), s));
         if (subscriptions.putIfAbsent(id, sub) != null) {
             throw new IllegalArgumentException("subscription id \"" + id + "\" is already in use on this client");

@@ -58,6 +58,22 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * How many times a broadcast subscription of this gateway was told of a hole trimmed by
+     * retention ({@link DeliverySink#onGap}), since start; for metrics. Cheap; any thread.
+     */
+    default long deliveryGaps() {
+        return 0;
+    }
+
+    /**
+     * Entries those holes held, where the backend could count them (see {@link DeliveryGap#lost}),
+     * since start; for metrics. Cheap; any thread.
+     */
+    default long entriesLostToRetention() {
+        return 0;
+    }
+
+    /**
      * Entries not yet delivered to each consumer group, summed over the group's topics, as last
      * measured (cheap: implementations refresh it in the background, never per call). Empty when
      * the backend does not track it.

@@ -23,4 +23,12 @@ public interface DeliverySink {
      * memory backend never calls it.
      */
     void onReset(String reason, Instant detectedAt);
+
+    /**
+     * BROADCAST: entries of {@code gap.topic()} after {@code gap.from()} were trimmed by retention
+     * before this subscription read them; the next delivery of the topic is {@code gap.to()}.
+     * Called before the {@link #onMessages} call that carries {@code gap.to()}, after every
+     * earlier one of the topic.
+     */
+    void onGap(DeliveryGap gap);
 }

@@ -166,6 +166,18 @@ public final class DeferredBackend implements Backend {
     }
 
     @Override
+    public long deliveryGaps() {
+        Backend d = delegate;
+        return d == null ? 0 : d.deliveryGaps();
+    }
+
+    @Override
+    public long entriesLostToRetention() {
+        Backend d = delegate;
+        return d == null ? 0 : d.entriesLostToRetention();
+    }
+
+    @Override
     public String name() {
         return name;
     }

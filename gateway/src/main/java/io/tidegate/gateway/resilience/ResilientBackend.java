@@ -414,6 +414,16 @@ public final class ResilientBackend implements Backend {
     }
 
     @Override
+    public long deliveryGaps() {
+        return delegate.deliveryGaps();
+    }
+
+    @Override
+    public long entriesLostToRetention() {
+        return delegate.entriesLostToRetention();
+    }
+
+    @Override
     public long resets() {
         return delegate.resets();
     }

@@ -3,6 +3,7 @@ package io.tidegate.gateway.server;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tidegate.gateway.backend.DeliveryGap;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.security.Identity;
@@ -297,6 +298,14 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         outbound.sendControl(ConnectResponse.newBuilder().setBackendReset(BackendReset.newBuilder()
                 .setSubscriptionId(subscription.id()).setReason(reason)
                 .setDetectedAt(detectedAt.getEpochSecond() * 1_000_000_000L + detectedAt.getNano())).build());
+    }
+
+    @Override
+    public void gap(SessionSubscription subscription, DeliveryGap gap) {
+        if (subscriptions.get(subscription.id()) != subscription) {
+            return;
+        }
+        outbound.sendControl(ConnectResponse.newBuilder().setGap(GapNotice.of(subscription.id(), gap)).build());
     }
 
     /** Tells the client the gateway is going away, then ends the stream. */

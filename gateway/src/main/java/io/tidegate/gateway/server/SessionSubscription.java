@@ -3,12 +3,14 @@ package io.tidegate.gateway.server;
 import io.grpc.Status;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliveryGap;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -77,6 +79,12 @@ final class SessionSubscription implements DeliverySink {
 
         /** The backend lost its stored history; the subscription goes on (see {@link DeliverySink#onReset}). */
         void reset(SessionSubscription subscription, String reason, Instant detectedAt);
+
+        /**
+         * Retention trimmed entries before the subscription read them (see {@link DeliverySink#onGap});
+         * queued after every delivery handed over before it and before every one after it.
+         */
+        void gap(SessionSubscription subscription, DeliveryGap gap);
     }
 
     private final SubscriptionOptions options;
@@ -114,6 +122,16 @@ final class SessionSubscription implements DeliverySink {
     private BackendSubscription backend;
     private long credit;
     private boolean closed;
+    /**
+     * Holes and the deliveries received after them, in order, waiting to be handed to the stream:
+     * a hole waits until the deliveries handed over before it have left the stream's queue (which
+     * sends control frames first); empty when none.
+     */
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>(0);
+    /** Messages in the {@link #backlog}'s delivery batches. */
+    private long backlogMessages;
+    /** One thread is handing the {@link #backlog} over. */
+    private boolean releasing;
 
     SessionSubscription(SubscriptionOptions options, Output output, long maxCredit,
                         ConflationCounter conflationCounter, OutboundBudget budget, GatewayConfig.Delivery delivery) {
@@ -196,14 +214,19 @@ final class SessionSubscription implements DeliverySink {
      * stream ended. Frees their room in the windows and reads on.
      */
     void left(int messages, long bytes) {
+        boolean backlogDue;
         synchronized (this) {
             heldBytes -= bytes;
             heldMessages -= messages;
             if (conflating != null) {
                 unwritten -= messages;
             }
+            backlogDue = backlogDueLocked();
         }
         budget.release(bytes);
+        if (backlogDue) {
+            releaseBacklog();
+        }
         if (conflating != null) {
             flush();
         } else {
@@ -232,8 +255,66 @@ final class SessionSubscription implements DeliverySink {
                     outstanding.put(m.position(), m);
                 }
             }
+            if (releasing || !backlog.isEmpty()) {
+                backlog.addLast(messages);
+                backlogMessages += messages.size();
+                return;
+            }
         }
         output.deliver(this, messages, null);
+    }
+
+    /**
+     * Tells the client of a hole after the deliveries before it: control frames overtake queued
+     * deliveries, so while some of this subscription's are still queued the notice waits in the
+     * {@link #backlog}, and what the backend hands over after it waits behind it. Conflated
+     * subscriptions, which do not promise every message anyway, are told at once.
+     */
+    @Override
+    public void onGap(DeliveryGap gap) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (conflating == null && (releasing || !backlog.isEmpty() || heldMessages > backlogMessages)) {
+                backlog.addLast(gap);
+                return;
+            }
+        }
+        output.gap(this, gap);
+    }
+
+    /** True when the backlog may move now; then the caller must {@link #releaseBacklog}; caller holds the monitor. */
+    private boolean backlogDueLocked() {
+        if (releasing || closed || !(backlog.peekFirst() instanceof DeliveryGap) || heldMessages > backlogMessages) {
+            return false;
+        }
+        releasing = true;
+        return true;
+    }
+
+    /** Hands the backlog over in order, until empty or a hole must wait again; one thread at a time. */
+    @SuppressWarnings("unchecked")
+    private void releaseBacklog() {
+        for (;;) {
+            Object next;
+            synchronized (this) {
+                next = backlog.peekFirst();
+                if (closed || next == null || (next instanceof DeliveryGap && heldMessages > backlogMessages)) {
+                    releasing = false;
+                    return;
+                }
+                backlog.pollFirst();
+                if (next instanceof List<?> batch) {
+                    backlogMessages -= batch.size();
+                }
+            }
+            if (next instanceof DeliveryGap gap) {
+                output.gap(this, gap);
+            } else {
+                output.deliver(this, (List<StoredMessage>) next, null);
+            }
+        }
     }
 
     /**
@@ -457,6 +538,18 @@ final class SessionSubscription implements DeliverySink {
             waiting = reservedBytes;
             reservedBytes = 0;
             demand = 0;
+            for (Object o : backlog) {
+                if (o instanceof List<?> batch) {
+                    // never handed to the stream, so it will not report them
+                    @SuppressWarnings("unchecked")
+                    long parkedBytes = bytesOf((List<StoredMessage>) batch);
+                    waiting += parkedBytes;
+                    heldBytes -= parkedBytes;
+                    heldMessages -= batch.size();
+                }
+            }
+            backlog.clear();
+            backlogMessages = 0;
             if (conflating != null) {
                 waiting += conflatingBytes;
                 heldBytes -= conflatingBytes;

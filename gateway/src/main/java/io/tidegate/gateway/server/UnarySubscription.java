@@ -2,6 +2,7 @@ package io.tidegate.gateway.server;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.tidegate.gateway.backend.DeliveryGap;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.proto.v1.Delivery;
@@ -85,6 +86,11 @@ final class UnarySubscription implements SessionSubscription.Output {
                 .asRuntimeException());
     }
 
+    @Override
+    public void gap(SessionSubscription s, DeliveryGap gap) {
+        outbound.sendControl(ConnectResponse.newBuilder().setGap(GapNotice.of(options.id(), gap)).build());
+    }
+
     private void stop() {
         outbound.close();
         subscription.close();
@@ -104,6 +110,9 @@ final class UnarySubscription implements SessionSubscription.Output {
                 DeliveryBatch batch = frame.getDeliveries();
                 target.onNext(SubscribeResponse.newBuilder().setSubscriptionId(batch.getSubscriptionId())
                         .addAllDeliveries(batch.getDeliveriesList()).build());
+            } else if (frame.hasGap()) {
+                target.onNext(SubscribeResponse.newBuilder().setSubscriptionId(frame.getGap().getSubscriptionId())
+                        .setGap(frame.getGap()).build());
             }
         }
 

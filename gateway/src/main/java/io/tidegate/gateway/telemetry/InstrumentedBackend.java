@@ -75,6 +75,16 @@ public final class InstrumentedBackend implements Backend {
     }
 
     @Override
+    public long deliveryGaps() {
+        return delegate.deliveryGaps();
+    }
+
+    @Override
+    public long entriesLostToRetention() {
+        return delegate.entriesLostToRetention();
+    }
+
+    @Override
     public long resets() {
         return delegate.resets();
     }

@@ -850,6 +850,71 @@ public abstract class BackendContractTest {
         assertThat(r.size()).isGreaterThanOrEqualTo(10).isLessThanOrEqualTo(300);
         assertThat(r.ids()).doesNotContain(ids.get(0));
         assertThat(r.ids()).containsExactlyElementsOf(ids.subList(ids.size() - r.size(), ids.size()));
+        assertThat(r.gaps).as("EARLIEST asks for what is retained: nothing is missing").isEmpty();
+    }
+
+    @Test
+    void broadcastSubscriberThatFellBehindRetentionIsToldOfTheHoleThenGetsTheRestInOrder() {
+        start("retention.max-length=10");
+        String t = topic("quotes");
+        Reader r = broadcast(t, StartAt.LATEST).request(5);
+        List<AppendResult> first = append(publishEnvelopes(t, "a", 5));
+        eventually().until(() -> r.size() == 5);
+        // the subscriber has no demand left and reads nothing while the topic moves on and is trimmed
+        List<String> later = new ArrayList<>();
+        for (int batch = 0; batch < 10; batch++) {
+            later.addAll(publishNumbered(t, "b" + batch + "-", 100));
+        }
+        String newest = later.get(later.size() - 1);
+
+        r.request(100_000);
+        eventually().until(() -> r.ids().contains(newest));
+
+        assertThat(r.gaps).hasSize(1);
+        DeliveryGap gap = r.gaps.get(0);
+        List<String> afterHole = r.ids().subList(5, r.size());
+        assertThat(gap.topic()).isEqualTo(t);
+        assertThat(gap.from()).isEqualTo(first.get(4).position().entryId());
+        assertThat(gap.to()).isEqualTo(r.received.get(5).position().entryId());
+        assertThat(gap.lost()).as("entries trimmed unread").isEqualTo(later.size() - afterHole.size()).isPositive();
+        assertThat(afterHole).containsExactlyElementsOf(later.subList(later.size() - afterHole.size(), later.size()));
+        assertThat(backend.deliveryGaps()).isEqualTo(1);
+        assertThat(backend.entriesLostToRetention()).isEqualTo(gap.lost());
+    }
+
+    @Test
+    void startPositionOlderThanWhatIsRetainedIsToldAsAHole() {
+        start("retention.max-length=10");
+        String t = topic("quotes");
+        List<AppendResult> oldest = append(publishEnvelopes(t, "a", 5));
+        List<String> later = new ArrayList<>();
+        for (int batch = 0; batch < 10; batch++) {
+            later.addAll(publishNumbered(t, "b" + batch + "-", 100));
+        }
+        EntryId asked = oldest.get(1).position().entryId();
+
+        Reader r = broadcast(t, StartAt.after(java.util.Map.of(t, asked), 0)).request(100_000);
+        eventually().until(() -> r.ids().contains(later.get(later.size() - 1)));
+
+        assertThat(r.gaps).hasSize(1);
+        assertThat(r.gaps.get(0).from()).isEqualTo(asked);
+        assertThat(r.gaps.get(0).to()).isEqualTo(r.received.get(0).position().entryId());
+        assertThat(r.ids()).containsExactlyElementsOf(later.subList(later.size() - r.size(), later.size()));
+    }
+
+    @Test
+    void subscriberThatReadEverythingBeforeItWasTrimmedIsToldOfNoHole() {
+        start("retention.max-length=10");
+        String t = topic("quotes");
+        Reader r = broadcast(t, StartAt.LATEST).request(100_000);
+        List<String> all = new ArrayList<>();
+        for (int batch = 0; batch < 10; batch++) {
+            all.addAll(publishNumbered(t, "b" + batch + "-", 5));
+            eventually().until(() -> r.size() == all.size());
+        }
+        assertThat(r.ids()).containsExactlyElementsOf(all);
+        assertThat(r.gaps).isEmpty();
+        assertThat(backend.deliveryGaps()).isZero();
     }
 
     @Test
@@ -935,6 +1000,11 @@ public abstract class BackendContractTest {
         return results;
     }
 
+    /** Messages with ids {@code <stem>0..}, for one batch. */
+    protected static Envelope[] publishEnvelopes(String topic, String stem, int count) {
+        return IntStream.range(0, count).mapToObj(i -> msg(topic, stem + i)).toArray(Envelope[]::new);
+    }
+
     /** Appends {@code count} messages with ids {@code <stem>0..} in one batch; returns the ids. */
     protected List<String> publishNumbered(String topic, String stem, int count) {
         List<String> ids = IntStream.range(0, count).mapToObj(i -> stem + i).toList();
@@ -1012,6 +1082,9 @@ public abstract class BackendContractTest {
         final String label;
         final List<StoredMessage> received = new CopyOnWriteArrayList<>();
         final List<String> violations = new CopyOnWriteArrayList<>();
+        final List<DeliveryGap> gaps = new CopyOnWriteArrayList<>();
+        /** Per topic, the hole told whose {@code to} must be the topic's next delivery. */
+        private final java.util.Map<String, DeliveryGap> holeBefore = new java.util.concurrent.ConcurrentHashMap<>();
         final AtomicLong granted = new AtomicLong();
         final AtomicInteger inCall = new AtomicInteger();
         volatile boolean failed;
@@ -1039,6 +1112,12 @@ public abstract class BackendContractTest {
                     violations.add("delivered " + (received.size() + messages.size()) + " but only "
                             + granted.get() + " requested");
                 }
+                for (StoredMessage m : messages) {
+                    DeliveryGap hole = holeBefore.remove(m.position().topic());
+                    if (hole != null && !hole.to().equals(m.position().entryId())) {
+                        violations.add("told of a hole up to " + hole.to() + " but delivered " + m.position() + " next");
+                    }
+                }
                 received.addAll(messages);
                 java.util.function.Consumer<StoredMessage> each = onEach;
                 if (each != null) {
@@ -1053,6 +1132,18 @@ public abstract class BackendContractTest {
         public void onError(Throwable cause) {
             failed = true;
             violations.add("onError: " + cause);
+        }
+
+        @Override
+        public void onGap(DeliveryGap gap) {
+            if (inCall.incrementAndGet() != 1) {
+                violations.add("onGap called concurrently");
+            }
+            if (holeBefore.put(gap.topic(), gap) != null) {
+                violations.add("two holes of " + gap.topic() + " told without a delivery between");
+            }
+            gaps.add(gap);
+            inCall.decrementAndGet();
         }
 
         @Override

@@ -56,7 +56,9 @@ class MetricsExpositionTest {
             metric("tidegate_auth_refusals_total", "counter", "reason"),
             metric("tidegate_regime_changes_total", "counter", "regime"),
             metric("tidegate_regime_instruments", "gauge"),
-            metric("tidegate_intel_dropped_total", "counter", "reason"));
+            metric("tidegate_intel_dropped_total", "counter", "reason"),
+            metric("tidegate_delivery_gaps_total", "counter"),
+            metric("tidegate_delivery_lost_to_retention_total", "counter"));
 
     private record Metric(String type, Set<String> labels) {
     }

@@ -8,6 +8,7 @@ import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.GroupSteering;
 import io.tidegate.gateway.backend.GroupSteerings;
+import io.tidegate.gateway.backend.GapCounter;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
  * thread handles ack deadlines, nack delays and age trimming of quiet topics.
  */
 public final class MemoryBackend implements Backend {
+
+    private final GapCounter gapCounter = new GapCounter();
 
 
     private static final Logger LOG = LoggerFactory.getLogger(MemoryBackend.class);
@@ -266,6 +269,20 @@ public final class MemoryBackend implements Backend {
             }
             return log;
         }
+    }
+
+    GapCounter gapCounter() {
+        return gapCounter;
+    }
+
+    @Override
+    public long deliveryGaps() {
+        return gapCounter.gaps();
+    }
+
+    @Override
+    public long entriesLostToRetention() {
+        return gapCounter.lost();
     }
 
     private void sweep() {

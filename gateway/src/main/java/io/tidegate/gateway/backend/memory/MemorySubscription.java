@@ -1,9 +1,11 @@
 package io.tidegate.gateway.backend.memory;
 
 import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliveryGap;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.GroupSteering;
+import io.tidegate.gateway.backend.StartAt;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -60,6 +62,8 @@ final class MemorySubscription implements BackendSubscription {
     // drain thread only: where the next batch starts, so one busy topic cannot starve the rest
     private int firstSource;
     private List<StoredMessage> spare;
+    // drain thread only: holes found by the batch being collected, told to the sink before it
+    private final List<DeliveryGap> gaps = new ArrayList<>(0);
 
     MemorySubscription(SubscriptionSpec spec, DeliverySink sink, MemoryBackend backend, Executor executor,
                        long ackDeadlineNanos, GroupSteering<MemorySubscription> steering) {
@@ -160,7 +164,13 @@ final class MemorySubscription implements BackendSubscription {
             EntryId first = spec.start().firstIdFor(log.topic);
             // a topic created after subscribing is read from its first entry: all of it is new
             long offset = newTopic ? 0 : log.startOffset(spec.start());
-            source = new BroadcastSource(log, offset, first);
+            BroadcastSource b = new BroadcastSource(log, offset, first);
+            if (!newTopic && first != null && !first.equals(EntryId.MIN) && log.trimmedFrom(first)) {
+                // a start older than what is retained: the log no longer knows how many were there
+                EntryId asked = spec.start().kind() == StartAt.Kind.POSITION ? spec.start().after().get(log.topic) : null;
+                b.pending = new DeliveryGap(log.topic, asked, null, DeliveryGap.UNKNOWN);
+            }
+            source = b;
         }
         synchronized (sourcesLock) {
             Source[] old = sources;
@@ -196,6 +206,9 @@ final class MemorySubscription implements BackendSubscription {
                 }
                 demand.addAndGet(-batch.size());
                 try {
+                    if (!gaps.isEmpty()) {
+                        tellGaps();
+                    }
                     sink.onMessages(batch);
                 } catch (RuntimeException e) {
                     fail(e);
@@ -232,6 +245,19 @@ final class MemorySubscription implements BackendSubscription {
             return null;
         }
         return out;
+    }
+
+    private void tellGaps() {
+        for (DeliveryGap gap : gaps) {
+            backend.gapCounter().count(gap);
+            sink.onGap(gap);
+        }
+        gaps.clear();
+    }
+
+    /** A source found a hole before the entries it just added to the batch; drain thread only. */
+    void gapFound(DeliveryGap gap) {
+        gaps.add(gap);
     }
 
     private void fail(RuntimeException e) {
@@ -273,17 +299,26 @@ final class MemorySubscription implements BackendSubscription {
         }
     }
 
-    /** One topic read by one broadcast subscription; its offset is touched by the drain only. */
+    /**
+     * One topic read by one broadcast subscription; its state is touched by the drain only.
+     * Offsets are contiguous, so a read that starts past its offset (the head moved on) counts
+     * exactly how many entries retention trimmed from under it.
+     */
     static final class BroadcastSource implements Source {
         final TopicLog log;
         private long next;
         // entries below this id are skipped; only matters for a start time in the future
         private EntryId floor;
+        // the last entry taken, or the one before the start; null when none
+        private EntryId last;
+        // a hole not yet told: it is told with the first entry taken after it
+        DeliveryGap pending;
 
         BroadcastSource(TopicLog log, long next, EntryId floor) {
             this.log = log;
             this.next = next;
             this.floor = floor == null || floor.equals(EntryId.MIN) ? null : floor;
+            this.last = log.idBefore(next);
         }
 
         @Override
@@ -292,20 +327,39 @@ final class MemorySubscription implements BackendSubscription {
             for (;;) {
                 long from = next;
                 next = log.read(from, max, out);
-                if (floor == null || next == from) {
-                    return out.size() - before;
+                long skipped = next - (out.size() - before) - from;
+                if (skipped > 0) {
+                    holeOf(skipped);
                 }
-                int keep = before;
-                while (keep < out.size() && out.get(keep).position().entryId().compareTo(floor) < 0) {
-                    keep++;
+                if (floor != null && next != from) {
+                    int keep = before;
+                    while (keep < out.size() && out.get(keep).position().entryId().compareTo(floor) < 0) {
+                        keep++;
+                    }
+                    if (keep < out.size()) {
+                        floor = null;
+                    }
+                    out.subList(before, keep).clear();
                 }
-                if (keep < out.size()) {
-                    floor = null;
-                }
-                out.subList(before, keep).clear();
                 if (out.size() > before) {
+                    if (pending != null) {
+                        reader.gapFound(pending.endingAt(out.get(before).position().entryId()));
+                        pending = null;
+                    }
+                    last = out.get(out.size() - 1).position().entryId();
                     return out.size() - before;
                 }
+                if (floor == null || next == from) {
+                    return 0;
+                }
+            }
+        }
+
+        private void holeOf(long skipped) {
+            if (pending == null) {
+                pending = new DeliveryGap(log.topic, last, null, skipped);
+            } else if (pending.lostKnown()) {
+                pending = new DeliveryGap(log.topic, pending.from(), null, pending.lost() + skipped);
             }
         }
     }

@@ -39,6 +39,8 @@ final class TopicLog {
     private long tail;
     private long lastMillis = -1;
     private long lastSeq;
+    /** The id of the newest entry trimmed so far; null until one was. */
+    private EntryId lastTrimmed;
 
     private final Object listenersLock = new Object();
     private volatile MemorySubscription[] listeners = NO_LISTENERS;
@@ -118,6 +120,16 @@ final class TopicLog {
             }
         }
         return lo;
+    }
+
+    /** The id of the entry just before {@code offset}, or null when it is not retained (or none is). */
+    synchronized EntryId idBefore(long offset) {
+        return offset > head && offset <= tail ? ring[(int) ((offset - 1) & (ring.length - 1))].position().entryId() : null;
+    }
+
+    /** True when retention trimmed an entry at or after {@code id}: a reader starting there missed it. */
+    synchronized boolean trimmedFrom(EntryId id) {
+        return lastTrimmed != null && lastTrimmed.compareTo(id) >= 0;
     }
 
     /** Time-based upkeep for quiet topics: age trimming, dedup expiry, giving back ring space. */
@@ -236,7 +248,9 @@ final class TopicLog {
     }
 
     private void dropHead() {
-        ring[(int) (head & (ring.length - 1))] = null;
+        int at = (int) (head & (ring.length - 1));
+        lastTrimmed = ring[at].position().entryId();
+        ring[at] = null;
         head++;
     }
 

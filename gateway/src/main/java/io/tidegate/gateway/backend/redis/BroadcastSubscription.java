@@ -4,6 +4,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
+import io.tidegate.gateway.backend.DeliveryGap;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.StoredMessage;
@@ -27,11 +28,21 @@ import org.slf4j.LoggerFactory;
  * <p>XREAD's COUNT applies per stream, so a read over many streams can return more than the
  * demand; the surplus is simply not delivered and the cursors stay before it, so the next read
  * fetches it again. Per topic, what is delivered is always a prefix of what was read, so order
- * holds. Threading: see {@link RedisSubscription}; ack, nack and deadline calls do nothing.
+ * holds.
+ *
+ * <p>Holes: a subscriber that pauses (or reads slower than its topics fill) can fall behind
+ * retention, and XREAD then silently starts at the first entry still stored. So a topic whose
+ * cursor may be stale (see {@link TopicCursor#checkGap}) is checked once with XINFO STREAM right
+ * after the read that delivers from it ({@link RetentionGapCheck}), and a hole is told to the sink
+ * before that delivery. A subscriber keeping up never pays for the check. Threading: see
+ * {@link RedisSubscription}; ack, nack and deadline calls do nothing.
  */
 final class BroadcastSubscription extends RedisSubscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(BroadcastSubscription.class);
+
+    /** The last cycle took all it read with demand to spare; confined to the read cycle. */
+    private boolean keptUp;
 
     BroadcastSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         super(spec, sink, ctx);
@@ -40,9 +51,16 @@ final class BroadcastSubscription extends RedisSubscription {
     @Override
     protected CompletableFuture<Void> cycle(List<TopicCursor> topics, long demand, StartCursors cursors) {
         Map<String, TopicCursor> byKey = new HashMap<>();
+        boolean paused = !keptUp;
+        keptUp = false;
         for (TopicCursor t : topics) {
             if (t.after == null) {
                 t.after = cursors.readAfter(t.topic);
+                t.positioned = cursors.namesEntry(t.topic);
+                t.ordinal = cursors.ordinalAfter(t.topic);
+            }
+            if (paused) {
+                t.checkGap = true;
             }
             byKey.put(RedisKeys.string(t.key), t);
         }
@@ -54,11 +72,22 @@ final class BroadcastSubscription extends RedisSubscription {
             }
             XReadArgs args = block ? XReadArgs.Builder.block(ctx.blockTimeout()).count(count) : XReadArgs.Builder.count(count);
             return reader.redis().xread(args, offsets).toCompletableFuture();
-        })).thenAccept(read -> {
-                    if (read != null && !read.isEmpty() && !isClosed()) {
-                        deliver(take(read, byKey, demand));
-                    }
-                });
+        })).thenCompose(read -> {
+            if (read == null || read.isEmpty() || isClosed()) {
+                keptUp = true;
+                return CompletableFuture.completedFuture(null);
+            }
+            Taken taken = take(read, byKey, demand, count);
+            return checkGaps(taken.checks).thenAccept(gaps -> {
+                for (DeliveryGap gap : gaps) {
+                    tellGap(gap);
+                }
+                deliver(taken.messages);
+                // a subscriber that took all there was and still wants more reads on at once; any
+                // other may pause for as long as its client likes, and its cursors may go stale
+                keptUp = !taken.cut && taken.messages.size() < demand;
+            });
+        });
     }
 
     @Override
@@ -86,31 +115,124 @@ final class BroadcastSubscription extends RedisSubscription {
                             t.after = EntryId.MIN;
                         }
                         t.reanchor = false;
+                        t.ordinal = -1;
                     }));
         }
         return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new));
     }
 
-    /** Decodes up to {@code demand} entries, moving each topic's cursor past what it took. */
-    private List<StoredMessage> take(List<StreamMessage<byte[], byte[]>> read, Map<String, TopicCursor> byKey,
-                                     long demand) {
-        List<StoredMessage> out = new ArrayList<>((int) Math.min(read.size(), demand));
+    /**
+     * Decodes up to {@code demand} entries, moving each topic's cursor past what it took. A topic
+     * that returned a full COUNT, or whose entries were not all taken, is behind its stream: its
+     * next delivering read checks for a hole.
+     */
+    private Taken take(List<StreamMessage<byte[], byte[]>> read, Map<String, TopicCursor> byKey, long demand,
+                       int count) {
+        Taken taken = new Taken(new ArrayList<>((int) Math.min(read.size(), demand)));
+        Map<TopicCursor, Integer> returned = new HashMap<>();
         for (StreamMessage<byte[], byte[]> entry : read) {
-            if (out.size() >= demand) {
-                break;
-            }
             TopicCursor t = byKey.get(RedisKeys.string(entry.getStream()));
             if (t == null) {
                 continue;
             }
-            t.after = EntryId.parse(entry.getId());
+            returned.merge(t, 1, Integer::sum);
+            if (taken.messages.size() >= demand) {
+                taken.cut = true;
+                t.checkGap = true;
+                continue;
+            }
+            EntryId id = EntryId.parse(entry.getId());
+            GapCheck check = taken.checks.get(t);
+            if (check == null && t.checkGap) {
+                check = new GapCheck(t, t.after, t.positioned ? t.after : null, t.ordinal);
+                taken.checks.put(t, check);
+                t.checkGap = false;
+            }
+            if (check != null) {
+                check.read.add(id);
+            }
+            t.after = id;
+            t.positioned = true;
+            if (t.ordinal >= 0) {
+                t.ordinal++;
+            }
             try {
-                out.add(StreamEntryCodec.decode(t.topic, entry.getId(), entry.getBody(), 1));
+                taken.messages.add(StreamEntryCodec.decode(t.topic, entry.getId(), entry.getBody(), 1));
             } catch (StreamEntryCodec.MalformedEntryException e) {
                 LOG.warn("subscription {}: skipping {}", spec.key(), e.getMessage());
             }
         }
-        return out;
+        returned.forEach((t, n) -> {
+            if (n >= count) {
+                t.checkGap = true;
+            }
+        });
+        return taken;
+    }
+
+    /**
+     * XINFO STREAM for each topic read while it might have been behind retention, all at once;
+     * completes with the holes found, and fixes each cursor's ordinal.
+     */
+    private CompletableFuture<List<DeliveryGap>> checkGaps(Map<TopicCursor, GapCheck> checks) {
+        if (checks.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<CompletableFuture<DeliveryGap>> answers = new ArrayList<>(checks.size());
+        for (GapCheck c : checks.values()) {
+            answers.add(reader(c.topic).redis().xinfoStream(c.topic.key).toCompletableFuture().thenApply(reply -> {
+                RetentionGapCheck.Result r = RetentionGapCheck.check(c.topic.topic, c.cursor, c.shownFrom, c.ordinal,
+                        c.read, RetentionGapCheck.StreamInfo.parse(reply));
+                c.topic.ordinal = r.ordinal();
+                // until the ordinal is known a hole cannot be counted: check again on the next read
+                c.topic.checkGap |= r.ordinal() < 0 && r.supported();
+                return r.gap();
+            }).exceptionally(error -> {
+                // the check is best effort: the read itself succeeded and is delivered
+                LOG.debug("subscription {}: gap check of {} failed: {}", spec.key(), c.topic.topic, error.toString());
+                c.topic.ordinal = -1;
+                c.topic.checkGap = true;
+                return null;
+            }));
+        }
+        return onPool(CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            List<DeliveryGap> gaps = new ArrayList<>(0);
+            for (CompletableFuture<DeliveryGap> a : answers) {
+                DeliveryGap gap = a.join();
+                if (gap != null) {
+                    gaps.add(gap);
+                }
+            }
+            return gaps;
+        }));
+    }
+
+    /** What one read took: the messages to deliver and the topics to check for a hole. */
+    private static final class Taken {
+        final List<StoredMessage> messages;
+        final Map<TopicCursor, GapCheck> checks = new HashMap<>(2);
+        /** Entries were left over because the demand ran out. */
+        boolean cut;
+
+        Taken(List<StoredMessage> messages) {
+            this.messages = messages;
+        }
+    }
+
+    /** One topic's read to check: where its cursor stood before and what the read took. */
+    private static final class GapCheck {
+        final TopicCursor topic;
+        final EntryId cursor;
+        final EntryId shownFrom;
+        final long ordinal;
+        final List<EntryId> read = new ArrayList<>();
+
+        GapCheck(TopicCursor topic, EntryId cursor, EntryId shownFrom, long ordinal) {
+            this.topic = topic;
+            this.cursor = cursor;
+            this.shownFrom = shownFrom;
+            this.ordinal = ordinal;
+        }
     }
 
     @Override

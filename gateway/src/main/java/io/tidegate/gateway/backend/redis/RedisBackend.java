@@ -8,6 +8,7 @@ import io.tidegate.gateway.backend.BackendUnavailableException;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.GroupSteerings;
+import io.tidegate.gateway.backend.GapCounter;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.time.Duration;
@@ -48,6 +49,8 @@ import org.slf4j.LoggerFactory;
  * subscriptions to let go of their connections.
  */
 public final class RedisBackend implements Backend {
+
+    private final GapCounter gaps = new GapCounter();
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisBackend.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
@@ -111,7 +114,7 @@ public final class RedisBackend implements Backend {
         this.context = new SubscriptionContext(storage.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 storage.delivery().maxDeliveries(), storage.delivery().defaultAckDeadline(),
-                reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()));
+                reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()), gaps);
         long incarnationEvery = IncarnationWatch.CHECK_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("incarnation check", () -> incarnation.check("periodic check")),
                 incarnationEvery, incarnationEvery, TimeUnit.MILLISECONDS);
@@ -141,6 +144,16 @@ public final class RedisBackend implements Backend {
     @Override
     public long resets() {
         return incarnation.resets();
+    }
+
+    @Override
+    public long deliveryGaps() {
+        return gaps.gaps();
+    }
+
+    @Override
+    public long entriesLostToRetention() {
+        return gaps.lost();
     }
 
     /** Redis lost its data: every open subscription is told and re-anchors on what is stored now. */

@@ -1,13 +1,10 @@
 package io.tidegate.gateway.backend.redis;
 
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tidegate.gateway.backend.AppendResult;
@@ -157,7 +154,7 @@ final class RedisStreamWriter implements AutoCloseable {
      */
     CompletableFuture<StartCursors.Fence> fence(long localMillis, Set<String> topics, Predicate<String> alsoMatching) {
         RedisFuture<List<byte[]>> time;
-        Map<String, RedisFuture<List<StreamMessage<byte[], byte[]>>>> lasts = new HashMap<>();
+        Map<String, RedisFuture<List<Object>>> lasts = new HashMap<>();
         synchronized (dispatchLock) {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
@@ -170,7 +167,9 @@ final class RedisStreamWriter implements AutoCloseable {
             }
             time = redis.time();
             for (String topic : all) {
-                lasts.put(topic, redis.xrevrange(keys.stream(topic), Range.unbounded(), Limit.from(1)));
+                // XINFO STREAM rather than the last entry: it also gives entries-added, so a broadcast
+                // cursor starts knowing its ordinal and a later hole is counted exactly
+                lasts.put(topic, redis.xinfoStream(keys.stream(topic)));
             }
             connection.flushCommands();
         }
@@ -182,12 +181,27 @@ final class RedisStreamWriter implements AutoCloseable {
             long redisMillis = Long.parseLong(RedisKeys.string(t.get(0))) * 1000
                     + Long.parseLong(RedisKeys.string(t.get(1))) / 1000;
             Map<String, EntryId> lastIds = new HashMap<>();
+            Map<String, Long> ordinals = new HashMap<>();
             lasts.forEach((topic, f) -> {
-                List<StreamMessage<byte[], byte[]>> last = f.toCompletableFuture().join();
-                lastIds.put(topic, last.isEmpty() ? EntryId.MIN : EntryId.parse(last.get(0).getId()));
+                RetentionGapCheck.StreamInfo info = streamInfo(f.toCompletableFuture());
+                lastIds.put(topic, info.lastGenerated());
+                ordinals.put(topic, info.entriesAdded());
             });
-            return new StartCursors.Fence(Math.min(localMillis, redisMillis), lastIds);
+            return new StartCursors.Fence(Math.min(localMillis, redisMillis), lastIds, ordinals);
         });
+    }
+
+    /** The stream's XINFO; a stream that does not exist yet is empty and has taken no entries. */
+    private static RetentionGapCheck.StreamInfo streamInfo(CompletableFuture<List<Object>> reply) {
+        try {
+            return RetentionGapCheck.StreamInfo.parse(reply.join());
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof io.lettuce.core.RedisCommandExecutionException
+                    && String.valueOf(e.getCause().getMessage()).contains("no such key")) {
+                return new RetentionGapCheck.StreamInfo(0, 0, EntryId.MIN, null);
+            }
+            throw e;
+        }
     }
 
     /** Forgets which topics were registered, so the next append of each registers it again. */

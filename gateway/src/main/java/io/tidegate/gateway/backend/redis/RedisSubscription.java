@@ -132,7 +132,7 @@ abstract class RedisSubscription implements BackendSubscription {
         // See StartCursors. Without the writer (closing) the local clock is the best there is.
         Predicate<String> startsAtLatest = topic -> spec.matches(topic) && spec.start().firstIdFor(topic) == null;
         this.start = ctx.writer().fence(localMillis, latestTopics, startsAtLatest)
-                .exceptionally(error -> new StartCursors.Fence(localMillis, Map.of()))
+                .exceptionally(error -> new StartCursors.Fence(localMillis, Map.of(), Map.of()))
                 .thenApply(fence -> new StartCursors(spec.start(), fence));
     }
 
@@ -234,6 +234,18 @@ abstract class RedisSubscription implements BackendSubscription {
         } catch (RuntimeException e) {
             LOG.error("subscription {}: the delivery sink threw; {} messages count as delivered", spec.key(),
                     messages.size(), e);
+        }
+    }
+
+    /** Tells the sink of a hole before the delivery after it, and counts it. Only from within a cycle. */
+    protected final void tellGap(io.tidegate.gateway.backend.DeliveryGap gap) {
+        ctx.gaps().count(gap);
+        LOG.debug("subscription {}: {} entries of {} after {} were trimmed by retention before it read them; "
+                + "it goes on at {}", spec.key(), gap.lostKnown() ? gap.lost() : "some", gap.topic(), gap.from(), gap.to());
+        try {
+            sink.onGap(gap);
+        } catch (RuntimeException e) {
+            LOG.warn("subscription {}: the sink threw from onGap", spec.key(), e);
         }
     }
 

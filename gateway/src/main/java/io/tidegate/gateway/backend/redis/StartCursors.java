@@ -38,6 +38,30 @@ final class StartCursors {
         return last != null ? last : before(new EntryId(fence.millis(), 0));
     }
 
+    /**
+     * True when {@link #readAfter} names an entry rather than a point in time: the position the
+     * subscriber asked to start after, or the stream's last entry when it starts at the latest.
+     */
+    boolean namesEntry(String topic) {
+        if (start.kind() == StartAt.Kind.POSITION && start.after().containsKey(topic)) {
+            return true;
+        }
+        if (start.firstIdFor(topic) != null) {
+            return false;
+        }
+        EntryId last = fence.lastIds().get(topic);
+        return last != null && !last.equals(EntryId.MIN);
+    }
+
+    /** The ordinal of the entry {@link #readAfter} names (see {@link TopicCursor#ordinal}); -1 when not known. */
+    long ordinalAfter(String topic) {
+        if (start.firstIdFor(topic) != null) {
+            return -1;
+        }
+        Long ordinal = fence.ordinals().get(topic);
+        return ordinal != null && fence.lastIds().containsKey(topic) ? ordinal : -1;
+    }
+
     /** The largest id below {@code first}; {@code 0-0} stays {@code 0-0}, which Redis never assigns. */
     static EntryId before(EntryId first) {
         if (first.seq() > 0) {
@@ -55,11 +79,14 @@ final class StartCursors {
      * @param millis  the earlier of this gateway's clock at {@code subscribe()} and Redis's clock
      *                at the fence, so appends that Redis timestamps after it are not missed
      * @param lastIds per topic asked about, its last entry id then ({@code 0-0} when empty)
+     * @param ordinals per topic asked about, how many entries it had taken then (Redis's
+     *                 entries-added; -1 before Redis 7)
      */
-    record Fence(long millis, Map<String, EntryId> lastIds) {
+    record Fence(long millis, Map<String, EntryId> lastIds, Map<String, Long> ordinals) {
 
         Fence {
             lastIds = Map.copyOf(lastIds);
+            ordinals = Map.copyOf(ordinals);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tidegate.gateway.backend.GroupSteerings;
+import io.tidegate.gateway.backend.GapCounter;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -16,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param reads     breaker, backoff and time limit shared by every subscription's reads and acks
  * @param incarnation told when a reader sees a sign that Redis lost its data
  * @param steerings  {@code delivery.balancer = predictive}: each group's steering on this gateway
+ * @param gaps      counts the holes broadcast subscriptions report
  */
 record SubscriptionContext(
         String gatewayId,
@@ -32,7 +34,8 @@ record SubscriptionContext(
         Duration defaultAckDeadline,
         ReadGuard reads,
         IncarnationWatch incarnation,
-        GroupSteerings<GroupSubscription> steerings) {
+        GroupSteerings<GroupSubscription> steerings,
+        GapCounter gaps) {
 
     /** Commands on the control connection (routed by key on a cluster). */
     RedisClusterAsyncCommands<byte[], byte[]> control() {

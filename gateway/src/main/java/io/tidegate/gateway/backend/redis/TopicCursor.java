@@ -22,6 +22,26 @@ final class TopicCursor {
     EntryId after;
 
     /**
+     * BROADCAST: {@link #after} names an entry the subscriber knows of (one delivered, the
+     * position it started after, or the stream's last entry when it started at the latest),
+     * rather than a point in time.
+     */
+    boolean positioned;
+
+    /**
+     * BROADCAST: {@link #after} may have fallen behind retention (the subscriber paused, or read
+     * less than the stream held); the next read that delivers from this topic checks the stream
+     * with XINFO STREAM. Cleared by that check, so a subscriber keeping up pays nothing.
+     */
+    boolean checkGap = true;
+
+    /**
+     * BROADCAST: the number of entries the stream had taken up to and including {@link #after}
+     * (Redis's entries-added count), so a hole's size is exact; -1 when not known.
+     */
+    long ordinal = -1;
+
+    /**
      * BROADCAST: Redis lost its data; before the next read, {@link #after} moves back to the
      * start when the new stream begins at or before it.
      */

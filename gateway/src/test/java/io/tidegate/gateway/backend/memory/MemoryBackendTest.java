@@ -190,6 +190,7 @@ class MemoryBackendTest {
 
     /** Records deliveries, their batch sizes and threads. */
     private static final class Recorder implements DeliverySink {
+        final List<io.tidegate.gateway.backend.DeliveryGap> gaps = new java.util.concurrent.CopyOnWriteArrayList<>();
         final List<StoredMessage> received = new CopyOnWriteArrayList<>();
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
         final List<String> threads = new CopyOnWriteArrayList<>();
@@ -204,6 +205,11 @@ class MemoryBackendTest {
         @Override
         public void onError(Throwable cause) {
             throw new AssertionError("unexpected onError", cause);
+        }
+
+        @Override
+        public void onGap(io.tidegate.gateway.backend.DeliveryGap gap) {
+            gaps.add(gap);
         }
 
         @Override

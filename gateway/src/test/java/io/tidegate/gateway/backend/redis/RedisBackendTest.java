@@ -646,6 +646,7 @@ class RedisBackendTest {
 
     /** Records deliveries and checks they never exceed what was requested (also used by {@link RedisClusterBackendTest}). */
     static final class Recorder implements DeliverySink {
+        final List<io.tidegate.gateway.backend.DeliveryGap> gaps = new java.util.concurrent.CopyOnWriteArrayList<>();
         final List<StoredMessage> received = new CopyOnWriteArrayList<>();
         final AtomicInteger requested = new AtomicInteger();
         final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -667,6 +668,11 @@ class RedisBackendTest {
         @Override
         public void onError(Throwable cause) {
             throw new AssertionError("unexpected onError", cause);
+        }
+
+        @Override
+        public void onGap(io.tidegate.gateway.backend.DeliveryGap gap) {
+            gaps.add(gap);
         }
 
         @Override

@@ -138,6 +138,7 @@ public final class ConformanceRunner {
             case "ack" -> opAck(s);
             case "redelivery" -> opRedelivery(s);
             case "resume" -> opResume(s);
+            case "gap" -> opGap(s);
             case "bad_publish" -> opBadPublish(s);
             case "bad_subscribe" -> opBadSubscribe(s);
             default -> throw new StepFailed("unknown op \"" + op + "\"");
@@ -375,6 +376,62 @@ public final class ConformanceRunner {
             check(rest.equals(want), "after the reconnect got " + rest + ", want " + want);
         } finally {
             c2.close();
+        }
+    }
+
+    /**
+     * Credit for {@code before} messages, all held by a stalled handler, while {@code after} more
+     * are published past retention: then the {@code before}, one Gap counting the lost, and the rest.
+     */
+    private void opGap(JsonObject s) throws InterruptedException, TimeoutException, ExecutionException {
+        String topic = t(s, "topic");
+        int before = num(s, "before");
+        int after = num(s, "after");
+        TidegateClient c = newClient("gap");
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+        try {
+            Subscription sub = subscribe(c, SubscriptionOptions.builder().patterns(topic).credit(before).build(),
+                    new io.tidegate.sdk.MessageHandler() {
+                        @Override
+                        public void onMessage(io.tidegate.sdk.ReceivedMessage m) throws InterruptedException {
+                            seen.add(m.message().getId());
+                            resume.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        }
+
+                        @Override
+                        public void onGap(io.tidegate.sdk.RetentionGap gap) {
+                            seen.add(gap);
+                        }
+                    });
+            List<String> first = publish(client, topic, before, "before");
+            check(until(() -> sub.bufferedMessages() == before, 10_000), sub.bufferedMessages() + " of " + before + " arrived");
+            publish(client, topic, after, "after");
+            resume.countDown();
+            String newest = "after-" + run + "-" + topic + "-" + (after - 1);
+            check(until(() -> seen.contains(newest), 15_000), "the newest message did not arrive");
+            List<String> wantBefore = new ArrayList<>();
+            for (int i = 0; i < before; i++) {
+                wantBefore.add("before-" + run + "-" + topic + "-" + i);
+            }
+            check(seen.subList(0, before).equals(wantBefore), "first " + seen.subList(0, before) + ", want " + wantBefore);
+            check(seen.get(before) instanceof io.tidegate.sdk.RetentionGap,
+                    "after the first " + before + " got " + seen.get(before) + ", want a Gap");
+            io.tidegate.sdk.RetentionGap gap = (io.tidegate.sdk.RetentionGap) seen.get(before);
+            List<Object> rest = seen.subList(before + 1, seen.size());
+            check(rest.stream().allMatch(String.class::isInstance), "more than one Gap");
+            check(gap.from().map(StreamPosition::entryId).orElse("").equals(first.get(before - 1)),
+                    "gap from " + gap.from() + ", want " + first.get(before - 1));
+            check(gap.lost().isPresent() && gap.lost().getAsLong() == after - rest.size() && rest.size() < after,
+                    "gap lost " + gap.lost() + ", " + rest.size() + " of " + after + " came");
+            List<String> wantRest = new ArrayList<>();
+            for (int i = after - rest.size(); i < after; i++) {
+                wantRest.add("after-" + run + "-" + topic + "-" + i);
+            }
+            check(rest.equals(wantRest), "the rest is not the newest messages in order");
+        } finally {
+            resume.countDown();
+            c.close();
         }
     }
 
