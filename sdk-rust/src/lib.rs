@@ -16,8 +16,12 @@ pub mod proto {
     pub mod v1 {
         tonic::include_proto!("tidegate.v1");
     }
-    /// `tidegate.market.v1`: market data and order payloads.
+    /// `tidegate.market.v1`: market data and order payloads, also re-exported as `proto::market`.
     pub mod market {
-        tonic::include_proto!("tidegate.market.v1");
+        /// The package's own module, where the generated `tidegate.v1` code refers to it.
+        pub mod v1 {
+            tonic::include_proto!("tidegate.market.v1");
+        }
+        pub use v1::*;
     }
 }
