@@ -98,6 +98,14 @@ final class SecuritySection {
     private static GatewayConfig.Acl acl(ConfigLoader.Reader r) {
         String file = r.string("security.acl.file").trim();
         ConfigValue rules = r.c().getValue("security.acl.rules");
+        if (rules.valueType() == ConfigValueType.STRING) {
+            // from a flag or environment variable: the list as HOCON or JSON text
+            try {
+                rules = com.typesafe.config.ConfigFactory.parseString("rules = " + rules.unwrapped()).getValue("rules");
+            } catch (ConfigException e) {
+                throw new InvalidConfigException("security.acl.rules cannot be parsed: " + e.getMessage());
+            }
+        }
         if (rules.valueType() != ConfigValueType.LIST) {
             throw new InvalidConfigException("security.acl.rules must be a list of rules, e.g. [ { who = \"role:trader\", "
                     + "publish-allow = [\"exec.commands.>\"] } ]; " + DOCS);

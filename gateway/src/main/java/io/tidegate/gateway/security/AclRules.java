@@ -56,7 +56,8 @@ final class AclRules {
         try {
             return of(ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)), origin);
         } catch (ConfigException e) {
-            throw new IllegalArgumentException(origin + ": " + e.getMessage() + "; e.g. " + EXAMPLE, e);
+            // the message names the file already
+            throw new IllegalArgumentException("security.acl.file " + e.getMessage() + "; e.g. " + EXAMPLE, e);
         }
     }
 
