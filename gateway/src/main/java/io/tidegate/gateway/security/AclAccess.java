@@ -18,6 +18,7 @@ final class AclAccess implements TopicAccess {
     private final AclRefusals refusals;
     private final WatchedFiles watched;
     private volatile AclRules rules;
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** @throws IllegalArgumentException naming the key of rules that cannot be used */
     AclAccess(GatewayConfig.Acl config, AclRefusals refusals) {
@@ -29,7 +30,10 @@ final class AclAccess implements TopicAccess {
         }
         File file = new File(config.file());
         this.watched = new WatchedFiles("security.acl.file", List.of(Path.of(config.file())),
-                () -> rules = AclRules.load(file));
+                () -> {
+                    rules = AclRules.load(file);
+                    listeners.forEach(Runnable::run);
+                });
         try {
             watched.loadNow();
         } catch (IllegalArgumentException e) {
@@ -37,6 +41,11 @@ final class AclAccess implements TopicAccess {
         } catch (Exception e) {
             throw new IllegalArgumentException("security.acl.file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
     }
 
     /** Loads the rules file again when it changed; called by the security reload thread. */

@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import org.slf4j.LoggerFactory;
 
 /**
  * The security of one gateway, built from {@code security.*} and {@code http.auth*}: the TLS of
@@ -43,6 +44,10 @@ public final class GatewaySecurity implements AutoCloseable {
         this.adminAccess = http.auth() == GatewayConfig.AdminAuth.NONE ? null
                 : new AdminAccess(http, new CallerCheck(tokens, certificates), refusals);
         this.acl = config.acl().enabled() ? new AclAccess(config.acl(), aclRefusals) : null;
+        if (acl != null && !config.authEnabled()) {
+            LoggerFactory.getLogger(GatewaySecurity.class).warn("security.acl.enabled is true but no authentication is "
+                    + "configured: callers have no identity, so only rules with who = \"*\" apply; see docs/security.md");
+        }
         if (tls != null || config.jwt().enabled() || (acl != null && !config.acl().file().isEmpty())) {
             reloader = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "tidegate-security-reload");

@@ -44,4 +44,11 @@ public interface TopicAccess {
      *                      may not be joined
      */
     Predicate<String> subscribe(Identity who, String peer, List<TopicPattern> patterns, String group) throws AccessDenied;
+
+    /**
+     * Runs {@code listener} (on the reload thread) each time new rules come into force, so
+     * subscriptions made under the old ones can be checked again. Rules that never change ignore it.
+     */
+    default void onChange(Runnable listener) {
+    }
 }

@@ -312,6 +312,26 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         outbound.sendControl(ConnectResponse.newBuilder().setGap(GapNotice.of(subscription.id(), gap)).build());
     }
 
+    /**
+     * Checks every subscription against the authorisation rules now in force (after a reload)
+     * and ends, with an Unsubscribed saying why, each one they no longer allow at all. Runs on
+     * the security reload thread.
+     */
+    void reauthorise() {
+        for (SessionSubscription s : subscriptions.values()) {
+            try {
+                subscriptionFactory.authorise(s.options(), caller);
+            } catch (FrameRejectedException e) {
+                if (subscriptions.remove(s.id(), s)) {
+                    s.close();
+                    outbound.sendControl(ConnectResponse.newBuilder().setUnsubscribed(Unsubscribed.newBuilder()
+                            .setSubscriptionId(s.id()).setReason("PERMISSION_DENIED: the authorisation rules changed: "
+                                    + e.getMessage())).build());
+                }
+            }
+        }
+    }
+
     /** Tells the client the gateway is going away, then ends the stream. */
     void goAway(String reason) {
         outbound.sendControl(ConnectResponse.newBuilder().setGoAway(GoAway.newBuilder().setReason(reason)).build());

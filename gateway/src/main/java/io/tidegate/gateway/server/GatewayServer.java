@@ -90,6 +90,8 @@ public final class GatewayServer implements ServerStats {
                 config.delivery(), lanePolicies, security.topicAccess());
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
+        // a subscription the new rules no longer allow at all ends; see ClientSession#reauthorise
+        security.topicAccess().onChange(() -> sessions.sessions().forEach(ClientSession::reauthorise));
     }
 
     /**

@@ -61,6 +61,31 @@ class AclRulesReloadTest {
         }
     }
 
+    @Test
+    void aSubscriptionTheNewRulesNoLongerAllowEndsSayingWhy() throws Exception {
+        String orders = "rules = [ { who = \"id:strategy-a\", subscribe-allow = [\"data.>\", \"exec.events.>\"] } ]";
+        Path rules = Files.writeString(dir.resolve("acl.conf"), orders);
+        try (EmbeddedGateway gateway = EmbeddedGateway.start(GatewayConfig.defaultsWith("grpc.port=0", "http.port=-1",
+                "security.api-tokens.strategy-a.sha256=" + StaticTokens.sha256Hex(TOKEN),
+                "security.acl.enabled=true", "security.acl.file=" + rules, "security.tls.reload-interval=100ms"))) {
+            ManagedChannel channel = TestChannels.plaintext(gateway.grpcPort());
+            try (TestStream stream = TestStream.open(channel, TestChannels.bearer(TOKEN))) {
+                stream.hello("a");
+                assertThat(stream.subscribe("fills", null, "exec.events.>").hasSubscribed()).isTrue();
+                assertThat(stream.subscribe("quotes", null, "data.>").hasSubscribed()).isTrue();
+                Files.writeString(rules, "rules = [ { who = \"id:strategy-a\", subscribe-allow = [\"data.>\"] } ]");
+                assertThat(stream.awaitUnsubscribed("fills")).contains("PERMISSION_DENIED", "exec.events.>");
+                // the other subscription goes on, and so does the stream
+                assertThat(stream.subscribe("fills", null, "exec.events.>").getError().getError().getCode())
+                        .isEqualTo(Status.Code.PERMISSION_DENIED.value());
+                assertThat(stream.subscribe("quotes", null, "data.>").getError().getError().getCode())
+                        .as("quotes is still open").isEqualTo(Status.Code.ALREADY_EXISTS.value());
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
     private static int errorCode(io.tidegate.proto.v1.GatewayServiceGrpc.GatewayServiceBlockingStub stub, String topic) {
         return TestChannels.publishOne(stub, topic).getResults(0).getError().getCode();
     }

@@ -98,6 +98,23 @@ final class TestStream implements AutoCloseable {
         }
     }
 
+    /** Waits for the gateway to end this subscription; returns the reason it gave. */
+    String awaitUnsubscribed(String id) throws Exception {
+        while (true) {
+            Object next = inbound.poll(20, TimeUnit.SECONDS);
+            if (next == null) {
+                throw new AssertionError("subscription " + id + " not ended in 20 s");
+            }
+            if (next instanceof Exception e) {
+                throw e;
+            }
+            if (next instanceof ConnectResponse r && r.hasUnsubscribed() && r.getUnsubscribed().getSubscriptionId().equals(id)) {
+                return r.getUnsubscribed().getReason();
+            }
+            note(next);
+        }
+    }
+
     private void note(Object frame) {
         if (frame instanceof ConnectResponse r && r.hasDeliveries()) {
             for (Delivery d : r.getDeliveries().getDeliveriesList()) {
