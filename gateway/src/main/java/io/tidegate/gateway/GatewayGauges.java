@@ -14,6 +14,7 @@ import io.tidegate.gateway.regime.RegimeCounters;
 import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.security.AuthRefusals;
+import io.tidegate.gateway.security.AclRefusals;
 import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.TopicClasses;
@@ -51,6 +52,7 @@ final class GatewayGauges {
     private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
     private static final AttributeKey<String> REGIME = AttributeKey.stringKey("regime");
     private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+    private static final AttributeKey<String> ACTION = AttributeKey.stringKey("action");
     private static final AttributeKey<String> LANES = AttributeKey.stringKey("lanes");
 
     @Inject
@@ -59,6 +61,7 @@ final class GatewayGauges {
                   MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
+        registerAcl(meter, security.aclRefusals());
         registerDispatch(meter, dispatcher, dispatch);
         registerPolicy(meter, fallbacks);
         registerServer(meter, server);
@@ -135,6 +138,12 @@ final class GatewayGauges {
         meter.counterBuilder("tidegate.auth.refusals").setUnit("{call}")
                 .setDescription("Calls refused for want of valid credentials (gRPC UNAUTHENTICATED, admin 401/403), per reason")
                 .buildWithCallback(m -> refusals.counts().forEach((reason, n) -> m.record(n, Attributes.of(REASON, reason.label()))));
+    }
+
+    private static void registerAcl(Meter meter, AclRefusals refusals) {
+        meter.counterBuilder("tidegate.acl.refusals").setUnit("{refusal}")
+                .setDescription("Publishes, subscriptions and group joins refused by security.acl (PERMISSION_DENIED), per action")
+                .buildWithCallback(m -> refusals.counts().forEach((action, n) -> m.record(n, Attributes.of(ACTION, action.label()))));
     }
 
     private static void registerBackend(Meter meter, Backend store) {

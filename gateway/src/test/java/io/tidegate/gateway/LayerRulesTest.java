@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The gateway's layers, written down so they stay true: dependencies point one way, {@code server}
  * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}, and {@code server} →
- * {@code security} (who a call is), which knows nothing of the rest; the server hands accepted market
+ * {@code security} (who a call is and what it may do), which knows nothing of the rest but the
+ * topic patterns of {@code routing}; the server hands accepted market
  * messages to {@code market}, and {@code regime} and {@code arbitrage} plug into it from above; resilience and telemetry
  * decorate or plug in at the composition root ({@code io.tidegate.gateway}), which alone knows
  * Guice and the whole configuration.
@@ -91,8 +92,8 @@ class LayerRulesTest {
     }
 
     @Test
-    void securityKnowsOnlyItsConfiguration() {
-        mayOnlyUse("security", "config").check(gateway);
+    void securityKnowsOnlyItsConfigurationAndTheTopicPatterns() {
+        mayOnlyUse("security", "config", "routing").check(gateway);
     }
 
     @Test

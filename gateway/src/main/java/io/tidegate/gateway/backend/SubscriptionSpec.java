@@ -3,6 +3,7 @@ package io.tidegate.gateway.backend;
 import io.tidegate.gateway.routing.TopicPattern;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * What a backend subscription reads. Immutable.
@@ -17,6 +18,9 @@ import java.util.List;
  *                     backend until it is acked or dead-lettered, and a nacked or expired one is
  *                     redelivered before them. All members of a group should ask for it alike:
  *                     a non-strict member ignores the leases.
+ * @param topicFilter  a further test each topic matching the patterns must pass to be read (e.g.
+ *                     authorisation), asked once per topic the subscription meets (so it stays
+ *                     off the delivery path); null for none. Literal patterns are read without it.
  */
 public record SubscriptionSpec(
         String key,
@@ -25,7 +29,8 @@ public record SubscriptionSpec(
         String consumerName,
         StartAt start,
         Duration ackDeadline,
-        boolean strictKeyOrder) {
+        boolean strictKeyOrder,
+        Predicate<String> topicFilter) {
 
     public SubscriptionSpec {
         patterns = List.copyOf(patterns);
@@ -40,6 +45,12 @@ public record SubscriptionSpec(
         }
     }
 
+    /** Without a topic filter. */
+    public SubscriptionSpec(String key, List<TopicPattern> patterns, String group, String consumerName, StartAt start,
+                            Duration ackDeadline, boolean strictKeyOrder) {
+        this(key, patterns, group, consumerName, start, ackDeadline, strictKeyOrder, null);
+    }
+
     /** Without strict key order. */
     public SubscriptionSpec(String key, List<TopicPattern> patterns, String group, String consumerName, StartAt start,
                             Duration ackDeadline) {
@@ -50,11 +61,16 @@ public record SubscriptionSpec(
         return group != null;
     }
 
-    /** True when any of the patterns matches the topic. */
+    /** The same subscription, reading only the topics that also pass {@code filter} (null: all). */
+    public SubscriptionSpec withTopicFilter(Predicate<String> filter) {
+        return new SubscriptionSpec(key, patterns, group, consumerName, start, ackDeadline, strictKeyOrder, filter);
+    }
+
+    /** True when any of the patterns matches the topic and it passes the {@link #topicFilter}. */
     public boolean matches(String topic) {
         for (TopicPattern p : patterns) {
             if (p.matches(topic)) {
-                return true;
+                return topicFilter == null || topicFilter.test(topic);
             }
         }
         return false;

@@ -88,7 +88,7 @@ public record GatewayConfig(
      * @param apiTokens static tokens by identity name
      */
     public record Security(boolean require, boolean allowInsecureBind, Tls tls, Jwt jwt,
-                           java.util.Map<String, ApiToken> apiTokens) {
+                           java.util.Map<String, ApiToken> apiTokens, Acl acl) {
 
         public Security {
             apiTokens = java.util.Map.copyOf(apiTokens);
@@ -108,6 +108,17 @@ public record GatewayConfig(
         public boolean secure() {
             return tls.enabled() && authEnabled();
         }
+    }
+
+    /**
+     * Authorisation: what each identity may publish, subscribe to and join. Off by default, so a
+     * gateway without rules lets every caller do everything.
+     *
+     * @param rules the inline {@code security.acl.rules}, as JSON text (a list)
+     * @param file  a HOCON or JSON file with a {@code rules} list that replaces them and is
+     *              loaded again when it changes; empty for none
+     */
+    public record Acl(boolean enabled, String file, String rules) {
     }
 
     /**

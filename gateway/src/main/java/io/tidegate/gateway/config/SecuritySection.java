@@ -36,7 +36,7 @@ final class SecuritySection {
         var tls = tls(r);
         var jwt = jwt(r);
         var security = new GatewayConfig.Security(r.bool("security.require"), r.bool("security.allow-insecure-bind"),
-                tls, jwt, apiTokens(r));
+                tls, jwt, apiTokens(r), acl(r));
         if (security.require() && !security.secure()) {
             throw new InvalidConfigException("security.require is true but the gateway has "
                     + (tls.enabled() ? "" : "no TLS (security.tls.cert-chain-file)")
@@ -93,6 +93,30 @@ final class SecuritySection {
         }
         String role = r.string("http.auth-role").trim();
         return new GatewayConfig.Http(listenHost(r, "http.host", secured, security), port, auth, role);
+    }
+
+    private static GatewayConfig.Acl acl(ConfigLoader.Reader r) {
+        String file = r.string("security.acl.file").trim();
+        ConfigValue rules = r.c().getValue("security.acl.rules");
+        if (rules.valueType() == ConfigValueType.STRING) {
+            // from a flag or environment variable: the list as HOCON or JSON text
+            try {
+                rules = com.typesafe.config.ConfigFactory.parseString("rules = " + rules.unwrapped()).getValue("rules");
+            } catch (ConfigException e) {
+                throw new InvalidConfigException("security.acl.rules cannot be parsed: " + e.getMessage());
+            }
+        }
+        if (rules.valueType() != ConfigValueType.LIST) {
+            throw new InvalidConfigException("security.acl.rules must be a list of rules, e.g. [ { who = \"role:trader\", "
+                    + "publish-allow = [\"exec.commands.>\"] } ]; " + DOCS);
+        }
+        boolean inline = !((com.typesafe.config.ConfigList) rules).isEmpty();
+        if (!file.isEmpty() && inline) {
+            throw new InvalidConfigException("security.acl.file and security.acl.rules are both set; the file replaces "
+                    + "the inline rules: keep one");
+        }
+        return new GatewayConfig.Acl(r.bool("security.acl.enabled"), file,
+                rules.render(com.typesafe.config.ConfigRenderOptions.concise()));
     }
 
     private static GatewayConfig.Tls tls(ConfigLoader.Reader r) {

@@ -98,6 +98,81 @@ public final class TopicPattern {
         return tail ? pos <= n : pos == n + 1;
     }
 
+    /**
+     * True when some topic matches both patterns (used to tell a subscription that no rule can
+     * ever allow from one that some rule allows in part). Allocates nothing.
+     */
+    public boolean overlaps(TopicPattern other) {
+        int common = Math.min(segments.length, other.segments.length);
+        for (int i = 0; i < common; i++) {
+            if (!segmentsOverlap(segments[i], other.segments[i])) {
+                return false;
+            }
+        }
+        // the lengths of topics each matches: n exactly, or n+1 and more with a tail
+        int n = segments.length;
+        int m = other.segments.length;
+        if (tail && other.tail) {
+            return true;
+        }
+        if (tail) {
+            return m >= n + 1;
+        }
+        if (other.tail) {
+            return n >= m + 1;
+        }
+        return n == m;
+    }
+
+    /** True when every topic {@code other} matches, this pattern matches too. Allocates nothing. */
+    public boolean covers(TopicPattern other) {
+        int n = segments.length;
+        int m = other.segments.length;
+        boolean lengthsCovered = tail ? (other.tail ? m >= n : m >= n + 1) : (!other.tail && m == n);
+        if (!lengthsCovered) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!segmentCovers(segments[i], other.segments[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean segmentsOverlap(String a, String b) {
+        if (a.equals("*") || b.equals("*")) {
+            return true;
+        }
+        if (a.length() != b.length()) {
+            return false;
+        }
+        for (int i = 0; i < a.length(); i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y && x != '?' && y != '?') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean segmentCovers(String a, String b) {
+        if (a.equals("*")) {
+            return true;
+        }
+        if (b.equals("*") || a.length() != b.length()) {
+            return false;
+        }
+        for (int i = 0; i < a.length(); i++) {
+            char x = a.charAt(i);
+            if (x != '?' && x != b.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean segmentMatches(String segment, String topic, int from, int to) {
         if (segment.equals("*")) {
             return to > from;

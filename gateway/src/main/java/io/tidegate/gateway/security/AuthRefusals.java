@@ -35,7 +35,7 @@ public final class AuthRefusals {
         long now = nanoTime.getAsLong();
         for (Refusal.Reason r : Refusal.Reason.values()) {
             counts.put(r, new LongAdder());
-            budgets.put(r, new LineBudget(now));
+            budgets.put(r, new LineBudget(now, BURST, LINES_PER_SECOND));
         }
     }
 
@@ -70,30 +70,5 @@ public final class AuthRefusals {
                 .log("auth refused: reason={} identity=\"{}\" peer={} action=\"{}\" detail=\"{}\"{}", reason.label(),
                         identity, peer, action, refusal.getMessage(),
                         suppressed > 0 ? " (suppressed " + suppressed + " similar lines before this one)" : "");
-    }
-
-    /** A token bucket of audit lines for one reason. */
-    private static final class LineBudget {
-        private double tokens = BURST;
-        private long lastNanos;
-        private long suppressed;
-
-        LineBudget(long nowNanos) {
-            lastNanos = nowNanos;
-        }
-
-        /** The lines suppressed before this one when it may be written, else -1 (and it is counted). */
-        synchronized long take(long nowNanos) {
-            tokens = Math.min(BURST, tokens + (nowNanos - lastNanos) / 1e9 * LINES_PER_SECOND);
-            lastNanos = nowNanos;
-            if (tokens < 1) {
-                suppressed++;
-                return -1;
-            }
-            tokens -= 1;
-            long before = suppressed;
-            suppressed = 0;
-            return before;
-        }
     }
 }

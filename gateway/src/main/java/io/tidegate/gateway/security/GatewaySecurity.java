@@ -12,11 +12,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import org.slf4j.LoggerFactory;
 
 /**
  * The security of one gateway, built from {@code security.*} and {@code http.auth*}: the TLS of
- * both listeners, the gRPC call authenticator and the admin port's guard, plus the thread that
- * reloads certificates and the JWKS file when they change. Each part is null when off. Close it
+ * both listeners, the gRPC call authenticator, the admin port's guard and the authorisation
+ * rules, plus the thread that reloads certificates, the JWKS file and the rules file when they
+ * change. Each part is null when off. Close it
  * with the gateway. Thread-safe.
  */
 public final class GatewaySecurity implements AutoCloseable {
@@ -26,6 +28,8 @@ public final class GatewaySecurity implements AutoCloseable {
     private final CallAuthenticator authenticator;
     private final AdminAccess adminAccess;
     private final AuthRefusals refusals = new AuthRefusals();
+    private final AclRefusals aclRefusals = new AclRefusals();
+    private final AclAccess acl;
     private final ScheduledExecutorService reloader;
 
     private GatewaySecurity(GatewayConfig.Security config, GatewayConfig.Http http, Clock clock) {
@@ -39,7 +43,12 @@ public final class GatewaySecurity implements AutoCloseable {
         this.authenticator = config.authEnabled() ? new CallAuthenticator(grpcCheck, refusals) : null;
         this.adminAccess = http.auth() == GatewayConfig.AdminAuth.NONE ? null
                 : new AdminAccess(http, new CallerCheck(tokens, certificates), refusals);
-        if (tls != null || config.jwt().enabled()) {
+        this.acl = config.acl().enabled() ? new AclAccess(config.acl(), aclRefusals) : null;
+        if (acl != null && !config.authEnabled()) {
+            LoggerFactory.getLogger(GatewaySecurity.class).warn("security.acl.enabled is true but no authentication is "
+                    + "configured: callers have no identity, so only rules with who = \"*\" apply; see docs/security.md");
+        }
+        if (tls != null || config.jwt().enabled() || (acl != null && !config.acl().file().isEmpty())) {
             reloader = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "tidegate-security-reload");
                 t.setDaemon(true);
@@ -66,6 +75,19 @@ public final class GatewaySecurity implements AutoCloseable {
             tls.reload();
         }
         tokens.reload();
+        if (acl != null) {
+            acl.reload();
+        }
+    }
+
+    /** What each identity may publish, subscribe to and join: {@link TopicAccess#OPEN} when {@code security.acl.enabled} is false. */
+    public TopicAccess topicAccess() {
+        return acl == null ? TopicAccess.OPEN : acl;
+    }
+
+    /** Refused publishes, subscriptions and group joins, for metrics. */
+    public AclRefusals aclRefusals() {
+        return aclRefusals;
     }
 
     /** The gRPC listener's TLS, or null for plaintext. */

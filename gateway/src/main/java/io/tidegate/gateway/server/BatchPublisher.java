@@ -8,6 +8,7 @@ import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.dispatch.PendingPublish;
 import io.tidegate.gateway.market.MarketDataTap;
+import io.tidegate.gateway.security.TopicAccess;
 import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.proto.v1.Message;
@@ -38,8 +39,11 @@ final class BatchPublisher {
     private final IngressDispatcher dispatcher;
     private final GatewayTracing tracing;
     private final MarketDataTap tap;
+    private final TopicAccess access;
 
-    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing, MarketDataTap tap) {
+    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing, MarketDataTap tap,
+                   TopicAccess access) {
+        this.access = access;
         this.validator = validator;
         this.dispatcher = dispatcher;
         this.tracing = tracing;
@@ -52,13 +56,15 @@ final class BatchPublisher {
      * @param clientSamples the client decided about sampling for each message ({@code Hello.samples_traces}):
      *                      no new traces start here
      */
-    void publish(List<Message> messages, StreamLimiter limiter, boolean clientSamples, Consumer<List<PublishResult>> done) {
-        publish(messages, limiter, null, !clientSamples, done);
+    void publish(List<Message> messages, Caller caller, StreamLimiter limiter, boolean clientSamples,
+                 Consumer<List<PublishResult>> done) {
+        publish(messages, caller, limiter, null, !clientSamples, done);
     }
 
     /**
      * Publishes a batch; {@code done} receives one result per message, in batch order, once all
-     * are known. Each valid message needs permits from {@code limiter} (rate and in-flight);
+     * are known. A message to a topic the caller may not publish to is answered PERMISSION_DENIED
+     * (see {@link TopicAccess}). Each valid message needs permits from {@code limiter} (rate and in-flight);
      * one that does not get them is answered RESOURCE_EXHAUSTED and the others go on. Called on
      * any thread, never blocks; {@code done} runs on a backend thread or the caller's.
      *
@@ -66,7 +72,7 @@ final class BatchPublisher {
      *                    carry none; null for none
      * @param startTraces whether a message without any trace context may start a trace here
      */
-    void publish(List<Message> messages, StreamLimiter limiter, Context traceParent, boolean startTraces,
+    void publish(List<Message> messages, Caller caller, StreamLimiter limiter, Context traceParent, boolean startTraces,
                  Consumer<List<PublishResult>> done) {
         if (messages.isEmpty()) {
             done.accept(List.of());
@@ -76,7 +82,7 @@ final class BatchPublisher {
         Batch batch = new Batch(messages, limiter, done);
         for (int i = 0; i < messages.size(); i++) {
             Envelope envelope = validate(batch, i);
-            if (envelope != null && admit(batch, i, envelope)) {
+            if (envelope != null && authorised(batch, i, envelope, caller) && admit(batch, i, envelope)) {
                 enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces), tap);
             }
         }
@@ -98,6 +104,19 @@ final class BatchPublisher {
             batch.answer(i, ErrorStatus.of(e));
             return null;
         }
+    }
+
+    /** True when the caller may publish to the message's topic; else it is answered PERMISSION_DENIED. */
+    private boolean authorised(Batch batch, int i, Envelope envelope, Caller caller) {
+        if (caller == Caller.GATEWAY) {
+            return true;
+        }
+        String refused = access.refusePublish(caller.identity(), caller.peer(), envelope.topic());
+        if (refused == null) {
+            return true;
+        }
+        batch.answer(i, Status.PERMISSION_DENIED.withDescription(refused));
+        return false;
     }
 
     /**

@@ -55,6 +55,8 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     private final ServerCallStreamObserver<ConnectResponse> out;
     /** Who opened the stream, proven by token or certificate; null when authentication is off. */
     private final Identity identity;
+    /** The identity and peer address, for authorisation. */
+    private final Caller caller;
     private final OutboundQueue outbound;
     private final Map<String, SessionSubscription> subscriptions = new ConcurrentHashMap<>();
     private final AtomicInteger publishesInFlight = new AtomicInteger();
@@ -74,6 +76,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         this.registry = registry;
         this.out = out;
         this.identity = Identity.current();
+        this.caller = Caller.current();
         // subscriptions learn of written deliveries from the queue itself (SessionSubscription.left)
         this.outbound = new OutboundQueue(out, subscriptionFactory.deliveryTelemetry(), subscriptionFactory.lanePolicies(), batch -> { });
         out.disableAutoRequest();
@@ -163,7 +166,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
                     + terms.maxBatchMessages() + " (limits.max-batch-messages); split it");
         }
         publishesInFlight.addAndGet(messages.size());
-        publishing.publisher().publish(messages, limiter, hello.getSamplesTraces(), results -> {
+        publishing.publisher().publish(messages, caller, limiter, hello.getSamplesTraces(), results -> {
             outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());
             publishesInFlight.addAndGet(-messages.size());
@@ -191,7 +194,8 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     }
 
     private void onSubscribe(ConnectRequest frame) throws FrameRejectedException {
-        var options = subscriptionFactory.parse(frame.getSubscribe(), terms.gatewayId() + "-" + sessionId);
+        var options = subscriptionFactory.authorise(
+                subscriptionFactory.parse(frame.getSubscribe(), terms.gatewayId() + "-" + sessionId), caller);
         if (subscriptions.containsKey(options.id())) {
             throw new FrameRejectedException(Status.Code.ALREADY_EXISTS, "subscription_id \"" + options.id()
                     + "\" is already in use on this stream; pick another or unsubscribe first");
@@ -306,6 +310,26 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
             return;
         }
         outbound.sendControl(ConnectResponse.newBuilder().setGap(GapNotice.of(subscription.id(), gap)).build());
+    }
+
+    /**
+     * Checks every subscription against the authorisation rules now in force (after a reload)
+     * and ends, with an Unsubscribed saying why, each one they no longer allow at all. Runs on
+     * the security reload thread.
+     */
+    void reauthorise() {
+        for (SessionSubscription s : subscriptions.values()) {
+            try {
+                subscriptionFactory.authorise(s.options(), caller);
+            } catch (FrameRejectedException e) {
+                if (subscriptions.remove(s.id(), s)) {
+                    s.close();
+                    outbound.sendControl(ConnectResponse.newBuilder().setUnsubscribed(Unsubscribed.newBuilder()
+                            .setSubscriptionId(s.id()).setReason("PERMISSION_DENIED: the authorisation rules changed: "
+                                    + e.getMessage())).build());
+                }
+            }
+        }
     }
 
     /** Tells the client the gateway is going away, then ends the stream. */

@@ -83,13 +83,15 @@ public final class GatewayServer implements ServerStats {
         this.dispatcher = dispatcher;
         this.readiness = readiness;
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
-        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap),
+        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap, security.topicAccess()),
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
-                config.delivery(), lanePolicies);
+                config.delivery(), lanePolicies, security.topicAccess());
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
+        // a subscription the new rules no longer allow at all ends; see ClientSession#reauthorise
+        security.topicAccess().onChange(() -> sessions.sessions().forEach(ClientSession::reauthorise));
     }
 
     /**
@@ -105,8 +107,8 @@ public final class GatewayServer implements ServerStats {
         }
         var authenticator = security.authenticator();
         // the last interceptor listed runs first: authentication before anything else
-        var gateway = authenticator == null ? ServerInterceptors.intercept(service, traceMetadata)
-                : ServerInterceptors.intercept(service, traceMetadata, authenticator);
+        var gateway = authenticator == null ? ServerInterceptors.intercept(service, traceMetadata, Caller.INTERCEPTOR)
+                : ServerInterceptors.intercept(service, traceMetadata, Caller.INTERCEPTOR, authenticator);
         var reflection = authenticator == null ? ProtoReflectionServiceV1.newInstance().bindService()
                 : ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), authenticator);
         builder.addService(gateway);

@@ -65,7 +65,7 @@ final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
             responseObserver.onError(ErrorStatus.of(e).asRuntimeException());
             return;
         }
-        publishing.publisher().publish(request.getMessagesList(), publishing.unaryLimiter(Identity.current()), TraceMetadataInterceptor.current(), true, results -> {
+        publishing.publisher().publish(request.getMessagesList(), Caller.current(), publishing.unaryLimiter(Identity.current()), TraceMetadataInterceptor.current(), true, results -> {
             responseObserver.onNext(PublishResponse.newBuilder().addAllResults(results).build());
             responseObserver.onCompleted();
         });
@@ -77,6 +77,7 @@ final class GatewayService extends GatewayServiceGrpc.GatewayServiceImplBase {
         SubscriptionOptions options;
         try {
             options = subscriptions.parse(request.getSubscription(), terms.gatewayId() + "-" + UUID.randomUUID());
+            options = subscriptions.authorise(options, Caller.current());
         } catch (FrameRejectedException e) {
             out.onError(ErrorStatus.of(e).asRuntimeException());
             return;

@@ -2,6 +2,7 @@ package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.market.MarketDataTap;
+import io.tidegate.gateway.security.TopicAccess;
 import io.tidegate.gateway.server.limits.StreamLimiter;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.proto.v1.Message;
@@ -36,12 +37,12 @@ public final class InternalPublisher {
      */
     public InternalPublisher(MessageValidatorFactory validators, IngressDispatcher dispatcher, GatewayTracing tracing,
                              MarketDataTap tap) {
-        this.publisher = new BatchPublisher(validators.create(), dispatcher, tracing, tap);
+        this.publisher = new BatchPublisher(validators.create(), dispatcher, tracing, tap, TopicAccess.OPEN);
     }
 
     /** Queues one message for the backend; may start a trace (sampling permitting). */
     public void publish(Message message) {
-        publisher.publish(List.of(message), StreamLimiter.UNLIMITED, null, true, onResults);
+        publisher.publish(List.of(message), Caller.GATEWAY, StreamLimiter.UNLIMITED, null, true, onResults);
     }
 
     /** Messages this publisher could not get stored. */

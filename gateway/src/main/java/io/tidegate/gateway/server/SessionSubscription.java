@@ -149,6 +149,10 @@ final class SessionSubscription implements DeliverySink {
         return options.id();
     }
 
+    SubscriptionOptions options() {
+        return options;
+    }
+
     /** Opens the backend subscription; nothing is delivered before {@link #grantInitialCredit}. */
     void open(Backend b) {
         BackendSubscription sub = b.subscribe(options.spec(), this);

@@ -1,13 +1,17 @@
 package io.tidegate.gateway.server;
 
+import io.grpc.Status;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.security.AccessDenied;
+import io.tidegate.gateway.security.TopicAccess;
 import io.tidegate.gateway.telemetry.DeliveryTelemetry;
 import io.tidegate.proto.v1.Subscribe;
+import java.util.function.Predicate;
 
 /**
- * Makes the subscriptions of every stream: parses Subscribe requests and builds each
+ * Makes the subscriptions of every stream: parses and authorises Subscribe requests and builds each
  * {@link SessionSubscription} on the backend, bounded by the stream credit limit, the
  * gateway-wide outbound budget and the delivery settings, counting what conflation drops.
  * Thread-safe.
@@ -22,10 +26,12 @@ final class SubscriptionFactory {
     private final int maxCredit;
     private final GatewayConfig.Delivery delivery;
     private final LanePolicies lanePolicies;
+    private final TopicAccess access;
 
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
                         ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
-                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies) {
+                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access) {
+        this.access = access;
         this.lanePolicies = lanePolicies;
         this.parser = parser;
         this.backend = backend;
@@ -39,6 +45,21 @@ final class SubscriptionFactory {
     /** The options of a Subscribe request; {@code consumerPrefix} names a group member that gave none. */
     SubscriptionOptions parse(Subscribe request, String consumerPrefix) throws FrameRejectedException {
         return parser.parse(request, consumerPrefix);
+    }
+
+    /**
+     * The options as the caller may have them: refused PERMISSION_DENIED when a pattern lies
+     * wholly outside what it may subscribe to or it may not join the group; reading only the
+     * allowed topics when a pattern is allowed in part.
+     */
+    SubscriptionOptions authorise(SubscriptionOptions options, Caller caller) throws FrameRejectedException {
+        var spec = options.spec();
+        try {
+            Predicate<String> allowed = access.subscribe(caller.identity(), caller.peer(), spec.patterns(), spec.group());
+            return allowed == null ? options : options.withSpec(spec.withTopicFilter(allowed));
+        } catch (AccessDenied e) {
+            throw new FrameRejectedException(Status.Code.PERMISSION_DENIED, e.getMessage());
+        }
     }
 
     /** A subscription of this gateway, bounded by its limits and outbound budget; not open yet. */

@@ -8,6 +8,10 @@ import io.tidegate.gateway.backend.SubscriptionSpec;
  */
 record SubscriptionOptions(String id, SubscriptionSpec spec, int initialCredit, boolean conflate) {
 
+    SubscriptionOptions withSpec(SubscriptionSpec newSpec) {
+        return new SubscriptionOptions(id, newSpec, initialCredit, conflate);
+    }
+
     boolean isGroup() {
         return spec.isGroup();
     }

@@ -64,4 +64,30 @@ class TopicPatternTest {
         assertThatThrownBy(() -> TopicName.validate("x".repeat(300), 255)).hasMessageContaining("the limit is 255");
         TopicName.validate("data.quotes.BINANCE.BTC-USDT_1", 255);
     }
+
+    @Test
+    void overlapsWhenSomeTopicMatchesBoth() {
+        assertThat(p(">").overlaps(p("exec.commands.BINANCE.o1"))).isTrue();
+        assertThat(p("exec.*.BINANCE.>").overlaps(p("exec.commands.>"))).isTrue();
+        assertThat(p("data.q?.x").overlaps(p("data.*.x"))).isTrue();
+        assertThat(p("exec.>").overlaps(p("exec"))).isFalse();
+        assertThat(p("exec.>").overlaps(p("data.>"))).isFalse();
+        assertThat(p("a.b").overlaps(p("a.b.c"))).isFalse();
+    }
+
+    @Test
+    void coversWhenEveryTopicOfTheOtherMatches() {
+        assertThat(p("exec.>").covers(p("exec.commands.>"))).isTrue();
+        assertThat(p("exec.>").covers(p("exec.*"))).isTrue();
+        assertThat(p(">").covers(p("a"))).isTrue();
+        assertThat(p("exec.*.BINANCE.>").covers(p("exec.commands.BINANCE.o1"))).isTrue();
+        assertThat(p("exec.commands.>").covers(p("exec.>"))).isFalse();
+        assertThat(p("exec.>").covers(p("exec"))).isFalse();
+        assertThat(p("data.q?").covers(p("data.*"))).isFalse();
+        assertThat(p("a.*").covers(p("a.>"))).isFalse();
+    }
+
+    private static TopicPattern p(String pattern) {
+        return TopicPattern.compile(pattern, 256);
+    }
 }
