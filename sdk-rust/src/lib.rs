@@ -19,5 +19,11 @@ pub mod proto {
     /// `tidegate.market.v1`: market data and order payloads.
     pub mod market {
         tonic::include_proto!("tidegate.market.v1");
+        /// This module again under its package's path (`tidegate.market.v1`), the path by
+        /// which code generated for `tidegate.v1` names market types (e.g. `RegimeChange`).
+        #[doc(hidden)]
+        pub mod v1 {
+            pub use super::*;
+        }
     }
 }
