@@ -86,6 +86,11 @@ fn sha256_hex(text: &str) -> String {
 /// A gateway serving TLS with a certificate from `ca`, asking for (not requiring) client
 /// certificates, and knowing one static API token.
 fn secure_gateway(ca: &LocalCa) -> Gateway {
+    secure_gateway_on(ca, 0)
+}
+
+/// Like [`secure_gateway`] on a given port (0: any free one).
+fn secure_gateway_on(ca: &LocalCa, port: u16) -> Gateway {
     let (chain, key) = ca.issue(
         "server",
         "localhost",
@@ -96,7 +101,7 @@ fn secure_gateway(ca: &LocalCa) -> Gateway {
     );
     let arg = |k: &str, v: &Path| format!("--{k}={}", v.display());
     Gateway::start_with(
-        0,
+        port,
         &[
             arg("security.tls.cert-chain-file", &chain),
             arg("security.tls.private-key-file", &key),
@@ -166,6 +171,61 @@ async fn a_client_trusting_the_ca_with_a_token_and_a_certificate_publishes_and_s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_alone_authenticates() {
+    let ca = LocalCa::new("sdk-rust-test-ca");
+    let gw = secure_gateway(&ca);
+    let (chain, key) = ca.issue(
+        "client-only",
+        "sdk-rust-cert",
+        vec![SanType::URI(
+            "spiffe://test/sdk-rust-cert".try_into().expect("URI"),
+        )],
+    );
+    let tls = TlsSettings::ca_file(&ca.ca_file)
+        .expect("CA file")
+        .client_certificate_files(&chain, &key)
+        .expect("client certificate files");
+    let client = Client::connect(config(&gw, tls))
+        .await
+        .unwrap_or_else(|e| panic!("connect with a client certificate: {e}\n{}", gw.log()));
+    client.ping().await.expect("pong");
+    client.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_source_is_asked_again_when_the_client_reconnects() {
+    let ca = LocalCa::new("sdk-rust-test-ca");
+    let mut gw = secure_gateway(&ca);
+    let port = gw.port();
+    let asked = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&asked);
+    let mut config = config(&gw, TlsSettings::ca_file(&ca.ca_file).expect("CA file")).bearer_token(
+        BearerToken::source(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            TOKEN.to_string()
+        }),
+    );
+    config.backoff_max = Duration::from_millis(500);
+    let client = Client::connect(config).await.expect("connect");
+    let mut session = client.session_watch();
+    gw.terminate();
+    let _restarted = secure_gateway_on(&ca, port);
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        session.wait_for(|s| s.connection == 2),
+    )
+    .await
+    .expect("reconnected within the timeout")
+    .expect("client open");
+    assert!(
+        asked.load(Ordering::SeqCst) >= 2,
+        "asked on the first connect and again on the reconnect"
+    );
+    client.ping().await.expect("pong on the new connection");
+    client.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_or_missing_token_is_refused_with_unauthenticated_and_the_reason() {
     let ca = LocalCa::new("sdk-rust-test-ca");
     let gw = secure_gateway(&ca);
@@ -212,5 +272,7 @@ async fn a_client_that_does_not_trust_the_gateways_ca_cannot_connect() {
         matches!(err, ClientError::Connect { .. }),
         "the TLS handshake fails: {err:?}"
     );
+    let cause = format!("{:?}", std::error::Error::source(&err));
+    assert!(cause.contains("UnknownIssuer"), "{cause}");
     assert_eq!(err.code(), None, "the gateway never answered: {err}");
 }
