@@ -132,11 +132,17 @@ impl BearerToken {
             BearerToken::Static(t) => t.clone(),
             BearerToken::Source(f) => f(),
         };
-        format!("Bearer {}", token.trim()).parse().map_err(|_| {
+        let token = token.trim();
+        // HTTP/2 would pass bytes above 0x7F, but gRPC ASCII metadata is visible ASCII only.
+        let refused = || {
             Status::invalid_argument(
                 "the bearer token holds characters gRPC metadata cannot carry (visible ASCII only)",
             )
-        })
+        };
+        if !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(refused());
+        }
+        format!("Bearer {token}").parse().map_err(|_| refused())
     }
 }
 
