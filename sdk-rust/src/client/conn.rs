@@ -10,9 +10,10 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::transport::{Channel, Endpoint};
 use tonic::Streaming;
 
+use super::security::Authorization;
 use super::{
-    now_nanos, start_frame, BackendReset, ClientConfig, ClientError, Command, Event, Result,
-    SessionInfo, Start, SubscribeOptions,
+    now_nanos, start_frame, BackendReset, BearerToken, ClientConfig, ClientError, Command, Event,
+    Result, SessionInfo, Start, SubscribeOptions,
 };
 use crate::proto::v1::{
     self, connect_request, connect_response, gateway_service_client::GatewayServiceClient,
@@ -39,6 +40,25 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
         .keep_alive_timeout(config.keepalive_timeout)
         .keep_alive_while_idle(true)
         .tcp_nodelay(true);
+    let endpoint = match &config.tls {
+        Some(tls) => {
+            endpoint
+                .tls_config(tls.client_config())
+                .map_err(|source| ClientError::Connect {
+                    endpoint: uri.clone(),
+                    source,
+                })?
+        }
+        None => endpoint,
+    };
+    // Asked once per connection, so a token source that refreshes is asked again on reconnect.
+    let authorization = Authorization(
+        config
+            .bearer_token
+            .as_ref()
+            .map(BearerToken::header)
+            .transpose()?,
+    );
     let channel: Channel = endpoint
         .connect()
         .await
@@ -46,7 +66,8 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
             endpoint: uri.clone(),
             source,
         })?;
-    let mut grpc = GatewayServiceClient::new(channel).max_decoding_message_size(MAX_DECODING_BYTES);
+    let mut grpc = GatewayServiceClient::with_interceptor(channel, authorization)
+        .max_decoding_message_size(MAX_DECODING_BYTES);
     let (outbound, rx) = mpsc::unbounded_channel();
     outbound
         .send(ConnectRequest {

@@ -30,8 +30,27 @@
 //! retained) gets a [`Gap`] in its stream, after the deliveries before the hole and before the
 //! first one after it: [`Subscription::next_event`] returns it as [`Event::Gap`],
 //! [`Subscription::recv`] keeps it in [`Subscription::gaps`].
+//!
+//! A gateway with security on takes TLS ([`TlsSettings`]: the CA to trust, a client certificate
+//! for mTLS) and a bearer token ([`BearerToken`]: a string, or a source asked on every
+//! reconnect), set with [`ClientConfig::tls`] and [`ClientConfig::bearer_token`]. A refused
+//! connection is [`ClientError::Status`] with `UNAUTHENTICATED` and the gateway's reason:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use tidegate::client::{BearerToken, Client, ClientConfig, TlsSettings};
+//! let tls = TlsSettings::ca_file("ca.pem")?.client_certificate_files("client-chain.pem", "client.key")?;
+//! let config = ClientConfig::new("gw.example.org:7400", "demo")
+//!     .tls(tls)
+//!     .bearer_token(BearerToken::source(|| std::fs::read_to_string("token").unwrap_or_default()));
+//! let client = Client::connect(config).await?;
+//! # Ok(()) }
+//! ```
 
 mod conn;
+mod security;
+
+pub use security::{BearerToken, TlsSettings};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -71,6 +90,16 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The gRPC status code the gateway answered with (`Status` or `Frame`), e.g.
+    /// `Code::Unauthenticated` for a refused token; `None` for local and transport errors.
+    pub fn code(&self) -> Option<tonic::Code> {
+        match self {
+            ClientError::Status(s) => Some(s.code()),
+            ClientError::Frame { code, .. } => Some(tonic::Code::from_i32(*code)),
+            _ => None,
+        }
+    }
+
     fn from_frame_error(e: &v1::FrameError) -> Self {
         let (code, message) = e
             .error
@@ -90,7 +119,8 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 /// How to reach the gateway and how patiently.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// Gateway replicas to use, each `host:port` or a full `http://host:port` URI. The client
+    /// Gateway replicas to use, each `host:port` or a full `http://host:port` (`https://` with
+    /// TLS) URI. The client
     /// connects to them in turn: on a failed attempt or a broken stream it moves to the next one.
     pub endpoints: Vec<String>,
     pub client_name: String,
@@ -105,6 +135,10 @@ pub struct ClientConfig {
     /// Trace publishes: a `publish <topic>` span per message, its context in the headers (see
     /// [`crate::telemetry`]). On by default; off, the client adds no headers and no spans.
     pub tracing: bool,
+    /// Connect over TLS; `None`: plaintext. A `host:port` endpoint then means `https://`.
+    pub tls: Option<TlsSettings>,
+    /// Sent as `authorization: Bearer <token>` on every RPC; `None`: no header.
+    pub bearer_token: Option<BearerToken>,
 }
 
 impl ClientConfig {
@@ -126,7 +160,21 @@ impl ClientConfig {
             keepalive_interval: Duration::from_secs(20),
             keepalive_timeout: Duration::from_secs(10),
             tracing: true,
+            tls: None,
+            bearer_token: None,
         }
+    }
+
+    /// Connects over TLS with these settings.
+    pub fn tls(mut self, tls: TlsSettings) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Sends this token (a `String`, `&str` or [`BearerToken::source`]) on every RPC.
+    pub fn bearer_token(mut self, token: impl Into<BearerToken>) -> Self {
+        self.bearer_token = Some(token.into());
+        self
     }
 
     /// The URI of endpoint `attempt` (counting round the list).
@@ -142,6 +190,8 @@ impl ClientConfig {
         };
         Ok(if endpoint.contains("://") {
             endpoint.clone()
+        } else if self.tls.is_some() {
+            format!("https://{endpoint}")
         } else {
             format!("http://{endpoint}")
         })
