@@ -3,6 +3,7 @@ package io.tidegate.gateway.regime;
 import io.tidegate.gateway.priority.RegimeSource;
 import io.tidegate.intelligence.regime.Regime;
 import io.tidegate.intelligence.regime.RegimeBook;
+import io.tidegate.intelligence.regime.RegimeChange;
 import jakarta.inject.Inject;
 
 /**
@@ -31,6 +32,6 @@ public final class BookRegimeSource implements RegimeSource {
         int end = topic.indexOf('.', third + 1);
         String venue = topic.substring(second + 1, third);
         String symbol = topic.substring(third + 1, end < 0 ? topic.length() : end);
-        return book.regime(venue, symbol).map(c -> c.regime()).orElse(null);
+        return book.regime(venue, symbol).map(RegimeChange::regime).orElse(null);
     }
 }

@@ -3,6 +3,8 @@ package io.tidegate.gateway.server;
 import static io.tidegate.gateway.server.TestMessages.broadcast;
 import static io.tidegate.gateway.server.TestMessages.group;
 import static io.tidegate.gateway.server.TestMessages.msg;
+import static io.tidegate.gateway.server.MetricsScrape.scrape;
+import static io.tidegate.gateway.server.MetricsScrape.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -20,10 +22,6 @@ import io.tidegate.proto.v1.StartPosition;
 import io.tidegate.proto.v1.SubscribeRequest;
 import io.tidegate.proto.v1.SubscribeResponse;
 import io.tidegate.testkit.RedisServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -43,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class BackendResetNoticeTest {
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private RedisServer redis;
 
     @TempDir
@@ -134,22 +131,5 @@ class BackendResetNoticeTest {
         return EmbeddedGateway.start(GatewayConfig.defaultsWith("grpc.host=127.0.0.1", "grpc.port=0",
                 "http.host=127.0.0.1", "http.port=0", "backend.redis.uri=" + redis.uri(),
                 "resilience.spool.dir=" + spool, "backend.redis.block-timeout=100ms"));
-    }
-
-    private String scrape(EmbeddedGateway gateway) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
-
-    /** The value of the sample named {@code name}; -1 when absent. */
-    private static double value(String exposition, String name) {
-        for (String line : exposition.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return -1;
     }
 }

@@ -2,6 +2,8 @@ package io.tidegate.gateway.server;
 
 import static io.tidegate.gateway.server.TestMessages.broadcast;
 import static io.tidegate.gateway.server.TestMessages.msg;
+import static io.tidegate.gateway.server.MetricsScrape.scrape;
+import static io.tidegate.gateway.server.MetricsScrape.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
@@ -21,10 +23,6 @@ import io.tidegate.proto.v1.StartPosition;
 import io.tidegate.proto.v1.SubscribeRequest;
 import io.tidegate.proto.v1.SubscribeResponse;
 import io.tidegate.testkit.RedisServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -50,7 +48,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RetentionGapNoticeTest {
 
     private static RedisServer redis;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
     Path spool;
@@ -164,22 +161,5 @@ class RetentionGapNoticeTest {
                     "backend.redis.block-timeout=100ms", "backend.redis.key-prefix=" + "k" + System.nanoTime()));
         }
         return EmbeddedGateway.start(GatewayConfig.defaultsWith(settings.toArray(String[]::new)));
-    }
-
-    private String scrape(EmbeddedGateway gateway) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
-
-    /** The value of the sample named {@code name}; -1 when absent. */
-    private static double value(String exposition, String name) {
-        for (String line : exposition.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return -1;
     }
 }
