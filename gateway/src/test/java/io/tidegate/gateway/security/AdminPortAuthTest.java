@@ -5,12 +5,13 @@ import io.tidegate.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidegate.gateway.EmbeddedGateway;
-import io.tidegate.gateway.config.GatewayConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,17 +67,9 @@ class AdminPortAuthTest {
     }
 
     private EmbeddedGateway gateway(TestPki pki, String... more) throws Exception {
-        Path chain = dir.resolve("server.pem");
-        Path key = dir.resolve("server.key");
-        pki.write(pki.server(), chain, key);
-        String[] settings = new String[more.length + 5];
-        settings[0] = "grpc.port=0";
-        settings[1] = "http.port=0";
-        settings[2] = "security.tls.cert-chain-file=" + chain;
-        settings[3] = "security.tls.private-key-file=" + key;
-        settings[4] = "security.tls.client-ca-file=" + pki.writeCa(dir.resolve("ca.pem"));
-        System.arraycopy(more, 0, settings, 5, more.length);
-        return EmbeddedGateway.start(GatewayConfig.defaultsWith(settings));
+        List<String> settings = new ArrayList<>(List.of("grpc.port=0", "http.port=0"));
+        settings.addAll(List.of(more));
+        return TestChannels.tlsGateway(pki, dir, settings);
     }
 
     private static HttpResponse<String> get(HttpClient client, EmbeddedGateway gateway, String path, String token) throws Exception {

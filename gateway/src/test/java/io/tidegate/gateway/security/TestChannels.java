@@ -14,7 +14,11 @@ import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.PublishRequest;
 import io.tidegate.proto.v1.PublishResponse;
 import com.google.protobuf.ByteString;
+import io.tidegate.gateway.EmbeddedGateway;
+import io.tidegate.gateway.config.GatewayConfig;
 import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.net.Socket;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
@@ -29,6 +33,21 @@ import javax.net.ssl.X509TrustManager;
 final class TestChannels {
 
     private TestChannels() {
+    }
+
+    /**
+     * A gateway serving TLS with a server certificate from {@code pki} (files written to
+     * {@code dir}) and trusting client certificates of its CA, over {@code settings}.
+     */
+    static EmbeddedGateway tlsGateway(TestPki pki, Path dir, List<String> settings) throws Exception {
+        Path chain = dir.resolve("server.pem");
+        Path key = dir.resolve("server.key");
+        pki.write(pki.server(), chain, key);
+        List<String> all = new ArrayList<>(List.of("security.tls.cert-chain-file=" + chain,
+                "security.tls.private-key-file=" + key,
+                "security.tls.client-ca-file=" + pki.writeCa(dir.resolve("ca.pem"))));
+        all.addAll(settings);
+        return EmbeddedGateway.start(GatewayConfig.defaultsWith(all.toArray(String[]::new)));
     }
 
     static ManagedChannel plaintext(int port) {
