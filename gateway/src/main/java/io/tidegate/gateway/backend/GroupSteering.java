@@ -31,14 +31,11 @@ public final class GroupSteering<T> {
         final T owner;
         final int slot;
         boolean live;
-        /** Memory backend: credit comes from demand. Redis: {@link #UNBOUNDED}, renewed at each delivery. */
-        final boolean creditFromDemand;
 
-        Member(T owner, int slot, boolean creditFromDemand) {
+        Member(T owner, int slot) {
             this.owner = owner;
             this.slot = slot;
             this.live = slot >= 0;
-            this.creditFromDemand = creditFromDemand;
         }
 
         /** Whether the member has a predictor (false beyond {@code balancer-max-members}). */
@@ -51,9 +48,6 @@ public final class GroupSteering<T> {
             return owner;
         }
     }
-
-    /** Credit of a member whose demand the caller checks itself: never the limit. */
-    private static final int UNBOUNDED = Integer.MAX_VALUE / 2;
 
     private final PredictiveBalancer balancer;
     private final Object[] owners;
@@ -76,23 +70,20 @@ public final class GroupSteering<T> {
     }
 
     /**
-     * A member joins. {@code creditFromDemand}: the caller reports the member's demand with
-     * {@link #grant} and {@link #choose} only chooses members with some left; otherwise demand is
-     * the caller's business (the balancer's credit is kept unbounded) and only the predictions count.
+     * A member joins with no credit: the caller reports its demand with {@link #grant}, and only
+     * members with some left are chosen or count as the fastest here (a member that asks for
+     * nothing must not hold back one that reads).
      */
-    public synchronized Member<T> join(T owner, boolean creditFromDemand) {
+    public synchronized Member<T> join(T owner) {
         long now = System.nanoTime();
         for (int slot = 0; slot < owners.length; slot++) {
             if (owners[slot] == null) {
                 owners[slot] = owner;
                 balancer.join(slot, now);
-                if (!creditFromDemand) {
-                    balancer.grant(slot, UNBOUNDED, now);
-                }
-                return new Member<>(owner, slot, creditFromDemand);
+                return new Member<>(owner, slot);
             }
         }
-        return new Member<>(owner, -1, creditFromDemand);
+        return new Member<>(owner, -1);
     }
 
     /** The member left; later reports about it are ignored. */
@@ -107,9 +98,9 @@ public final class GroupSteering<T> {
         }
     }
 
-    /** The member's demand grew by {@code n} (memory backend). */
+    /** The member's demand grew by {@code n}. */
     public synchronized void grant(Member<T> m, int n) {
-        if (m.live && m.creditFromDemand && n > 0) {
+        if (m.live && n > 0) {
             balancer.grant(m.slot, n, System.nanoTime());
         }
     }
@@ -122,9 +113,6 @@ public final class GroupSteering<T> {
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
             balancer.delivered(m.slot, now);
-            if (!m.creditFromDemand) {
-                balancer.grant(m.slot, 1, now);
-            }
         }
     }
 

@@ -48,7 +48,7 @@ public final class PredictiveBalancer implements GroupBalancer {
 
     @Override
     public void grant(int member, int credits, long nowNanos) {
-        credit[member] += credits;
+        credit[member] = (int) Math.min(Integer.MAX_VALUE, (long) credit[member] + credits);
     }
 
     @Override

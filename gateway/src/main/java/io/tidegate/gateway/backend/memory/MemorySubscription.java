@@ -69,7 +69,7 @@ final class MemorySubscription implements BackendSubscription {
                        long ackDeadlineNanos, GroupSteering<MemorySubscription> steering) {
         this.spec = spec;
         this.steering = steering;
-        this.steer = steering == null ? null : steering.join(this, true);
+        this.steer = steering == null ? null : steering.join(this);
         this.sink = sink;
         this.backend = backend;
         this.executor = executor;

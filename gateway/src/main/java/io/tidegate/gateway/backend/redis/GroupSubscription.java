@@ -116,7 +116,17 @@ final class GroupSubscription extends RedisSubscription {
         this.deadlineArg = arg(deadlineMillis);
         this.strict = spec.strictKeyOrder();
         this.steering = ctx.steerings().forGroup(spec.group());
-        this.steer = steering == null ? null : steering.join(this, false);
+        // Credit from demand: a member that asks for nothing must not count as the fastest one here,
+        // or the one that does read would wait for it.
+        this.steer = steering == null ? null : steering.join(this);
+    }
+
+    @Override
+    public void request(int n) {
+        if (steering != null) {
+            steering.grant(steer, n);
+        }
+        super.request(n);
     }
 
     @Override
