@@ -14,6 +14,7 @@ import io.tidegate.gateway.config.SettingUnusableException;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
+import io.tidegate.gateway.monitoring.AdminRoute;
 import io.tidegate.gateway.regime.IntelligenceGrpcService;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
@@ -61,6 +62,8 @@ public final class GatewayModule extends AbstractModule {
         install(new IntelligenceModule(config.intelligence()));
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
+        // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
+        Multibinder.newSetBinder(binder(), AdminRoute.class);
         if (config.arbitrage().enabled()) {
             marketData.addBinding().to(ArbitrageFeed.class);
         }
@@ -130,8 +133,9 @@ public final class GatewayModule extends AbstractModule {
 
     @Provides
     @Singleton
-    AdminHttpServer admin(Readiness readiness, PrometheusMetricReader metrics, GatewaySecurity security) {
+    AdminHttpServer admin(Readiness readiness, PrometheusMetricReader metrics, GatewaySecurity security,
+                          Set<AdminRoute> routes) {
         return new AdminHttpServer(config.http(), config.otel(), readiness, metrics, security.adminHttps(),
-                security.adminAccess());
+                security.adminAccess(), routes);
     }
 }

@@ -14,17 +14,21 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP admin port: {@code /healthz} (the process is alive), {@code /readyz} (send
  * traffic here; 503 while starting, draining or when the backend is down) and {@code /metrics}
  * (what the OpenTelemetry Prometheus exporter's reader collects, written by the Prometheus
- * client's text format 0.0.4 writer). Over HTTPS when given a configurator; every path but
+ * client's text format 0.0.4 writer), plus the paths features add as {@link AdminRoute}s. Over HTTPS when given a configurator; every path but
  * {@code /healthz} and {@code /readyz} passes the access filter when one is given. Runs on its own
- * single thread, never on gRPC threads.
+ * small thread pool, never on gRPC threads.
  */
 public final class AdminHttpServer {
+
+    private static final int ADMIN_THREADS = 4;
 
     private final GatewayConfig.Http config;
     private final Readiness readiness;
@@ -33,15 +37,19 @@ public final class AdminHttpServer {
     private final boolean metricsEnabled;
     private final HttpsConfigurator https;
     private final Filter access;
+    private final Set<AdminRoute> routes;
     private HttpServer server;
 
     /**
      * @param https  TLS of the port, or null for plain HTTP
      * @param access what a caller of the protected paths must prove, or null for nothing
+     * @param routes the features' own paths, all protected
      */
     public AdminHttpServer(GatewayConfig.Http http, GatewayConfig.Otel otel, Readiness readiness,
-                           PrometheusMetricReader metrics, HttpsConfigurator https, Filter access) {
+                           PrometheusMetricReader metrics, HttpsConfigurator https, Filter access,
+                           Set<AdminRoute> routes) {
         this.config = http;
+        this.routes = Set.copyOf(routes);
         this.https = https;
         this.access = access;
         this.readiness = readiness;
@@ -62,8 +70,10 @@ public final class AdminHttpServer {
         } else {
             server = HttpServer.create(address, 16);
         }
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "tidegate-admin-http");
+        // A few threads: one slow client (or a feature's long answer) must not hold up the probes.
+        AtomicInteger threads = new AtomicInteger();
+        server.setExecutor(Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
+            Thread t = new Thread(r, "tidegate-admin-http-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         }));
@@ -73,7 +83,10 @@ public final class AdminHttpServer {
             String note = why == null ? readiness.degradedNote() : null;
             respond(ex, why == null ? 200 : 503, why != null ? why + "\n" : note == null ? "ready\n" : "ready; " + note + "\n");
         });
-        protect(server.createContext("/", ex -> respond(ex, 404, "not found; the admin port serves /healthz, /readyz and /metrics\n")));
+        if (routes.stream().noneMatch(r -> r.path().equals("/"))) {
+            protect(server.createContext("/", ex -> respond(ex, 404, "not found; the admin port serves /healthz, /readyz and /metrics\n")));
+        }
+        routes.forEach(r -> protect(server.createContext(r.path(), r.handler())));
         protect(server.createContext("/metrics", ex -> {
             if (!metricsEnabled) {
                 respond(ex, 404, "metrics are off (otel.metrics.enabled = false)\n");
