@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Notices when Redis has lost its data (FLUSHALL, or a restart or failover to a Redis without
- * it), which Redis itself never reports: streams, consumer groups and dedup markers are simply
+ * it), which Redis itself never reports: streams, consumer groups and dedup ids are simply
  * gone, and the gateway would go on as if nothing happened.
  *
  * <p>How: every gateway on the bus shares one <em>incarnation</em> key ({@code
@@ -126,7 +126,7 @@ final class IncarnationWatch {
         Instant at = Instant.now();
         String what = seen == null ? "is gone" : "changed to " + RedisKeys.string(seen);
         LOG.error("Redis at {} lost its stored data: the incarnation key {} {} (was {}; noticed by {}). Every stream, "
-                        + "consumer group, pending entry and dedup marker stored before now may be gone; subscriptions "
+                        + "consumer group, pending entry and dedup id stored before now may be gone; subscriptions "
                         + "are told (BackendReset) and go on with what is stored from now on. Check what flushed or "
                         + "replaced Redis, and its persistence settings.",
                 address, keyName, what, RedisKeys.string(before), sign);

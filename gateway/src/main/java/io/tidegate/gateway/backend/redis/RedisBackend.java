@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Standalone Redis ({@code backend.redis.uri}) or Redis Cluster ({@code
  * backend.redis.cluster-nodes}), one code path: every key of one topic carries the topic as its
- * hash tag (see {@link RedisKeys}), so a topic's stream, dedup markers and consumer groups live
+ * hash tag (see {@link RedisKeys}), so a topic's stream, dedup buckets and consumer groups live
  * on one slot and every script call touches one slot; keyed commands are routed by Lettuce; only
  * blocking reads differ, one per read group (see {@link RedisConnector} and {@link
  * RedisSubscription}).

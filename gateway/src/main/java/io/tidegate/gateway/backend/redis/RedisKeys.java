@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
  * Names every Redis key and channel the backend uses, all under one prefix:
  * <ul>
  *   <li>{@code <prefix>:s:{<topic>}}: the topic's stream;</li>
- *   <li>{@code <prefix>:d:{<topic>}:<message id>}: a dedup marker holding the original entry id;</li>
+ *   <li>{@code <prefix>:dd:{<topic>}:<bucket>}: the topic's dedup ids appended in one time bucket
+ *       (a hash: message id to its entry id; see {@code append.lua});</li>
  *   <li>{@code <prefix>:topics}: a set of every topic ever appended (for pattern subscriptions);</li>
  *   <li>{@code <prefix>:topics:new}: the pub/sub channel announcing a topic's first append;</li>
  *   <li>{@code <prefix>:incarnation}: a random id standing for the data Redis holds; gone or
@@ -17,8 +18,8 @@ import java.nio.charset.StandardCharsets;
  *       {@code <prefix>:kr:{<topic>}/<group>/<consumer>}, a list of a member's keys ready to
  *       send. Group names cannot contain '/', so the names cannot collide.</li>
  * </ul>
- * The topic sits in a hash tag, so on Redis Cluster a topic's stream and its dedup markers share
- * a slot and the append script may touch both. Topic names cannot contain braces (see
+ * The topic sits in a hash tag, so on Redis Cluster a topic's stream and its dedup buckets share
+ * a slot and the append script may touch both (it names the buckets itself, inside the tag). Topic names cannot contain braces (see
  * {@code TopicName}), so the tag is always the whole topic. Immutable; thread-safe.
  */
 final class RedisKeys {
@@ -43,8 +44,9 @@ final class RedisKeys {
         return prefix + ":s:{" + topic + "}";
     }
 
-    byte[] dedup(String topic, String messageId) {
-        return bytes(prefix + ":d:{" + topic + "}:" + messageId);
+    /** What {@code append.lua} appends {@code :<bucket number>} to for a dedup bucket of the topic. */
+    byte[] dedupBuckets(String topic) {
+        return bytes(prefix + ":dd:{" + topic + "}");
     }
 
     /** Strict key order: the hash of key holders of {@code group} on {@code topic}. */

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * The one writer of a backend: every append goes through a single connection with auto-flush
  * off, so a batch leaves as one pipelined write and costs about one round trip, not one per
  * message. Within the pipeline each run of up to {@value #MAX_RUN} messages of one topic is one
- * EVALSHA of {@code append.lua} (dedup check, XADD MAXLEN ~, dedup marker per message). Redis runs
+ * EVALSHA of {@code append.lua} (dedup check, XADD MAXLEN ~, the id in the topic's current dedup bucket). Redis runs
  * a connection's commands in order, so appends to a topic keep the order in which {@link #append}
  * was called, within and across batches.
  *
@@ -51,6 +51,12 @@ final class RedisStreamWriter implements AutoCloseable {
      * amortize it; the cap bounds how long one call holds Redis (about a millisecond).
      */
     static final int MAX_RUN = 128;
+    /**
+     * Dedup buckets per window: an id is kept for the window plus at most one bucket (a quarter
+     * more), and a lookup reads this many buckets plus one.
+     */
+    static final int DEDUP_BUCKETS = 4;
+    private static final byte[] NO_ID = new byte[0];
 
     private final StatefulConnection<byte[], byte[]> connection;
     private final RedisClusterAsyncCommands<byte[], byte[]> redis;
@@ -58,6 +64,7 @@ final class RedisStreamWriter implements AutoCloseable {
     private final byte[] maxLength;
     private final long dedupMillis;
     private final byte[] dedupMillisArg;
+    private final byte[] bucketMillisArg;
     /** Topics this writer put into the topic set; the registry refresh repairs it if Redis lost them. */
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
@@ -78,6 +85,8 @@ final class RedisStreamWriter implements AutoCloseable {
         this.maxLength = Long.toString(maxLength).getBytes(StandardCharsets.US_ASCII);
         this.dedupMillis = dedupWindow.toMillis();
         this.dedupMillisArg = Long.toString(dedupMillis).getBytes(StandardCharsets.US_ASCII);
+        long bucketMillis = Math.max(1, (dedupMillis + DEDUP_BUCKETS - 1) / DEDUP_BUCKETS);
+        this.bucketMillisArg = Long.toString(bucketMillis).getBytes(StandardCharsets.US_ASCII);
         if (shared.isCluster()) {
             // Lettuce sends SCRIPT LOAD to every master, each over its own node connection; loaded
             // now, before pipelining, it cannot arrive behind the first EVALSHA on a node whose
@@ -260,24 +269,19 @@ final class RedisStreamWriter implements AutoCloseable {
 
     /** The keys and arguments of one append.lua call for a run (see the script for the layout). */
     private ScriptCall scriptCall(Run run, List<Envelope> batch) {
-        List<byte[]> runKeys = new ArrayList<>(1 + run.indexes.size());
-        runKeys.add(keys.stream(run.topic));
-        byte[][] args = new byte[2 + 3 * run.indexes.size()][];
+        byte[][] runKeys = {keys.stream(run.topic), keys.dedupBuckets(run.topic)};
+        byte[][] args = new byte[3 + 3 * run.indexes.size()][];
         args[0] = maxLength;
         args[1] = dedupMillisArg;
-        int a = 2;
+        args[2] = bucketMillisArg;
+        int a = 3;
         for (int index : run.indexes) {
             Envelope envelope = batch.get(index);
-            int marker = 0;
-            if (dedupMillis > 0 && !envelope.id().isEmpty()) {
-                runKeys.add(keys.dedup(run.topic, envelope.id()));
-                marker = runKeys.size();
-            }
-            args[a++] = Integer.toString(marker).getBytes(StandardCharsets.US_ASCII);
+            args[a++] = dedupMillis > 0 ? RedisKeys.bytes(envelope.id()) : NO_ID;
             args[a++] = envelope.message().toByteArray();
             args[a++] = StreamEntryCodec.acceptedNanos(envelope.acceptedNanos());
         }
-        return new ScriptCall(runKeys.toArray(byte[][]::new), args);
+        return new ScriptCall(runKeys, args);
     }
 
     private static List<AppendResult> results(List<Envelope> batch, List<Run> runs,

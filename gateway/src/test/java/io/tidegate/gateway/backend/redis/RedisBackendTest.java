@@ -149,13 +149,17 @@ class RedisBackendTest {
     void streamAndDedupKeysShareTheTopicsHashSlot() {
         RedisBackend backend = start();
         String topic = topic("orders.BINANCE.BTCUSDT");
-        backend.append(List.of(envelope(topic, "order-1", 10))).join();
+        var appended = backend.append(List.of(envelope(topic, "order-1", 10))).join().get(0);
 
         String stream = prefix + ":s:{" + topic + "}";
-        String dedup = prefix + ":d:{" + topic + "}:order-1";
+        List<String> buckets = inspect.keys(prefix + ":dd:{" + topic + "}:*");
+        assertThat(buckets).hasSize(1);
+        String dedup = buckets.get(0);
         assertThat(inspect.keys(prefix + ":*")).contains(stream, dedup, prefix + ":topics");
         assertThat(inspect.type(stream)).isEqualTo("stream");
-        assertThat(inspect.pttl(dedup)).isPositive();
+        assertThat(inspect.hget(dedup, "order-1")).isEqualTo(appended.position().entryId().toString());
+        assertThat(inspect.pttl(dedup)).as("kept for the window and at most a bucket more")
+                .isPositive().isLessThanOrEqualTo(GatewayConfig.defaultsWith().dedupWindow().toMillis() * 5 / 4 + 1);
         assertThat(SlotHash.getSlot(dedup)).isEqualTo(SlotHash.getSlot(stream)).isEqualTo(SlotHash.getSlot("{" + topic + "}"));
         assertThat(inspect.smembers(prefix + ":topics")).containsExactly(topic);
     }

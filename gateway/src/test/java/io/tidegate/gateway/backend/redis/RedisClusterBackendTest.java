@@ -107,14 +107,17 @@ class RedisClusterBackendTest {
 
         for (Map.Entry<String, String> e : topics.entrySet()) {
             String stream = RedisKeys.string(keys().stream(e.getKey()));
-            String dedup = RedisKeys.string(keys().dedup(e.getKey(), "id-1"));
+            String dedup = RedisKeys.string(keys().dedupBuckets(e.getKey())) + ":";
             for (Map.Entry<String, StatefulRedisConnection<String, String>> node : nodeConnections.entrySet()) {
                 // KEYS lists only the node's own keys (EXISTS would answer MOVED for another node's slot).
                 List<String> local = node.getValue().sync().keys(prefix + ":*");
+                boolean dedupHere = local.stream().anyMatch(k -> k.startsWith(dedup));
                 if (node.getKey().equals(e.getValue())) {
-                    assertThat(local).as("keys on %s", node.getKey()).contains(stream, dedup);
+                    assertThat(local).as("keys on %s", node.getKey()).contains(stream);
+                    assertThat(dedupHere).as("a dedup bucket on %s", node.getKey()).isTrue();
                 } else {
-                    assertThat(local).as("keys on %s", node.getKey()).doesNotContain(stream, dedup);
+                    assertThat(local).as("keys on %s", node.getKey()).doesNotContain(stream);
+                    assertThat(dedupHere).as("a dedup bucket on %s", node.getKey()).isFalse();
                 }
             }
         }
