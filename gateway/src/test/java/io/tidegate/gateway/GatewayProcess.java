@@ -54,7 +54,7 @@ public final class GatewayProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         try {
-            return new GatewayProcess(p, target.get(60, TimeUnit.SECONDS));
+            return new GatewayProcess(p, target.get(120, TimeUnit.SECONDS));
         } catch (Exception e) {
             p.destroyForcibly();
             throw new IOException("gateway did not start: " + e.getMessage(), e);

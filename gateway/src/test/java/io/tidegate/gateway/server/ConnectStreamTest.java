@@ -205,8 +205,9 @@ class ConnectStreamTest {
     void groupMembersShareAndUnackedMessagesAreRedeliveredWithACount() throws Exception {
         try (FrameClient a = FrameClient.connected(gateway.target()); FrameClient b = FrameClient.connected(gateway.target());
              FrameClient pub = FrameClient.connected(gateway.target())) {
-            a.await(a.subscribe(group("ga", "share", "work.items").setAckDeadlineMs(1500)));
-            b.await(b.subscribe(group("gb", "share", "work.items").setAckDeadlineMs(1500)));
+            // Long enough that, on a loaded machine, a's acks reach the gateway before its first deliveries expire.
+            a.await(a.subscribe(group("ga", "share", "work.items").setAckDeadlineMs(5000)));
+            b.await(b.subscribe(group("gb", "share", "work.items").setAckDeadlineMs(5000)));
             for (int i = 0; i < 40; i++) {
                 pub.await(pub.publish(msg("work.items", "job" + i)));
             }
@@ -228,7 +229,7 @@ class ConnectStreamTest {
             a.send(ConnectRequest.newBuilder().setAck(ack));
             a.assertAlive();
             List<Delivery> again = new ArrayList<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (again.size() < fromB.size() && System.nanoTime() < deadline) {
                 again.addAll(a.pollDeliveries("ga", 20));
                 again.addAll(b.pollDeliveries("gb", 20));
