@@ -177,6 +177,12 @@ public final class EmbeddedGateway implements AutoCloseable {
         return marketData.stream().filter(ArbitrageFeed.class::isInstance).map(ArbitrageFeed.class::cast).findFirst();
     }
 
+    /** The instrument registry (listings from {@code data.instruments.<VENUE>}). */
+    public io.tidegate.gateway.instruments.InstrumentRegistry instrumentRegistry() {
+        return marketData.stream().filter(io.tidegate.gateway.instruments.InstrumentRegistry.class::isInstance)
+                .map(io.tidegate.gateway.instruments.InstrumentRegistry.class::cast).findFirst().orElseThrow();
+    }
+
     /** {@link #stop()}. */
     @Override
     public void close() {

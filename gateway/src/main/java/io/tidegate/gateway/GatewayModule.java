@@ -7,7 +7,11 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.SharedHash;
+import io.tidegate.gateway.backend.redis.RedisSharedHash;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.instruments.InstrumentRegistry;
+import io.tidegate.gateway.instruments.InstrumentsGrpcService;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.Readiness;
@@ -19,6 +23,7 @@ import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
+import io.tidegate.intelligence.instrument.InstrumentCatalog;
 import io.tidegate.intelligence.instrument.SymbolResolver;
 import jakarta.inject.Singleton;
 import java.util.Set;
@@ -53,6 +58,7 @@ public final class GatewayModule extends AbstractModule {
         install(new TelemetryModule(spanProcessor));
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
+        marketData.addBinding().to(InstrumentRegistry.class);
         if (config.arbitrage().enabled()) {
             marketData.addBinding().to(ArbitrageFeed.class);
         }
@@ -100,14 +106,35 @@ public final class GatewayModule extends AbstractModule {
                 config.gatewayId());
     }
 
+    /**
+     * The instrument registry, its listings kept in the Redis hash {@code <key-prefix>:instruments}
+     * with the Redis backend; when Redis cannot be reached at start it runs on memory alone (logged).
+     */
+    @Provides
+    @Singleton
+    InstrumentRegistry instrumentRegistry() {
+        SharedHash store = SharedHash.none();
+        if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
+            try {
+                store = new RedisSharedHash(config.backend().redis(), "instruments");
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(GatewayModule.class)
+                        .warn("instrument registry: Redis unreachable at start; listings are kept in memory only", e);
+            }
+        }
+        return new InstrumentRegistry(
+                new InstrumentCatalog(SymbolResolver.withVenueRules(), config.instruments().maxListings()), store);
+    }
+
     @Provides
     @Singleton
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
-                         ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData) {
+                         ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
+                         InstrumentRegistry instruments) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData);
+                outboundBudget, marketData, java.util.List.of(new InstrumentsGrpcService(instruments.catalog())));
     }
 }

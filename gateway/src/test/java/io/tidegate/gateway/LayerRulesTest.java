@@ -89,6 +89,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void instrumentsListenToMarketDataAndKeepTheirFactsInTheBackend() {
+        mayOnlyUse("instruments", "market", "backend", "config").check(gateway);
+    }
+
+    @Test
     void packagesHaveNoCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(gateway);
     }

@@ -253,7 +253,8 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r));
+                otel(r), arbitrage(r),
+                new GatewayConfig.Instruments(r.intIn("intelligence.instruments.max-listings", 1, 10_000_000)));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {

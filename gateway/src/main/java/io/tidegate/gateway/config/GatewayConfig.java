@@ -19,7 +19,8 @@ public record GatewayConfig(
         Resilience resilience,
         Duration drainTimeout,
         Otel otel,
-        Arbitrage arbitrage) {
+        Arbitrage arbitrage,
+        Instruments instruments) {
 
     /**
      * OpenTelemetry: traces (and OTLP metrics export) when {@code enabled}; metrics for the
@@ -239,6 +240,16 @@ public record GatewayConfig(
         public ArbitrageVenue venue(String name) {
             return venues.getOrDefault(name.toUpperCase(java.util.Locale.ROOT), defaults);
         }
+    }
+
+    /**
+     * The instrument registry ({@code intelligence.instruments}): venue listings read from
+     * {@code data.instruments.<VENUE>} and the aliases learned from them.
+     *
+     * @param maxListings listings kept at most (and learned aliases at most); further new listings
+     *                    are refused and their ids read by rules only
+     */
+    public record Instruments(int maxListings) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tidegate.gateway.market;
 
+import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 
@@ -19,4 +20,12 @@ public interface MarketDataListener {
 
     /** A trade accepted on {@code data.trades.<venue>.<symbol>}. */
     void onTrade(String venue, String symbol, TradeTick trade, long receivedNanos);
+
+    /**
+     * A venue listing accepted on {@code data.instruments.<venue>}; ignored unless overridden.
+     *
+     * @param venue the venue as the topic names it
+     */
+    default void onInstrument(String venue, InstrumentDefinition definition, long receivedNanos) {
+    }
 }

@@ -1,6 +1,7 @@
 package io.tidegate.gateway.market;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 import io.tidegate.proto.v1.Message;
@@ -10,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sits on the publish path: each accepted publish on {@code data.quotes.<VENUE>.<SYMBOL>} or
- * {@code data.trades.<VENUE>.<SYMBOL>} is decoded once and handed to every
+ * Sits on the publish path: each accepted publish on {@code data.quotes.<VENUE>.<SYMBOL>},
+ * {@code data.trades.<VENUE>.<SYMBOL>} or {@code data.instruments.<VENUE>} is decoded once and handed to every
  * {@link MarketDataListener}. With no listeners it costs one array-length check per message. A
  * payload that does not decode, or a listener that throws, is counted and logged, never passed
  * back to the publisher: the message itself was accepted. Thread-safe.
@@ -21,6 +22,7 @@ public final class MarketDataTap {
     private static final Logger log = LoggerFactory.getLogger(MarketDataTap.class);
     private static final String QUOTES = "data.quotes.";
     private static final String TRADES = "data.trades.";
+    private static final String INSTRUMENTS = "data.instruments.";
 
     private final MarketDataListener[] listeners;
     private final AtomicLong undecodable = new AtomicLong();
@@ -45,6 +47,8 @@ public final class MarketDataTap {
             quote(topic, message, receivedNanos);
         } else if (topic.startsWith(TRADES)) {
             trade(topic, message, receivedNanos);
+        } else if (topic.startsWith(INSTRUMENTS)) {
+            instrument(topic, message, receivedNanos);
         }
     }
 
@@ -98,6 +102,28 @@ public final class MarketDataTap {
         for (MarketDataListener listener : listeners) {
             try {
                 listener.onTrade(venue, symbol, trade, receivedNanos);
+            } catch (RuntimeException e) {
+                failed(listener, e);
+            }
+        }
+    }
+
+    /** A listing on {@code data.instruments.<VENUE>} (one segment after the prefix). */
+    private void instrument(String topic, Message message, long receivedNanos) {
+        String venue = topic.substring(INSTRUMENTS.length());
+        if (venue.isEmpty() || venue.indexOf('.') >= 0) {
+            return;
+        }
+        InstrumentDefinition definition;
+        try {
+            definition = InstrumentDefinition.parseFrom(message.getPayload());
+        } catch (InvalidProtocolBufferException e) {
+            undecodable(topic);
+            return;
+        }
+        for (MarketDataListener listener : listeners) {
+            try {
+                listener.onInstrument(venue, definition, receivedNanos);
             } catch (RuntimeException e) {
                 failed(listener, e);
             }

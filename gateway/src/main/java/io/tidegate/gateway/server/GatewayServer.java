@@ -53,6 +53,7 @@ public final class GatewayServer implements ServerStats {
     private final TraceMetadataInterceptor traceMetadata;
     private Server server;
     private ScheduledExecutorService activityTimer;
+    private final java.util.List<io.grpc.BindableService> extraServices;
 
     /**
      * The configuration slices the server reads.
@@ -68,6 +69,19 @@ public final class GatewayServer implements ServerStats {
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget, MarketDataTap marketData) {
+        this(config, backend, dispatcher, validators, readiness, tracing, metrics, conflation, outboundBudget,
+                marketData, java.util.List.of());
+    }
+
+    /**
+     * @param services further gRPC services served on the same port (e.g. {@code InstrumentsService})
+     */
+    public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
+                         MessageValidatorFactory validators, Readiness readiness,
+                         GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
+                         OutboundBudget outboundBudget, MarketDataTap marketData,
+                         java.util.List<io.grpc.BindableService> services) {
+        this.extraServices = java.util.List.copyOf(services);
         this.config = config;
         this.backend = backend;
         this.dispatcher = dispatcher;
@@ -85,7 +99,9 @@ public final class GatewayServer implements ServerStats {
     /** Binds the port and starts serving. */
     public void start() throws IOException {
         var grpc = config.grpc();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()))
+        var builder = NettyServerBuilder.forAddress(new InetSocketAddress(grpc.host(), grpc.port()));
+        extraServices.forEach(s -> builder.addService(ServerInterceptors.intercept(s, traceMetadata)));
+        server = builder
                 .addService(ServerInterceptors.intercept(service, traceMetadata))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())

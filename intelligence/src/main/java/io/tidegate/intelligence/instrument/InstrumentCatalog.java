@@ -130,6 +130,11 @@ public final class InstrumentCatalog {
     return List.copyOf(byId.values());
   }
 
+  /** The alias held for a venue's code, if any. */
+  public Optional<LearnedAlias> learnedAlias(String venue, String code) {
+    return Optional.ofNullable(aliases.get(venue.trim().toUpperCase(Locale.ROOT) + "|" + code.trim().toUpperCase(Locale.ROOT)));
+  }
+
   /** The learned aliases held. */
   public List<LearnedAlias> learnedAliases() {
     return List.copyOf(aliases.values());
