@@ -135,6 +135,7 @@ public final class GatewayModule extends AbstractModule {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, java.util.List.of(new InstrumentsGrpcService(instruments.catalog())));
+                outboundBudget, marketData, java.util.List.of(new InstrumentsGrpcService(instruments.catalog())),
+                instruments);
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
  *                     backend until it is acked or dead-lettered, and a nacked or expired one is
  *                     redelivered before them. All members of a group should ask for it alike:
  *                     a non-strict member ignores the leases.
+ * @param topicFilter  a further test topics matching a pattern must pass ({@link TopicFilter#ALL}: none)
  */
 public record SubscriptionSpec(
         String key,
@@ -25,10 +26,12 @@ public record SubscriptionSpec(
         String consumerName,
         StartAt start,
         Duration ackDeadline,
-        boolean strictKeyOrder) {
+        boolean strictKeyOrder,
+        TopicFilter topicFilter) {
 
     public SubscriptionSpec {
         patterns = List.copyOf(patterns);
+        topicFilter = topicFilter == null ? TopicFilter.ALL : topicFilter;
         if (patterns.isEmpty()) {
             throw new IllegalArgumentException("a subscription needs at least one pattern");
         }
@@ -38,6 +41,12 @@ public record SubscriptionSpec(
         if (strictKeyOrder && group == null) {
             throw new IllegalArgumentException("strict key order applies to GROUP subscriptions only");
         }
+    }
+
+    /** Every topic the patterns match. */
+    public SubscriptionSpec(String key, List<TopicPattern> patterns, String group, String consumerName, StartAt start,
+                            Duration ackDeadline, boolean strictKeyOrder) {
+        this(key, patterns, group, consumerName, start, ackDeadline, strictKeyOrder, TopicFilter.ALL);
     }
 
     /** Without strict key order. */
@@ -50,11 +59,11 @@ public record SubscriptionSpec(
         return group != null;
     }
 
-    /** True when any of the patterns matches the topic. */
+    /** True when any of the patterns matches the topic and the filter admits it. */
     public boolean matches(String topic) {
         for (TopicPattern p : patterns) {
             if (p.matches(topic)) {
-                return true;
+                return topicFilter.admits(topic);
             }
         }
         return false;

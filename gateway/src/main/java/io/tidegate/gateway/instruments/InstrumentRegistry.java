@@ -2,6 +2,7 @@ package io.tidegate.gateway.instruments;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidegate.gateway.backend.SharedHash;
+import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.intelligence.instrument.InstrumentCatalog;
 import io.tidegate.intelligence.instrument.InstrumentKey;
@@ -14,7 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: listings arrive on gRPC publish threads; the catalog serialises its changes and
  * the store writes in the background, so the publish path never waits on Redis.
  */
-public final class InstrumentRegistry implements MarketDataListener, AutoCloseable {
+public final class InstrumentRegistry implements MarketDataListener, InstrumentDirectory, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InstrumentRegistry.class);
     private static final String LISTING = "l:";
@@ -39,6 +43,8 @@ public final class InstrumentRegistry implements MarketDataListener, AutoCloseab
     private final SharedHash store;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
+    private final AtomicLong announced = new AtomicLong();
+    private final CopyOnWriteArrayList<Consumer<String>> watchers = new CopyOnWriteArrayList<>();
 
     /** Reads what {@code store} holds; blocks while it does (start-up). */
     public InstrumentRegistry(InstrumentCatalog catalog, SharedHash store) {
@@ -61,10 +67,36 @@ public final class InstrumentRegistry implements MarketDataListener, AutoCloseab
         }
         Listing l = listing.get();
         switch (catalog.add(l)) {
-            case ADDED, UPDATED -> persist(l, definition);
+            case ADDED, UPDATED -> {
+                persist(l, definition);
+                String key = l.key().toString();
+                watchers.forEach(w -> w.accept(key));
+                announced.incrementAndGet();
+            }
             case FULL -> refused.incrementAndGet();
             case UNCHANGED -> { }
         }
+    }
+
+    @Override
+    public boolean lists(String venue, String nativeId, Set<String> keys) {
+        for (String key : keys) {
+            Optional<InstrumentKey> parsed = InstrumentKey.parse(key);
+            if (parsed.isPresent()) {
+                for (Listing l : catalog.equivalents(parsed.get())) {
+                    if (l.venue().equalsIgnoreCase(venue) && l.nativeId().equalsIgnoreCase(nativeId)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public AutoCloseable watch(Consumer<String> onListed) {
+        watchers.add(onListed);
+        return () -> watchers.remove(onListed);
     }
 
     /** Quotes are not listings; ignored. */
@@ -80,6 +112,11 @@ public final class InstrumentRegistry implements MarketDataListener, AutoCloseab
     /** New listings refused because the registry held {@code max-listings}. */
     public long refused() {
         return refused.get();
+    }
+
+    /** Listings added or changed whose watchers (subscriptions by instrument) have all been told. */
+    public long announced() {
+        return announced.get();
     }
 
     /** Definitions without a native id, segment or readable canonical key. */

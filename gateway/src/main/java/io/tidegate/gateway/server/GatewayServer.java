@@ -70,17 +70,19 @@ public final class GatewayServer implements ServerStats {
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget, MarketDataTap marketData) {
         this(config, backend, dispatcher, validators, readiness, tracing, metrics, conflation, outboundBudget,
-                marketData, java.util.List.of());
+                marketData, java.util.List.of(), io.tidegate.gateway.market.InstrumentDirectory.none());
     }
 
     /**
      * @param services further gRPC services served on the same port (e.g. {@code InstrumentsService})
+     * @param instruments the listings subscriptions by instrument follow
      */
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget, MarketDataTap marketData,
-                         java.util.List<io.grpc.BindableService> services) {
+                         java.util.List<io.grpc.BindableService> services,
+                         io.tidegate.gateway.market.InstrumentDirectory instruments) {
         this.extraServices = java.util.List.copyOf(services);
         this.config = config;
         this.backend = backend;
@@ -89,9 +91,9 @@ public final class GatewayServer implements ServerStats {
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
         PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, marketData),
                 new ClientLimits(config.clientLimits()));
-        this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
-                new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
-                config.delivery());
+        this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery(), instruments),
+                backend, new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
+                config.delivery(), instruments);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
     }

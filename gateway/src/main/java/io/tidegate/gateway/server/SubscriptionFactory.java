@@ -20,10 +20,19 @@ final class SubscriptionFactory {
     private final OutboundBudget outboundBudget;
     private final int maxCredit;
     private final GatewayConfig.Delivery delivery;
+    private final io.tidegate.gateway.market.InstrumentDirectory instruments;
 
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
                         ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
                         GatewayConfig.Delivery delivery) {
+        this(parser, backend, deliveryTelemetry, conflation, outboundBudget, maxCredit, delivery,
+                io.tidegate.gateway.market.InstrumentDirectory.none());
+    }
+
+    SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
+                        ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
+                        GatewayConfig.Delivery delivery, io.tidegate.gateway.market.InstrumentDirectory instruments) {
+        this.instruments = instruments;
         this.parser = parser;
         this.backend = backend;
         this.deliveryTelemetry = deliveryTelemetry;
@@ -40,7 +49,11 @@ final class SubscriptionFactory {
 
     /** A subscription of this gateway, bounded by its limits and outbound budget; not open yet. */
     SessionSubscription newSubscription(SubscriptionOptions options, SessionSubscription.Output output) {
-        return new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery);
+        var subscription = new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery);
+        if (!options.instruments().isEmpty()) {
+            subscription.followListings(instruments);
+        }
+        return subscription;
     }
 
     /** Where subscriptions open. */

@@ -245,6 +245,20 @@ public final class MemoryBackend implements Backend {
         append(envelopes);
     }
 
+    /** Attaches {@code sub} to every topic it now matches and does not read yet (from the topic's latest). */
+    void rescan(MemorySubscription sub) {
+        synchronized (registry) {
+            if (!subscriptions.contains(sub)) {
+                return;
+            }
+            for (TopicLog log : topics.values()) {
+                if (sub.spec.matches(log.topic)) {
+                    sub.attach(log, false);
+                }
+            }
+        }
+    }
+
     private TopicLog logFor(String topic) {
         TopicLog log = topics.get(topic);
         return log != null ? log : createLog(topic);

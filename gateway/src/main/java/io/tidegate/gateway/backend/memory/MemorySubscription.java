@@ -57,6 +57,8 @@ final class MemorySubscription implements BackendSubscription {
     private volatile boolean closed;
     private volatile Source[] sources = NO_SOURCES;
     private final Object sourcesLock = new Object();
+    /** Topics attached; written under the backend's registry lock (see {@link #attach}). */
+    private final java.util.Set<String> attached = java.util.concurrent.ConcurrentHashMap.newKeySet();
     // drain thread only: where the next batch starts, so one busy topic cannot starve the rest
     private int firstSource;
     private List<StoredMessage> spare;
@@ -147,8 +149,18 @@ final class MemorySubscription implements BackendSubscription {
         }
     }
 
-    /** Starts reading {@code log}; called under the backend's registry lock. */
+    @Override
+    public void rescan() {
+        if (!closed) {
+            backend.rescan(this);
+        }
+    }
+
+    /** Starts reading {@code log} unless it already does; called under the backend's registry lock. */
     void attach(TopicLog log, boolean newTopic) {
+        if (!attached.add(log.topic)) {
+            return;
+        }
         Source source;
         if (spec.isGroup()) {
             GroupCursor cursor = log.groups.computeIfAbsent(spec.group(),
