@@ -13,6 +13,7 @@ import io.tidegate.proto.v1.Delivery;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.proto.v1.SubscriptionMode;
+import io.tidegate.testkit.RedisServer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -34,14 +35,30 @@ class SubscribeByInstrumentTest {
 
     @Test
     void anInstrumentsTopicsOnEveryVenueArriveIncludingVenuesListedLater() throws Exception {
-        try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback();
-             FrameClient pub = FrameClient.connected(gateway.target());
+        try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback()) {
+            showsInstrumentTopicsOnEveryVenue(gateway);
+        }
+    }
+
+    @Test
+    void withRedisVenuesListedLaterJoinTheLiveSubscriptionToo() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("backend.redis.uri=" + redis.uri())) {
+            showsInstrumentTopicsOnEveryVenue(gateway);
+        }
+    }
+
+    private static void showsInstrumentTopicsOnEveryVenue(EmbeddedGateway gateway) throws Exception {
+        try (FrameClient pub = FrameClient.connected(gateway.target());
              FrameClient sub = FrameClient.connected(gateway.target())) {
             InstrumentRegistry registry = gateway.instrumentRegistry();
             pub.await(pub.publish(listing("BINANCE", "BTCUSDT", "BTC/USDT"), listing("OKX", "ETH-USDT", "ETH/USDT")));
             // OKX's BTC topic exists before OKX lists it
             pub.await(pub.publish(msg("data.quotes.OKX.BTC-USDT", "o0")));
             await(() -> registry.announced() == 2);
+            // entry ids are in milliseconds: subscribe in a later one than o0's, so o0 is before the start
+            long o0Millis = System.currentTimeMillis();
+            await(() -> System.currentTimeMillis() > o0Millis);
 
             ConnectResponse subscribed = sub.await(sub.subscribe(Subscribe.newBuilder().setSubscriptionId("btc")
                     .addInstruments("btc/usdt").setDataKind("quotes").setInitialCredit(100)));
@@ -55,11 +72,12 @@ class SubscribeByInstrumentTest {
             pub.await(pub.publish(msg("data.quotes.OKX.BTC-USDT", "o1"), msg("data.quotes.COINBASE.BTC-USDT", "c1"),
                     msg("data.quotes.BINANCE.BTCUSDT", "b2")));
 
-            List<Delivery> got = sub.awaitDeliveries("btc", 4);
+            List<Delivery> got = sub.awaitDeliveries("btc", 5);
             assertThat(got).extracting(d -> d.getMessage().getTopic() + " " + d.getMessage().getPayload().toStringUtf8())
-                    .containsExactlyInAnyOrder("data.quotes.BINANCE.BTCUSDT b1", "data.quotes.OKX.BTC-USDT o1",
+                    .containsExactlyInAnyOrder("data.quotes.BINANCE.BTCUSDT b1", "data.quotes.OKX.BTC-USDT o-unlisted",
+                            "data.quotes.OKX.BTC-USDT o1",
                             "data.quotes.COINBASE.BTC-USDT c1", "data.quotes.BINANCE.BTCUSDT b2");
-            // what was published on OKX's topic before OKX listed it is not delivered: the topic is read from the listing on
+            // OKX's topic is read from when the subscription started (o-unlisted came after it, o0 before)
             sub.assertNoDeliveryWithin("btc", 300);
         }
     }

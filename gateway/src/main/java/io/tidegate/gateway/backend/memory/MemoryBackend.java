@@ -126,6 +126,7 @@ public final class MemoryBackend implements Backend {
                 : Math.max(1, Math.min(spec.ackDeadline().toNanos(), maxAckDeadlineNanos));
         GroupSteering<MemorySubscription> steering = spec.isGroup() ? steerings.forGroup(spec.group()) : null;
         MemorySubscription sub = new MemorySubscription(spec, sink, this, delivery, ackDeadline, steering);
+        sub.subscribedAtMillis = wallClock.getAsLong();
         synchronized (registry) {
             subscriptions.add(sub);
             if (spec.patterns().stream().allMatch(TopicPattern::isLiteral)) {
@@ -253,7 +254,7 @@ public final class MemoryBackend implements Backend {
             }
             for (TopicLog log : topics.values()) {
                 if (sub.spec.matches(log.topic)) {
-                    sub.attach(log, false);
+                    sub.attachFound(log);
                 }
             }
         }

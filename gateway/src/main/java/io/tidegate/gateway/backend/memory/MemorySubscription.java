@@ -4,6 +4,7 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.GroupSteering;
+import io.tidegate.gateway.backend.StartAt;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -57,6 +58,8 @@ final class MemorySubscription implements BackendSubscription {
     private volatile boolean closed;
     private volatile Source[] sources = NO_SOURCES;
     private final Object sourcesLock = new Object();
+    /** Wall-clock milliseconds when the backend took the subscription. */
+    volatile long subscribedAtMillis;
     /** Topics attached; written under the backend's registry lock (see {@link #attach}). */
     private final java.util.Set<String> attached = java.util.concurrent.ConcurrentHashMap.newKeySet();
     // drain thread only: where the next batch starts, so one busy topic cannot starve the rest
@@ -158,20 +161,33 @@ final class MemorySubscription implements BackendSubscription {
 
     /** Starts reading {@code log} unless it already does; called under the backend's registry lock. */
     void attach(TopicLog log, boolean newTopic) {
+        attach(log, newTopic, spec.start());
+    }
+
+    /**
+     * Starts reading a topic found by {@link #rescan}: a LATEST subscription reads it from when it
+     * subscribed, as the Redis backend does, so what was appended since is not lost to the late find.
+     */
+    void attachFound(TopicLog log) {
+        attach(log, false, spec.start().kind() == StartAt.Kind.LATEST
+                ? StartAt.timestamp(subscribedAtMillis * 1_000_000) : spec.start());
+    }
+
+    private void attach(TopicLog log, boolean newTopic, StartAt start) {
         if (!attached.add(log.topic)) {
             return;
         }
         Source source;
         if (spec.isGroup()) {
             GroupCursor cursor = log.groups.computeIfAbsent(spec.group(),
-                    g -> new GroupCursor(g, log, newTopic ? 0 : log.startOffset(spec.start()), backend,
+                    g -> new GroupCursor(g, log, newTopic ? 0 : log.startOffset(start), backend,
                             backend.maxDeliveries()));
             cursor.addMember(this);
             source = cursor;
         } else {
-            EntryId first = spec.start().firstIdFor(log.topic);
+            EntryId first = start.firstIdFor(log.topic);
             // a topic created after subscribing is read from its first entry: all of it is new
-            long offset = newTopic ? 0 : log.startOffset(spec.start());
+            long offset = newTopic ? 0 : log.startOffset(start);
             source = new BroadcastSource(log, offset, first);
         }
         synchronized (sourcesLock) {
