@@ -13,6 +13,7 @@ import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.TopicClasses;
 import io.tidegate.otel.Telemetry;
+import io.tidegate.gateway.instruments.InstrumentRegistry;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.Map;
@@ -41,11 +42,12 @@ final class GatewayGauges {
 
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
-                  @Named(BackendStackModule.STORE) Backend store) {
+                  @Named(BackendStackModule.STORE) Backend store, InstrumentRegistry instruments) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerDispatch(meter, dispatcher, dispatch);
         registerServer(meter, server);
         registerBackend(meter, store);
+        registerInstruments(meter, instruments);
         if (store instanceof ResilientBackend resilient) {
             registerResilience(meter, resilient);
         }
@@ -96,6 +98,18 @@ final class GatewayGauges {
                         m.record(e.getValue(), Attributes.of(GROUP, e.getKey()));
                     }
                 });
+    }
+
+    private static void registerInstruments(Meter meter, InstrumentRegistry instruments) {
+        meter.gaugeBuilder("tidegate.instruments.listings").ofLongs().setUnit("{listing}")
+                .setDescription("Venue listings the instrument registry holds (limit: intelligence.instruments.max-listings)")
+                .buildWithCallback(m -> m.record(instruments.catalog().listingCount()));
+        meter.gaugeBuilder("tidegate.instruments.learned_aliases").ofLongs().setUnit("{alias}")
+                .setDescription("Currency aliases the instrument registry learned from listings")
+                .buildWithCallback(m -> m.record(instruments.catalog().aliasCount()));
+        meter.counterBuilder("tidegate.instruments.refused").setUnit("{listing}")
+                .setDescription("New listings refused because the registry held intelligence.instruments.max-listings")
+                .buildWithCallback(m -> m.record(instruments.refused()));
     }
 
     private static void registerResilience(Meter meter, ResilientBackend resilient) {

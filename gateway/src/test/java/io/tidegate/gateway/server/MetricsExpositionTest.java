@@ -52,7 +52,10 @@ class MetricsExpositionTest {
             metric("tidegate_spool_size_bytes", "gauge", "backend"),
             metric("tidegate_spool_pending", "gauge", "backend"),
             metric("tidegate_consumer_lag", "gauge", "group"),
-            metric("tidegate_backend_resets_total", "counter"));
+            metric("tidegate_backend_resets_total", "counter"),
+            metric("tidegate_instruments_listings", "gauge"),
+            metric("tidegate_instruments_learned_aliases", "gauge"),
+            metric("tidegate_instruments_refused_total", "counter"));
 
     private record Metric(String type, Set<String> labels) {
     }
