@@ -108,20 +108,14 @@ public final class GatewayModule extends AbstractModule {
 
     /**
      * The instrument registry, its listings kept in the Redis hash {@code <key-prefix>:instruments}
-     * with the Redis backend; when Redis cannot be reached at start it runs on memory alone (logged).
+     * with the Redis backend (connected in the background, so a Redis outage does not hold up the
+     * start), in memory only with the memory backend.
      */
     @Provides
     @Singleton
     InstrumentRegistry instrumentRegistry() {
-        SharedHash store = SharedHash.none();
-        if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
-            try {
-                store = new RedisSharedHash(config.backend().redis(), "instruments");
-            } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(GatewayModule.class)
-                        .warn("instrument registry: Redis unreachable at start; listings are kept in memory only", e);
-            }
-        }
+        SharedHash store = config.backend().type() == GatewayConfig.BackendType.REDIS
+                ? new RedisSharedHash(config.backend().redis(), "instruments") : SharedHash.none();
         return new InstrumentRegistry(
                 new InstrumentCatalog(SymbolResolver.withVenueRules(), config.instruments().maxListings()), store);
     }

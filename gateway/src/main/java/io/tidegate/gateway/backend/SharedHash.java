@@ -1,6 +1,7 @@
 package io.tidegate.gateway.backend;
 
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A small keyed table of facts the gateway learns and every replica (and the next start) should
@@ -10,10 +11,16 @@ import java.util.Map;
  */
 public interface SharedHash extends AutoCloseable {
 
-    /** Every entry held; blocks (used at start-up). Empty when the store cannot be read. */
-    Map<String, byte[]> entries();
+    /**
+     * Hands every entry held to {@code loaded}, once, as soon as the store can be read (at once, or
+     * on another thread once an unreachable store comes up); never blocks.
+     */
+    void load(Consumer<Map<String, byte[]>> loaded);
 
-    /** Stores one entry in the background; never blocks, never throws for an unreachable store. */
+    /**
+     * Stores one entry in the background; never blocks, never throws. While the store is
+     * unreachable the write is dropped (counted): the fact is relearned when next published.
+     */
     void put(String field, byte[] value);
 
     @Override
@@ -23,8 +30,8 @@ public interface SharedHash extends AutoCloseable {
     static SharedHash none() {
         return new SharedHash() {
             @Override
-            public Map<String, byte[]> entries() {
-                return Map.of();
+            public void load(Consumer<Map<String, byte[]>> loaded) {
+                loaded.accept(Map.of());
             }
 
             @Override

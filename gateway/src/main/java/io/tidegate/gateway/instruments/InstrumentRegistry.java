@@ -44,13 +44,14 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
     private final AtomicLong announced = new AtomicLong();
+    private final AtomicLong loadedListings = new AtomicLong(-1);
     private final CopyOnWriteArrayList<Consumer<String>> watchers = new CopyOnWriteArrayList<>();
 
-    /** Reads what {@code store} holds; blocks while it does (start-up). */
+    /** Reads what {@code store} holds as soon as it can be read (in the background when not at once). */
     public InstrumentRegistry(InstrumentCatalog catalog, SharedHash store) {
         this.catalog = catalog;
         this.store = store;
-        load(store.entries());
+        store.load(this::load);
     }
 
     /** The catalog answering lookups. */
@@ -114,6 +115,11 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         return refused.get();
     }
 
+    /** Listings read from the store at start; -1 until it has been read. */
+    public long loadedListings() {
+        return loadedListings.get();
+    }
+
     /** Listings added or changed whose watchers (subscriptions by instrument) have all been told. */
     public long announced() {
         return announced.get();
@@ -160,6 +166,7 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
                 decode(e.getKey().substring(ALIAS.length()), e.getValue()).ifPresent(catalog::learn);
             }
         }
+        loadedListings.set(listings);
         if (!entries.isEmpty()) {
             log.info("instrument registry: {} listings and {} learned aliases read from the store", listings,
                     catalog.aliasCount());
@@ -170,7 +177,9 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         try {
             InstrumentDefinition d = InstrumentDefinition.parseFrom(value);
             Optional<Listing> l = listing(d.getVenue(), d);
-            return l.isPresent() && catalog.add(l.get()) != InstrumentCatalog.Outcome.FULL;
+            // a listing published since start is newer than the stored one and stays
+            return l.isPresent() && !catalog.holds(l.get().venue(), l.get().segment(), l.get().nativeId())
+                    && catalog.add(l.get()) != InstrumentCatalog.Outcome.FULL;
         } catch (InvalidProtocolBufferException e) {
             unreadable.incrementAndGet();
             return false;

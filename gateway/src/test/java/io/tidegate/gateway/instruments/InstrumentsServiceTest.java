@@ -111,6 +111,9 @@ class InstrumentsServiceTest {
                  EmbeddedGateway replica = EmbeddedGateway.startOnLoopback(uri);
                  Client onRestarted = new Client(restarted.target());
                  Client onReplica = new Client(replica.target())) {
+                // the store is read in the background at start
+                await(() -> restarted.instrumentRegistry().loadedListings() == 3
+                        && replica.instrumentRegistry().loadedListings() == 3);
                 for (Client client : List.of(onRestarted, onReplica)) {
                     assertThat(client.resolve("OKX", "spot", "BTC-USDT").getSource())
                             .isEqualTo(ResolutionSource.RESOLUTION_SOURCE_LISTING);

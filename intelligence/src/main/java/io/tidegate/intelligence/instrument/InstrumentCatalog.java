@@ -130,6 +130,11 @@ public final class InstrumentCatalog {
     return List.copyOf(byId.values());
   }
 
+  /** True when a listing of this (venue, segment, id) is held. */
+  public boolean holds(String venue, String segment, String nativeId) {
+    return byId.containsKey(id(venue, segment, nativeId));
+  }
+
   /** The alias held for a venue's code, if any. */
   public Optional<LearnedAlias> learnedAlias(String venue, String code) {
     return Optional.ofNullable(aliases.get(venue.trim().toUpperCase(Locale.ROOT) + "|" + code.trim().toUpperCase(Locale.ROOT)));

@@ -5,65 +5,101 @@ import io.tidegate.gateway.config.GatewayConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link SharedHash} kept as one Redis hash, {@code <key-prefix>:<name>} (see {@link RedisKeys}),
- * over a connection of its own so it never queues behind appends or blocked reads. Writes are
- * asynchronous {@code HSET}s; a failed one is counted and logged, and the fact is simply relearned.
- * Thread-safe.
+ * over a connection of its own so it never queues behind appends or blocked reads. It connects in
+ * the background, retrying with growing pauses while Redis is down, so the gateway starts during an
+ * outage; writes are asynchronous {@code HSET}s, and one that fails (or comes before the connection)
+ * is counted and logged, the fact simply relearned. Thread-safe.
  */
 public final class RedisSharedHash implements SharedHash {
 
     private static final Logger log = LoggerFactory.getLogger(RedisSharedHash.class);
+    private static final long MAX_RETRY_MILLIS = 30_000;
 
-    private final RedisConnector connector;
-    private final SharedConnection connection;
+    private final GatewayConfig.Redis config;
+    private final String name;
     private final byte[] key;
     private final String keyName;
     private final AtomicLong failedWrites = new AtomicLong();
+    private final CompletableFuture<SharedConnection> connected = new CompletableFuture<>();
+    private final Thread connector;
+    private volatile RedisConnector redisConnector;
+    private volatile boolean closed;
 
     /**
-     * Connects; blocks.
+     * Starts connecting in the background; never blocks.
      *
      * @param name the hash's name under the key prefix, e.g. {@code instruments}
      */
     public RedisSharedHash(GatewayConfig.Redis config, String name) {
+        this.config = config;
+        this.name = name;
         this.keyName = new RedisKeys(config.keyPrefix()).hashName(name);
         this.key = keyName.getBytes(StandardCharsets.UTF_8);
-        this.connector = new RedisConnector(config);
-        try {
-            this.connection = connector.connectShared("tidegate-" + name);
-        } catch (RuntimeException e) {
-            connector.close();
-            throw e;
+        this.connector = new Thread(this::connect, "tidegate-" + name + "-connect");
+        connector.setDaemon(true);
+        connector.start();
+    }
+
+    private void connect() {
+        long pause = 500;
+        while (!closed) {
+            RedisConnector c = new RedisConnector(config);
+            try {
+                SharedConnection connection = c.connectShared("tidegate-" + name);
+                redisConnector = c;
+                if (closed) {
+                    connection.close();
+                    c.close();
+                    return;
+                }
+                connected.complete(connection);
+                return;
+            } catch (RuntimeException e) {
+                c.close();
+                log.warn("{}: Redis not reachable ({}); retrying in {} ms", keyName, e.getMessage(), pause);
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            pause = Math.min(MAX_RETRY_MILLIS, pause * 2);
         }
     }
 
     @Override
-    public Map<String, byte[]> entries() {
-        try {
-            Map<byte[], byte[]> raw = connection.async().hgetall(key).toCompletableFuture()
-                    .get(RedisConnector.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            Map<String, byte[]> out = new HashMap<>(raw.size() * 2);
-            raw.forEach((field, value) -> out.put(new String(field, StandardCharsets.UTF_8), value));
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Map.of();
-        } catch (Exception e) {
-            log.warn("cannot read {} from Redis; starting without it", keyName, e);
-            return Map.of();
-        }
+    public void load(Consumer<Map<String, byte[]>> loaded) {
+        connected.thenCompose(c -> c.async().hgetall(key).toCompletableFuture())
+                .orTimeout(RedisConnector.COMMAND_TIMEOUT.toMillis() * 4, TimeUnit.MILLISECONDS)
+                .whenComplete((raw, error) -> {
+                    if (error != null) {
+                        log.warn("cannot read {} from Redis; going on without it", keyName, error);
+                        return;
+                    }
+                    Map<String, byte[]> out = new HashMap<>(raw.size() * 2);
+                    raw.forEach((field, value) -> out.put(new String(field, StandardCharsets.UTF_8), value));
+                    loaded.accept(out);
+                });
     }
 
     @Override
     public void put(String field, byte[] value) {
+        SharedConnection c = connected.getNow(null);
+        if (c == null) {
+            failed(new IllegalStateException("not connected to Redis yet"));
+            return;
+        }
         try {
-            connection.async().hset(key, field.getBytes(StandardCharsets.UTF_8), value)
+            c.async().hset(key, field.getBytes(StandardCharsets.UTF_8), value)
                     .whenComplete((r, e) -> {
                         if (e != null) {
                             failed(e);
@@ -74,20 +110,28 @@ public final class RedisSharedHash implements SharedHash {
         }
     }
 
-    /** HSETs that failed. */
+    /** HSETs that failed or were dropped before the connection. */
     public long failedWrites() {
         return failedWrites.get();
     }
 
     private void failed(Throwable e) {
         if (failedWrites.getAndIncrement() % 1000 == 0) {
-            log.warn("writing to {} failed; {} failures so far", keyName, failedWrites.get(), e);
+            log.warn("writing to {} failed ({}); {} failures so far", keyName, e.getMessage(), failedWrites.get());
         }
     }
 
     @Override
     public void close() {
-        connection.close();
-        connector.close();
+        closed = true;
+        connector.interrupt();
+        SharedConnection c = connected.getNow(null);
+        if (c != null) {
+            c.close();
+        }
+        RedisConnector rc = redisConnector;
+        if (rc != null) {
+            rc.close();
+        }
     }
 }
