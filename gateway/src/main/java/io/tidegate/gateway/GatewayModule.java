@@ -115,7 +115,9 @@ public final class GatewayModule extends AbstractModule {
     @Singleton
     InstrumentRegistry instrumentRegistry() {
         SharedHash store = config.backend().type() == GatewayConfig.BackendType.REDIS
-                ? new RedisSharedHash(config.backend().redis(), "instruments") : SharedHash.none();
+                ? new RedisSharedHash(config.backend().redis(), "instruments",
+                        // a listing and its learned aliases per listing kept at most
+                        (int) Math.min(Integer.MAX_VALUE, 3L * config.instruments().maxListings())) : SharedHash.none();
         return new InstrumentRegistry(
                 new InstrumentCatalog(SymbolResolver.withVenueRules(), config.instruments().maxListings()), store);
     }

@@ -18,8 +18,9 @@ public interface SharedHash extends AutoCloseable {
     void load(Consumer<Map<String, byte[]>> loaded);
 
     /**
-     * Stores one entry in the background; never blocks, never throws. While the store is
-     * unreachable the write is dropped (counted): the fact is relearned when next published.
+     * Stores one entry in the background; never blocks, never throws. Before the store is first
+     * reached, writes wait (latest per field, bounded); a write that fails is dropped (counted) and
+     * the fact relearned when next published.
      */
     void put(String field, byte[] value);
 

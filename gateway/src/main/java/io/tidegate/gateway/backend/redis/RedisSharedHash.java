@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * A {@link SharedHash} kept as one Redis hash, {@code <key-prefix>:<name>} (see {@link RedisKeys}),
  * over a connection of its own so it never queues behind appends or blocked reads. It connects in
  * the background, retrying with growing pauses while Redis is down, so the gateway starts during an
- * outage; writes are asynchronous {@code HSET}s, and one that fails (or comes before the connection)
- * is counted and logged, the fact simply relearned. Thread-safe.
+ * outage; writes are asynchronous {@code HSET}s, those made before the connection wait for it
+ * (latest per field, bounded), and one that fails is counted and logged, the fact simply relearned.
+ * Thread-safe.
  */
 public final class RedisSharedHash implements SharedHash {
 
@@ -32,14 +33,19 @@ public final class RedisSharedHash implements SharedHash {
     private final CompletableFuture<SharedConnection> connected = new CompletableFuture<>();
     private final Thread connector;
     private volatile RedisConnector redisConnector;
+    /** Writes made before the connection, latest per field, at most {@code maxPending}. */
+    private final java.util.concurrent.ConcurrentHashMap<String, byte[]> pending = new java.util.concurrent.ConcurrentHashMap<>();
+    private final int maxPending;
     private volatile boolean closed;
 
     /**
      * Starts connecting in the background; never blocks.
      *
-     * @param name the hash's name under the key prefix, e.g. {@code instruments}
+     * @param name       the hash's name under the key prefix, e.g. {@code instruments}
+     * @param maxPending fields kept for writing while not connected yet; further ones are dropped
      */
-    public RedisSharedHash(GatewayConfig.Redis config, String name) {
+    public RedisSharedHash(GatewayConfig.Redis config, String name, int maxPending) {
+        this.maxPending = maxPending;
         this.config = config;
         this.name = name;
         this.keyName = new RedisKeys(config.keyPrefix()).hashName(name);
@@ -62,6 +68,7 @@ public final class RedisSharedHash implements SharedHash {
                     return;
                 }
                 connected.complete(connection);
+                flushPending(connection);
                 return;
             } catch (RuntimeException e) {
                 c.close();
@@ -95,9 +102,31 @@ public final class RedisSharedHash implements SharedHash {
     public void put(String field, byte[] value) {
         SharedConnection c = connected.getNow(null);
         if (c == null) {
-            failed(new IllegalStateException("not connected to Redis yet"));
+            if (pending.size() >= maxPending && !pending.containsKey(field)) {
+                failed(new IllegalStateException("not connected to Redis yet and " + maxPending + " writes wait"));
+                return;
+            }
+            pending.put(field, value);
+            c = connected.getNow(null);
+            if (c != null) {
+                // connected meanwhile: the connector's flush may have run before this write was queued
+                flushPending(c);
+            }
             return;
         }
+        write(c, field, value);
+    }
+
+    private void flushPending(SharedConnection c) {
+        for (String field : pending.keySet()) {
+            byte[] value = pending.remove(field);
+            if (value != null) {
+                write(c, field, value);
+            }
+        }
+    }
+
+    private void write(SharedConnection c, String field, byte[] value) {
         try {
             c.async().hset(key, field.getBytes(StandardCharsets.UTF_8), value)
                     .whenComplete((r, e) -> {
