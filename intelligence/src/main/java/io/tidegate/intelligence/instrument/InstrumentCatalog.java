@@ -96,6 +96,47 @@ public final class InstrumentCatalog {
     return true;
   }
 
+  /**
+   * Learns from a co-movement proposal when a listing backs it: one side is listed in
+   * {@code segment}, the other is not, and the naming rules read the other's id as a pair with the
+   * same quote and kind but another base code. That code is then learned as the listed base on the
+   * other's venue (a {@link LearnedAlias} whose evidence is the listing and the prices, whose
+   * confidence is the proposal's, at most {@link CoMovementTracker#MAX_CONFIDENCE}, so an alias a
+   * listing shows stays the surer). Without such a listing nothing is learned.
+   *
+   * @return the alias learned, if any
+   */
+  public synchronized Optional<LearnedAlias> confirm(CoMovementProposal proposal, String segment) {
+    Optional<LearnedAlias> learned = confirmFrom(proposal.venueA(), proposal.symbolA(), proposal.venueB(),
+        proposal.symbolB(), segment, proposal);
+    return learned.isPresent() ? learned
+        : confirmFrom(proposal.venueB(), proposal.symbolB(), proposal.venueA(), proposal.symbolA(), segment, proposal);
+  }
+
+  private Optional<LearnedAlias> confirmFrom(String listedVenue, String listedId, String otherVenue, String otherId,
+                                             String segment, CoMovementProposal proposal) {
+    Listing listed = byId.get(id(listedVenue, segment, listedId));
+    if (listed == null || byId.containsKey(id(otherVenue, segment, otherId))) {
+      return Optional.empty();
+    }
+    String venue = otherVenue.trim().toUpperCase(Locale.ROOT);
+    Optional<Resolution> read = venueRules.resolve(venue, segment.trim().toLowerCase(Locale.ROOT), otherId);
+    if (read.isEmpty()) {
+      return Optional.empty(); // no telling which part of the id is the base
+    }
+    InstrumentKey theirs = read.get().key();
+    InstrumentKey known = listed.key();
+    if (theirs.kind() != known.kind() || !theirs.quote().equals(known.quote()) || theirs.base().equals(known.base())
+        || !CODE.matcher(theirs.base()).matches()) {
+      return Optional.empty();
+    }
+    LearnedAlias alias = new LearnedAlias(venue, theirs.base(), known.base(),
+        Math.min(proposal.confidence(), CoMovementTracker.MAX_CONFIDENCE),
+        "priced with " + listed.venue() + " " + listed.segment() + " " + listed.nativeId() + " (listed as " + known
+            + "): " + proposal.evidence());
+    return learn(alias) ? Optional.of(alias) : Optional.empty();
+  }
+
   /** The key of a native id: from a listing, a listed spelling, or the rules plus learned aliases. */
   public Optional<Identification> identify(String venue, String segment, String nativeId) {
     String v = venue.trim().toUpperCase(Locale.ROOT);
