@@ -153,6 +153,8 @@ impl SubState {
                 ack_deadline_ms: o.ack_deadline_ms,
                 strict_key_order: o.strict_key_order,
                 conflate: o.conflate,
+                // subscribing by instrument is not offered by this SDK yet
+                ..Default::default()
             })),
         }
     }

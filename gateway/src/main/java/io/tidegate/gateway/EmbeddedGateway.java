@@ -12,6 +12,7 @@ import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.SettingUnusableException;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.dispatch.DispatchStats;
+import io.tidegate.gateway.instruments.InstrumentRegistry;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.regime.RegimeCounters;
@@ -258,6 +259,12 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** The arbitrage feed, when {@code intelligence.arbitrage.enabled}. */
     public java.util.Optional<ArbitrageFeed> arbitrageFeed() {
         return marketData.stream().filter(ArbitrageFeed.class::isInstance).map(ArbitrageFeed.class::cast).findFirst();
+    }
+
+    /** The instrument registry (listings from {@code data.instruments.<VENUE>}). */
+    public InstrumentRegistry instrumentRegistry() {
+        return marketData.stream().filter(InstrumentRegistry.class::isInstance).map(InstrumentRegistry.class::cast)
+                .findFirst().orElseThrow();
     }
 
     /** {@link #stop()}. */

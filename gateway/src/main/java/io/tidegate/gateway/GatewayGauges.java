@@ -8,6 +8,7 @@ import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.instruments.InstrumentRegistry;
 import io.tidegate.gateway.priority.PolicyFallbacks;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.regime.RegimeCounters;
@@ -58,7 +59,8 @@ final class GatewayGauges {
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
                   @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
-                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
+                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book,
+                  InstrumentRegistry instruments) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerAcl(meter, security.aclRefusals());
@@ -66,6 +68,7 @@ final class GatewayGauges {
         registerPolicy(meter, fallbacks);
         registerServer(meter, server);
         registerBackend(meter, store);
+        registerInstruments(meter, instruments);
         if (store instanceof ResilientBackend resilient) {
             registerResilience(meter, resilient);
         }
@@ -169,6 +172,18 @@ final class GatewayGauges {
                         m.record(e.getValue(), Attributes.of(GROUP, e.getKey()));
                     }
                 });
+    }
+
+    private static void registerInstruments(Meter meter, InstrumentRegistry instruments) {
+        meter.gaugeBuilder("tidegate.instruments.listings").ofLongs().setUnit("{listing}")
+                .setDescription("Venue listings the instrument registry holds (limit: intelligence.instruments.max-listings)")
+                .buildWithCallback(m -> m.record(instruments.catalog().listingCount()));
+        meter.gaugeBuilder("tidegate.instruments.learned_aliases").ofLongs().setUnit("{alias}")
+                .setDescription("Currency aliases the instrument registry learned from listings")
+                .buildWithCallback(m -> m.record(instruments.catalog().aliasCount()));
+        meter.counterBuilder("tidegate.instruments.refused").setUnit("{listing}")
+                .setDescription("New listings refused because the registry held intelligence.instruments.max-listings")
+                .buildWithCallback(m -> m.record(instruments.refused()));
     }
 
     private static void registerResilience(Meter meter, ResilientBackend resilient) {

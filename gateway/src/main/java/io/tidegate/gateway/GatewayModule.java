@@ -11,14 +11,15 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.tidegate.gateway.config.SettingUnusableException;
+import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.AdminRoute;
-import io.tidegate.gateway.regime.IntelligenceGrpcService;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
 import java.time.Clock;
+import io.tidegate.gateway.server.AttachedService;
 import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.GatewayServer;
 import io.tidegate.gateway.server.InternalPublisher;
@@ -29,6 +30,7 @@ import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.intelligence.instrument.SymbolResolver;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -60,6 +62,7 @@ public final class GatewayModule extends AbstractModule {
         install(new DispatchModule());
         install(new TelemetryModule(spanProcessor));
         install(new IntelligenceModule(config.intelligence()));
+        install(new InstrumentsModule(config.intelligence().instruments(), config.backend()));
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
@@ -110,11 +113,12 @@ public final class GatewayModule extends AbstractModule {
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
-                         GatewaySecurity security, LanePolicies lanePolicies, IntelligenceGrpcService intelligence) {
+                         GatewaySecurity security, LanePolicies lanePolicies, Set<AttachedService> attached,
+                         InstrumentDirectory instruments) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, security, lanePolicies, java.util.List.of(intelligence));
+                outboundBudget, marketData, security, lanePolicies, List.copyOf(attached), instruments);
     }
 
     /**

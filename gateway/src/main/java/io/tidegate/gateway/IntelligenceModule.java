@@ -12,6 +12,7 @@ import io.tidegate.gateway.regime.RegimeCounters;
 import io.tidegate.gateway.regime.RegimeFeed;
 import io.tidegate.gateway.regime.RegimePublisher;
 import io.tidegate.gateway.regime.RegimeWatchers;
+import io.tidegate.gateway.server.AttachedService;
 import io.tidegate.intelligence.regime.RegimeBook;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -20,7 +21,8 @@ import java.util.Set;
 /**
  * Wires the market-data tap and what listens to it. The listeners are a Guice set
  * ({@code Multibinder<MarketDataListener>}): another module adds its own with
- * {@code Multibinder.newSetBinder(binder(), MarketDataListener.class).addBinding()}. The {@link RegimeBook}
+ * {@code Multibinder.newSetBinder(binder(), MarketDataListener.class).addBinding()}; gRPC services
+ * served beside the gateway's join the {@code Multibinder<AttachedService>} the same way. The {@link RegimeBook}
  * is a singleton bound always (never fed while {@code intelligence.regime.enabled} is false, so it then
  * answers empty), for whatever else in the gateway asks an instrument's regime.
  */
@@ -38,6 +40,8 @@ final class IntelligenceModule extends AbstractModule {
         if (config.regimes().enabled()) {
             listeners.addBinding().to(RegimeFeed.class);
         }
+        // served even with regimes off: it then tells callers the setting that turns them on
+        Multibinder.newSetBinder(binder(), AttachedService.class).addBinding().to(IntelligenceGrpcService.class);
     }
 
     @Provides

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}, and {@code server} →
  * {@code security} (who a call is and what it may do), which knows nothing of the rest but the
  * topic patterns of {@code routing}; the server hands accepted market
- * messages to {@code market}, and {@code regime} and {@code arbitrage} plug into it from above; resilience and telemetry
+ * messages to {@code market}, and {@code regime}, {@code arbitrage} and {@code instruments} plug into it from
+ * above; resilience and telemetry
  * decorate or plug in at the composition root ({@code io.tidegate.gateway}), which alone knows
  * Guice and the whole configuration.
  */
@@ -99,6 +100,11 @@ class LayerRulesTest {
     @Test
     void regimesPlugIntoTheTapTheQueuesAndTheServerFromAbove() {
         mayOnlyUse("regime", "market", "dispatch", "priority", "backend", "routing", "server", "config").check(gateway);
+    }
+
+    @Test
+    void instrumentsListenToMarketDataKeepTheirFactsInTheBackendAndAttachToTheServer() {
+        mayOnlyUse("instruments", "market", "backend", "server", "config").check(gateway);
     }
 
     @Test

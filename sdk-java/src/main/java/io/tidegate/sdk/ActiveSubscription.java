@@ -140,7 +140,9 @@ final class ActiveSubscription implements Subscription {
                 .setInitialCredit(room)
                 .setAckDeadlineMs((int) options.ackDeadline().toMillis())
                 .setStrictKeyOrder(options.strictKeyOrder())
-                .setConflate(options.conflate());
+                .setConflate(options.conflate())
+                .addAllInstruments(options.instruments())
+                .setDataKind(options.dataKind());
         subscribeFrameId = frameIds.incrementAndGet();
         serverCredit = room;
         deliveredSinceSubscribe = 0;

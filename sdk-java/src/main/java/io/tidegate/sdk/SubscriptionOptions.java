@@ -24,8 +24,12 @@ public final class SubscriptionOptions {
     private final Duration retryDelay;
     private final boolean strictKeyOrder;
     private final boolean conflate;
+    private final List<String> instruments;
+    private final String dataKind;
 
     private SubscriptionOptions(Builder b) {
+        this.instruments = List.copyOf(b.instruments);
+        this.dataKind = b.dataKind;
         this.subscriptionId = b.subscriptionId;
         this.patterns = List.copyOf(b.patterns);
         this.mode = b.mode;
@@ -46,6 +50,17 @@ public final class SubscriptionOptions {
     /** A broadcast subscription to the given patterns with defaults for everything else. */
     public static SubscriptionOptions broadcast(String... patterns) {
         return builder().patterns(patterns).build();
+    }
+
+    /**
+     * A broadcast subscription by instrument: {@code data.<dataKind>.<VENUE>.<native id>} of every
+     * venue whose listing gives one of these canonical keys ({@code BTC/USDT}, {@code BTC/USDT:USDT}),
+     * including venues listed later.
+     *
+     * @param dataKind quotes, trades or books
+     */
+    public static SubscriptionOptions instruments(String dataKind, String... keys) {
+        return builder().instruments(dataKind, keys).build();
     }
 
     /** A group subscription to the given patterns with defaults for everything else. */
@@ -111,6 +126,16 @@ public final class SubscriptionOptions {
         return conflate;
     }
 
+    /** Canonical instrument keys subscribed to (with {@link #dataKind()}); empty when by pattern only. */
+    public List<String> instruments() {
+        return instruments;
+    }
+
+    /** With {@link #instruments()}: quotes, trades or books; else empty. */
+    public String dataKind() {
+        return dataKind;
+    }
+
     /** Builds {@link SubscriptionOptions}; not thread-safe. */
     public static final class Builder {
         private String subscriptionId = "";
@@ -124,6 +149,8 @@ public final class SubscriptionOptions {
         private Duration retryDelay = Duration.ofSeconds(1);
         private boolean strictKeyOrder;
         private boolean conflate;
+        private final List<String> instruments = new ArrayList<>();
+        private String dataKind = "";
 
         private Builder() {
         }
@@ -202,10 +229,27 @@ public final class SubscriptionOptions {
             return this;
         }
 
+        /**
+         * Adds canonical instruments (ccxt form) whose {@code dataKind} topics on every listing venue
+         * are delivered; BROADCAST only. The gateway checks the keys and says what to fix.
+         *
+         * @param dataKind quotes, trades or books
+         */
+        public Builder instruments(String dataKind, String... keys) {
+            this.dataKind = Objects.requireNonNull(dataKind, "dataKind");
+            for (String k : keys) {
+                this.instruments.add(Objects.requireNonNull(k, "instrument key"));
+            }
+            return this;
+        }
+
         /** @throws IllegalArgumentException when no pattern is given, a GROUP has no name or asks to conflate */
         public SubscriptionOptions build() {
-            if (patterns.isEmpty()) {
-                throw new IllegalArgumentException("a subscription needs at least one topic pattern");
+            if (patterns.isEmpty() && instruments.isEmpty()) {
+                throw new IllegalArgumentException("a subscription needs at least one topic pattern or instrument");
+            }
+            if (mode == SubscriptionMode.GROUP && !instruments.isEmpty()) {
+                throw new IllegalArgumentException("instruments are for BROADCAST subscriptions");
             }
             if (mode == SubscriptionMode.GROUP && group.isBlank()) {
                 throw new IllegalArgumentException("a GROUP subscription needs a group name");

@@ -22,6 +22,14 @@ public interface BackendSubscription extends AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Offers every topic the backend knows to the subscription again, for when its
+     * {@link SubscriptionSpec#topicFilter()} admits more than before; a topic it already reads
+     * stays as it is, a newly admitted one is read from now on. Non-blocking.
+     */
+    default void rescan() {
+    }
+
     /** Allows {@code n} more messages to be delivered to the sink. */
     void request(int n);
 

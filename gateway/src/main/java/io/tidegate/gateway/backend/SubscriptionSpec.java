@@ -61,9 +61,14 @@ public record SubscriptionSpec(
         return group != null;
     }
 
-    /** The same subscription, reading only the topics that also pass {@code filter} (null: all). */
+    /**
+     * The same subscription, reading only the topics that also pass {@code filter} (null: no
+     * further test). A filter it already has stays: a topic must pass both, so an authorisation
+     * filter composes with one that picks topics (e.g. by instrument).
+     */
     public SubscriptionSpec withTopicFilter(Predicate<String> filter) {
-        return new SubscriptionSpec(key, patterns, group, consumerName, start, ackDeadline, strictKeyOrder, filter);
+        Predicate<String> both = filter == null ? topicFilter : topicFilter == null ? filter : topicFilter.and(filter);
+        return new SubscriptionSpec(key, patterns, group, consumerName, start, ackDeadline, strictKeyOrder, both);
     }
 
     /** True when any of the patterns matches the topic and it passes the {@link #topicFilter}. */

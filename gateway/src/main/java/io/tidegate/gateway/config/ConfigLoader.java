@@ -324,7 +324,8 @@ public final class ConfigLoader {
                 new GatewayConfig.Regimes(
                         r.bool("intelligence.regime.enabled"),
                         r.intIn("intelligence.regime.max-instruments", 1, 10_000_000),
-                        r.intIn("intelligence.regime.watch-buffer", 1, 1_000_000)));
+                        r.intIn("intelligence.regime.watch-buffer", 1, 1_000_000)),
+                new GatewayConfig.Instruments(r.intIn("intelligence.instruments.max-listings", 1, 10_000_000)));
     }
 
     private static GatewayConfig.Otel otel(Reader r) {

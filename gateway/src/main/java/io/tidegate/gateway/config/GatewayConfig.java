@@ -26,8 +26,9 @@ public record GatewayConfig(
      *
      * @param tapQueueCapacity accepted market messages waiting for the intelligence thread; past it new
      *                         ones are skipped (the publishes themselves succeed)
+     * @param instruments      the instrument registry ({@code intelligence.instruments.*})
      */
-    public record Intelligence(int tapQueueCapacity, Regimes regimes) {
+    public record Intelligence(int tapQueueCapacity, Regimes regimes, Instruments instruments) {
     }
 
     /**
@@ -409,6 +410,16 @@ public record GatewayConfig(
         public ArbitrageVenue venue(String name) {
             return venues.getOrDefault(name.toUpperCase(java.util.Locale.ROOT), defaults);
         }
+    }
+
+    /**
+     * The instrument registry ({@code intelligence.instruments}): venue listings read from
+     * {@code data.instruments.<VENUE>} and the aliases learned from them.
+     *
+     * @param maxListings listings kept at most (and learned aliases at most); further new listings
+     *                    are refused and their ids read by rules only
+     */
+    public record Instruments(int maxListings) {
     }
 
     /**

@@ -1,12 +1,14 @@
 package io.tidegate.gateway.market;
 
+import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 
 /**
  * Something in the gateway that reads the market data published through it (the regime detector,
- * the arbitrage detector): told of every message on {@code data.quotes.<VENUE>.<SYMBOL>} and
- * {@code data.trades.<VENUE>.<SYMBOL>} whose payload decodes.
+ * the arbitrage detector, the instrument registry): told of every message on
+ * {@code data.quotes.<VENUE>.<SYMBOL>}, {@code data.trades.<VENUE>.<SYMBOL>} and
+ * {@code data.instruments.<VENUE>} whose payload decodes.
  *
  * <p>Threading, by {@link #inline()}: a queued listener (the default) is called on the one
  * {@link MarketDataTap} thread, after the backend stored the message (not a duplicate), in the
@@ -32,5 +34,14 @@ public interface MarketDataListener {
     /** True to be called inline on the publish path rather than on the tap thread. */
     default boolean inline() {
         return false;
+    }
+
+    /**
+     * A venue listing published on {@code data.instruments.<venue>}; ignored unless overridden.
+     *
+     * @param venue         the venue as the topic names it
+     * @param receivedNanos as for {@link #onQuote}
+     */
+    default void onInstrument(String venue, InstrumentDefinition definition, long receivedNanos) {
     }
 }

@@ -2,6 +2,7 @@ package io.tidegate.gateway.market;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands market messages to the {@link MarketDataListener}s: {@link #received} calls the inline
+ * Hands market messages ({@code data.quotes.<VENUE>.<SYMBOL>}, {@code data.trades.<VENUE>.<SYMBOL>}
+ * and the venues' listings on {@code data.instruments.<VENUE>}) to the {@link MarketDataListener}s: {@link #received} calls the inline
  * listeners on the publishing thread; {@link #stored} puts (topic, payload, time) into a bounded
  * queue that one daemon thread ({@code tidegate-market}) drains, decoding each payload once for
  * every queued listener.
@@ -35,7 +37,8 @@ public final class MarketDataTap implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MarketDataTap.class);
     private static final String QUOTES = "data.quotes.";
     private static final String TRADES = "data.trades.";
-    /** Both prefixes have this length, which is where the venue starts. */
+    private static final String INSTRUMENTS = "data.instruments.";
+    /** The quote and trade prefixes have this length, which is where the venue starts. */
     private static final int PREFIX = QUOTES.length();
     private static final int DRAIN_BATCH = 256;
     /** How long the tap thread naps when the queue is empty: the most a message waits for it then. */
@@ -105,7 +108,7 @@ public final class MarketDataTap implements AutoCloseable {
     }
 
     private static boolean isMarketTopic(String topic) {
-        return topic.startsWith(QUOTES) || topic.startsWith(TRADES);
+        return topic.startsWith(QUOTES) || topic.startsWith(TRADES) || topic.startsWith(INSTRUMENTS);
     }
 
     /** Market messages skipped for the queued listeners because the queue was full (or the tap closed). */
@@ -113,7 +116,10 @@ public final class MarketDataTap implements AutoCloseable {
         return dropped.sum();
     }
 
-    /** Market messages whose payload did not decode as a QuoteTick / TradeTick (once per listener kind). */
+    /**
+     * Market messages whose payload did not decode as a QuoteTick / TradeTick / InstrumentDefinition
+     * (once per listener kind).
+     */
     public long malformed() {
         return malformed.get();
     }
@@ -144,6 +150,10 @@ public final class MarketDataTap implements AutoCloseable {
     }
 
     private void deliver(List<MarketDataListener> listeners, String topic, ByteString payload, long nanos) {
+        if (topic.startsWith(INSTRUMENTS)) {
+            deliverListing(listeners, topic, payload, nanos);
+            return;
+        }
         int dot = topic.indexOf('.', PREFIX);
         if (dot <= PREFIX || dot == topic.length() - 1 || topic.indexOf('.', dot + 1) >= 0) {
             return; // not exactly <VENUE>.<SYMBOL> after the prefix: some other use of the namespace
@@ -172,6 +182,28 @@ public final class MarketDataTap implements AutoCloseable {
             }
         } catch (InvalidProtocolBufferException e) {
             malformed.incrementAndGet();
+        }
+    }
+
+    /** A listing on {@code data.instruments.<VENUE>} (exactly one segment after the prefix). */
+    private void deliverListing(List<MarketDataListener> listeners, String topic, ByteString payload, long nanos) {
+        String venue = topic.substring(INSTRUMENTS.length());
+        if (venue.isEmpty() || venue.indexOf('.') >= 0) {
+            return; // some other use of the namespace
+        }
+        InstrumentDefinition definition;
+        try {
+            definition = InstrumentDefinition.parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+            malformed.incrementAndGet();
+            return;
+        }
+        for (MarketDataListener l : listeners) {
+            try {
+                l.onInstrument(venue, definition, nanos);
+            } catch (RuntimeException e) {
+                failed(l, topic, e);
+            }
         }
     }
 

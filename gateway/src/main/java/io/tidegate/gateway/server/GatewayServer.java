@@ -10,6 +10,7 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.server.limits.ClientLimits;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
+import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
@@ -70,11 +71,16 @@ public final class GatewayServer implements ServerStats {
                            GatewayConfig.ClientLimits clientLimits, Duration drainTimeout) {
     }
 
+    /**
+     * @param attached    further gRPC services served on the same port (IntelligenceService,
+     *                    InstrumentsService), told when the gateway drains
+     * @param instruments the venue listings that subscriptions by instrument follow
+     */
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget, MarketDataTap tap, GatewaySecurity security,
-                         LanePolicies lanePolicies, List<AttachedService> attached) {
+                         LanePolicies lanePolicies, List<AttachedService> attached, InstrumentDirectory instruments) {
         this.config = config;
         this.security = security;
         this.tap = tap;
@@ -85,9 +91,9 @@ public final class GatewayServer implements ServerStats {
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
         PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap, security.topicAccess()),
                 new ClientLimits(config.clientLimits()));
-        this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
-                new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
-                config.delivery(), lanePolicies, security.topicAccess());
+        this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery(), instruments),
+                backend, new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
+                config.delivery(), lanePolicies, security.topicAccess(), instruments);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
         // a subscription the new rules no longer allow at all ends; see ClientSession#reauthorise

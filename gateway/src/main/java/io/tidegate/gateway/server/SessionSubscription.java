@@ -132,6 +132,9 @@ final class SessionSubscription implements DeliverySink {
     private long backlogMessages;
     /** One thread is handing the {@link #backlog} over. */
     private boolean releasing;
+    /** By instrument: where listings are announced; null otherwise. */
+    private io.tidegate.gateway.market.InstrumentDirectory directory;
+    private AutoCloseable listingWatch;
 
     SessionSubscription(SubscriptionOptions options, Output output, long maxCredit,
                         ConflationCounter conflationCounter, OutboundBudget budget, GatewayConfig.Delivery delivery) {
@@ -158,7 +161,24 @@ final class SessionSubscription implements DeliverySink {
         BackendSubscription sub = b.subscribe(options.spec(), this);
         synchronized (this) {
             backend = sub;
+            if (directory != null && !closed) {
+                // a venue listing one of the instruments later makes its topic readable: offer the topics again
+                listingWatch = directory.watch(key -> {
+                    if (options.instruments().contains(key)) {
+                        sub.rescan();
+                    }
+                });
+            }
         }
+        if (directory != null) {
+            // a listing that arrived between parsing and watching is not missed
+            sub.rescan();
+        }
+    }
+
+    /** By instrument: follow {@code directory}'s listings from {@link #open} on. */
+    synchronized void followListings(io.tidegate.gateway.market.InstrumentDirectory directory) {
+        this.directory = directory;
     }
 
     /**
@@ -536,6 +556,7 @@ final class SessionSubscription implements DeliverySink {
             }
             closed = true;
             sub = backend;
+            stopWatchingListings();
             outstanding.clear();
             // what was asked for but will not be taken any more, and what never reaches the
             // output: the stream reports only what it has
@@ -605,6 +626,17 @@ final class SessionSubscription implements DeliverySink {
                     + ": never delivered to it, already acked, or redelivered elsewhere after the ack deadline; nothing in this frame was applied");
         }
         return found;
+    }
+
+    private void stopWatchingListings() {
+        if (listingWatch != null) {
+            try {
+                listingWatch.close();
+            } catch (Exception e) {
+                // the directory's handle only removes a callback; nothing to recover
+            }
+            listingWatch = null;
+        }
     }
 
     private synchronized BackendSubscription backendSubscription() {

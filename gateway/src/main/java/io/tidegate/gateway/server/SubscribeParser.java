@@ -5,6 +5,7 @@ import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.StartAt;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.routing.InvalidTopicException;
 import io.tidegate.gateway.routing.TopicName;
 import io.tidegate.gateway.routing.TopicPattern;
@@ -12,11 +13,16 @@ import io.tidegate.proto.v1.Position;
 import io.tidegate.proto.v1.StartPosition;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.proto.v1.SubscriptionMode;
+import io.tidegate.intelligence.instrument.InstrumentKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -28,12 +34,21 @@ final class SubscribeParser {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
+    private static final int MAX_INSTRUMENTS = 64;
+    private static final Set<String> DATA_KINDS = Set.of("quotes", "trades", "books");
+
     private final GatewayConfig.Limits limits;
     private final GatewayConfig.Delivery delivery;
+    private final InstrumentDirectory instruments;
 
     SubscribeParser(GatewayConfig.Limits limits, GatewayConfig.Delivery delivery) {
+        this(limits, delivery, InstrumentDirectory.none());
+    }
+
+    SubscribeParser(GatewayConfig.Limits limits, GatewayConfig.Delivery delivery, InstrumentDirectory instruments) {
         this.limits = limits;
         this.delivery = delivery;
+        this.instruments = instruments;
     }
 
     SubscriptionOptions parse(Subscribe s, String consumerPrefix) throws FrameRejectedException {
@@ -42,8 +57,13 @@ final class SubscribeParser {
             throw FrameRejectedException.invalid("subscription_id \"" + id
                     + "\" must be 1-128 letters, digits, '_', '.', ':' or '-'");
         }
-        List<TopicPattern> patterns = patterns(s.getPatternsList());
+        Set<String> keys = instruments(s);
+        List<TopicPattern> patterns = keys.isEmpty() || s.getPatternsCount() > 0 ? patterns(s.getPatternsList()) : List.of();
         boolean group = mode(s) == SubscriptionMode.SUBSCRIPTION_MODE_GROUP;
+        if (group && !keys.isEmpty()) {
+            throw FrameRejectedException.invalid("instruments are for BROADCAST subscriptions; subscribe with mode "
+                    + "BROADCAST, or name the topics in patterns for a GROUP");
+        }
         if (group && !NAME.matcher(s.getGroup()).matches()) {
             throw FrameRejectedException.invalid(s.getGroup().isEmpty()
                     ? "GROUP subscriptions need a group name"
@@ -73,9 +93,67 @@ final class SubscribeParser {
         }
         String groupName = group ? s.getGroup() : null;
         String consumer = group ? consumerPrefix + "-" + id : null;
-        var spec = new SubscriptionSpec(consumerPrefix + "/" + id, patterns, groupName, consumer, start(s.getStart()),
-                deadline, group && s.getStrictKeyOrder());
-        return new SubscriptionOptions(id, spec, credit == 0 ? limits.defaultCredit() : credit, s.getConflate());
+        List<TopicPattern> read = patterns;
+        Predicate<String> filter = null;
+        if (!keys.isEmpty()) {
+            read = new ArrayList<>(patterns);
+            String prefix = "data." + s.getDataKind().toLowerCase(Locale.ROOT) + ".";
+            read.add(TopicPattern.compile(prefix + "*.*", limits.maxTopicLength()));
+            filter = byInstrument(patterns, prefix, keys);
+        }
+        var spec = new SubscriptionSpec(consumerPrefix + "/" + id, read, groupName, consumer, start(s.getStart()),
+                deadline, group && s.getStrictKeyOrder(), filter);
+        return new SubscriptionOptions(id, spec, credit == 0 ? limits.defaultCredit() : credit, s.getConflate(), keys);
+    }
+
+    /** The canonical keys named (in their canonical spelling); empty when none. */
+    private static Set<String> instruments(Subscribe s) throws FrameRejectedException {
+        if (s.getInstrumentsCount() == 0) {
+            if (!s.getDataKind().isEmpty()) {
+                throw FrameRejectedException.invalid("data_kind is set but instruments is empty; name canonical "
+                        + "instruments, e.g. BTC/USDT:USDT, or leave data_kind unset");
+            }
+            return Set.of();
+        }
+        if (s.getInstrumentsCount() > MAX_INSTRUMENTS) {
+            throw FrameRejectedException.invalid(s.getInstrumentsCount() + " instruments; at most " + MAX_INSTRUMENTS
+                    + " per subscription");
+        }
+        if (!DATA_KINDS.contains(s.getDataKind().toLowerCase(Locale.ROOT))) {
+            throw FrameRejectedException.invalid("data_kind \"" + abbreviate(s.getDataKind())
+                    + "\" must be quotes, trades or books when instruments are named");
+        }
+        Set<String> keys = new LinkedHashSet<>();
+        for (String text : s.getInstrumentsList()) {
+            String upper = text.length() > 128 ? "" : text.trim().toUpperCase(Locale.ROOT);
+            InstrumentKey key = InstrumentKey.parse(upper).orElseThrow(() -> FrameRejectedException.invalid(
+                    "instrument \"" + abbreviate(text) + "\" is not a canonical key; use the ccxt form: BTC/USDT (spot), "
+                            + "BTC/USDT:USDT (perpetual), BTC/USD:BTC-250328 (future)"));
+            keys.add(key.toString());
+        }
+        return keys;
+    }
+
+    /** Admits the topics the client's own patterns match, and data.<kind>.<VENUE>.<id> of a listed instrument. */
+    private Predicate<String> byInstrument(List<TopicPattern> own, String prefix, Set<String> keys) {
+        Set<String> copy = Set.copyOf(keys);
+        return topic -> {
+            for (TopicPattern p : own) {
+                if (p.matches(topic)) {
+                    return true;
+                }
+            }
+            if (!topic.startsWith(prefix)) {
+                return false;
+            }
+            int dot = topic.indexOf('.', prefix.length());
+            return dot > prefix.length() && instruments.lists(topic.substring(prefix.length(), dot),
+                    topic.substring(dot + 1), copy);
+        };
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
     }
 
     private List<TopicPattern> patterns(List<String> texts) throws FrameRejectedException {

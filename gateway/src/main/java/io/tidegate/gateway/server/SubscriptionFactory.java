@@ -3,6 +3,7 @@ package io.tidegate.gateway.server;
 import io.grpc.Status;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.security.AccessDenied;
 import io.tidegate.gateway.security.TopicAccess;
@@ -27,12 +28,16 @@ final class SubscriptionFactory {
     private final GatewayConfig.Delivery delivery;
     private final LanePolicies lanePolicies;
     private final TopicAccess access;
+    private final InstrumentDirectory instruments;
 
+    /** @param instruments the listings that subscriptions by instrument follow */
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
                         ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
-                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access) {
+                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access,
+                        InstrumentDirectory instruments) {
         this.access = access;
         this.lanePolicies = lanePolicies;
+        this.instruments = instruments;
         this.parser = parser;
         this.backend = backend;
         this.deliveryTelemetry = deliveryTelemetry;
@@ -64,7 +69,11 @@ final class SubscriptionFactory {
 
     /** A subscription of this gateway, bounded by its limits and outbound budget; not open yet. */
     SessionSubscription newSubscription(SubscriptionOptions options, SessionSubscription.Output output) {
-        return new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery);
+        var subscription = new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery);
+        if (!options.instruments().isEmpty()) {
+            subscription.followListings(instruments);
+        }
+        return subscription;
     }
 
     /** Where subscriptions open. */

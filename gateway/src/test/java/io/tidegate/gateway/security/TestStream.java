@@ -79,6 +79,17 @@ final class TestStream implements AutoCloseable {
         return send(ConnectRequest.newBuilder().setSubscribe(s));
     }
 
+    /** Subscribes BROADCAST by canonical instrument; returns the Subscribed frame or the FrameError. */
+    ConnectResponse subscribeInstruments(String id, String dataKind, String... keys) throws Exception {
+        return send(ConnectRequest.newBuilder().setSubscribe(Subscribe.newBuilder().setSubscriptionId(id)
+                .addAllInstruments(List.of(keys)).setDataKind(dataKind).setInitialCredit(1000)));
+    }
+
+    /** Publishes one message as given; returns the PublishAck frame. */
+    ConnectResponse publish(Message message) throws Exception {
+        return send(ConnectRequest.newBuilder().setPublish(PublishBatch.newBuilder().addMessages(message)));
+    }
+
     /** The topics of every delivery received so far or until one on {@code topic} arrives, in order. */
     List<String> deliveredUntil(String topic) throws Exception {
         while (true) {

@@ -58,7 +58,10 @@ class MetricsExpositionTest {
             metric("tidegate_regime_instruments", "gauge"),
             metric("tidegate_intel_dropped_total", "counter", "reason"),
             metric("tidegate_delivery_gaps_total", "counter"),
-            metric("tidegate_delivery_lost_to_retention_total", "counter"));
+            metric("tidegate_delivery_lost_to_retention_total", "counter"),
+            metric("tidegate_instruments_listings", "gauge"),
+            metric("tidegate_instruments_learned_aliases", "gauge"),
+            metric("tidegate_instruments_refused_total", "counter"));
 
     private record Metric(String type, Set<String> labels) {
     }

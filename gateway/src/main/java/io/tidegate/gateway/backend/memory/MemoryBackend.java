@@ -129,6 +129,7 @@ public final class MemoryBackend implements Backend {
                 : Math.max(1, Math.min(spec.ackDeadline().toNanos(), maxAckDeadlineNanos));
         GroupSteering<MemorySubscription> steering = spec.isGroup() ? steerings.forGroup(spec.group()) : null;
         MemorySubscription sub = new MemorySubscription(spec, sink, this, delivery, ackDeadline, steering);
+        sub.subscribedAtMillis = wallClock.getAsLong();
         synchronized (registry) {
             subscriptions.add(sub);
             if (spec.patterns().stream().allMatch(TopicPattern::isLiteral)) {
@@ -246,6 +247,20 @@ public final class MemoryBackend implements Backend {
         LOG.info("group {}: {} message(s) of {} not acked after {} deliveries, moved to {}",
                 group, entries.size(), topic, deliveries, dlqTopic);
         append(envelopes);
+    }
+
+    /** Attaches {@code sub} to every topic it now matches and does not read yet (from the topic's latest). */
+    void rescan(MemorySubscription sub) {
+        synchronized (registry) {
+            if (!subscriptions.contains(sub)) {
+                return;
+            }
+            for (TopicLog log : topics.values()) {
+                if (sub.spec.matches(log.topic)) {
+                    sub.attachFound(log);
+                }
+            }
+        }
     }
 
     private TopicLog logFor(String topic) {

@@ -59,6 +59,10 @@ final class MemorySubscription implements BackendSubscription {
     private volatile boolean closed;
     private volatile Source[] sources = NO_SOURCES;
     private final Object sourcesLock = new Object();
+    /** Wall-clock milliseconds when the backend took the subscription. */
+    volatile long subscribedAtMillis;
+    /** Topics attached; written under the backend's registry lock (see {@link #attach}). */
+    private final java.util.Set<String> attached = java.util.concurrent.ConcurrentHashMap.newKeySet();
     // drain thread only: where the next batch starts, so one busy topic cannot starve the rest
     private int firstSource;
     private List<StoredMessage> spare;
@@ -151,23 +155,46 @@ final class MemorySubscription implements BackendSubscription {
         }
     }
 
-    /** Starts reading {@code log}; called under the backend's registry lock. */
+    @Override
+    public void rescan() {
+        if (!closed) {
+            backend.rescan(this);
+        }
+    }
+
+    /** Starts reading {@code log} unless it already does; called under the backend's registry lock. */
     void attach(TopicLog log, boolean newTopic) {
+        attach(log, newTopic, spec.start());
+    }
+
+    /**
+     * Starts reading a topic found by {@link #rescan}: a LATEST subscription reads it from when it
+     * subscribed, as the Redis backend does, so what was appended since is not lost to the late find.
+     */
+    void attachFound(TopicLog log) {
+        attach(log, false, spec.start().kind() == StartAt.Kind.LATEST
+                ? StartAt.timestamp(subscribedAtMillis * 1_000_000) : spec.start());
+    }
+
+    private void attach(TopicLog log, boolean newTopic, StartAt start) {
+        if (!attached.add(log.topic)) {
+            return;
+        }
         Source source;
         if (spec.isGroup()) {
             GroupCursor cursor = log.groups.computeIfAbsent(spec.group(),
-                    g -> new GroupCursor(g, log, newTopic ? 0 : log.startOffset(spec.start()), backend,
+                    g -> new GroupCursor(g, log, newTopic ? 0 : log.startOffset(start), backend,
                             backend.maxDeliveries()));
             cursor.addMember(this);
             source = cursor;
         } else {
-            EntryId first = spec.start().firstIdFor(log.topic);
+            EntryId first = start.firstIdFor(log.topic);
             // a topic created after subscribing is read from its first entry: all of it is new
-            long offset = newTopic ? 0 : log.startOffset(spec.start());
+            long offset = newTopic ? 0 : log.startOffset(start);
             BroadcastSource b = new BroadcastSource(log, offset, first);
             if (!newTopic && first != null && !first.equals(EntryId.MIN) && log.trimmedFrom(first)) {
                 // a start older than what is retained: the log no longer knows how many were there
-                EntryId asked = spec.start().kind() == StartAt.Kind.POSITION ? spec.start().after().get(log.topic) : null;
+                EntryId asked = start.kind() == StartAt.Kind.POSITION ? start.after().get(log.topic) : null;
                 b.pending = new DeliveryGap(log.topic, asked, null, DeliveryGap.UNKNOWN);
             }
             source = b;

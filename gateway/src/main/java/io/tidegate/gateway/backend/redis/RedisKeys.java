@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
  *       (a hash: message id to its entry id; see {@code append.lua});</li>
  *   <li>{@code <prefix>:topics}: a set of every topic ever appended (for pattern subscriptions);</li>
  *   <li>{@code <prefix>:topics:new}: the pub/sub channel announcing a topic's first append;</li>
+ *   <li>{@code <prefix>:<name>}: a hash of facts the gateways share ({@link RedisSharedHash}), e.g.
+ *       {@code <prefix>:instruments}, the instrument registry's listings and learned aliases;</li>
  *   <li>{@code <prefix>:incarnation}: a random id standing for the data Redis holds; gone or
  *       changed means Redis lost it (see {@link IncarnationWatch});</li>
  *   <li>strict key order, per topic and group (see {@code key-lease.lua}):
@@ -62,6 +64,11 @@ final class RedisKeys {
     /** Strict key order: what the scripts append a consumer name to for its list of ready keys. */
     byte[] keyReadyPrefix(String topic, String group) {
         return bytes(prefix + ":kr:{" + topic + "}/" + group + "/");
+    }
+
+    /** A {@link RedisSharedHash}'s key. */
+    String hashName(String name) {
+        return prefix + ":" + name;
     }
 
     byte[] topicSet() {

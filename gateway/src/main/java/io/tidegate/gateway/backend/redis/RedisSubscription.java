@@ -623,6 +623,13 @@ abstract class RedisSubscription implements BackendSubscription {
         });
     }
 
+    @Override
+    public void rescan() {
+        for (String topic : ctx.registry().snapshot()) {
+            topicDiscovered(topic);
+        }
+    }
+
     private void topicDiscovered(String topic) {
         if (!spec.matches(topic)) {
             return;

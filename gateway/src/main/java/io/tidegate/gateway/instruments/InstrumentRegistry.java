@@ -1,0 +1,209 @@
+package io.tidegate.gateway.instruments;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tidegate.gateway.backend.SharedHash;
+import io.tidegate.gateway.market.InstrumentDirectory;
+import io.tidegate.gateway.market.MarketDataListener;
+import io.tidegate.intelligence.instrument.InstrumentCatalog;
+import io.tidegate.intelligence.instrument.InstrumentKey;
+import io.tidegate.intelligence.instrument.LearnedAlias;
+import io.tidegate.intelligence.instrument.Listing;
+import io.tidegate.proto.market.v1.InstrumentDefinition;
+import io.tidegate.proto.market.v1.QuoteTick;
+import io.tidegate.proto.market.v1.TradeTick;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's knowledge of instruments: every listing accepted on {@code data.instruments.<VENUE>}
+ * goes into an {@link InstrumentCatalog} (bounded by {@code intelligence.instruments.max-listings})
+ * together with the aliases it shows, and into a {@link SharedHash} (a Redis hash with the Redis
+ * backend), which is read back at start so a restart or another replica knows what was listed.
+ * Fields: {@code l:<VENUE>|<segment>|<native id>} holds the {@link InstrumentDefinition},
+ * {@code a:<VENUE>|<code>} a learned alias as {@code currency \n confidence \n evidence}.
+ *
+ * <p>Threading: a queued {@link MarketDataListener}, so listings arrive one at a time on the
+ * market-data tap's thread once the backend has stored them, and the store writes in the
+ * background, so neither the publish path nor the tap waits on Redis. Lookups
+ * ({@link #lists}, {@link #catalog()}) are thread-safe and come from gRPC threads.
+ */
+public final class InstrumentRegistry implements MarketDataListener, InstrumentDirectory, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(InstrumentRegistry.class);
+    private static final String LISTING = "l:";
+    private static final String ALIAS = "a:";
+
+    private final InstrumentCatalog catalog;
+    private final SharedHash store;
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong unreadable = new AtomicLong();
+    private final AtomicLong announced = new AtomicLong();
+    private final AtomicLong loadedListings = new AtomicLong(-1);
+    private final CopyOnWriteArrayList<Consumer<String>> watchers = new CopyOnWriteArrayList<>();
+
+    /** Reads what {@code store} holds as soon as it can be read (in the background when not at once). */
+    public InstrumentRegistry(InstrumentCatalog catalog, SharedHash store) {
+        this.catalog = catalog;
+        this.store = store;
+        store.load(this::load);
+    }
+
+    /** The catalog answering lookups. */
+    public InstrumentCatalog catalog() {
+        return catalog;
+    }
+
+    @Override
+    public void onInstrument(String venue, InstrumentDefinition definition, long receivedNanos) {
+        Optional<Listing> listing = listing(venue, definition);
+        if (listing.isEmpty()) {
+            unreadable.incrementAndGet();
+            return;
+        }
+        Listing l = listing.get();
+        switch (catalog.add(l)) {
+            case ADDED, UPDATED -> {
+                persist(l, definition);
+                String key = l.key().toString();
+                watchers.forEach(w -> w.accept(key));
+                announced.incrementAndGet();
+            }
+            case FULL -> refused.incrementAndGet();
+            case UNCHANGED -> { }
+        }
+    }
+
+    @Override
+    public boolean lists(String venue, String nativeId, Set<String> keys) {
+        for (String key : keys) {
+            Optional<InstrumentKey> parsed = InstrumentKey.parse(key);
+            if (parsed.isPresent()) {
+                for (Listing l : catalog.equivalents(parsed.get())) {
+                    if (l.venue().equalsIgnoreCase(venue) && l.nativeId().equalsIgnoreCase(nativeId)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public AutoCloseable watch(Consumer<String> onListed) {
+        watchers.add(onListed);
+        return () -> watchers.remove(onListed);
+    }
+
+    /** Quotes are not listings; ignored. */
+    @Override
+    public void onQuote(String venue, String symbol, QuoteTick quote, long receivedNanos) {
+    }
+
+    /** Trades are not listings; ignored. */
+    @Override
+    public void onTrade(String venue, String symbol, TradeTick trade, long receivedNanos) {
+    }
+
+    /** New listings refused because the registry held {@code max-listings}. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /** Listings read from the store at start; -1 until it has been read. */
+    public long loadedListings() {
+        return loadedListings.get();
+    }
+
+    /** Listings added or changed whose watchers (subscriptions by instrument) have all been told. */
+    public long announced() {
+        return announced.get();
+    }
+
+    /** Definitions without a native id, segment or readable canonical key. */
+    public long unreadable() {
+        return unreadable.get();
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    /** A listing from a definition: the topic's venue, its raw symbol (else instrument id) and canonical key. */
+    static Optional<Listing> listing(String venue, InstrumentDefinition d) {
+        String nativeId = !d.getRawSymbol().isBlank() ? d.getRawSymbol() : d.getInstrumentId();
+        if (venue.isBlank() || nativeId.isBlank() || d.getSegment().isBlank()) {
+            return Optional.empty();
+        }
+        return InstrumentKey.parse(d.getCanonicalKey().toUpperCase(Locale.ROOT))
+                .map(key -> new Listing(venue, d.getSegment(), nativeId, key, d.getAliasesList(), d.getNativeBase(),
+                        d.getNativeQuote()));
+    }
+
+    private void persist(Listing l, InstrumentDefinition definition) {
+        store.put(LISTING + l.venue() + "|" + l.segment() + "|" + l.nativeId(),
+                definition.toBuilder().setVenue(l.venue()).build().toByteArray());
+        for (LearnedAlias shown : InstrumentCatalog.aliasesShownBy(l)) {
+            // only what the catalog kept: a surer alias already held for the code stays the stored one
+            if (catalog.learnedAlias(shown.venue(), shown.code()).filter(shown::equals).isPresent()) {
+                store.put(ALIAS + shown.venue() + "|" + shown.code(), encode(shown));
+            }
+        }
+    }
+
+    private void load(Map<String, byte[]> entries) {
+        int listings = 0;
+        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+            if (e.getKey().startsWith(LISTING)) {
+                listings += loadListing(e.getValue()) ? 1 : 0;
+            } else if (e.getKey().startsWith(ALIAS)) {
+                decode(e.getKey().substring(ALIAS.length()), e.getValue()).ifPresent(catalog::learn);
+            }
+        }
+        loadedListings.set(listings);
+        if (!entries.isEmpty()) {
+            log.info("instrument registry: {} listings and {} learned aliases read from the store", listings,
+                    catalog.aliasCount());
+        }
+    }
+
+    private boolean loadListing(byte[] value) {
+        try {
+            InstrumentDefinition d = InstrumentDefinition.parseFrom(value);
+            Optional<Listing> l = listing(d.getVenue(), d);
+            // a listing published since start is newer than the stored one and stays
+            return l.isPresent() && !catalog.holds(l.get().venue(), l.get().segment(), l.get().nativeId())
+                    && catalog.add(l.get()) != InstrumentCatalog.Outcome.FULL;
+        } catch (InvalidProtocolBufferException e) {
+            unreadable.incrementAndGet();
+            return false;
+        }
+    }
+
+    private static byte[] encode(LearnedAlias a) {
+        return (a.currency() + "\n" + a.confidence() + "\n" + a.evidence()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code field} is {@code <VENUE>|<code>}. */
+    private static Optional<LearnedAlias> decode(String field, byte[] value) {
+        int bar = field.indexOf('|');
+        String[] parts = new String(value, StandardCharsets.UTF_8).split("\n", 3);
+        if (bar <= 0 || parts.length != 3) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new LearnedAlias(field.substring(0, bar), field.substring(bar + 1), parts[0],
+                    Double.parseDouble(parts[1]), parts[2]));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}
