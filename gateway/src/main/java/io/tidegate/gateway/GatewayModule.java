@@ -19,7 +19,10 @@ import io.tidegate.gateway.regime.IntelligenceGrpcService;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
 import java.time.Clock;
+import io.tidegate.gateway.risk.RiskRefusals;
+import io.tidegate.gateway.server.AttachedService;
 import io.tidegate.gateway.server.ConflationCounter;
+import io.tidegate.gateway.server.RiskGate;
 import io.tidegate.gateway.server.GatewayServer;
 import io.tidegate.gateway.server.InternalPublisher;
 import io.tidegate.gateway.server.MessageValidatorFactory;
@@ -67,6 +70,19 @@ public final class GatewayModule extends AbstractModule {
         if (config.arbitrage().enabled()) {
             marketData.addBinding().to(ArbitrageFeed.class);
         }
+        // Features serve more gRPC services beside GatewayService with Multibinder<AttachedService>.
+        Multibinder.newSetBinder(binder(), AttachedService.class).addBinding().to(IntelligenceGrpcService.class);
+        if (config.risk().enabled()) {
+            install(new RiskModule(config));
+        } else {
+            bind(RiskGate.class).toInstance(RiskGate.OFF);
+        }
+    }
+
+    @Provides
+    @Singleton
+    RiskRefusals riskRefusals() {
+        return new RiskRefusals();
     }
 
     // Each component receives its own slice of the configuration, never the whole of it.
@@ -110,11 +126,12 @@ public final class GatewayModule extends AbstractModule {
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
-                         GatewaySecurity security, LanePolicies lanePolicies, IntelligenceGrpcService intelligence) {
+                         GatewaySecurity security, LanePolicies lanePolicies, Set<AttachedService> attached,
+                         RiskGate risk) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, security, lanePolicies, java.util.List.of(intelligence));
+                outboundBudget, marketData, security, lanePolicies, java.util.List.copyOf(attached), risk);
     }
 
     /**

@@ -75,6 +75,16 @@ public final class GatewayServer implements ServerStats {
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget, MarketDataTap tap, GatewaySecurity security,
                          LanePolicies lanePolicies, List<AttachedService> attached) {
+        this(config, backend, dispatcher, validators, readiness, tracing, metrics, conflation, outboundBudget, tap,
+                security, lanePolicies, attached, RiskGate.OFF);
+    }
+
+    /** @param risk the pre-trade check of every client publish ({@link RiskGate#OFF} for none) */
+    public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
+                         MessageValidatorFactory validators, Readiness readiness,
+                         GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
+                         OutboundBudget outboundBudget, MarketDataTap tap, GatewaySecurity security,
+                         LanePolicies lanePolicies, List<AttachedService> attached, RiskGate risk) {
         this.config = config;
         this.security = security;
         this.tap = tap;
@@ -83,7 +93,7 @@ public final class GatewayServer implements ServerStats {
         this.dispatcher = dispatcher;
         this.readiness = readiness;
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
-        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap, security.topicAccess()),
+        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap, security.topicAccess(), risk),
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
