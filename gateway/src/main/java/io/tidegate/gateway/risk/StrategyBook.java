@@ -84,6 +84,12 @@ final class StrategyBook {
      * @return null when the order passes; else why not
      */
     synchronized Refusal admit(NewOrder o, LimitTable table, MidPrices mids, long nowNanos) {
+        if (open.containsKey(o.clientOrderId())) {
+            // a resend of an order already let through (the client retried after a reconnect): it
+            // adds no exposure, and refusing it would tell the strategy an order was rejected
+            // that the backend has stored and the adapter will work
+            return null;
+        }
         Instrument in = instruments.get(o.instrumentId());
         if (in == null) {
             if (instruments.size() >= maxInstruments) {
@@ -125,10 +131,7 @@ final class StrategyBook {
             r = OrderRules.rate(o, l);
         }
         if (r == null) {
-            Open previous = open.put(o.clientOrderId(), new Open(in, o.buy(), o.quantity()));
-            if (previous != null) {
-                closed(previous); // the same id again: the new order replaces the one tracked
-            }
+            open.put(o.clientOrderId(), new Open(in, o.buy(), o.quantity()));
             in.addOpen(o.buy(), o.quantity());
         }
         return r;

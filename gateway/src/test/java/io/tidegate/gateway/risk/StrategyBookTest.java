@@ -33,6 +33,14 @@ class StrategyBookTest {
     }
 
     @Test
+    void aResentOrderPassesWithoutCountingTwice() {
+        assertThat(send("a", true, 1)).isNull();
+        assertThat(send("b", true, 1)).isNull();
+        assertThat(send("a", true, 1)).as("a retry of an order already through, at max-open-orders").isNull();
+        assertThat(book.openOrders(BTC)).isEqualTo(2);
+    }
+
+    @Test
     void fillsMoveThePositionAndThePositionLimitFollows() {
         assertThat(send("a", true, 8)).isNull();
         book.filled("a", BTC, 1, 8);
