@@ -29,7 +29,7 @@ public record GatewayConfig(
      * @param limitsFile       a file with a {@code limits} list used instead of {@code limits}, reloaded when it
      *                         changes; empty for none
      * @param reloadInterval   how often {@code limitsFile} is checked for changes
-     * @param maxInstruments   instruments whose last mid price is kept; quotes of further ones are not
+     * @param maxInstruments   instruments whose last mid price is kept, and instruments tracked per strategy
      * @param maxStrategies    strategies whose orders and positions are tracked; orders of further ones are refused
      * @param maxTrackedOrders open orders tracked per strategy; further new orders are refused
      * @param adminRole        the role a caller needs for {@code RiskService} when authentication is on
