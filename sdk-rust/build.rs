@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "tidegate/v1/gateway.proto",
         "tidegate/v1/intelligence.proto",
         "tidegate/v1/instruments.proto",
+        "tidegate/v1/risk.proto",
         "tidegate/market/v1/common.proto",
         "tidegate/market/v1/data.proto",
         "tidegate/market/v1/orders.proto",

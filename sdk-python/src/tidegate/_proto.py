@@ -6,6 +6,7 @@ try:
     from tidegate.v1 import gateway_pb2 as pb
     from tidegate.v1 import gateway_pb2_grpc as pb_grpc
     from tidegate.v1 import intelligence_pb2, intelligence_pb2_grpc
+    from tidegate.v1 import risk_pb2, risk_pb2_grpc
 except ImportError as e:  # pragma: no cover - depends on the build step
     raise ImportError(
         "tidegate: the generated protobuf stubs are missing; install the package with pip "
@@ -14,4 +15,4 @@ except ImportError as e:  # pragma: no cover - depends on the build step
     ) from e
 
 __all__ = ["pb", "pb_grpc", "common_pb2", "data_pb2", "orders_pb2", "regime_pb2", "intelligence_pb2",
-           "intelligence_pb2_grpc"]
+           "intelligence_pb2_grpc", "risk_pb2", "risk_pb2_grpc"]

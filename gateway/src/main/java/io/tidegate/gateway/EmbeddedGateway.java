@@ -25,6 +25,7 @@ import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.server.RiskGate;
 import io.tidegate.gateway.security.GatewaySecurity;
 import java.io.IOException;
 import java.util.Set;
@@ -55,6 +56,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final RegimeCounters regimeCounters;
     private final MarketDataTap marketTap;
     private final RegimeWatchers regimeWatchers;
+    private final RiskGate risk;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -71,6 +73,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.regimeCounters = injector.getInstance(RegimeCounters.class);
         this.marketTap = injector.getInstance(MarketDataTap.class);
         this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
+        this.risk = injector.getInstance(RiskGate.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -236,11 +239,23 @@ public final class EmbeddedGateway implements AutoCloseable {
         if (stopped == null) {
             stopped = server.drainAndStop();
             closeMarketDataListeners();
+            closeRisk();
             admin.stop();
             security.close();
             telemetry.close();
         }
         return stopped;
+    }
+
+    /** The risk gate's reload and poll threads and its Redis connection stop with the gateway. */
+    private void closeRisk() {
+        if (risk instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(EmbeddedGateway.class).warn("closing the risk gate failed", e);
+            }
+        }
     }
 
     /** Listeners that run threads of their own (the arbitrage sweeper) stop with the gateway. */

@@ -16,6 +16,7 @@ import io.tidegate.gateway.resilience.ResilienceStats;
 import io.tidegate.gateway.resilience.ResilientBackend;
 import io.tidegate.gateway.security.AuthRefusals;
 import io.tidegate.gateway.security.AclRefusals;
+import io.tidegate.gateway.risk.RiskRefusals;
 import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.TopicClasses;
@@ -38,7 +39,7 @@ import java.util.Map;
  * backend, learned dispatch policies that fell back to strict ({@code tidegate.dispatch.policy.fallbacks}),
  * consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
  * history ({@code tidegate.backend.resets}), refused authentications per reason
- * ({@code tidegate.auth.refusals}), and the market intelligence: regime changes per regime
+ * ({@code tidegate.auth.refusals}), orders the risk gate refused per rule ({@code tidegate.risk.refusals}), and the market intelligence: regime changes per regime
  * ({@code tidegate.regime.changes}), instruments tracked ({@code tidegate.regime.instruments}) and market
  * messages or regime changes skipped, per reason ({@code tidegate.intel.dropped}). Each reads the {@code *Stats} its package exposes;
  * registered here, at the composition root, so no package reads another's internals for metrics.
@@ -55,15 +56,17 @@ final class GatewayGauges {
     private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
     private static final AttributeKey<String> ACTION = AttributeKey.stringKey("action");
     private static final AttributeKey<String> LANES = AttributeKey.stringKey("lanes");
+    private static final AttributeKey<String> RULE = AttributeKey.stringKey("rule");
 
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
                   @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
                   MarketDataTap tap, RegimeCounters regimes, RegimeBook book,
-                  InstrumentRegistry instruments) {
+                  InstrumentRegistry instruments, RiskRefusals risk) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerAcl(meter, security.aclRefusals());
+        registerRisk(meter, risk);
         registerDispatch(meter, dispatcher, dispatch);
         registerPolicy(meter, fallbacks);
         registerServer(meter, server);
@@ -147,6 +150,12 @@ final class GatewayGauges {
         meter.counterBuilder("tidegate.acl.refusals").setUnit("{refusal}")
                 .setDescription("Publishes, subscriptions and group joins refused by security.acl (PERMISSION_DENIED), per action")
                 .buildWithCallback(m -> refusals.counts().forEach((action, n) -> m.record(n, Attributes.of(ACTION, action.label()))));
+    }
+
+    private static void registerRisk(Meter meter, RiskRefusals refusals) {
+        meter.counterBuilder("tidegate.risk.refusals").setUnit("{order}")
+                .setDescription("Orders and order messages refused by the pre-trade risk gate (risk.enabled), per rule")
+                .buildWithCallback(m -> refusals.counts().forEach((rule, n) -> m.record(n, Attributes.of(RULE, rule.label()))));
     }
 
     private static void registerBackend(Meter meter, Backend store) {

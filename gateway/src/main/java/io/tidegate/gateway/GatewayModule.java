@@ -19,8 +19,10 @@ import io.tidegate.gateway.monitoring.AdminRoute;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
 import java.time.Clock;
+import io.tidegate.gateway.risk.RiskRefusals;
 import io.tidegate.gateway.server.AttachedService;
 import io.tidegate.gateway.server.ConflationCounter;
+import io.tidegate.gateway.server.RiskGate;
 import io.tidegate.gateway.server.GatewayServer;
 import io.tidegate.gateway.server.InternalPublisher;
 import io.tidegate.gateway.server.MessageValidatorFactory;
@@ -70,6 +72,19 @@ public final class GatewayModule extends AbstractModule {
         if (config.arbitrage().enabled()) {
             marketData.addBinding().to(ArbitrageFeed.class);
         }
+        // Features serve more gRPC services beside GatewayService with Multibinder<AttachedService>.
+        Multibinder.newSetBinder(binder(), AttachedService.class);
+        if (config.risk().enabled()) {
+            install(new RiskModule(config));
+        } else {
+            bind(RiskGate.class).toInstance(RiskGate.OFF);
+        }
+    }
+
+    @Provides
+    @Singleton
+    RiskRefusals riskRefusals() {
+        return new RiskRefusals();
     }
 
     // Each component receives its own slice of the configuration, never the whole of it.
@@ -114,11 +129,11 @@ public final class GatewayModule extends AbstractModule {
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
                          GatewaySecurity security, LanePolicies lanePolicies, Set<AttachedService> attached,
-                         InstrumentDirectory instruments) {
+                         InstrumentDirectory instruments, RiskGate risk) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, security, lanePolicies, List.copyOf(attached), instruments);
+                outboundBudget, marketData, security, lanePolicies, List.copyOf(attached), instruments, risk);
     }
 
     /**

@@ -98,6 +98,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void theRiskGatePlugsIntoThePublishPathAndTheTapFromAbove() {
+        mayOnlyUse("risk", "market", "server", "security", "monitoring", "config").check(gateway);
+    }
+
+    @Test
     void regimesPlugIntoTheTapTheQueuesAndTheServerFromAbove() {
         mayOnlyUse("regime", "market", "dispatch", "priority", "backend", "routing", "server", "config").check(gateway);
     }

@@ -258,7 +258,7 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r), security, intelligence(r));
+                otel(r), arbitrage(r), security, intelligence(r), risk(r));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {
@@ -316,6 +316,50 @@ public final class ConfigLoader {
     /** 0 stands for a quarter of the max heap: room for the retained entries and everything else. */
     private static long outboundBytes(long configured) {
         return configured != 0 ? configured : Runtime.getRuntime().maxMemory() / 4;
+    }
+
+    private static GatewayConfig.Risk risk(Reader r) {
+        String file = r.string("risk.limits-file").trim();
+        ConfigValue limits = r.c().getValue("risk.limits");
+        if (limits.valueType() == ConfigValueType.STRING) {
+            // from a flag or environment variable: the list as HOCON or JSON text
+            try {
+                limits = ConfigFactory.parseString("limits = " + limits.unwrapped()).getValue("limits");
+            } catch (ConfigException e) {
+                throw new InvalidConfigException("risk.limits cannot be parsed: " + e.getMessage());
+            }
+        }
+        if (limits.valueType() != ConfigValueType.LIST) {
+            throw new InvalidConfigException("risk.limits must be a list of limits, e.g. [ { strategy = \"strat-1\", "
+                    + "instrument = \"BTCUSDT.BINANCE\", max-quantity = 10 } ]; see docs/risk.md");
+        }
+        if (!file.isEmpty() && !((com.typesafe.config.ConfigList) limits).isEmpty()) {
+            throw new InvalidConfigException("risk.limits-file and risk.limits are both set; the file replaces "
+                    + "the inline limits: keep one");
+        }
+        String role = r.string("risk.admin-role").trim();
+        if (role.isEmpty()) {
+            throw new InvalidConfigException("risk.admin-role must name a role, e.g. risk-admin");
+        }
+        return new GatewayConfig.Risk(r.bool("risk.enabled"), riskLimit(r, "risk.defaults"),
+                limits.render(com.typesafe.config.ConfigRenderOptions.concise()), file,
+                r.durationIn("risk.reload-interval", Duration.ofMillis(10), Duration.ofHours(1)),
+                r.intIn("risk.max-instruments", 1, 10_000_000),
+                r.intIn("risk.max-strategies", 1, 1_000_000),
+                r.intIn("risk.max-tracked-orders", 1, 10_000_000),
+                role,
+                r.durationIn("risk.kill-poll-interval", Duration.ofMillis(1), Duration.ofSeconds(10)));
+    }
+
+    private static GatewayConfig.RiskLimit riskLimit(Reader r, String prefix) {
+        return new GatewayConfig.RiskLimit(
+                r.doubleIn(prefix + ".max-quantity", 0, 1e18),
+                r.doubleIn(prefix + ".max-notional", 0, 1e18),
+                r.doubleIn(prefix + ".collar-bps", 0, 1_000_000),
+                r.doubleIn(prefix + ".orders-per-second", 0, 1_000_000),
+                r.intIn(prefix + ".max-open-orders", 0, 10_000_000),
+                r.doubleIn(prefix + ".max-position", 0, 1e18),
+                r.durationIn(prefix + ".max-price-age", Duration.ZERO, Duration.ofDays(1)));
     }
 
     private static GatewayConfig.Intelligence intelligence(Reader r) {

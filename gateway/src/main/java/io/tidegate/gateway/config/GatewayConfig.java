@@ -19,7 +19,37 @@ public record GatewayConfig(
         Resilience resilience,
         Duration drainTimeout,
         Otel otel,
-        Arbitrage arbitrage, Security security, Intelligence intelligence) {
+        Arbitrage arbitrage, Security security, Intelligence intelligence, Risk risk) {
+
+    /**
+     * The pre-trade risk gate ({@code risk.*}, docs/risk.md).
+     *
+     * @param defaults         limits of every strategy and instrument no entry of {@code limits} names
+     * @param limits           the inline {@code risk.limits}, as JSON text (a list)
+     * @param limitsFile       a file with a {@code limits} list used instead of {@code limits}, reloaded when it
+     *                         changes; empty for none
+     * @param reloadInterval   how often {@code limitsFile} is checked for changes
+     * @param maxInstruments   instruments whose last mid price is kept, and instruments tracked per strategy
+     * @param maxStrategies    strategies whose orders and positions are tracked; orders of further ones are refused
+     * @param maxTrackedOrders open orders tracked per strategy; further new orders are refused
+     * @param adminRole        the role a caller needs for {@code RiskService} when authentication is on
+     * @param killPollInterval how often a replica reads the kill switches from Redis
+     */
+    public record Risk(boolean enabled, RiskLimit defaults, String limits, String limitsFile, Duration reloadInterval,
+                       int maxInstruments, int maxStrategies, int maxTrackedOrders, String adminRole,
+                       Duration killPollInterval) {
+    }
+
+    /**
+     * One set of pre-trade limits; 0 stands for no limit (for {@code maxPriceAge}: the mid never goes stale).
+     *
+     * @param collarBps       how far a LIMIT price may be from the last mid, in basis points of the mid
+     * @param ordersPerSecond new orders per second per strategy and instrument (burst: one second's worth)
+     * @param maxPriceAge     how old the last mid may be for the rules that need it (notional, collar)
+     */
+    public record RiskLimit(double maxQuantity, double maxNotional, double collarBps, double ordersPerSecond,
+                            int maxOpenOrders, double maxPosition, Duration maxPriceAge) {
+    }
 
     /**
      * What the gateway learns from the market data published through it ({@code intelligence.*}).

@@ -14,12 +14,13 @@ import org.slf4j.LoggerFactory;
  * Loads a set of files again when any of their modification times or sizes change. A load that
  * fails keeps what was loaded before and is logged once for that state of the files (a
  * certificate written before its key fails until the key arrives, then loads). Threading:
- * {@link #check} is called from one scheduler thread (and once at start, before it runs).
+ * {@link #check} is called from one scheduler thread (and once at start, before it runs). Also
+ * used by other features that reload a file of their own (the risk limits).
  */
-final class WatchedFiles {
+public final class WatchedFiles {
 
     /** Reads the files and puts them in use; throws when they cannot be used. */
-    interface Loader {
+    public interface Loader {
         void load() throws Exception;
     }
 
@@ -31,21 +32,21 @@ final class WatchedFiles {
     private List<String> loaded;
     private List<String> failed;
 
-    WatchedFiles(String what, List<Path> files, Loader loader) {
+    public WatchedFiles(String what, List<Path> files, Loader loader) {
         this.what = what;
         this.files = List.copyOf(files);
         this.loader = loader;
     }
 
     /** Loads for the first time; a failure here is thrown, for start-up to refuse. */
-    void loadNow() throws Exception {
+    public void loadNow() throws Exception {
         List<String> state = state();
         loader.load();
         loaded = state;
     }
 
     /** Loads again when the files changed since the last load; never throws. */
-    void check() {
+    public void check() {
         List<String> state = state();
         if (state.equals(loaded) || state.equals(failed)) {
             return;

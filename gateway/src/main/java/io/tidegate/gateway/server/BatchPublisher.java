@@ -40,10 +40,17 @@ final class BatchPublisher {
     private final GatewayTracing tracing;
     private final MarketDataTap tap;
     private final TopicAccess access;
+    private final RiskGate risk;
 
     BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing, MarketDataTap tap,
                    TopicAccess access) {
+        this(validator, dispatcher, tracing, tap, access, RiskGate.OFF);
+    }
+
+    BatchPublisher(MessageValidator validator, IngressDispatcher dispatcher, GatewayTracing tracing, MarketDataTap tap,
+                   TopicAccess access, RiskGate risk) {
         this.access = access;
+        this.risk = risk;
         this.validator = validator;
         this.dispatcher = dispatcher;
         this.tracing = tracing;
@@ -82,8 +89,9 @@ final class BatchPublisher {
         Batch batch = new Batch(messages, limiter, done);
         for (int i = 0; i < messages.size(); i++) {
             Envelope envelope = validate(batch, i);
-            if (envelope != null && authorised(batch, i, envelope, caller) && admit(batch, i, envelope)) {
-                enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces), tap);
+            if (envelope != null && authorised(batch, i, envelope, caller) && admit(batch, i, envelope)
+                    && riskAllows(batch, i, envelope, caller)) {
+                enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces), tap, risk, caller);
             }
         }
         boolean queued = offer(batch);
@@ -120,6 +128,24 @@ final class BatchPublisher {
     }
 
     /**
+     * True when the risk gate lets the message go on; else it is answered with the gate's status
+     * and its permits go back. Asked after the permits so that an order the gate counted is one
+     * that goes to the backend (or is handed back with {@link RiskGate#failed}).
+     */
+    private boolean riskAllows(Batch batch, int i, Envelope envelope, Caller caller) {
+        if (caller == Caller.GATEWAY) {
+            return true;
+        }
+        Status refused = risk.check(caller.identity(), envelope.message());
+        if (refused == null) {
+            return true;
+        }
+        batch.limiter.release();
+        batch.answer(i, refused);
+        return false;
+    }
+
+    /**
      * Takes the stream's permits (rate, in flight) for a message, or answers RESOURCE_EXHAUSTED.
      * Once a message is refused, later ones with its key are refused too, so a client that
      * resends the refused ones cannot reorder the key.
@@ -138,11 +164,13 @@ final class BatchPublisher {
     }
 
     /** Adds an admitted message to what this batch hands the dispatcher, answered when the backend is. */
-    private static void enqueue(Batch batch, int i, Envelope envelope, GatewayTracing.Ingress ingress, MarketDataTap tap) {
+    private static void enqueue(Batch batch, int i, Envelope envelope, GatewayTracing.Ingress ingress, MarketDataTap tap,
+                                RiskGate risk, Caller caller) {
         if (ingress.sampled()) {
             batch.traced(ingress);
         }
-        batch.pending.add(new PendingPublish(ingress.envelopeOr(envelope), new Answer(batch, i, ingress, envelope, tap)));
+        batch.pending.add(new PendingPublish(ingress.envelopeOr(envelope), new Answer(batch, i, ingress, envelope, tap,
+                caller == Caller.GATEWAY ? RiskGate.OFF : risk)));
         batch.pendingIndex.add(i);
     }
 
@@ -162,6 +190,9 @@ final class BatchPublisher {
         for (int index : batch.pendingIndex) {
             batch.limiter.release();
             batch.answer(index, status);
+        }
+        for (PendingPublish p : batch.pending) {
+            ((Answer) p.callback()).risk.failed(batch.messages.get(((Answer) p.callback()).index));
         }
         if (batch.traced != null) {
             batch.traced.forEach(ingress -> ingress.failed(status.getDescription()));
@@ -239,8 +270,11 @@ final class BatchPublisher {
         private final GatewayTracing.Ingress ingress;
         private final Envelope envelope;
         private final MarketDataTap tap;
+        private final RiskGate risk;
 
-        Answer(Batch batch, int index, GatewayTracing.Ingress ingress, Envelope envelope, MarketDataTap tap) {
+        Answer(Batch batch, int index, GatewayTracing.Ingress ingress, Envelope envelope, MarketDataTap tap,
+               RiskGate risk) {
+            this.risk = risk;
             this.batch = batch;
             this.index = index;
             this.ingress = ingress;
@@ -255,6 +289,7 @@ final class BatchPublisher {
             if (!r.duplicate()) {
                 // a retried publish already fed the listeners the first time
                 tap.stored(envelope.topic(), envelope.message().getPayload(), System.nanoTime());
+                risk.stored(envelope.message());
             }
             Message m = batch.messages.get(index);
             PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
@@ -272,6 +307,7 @@ final class BatchPublisher {
             batch.limiter.release();
             Throwable root = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
             ingress.failed(String.valueOf(root.getMessage()));
+            risk.failed(batch.messages.get(index));
             Status status = ErrorStatus.ofAppend(cause);
             if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED) {
                 Message m = batch.messages.get(index);

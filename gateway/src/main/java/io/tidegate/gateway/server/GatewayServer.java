@@ -75,12 +75,14 @@ public final class GatewayServer implements ServerStats {
      * @param attached    further gRPC services served on the same port (IntelligenceService,
      *                    InstrumentsService), told when the gateway drains
      * @param instruments the venue listings that subscriptions by instrument follow
+     * @param risk        the pre-trade check of every client publish ({@link RiskGate#OFF} for none)
      */
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget, MarketDataTap tap, GatewaySecurity security,
-                         LanePolicies lanePolicies, List<AttachedService> attached, InstrumentDirectory instruments) {
+                         LanePolicies lanePolicies, List<AttachedService> attached, InstrumentDirectory instruments,
+                         RiskGate risk) {
         this.config = config;
         this.security = security;
         this.tap = tap;
@@ -89,7 +91,7 @@ public final class GatewayServer implements ServerStats {
         this.dispatcher = dispatcher;
         this.readiness = readiness;
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
-        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap, security.topicAccess()),
+        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap, security.topicAccess(), risk),
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery(), instruments),
                 backend, new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),

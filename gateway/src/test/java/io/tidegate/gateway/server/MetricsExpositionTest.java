@@ -54,6 +54,7 @@ class MetricsExpositionTest {
             metric("tidegate_consumer_lag", "gauge", "group"),
             metric("tidegate_backend_resets_total", "counter"),
             metric("tidegate_auth_refusals_total", "counter", "reason"),
+            metric("tidegate_risk_refusals_total", "counter", "rule"),
             metric("tidegate_regime_changes_total", "counter", "regime"),
             metric("tidegate_regime_instruments", "gauge"),
             metric("tidegate_intel_dropped_total", "counter", "reason"),

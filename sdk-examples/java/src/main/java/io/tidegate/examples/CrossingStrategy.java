@@ -64,6 +64,8 @@ public final class CrossingStrategy {
             Exit code 0 when every order sent got its outcome (and --count was reached), else 1.""";
 
     static final String CONTENT_TYPE_PREFIX = "application/x-protobuf; type=tidegate.market.v1.";
+    /** How the gateway's risk gate starts its refusals and the reasons of its OrderRejected events. */
+    static final String RISK_PREFIX = "risk: ";
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]+");
 
     /** What the strategy does; immutable. */
@@ -237,10 +239,17 @@ public final class CrossingStrategy {
         client.publish(message).whenComplete((receipt, e) -> {
             synchronized (this) {
                 if (e != null) {
-                    order.sendFailed = true;
                     Throwable cause = e.getCause() != null ? e.getCause() : e;
-                    out.printf("order %s NOT SENT: %s%n", clientOrderId,
-                            cause instanceof PublishException p ? p.getMessage() : cause.toString());
+                    if (cause instanceof PublishException p && p.getMessage().contains(RISK_PREFIX)) {
+                        // the gateway's pre-trade risk gate refused it (docs/risk.md); an OrderRejected
+                        // with the same reason follows on the events topic
+                        order.rejected = true;
+                        out.printf("order %s REFUSED by the risk gate: %s%n", clientOrderId, p.getMessage());
+                    } else {
+                        order.sendFailed = true;
+                        out.printf("order %s NOT SENT: %s%n", clientOrderId,
+                                cause instanceof PublishException p ? p.getMessage() : cause.toString());
+                    }
                     notifyAll();
                 }
             }
@@ -290,8 +299,8 @@ public final class CrossingStrategy {
                     Order o = known(r.getClientOrderId(), type);
                     if (o != null) {
                         o.rejected = true;
-                        out.printf("event OrderRejected %s %s reason=%s%n", r.getClientOrderId(), r.getInstrumentId(),
-                                r.getReason());
+                        out.printf("event OrderRejected %s %s reason=%s%s%n", r.getClientOrderId(), r.getInstrumentId(),
+                                r.getReason(), r.getReason().startsWith(RISK_PREFIX) ? " (by the gateway's risk gate)" : "");
                     }
                 }
                 case "OrderCanceled" -> {

@@ -142,6 +142,35 @@ class CrossingStrategyTest {
     }
 
     @Test
+    void anOrderTheRiskGateRefusesIsCountedRejectedWithTheGatewaysReason() throws Exception {
+        try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("risk.enabled=true",
+                "risk.limits=[ { strategy = strat-1, max-quantity = 0.005 } ]");
+             TidegateClient strategyClient = TidegateClient.builder().endpoints(gateway.target()).build();
+             TidegateClient execClient = TidegateClient.builder().endpoints(gateway.target()).build();
+             TidegateClient feed = TidegateClient.builder().endpoints(gateway.target()).build()) {
+            FakeExec exec = new FakeExec(execClient);
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            CrossingStrategy strategy = new CrossingStrategy(strategyClient, CONFIG,
+                    new PrintStream(printed, true, StandardCharsets.UTF_8));
+            strategy.start(Duration.ofSeconds(10));
+
+            publishQuotes(feed, "BINANCE", "BTCUSDT", 2); // one order of 0.010, over max-quantity
+
+            String reason = "risk: quantity 0.01 over max-quantity 0.005 for strat-1 BTCUSDT.BINANCE";
+            assertThat(strategy.awaitSettled(1, Duration.ofSeconds(15))).isTrue();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(printed.toString(StandardCharsets.UTF_8))
+                            .contains("REFUSED by the risk gate: PERMISSION_DENIED: " + reason)
+                            .contains("reason=" + reason + " (by the gateway's risk gate)"));
+            CrossingStrategy.Summary s = strategy.summary();
+            assertThat(s.rejected()).isEqualTo(1);
+            assertThat(s.sendFailed()).isZero();
+            assertThat(s.unexpectedEvents()).isZero();
+            assertThat(exec.commands).as("the adapter never saw the order").isEmpty();
+        }
+    }
+
+    @Test
     void eventsOfUnknownOrdersAreCountedNotApplied() throws Exception {
         try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback();
              TidegateClient strategyClient = TidegateClient.builder().endpoints(gateway.target()).build();
