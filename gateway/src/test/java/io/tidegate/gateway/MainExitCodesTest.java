@@ -10,7 +10,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.tidegate.gateway.backend.redis.SecuredRedis;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link Main} in a child JVM, as users run it: a configuration mistake ends it with exit code 2
@@ -103,5 +107,22 @@ class MainExitCodesTest {
         assertThat(exit.stderr()).noneMatch(line -> line.startsWith("\tat "));
         assertThat(exit.stderr()).filteredOn(line -> line.startsWith("tidegate:")).singleElement().asString()
                 .startsWith("tidegate: cannot start: security.tls.cert-chain-file/private-key-file: cannot load");
+    }
+
+    @Test
+    void aWrongRedisPasswordExitsWithCode3AndOneLineSayingWhatToCheck(@TempDir Path dir) throws Exception {
+        try (SecuredRedis redis = new SecuredRedis(dir)) {
+            Path wrong = Files.writeString(dir.resolve("wrong-password"), "wrong-redis-password");
+            List<String> flags = new ArrayList<>(List.of("--grpc.host=127.0.0.1", "--grpc.port=0", "--http.port=-1",
+                    "--resilience.spool.dir=" + dir.resolve("spool")));
+            redis.overrides().forEach(o -> flags.add("--" + o));
+            flags.add("--backend.redis.password-file=" + wrong);
+            Exit exit = run(flags.toArray(String[]::new));
+            assertThat(exit.code()).isEqualTo(3);
+            assertThat(exit.stderr()).noneMatch(line -> line.startsWith("\tat ") || line.contains("wrong-redis-password"));
+            assertThat(exit.stderr()).filteredOn(line -> line.startsWith("tidegate:")).singleElement().asString()
+                    .startsWith("tidegate: cannot start: backend.redis: Redis at 127.0.0.1:" + redis.server.port()
+                            + " refused the login of user \"tidegate\"");
+        }
     }
 }

@@ -37,13 +37,34 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final boolean persistent;
+    /** Null for a plaintext server. */
+    private final Secured secured;
     private final Thread killOnExit;
 
-    private RedisServer(Process process, int port, Path dir, boolean persistent) {
+    /** A TLS-only server's files and the ACL users it was started with. */
+    private record Secured(RedisTlsFiles files, boolean requireClientCertificate, List<String> aclUsers) {
+
+        List<String> args() {
+            List<String> args = new java.util.ArrayList<>(List.of(
+                    "--tls-cert-file", files.serverCertFile().toString(),
+                    "--tls-key-file", files.serverKeyFile().toString(),
+                    "--tls-ca-cert-file", files.caFile().toString(),
+                    "--tls-auth-clients", requireClientCertificate ? "yes" : "optional"));
+            for (String user : aclUsers) {
+                // redis-server joins the words after an option into one config line
+                args.add("--user");
+                args.addAll(List.of(user.trim().split("\\s+")));
+            }
+            return args;
+        }
+    }
+
+    private RedisServer(Process process, int port, Path dir, boolean persistent, Secured secured) {
         this.process = process;
         this.port = port;
         this.dir = dir;
         this.persistent = persistent;
+        this.secured = secured;
         // A test JVM killed mid-run must not leave redis-server processes behind.
         this.killOnExit = new Thread(process::destroyForcibly, "redis-server-killer-" + port);
         Runtime.getRuntime().addShutdownHook(killOnExit);
@@ -67,14 +88,31 @@ public final class RedisServer implements AutoCloseable {
         return start(true);
     }
 
+    /**
+     * Starts a server that speaks TLS only ({@code --port 0 --tls-port}) with certificates from
+     * {@code files}, and with these ACL users, each a rule list as {@code ACL SETUSER} takes it,
+     * e.g. {@code "tidegate on >secret ~tg:* &tg:* +@read"}. The {@code default} user stays
+     * passwordless for the test's own {@link #command} set-up, which presents the client
+     * certificate of {@code files}. Clients connect to {@link #uri()} ({@code rediss://}).
+     *
+     * @param requireClientCertificate {@code --tls-auth-clients yes} rather than {@code optional}
+     */
+    public static RedisServer startTls(RedisTlsFiles files, boolean requireClientCertificate, String... aclUsers) {
+        return start(false, new Secured(files, requireClientCertificate, List.of(aclUsers)));
+    }
+
     private static RedisServer start(boolean persistent) {
+        return start(persistent, null);
+    }
+
+    private static RedisServer start(boolean persistent, Secured secured) {
         Path executable = findExecutable();
         IllegalStateException last = null;
         // The free port is only free when we look; another process may take it before
         // redis-server binds, so a failed bind gets a fresh port.
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
             try {
-                return startOnce(executable, freePort(), newDir(), persistent);
+                return startOnce(executable, freePort(), newDir(), persistent, secured);
             } catch (IllegalStateException e) {
                 last = e;
             }
@@ -90,7 +128,7 @@ public final class RedisServer implements AutoCloseable {
      */
     public RedisServer restart() {
         close();
-        return startOnce(findExecutable(), port, newDir(), persistent);
+        return startOnce(findExecutable(), port, newDir(), persistent, secured);
     }
 
     /** Sends SIGKILL (a crash: no shutdown, nothing flushed beyond what the AOF fsync wrote). */
@@ -117,7 +155,7 @@ public final class RedisServer implements AutoCloseable {
             // the hook runs anyway
         }
         sleep(downMillis);
-        return startOnce(findExecutable(), port, dir, persistent);
+        return startOnce(findExecutable(), port, dir, persistent, secured);
     }
 
     /** The loopback port the server listens on. */
@@ -125,9 +163,9 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
-    /** A Lettuce-style URI, e.g. {@code redis://127.0.0.1:41234}. */
+    /** A Lettuce-style URI, e.g. {@code redis://127.0.0.1:41234} ({@code rediss://} for a TLS server). */
     public String uri() {
-        return "redis://127.0.0.1:" + port;
+        return (secured != null ? "rediss" : "redis") + "://127.0.0.1:" + port;
     }
 
     /** True while the process runs. */
@@ -161,8 +199,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** Sends one inline command on a fresh connection and reads its reply with {@code reply}. */
     private String exchange(String inlineCommand, ReplyReader reply) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+        try (Socket socket = connect(port, secured, 2_000)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write((inlineCommand + "\r\n").getBytes(StandardCharsets.UTF_8));
@@ -208,7 +245,26 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts redis-server on {@code port} with {@code extraArgs} (e.g. cluster mode) and waits for PING. */
     static RedisServer startOnce(Path executable, int port, List<String> extraArgs) {
-        return startOnce(executable, port, newDir(), false, extraArgs);
+        return startOnce(executable, port, newDir(), false, null, extraArgs);
+    }
+
+    /** A plain socket, or for a TLS server one that has finished its handshake. */
+    private static Socket connect(int port, Secured secured, int timeoutMillis) throws IOException {
+        Socket plain = new Socket();
+        try {
+            plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), timeoutMillis);
+            if (secured == null) {
+                return plain;
+            }
+            plain.setSoTimeout(timeoutMillis * 5);
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) secured.files().adminSockets()
+                    .createSocket(plain, "localhost", port, true);
+            tls.startHandshake();
+            return tls;
+        } catch (IOException | RuntimeException e) {
+            plain.close();
+            throw e;
+        }
     }
 
     private static Path newDir() {
@@ -219,23 +275,26 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static RedisServer startOnce(Path executable, int port, Path dir, boolean persistent) {
-        return startOnce(executable, port, dir, persistent, List.of());
+    private static RedisServer startOnce(Path executable, int port, Path dir, boolean persistent, Secured secured) {
+        return startOnce(executable, port, dir, persistent, secured, secured == null ? List.of() : secured.args());
     }
 
-    private static RedisServer startOnce(Path executable, int port, Path dir, boolean persistent,
+    private static RedisServer startOnce(Path executable, int port, Path dir, boolean persistent, Secured secured,
                                          List<String> extraArgs) {
         Path log = dir.resolve("redis.log");
         Process process;
         try {
             List<String> command = new java.util.ArrayList<>(List.of(executable.toString(),
-                    "--port", Integer.toString(port),
+                    "--port", secured == null ? Integer.toString(port) : "0",
                     "--bind", "127.0.0.1",
                     "--save", "",
                     "--appendonly", persistent ? "yes" : "no",
                     "--appendfsync", "always",
                     "--dir", dir.toString(),
                     "--daemonize", "no"));
+            if (secured != null) {
+                command.addAll(List.of("--tls-port", Integer.toString(port)));
+            }
             command.addAll(extraArgs);
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -245,7 +304,7 @@ public final class RedisServer implements AutoCloseable {
             deleteRecursively(dir);
             throw new IllegalStateException("cannot run " + executable + ": " + e.getMessage(), e);
         }
-        RedisServer server = new RedisServer(process, port, dir, persistent);
+        RedisServer server = new RedisServer(process, port, dir, persistent, secured);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -254,7 +313,7 @@ public final class RedisServer implements AutoCloseable {
                 throw new IllegalStateException("redis-server exited with code " + process.exitValue()
                         + " while starting on port " + port + ":\n" + output);
             }
-            if (answersPing(port)) {
+            if (answersPing(port, secured)) {
                 return server;
             }
             sleep(20);
@@ -307,9 +366,8 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static boolean answersPing(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+    private static boolean answersPing(int port, Secured secured) {
+        try (Socket socket = connect(port, secured, 200)) {
             socket.setSoTimeout(1_000);
             socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();

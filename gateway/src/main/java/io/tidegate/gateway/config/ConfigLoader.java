@@ -234,21 +234,7 @@ public final class ConfigLoader {
         var retention = new GatewayConfig.Retention(
                 r.longIn("retention.max-length", 1, Long.MAX_VALUE),
                 r.durationIn("retention.max-age", Duration.ZERO, Duration.ofDays(3650)));
-        var redis = new GatewayConfig.Redis(
-                redisUri(r.string("backend.redis.uri").trim()),
-                r.string("backend.redis.key-prefix"),
-                r.durationIn("backend.redis.reclaim-interval", Duration.ofMillis(10), Duration.ofMinutes(10)),
-                r.durationIn("backend.redis.block-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
-                r.intIn("backend.redis.read-count", 1, 100_000),
-                clusterNodes(r.string("backend.redis.cluster-nodes")));
-        if (!redis.uri().isBlank() && redis.isCluster()) {
-            throw new InvalidConfigException("backend.redis.uri and backend.redis.cluster-nodes are both set; set uri for "
-                    + "one standalone Redis or cluster-nodes for a Redis Cluster, not both");
-        }
-        if (!redis.keyPrefix().matches("[A-Za-z0-9_:-]{1,32}")) {
-            throw new InvalidConfigException("backend.redis.key-prefix \"" + redis.keyPrefix()
-                    + "\" must be 1-32 letters, digits, '_', ':' or '-'");
-        }
+        var redis = RedisSection.read(r);
         var backend = new GatewayConfig.BackendChoice(backendType(r.string("backend.type"), redis), redis);
         var resilience = resilience(r);
         if (backend.type() == GatewayConfig.BackendType.REDIS && resilience.enabled()) {
@@ -532,28 +518,6 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(e.getMessage());
         }
-    }
-
-    /** Empty for none; else a checked standalone URI. */
-    private static String redisUri(String value) {
-        if (!value.isEmpty()) {
-            RedisUriSyntax.check("backend.redis.uri", value, false, false);
-        }
-        return value;
-    }
-
-    /** Comma-separated seed URIs ({@code redis://host:port} or {@code rediss://...}); empty for none. */
-    private static List<String> clusterNodes(String value) {
-        List<String> nodes = new ArrayList<>();
-        for (String part : value.split(",")) {
-            String node = part.trim();
-            if (node.isEmpty()) {
-                continue;
-            }
-            RedisUriSyntax.check("backend.redis.cluster-nodes: node", node, true, true);
-            nodes.add(node);
-        }
-        return nodes;
     }
 
     /** The spool is created at start; a path that can never be a directory is a mistake now. */

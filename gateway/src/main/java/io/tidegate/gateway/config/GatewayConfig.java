@@ -333,10 +333,12 @@ public record GatewayConfig(
 
     /**
      * Redis backend settings: either {@code uri} (one standalone Redis) or {@code clusterNodes}
-     * (seed nodes of a Redis Cluster), never both.
+     * (seed nodes of a Redis Cluster), never both. {@code username} and {@code passwordFile} log in
+     * as an ACL user when the URI carries no credentials (empty when unused); {@code tls} applies
+     * to {@code rediss://} URIs. Holds file paths, never the password read from them.
      */
     public record Redis(String uri, String keyPrefix, Duration reclaimInterval, Duration blockTimeout, int readCount,
-                        java.util.List<String> clusterNodes) {
+                        java.util.List<String> clusterNodes, String username, String passwordFile, RedisTls tls) {
 
         public Redis {
             clusterNodes = java.util.List.copyOf(clusterNodes);
@@ -350,6 +352,36 @@ public record GatewayConfig(
         /** True when either a standalone URI or cluster nodes are set. */
         public boolean isConfigured() {
             return !uri.isBlank() || isCluster();
+        }
+
+        /** True when the configured URIs are {@code rediss://}. */
+        public boolean usesTls() {
+            String first = isCluster() ? clusterNodes.get(0) : uri;
+            return first.regionMatches(true, 0, "rediss:", 0, 7);
+        }
+
+        /** Without the password a URI may carry, so the record can be logged. */
+        @Override
+        public String toString() {
+            return "Redis[uri=" + redact(uri) + ", keyPrefix=" + keyPrefix + ", clusterNodes="
+                    + clusterNodes.stream().map(Redis::redact).toList() + ", username=" + username
+                    + ", passwordFile=" + passwordFile + ", tls=" + tls + "]";
+        }
+
+        private static String redact(String uri) {
+            return uri.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^@/?#]*@", "$1***@");
+        }
+    }
+
+    /**
+     * TLS files for {@code rediss://}: the CA that signed Redis' certificate (empty: the JVM's
+     * trust store) and an optional client certificate chain and PKCS#8 key (both or neither), PEM.
+     */
+    public record RedisTls(String caFile, String certFile, String keyFile) {
+
+        /** True when a client certificate is configured. */
+        public boolean hasClientCertificate() {
+            return !certFile.isEmpty();
         }
     }
 

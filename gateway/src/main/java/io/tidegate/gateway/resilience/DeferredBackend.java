@@ -8,6 +8,7 @@ import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.config.SettingUnusableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -85,7 +86,12 @@ public final class DeferredBackend implements Backend {
             if (delegate == null && !started) {
                 throw e;
             }
-            log.error("{} backend refused the connection for good; not retrying", name, e);
+            if (e instanceof SettingUnusableException) {
+                // the message says what to change; a stack trace would only bury it
+                log.error("{} backend refused the connection for good; not retrying: {}", name, e.getMessage());
+            } else {
+                log.error("{} backend refused the connection for good; not retrying", name, e);
+            }
             lastFailure = e.getMessage();
             return true;
         }

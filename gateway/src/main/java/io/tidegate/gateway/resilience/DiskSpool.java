@@ -341,10 +341,15 @@ public final class DiskSpool implements AutoCloseable {
             readSegment = first;
             readOffset = 0;
         } else if (checkpoint != null && segmentSizes.containsKey(checkpoint.segment())
-                && checkpoint.offset() <= segmentSizes.get(checkpoint.segment())) {
+                && isRecordStart(checkpoint.segment(), checkpoint.offset())) {
             readSegment = checkpoint.segment();
             readOffset = checkpoint.offset();
         } else {
+            if (checkpoint != null && segmentSizes.containsKey(checkpoint.segment())) {
+                log.warn("spool checkpoint in {} points inside a record (segment {}, byte {}); replaying from the oldest "
+                        + "segment (the backend's id dedup absorbs what is replayed twice)", dir, checkpoint.segment(),
+                        checkpoint.offset());
+            }
             readSegment = segmentSizes.firstKey();
             readOffset = 0;
         }
@@ -389,6 +394,11 @@ public final class DiskSpool implements AutoCloseable {
                     problem = "a record that fails its CRC";
                     break;
                 }
+                if (!SpoolCodec.decodes(payload)) {
+                    // a CRC never proves the writer was this gateway; replay must not choke on it later
+                    problem = "a record that does not decode";
+                    break;
+                }
                 offset += SpoolCodec.HEADER_BYTES + length;
             }
             if (problem != null) {
@@ -404,6 +414,27 @@ public final class DiskSpool implements AutoCloseable {
             }
             return offset;
         }
+    }
+
+    /**
+     * True when {@code offset} is where a record of the (validated) segment starts or where the
+     * segment ends: a checkpoint anywhere else would make the reader take record bytes for a header.
+     */
+    private boolean isRecordStart(long segment, long offset) throws IOException {
+        long size = segmentSizes.get(segment);
+        if (offset < 0 || offset > size) {
+            return false;
+        }
+        long at = 0;
+        try (FileChannel ch = FileChannel.open(segmentPath(segment), StandardOpenOption.READ)) {
+            ByteBuffer header = ByteBuffer.allocate(SpoolCodec.HEADER_BYTES);
+            while (at < offset) {
+                header.clear();
+                readFully(ch, header, at);
+                at += SpoolCodec.HEADER_BYTES + header.getInt(0);
+            }
+        }
+        return at == offset;
     }
 
     private long countFrom(long segment, long offset) throws IOException {
@@ -461,7 +492,11 @@ public final class DiskSpool implements AutoCloseable {
     private Cursor readCheckpoint() {
         try {
             String[] parts = Files.readString(dir.resolve("checkpoint"), StandardCharsets.US_ASCII).trim().split(" ");
-            return new Cursor(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+            Cursor cursor = new Cursor(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+            if (cursor.segment() < 0 || cursor.segment() == Long.MAX_VALUE || cursor.offset() < 0) {
+                throw new IllegalArgumentException("segment " + cursor.segment() + ", byte " + cursor.offset());
+            }
+            return cursor;
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException | RuntimeException e) {

@@ -54,6 +54,16 @@ final class SpoolCodec {
         return new Envelope(message, key, acceptedNanos);
     }
 
+    /** True when {@link #decode} takes the payload. */
+    static boolean decodes(byte[] payload) {
+        try {
+            decode(payload);
+            return true;
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            return false;
+        }
+    }
+
     static int crc(byte[] bytes, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(bytes, offset, length);

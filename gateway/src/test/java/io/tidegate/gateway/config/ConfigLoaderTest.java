@@ -147,11 +147,66 @@ class ConfigLoaderTest {
     @Test
     void clusterNodesSwitchAutoToRedisCluster() {
         GatewayConfig c = ConfigLoader.load(null, Map.of("TIDEGATE_BACKEND_REDIS_CLUSTER_NODES",
-                "redis://10.0.0.1:7000, rediss://10.0.0.2:7001"), List.of());
+                "rediss://10.0.0.1:7000, rediss://10.0.0.2:7001"), List.of());
         assertThat(c.backend().type()).isEqualTo(GatewayConfig.BackendType.REDIS);
         assertThat(c.backend().redis().isCluster()).isTrue();
-        assertThat(c.backend().redis().clusterNodes()).containsExactly("redis://10.0.0.1:7000", "rediss://10.0.0.2:7001");
+        assertThat(c.backend().redis().clusterNodes()).containsExactly("rediss://10.0.0.1:7000", "rediss://10.0.0.2:7001");
         assertThat(GatewayConfig.defaultsWith().backend().redis().isCluster()).isFalse();
+    }
+
+    @Test
+    void redisLoginAndTlsFilesAreRead() {
+        GatewayConfig.Redis r = GatewayConfig.defaultsWith("backend.redis.uri=rediss://redis.internal:6380",
+                "backend.redis.username=tidegate", "backend.redis.password-file=/run/secrets/redis",
+                "backend.redis.tls.ca-file=/etc/tidegate/redis-ca.pem", "backend.redis.tls.cert-file=/etc/tidegate/c.pem",
+                "backend.redis.tls.key-file=/etc/tidegate/c.key").backend().redis();
+        assertThat(r.usesTls()).isTrue();
+        assertThat(r.username()).isEqualTo("tidegate");
+        assertThat(r.passwordFile()).isEqualTo("/run/secrets/redis");
+        assertThat(r.tls()).isEqualTo(new GatewayConfig.RedisTls("/etc/tidegate/redis-ca.pem", "/etc/tidegate/c.pem",
+                "/etc/tidegate/c.key"));
+    }
+
+    @Test
+    void redisTlsFilesWithAPlainRedisUriAreRefused() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.uri=redis://127.0.0.1:6379",
+                "backend.redis.tls.ca-file=/etc/ca.pem"))
+                .hasMessageContaining("backend.redis.tls.* is set but the Redis URI uses redis://; write rediss://");
+    }
+
+    @Test
+    void aRedisClientCertificateNeedsItsKey() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.uri=rediss://127.0.0.1:6379",
+                "backend.redis.tls.cert-file=/etc/c.pem"))
+                .hasMessageStartingWith("backend.redis.tls.cert-file and backend.redis.tls.key-file go together");
+    }
+
+    @Test
+    void aRedisPasswordInTheUriAndAPasswordFileAreRefusedTogether() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.uri=redis://u:pw-in-uri@127.0.0.1:6379",
+                "backend.redis.password-file=/run/secrets/redis"))
+                .hasMessageContaining("has a password and backend.redis.password-file is set too")
+                .hasMessageNotContaining("pw-in-uri");
+    }
+
+    @Test
+    void aRedisUsernameWithoutAPasswordIsRefused() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.uri=redis://127.0.0.1:6379",
+                "backend.redis.username=tidegate"))
+                .hasMessageContaining("backend.redis.username is set but no password is");
+    }
+
+    @Test
+    void redisConfigPrintsWithoutThePasswordOfItsUri() {
+        GatewayConfig.Redis r = GatewayConfig.defaultsWith("backend.redis.uri=redis://u:hidden-pw@127.0.0.1:6379")
+                .backend().redis();
+        assertThat(r.toString()).doesNotContain("hidden-pw").contains("redis://***@127.0.0.1:6379");
+    }
+
+    @Test
+    void clusterNodesMustAllUseTheSameScheme() {
+        assertThatThrownBy(() -> GatewayConfig.defaultsWith("backend.redis.cluster-nodes=redis://10.0.0.1:7000,rediss://10.0.0.2:7000"))
+                .hasMessageContaining("mix redis:// and rediss://");
     }
 
     @Test

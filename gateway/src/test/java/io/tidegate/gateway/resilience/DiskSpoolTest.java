@@ -119,6 +119,42 @@ class DiskSpoolTest {
         }
     }
 
+    /** Seen while fixing a SpoolRecoveryFuzzTest finding: the reader took record bytes for a header and start-up or replay failed. */
+    @Test
+    void aCheckpointInsideARecordReplaysFromTheStartInsteadOfReadingGarbage() throws IOException {
+        int n = 0;
+        for (String checkpoint : List.of("0 5", "0 -8", "-1 0", "9223372036854775807 0")) {
+            Path d = dir.resolve("case" + n++);
+            try (DiskSpool spool = DiskSpool.open(d, settings("ALWAYS", 1 << 20, 1 << 20))) {
+                spool.append(batch("t", 0, 3));
+            }
+            Files.writeString(d.resolve("checkpoint"), checkpoint + "\n");
+            try (DiskSpool spool = DiskSpool.open(d, settings("ALWAYS", 1 << 20, 1 << 20))) {
+                assertThat(spool.pendingRecords()).as(checkpoint).isEqualTo(3);
+                assertThat(ids(readAll(spool))).as(checkpoint).containsExactly("m0", "m1", "m2");
+            }
+        }
+    }
+
+    /** Found by SpoolRecoveryFuzzTest: a record under a valid CRC that is no envelope failed every replay. */
+    @Test
+    void aRecordWithAValidCrcThatDoesNotDecodeIsCutOffAtStartUp() throws IOException {
+        try (DiskSpool spool = DiskSpool.open(dir, settings("ALWAYS", 1 << 20, 1 << 20))) {
+            spool.append(batch("t", 0, 2));
+        }
+        byte[] payload = new byte[20];
+        java.util.Arrays.fill(payload, (byte) 0x7f); // an ordering key length far beyond the payload
+        ByteBuffer record = ByteBuffer.allocate(SpoolCodec.HEADER_BYTES + payload.length).putInt(payload.length)
+                .putInt(SpoolCodec.crc(payload, 0, payload.length)).put(payload).flip();
+        try (FileChannel ch = FileChannel.open(onlySegment(), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(record);
+        }
+        try (DiskSpool spool = DiskSpool.open(dir, settings("ALWAYS", 1 << 20, 1 << 20))) {
+            assertThat(spool.pendingRecords()).isEqualTo(2);
+            assertThat(ids(readAll(spool))).containsExactly("m0", "m1");
+        }
+    }
+
     @Test
     void aRecordFailingItsCrcIsDetectedAndCutOff() throws IOException {
         try (DiskSpool spool = DiskSpool.open(dir, settings("ALWAYS", 1 << 20, 1 << 20))) {

@@ -11,6 +11,7 @@ import io.tidegate.gateway.backend.GroupSteerings;
 import io.tidegate.gateway.backend.GapCounter;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.config.SettingUnusableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -107,6 +108,10 @@ public final class RedisBackend implements Backend {
             executor.shutdownNow();
             if (e instanceof IllegalStateException) {
                 throw e;
+            }
+            SettingUnusableException refused = RedisRefusal.explain(e, connector, setting, redis.keyPrefix());
+            if (refused != null) {
+                throw refused;
             }
             throw new BackendUnavailableException("cannot connect to Redis at " + address + " (" + setting + "): "
                     + e.getMessage(), e);

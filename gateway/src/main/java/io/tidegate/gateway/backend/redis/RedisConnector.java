@@ -62,6 +62,7 @@ final class RedisConnector implements AutoCloseable {
     private static final int ALL_STREAMS = -1;
 
     private final List<RedisURI> seeds;
+    private final RedisAccess access;
     private final ClientResources resources;
     /** Standalone only. */
     private final RedisClient sharedClient;
@@ -74,11 +75,11 @@ final class RedisConnector implements AutoCloseable {
 
     /**
      * @throws IllegalArgumentException when a URI does not parse
+     * @throws io.tidegate.gateway.config.SettingUnusableException when a password or TLS file cannot be read
      */
     RedisConnector(GatewayConfig.Redis config) {
-        this.seeds = config.isCluster()
-                ? config.clusterNodes().stream().map(n -> parse(n, "backend.redis.cluster-nodes")).toList()
-                : List.of(parse(config.uri(), "backend.redis.uri"));
+        this.access = RedisAccess.of(config);
+        this.seeds = access.seeds();
         // Lettuce's default waits up to 30 s between reconnect attempts, so after a long outage
         // the writer and the ack connection would come back long after Redis did.
         this.resources = DefaultClientResources.builder()
@@ -98,6 +99,7 @@ final class RedisConnector implements AutoCloseable {
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .timeoutOptions(timeouts)
                     .socketOptions(socket)
+                    .sslOptions(ssl())
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enablePeriodicRefresh(TOPOLOGY_REFRESH)
                             .enableAllAdaptiveRefreshTriggers()
@@ -115,6 +117,7 @@ final class RedisConnector implements AutoCloseable {
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .timeoutOptions(timeouts)
                     .socketOptions(socket)
+                    .sslOptions(ssl())
                     .build());
         }
         this.readerClient = RedisClient.create(resources);
@@ -123,7 +126,22 @@ final class RedisConnector implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(timeouts)
                 .socketOptions(socket)
+                .sslOptions(ssl())
                 .build());
+    }
+
+    private io.lettuce.core.SslOptions ssl() {
+        return access.ssl() != null ? access.ssl() : io.lettuce.core.SslOptions.create();
+    }
+
+    /** Who this connector logs in as ({@code default} without an ACL user), for messages. */
+    String user() {
+        return access.describeUser();
+    }
+
+    /** True when the connections use TLS. */
+    boolean usesTls() {
+        return access.ssl() != null;
     }
 
     boolean isCluster() {
@@ -227,15 +245,6 @@ final class RedisConnector implements AutoCloseable {
             sharedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-    }
-
-    private static RedisURI parse(String uri, String key) {
-        try {
-            return RedisURI.create(uri);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + " \"" + uri + "\" is not a Redis URI such as redis://127.0.0.1:6379: "
-                    + e.getMessage(), e);
-        }
     }
 
     /** Names the connection in CLIENT LIST so operators can tell readers, writer and control apart. */
