@@ -7,6 +7,7 @@ import io.tidegate.gateway.priority.RegimeSource;
 import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
+import io.tidegate.gateway.alerting.Alerting;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.SettingUnusableException;
@@ -54,6 +55,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final RegimeCounters regimeCounters;
     private final MarketDataTap marketTap;
     private final RegimeWatchers regimeWatchers;
+    private final Alerting alerting;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -70,6 +72,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.regimeCounters = injector.getInstance(RegimeCounters.class);
         this.marketTap = injector.getInstance(MarketDataTap.class);
         this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
+        this.alerting = injector.getInstance(Alerting.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -220,6 +223,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         return marketTap;
     }
 
+    /** Alert rules, their alerts, acknowledgements and silences. */
+    public Alerting alerting() {
+        return alerting;
+    }
+
     /** Live Connect streams. */
     public int sessionCount() {
         return server.sessionCount();
@@ -233,6 +241,7 @@ public final class EmbeddedGateway implements AutoCloseable {
      */
     public synchronized boolean stop() {
         if (stopped == null) {
+            alerting.close(); // hands the lease back first, so another replica takes over at once
             stopped = server.drainAndStop();
             closeMarketDataListeners();
             admin.stop();
