@@ -102,6 +102,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void alertingReadsMetricsAndHealthThroughViews() {
+        mayOnlyUse("alerting", "monitoring", "config").check(gateway);
+    }
+
+    @Test
     void packagesHaveNoCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(gateway);
     }
