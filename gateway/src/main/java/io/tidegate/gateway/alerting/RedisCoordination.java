@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * compare-and-extend, so only its holder extends it) decides which replica evaluates; when the
  * holder dies its lease runs out and another takes it. Observations, acknowledgements, silences
  * and the holder's state live in keys under {@code <key-prefix>:{alerts}:}. One connection of its
- * own (standalone or cluster), opened on first use and again after a failure, so a Redis that is
- * down at start only delays alerting.
+ * own (standalone or cluster), opened on first use and again after a failure.
+ *
+ * <p>While Redis does not answer, every replica evaluates alone (its own observations, the
+ * acknowledgements and silences it last read), since a Redis outage is exactly when alerts must
+ * go out; a fleet may then notify once per replica. Once Redis answers again the lease decides.
  *
  * <p>Threading: thread-safe (a Lettuce connection is); calls block up to the command timeout,
  * on the alert thread or an admin thread, never an event loop.
@@ -50,6 +54,13 @@ public final class RedisCoordination implements AlertCoordination {
     private final String silencesKey;
     private final String stateKey;
     private volatile boolean leading;
+    /** Redis did not answer at the last lead(): evaluating alone. */
+    private volatile boolean alone;
+    /** While alone: when to try Redis again (System.nanoTime), so a dead Redis does not slow every evaluation. */
+    private long retryAtNanos;
+    private volatile List<Observation> own = List.of();
+    private volatile Map<String, Ack> lastAcks = Map.of();
+    private volatile List<Silence> lastSilences = List.of();
     private AutoCloseable client;
     private StatefulConnection<String, String> connection;
     private RedisClusterCommands<String, String> commands;
@@ -74,12 +85,20 @@ public final class RedisCoordination implements AlertCoordination {
         if (commands == null) {
             if (redis.isCluster()) {
                 RedisClusterClient c = RedisClusterClient.create(redis.clusterNodes().stream().map(RedisURI::create).toList());
+                c.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()
+                        .disconnectedBehavior(io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .socketOptions(io.lettuce.core.SocketOptions.builder().connectTimeout(TIMEOUT).build())
+                        .build());
                 client = c::shutdown;
                 var conn = c.connect(StringCodec.UTF8);
                 connection = conn;
                 commands = conn.sync();
             } else {
                 RedisClient c = RedisClient.create(RedisURI.create(redis.uri()));
+                c.setOptions(io.lettuce.core.ClientOptions.builder()
+                        .disconnectedBehavior(io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .socketOptions(io.lettuce.core.SocketOptions.builder().connectTimeout(TIMEOUT).build())
+                        .build());
                 client = c::shutdown;
                 var conn = c.connect(StringCodec.UTF8);
                 connection = conn;
@@ -92,10 +111,11 @@ public final class RedisCoordination implements AlertCoordination {
 
     /** Drops the connection after a failure; the next call opens another. */
     private synchronized void failed(RuntimeException e) {
-        if (commands != null) {
-            log.warn("alerting: Redis at {} failed ({}); this replica does not evaluate until it answers", address(),
-                    e.getMessage());
+        if (!alone) {
+            log.warn("alerting: Redis at {} does not answer ({}); this replica evaluates its own alerts alone until "
+                    + "it does", address(), e.getMessage());
         }
+        alone = true;
         shutdown();
     }
 
@@ -106,24 +126,31 @@ public final class RedisCoordination implements AlertCoordination {
 
     @Override
     public boolean lead() {
+        if (alone && System.nanoTime() - retryAtNanos < 0) {
+            return true;
+        }
         try {
             var r = redis();
             if (leading) {
                 Long renewed = r.eval(RENEW, ScriptOutputType.INTEGER, new String[] {leaseKey}, token,
                         Long.toString(leaseMillis));
                 if (renewed != null && renewed == 1) {
+                    alone = false;
                     return true;
                 }
-                log.warn("alerting: this replica lost the alert lease; another evaluates now");
+                log.warn("alerting: this replica {} the alert lease; another evaluates now",
+                        alone ? "evaluated alone while Redis was away and has not got" : "lost");
             }
             boolean took = "OK".equals(r.set(leaseKey, token, SetArgs.Builder.nx().px(leaseMillis)));
             if (took) {
                 log.info("alerting: this replica holds the alert lease and evaluates alert rules");
             }
+            alone = false;
             leading = took;
         } catch (RuntimeException e) {
-            leading = false;
             failed(e);
+            retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+            leading = true;
         }
         return leading;
     }
@@ -138,6 +165,10 @@ public final class RedisCoordination implements AlertCoordination {
 
     @Override
     public void report(List<Observation> observations, long nowMillis) {
+        own = List.copyOf(observations);
+        if (alone) {
+            return; // lead() tries Redis again
+        }
         try {
             redis().hset(observationsKey, token, GSON.toJson(new Report(nowMillis, observations)));
         } catch (RuntimeException e) {
@@ -147,6 +178,9 @@ public final class RedisCoordination implements AlertCoordination {
 
     @Override
     public List<Observation> observations(long nowMillis, long maxAgeMillis) {
+        if (alone) {
+            return own;
+        }
         List<Observation> out = new ArrayList<>();
         List<String> gone = new ArrayList<>();
         for (Map.Entry<String, String> e : redis().hgetall(observationsKey).entrySet()) {
@@ -165,8 +199,16 @@ public final class RedisCoordination implements AlertCoordination {
 
     @Override
     public Map<String, Ack> acks() {
+        if (alone) {
+            return lastAcks;
+        }
         Map<String, Ack> out = new java.util.HashMap<>();
-        redis().hgetall(acksKey).forEach((id, json) -> out.put(id, GSON.fromJson(json, Ack.class)));
+        try {
+            redis().hgetall(acksKey).forEach((id, json) -> out.put(id, GSON.fromJson(json, Ack.class)));
+        } catch (RuntimeException e) {
+            return lastAcks;
+        }
+        lastAcks = Map.copyOf(out);
         return out;
     }
 
@@ -177,16 +219,25 @@ public final class RedisCoordination implements AlertCoordination {
 
     @Override
     public void clearAcks(Collection<String> alertIds) {
-        if (!alertIds.isEmpty()) {
+        if (!alertIds.isEmpty() && !alone) {
             redis().hdel(acksKey, alertIds.toArray(String[]::new));
         }
     }
 
     @Override
     public List<Silence> silences(long nowMillis) {
+        if (alone) {
+            return lastSilences.stream().filter(s -> s.untilMillis() > nowMillis).toList();
+        }
         List<Silence> out = new ArrayList<>();
         List<String> expired = new ArrayList<>();
-        redis().hgetall(silencesKey).forEach((id, json) -> {
+        Map<String, String> all;
+        try {
+            all = redis().hgetall(silencesKey);
+        } catch (RuntimeException e) {
+            return lastSilences.stream().filter(s -> s.untilMillis() > nowMillis).toList();
+        }
+        all.forEach((id, json) -> {
             Silence s = GSON.fromJson(json, Silence.class);
             if (s.untilMillis() <= nowMillis) {
                 expired.add(id);
@@ -197,6 +248,7 @@ public final class RedisCoordination implements AlertCoordination {
         if (!expired.isEmpty()) {
             redis().hdel(silencesKey, expired.toArray(String[]::new));
         }
+        lastSilences = List.copyOf(out);
         return out;
     }
 
@@ -212,12 +264,14 @@ public final class RedisCoordination implements AlertCoordination {
 
     @Override
     public void saveState(String json) {
-        redis().set(stateKey, json);
+        if (!alone) {
+            redis().set(stateKey, json);
+        }
     }
 
     @Override
     public String loadState() {
-        return redis().get(stateKey);
+        return alone ? null : redis().get(stateKey);
     }
 
     /** Hands the lease back (when still its holder) so another replica takes over at once. */
