@@ -35,7 +35,7 @@ import java.util.Map;
  * ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
- * backend and the share of its limit it fills ({@code tidegate.spool.fill}), subscriber streams
+ * backend and the share of its limit it fills ({@code tidegate.spool.fill_ratio}), subscriber streams
  * that hold deliveries but do not read ({@code tidegate.subscribers.stalled}), learned dispatch policies that fell back to strict ({@code tidegate.dispatch.policy.fallbacks}),
  * consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
  * history ({@code tidegate.backend.resets}), refused authentications per reason
@@ -178,7 +178,7 @@ final class GatewayGauges {
     }
 
     private static void registerResilience(Meter meter, ResilientBackend resilient, long spoolMaxBytes) {
-        meter.gaugeBuilder("tidegate.spool.fill").setUnit("1")
+        meter.gaugeBuilder("tidegate.spool.fill_ratio")
                 .setDescription("Share of resilience.spool.max-bytes the disk spool occupies (0 to 1)")
                 .buildWithCallback(m -> m.record((double) stats(resilient).spoolBytes() / spoolMaxBytes,
                         Attributes.of(BACKEND, resilient.name())));

@@ -240,7 +240,8 @@ public final class AlertEngine {
 
     /** Alerts by state: pending, firing, resolved; for metrics. */
     public Map<String, Integer> countsByState() {
-        Map<String, Integer> out = new TreeMap<>();
+        Map<String, Integer> out = new TreeMap<>(Map.of(AlertRecord.PENDING, 0, AlertRecord.FIRING, 0,
+                AlertRecord.RESOLVED, 0));
         alerts.values().forEach(a -> out.merge(a.state, 1, Integer::sum));
         return out;
     }

@@ -40,7 +40,7 @@ public final class Alerting implements AutoCloseable {
     private final AtomicLong evaluations = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile List<AlertView> snapshot = List.of();
-    private volatile Map<String, Integer> counts = Map.of();
+    private volatile Map<String, Integer> counts = Map.of("pending", 0, "firing", 0, "resolved", 0);
     private boolean wasLeading;
     private String lastFailure = "";
 
@@ -92,6 +92,7 @@ public final class Alerting implements AutoCloseable {
         if (!leading) {
             wasLeading = false;
             snapshot = null; // the API reads the holder's state
+            counts = Map.of("pending", 0, "firing", 0, "resolved", 0); // the holder counts them
             return;
         }
         if (!wasLeading) {

@@ -44,9 +44,11 @@ public final class DefaultRules {
                 rule(c, "SubscriberStalled", ConditionKind.ABOVE, "tidegate_subscribers_stalled", Map.of(), List.of(),
                         0, Duration.ofMinutes(1), Duration.ZERO, Severity.WARNING,
                         "{{value}} subscriber stream(s) hold deliveries but have not read"),
-                rule(c, "BreakerOpen", ConditionKind.ABOVE, "tidegate_breaker_state", Map.of("state", "open"),
-                        List.of("backend", "breaker"), 0, Duration.ofMinutes(1), Duration.ZERO, Severity.CRITICAL,
-                        "the {{breaker}} circuit breaker of backend {{backend}} is open"),
+                // not closed rather than open: an open breaker goes half-open and back while the
+                // backend stays away, and the alert must not flap with it
+                rule(c, "BreakerOpen", ConditionKind.BELOW, "tidegate_breaker_state", Map.of("state", "closed"),
+                        List.of("backend", "breaker"), 1, Duration.ofMinutes(1), Duration.ZERO, Severity.CRITICAL,
+                        "the {{breaker}} circuit breaker of backend {{backend}} is not closed (open or half-open)"),
                 rule(c, "Spooling", ConditionKind.ABOVE, "tidegate_spool_pending", Map.of(), List.of("backend"),
                         0, Duration.ofMinutes(1), Duration.ofSeconds(10), Severity.WARNING,
                         "{{value}} publishes wait in the disk spool for backend {{backend}}"),
