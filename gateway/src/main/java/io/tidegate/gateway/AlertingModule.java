@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class AlertingModule extends AbstractModule {
 
     private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
+    private static final AttributeKey<String> COMPONENT = AttributeKey.stringKey("component");
 
     @Override
     protected void configure() {
@@ -105,7 +106,7 @@ final class AlertingModule extends AbstractModule {
         }
         Alerting alerting = new Alerting(alerts, alerts.enabled() ? DefaultRules.with(alerts) : List.of(),
                 config.gatewayId(), new PrometheusSamples(metrics), health, coordination, channels, Clock.systemUTC());
-        register(telemetry.getMeterProvider().get("io.tidegate.gateway"), alerting);
+        register(telemetry.getMeterProvider().get("io.tidegate.gateway"), alerting, health);
         if (alerts.enabled()) {
             alerting.start();
         }
@@ -131,7 +132,11 @@ final class AlertingModule extends AbstractModule {
         };
     }
 
-    private static void register(Meter meter, Alerting alerting) {
+    private static void register(Meter meter, Alerting alerting, HealthView health) {
+        meter.gaugeBuilder("tidegate.health").ofLongs()
+                .setDescription("Health of each component: 0 up, 1 degraded, 2 down (reasons: /healthz?verbose)")
+                .buildWithCallback(m -> health.components().forEach(c -> m.record(c.state().ordinal(),
+                        Attributes.of(COMPONENT, c.component()))));
         meter.gaugeBuilder("tidegate.alerts").ofLongs().setUnit("{alert}")
                 .setDescription("Alerts by state (pending, firing, resolved) on the replica that evaluates them")
                 .buildWithCallback(m -> alerting.countsByState().forEach((state, n) -> m.record(n, Attributes.of(STATE, state))));

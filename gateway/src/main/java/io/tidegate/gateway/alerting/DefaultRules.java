@@ -33,7 +33,8 @@ public final class DefaultRules {
         return out;
     }
 
-    static List<AlertRule> builtIn(GatewayConfig.Alerts c) {
+    /** The built-in rules with these settings, whether or not they are enabled. */
+    public static List<AlertRule> builtIn(GatewayConfig.Alerts c) {
         return List.of(
                 rule(c, "FeedStale", ConditionKind.STALE, "tidegate_messages_in_total", Map.of(), List.of("topic_class"),
                         0, c.feedStaleAfter(), Duration.ZERO, Severity.CRITICAL,
