@@ -7,6 +7,7 @@ import io.tidegate.gateway.priority.RegimeSource;
 import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
+import io.tidegate.gateway.alerting.Alerting;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.SettingUnusableException;
@@ -57,6 +58,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final MarketDataTap marketTap;
     private final RegimeWatchers regimeWatchers;
     private final RiskGate risk;
+    private final Alerting alerting;
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -74,6 +76,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.marketTap = injector.getInstance(MarketDataTap.class);
         this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
         this.risk = injector.getInstance(RiskGate.class);
+        this.alerting = injector.getInstance(Alerting.class);
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -224,6 +227,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         return marketTap;
     }
 
+    /** Alert rules, their alerts, acknowledgements and silences. */
+    public Alerting alerting() {
+        return alerting;
+    }
+
     /** Live Connect streams. */
     public int sessionCount() {
         return server.sessionCount();
@@ -237,6 +245,7 @@ public final class EmbeddedGateway implements AutoCloseable {
      */
     public synchronized boolean stop() {
         if (stopped == null) {
+            alerting.close(); // hands the lease back first, so another replica takes over at once
             stopped = server.drainAndStop();
             closeMarketDataListeners();
             closeRisk();

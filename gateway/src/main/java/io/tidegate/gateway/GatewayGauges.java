@@ -6,6 +6,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.instruments.InstrumentRegistry;
@@ -36,7 +37,8 @@ import java.util.Map;
  * ({@code tidegate.clients.connected}), the
  * circuit breaker state ({@code tidegate.breaker.state}, 1 for the current state) and the disk
  * spool ({@code tidegate.spool.size} bytes, {@code tidegate.spool.pending} messages) of the Redis
- * backend, learned dispatch policies that fell back to strict ({@code tidegate.dispatch.policy.fallbacks}),
+ * backend and the share of its limit it fills ({@code tidegate.spool.fill_ratio}), subscriber streams
+ * that hold deliveries but do not read ({@code tidegate.subscribers.stalled}), learned dispatch policies that fell back to strict ({@code tidegate.dispatch.policy.fallbacks}),
  * consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
  * history ({@code tidegate.backend.resets}), refused authentications per reason
  * ({@code tidegate.auth.refusals}), orders the risk gate refused per rule ({@code tidegate.risk.refusals}), and the market intelligence: regime changes per regime
@@ -62,18 +64,18 @@ final class GatewayGauges {
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
                   @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
                   MarketDataTap tap, RegimeCounters regimes, RegimeBook book,
-                  InstrumentRegistry instruments, RiskRefusals risk) {
+                  InstrumentRegistry instruments, RiskRefusals risk, GatewayConfig config) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerAcl(meter, security.aclRefusals());
         registerRisk(meter, risk);
         registerDispatch(meter, dispatcher, dispatch);
         registerPolicy(meter, fallbacks);
-        registerServer(meter, server);
+        registerServer(meter, server, config.ops().alerts().subscriberStallAfter());
         registerBackend(meter, store);
         registerInstruments(meter, instruments);
         if (store instanceof ResilientBackend resilient) {
-            registerResilience(meter, resilient);
+            registerResilience(meter, resilient, config.resilience().spool().maxBytes());
         }
         registerIntelligence(meter, tap, regimes, book);
     }
@@ -125,7 +127,11 @@ final class GatewayGauges {
                 });
     }
 
-    private static void registerServer(Meter meter, ServerStats server) {
+    private static void registerServer(Meter meter, ServerStats server, java.time.Duration stallAfter) {
+        meter.gaugeBuilder("tidegate.subscribers.stalled").ofLongs().setUnit("{stream}")
+                .setDescription("Subscriber streams whose client has not read for ops.alerts.subscriber-stall-after "
+                        + "while deliveries wait for it (it holds credit but does not read)")
+                .buildWithCallback(m -> m.record(server.stalledStreams(stallAfter)));
         meter.counterBuilder("tidegate.conflated").setUnit("{message}")
                 .setDescription("Messages of conflated subscriptions superseded by a newer one of their key before delivery")
                 .buildWithCallback(m -> m.record(server.conflatedMessages()));
@@ -195,7 +201,11 @@ final class GatewayGauges {
                 .buildWithCallback(m -> m.record(instruments.refused()));
     }
 
-    private static void registerResilience(Meter meter, ResilientBackend resilient) {
+    private static void registerResilience(Meter meter, ResilientBackend resilient, long spoolMaxBytes) {
+        meter.gaugeBuilder("tidegate.spool.fill_ratio")
+                .setDescription("Share of resilience.spool.max-bytes the disk spool occupies (0 to 1)")
+                .buildWithCallback(m -> m.record((double) stats(resilient).spoolBytes() / spoolMaxBytes,
+                        Attributes.of(BACKEND, resilient.name())));
         Attributes backend = Attributes.of(BACKEND, resilient.name());
         meter.gaugeBuilder("tidegate.breaker.state").ofLongs()
                 .setDescription("Circuit breakers of backend appends and reads: 1 for the current state, 0 for the others")

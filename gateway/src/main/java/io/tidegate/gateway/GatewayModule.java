@@ -16,6 +16,7 @@ import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
 import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.AdminRoute;
+import io.tidegate.gateway.monitoring.HealthView;
 import io.tidegate.gateway.monitoring.Readiness;
 import io.tidegate.gateway.security.GatewaySecurity;
 import java.time.Clock;
@@ -65,6 +66,7 @@ public final class GatewayModule extends AbstractModule {
         install(new TelemetryModule(spanProcessor));
         install(new IntelligenceModule(config.intelligence()));
         install(new InstrumentsModule(config.intelligence().instruments(), config.backend()));
+        install(new AlertingModule());
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
@@ -153,8 +155,8 @@ public final class GatewayModule extends AbstractModule {
     @Provides
     @Singleton
     AdminHttpServer admin(Readiness readiness, PrometheusMetricReader metrics, GatewaySecurity security,
-                          Set<AdminRoute> routes) {
+                          Set<AdminRoute> routes, HealthView health) {
         return new AdminHttpServer(config.http(), config.otel(), readiness, metrics, security.adminHttps(),
-                security.adminAccess(), routes);
+                security.adminAccess(), routes, health);
     }
 }

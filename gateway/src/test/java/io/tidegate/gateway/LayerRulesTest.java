@@ -113,6 +113,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void alertingReadsMetricsAndHealthThroughViews() {
+        mayOnlyUse("alerting", "monitoring", "config").check(gateway);
+    }
+
+    @Test
     void packagesHaveNoCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(gateway);
     }

@@ -244,7 +244,7 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r), security, intelligence(r), risk(r));
+                otel(r), arbitrage(r), security, intelligence(r), risk(r), OpsSection.read(r));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {

@@ -19,7 +19,7 @@ public record GatewayConfig(
         Resilience resilience,
         Duration drainTimeout,
         Otel otel,
-        Arbitrage arbitrage, Security security, Intelligence intelligence, Risk risk) {
+        Arbitrage arbitrage, Security security, Intelligence intelligence, Risk risk, Ops ops) {
 
     /**
      * The pre-trade risk gate ({@code risk.*}, docs/risk.md).
@@ -50,6 +50,83 @@ public record GatewayConfig(
     public record RiskLimit(double maxQuantity, double maxNotional, double collarBps, double ordersPerSecond,
                             int maxOpenOrders, double maxPosition, Duration maxPriceAge) {
     }
+
+    /** Operations: alerts ({@code ops.*}). */
+    public record Ops(Alerts alerts) {
+    }
+
+    /**
+     * The alert engine ({@code ops.alerts.*}): built-in rules (when {@code defaultsEnabled}) plus
+     * {@code rules}, evaluated every {@code evaluationInterval} by the one replica that holds the
+     * lease ({@code leaseTime}); notifications go to the channels of a route's levels.
+     *
+     * @param route            channels per escalation level ({@code log}, {@code webhook}, {@code topic})
+     * @param groupBy          labels whose values group alerts into one notification
+     * @param feedStaleAfter   the built-in feed-stale rule's quiet time
+     * @param subscriberStallAfter a stream whose client has not read for this long while deliveries
+     *                         wait counts as stalled ({@code tidegate_subscribers_stalled})
+     * @param maxAlerts        alerts (active and resolved) kept at most; further series are not tracked
+     */
+    public record Alerts(boolean enabled, boolean defaultsEnabled, Duration evaluationInterval, Duration leaseTime,
+                         Duration escalateAfter, Duration repeatInterval, java.util.List<java.util.List<String>> route,
+                         java.util.List<String> groupBy, Duration resolvedRetention, int maxAlerts,
+                         Duration feedStaleAfter, Duration subscriberStallAfter, Webhook webhook,
+                         java.util.List<AlertRule> rules) {
+
+        public Alerts {
+            route = route.stream().map(java.util.List::copyOf).toList();
+            groupBy = java.util.List.copyOf(groupBy);
+            rules = java.util.List.copyOf(rules);
+        }
+    }
+
+    /** The HTTP webhook channel: Alertmanager-compatible JSON POSTed to {@code url} (empty: off). */
+    public record Webhook(String url, Duration timeout, int maxAttempts, Duration initialBackoff, int queueCapacity) {
+    }
+
+    /** How urgent an alert is, lowest first. */
+    public enum Severity { INFO, WARNING, CRITICAL, PAGE }
+
+    /** What an alert rule's condition looks at. */
+    public enum ConditionKind {
+        /** the metric's value is above the threshold */
+        ABOVE,
+        /** the metric's value is below the threshold */
+        BELOW,
+        /** the counter rose by more than the threshold within the window */
+        INCREASE,
+        /** the counter rose before but not within the window (a normally active feed went quiet) */
+        STALE,
+        /** the gauge is above the threshold and higher than it was one window ago */
+        GROWING,
+        /**
+         * a component (the metric field names it; {@code *} for every one) is worse than the
+         * threshold: 0 fires on degraded or down, 1 on down only
+         */
+        HEALTH
+    }
+
+    /**
+     * One alert rule. {@code metric} is a name as {@code /metrics} shows it (counters with
+     * {@code _total}) or, for {@link ConditionKind#HEALTH}, a component name; {@code match} keeps
+     * the series whose labels have these values; {@code by} sums the series per these labels
+     * (empty: every series on its own).
+     *
+     * @param route channels per level, or empty for {@code ops.alerts.route}
+     */
+    public record AlertRule(String name, ConditionKind condition, String metric, java.util.Map<String, String> match,
+                            java.util.List<String> by, double threshold, Duration window, Duration forDuration,
+                            Severity severity, java.util.Map<String, String> labels, String summary,
+                            Duration escalateAfter, Duration repeatInterval, java.util.List<java.util.List<String>> route) {
+
+        public AlertRule {
+            match = java.util.Map.copyOf(match);
+            by = java.util.List.copyOf(by);
+            labels = java.util.Map.copyOf(labels);
+            route = route.stream().map(java.util.List::copyOf).toList();
+        }
+    }
+
 
     /**
      * What the gateway learns from the market data published through it ({@code intelligence.*}).

@@ -38,6 +38,7 @@ public final class AdminHttpServer {
     private final HttpsConfigurator https;
     private final Filter access;
     private final Set<AdminRoute> routes;
+    private final HealthView health;
     private HttpServer server;
 
     /**
@@ -48,6 +49,14 @@ public final class AdminHttpServer {
     public AdminHttpServer(GatewayConfig.Http http, GatewayConfig.Otel otel, Readiness readiness,
                            PrometheusMetricReader metrics, HttpsConfigurator https, Filter access,
                            Set<AdminRoute> routes) {
+        this(http, otel, readiness, metrics, https, access, routes, HealthView.NONE);
+    }
+
+    /** @param health what {@code /healthz?verbose} lists, one component a line */
+    public AdminHttpServer(GatewayConfig.Http http, GatewayConfig.Otel otel, Readiness readiness,
+                           PrometheusMetricReader metrics, HttpsConfigurator https, Filter access,
+                           Set<AdminRoute> routes, HealthView health) {
+        this.health = health;
         this.config = http;
         this.routes = Set.copyOf(routes);
         this.https = https;
@@ -77,7 +86,7 @@ public final class AdminHttpServer {
             t.setDaemon(true);
             return t;
         }));
-        server.createContext("/healthz", ex -> respond(ex, 200, "ok\n"));
+        server.createContext("/healthz", ex -> respond(ex, 200, isVerbose(ex) ? verboseHealth() : "ok\n"));
         server.createContext("/readyz", ex -> {
             String why = readiness.notReadyReason();
             String note = why == null ? readiness.degradedNote() : null;
@@ -101,6 +110,28 @@ public final class AdminHttpServer {
             }
         }));
         server.start();
+    }
+
+    private static boolean isVerbose(HttpExchange ex) {
+        String query = ex.getRequestURI().getRawQuery();
+        return query != null && java.util.Arrays.asList(query.split("&")).stream()
+                .anyMatch(p -> p.equals("verbose") || p.startsWith("verbose="));
+    }
+
+    /**
+     * "ok", then one line per component: name, state and reason. Still 200: the process is
+     * alive; whether it should get traffic is {@code /readyz}'s answer.
+     */
+    private String verboseHealth() {
+        StringBuilder b = new StringBuilder("ok\n");
+        for (ComponentHealth c : health.components()) {
+            b.append(c.component()).append(' ').append(c.state().name().toLowerCase(java.util.Locale.ROOT));
+            if (!c.reason().isEmpty()) {
+                b.append(' ').append(c.reason());
+            }
+            b.append('\n');
+        }
+        return b.toString();
     }
 
     /** Every path but the probes: whatever is added here later is guarded too. */

@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
  */
 final class AdminAccess extends Filter {
 
+    /** The exchange attribute holding the caller's identity name once let through. */
+    static final String IDENTITY_ATTRIBUTE = "tidegate.admin.identity";
+
     private final GatewayConfig.Http config;
     private final CallerCheck check;
     private final AuthRefusals refusals;
@@ -43,6 +46,8 @@ final class AdminAccess extends Filter {
             refuse(exchange, refusal);
             return;
         }
+        // routes that record who acted (alert acknowledgements, silences) read it from here
+        exchange.setAttribute(IDENTITY_ATTRIBUTE, identity.name());
         chain.doFilter(exchange);
     }
 

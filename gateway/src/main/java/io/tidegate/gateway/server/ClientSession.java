@@ -367,6 +367,11 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         return unanswered;
     }
 
+    /** How long deliveries have waited for this client to read (nanoseconds; 0 while it reads). Any thread. */
+    long blockedForNanos(long nowNanos) {
+        return outbound.blockedForNanos(nowNanos);
+    }
+
     @Override
     public void onError(Throwable t) {
         endSubscriptions("stream error: " + ErrorStatus.of(t).getCode());

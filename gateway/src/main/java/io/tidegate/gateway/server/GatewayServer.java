@@ -169,6 +169,19 @@ public final class GatewayServer implements ServerStats {
     }
 
     @Override
+    public int stalledStreams(java.time.Duration after) {
+        long now = System.nanoTime();
+        long limit = after.toNanos();
+        int n = 0;
+        for (ClientSession s : sessions.sessions()) {
+            if (s.blockedForNanos(now) >= Math.max(1, limit)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
     public long shortOutboundReservations() {
         return subscriptions.shortOutboundReservations();
     }

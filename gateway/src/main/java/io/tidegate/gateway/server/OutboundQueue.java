@@ -57,6 +57,11 @@ final class OutboundQueue {
     private final Consumer<DeliveryBatch> onWritten;
     private final DeliveryTelemetry telemetry;
     private volatile boolean closed;
+    /**
+     * When the transport stopped taking frames while deliveries waited (System.nanoTime), 0 while
+     * it takes them: a client that holds credit but does not read.
+     */
+    private volatile long blockedSinceNanos;
     private volatile boolean completing;
     /** How the call ends once flushed: null for OK. */
     private volatile Status endStatus;
@@ -216,7 +221,11 @@ final class OutboundQueue {
                     // written, or lost with a failed call: either way it left this queue
                     owner.left(frameMessages, frameBytes);
                 }
+                blockedSinceNanos = 0;
                 onWritten.accept(frame.getDeliveries());
+            }
+            if (!closed && blockedSinceNanos == 0 && !out.isReady() && hasDeliveries()) {
+                blockedSinceNanos = System.nanoTime();
             }
             if (completing && !completedSent && !closed && isEmpty()) {
                 completedSent = true;
@@ -234,6 +243,25 @@ final class OutboundQueue {
             }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);
+    }
+
+    /** Deliveries wait for the transport; any thread. */
+    private boolean hasDeliveries() {
+        lock.lock();
+        try {
+            return deliveries.size() > 0 || !taken.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How long deliveries have waited for a transport that does not take them (the client holds
+     * credit but does not read), in nanoseconds at {@code nowNanos}; 0 when it reads. Any thread.
+     */
+    long blockedForNanos(long nowNanos) {
+        long since = blockedSinceNanos;
+        return since == 0 || closed ? 0 : Math.max(1, nowNanos - since);
     }
 
     private boolean isEmpty() {

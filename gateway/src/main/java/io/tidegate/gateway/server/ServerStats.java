@@ -17,4 +17,10 @@ public interface ServerStats {
 
     /** Backend reads made smaller than a subscription's window because the outbound budget was spent (monotonic). */
     long shortOutboundReservations();
+
+    /**
+     * Streams whose client has not read for at least {@code after} while deliveries wait for it
+     * (it holds credit but its transport takes nothing). Walks the live streams.
+     */
+    int stalledStreams(java.time.Duration after);
 }
