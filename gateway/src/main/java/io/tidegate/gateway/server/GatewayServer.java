@@ -74,7 +74,7 @@ public final class GatewayServer implements ServerStats {
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
                          OutboundBudget outboundBudget, MarketDataTap tap, GatewaySecurity security,
-                         LanePolicies lanePolicies, List<AttachedService> attached) {
+                         LanePolicies lanePolicies, ConflationRule conflationRule, List<AttachedService> attached) {
         this.config = config;
         this.security = security;
         this.tap = tap;
@@ -87,7 +87,7 @@ public final class GatewayServer implements ServerStats {
                 new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery()), backend,
                 new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
-                config.delivery(), lanePolicies, security.topicAccess());
+                config.delivery(), lanePolicies, security.topicAccess(), conflationRule);
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
         // a subscription the new rules no longer allow at all ends; see ClientSession#reauthorise

@@ -27,11 +27,14 @@ final class SubscriptionFactory {
     private final GatewayConfig.Delivery delivery;
     private final LanePolicies lanePolicies;
     private final TopicAccess access;
+    private final ConflationRule conflationRule;
 
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
                         ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
-                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access) {
+                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access,
+                        ConflationRule conflationRule) {
         this.access = access;
+        this.conflationRule = conflationRule;
         this.lanePolicies = lanePolicies;
         this.parser = parser;
         this.backend = backend;
@@ -64,7 +67,7 @@ final class SubscriptionFactory {
 
     /** A subscription of this gateway, bounded by its limits and outbound budget; not open yet. */
     SessionSubscription newSubscription(SubscriptionOptions options, SessionSubscription.Output output) {
-        return new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery);
+        return new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery, conflationRule);
     }
 
     /** Where subscriptions open. */
