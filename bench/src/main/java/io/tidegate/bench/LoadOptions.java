@@ -22,12 +22,23 @@ import java.util.List;
  * @param repeat        with policies: rounds, each running every policy once in turn
  * @param quotes        publish real QuoteTick payloads on {@code data.quotes.<VENUE>.<SYMBOL>} topics (the
  *                      market tap and regime detector's input) instead of filler on {@code bench.*}
+ * @param workload      "" or a shipped scheduling workload (steady, burst2x, regime-shock) whose arrivals
+ *                      the publishers replay in real time instead of {@code rate}/{@code priorities}
+ * @param workloadScale the workload's rates times this (its time divided by it)
+ * @param workloadSeed  the seed the workload's arrivals are generated with
+ * @param variants      embedded: named sets of gateway settings run alternately like {@code policies}
+ *                      ("name:k=v+k=v;name:..."), e.g. a feature on and off; empty: none
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
                    double traceRatio, int maxBacklog, List<String> gatewayConfig, PriorityMix priorities,
-                   List<String> policies, int repeat, boolean quotes) {
+                   List<String> policies, int repeat, boolean quotes, String workload, double workloadScale,
+                   long workloadSeed, List<Variant> variants) {
+
+    /** A named set of embedded gateway settings, over {@code --gateway-config}. */
+    record Variant(String name, List<String> settings) {
+    }
 
     static final String USAGE = """
             LoadTool: N publishers and M subscribers through the Java SDK; prints msgs/s and latency percentiles
@@ -58,13 +69,21 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --repeat 1                   with --policies: rounds, each running every policy in turn
               --quotes false               true: publish generated BTC-like QuoteTick payloads (RegimeSeriesGenerator)
                                            on data.quotes.<VENUE>.S<i>, one per topic, the send time in
-                                           Message.ts_init; --payload-bytes is then ignored""";
+                                           Message.ts_init; --payload-bytes is then ignored
+              --workload NAME              replay a scheduling workload (steady, burst2x, regime-shock) in real time:
+                                           its classes, keys, payload sizes and bursts (not its service times);
+                                           --rate, --priorities, --keys and --payload-bytes are then ignored
+              --workload-scale 1           the workload's arrival rates times this
+              --workload-seed 1001         the seed of the workload's arrivals
+              --variants "a:k=v+k=v;b:k=v" with --embedded: named gateway setting sets run in turn like
+                                           --policies (with --repeat), then side by side with median and spread""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat", "quotes");
+                "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat", "quotes",
+                "workload", "workload-scale", "workload-seed", "variants");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -106,11 +125,18 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 PriorityMix.parse(v.getOrDefault("priorities", "")),
                 v.containsKey("policies") ? List.of(v.get("policies").split(",")) : List.of(),
                 intArg(v, "repeat", 1, 1),
-                Boolean.parseBoolean(v.getOrDefault("quotes", "false")));
+                Boolean.parseBoolean(v.getOrDefault("quotes", "false")),
+                v.getOrDefault("workload", ""),
+                positiveDouble(v, "workload-scale", "1"),
+                intArg(v, "workload-seed", 1001, 0),
+                variants(v.getOrDefault("variants", "")));
         for (String p : o.policies) {
             if (!List.of("fifo", "strict", "weighted", "learned").contains(p)) {
                 throw new IllegalArgumentException("--policies takes fifo, strict, weighted or learned, was \"" + p + "\"");
             }
+        }
+        if (!o.variants.isEmpty() && (o.embedded.isEmpty() || !o.policies.isEmpty())) {
+            throw new IllegalArgumentException("--variants needs --embedded and no --policies");
         }
         if (!o.policies.isEmpty() && o.embedded.isEmpty()) {
             throw new IllegalArgumentException("--policies needs --embedded: it configures the gateway this process starts");
@@ -124,10 +150,35 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         if (!o.gatewayConfig.isEmpty() && o.embedded.isEmpty()) {
             throw new IllegalArgumentException("--gateway-config needs --embedded: it configures the gateway this process starts");
         }
+        if (!o.workload.isEmpty()) {
+            try {
+                WorkloadLoop.workload(o.workload);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--workload takes steady, burst2x or regime-shock: " + e.getMessage());
+            }
+        }
         if (o.duration.isZero()) {
             throw new IllegalArgumentException("--duration must be > 0");
         }
         return o;
+    }
+
+    /** Whether messages carry classes, so reports are per class. */
+    boolean perClass() {
+        return priorities.isSet() || !workload.isEmpty();
+    }
+
+    private static double positiveDouble(java.util.Map<String, String> v, String name, String dflt) {
+        String s = v.getOrDefault(name, dflt);
+        try {
+            double d = Double.parseDouble(s);
+            if (d > 0 && Double.isFinite(d)) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--" + name + " must be a number > 0, was \"" + s + "\"");
     }
 
     /** -1 for off, else the sampling ratio. */
@@ -186,7 +237,30 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.add("dispatch.policy=" + policy);
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1, quotes);
+                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of());
+    }
+
+    LoadOptions withVariant(Variant variant) {
+        List<String> config = new java.util.ArrayList<>(gatewayConfig);
+        config.addAll(variant.settings());
+        return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
+                group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
+                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of());
+    }
+
+    private static List<Variant> variants(String spec) {
+        List<Variant> out = new java.util.ArrayList<>();
+        for (String part : spec.split(";")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int colon = part.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--variants takes name:key=value+key=value;name:...; was \"" + spec + "\"");
+            }
+            out.add(new Variant(part.substring(0, colon).trim(), List.of(part.substring(colon + 1).trim().split("\\+"))));
+        }
+        return List.copyOf(out);
     }
 
     boolean paced() {

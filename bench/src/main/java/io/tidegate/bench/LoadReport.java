@@ -8,7 +8,17 @@ import org.HdrHistogram.Histogram;
  * percentiles in microseconds; printed as a table and as one JSON line. Immutable.
  */
 record LoadReport(String backend, LoadOptions options, double seconds, long sent, long acked, long failed,
-                  long received, Histogram latencyNanos, long cpuNanos, Histogram[] perClassNanos, long[] deadlineNanos) {
+                  long received, Histogram latencyNanos, long cpuNanos, Histogram[] perClassNanos, long[] deadlineNanos,
+                  double[] weights) {
+
+    /** End-to-end misses times the class weights ({@code dispatch.classes.<class>.weight}), summed over the classes. */
+    double weightedMisses() {
+        double sum = 0;
+        for (int c = 0; c < weights.length; c++) {
+            sum += misses(c) * weights[c];
+        }
+        return sum;
+    }
 
     /** Received messages of a class (0 = CRITICAL) whose end-to-end latency exceeded the class's dispatch deadline. */
     long misses(int c) {
@@ -51,6 +61,10 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
     }
 
     String mode() {
+        if (!options.workload().isEmpty()) {
+            return String.format(Locale.ROOT, "%s, workload %s x %.3g seed %d", options.group().isEmpty() ? "broadcast"
+                    : "group " + options.group(), options.workload(), options.workloadScale(), options.workloadSeed());
+        }
         String keys = options.keys() == 0 ? "" : ", " + options.keys() + " keys per topic";
         return (options.group().isEmpty() ? "broadcast" : "group " + options.group()
                 + (options.strictKeyOrder() ? " strict key order" : "")) + keys;
@@ -71,7 +85,7 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
         b.append(String.format(Locale.ROOT, "latency µs   %10s %10s %10s %10s %10s %12s%n", "p50", "p90", "p99", "p99.9", "max", "samples"));
         b.append(String.format(Locale.ROOT, "             %10.1f %10.1f %10.1f %10.1f %10.1f %12d%n",
                 micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount()));
-        if (options.priorities().isSet()) {
+        if (options.perClass()) {
             b.append(String.format(Locale.ROOT, "per class µs %10s %10s %10s %12s %10s  (end-to-end over the class's dispatch deadline)%n",
                     "p50", "p99", "deadline", "samples", "missed"));
             for (int c = 0; c < PriorityMix.CLASSES.length; c++) {
@@ -96,7 +110,7 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
     }
 
     private String classesJson() {
-        if (!options.priorities().isSet()) {
+        if (!options.perClass()) {
             return "";
         }
         StringBuilder b = new StringBuilder(",\"classes\":{");

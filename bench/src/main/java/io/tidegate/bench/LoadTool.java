@@ -44,7 +44,7 @@ public final class LoadTool {
 
     /** Runs the load described by {@code options}; prints the table and the JSON line to {@code out}. */
     static LoadReport run(LoadOptions options, PrintStream out) throws Exception {
-        if (!options.policies().isEmpty()) {
+        if (!options.policies().isEmpty() || !options.variants().isEmpty()) {
             return PolicyComparison.run(options, out);
         }
         EmbeddedGateway embedded = null;
@@ -67,10 +67,12 @@ public final class LoadTool {
         try {
             GatewayConfig config = embedded != null ? embedded.config() : GatewayConfig.defaultsWith();
             long[] deadlines = new long[PriorityMix.CLASSES.length];
+            double[] weights = new double[PriorityMix.CLASSES.length];
             for (int c = 0; c < deadlines.length; c++) {
                 deadlines[c] = config.dispatch().scheduling().settings().of(c).deadlineNanos();
+                weights[c] = config.dispatch().scheduling().settings().of(c).weight();
             }
-            return load(options, endpoints, backend, clients, clientTelemetry, deadlines, out);
+            return load(options, endpoints, backend, clients, clientTelemetry, deadlines, weights, out);
         } finally {
             for (TidegateClient c : clients) {
                 c.close();
@@ -103,7 +105,7 @@ public final class LoadTool {
     }
 
     private static LoadReport load(LoadOptions o, List<String> endpoints, String backend, List<TidegateClient> clients,
-                                   Telemetry telemetry, long[] deadlines, PrintStream out) throws Exception {
+                                   Telemetry telemetry, long[] deadlines, double[] weights, PrintStream out) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         String prefix = o.quotes() ? "data.quotes.BENCH" + run.toUpperCase(Locale.ROOT) : "bench." + run;
         String[] topics = new String[o.topics()];
@@ -136,7 +138,9 @@ public final class LoadTool {
         PublisherLoop.Backlog backlog = o.maxBacklog() == 0 || deliveriesPerMessage == 0
                 ? () -> false
                 : () -> sent.sum() - received.sum() / deliveriesPerMessage >= o.maxBacklog();
-        List<PublisherLoop> loops = new ArrayList<>();
+        List<Runnable> stops = new ArrayList<>();
+        var workload = o.workload().isEmpty() ? null : WorkloadLoop.workload(o.workload());
+        var arrivals = workload == null ? null : WorkloadLoop.arrivals(workload, o.workloadSeed());
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < o.publishers(); i++) {
             TidegateClient c = client(endpoints, "bench-pub-" + i, o, telemetry);
@@ -144,9 +148,18 @@ public final class LoadTool {
             if (!c.awaitConnected(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("could not connect to " + endpoints);
             }
-            PublisherLoop loop = new PublisherLoop(c, topics, o.keys(), o.payloadBytes(), (double) o.rate() / o.publishers(),
-                    sent, acked, failed, backlog, o.priorities(), quotes);
-            loops.add(loop);
+            Runnable loop;
+            if (workload != null) {
+                WorkloadLoop w = new WorkloadLoop(c, topics, arrivals, workload, o.workloadScale(), i, o.publishers(),
+                        sent, acked, failed);
+                stops.add(w::stop);
+                loop = w;
+            } else {
+                PublisherLoop p = new PublisherLoop(c, topics, o.keys(), o.payloadBytes(), (double) o.rate() / o.publishers(),
+                        sent, acked, failed, backlog, o.priorities(), quotes);
+                stops.add(p::stop);
+                loop = p;
+            }
             Thread t = new Thread(loop, "bench-publisher-" + i);
             t.setDaemon(true);
             threads.add(t);
@@ -177,12 +190,12 @@ public final class LoadTool {
             classLatency[c] = perClass[c].getIntervalHistogram();
         }
 
-        loops.forEach(PublisherLoop::stop);
+        stops.forEach(Runnable::run);
         for (Thread t : threads) {
             t.join(5000);
         }
         LoadReport report = new LoadReport(backend, o, seconds, sent1 - sent0, acked1 - acked0, failed1 - failed0,
-                received1 - received0, latency, cpu1 - cpu0, classLatency, deadlines);
+                received1 - received0, latency, cpu1 - cpu0, classLatency, deadlines, weights);
         out.print(report.table());
         out.println(report.json());
         out.flush();

@@ -64,6 +64,37 @@ class LoadToolSmokeTest {
     }
 
     @Test
+    void aWorkloadIsReplayedWithItsClassesAndWeightedMissesAreReported() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadTool.run(LoadOptions.parse(new String[] {
+                "--embedded", "memory", "--duration", "1s", "--warmup", "200ms",
+                "--workload", "burst2x", "--workload-scale", "0.05", "--policies", "strict,learned"}),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("workload burst2x x 0.0500 seed 1001", "weighted misses per run (end to end)");
+        // burst2x at 1/20 of its rates: about 350 NORMAL quotes per second, all five classes present over time
+        assertThat(printed).containsPattern("strict +NORMAL +[0-9,]+ +[0-9,]+ +[0-9.]+% +[1-9][0-9]*");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--workload", "nosuch"})).hasMessageContaining("--workload");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--workload-scale", "0"})).hasMessageContaining("> 0");
+    }
+
+    @Test
+    void variantsRunSideBySideWithMedianAndSpread() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadTool.run(LoadOptions.parse(new String[] {
+                "--embedded", "memory", "--duration", "500ms", "--warmup", "100ms", "--rate", "500", "--repeat", "2",
+                "--variants", "off:intelligence.regime.enabled=false;on:intelligence.regime.enabled=true+dispatch.policy=learned"}),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("== off (intelligence.regime.enabled=false), round 2 of 2",
+                "== on (intelligence.regime.enabled=true,dispatch.policy=learned), round 2 of 2", "median msg/s");
+        assertThat(printed.lines().filter(l -> l.matches("(off|on) +[0-9,]+ +[0-9,]+-[0-9,]+ +.*"))).hasSize(2);
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--variants", "a:x=1"})).hasMessageContaining("needs --embedded");
+    }
+
+    @Test
     void priorityMixSpreadsClassesByShare() {
         PriorityMix mix = PriorityMix.parse("critical:1,normal:3,bulk:1");
         int[] count = new int[5];

@@ -41,12 +41,18 @@ final class DispatchModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Prioritizer prioritizer(GatewayConfig config, RegimeSource regimes) {
+    RegimeRoutes regimeRoutes(GatewayConfig config, RegimeSource regimes) {
         try {
-            return new RegimePrioritizer(new RegimeRoutes(config.dispatch().scheduling().regimeRules(), regimes));
+            return new RegimeRoutes(config.dispatch().scheduling().regimeRules(), regimes);
         } catch (InvalidTopicException e) {
             throw new InvalidConfigException("dispatch.regime-rules: " + e.getMessage());
         }
+    }
+
+    @Provides
+    @Singleton
+    Prioritizer prioritizer(RegimeRoutes routes) {
+        return new RegimePrioritizer(routes);
     }
 
     @Provides

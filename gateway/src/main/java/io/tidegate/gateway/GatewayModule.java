@@ -7,6 +7,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.priority.RegimeRoutes;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
@@ -130,12 +131,14 @@ public final class GatewayModule extends AbstractModule {
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
-                         GatewaySecurity security, LanePolicies lanePolicies, Set<AttachedService> attached,
-                         InstrumentDirectory instruments, RiskGate risk) {
+                         GatewaySecurity security, LanePolicies lanePolicies, RegimeRoutes regimeRoutes,
+                         Set<AttachedService> attached, InstrumentDirectory instruments, RiskGate risk) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
+        var features = new GatewayServer.Features(marketData, lanePolicies, regimeRoutes::conflatable,
+                List.copyOf(attached), instruments, risk);
         return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, security, lanePolicies, List.copyOf(attached), instruments, risk);
+                outboundBudget, security, features);
     }
 
     /**

@@ -15,12 +15,21 @@ import io.tidegate.proto.v1.Message;
  *                      this traced?" check reads this field instead of every message's headers.
  *                      Backends never store it: the append span writes its own context into the
  *                      headers, where the replica that reads the entry finds it.
+ * @param volatileInstrument the regime-aware priority rules found the message's instrument
+ *                      VOLATILE when they looked it up at ingress (a scheduling hint for the
+ *                      dispatch policy's state; false when no rule asked). Never stored.
  */
-public record Envelope(Message message, String orderingKey, long acceptedNanos, Context trace) {
+public record Envelope(Message message, String orderingKey, long acceptedNanos, Context trace,
+                       boolean volatileInstrument) {
 
     /** An envelope the gateway does not trace (or whose trace context is in its headers already). */
     public Envelope(Message message, String orderingKey, long acceptedNanos) {
-        this(message, orderingKey, acceptedNanos, null);
+        this(message, orderingKey, acceptedNanos, null, false);
+    }
+
+    /** An envelope with no regime hint. */
+    public Envelope(Message message, String orderingKey, long acceptedNanos, Context trace) {
+        this(message, orderingKey, acceptedNanos, trace, false);
     }
 
     public String topic() {

@@ -209,7 +209,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         long now = System.nanoTime();
         lock.lock();
         try {
-            if (lanes.release(batch, keys, started, now - started, now) && !onWorker) {
+            if (lanes.release(batch, keys, started, now - started) && !onWorker) {
                 workAvailable.signal();
             }
             busyView = --busy;

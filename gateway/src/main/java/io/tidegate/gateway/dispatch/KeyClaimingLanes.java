@@ -53,6 +53,8 @@ final class KeyClaimingLanes {
     private final Set<String> claimed = new HashSet<>();
     private final KeyOrderedLanes.Sink<Queued> toBatch = this::accept;
     private int parkedSize;
+    /** Messages in the lanes (not parked) whose instrument the rules found VOLATILE at ingress: the state's regime bit. */
+    private int volatileWaiting;
     private long slowestLaneWait;
     private long latencyEwma;
     // the take in progress, read by toBatch
@@ -85,6 +87,9 @@ final class KeyClaimingLanes {
         String key = publish.envelope().orderingKey();
         int level = Math.max(publish.level(), lanes.lowestClassOf(key));
         lanes.add(new Queued(publish, now, level), key, level, now);
+        if (publish.envelope().volatileInstrument()) {
+            volatileWaiting++;
+        }
         policy.arrived(level, now);
     }
 
@@ -106,7 +111,7 @@ final class KeyClaimingLanes {
                 int readyLevel = firstReadyLevel();
                 int choice = DispatchPolicy.NONE;
                 if (lanes.size() > 0) {
-                    lanes.fill(snapshot.at(now, latencyEwma, 0));
+                    lanes.fill(snapshot.at(now, latencyEwma, regimeFlags()));
                     choice = policy.choose(snapshot);
                 }
                 if (readyLevel == PriorityLevels.LEVELS && choice == DispatchPolicy.NONE) {
@@ -129,6 +134,9 @@ final class KeyClaimingLanes {
     /** A message the policy drained (or that rode along ahead of a later one of its key). */
     private void accept(Queued q, int level, boolean promoted) {
         slowestLaneWait = Math.max(slowestLaneWait, now - q.offeredNanos());
+        if (q.publish().envelope().volatileInstrument()) {
+            volatileWaiting--;
+        }
         String key = q.key();
         if (parked.containsKey(key) || (claimed.contains(key) && !batchKeys.contains(key)) || batch.size() >= max) {
             park(key, q, level);
@@ -178,20 +186,22 @@ final class KeyClaimingLanes {
      * Ends a batch's claims; its keys' parked messages become takeable. Reports each message's
      * outcome to the policy and folds the append's duration into the backend latency the policy
      * and the lanes judge lateness by. A message counts as dispatched at the append's start plus
-     * its share of the append: the same service model as the learned policy's strict shadow, a
-     * single server replaying those shares, so the watchdog compares like with like.
+     * its share of the append, and is reported to the policy at that time: the learned policy's
+     * strict shadow serves one message of its own at each such completion, so the watchdog
+     * compares strict and learned on the same arrivals, services and windows.
      *
      * @param started {@link System#nanoTime} when the append was issued
      * @return whether any parked message became takeable
      */
-    boolean release(List<Queued> batch, Set<String> batchKeys, long started, long appendNanos, long now) {
+    boolean release(List<Queued> batch, Set<String> batchKeys, long started, long appendNanos) {
         latencyEwma = latencyEwma == 0 ? appendNanos
                 : (long) (latencyEwma + LATENCY_EWMA_WEIGHT * (appendNanos - latencyEwma));
         // one append serves the whole batch: per message, what the strict shadow replays, its share
         long service = appendNanos / Math.max(1, batch.size());
         for (Queued q : batch) {
             int level = q.level();
-            policy.completed(level, started - q.offeredNanos() + service <= deadline[level], service, now);
+            long done = started + service;
+            policy.completed(level, done - q.offeredNanos() <= deadline[level], service, done);
         }
         boolean readied = false;
         for (String key : batchKeys) {
@@ -226,11 +236,21 @@ final class KeyClaimingLanes {
             }
         }
         parked.clear();
+        volatileWaiting = 0;
         for (ArrayDeque<String> keys : ready) {
             keys.clear();
         }
         Arrays.fill(parkedDepths, 0);
         parkedSize = 0;
+    }
+
+    private int regimeFlags() {
+        return volatileWaiting > 0 ? LaneSnapshot.VOLATILE : 0;
+    }
+
+    /** Messages waiting in the lanes (not parked) for an instrument found VOLATILE at ingress. */
+    int volatileWaiting() {
+        return volatileWaiting;
     }
 
     private int firstReadyLevel() {

@@ -25,11 +25,16 @@ public final class LanePolicies {
     private final PolicyFallbacks fallbacks;
 
     public LanePolicies(GatewayConfig.Scheduling scheduling, PolicyFallbacks fallbacks) {
+        this(scheduling, fallbacks, scheduling.policy() == PolicyKind.LEARNED ? QTable.shipped() : null);
+    }
+
+    /** As configured, with {@code table} instead of the shipped one for {@code learned}; for tests. */
+    public LanePolicies(GatewayConfig.Scheduling scheduling, PolicyFallbacks fallbacks, QTable table) {
         this.scheduling = scheduling;
         SchedulingConfig s = scheduling.settings();
         this.outboundSettings = new SchedulingConfig(s.classes(), s.criticalMaxBypass(), s.watchdogWindowNanos(),
                 s.watchdogWindows(), s.watchdogTolerance(), Math.min(s.shadowCapacity(), OUTBOUND_SHADOW_CAPACITY));
-        this.table = scheduling.policy() == PolicyKind.LEARNED ? QTable.shipped() : null;
+        this.table = table;
         this.fallbacks = fallbacks;
     }
 

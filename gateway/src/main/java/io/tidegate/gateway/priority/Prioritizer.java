@@ -10,6 +10,18 @@ import io.tidegate.proto.v1.Priority;
  */
 public interface Prioritizer {
 
+    /** Set in {@link #decide}'s answer when the message's instrument was looked up and is VOLATILE. */
+    int VOLATILE = 1 << 8;
+
     /** Never returns {@link Priority#PRIORITY_UNSPECIFIED} or an unrecognised value. */
     Priority prioritize(Message message);
+
+    /**
+     * {@link #prioritize}'s priority number, with {@link #VOLATILE} set when deciding it found the
+     * message's instrument VOLATILE: the regime the rules looked up anyway, passed on so the
+     * dispatch policy's state needs no lookup of its own.
+     */
+    default int decide(Message message) {
+        return prioritize(message).getNumber();
+    }
 }

@@ -21,4 +21,9 @@ public final class RegimePrioritizer implements Prioritizer {
     public Priority prioritize(Message message) {
         return routes.effective(message.getTopic(), declared.prioritize(message));
     }
+
+    @Override
+    public int decide(Message message) {
+        return routes.decide(message.getTopic(), declared.prioritize(message));
+    }
 }

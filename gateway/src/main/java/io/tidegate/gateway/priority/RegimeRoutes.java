@@ -24,6 +24,7 @@ public final class RegimeRoutes {
     private final boolean[] conflate;
     private final RegimeSource source;
     private final boolean anyShift;
+    private final boolean anyConflate;
 
     /** @throws io.tidegate.gateway.routing.InvalidTopicException when a rule's topic pattern is not one */
     public RegimeRoutes(List<GatewayConfig.RegimeRoute> rules, RegimeSource source) {
@@ -43,12 +44,26 @@ public final class RegimeRoutes {
         }
         this.source = source;
         this.anyShift = shifts;
+        boolean conflates = false;
+        for (boolean c : conflate) {
+            conflates |= c;
+        }
+        this.anyConflate = conflates;
     }
 
     /** The priority a message on {@code topic} is scheduled as, given the one it declared (never unspecified). */
     public Priority effective(String topic, Priority declared) {
+        return Priority.forNumber(decide(topic, declared) & ~Prioritizer.VOLATILE);
+    }
+
+    /**
+     * {@link #effective}'s priority number, with {@link Prioritizer#VOLATILE} set when the regime
+     * looked up for a class-changing rule was VOLATILE. Nothing more is looked up for the flag: a
+     * topic no such rule matches is not flagged.
+     */
+    public int decide(String topic, Priority declared) {
         if (!anyShift) {
-            return declared;
+            return declared.getNumber();
         }
         Regime current = null;
         boolean asked = false;
@@ -62,10 +77,44 @@ public final class RegimeRoutes {
             }
             if (current == regime[i]) {
                 int level = TrafficClass.of(PriorityLevels.levelOf(declared)).shift(shift[i]).ordinal();
-                return PriorityLevels.priorityOf(level);
+                return PriorityLevels.priorityOf(level).getNumber() | flag(current);
             }
         }
-        return declared;
+        return declared.getNumber() | flag(current);
+    }
+
+    private static int flag(Regime regime) {
+        return regime == Regime.VOLATILE ? Prioritizer.VOLATILE : 0;
+    }
+
+    /**
+     * For a subscriber that asked for conflation: whether a message on {@code topic} may replace
+     * a waiting one of its key now. A topic no conflate rule's pattern matches conflates as
+     * always. A topic one matches (e.g. {@code data.quotes.>}) conflates while its instrument is
+     * in that rule's regime (e.g. ILLIQUID) or its regime is not known, and is delivered in full
+     * while the instrument is known to be in another regime.
+     */
+    public boolean conflatable(String topic) {
+        if (!anyConflate) {
+            return true;
+        }
+        boolean governed = false;
+        Regime current = null;
+        boolean asked = false;
+        for (int i = 0; i < pattern.length; i++) {
+            if (!conflate[i] || !pattern[i].matches(topic)) {
+                continue;
+            }
+            if (!asked) {
+                current = source.regimeOf(topic);
+                asked = true;
+            }
+            if (current == null || current == regime[i]) {
+                return true;
+            }
+            governed = true;
+        }
+        return !governed;
     }
 
     /** Whether a conflate rule applies to a message on {@code topic} now. */

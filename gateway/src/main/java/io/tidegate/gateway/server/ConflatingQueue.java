@@ -1,29 +1,36 @@
 package io.tidegate.gateway.server;
 
 import io.tidegate.gateway.backend.StoredMessage;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The messages of a conflated subscription that the client has not taken yet: at most one per
- * ordering key, the latest. A newer message of a waiting key replaces the older one in its place
- * in line (so a busy key is not starved by quieter ones) and adds one to the count of messages
- * superseded before it. Not thread-safe: its subscription guards it.
+ * The messages of a conflated subscription that the client has not taken yet. A conflatable
+ * message replaces the waiting conflatable one of its ordering key in its place in line (so a
+ * busy key is not starved by quieter ones) and adds one to the count of messages superseded
+ * before it; a message that may not be conflated (see {@link ConflationRule}) waits in line of
+ * its own, and a later conflatable message of its key queues after it, so key order holds. Not
+ * thread-safe: its subscription guards it.
  */
 final class ConflatingQueue {
 
-    private final LinkedHashMap<String, Slot> slots = new LinkedHashMap<>();
+    private final ArrayDeque<Slot> line = new ArrayDeque<>();
+    /** Per key, its slot in {@link #line} that a newer conflatable message may replace. */
+    private final Map<String, Slot> open = new HashMap<>();
 
     /**
-     * Queues the message, replacing a waiting one of its key.
+     * Queues a conflatable message, replacing the waiting conflatable one of its key.
      *
-     * @return the message this one superseded, or null when its key was not waiting
+     * @return the message this one superseded, or null when its key had none waiting
      */
     StoredMessage offer(StoredMessage m) {
-        Slot slot = slots.get(m.orderingKey());
+        Slot slot = open.get(m.orderingKey());
         if (slot == null) {
-            slots.put(m.orderingKey(), new Slot(m));
+            slot = new Slot(m);
+            open.put(m.orderingKey(), slot);
+            line.addLast(slot);
             return null;
         }
         StoredMessage replaced = slot.message;
@@ -32,12 +39,17 @@ final class ConflatingQueue {
         return replaced;
     }
 
-    /** Moves up to {@code max} messages, oldest key first, into the lists. */
+    /** Queues a message that no later one may replace; later ones of its key queue behind it. */
+    void keep(StoredMessage m) {
+        open.remove(m.orderingKey());
+        line.addLast(new Slot(m));
+    }
+
+    /** Moves up to {@code max} messages, oldest first, into the lists. */
     void poll(int max, List<StoredMessage> messages, List<Long> supersededBefore) {
-        Iterator<Slot> it = slots.values().iterator();
-        while (messages.size() < max && it.hasNext()) {
-            Slot slot = it.next();
-            it.remove();
+        while (messages.size() < max && !line.isEmpty()) {
+            Slot slot = line.pollFirst();
+            open.remove(slot.message.orderingKey(), slot);
             messages.add(slot.message);
             supersededBefore.add(slot.superseded);
         }
@@ -45,12 +57,13 @@ final class ConflatingQueue {
 
     /** Drops everything waiting. */
     void clear() {
-        slots.clear();
+        line.clear();
+        open.clear();
     }
 
-    /** Keys waiting. */
+    /** Messages waiting (one per key for conflatable ones). */
     int size() {
-        return slots.size();
+        return line.size();
     }
 
     private static final class Slot {

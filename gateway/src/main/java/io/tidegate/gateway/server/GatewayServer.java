@@ -72,30 +72,42 @@ public final class GatewayServer implements ServerStats {
     }
 
     /**
-     * @param attached    further gRPC services served on the same port (IntelligenceService,
-     *                    InstrumentsService), told when the gateway drains
-     * @param instruments the venue listings that subscriptions by instrument follow
-     * @param risk        the pre-trade check of every client publish ({@link RiskGate#OFF} for none)
+     * What features add to the plain bus, in one immutable slice so the constructor stays short.
+     *
+     * @param tap            where accepted market data goes (regimes, arbitrage, instruments, risk prices)
+     * @param lanePolicies   the outbound lanes' drain policy
+     * @param conflationRule which topics conflate for a conflating subscriber (regime rules)
+     * @param attached       further gRPC services served on the same port (IntelligenceService,
+     *                       InstrumentsService, RiskService), told when the gateway drains
+     * @param instruments    the venue listings that subscriptions by instrument follow
+     * @param risk           the pre-trade check of every client publish ({@link RiskGate#OFF} for none)
      */
+    public record Features(MarketDataTap tap, LanePolicies lanePolicies, ConflationRule conflationRule,
+                           List<AttachedService> attached, InstrumentDirectory instruments, RiskGate risk) {
+
+        public Features {
+            attached = List.copyOf(attached);
+        }
+    }
+
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
-                         OutboundBudget outboundBudget, MarketDataTap tap, GatewaySecurity security,
-                         LanePolicies lanePolicies, List<AttachedService> attached, InstrumentDirectory instruments,
-                         RiskGate risk) {
+                         OutboundBudget outboundBudget, GatewaySecurity security, Features features) {
         this.config = config;
         this.security = security;
-        this.tap = tap;
-        this.attached = List.copyOf(attached);
+        this.tap = features.tap();
+        this.attached = features.attached();
         this.backend = backend;
         this.dispatcher = dispatcher;
         this.readiness = readiness;
         StreamTerms terms = new StreamTerms(config.gatewayId(), config.limits(), config.delivery(), config.dedupWindow());
-        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap, security.topicAccess(), risk),
-                new ClientLimits(config.clientLimits()));
-        this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery(), instruments),
-                backend, new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget, config.limits().maxCredit(),
-                config.delivery(), lanePolicies, security.topicAccess(), instruments);
+        PublishPath publishing = new PublishPath(new BatchPublisher(validators.create(), dispatcher, tracing, tap,
+                security.topicAccess(), features.risk()), new ClientLimits(config.clientLimits()));
+        this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery(),
+                features.instruments()), backend, new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget,
+                config.limits().maxCredit(), config.delivery(), features.lanePolicies(), security.topicAccess(),
+                features.instruments(), features.conflationRule());
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
         // a subscription the new rules no longer allow at all ends; see ClientSession#reauthorise

@@ -56,12 +56,13 @@ final class MessageValidator {
             throw FrameRejectedException.invalid("ordering key is " + m.getOrderingKey().length()
                     + " characters; the limit is " + MAX_KEY_LENGTH);
         }
-        Priority effective = prioritizer.prioritize(m);
+        int decision = prioritizer.decide(m);
+        Priority effective = Priority.forNumber(decision & ~Prioritizer.VOLATILE);
         boolean unchanged = effective == m.getPriority()
                 || (effective == Priority.PRIORITY_NORMAL && m.getPriority() == Priority.PRIORITY_UNSPECIFIED);
         Message stored = unchanged ? m : reprioritized(m, effective);
         String key = m.getOrderingKey().isEmpty() ? m.getTopic() : m.getOrderingKey();
-        return new Envelope(stored, key, nowNanos());
+        return new Envelope(stored, key, nowNanos(), null, (decision & Prioritizer.VOLATILE) != 0);
     }
 
     private static Message reprioritized(Message m, Priority effective) {

@@ -324,9 +324,9 @@ final class OutboundQueue {
     }
 
     /**
-     * Tells the policy a message is dispatched. Its service time, what the learned policy's
-     * strict shadow replays, is the previous frame's share of the time between frames. Caller
-     * holds the lock.
+     * Tells the policy a message is dispatched now. Its service time is the previous frame's
+     * share of the time between frames; the learned policy's strict shadow serves one message of
+     * its own at the same instant, from those waiting that long before. Caller holds the lock.
      */
     private void completed(Queued q, long now) {
         policy.completed(q.level, now - q.enqueuedNanos <= deadline[q.level], lastServiceNanos, now);

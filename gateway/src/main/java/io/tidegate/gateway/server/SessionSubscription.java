@@ -92,6 +92,7 @@ final class SessionSubscription implements DeliverySink {
     private final long maxCredit;
     private final ConflatingQueue conflating;
     private final ConflationCounter conflationCounter;
+    private final ConflationRule conflationRule;
     private final OutboundBudget budget;
     private final long byteLimit;
     private final int readAhead;
@@ -137,8 +138,10 @@ final class SessionSubscription implements DeliverySink {
     private AutoCloseable listingWatch;
 
     SessionSubscription(SubscriptionOptions options, Output output, long maxCredit,
-                        ConflationCounter conflationCounter, OutboundBudget budget, GatewayConfig.Delivery delivery) {
+                        ConflationCounter conflationCounter, OutboundBudget budget, GatewayConfig.Delivery delivery,
+                        ConflationRule conflationRule) {
         this.options = options;
+        this.conflationRule = conflationRule;
         this.output = output;
         this.maxCredit = maxCredit;
         this.conflating = options.conflate() ? new ConflatingQueue() : null;
@@ -407,7 +410,12 @@ final class SessionSubscription implements DeliverySink {
             hold(messages.size(), bytes);
             long superseded = 0;
             for (StoredMessage m : messages) {
-                StoredMessage replaced = conflating.offer(m);
+                StoredMessage replaced = null;
+                if (conflationRule.conflatable(m.message().getTopic())) {
+                    replaced = conflating.offer(m);
+                } else {
+                    conflating.keep(m);
+                }
                 if (replaced != null) {
                     superseded++;
                     freed += OutboundBudget.sizeOf(replaced);

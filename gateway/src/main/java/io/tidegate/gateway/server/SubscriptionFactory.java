@@ -29,13 +29,15 @@ final class SubscriptionFactory {
     private final LanePolicies lanePolicies;
     private final TopicAccess access;
     private final InstrumentDirectory instruments;
+    private final ConflationRule conflationRule;
 
     /** @param instruments the listings that subscriptions by instrument follow */
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
                         ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
                         GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access,
-                        InstrumentDirectory instruments) {
+                        InstrumentDirectory instruments, ConflationRule conflationRule) {
         this.access = access;
+        this.conflationRule = conflationRule;
         this.lanePolicies = lanePolicies;
         this.instruments = instruments;
         this.parser = parser;
@@ -69,7 +71,8 @@ final class SubscriptionFactory {
 
     /** A subscription of this gateway, bounded by its limits and outbound budget; not open yet. */
     SessionSubscription newSubscription(SubscriptionOptions options, SessionSubscription.Output output) {
-        var subscription = new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery);
+        var subscription = new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery,
+                conflationRule);
         if (!options.instruments().isEmpty()) {
             subscription.followListings(instruments);
         }

@@ -99,7 +99,8 @@ public final class GatewayTracing {
             return Ingress.NONE; // no new trace here, or not sampled: nothing recorded
         }
         RecordedSpan span = new RecordedSpan(origin, context, parent, MessagingAttributes.RECEIVE, SpanKind.SERVER, "receive", m);
-        return new Ingress(span, new Envelope(m, envelope.orderingKey(), envelope.acceptedNanos(), carried.with(RECEIVE_SPAN, span)));
+        return new Ingress(span, new Envelope(m, envelope.orderingKey(), envelope.acceptedNanos(), carried.with(RECEIVE_SPAN, span),
+                envelope.volatileInstrument()));
     }
 
     /**

@@ -23,9 +23,9 @@ class DispatchSchedulingConfigTest {
         GatewayConfig.Scheduling s = load();
         assertThat(s.policy()).isEqualTo(PolicyKind.STRICT);
         assertThat(s.settings()).isEqualTo(SchedulingConfig.defaults());
+        // no conflate rule by default: it would change what a conflating subscriber gets
         assertThat(s.regimeRules()).containsExactly(
-                new GatewayConfig.RegimeRoute(Regime.VOLATILE, "exec.commands.>", 1, false),
-                new GatewayConfig.RegimeRoute(Regime.ILLIQUID, "data.quotes.>", 0, true));
+                new GatewayConfig.RegimeRoute(Regime.VOLATILE, "exec.commands.>", 1, false));
     }
 
     @Test

@@ -54,6 +54,28 @@ class RegimeRoutesTest {
     }
 
     @Test
+    void theDecisionFlagsAVolatileInstrumentFromTheLookupItMadeAnyway() {
+        int decision = routes.decide("exec.commands.BINANCE.BTCUSDT", Priority.PRIORITY_NORMAL);
+        assertThat(decision & Prioritizer.VOLATILE).isNotZero();
+        assertThat(Priority.forNumber(decision & ~Prioritizer.VOLATILE)).isEqualTo(Priority.PRIORITY_HIGH);
+        assertThat(routes.decide("exec.commands.BINANCE.ETHUSDT", Priority.PRIORITY_NORMAL) & Prioritizer.VOLATILE).isZero();
+        asked.set(0);
+        // a VOLATILE quote is not flagged: no class-changing rule matches quotes, so nothing is looked up
+        assertThat(routes.decide("data.quotes.BINANCE.BTCUSDT", Priority.PRIORITY_NORMAL)).isEqualTo(Priority.PRIORITY_NORMAL.getNumber());
+        assertThat(asked).hasValue(0);
+    }
+
+    @Test
+    void aConflateRuleConflatesOnlyInItsRegimeOrWhenTheRegimeIsUnknown() {
+        assertThat(routes.conflatable("data.quotes.KRAKEN.XBTUSD")).isTrue();
+        assertThat(routes.conflatable("data.quotes.BINANCE.BTCUSDT")).isFalse();
+        assertThat(routes.conflatable("data.quotes.OKX.SOLUSDT")).isTrue();
+        asked.set(0);
+        assertThat(routes.conflatable("prices.BTCUSDT")).isTrue();
+        assertThat(asked).hasValue(0);
+    }
+
+    @Test
     void theRegimeIsAskedOnlyForTopicsARuleMatches() {
         routes.effective("md.trades.BINANCE.BTCUSDT", Priority.PRIORITY_NORMAL);
         assertThat(asked).hasValue(0);

@@ -40,7 +40,10 @@ public interface DispatchPolicy {
     default void arrived(int classIndex, long nowNanos) {
     }
 
-    /** A message of the class finished dispatching: whether it met its deadline, and its service time. */
+    /**
+     * A message of the class finished dispatching at {@code nowNanos} (the time its deadline is
+     * judged at): whether it met its deadline, and its service time.
+     */
     default void completed(int classIndex, boolean met, long serviceNanos, long nowNanos) {
     }
 

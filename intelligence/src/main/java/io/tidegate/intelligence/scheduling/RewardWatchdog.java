@@ -1,8 +1,9 @@
 package io.tidegate.intelligence.scheduling;
 
 /**
- * Guards the learned policy: sums the weighted deadlines it meets per window, runs a
- * {@link StrictShadow} on the same arrivals, and when over the last {@code watchdogWindows}
+ * Guards the learned policy: sums the weighted deadlines it meets per window, and what a
+ * {@link StrictShadow} fed the same arrivals and given the same service completions would have
+ * met, counted at the same completions (so in the same window); when over the last {@code watchdogWindows}
  * windows the learned reward falls below the shadow's by more than the tolerance, switches to
  * strict priority for good, tells the {@link FallbackListener} (log line and metric) and reports
  * {@link #fallenBack()}. Sticky on purpose: a table that lost once is not trusted again until
@@ -65,7 +66,7 @@ public final class RewardWatchdog implements DispatchPolicy {
 
     @Override
     public void completed(int classIndex, boolean met, long serviceNanos, long nowNanos) {
-        shadow.measured(serviceNanos);
+        shadow.served(nowNanos, serviceNanos);
         if (met) {
             learnedNow += weight[classIndex];
         }
@@ -78,7 +79,6 @@ public final class RewardWatchdog implements DispatchPolicy {
             return;
         }
         while (now >= windowEnd) {
-            shadow.advance(windowEnd);
             int slot = windowsSeen % learnedWindows.length;
             learnedWindows[slot] = learnedNow;
             strictWindows[slot] = shadow.earned() - shadowAtWindowStart;

@@ -1,27 +1,24 @@
 package io.tidegate.intelligence.scheduling;
 
 /**
- * A cheap single-server simulation of strict priority fed the same arrivals as the real lanes,
- * so the watchdog can tell what strict would have earned. Service times are replayed from the
- * recently measured ones. Each class remembers at most a configured number of waiting arrivals;
- * beyond that an arrival counts as missed, so memory is bounded by configuration.
+ * What strict priority would have earned on the same arrivals with the same service: fed every
+ * arrival of the real lanes, it serves one waiting message, the highest class first (oldest first
+ * within it), each time the real lanes finish one, finishing it at the same instant. So the two
+ * rewards come from the same arrivals, the same number of services at the same times (the real
+ * server's batches and idle gaps included) and the same window; only the order differs, which is
+ * what the watchdog judges. Ordering keys are not modelled: strict's own ride-along is left out.
+ * Each class remembers at most a configured number of waiting arrivals; beyond that an arrival
+ * counts as missed, so memory is bounded by configuration.
  *
  * <p>Threading: the drain thread only.
  */
 final class StrictShadow {
-
-    private static final int SERVICE_SAMPLES = 256;
 
     private final long[][] queue;
     private final int[] head = new int[TrafficClass.COUNT];
     private final int[] size = new int[TrafficClass.COUNT];
     private final long[] deadline = new long[TrafficClass.COUNT];
     private final double[] weight = new double[TrafficClass.COUNT];
-    private final long[] services = new long[SERVICE_SAMPLES];
-    private int servicesKnown;
-    private int serviceWrite;
-    private int serviceRead;
-    private long freeAt;
     private double earned;
 
     StrictShadow(SchedulingConfig config) {
@@ -33,7 +30,6 @@ final class StrictShadow {
     }
 
     void arrive(int c, long now) {
-        advance(now);
         long[] q = queue[c];
         if (size[c] == q.length) {
             return; // over the bound: it would have missed anyway in any realistic strict run
@@ -42,59 +38,35 @@ final class StrictShadow {
         size[c]++;
     }
 
-    void measured(long serviceNanos) {
-        services[serviceWrite] = serviceNanos;
-        serviceWrite = (serviceWrite + 1) % SERVICE_SAMPLES;
-        servicesKnown = Math.min(servicesKnown + 1, SERVICE_SAMPLES);
-    }
-
-    /** Serves, strictly by class, everything that strict would have started by {@code now}. */
-    void advance(long now) {
-        while (servicesKnown > 0) {
-            long earliest = earliestHead();
-            if (earliest == Long.MAX_VALUE) {
-                return;
+    /**
+     * The real lanes finished a message at {@code doneAt} after {@code serviceNanos}: strict serves
+     * the highest class that had a message waiting when that service started (or, if none had, by
+     * when it finished), finishing it at the same time.
+     */
+    void served(long doneAt, long serviceNanos) {
+        int c = highestWaitingBy(doneAt - serviceNanos);
+        if (c < 0) {
+            c = highestWaitingBy(doneAt);
+            if (c < 0) {
+                return; // the shadow dropped arrivals over its bound: nothing to serve
             }
-            long start = Math.max(freeAt, earliest);
-            if (start > now) {
-                return; // later arrivals are not known yet
-            }
-            int c = highestWaitingBy(start);
-            long arrival = queue[c][head[c]];
-            head[c] = (head[c] + 1) % queue[c].length;
-            size[c]--;
-            long done = start + nextService();
-            if (done - arrival <= deadline[c]) {
-                earned += weight[c];
-            }
-            freeAt = done;
+        }
+        long arrival = queue[c][head[c]];
+        head[c] = (head[c] + 1) % queue[c].length;
+        size[c]--;
+        if (doneAt - arrival <= deadline[c]) {
+            earned += weight[c];
         }
     }
 
-    private long earliestHead() {
-        long earliest = Long.MAX_VALUE;
-        for (int c = 0; c < TrafficClass.COUNT; c++) {
-            if (size[c] > 0) {
-                earliest = Math.min(earliest, queue[c][head[c]]);
-            }
-        }
-        return earliest;
-    }
-
-    /** The highest class with a message that had arrived by the time the server picks. */
+    /** The highest class with a message that had arrived by {@code start}, or -1. */
     private int highestWaitingBy(long start) {
         for (int c = 0; c < TrafficClass.COUNT; c++) {
             if (size[c] > 0 && queue[c][head[c]] <= start) {
                 return c;
             }
         }
-        throw new IllegalStateException("no arrival by " + start);
-    }
-
-    private long nextService() {
-        long s = services[serviceRead % servicesKnown];
-        serviceRead = (serviceRead + 1) % SERVICE_SAMPLES;
-        return s;
+        return -1;
     }
 
     /** Weighted deadlines met so far. */

@@ -55,9 +55,10 @@ class RewardWatchdogTest {
                 .lane(TrafficClass.HIGH.ordinal(), 1, 0).lane(TrafficClass.BULK.ordinal(), 1, 0);
         assertThat(watchdog.choose(lanes)).isEqualTo(TrafficClass.BULK.ordinal());
 
-        // strict would have met a HIGH deadline the learned policy missed
-        watchdog.completed(TrafficClass.HIGH.ordinal(), false, 50_000, 100);
-        watchdog.arrived(TrafficClass.HIGH.ordinal(), 100);
+        // strict would have served the waiting HIGH message in that slot and met its deadline; learned missed
+        watchdog.arrived(TrafficClass.HIGH.ordinal(), 0);
+        watchdog.arrived(TrafficClass.BULK.ordinal(), 0);
+        watchdog.completed(TrafficClass.HIGH.ordinal(), false, 50, 100);
         assertThat(watchdog.choose(lanes.at(5_000, 50_000, 0))).isEqualTo(TrafficClass.HIGH.ordinal());
         assertThat(watchdog.fallenBack()).isTrue();
         assertThat(events).hasSize(1);
@@ -72,6 +73,98 @@ class RewardWatchdogTest {
         List<FallbackEvent> events = new ArrayList<>();
         Simulator.run(w, config, a, new SafetyRails(new RewardWatchdog(new StrictPriorityPolicy(), config, events::add), config));
         assertThat(events).isEmpty();
+    }
+
+    /**
+     * The gateway's server is not the simulator's: an append serves a batch, and the worker idles
+     * between appends. Strict priority there earns exactly what its shadow does, because the
+     * shadow is given the same completions (an earlier shadow, a busy single server replaying the
+     * per-message shares, ran ahead of such a server and made strict itself look worse).
+     */
+    @Test
+    void strictOnABatchingServerWithIdleGapsNeverTripsTheWatchdog() {
+        List<FallbackEvent> events = new ArrayList<>();
+        RewardWatchdog watchdog = new RewardWatchdog(new StrictPriorityPolicy(), SchedulingConfig.defaults(), events::add);
+        BatchingServer server = new BatchingServer(watchdog, 7);
+        server.run(5_000_000_000L);
+        assertThat(server.served).isGreaterThan(10_000);
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aPolicyThatServesTheLowestClassOnABatchingServerStillFallsBack() {
+        List<FallbackEvent> events = new ArrayList<>();
+        RewardWatchdog watchdog = new RewardWatchdog(new LearnedPolicy(SafetyRailsTest.reversePriorityTable(),
+                PolicyFactory.encoder(SchedulingConfig.defaults())), SchedulingConfig.defaults(), events::add);
+        BatchingServer server = new BatchingServer(watchdog, 7);
+        server.run(5_000_000_000L);
+        assertThat(events).singleElement().satisfies(e ->
+                assertThat(e.learnedReward()).isLessThan(e.strictReward() * 0.95));
+        assertThat(watchdog.fallenBack()).isTrue();
+    }
+
+    /**
+     * A hand-driven server shaped like the gateway's ingress: bursts of arrivals over capacity, an
+     * append of up to 4 messages taking 400 µs, then 300 µs idle before the next; each message
+     * counts as done at the append's start plus its share, as {@code KeyClaimingLanes} reports it.
+     */
+    private static final class BatchingServer {
+        private static final long APPEND = 400_000;
+        private static final long GAP = 300_000;
+        private final RewardWatchdog policy;
+        private final java.util.Random random;
+        private final java.util.ArrayDeque<Long>[] lanes;
+        private final SchedulingConfig config = SchedulingConfig.defaults();
+        int served;
+
+        @SuppressWarnings("unchecked")
+        BatchingServer(RewardWatchdog policy, long seed) {
+            this.policy = policy;
+            this.random = new java.util.Random(seed);
+            this.lanes = new java.util.ArrayDeque[TrafficClass.COUNT];
+            for (int c = 0; c < lanes.length; c++) {
+                lanes[c] = new java.util.ArrayDeque<>();
+            }
+        }
+
+        void run(long until) {
+            long now = 0;
+            double[] share = {0.01, 0.04, 0.75, 0.1, 0.1};
+            while (now < until) {
+                boolean burst = (now / 1_000_000_000L) % 2 == 1 && now % 1_000_000_000L < 300_000_000L;
+                int arrivals = burst ? 7 : 3; // per 700 µs cycle: capacity is 4
+                for (int i = 0; i < arrivals; i++) {
+                    double r = random.nextDouble();
+                    int c = 0;
+                    while (c < share.length - 1 && r > share[c]) {
+                        r -= share[c];
+                        c++;
+                    }
+                    long at = now - 700_000 + (long) i * 700_000 / arrivals;
+                    lanes[c].addLast(at);
+                    policy.arrived(c, at);
+                }
+                long started = now;
+                long service = APPEND / 4;
+                for (int i = 0; i < 4; i++) {
+                    LaneSnapshot snapshot = new LaneSnapshot().at(now, APPEND, 0);
+                    for (int c = 0; c < lanes.length; c++) {
+                        if (!lanes[c].isEmpty()) {
+                            snapshot.lane(c, lanes[c].size(), lanes[c].peekFirst());
+                        }
+                    }
+                    int c = policy.choose(snapshot);
+                    if (c == DispatchPolicy.NONE) {
+                        break;
+                    }
+                    long arrived = lanes[c].pollFirst();
+                    long done = started + service;
+                    policy.completed(c, done - arrived <= config.of(c).deadlineNanos(), service, done);
+                    served++;
+                }
+                now += APPEND + GAP;
+            }
+        }
     }
 
     @Test
