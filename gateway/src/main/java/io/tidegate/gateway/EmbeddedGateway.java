@@ -54,6 +54,8 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final RegimeCounters regimeCounters;
     private final MarketDataTap marketTap;
     private final RegimeWatchers regimeWatchers;
+    /** The console and the replica roster, closed with the gateway; empty when the console is off. */
+    private final java.util.List<AutoCloseable> consoleParts = new java.util.ArrayList<>();
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -70,6 +72,12 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.regimeCounters = injector.getInstance(RegimeCounters.class);
         this.marketTap = injector.getInstance(MarketDataTap.class);
         this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
+        if (config.console().enabled() && config.http().port() >= 0) {
+            consoleParts.add(injector.getInstance(io.tidegate.gateway.console.Console.class));
+            if (injector.getInstance(io.tidegate.gateway.console.ReplicaView.class) instanceof AutoCloseable roster) {
+                consoleParts.add(roster);
+            }
+        }
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -235,11 +243,23 @@ public final class EmbeddedGateway implements AutoCloseable {
         if (stopped == null) {
             stopped = server.drainAndStop();
             closeMarketDataListeners();
+            closeConsole();
             admin.stop();
             security.close();
             telemetry.close();
         }
         return stopped;
+    }
+
+    /** Stops announcing this replica and pushing console events. */
+    private void closeConsole() {
+        for (AutoCloseable part : consoleParts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(EmbeddedGateway.class).warn("closing {} failed", part, e);
+            }
+        }
     }
 
     /** Listeners that run threads of their own (the arbitrage sweeper) stop with the gateway. */

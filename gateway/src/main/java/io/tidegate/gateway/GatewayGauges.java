@@ -17,7 +17,9 @@ import io.tidegate.gateway.security.AuthRefusals;
 import io.tidegate.gateway.security.AclRefusals;
 import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.server.ServerStats;
+import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.TopicClasses;
+import io.tidegate.gateway.telemetry.TopicTraffic;
 import io.tidegate.intelligence.regime.Regime;
 import io.tidegate.intelligence.regime.RegimeBook;
 import io.tidegate.otel.Telemetry;
@@ -58,7 +60,7 @@ final class GatewayGauges {
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
                   @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
-                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
+                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book, GatewayMetrics metrics) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerAcl(meter, security.aclRefusals());
@@ -70,6 +72,34 @@ final class GatewayGauges {
             registerResilience(meter, resilient);
         }
         registerIntelligence(meter, tap, regimes, book);
+        registerTopics(meter, metrics.traffic());
+    }
+
+    private static final AttributeKey<String> TOPIC_KIND = AttributeKey.stringKey("topic_kind");
+    private static final AttributeKey<String> VENUE = AttributeKey.stringKey("venue");
+    private static final AttributeKey<String> INSTRUMENT = AttributeKey.stringKey("instrument");
+
+    /** Per topic (at most console.max-topics, the rest as "other"), labelled by kind, venue and instrument. */
+    private static void registerTopics(Meter meter, TopicTraffic traffic) {
+        meter.counterBuilder("tidegate.topic.messages.in").setUnit("{message}")
+                .setDescription("Messages handed to the backend per topic, labelled topic_kind (segments 0-1), venue "
+                        + "(segment 2) and instrument (segment 3 on); at most console.max-topics topics, the rest as other")
+                .buildWithCallback(m -> traffic.snapshot().forEach(r -> m.record(r.in(), topicAttributes(r))));
+        meter.counterBuilder("tidegate.topic.messages.out").setUnit("{message}")
+                .setDescription("Messages written to subscriber streams per topic, labelled like tidegate.topic.messages.in")
+                .buildWithCallback(m -> traffic.snapshot().forEach(r -> m.record(r.out(), topicAttributes(r))));
+        meter.gaugeBuilder("tidegate.topic.last_message.age").setUnit("s")
+                .setDescription("Seconds since the topic's last message in or out (a stale feed grows here)")
+                .buildWithCallback(m -> {
+                    long now = System.currentTimeMillis();
+                    traffic.snapshot().forEach(r -> m.record(
+                            Math.max(0, now - Math.max(r.lastInMillis(), r.lastOutMillis())) / 1000.0, topicAttributes(r)));
+                });
+    }
+
+    private static Attributes topicAttributes(TopicTraffic.Row r) {
+        String[] parts = r.segments();
+        return Attributes.of(TOPIC_KIND, parts[0], VENUE, parts[1], INSTRUMENT, parts[2]);
     }
 
     private static void registerIntelligence(Meter meter, MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {

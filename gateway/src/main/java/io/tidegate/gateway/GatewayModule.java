@@ -3,13 +3,15 @@ package io.tidegate.gateway;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.multibindings.Multibinder;
+import io.grpc.opentelemetry.GrpcOpenTelemetry;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
-import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tidegate.gateway.config.SettingUnusableException;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
@@ -60,6 +62,7 @@ public final class GatewayModule extends AbstractModule {
         install(new DispatchModule());
         install(new TelemetryModule(spanProcessor));
         install(new IntelligenceModule(config.intelligence()));
+        install(new ConsoleModule(config));
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
@@ -110,11 +113,18 @@ public final class GatewayModule extends AbstractModule {
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
-                         GatewaySecurity security, LanePolicies lanePolicies, IntelligenceGrpcService intelligence) {
+                         GatewaySecurity security, LanePolicies lanePolicies, IntelligenceGrpcService intelligence,
+                         Telemetry telemetry) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
-        return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, marketData, security, lanePolicies, java.util.List.of(intelligence));
+        GatewayServer server = new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics,
+                conflation, outboundBudget, marketData, security, lanePolicies, java.util.List.of(intelligence));
+        if (config.otel().metricsEnabled()) {
+            // grpc-java's own call metrics (grpc.server.call.*: started, duration, message sizes per method and status)
+            GrpcOpenTelemetry grpcMetrics = GrpcOpenTelemetry.newBuilder().sdk(telemetry).build();
+            server.instrumentWith(grpcMetrics::configureServerBuilder);
+        }
+        return server;
     }
 
     /**
@@ -133,7 +143,7 @@ public final class GatewayModule extends AbstractModule {
 
     @Provides
     @Singleton
-    AdminHttpServer admin(Readiness readiness, PrometheusMetricReader metrics, GatewaySecurity security,
+    AdminHttpServer admin(Readiness readiness, PrometheusRegistry metrics, GatewaySecurity security,
                           Set<AdminRoute> routes) {
         return new AdminHttpServer(config.http(), config.otel(), readiness, metrics, security.adminHttps(),
                 security.adminAccess(), routes);

@@ -258,7 +258,7 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r), security, intelligence(r));
+                otel(r), arbitrage(r), security, intelligence(r), console(r));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {
@@ -316,6 +316,16 @@ public final class ConfigLoader {
     /** 0 stands for a quarter of the max heap: room for the retained entries and everything else. */
     private static long outboundBytes(long configured) {
         return configured != 0 ? configured : Runtime.getRuntime().maxMemory() / 4;
+    }
+
+    private static GatewayConfig.Console console(Reader r) {
+        return new GatewayConfig.Console(
+                r.bool("console.enabled"),
+                r.intIn("console.max-topics", 1, 100_000),
+                r.intIn("console.max-clients", 1, 1_000),
+                r.durationIn("console.push-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
+                r.durationIn("console.stall-limit", Duration.ofMillis(100), Duration.ofMinutes(10)),
+                r.durationIn("console.announce-interval", Duration.ofMillis(100), Duration.ofMinutes(10)));
     }
 
     private static GatewayConfig.Intelligence intelligence(Reader r) {

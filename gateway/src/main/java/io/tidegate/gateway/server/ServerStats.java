@@ -17,4 +17,9 @@ public interface ServerStats {
 
     /** Backend reads made smaller than a subscription's window because the outbound budget was spent (monotonic). */
     long shortOutboundReservations();
+
+    /** Every live client stream with its subscriptions, as of now (for the operations console). */
+    default java.util.List<StreamView> streams() {
+        return java.util.List.of();
+    }
 }
