@@ -6,6 +6,10 @@ import static io.tidegate.gateway.server.TestMessages.msg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.proto.v1.Message;
@@ -58,7 +62,26 @@ class MetricsExpositionTest {
             metric("tidegate_regime_instruments", "gauge"),
             metric("tidegate_intel_dropped_total", "counter", "reason"),
             metric("tidegate_delivery_gaps_total", "counter"),
-            metric("tidegate_delivery_lost_to_retention_total", "counter"));
+            metric("tidegate_delivery_lost_to_retention_total", "counter"),
+            metric("tidegate_topic_messages_in_total", "counter", "topic_kind", "venue", "instrument"),
+            metric("tidegate_topic_messages_out_total", "counter", "topic_kind", "venue", "instrument"),
+            metric("tidegate_topic_last_message_age_seconds", "gauge", "topic_kind", "venue", "instrument"),
+            // JVM and process (Prometheus client collectors)
+            metric("jvm_memory_used_bytes", "gauge", "area"),
+            metric("jvm_memory_pool_used_bytes", "gauge", "pool"),
+            metric("jvm_threads_current", "gauge"),
+            metric("jvm_threads_state", "gauge", "state"),
+            metric("jvm_gc_collection_seconds", "summary", "gc"),
+            metric("jvm_classes_currently_loaded", "gauge"),
+            metric("process_cpu_seconds_total", "counter"),
+            metric("process_resident_memory_bytes", "gauge"),
+            metric("process_open_fds", "gauge"),
+            metric("process_start_time_seconds", "gauge"),
+            // gRPC server calls (grpc-java's OpenTelemetry module)
+            metric("grpc_server_call_started_total", "counter", "grpc_method"),
+            metric("grpc_server_call_duration_seconds", "histogram", "grpc_method", "grpc_status"),
+            metric("grpc_server_call_sent_total_compressed_message_size_bytes", "histogram", "grpc_method", "grpc_status"),
+            metric("grpc_server_call_rcvd_total_compressed_message_size_bytes", "histogram", "grpc_method", "grpc_status"));
 
     private record Metric(String type, Set<String> labels) {
     }
@@ -86,6 +109,7 @@ class MetricsExpositionTest {
             }
             publisher.await(publisher.publish(batch));
             subscriber.awaitDeliveries("all", batch.length);
+            healthCheck(gateway); // a finished call: the gRPC duration and size histograms have a sample
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 PrometheusExposition exposition = PrometheusExposition.parse(scrape(gateway));
@@ -99,7 +123,13 @@ class MetricsExpositionTest {
                         assertThat(labels).as(s.toString()).isEqualTo(new TreeSet<>(expected.labels()));
                     });
                 });
-                assertThat(exposition.families().keySet()).as("only the gateway's metrics").allMatch(n -> n.startsWith("tidegate_"));
+                assertThat(exposition.families().keySet()).as("only the gateway's, the JVM's, the process's and gRPC's metrics")
+                        .allMatch(n -> n.startsWith("tidegate_") || n.startsWith("jvm_") || n.startsWith("process_")
+                                || n.startsWith("grpc_server_"));
+                assertThat(exposition.families().get("tidegate_topic_messages_in_total").samples())
+                        .as("per-topic counts split the topic into kind, venue and instrument")
+                        .anySatisfy(x -> assertThat(x.labels()).containsEntry("topic_kind", "load.quotes")
+                                .containsEntry("venue", "X").containsEntry("instrument", ""));
             });
         }
     }
@@ -108,6 +138,15 @@ class MetricsExpositionTest {
     void theObservabilityDocsMetricsTableListsTheseNames() throws Exception {
         String docs = Files.readString(Path.of("..", "docs", "observability.md"));
         DOCUMENTED.keySet().forEach(name -> assertThat(docs).contains("`" + name + "`"));
+    }
+
+    private static void healthCheck(EmbeddedGateway gateway) throws InterruptedException {
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
+        try {
+            HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     private String scrape(EmbeddedGateway gateway) throws Exception {
