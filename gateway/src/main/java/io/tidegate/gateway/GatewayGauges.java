@@ -6,6 +6,8 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.console.ReplicaView;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.priority.PolicyFallbacks;
@@ -60,7 +62,8 @@ final class GatewayGauges {
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
                   @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
-                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book, GatewayMetrics metrics) {
+                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book, GatewayMetrics metrics,
+                  ReplicaView replicas, GatewayConfig config) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerAcl(meter, security.aclRefusals());
@@ -73,6 +76,28 @@ final class GatewayGauges {
         }
         registerIntelligence(meter, tap, regimes, book);
         registerTopics(meter, metrics.traffic());
+        registerReplicas(meter, replicas, config.gatewayId(), config.console().announceInterval());
+    }
+
+    private static void registerReplicas(Meter meter, ReplicaView replicas, String self, java.time.Duration announceInterval) {
+        Attributes up = Attributes.of(STATE, "up");
+        Attributes gone = Attributes.of(STATE, "gone");
+        meter.gaugeBuilder("tidegate.replicas").ofLongs().setUnit("{gateway}")
+                .setDescription("Gateways sharing this bus as this replica last read their announcements: up, or gone "
+                        + "(not heard for 3 console.announce-interval); memory backend: this one")
+                .buildWithCallback(m -> {
+                    long now = System.currentTimeMillis();
+                    long others = 0;
+                    long gones = 0;
+                    for (ReplicaView.Replica r : replicas.replicas()) {
+                        if (!r.gatewayId().equals(self)) {
+                            others++;
+                            gones += ReplicaView.gone(r, now, announceInterval) ? 1 : 0;
+                        }
+                    }
+                    m.record(1 + others - gones, up); // this replica is up while it answers
+                    m.record(gones, gone);
+                });
     }
 
     private static final AttributeKey<String> TOPIC_KIND = AttributeKey.stringKey("topic_kind");
@@ -192,6 +217,13 @@ final class GatewayGauges {
         meter.counterBuilder("tidegate.delivery.lost_to_retention").setUnit("{message}")
                 .setDescription("Entries in those holes, where the backend could count them")
                 .buildWithCallback(m -> m.record(store.entriesLostToRetention()));
+        meter.gaugeBuilder("tidegate.consumer.pending").ofLongs().setUnit("{message}")
+                .setDescription("Entries delivered to a consumer group and not yet acknowledged, summed over its topics")
+                .buildWithCallback(m -> {
+                    for (Map.Entry<String, Long> e : store.consumerPending().entrySet()) {
+                        m.record(e.getValue(), Attributes.of(GROUP, e.getKey()));
+                    }
+                });
         meter.gaugeBuilder("tidegate.consumer.lag").ofLongs().setUnit("{message}")
                 .setDescription("Entries not yet delivered to a consumer group, summed over its topics")
                 .buildWithCallback(m -> {

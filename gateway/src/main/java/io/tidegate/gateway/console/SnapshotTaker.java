@@ -33,8 +33,6 @@ public final class SnapshotTaker {
                         LaneView lanes, BackendView backend, IntelligenceView intelligence) {
     }
 
-    private static final int GONE_AFTER_INTERVALS = 3;
-
     private final String gatewayId;
     private final String version;
     private final GatewayConfig.Console config;
@@ -70,7 +68,6 @@ public final class SnapshotTaker {
     }
 
     private List<ReplicaRow> replicas(long now) {
-        long goneAfter = GONE_AFTER_INTERVALS * config.announceInterval().toMillis();
         List<ReplicaRow> rows = new ArrayList<>();
         boolean selfListed = false;
         for (ReplicaView.Replica r : views.replicas().replicas()) {
@@ -78,7 +75,7 @@ public final class SnapshotTaker {
             selfListed |= self;
             long age = Math.max(0, now - r.lastSeenMillis());
             rows.add(new ReplicaRow(r.gatewayId(), r.version(), self, age / 1000.0,
-                    self || age <= goneAfter ? "up" : "gone"));
+                    self || !ReplicaView.gone(r, now, config.announceInterval()) ? "up" : "gone"));
         }
         if (!selfListed) {
             rows.add(new ReplicaRow(gatewayId, version, true, 0, "up"));

@@ -25,6 +25,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code /metrics} of a real Redis-backed gateway under real gRPC traffic, parsed by the
  * Prometheus text format's rules ({@link PrometheusExposition}): every metric of the metrics
  * table in {@code docs/observability.md} is there under its Prometheus name, with its type and exactly its labels, and
- * nothing else is (no {@code target_info}, no {@code otel_scope_*} labels).
+ * nothing else is (no {@code target_info}, no {@code otel_scope_*} labels) but the JVM, process and
+ * gRPC server families; and the Grafana dashboard names only metrics that are there.
  */
 class MetricsExpositionTest {
 
@@ -63,6 +68,8 @@ class MetricsExpositionTest {
             metric("tidegate_intel_dropped_total", "counter", "reason"),
             metric("tidegate_delivery_gaps_total", "counter"),
             metric("tidegate_delivery_lost_to_retention_total", "counter"),
+            metric("tidegate_consumer_pending", "gauge", "group"),
+            metric("tidegate_replicas", "gauge", "state"),
             metric("tidegate_topic_messages_in_total", "counter", "topic_kind", "venue", "instrument"),
             metric("tidegate_topic_messages_out_total", "counter", "topic_kind", "venue", "instrument"),
             metric("tidegate_topic_last_message_age_seconds", "gauge", "topic_kind", "venue", "instrument"),
@@ -126,6 +133,7 @@ class MetricsExpositionTest {
                 assertThat(exposition.families().keySet()).as("only the gateway's, the JVM's, the process's and gRPC's metrics")
                         .allMatch(n -> n.startsWith("tidegate_") || n.startsWith("jvm_") || n.startsWith("process_")
                                 || n.startsWith("grpc_server_"));
+                assertDashboardNamesOnlyExposedMetrics(exposition);
                 assertThat(exposition.families().get("tidegate_topic_messages_in_total").samples())
                         .as("per-topic counts split the topic into kind, venue and instrument")
                         .anySatisfy(x -> assertThat(x.labels()).containsEntry("topic_kind", "load.quotes")
@@ -133,6 +141,29 @@ class MetricsExpositionTest {
             });
         }
     }
+
+    /**
+     * The shipped Grafana dashboard is valid JSON and every metric its queries name is one this
+     * gateway exposes (a sample name: a family, or a histogram's {@code _bucket} / {@code _sum}).
+     */
+    static void assertDashboardNamesOnlyExposedMetrics(PrometheusExposition exposition) throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(Files.readString(Path.of("..", "deploy", "grafana", "tidegate-dashboard.json")));
+        Set<String> samples = new TreeSet<>();
+        exposition.families().values().forEach(f -> f.samples().forEach(x -> samples.add(x.name())));
+        Set<String> named = new TreeSet<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            for (JsonNode target : panel.get("targets")) {
+                Matcher m = METRIC_NAME.matcher(target.get("expr").asText());
+                while (m.find()) {
+                    named.add(m.group());
+                }
+            }
+        }
+        assertThat(named).as("metric names in the dashboard's queries").hasSizeGreaterThan(20);
+        assertThat(samples).as("/metrics of a real gateway").containsAll(named);
+    }
+
+    private static final Pattern METRIC_NAME = Pattern.compile("\\b(tidegate|jvm|process|grpc_server)_[a-z0-9_]+\\b");
 
     @Test
     void theObservabilityDocsMetricsTableListsTheseNames() throws Exception {
