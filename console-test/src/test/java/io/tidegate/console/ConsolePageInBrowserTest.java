@@ -45,7 +45,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code /} of a real gateway that shares one real Redis with a second replica, while a Java SDK
  * publisher and subscriber put load on it and a raw client grants credit and never reads. The page
  * loads and goes live, its numbers move between two reads, the stopped second replica shows as
- * gone, the stalled reader shows as stalled, and the alerts panel says alerts are not configured
+ * gone, the stalled reader shows as stalled, the consumer group is listed, and the alerts panel says alerts are not configured
  * while {@code /api/alerts} answers 404. A screenshot is kept in
  * {@code gateway/target/console-screenshot.png}.
  */
@@ -78,6 +78,7 @@ class ConsolePageInBrowserTest {
              TidegateClient reader = client(alpha, "strategy")) {
             AtomicLong received = new AtomicLong();
             Subscription quotes = reader.subscribe(SubscriptionOptions.broadcast("data.quotes.>"), m -> received.incrementAndGet());
+            Subscription risk = reader.subscribe(SubscriptionOptions.group("risk", "data.quotes.>"), m -> { });
             ManagedChannel stalledChannel = ManagedChannelBuilder.forTarget(alpha.target()).usePlaintext().build();
             try {
                 openStalledReader(stalledChannel);
@@ -105,11 +106,13 @@ class ConsolePageInBrowserTest {
                 assertThat(number(text("tr[data-client='quote-feed'] td[data-field='published']"))).isPositive();
                 wait.until(d -> "alerts are not configured".equals(text("#alerts-note")));
                 assertThat(received.get()).as("the SDK subscriber received quotes").isPositive();
+                wait.until(d -> present("tr[data-group='risk'] td[data-field='lag']"));
 
                 saveScreenshot();
                 loading.set(false);
                 load.join(10_000);
                 quotes.close();
+                risk.close();
             } finally {
                 stalledChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
@@ -190,6 +193,9 @@ class ConsolePageInBrowserTest {
     }
 
     private static WebDriver chromium() {
+        assertThat(new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute())
+                .as("Debian's chromium and chromium-driver are installed (apt-get install chromium chromium-driver; "
+                        + "scripts/test-all.sh installs them)").isTrue();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
