@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Tidegate test on a fresh Debian machine: installs what the tests need
-# (redis-server for the Redis backend tests), then builds and tests the whole reactor.
+# (redis-server for the Redis backend tests, chromium and chromium-driver for the console's browser test), then builds and tests the whole reactor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+# the console's browser test (console-test) drives Debian's headless chromium through chromium-driver
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test-all: installing ${missing[*]}"
   as_root apt-get update -qq

@@ -59,6 +59,8 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final RegimeWatchers regimeWatchers;
     private final RiskGate risk;
     private final Alerting alerting;
+    /** The console and the replica roster, closed with the gateway; empty when the console is off. */
+    private final java.util.List<AutoCloseable> consoleParts = new java.util.ArrayList<>();
 
     private EmbeddedGateway(GatewayConfig config, Injector injector) {
         this.config = config;
@@ -77,6 +79,12 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
         this.risk = injector.getInstance(RiskGate.class);
         this.alerting = injector.getInstance(Alerting.class);
+        if (config.console().enabled() && config.http().port() >= 0) {
+            consoleParts.add(injector.getInstance(io.tidegate.gateway.console.Console.class));
+            if (injector.getInstance(io.tidegate.gateway.console.ReplicaView.class) instanceof AutoCloseable roster) {
+                consoleParts.add(roster);
+            }
+        }
     }
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
@@ -249,6 +257,7 @@ public final class EmbeddedGateway implements AutoCloseable {
             stopped = server.drainAndStop();
             closeMarketDataListeners();
             closeRisk();
+            closeConsole();
             admin.stop();
             security.close();
             telemetry.close();
@@ -263,6 +272,17 @@ public final class EmbeddedGateway implements AutoCloseable {
                 closeable.close();
             } catch (Exception e) {
                 LoggerFactory.getLogger(EmbeddedGateway.class).warn("closing the risk gate failed", e);
+            }
+        }
+    }
+
+    /** Stops announcing this replica and pushing console events. */
+    private void closeConsole() {
+        for (AutoCloseable part : consoleParts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(EmbeddedGateway.class).warn("closing {} failed", part, e);
             }
         }
     }

@@ -7,6 +7,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.console.ReplicaView;
 import io.tidegate.gateway.dispatch.DispatchStats;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.instruments.InstrumentRegistry;
@@ -20,7 +21,9 @@ import io.tidegate.gateway.security.AclRefusals;
 import io.tidegate.gateway.risk.RiskRefusals;
 import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.server.ServerStats;
+import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.TopicClasses;
+import io.tidegate.gateway.telemetry.TopicTraffic;
 import io.tidegate.intelligence.regime.Regime;
 import io.tidegate.intelligence.regime.RegimeBook;
 import io.tidegate.otel.Telemetry;
@@ -63,8 +66,8 @@ final class GatewayGauges {
     @Inject
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
                   @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
-                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book,
-                  InstrumentRegistry instruments, RiskRefusals risk, GatewayConfig config) {
+                  MarketDataTap tap, RegimeCounters regimes, RegimeBook book, GatewayMetrics metrics,
+                  ReplicaView replicas, InstrumentRegistry instruments, RiskRefusals risk, GatewayConfig config) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerAcl(meter, security.aclRefusals());
@@ -78,6 +81,56 @@ final class GatewayGauges {
             registerResilience(meter, resilient, config.resilience().spool().maxBytes());
         }
         registerIntelligence(meter, tap, regimes, book);
+        registerTopics(meter, metrics.traffic());
+        registerReplicas(meter, replicas, config.gatewayId(), config.console().announceInterval());
+    }
+
+    private static void registerReplicas(Meter meter, ReplicaView replicas, String self, java.time.Duration announceInterval) {
+        Attributes up = Attributes.of(STATE, "up");
+        Attributes gone = Attributes.of(STATE, "gone");
+        meter.gaugeBuilder("tidegate.replicas").ofLongs().setUnit("{gateway}")
+                .setDescription("Gateways sharing this bus as this replica last read their announcements: up, or gone "
+                        + "(not heard for 3 console.announce-interval); memory backend: this one")
+                .buildWithCallback(m -> {
+                    long now = System.currentTimeMillis();
+                    long others = 0;
+                    long gones = 0;
+                    for (ReplicaView.Replica r : replicas.replicas()) {
+                        if (!r.gatewayId().equals(self)) {
+                            others++;
+                            gones += ReplicaView.gone(r, now, announceInterval) ? 1 : 0;
+                        }
+                    }
+                    m.record(1 + others - gones, up); // this replica is up while it answers
+                    m.record(gones, gone);
+                });
+    }
+
+    private static final AttributeKey<String> TOPIC_KIND = AttributeKey.stringKey("topic_kind");
+    private static final AttributeKey<String> VENUE = AttributeKey.stringKey("venue");
+    private static final AttributeKey<String> INSTRUMENT = AttributeKey.stringKey("instrument");
+
+    /** Per topic (at most console.max-topics, the rest as "other"), labelled by kind, venue and instrument. */
+    private static void registerTopics(Meter meter, TopicTraffic traffic) {
+        meter.counterBuilder("tidegate.topic.messages.in").setUnit("{message}")
+                .setDescription("Messages handed to the backend per topic, labelled topic_kind (segments 0-1), venue "
+                        + "(segment 2) and instrument (segment 3 on); at most console.max-topics topics, the rest as other")
+                .buildWithCallback(m -> traffic.snapshot().forEach(r -> m.record(r.in(), topicAttributes(r))));
+        meter.counterBuilder("tidegate.topic.messages.out").setUnit("{message}")
+                .setDescription("Messages written to subscriber streams per topic, labelled like tidegate.topic.messages.in")
+                .buildWithCallback(m -> traffic.snapshot().forEach(r -> m.record(r.out(), topicAttributes(r))));
+        meter.gaugeBuilder("tidegate.topic.last_message.age").setUnit("s")
+                .setDescription("Seconds since the topic's last message in or out (a stale feed grows here)")
+                .buildWithCallback(m -> {
+                    long now = System.currentTimeMillis();
+                    traffic.snapshot().forEach(r -> m.record(
+                            Math.max(0, now - Math.max(r.lastInMillis(), r.lastOutMillis())) / 1000.0, topicAttributes(r)));
+                });
+    }
+
+    private static Attributes topicAttributes(TopicTraffic.Row r) {
+        String[] parts = r.segments();
+        return Attributes.of(TOPIC_KIND, parts[0], VENUE, parts[1], INSTRUMENT, parts[2]);
     }
 
     private static void registerIntelligence(Meter meter, MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
@@ -180,6 +233,13 @@ final class GatewayGauges {
         meter.counterBuilder("tidegate.delivery.lost_to_retention").setUnit("{message}")
                 .setDescription("Entries in those holes, where the backend could count them")
                 .buildWithCallback(m -> m.record(store.entriesLostToRetention()));
+        meter.gaugeBuilder("tidegate.consumer.pending").ofLongs().setUnit("{message}")
+                .setDescription("Entries delivered to a consumer group and not yet acknowledged, summed over its topics")
+                .buildWithCallback(m -> {
+                    for (Map.Entry<String, Long> e : store.consumerPending().entrySet()) {
+                        m.record(e.getValue(), Attributes.of(GROUP, e.getKey()));
+                    }
+                });
         meter.gaugeBuilder("tidegate.consumer.lag").ofLongs().setUnit("{message}")
                 .setDescription("Entries not yet delivered to a consumer group, summed over its topics")
                 .buildWithCallback(m -> {

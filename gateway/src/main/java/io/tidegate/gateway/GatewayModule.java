@@ -3,14 +3,16 @@ package io.tidegate.gateway;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.multibindings.Multibinder;
+import io.grpc.opentelemetry.GrpcOpenTelemetry;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.priority.RegimeRoutes;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
-import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tidegate.gateway.config.SettingUnusableException;
 import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataListener;
@@ -68,6 +70,7 @@ public final class GatewayModule extends AbstractModule {
         install(new IntelligenceModule(config.intelligence()));
         install(new InstrumentsModule(config.intelligence().instruments(), config.backend()));
         install(new AlertingModule());
+        install(new ConsoleModule(config));
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
@@ -132,13 +135,20 @@ public final class GatewayModule extends AbstractModule {
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
                          GatewaySecurity security, LanePolicies lanePolicies, RegimeRoutes regimeRoutes,
-                         Set<AttachedService> attached, InstrumentDirectory instruments, RiskGate risk) {
+                         Set<AttachedService> attached, InstrumentDirectory instruments, RiskGate risk,
+                         Telemetry telemetry) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());
         var features = new GatewayServer.Features(marketData, lanePolicies, regimeRoutes::conflatable,
                 List.copyOf(attached), instruments, risk);
-        return new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics, conflation,
-                outboundBudget, security, features);
+        GatewayServer server = new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics,
+                conflation, outboundBudget, security, features);
+        if (config.otel().metricsEnabled()) {
+            // grpc-java's own call metrics (grpc.server.call.*: started, duration, message sizes per method and status)
+            GrpcOpenTelemetry grpcMetrics = GrpcOpenTelemetry.newBuilder().sdk(telemetry).build();
+            server.instrumentWith(grpcMetrics::configureServerBuilder);
+        }
+        return server;
     }
 
     /**
@@ -157,7 +167,7 @@ public final class GatewayModule extends AbstractModule {
 
     @Provides
     @Singleton
-    AdminHttpServer admin(Readiness readiness, PrometheusMetricReader metrics, GatewaySecurity security,
+    AdminHttpServer admin(Readiness readiness, PrometheusRegistry metrics, GatewaySecurity security,
                           Set<AdminRoute> routes, HealthView health) {
         return new AdminHttpServer(config.http(), config.otel(), readiness, metrics, security.adminHttps(),
                 security.adminAccess(), routes, health);

@@ -7,6 +7,10 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
+import io.tidegate.gateway.telemetry.TopicTraffic;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -39,6 +43,22 @@ final class TelemetryModule extends AbstractModule {
         return PrometheusMetricReader.builder().setOtelScopeLabelsEnabled(false).setTargetInfoMetricEnabled(false).build();
     }
 
+    /**
+     * What {@code /metrics} scrapes: the OpenTelemetry reader's metrics plus the Prometheus
+     * client's JVM and process metrics ({@code jvm_*}, {@code process_*}; these go to
+     * {@code /metrics} only, not over OTLP).
+     */
+    @Provides
+    @Singleton
+    PrometheusRegistry registry(PrometheusMetricReader prometheus, GatewayConfig config) {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(prometheus);
+        if (config.otel().metricsEnabled()) {
+            JvmMetrics.builder().register(registry);
+        }
+        return registry;
+    }
+
     @Provides
     @Singleton
     Telemetry telemetry(GatewayConfig config, PrometheusMetricReader prometheus) {
@@ -59,8 +79,10 @@ final class TelemetryModule extends AbstractModule {
     @Provides
     @Singleton
     GatewayMetrics metrics(Telemetry telemetry, GatewayConfig config) {
+        // per-topic counts feed the console even with metrics off
+        TopicTraffic traffic = new TopicTraffic(config.console().maxTopics());
         return config.otel().metricsEnabled()
-                ? new GatewayMetrics(telemetry.getMeterProvider(), true, Clock.systemUTC())
-                : GatewayMetrics.OFF;
+                ? new GatewayMetrics(telemetry.getMeterProvider(), true, Clock.systemUTC(), traffic)
+                : new GatewayMetrics(MeterProvider.noop(), false, Clock.systemUTC(), traffic);
     }
 }

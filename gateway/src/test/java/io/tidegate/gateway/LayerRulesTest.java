@@ -77,6 +77,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void consoleReadsOnlyItsOwnViews() {
+        mayOnlyUse("console", "monitoring", "config").check(gateway);
+    }
+
+    @Test
     void serverNeverImportsResilience() {
         mayOnlyUse("server", "dispatch", "routing", "priority", "backend", "telemetry", "monitoring", "security",
                 "config", "market").check(gateway);

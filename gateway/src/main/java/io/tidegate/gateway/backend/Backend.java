@@ -83,6 +83,14 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Entries delivered to each consumer group and not yet acknowledged, summed over its topics,
+     * as last measured (refreshed like {@link #consumerLag()}). Empty when not tracked.
+     */
+    default java.util.Map<String, Long> consumerPending() {
+        return java.util.Map.of();
+    }
+
+    /**
      * The circuit breakers guarding this backend by what they guard ({@code append},
      * {@code read}) and each one's current state in lower case ({@code closed}, {@code open},
      * {@code half_open}, ...), for metrics. Empty when nothing guards it. Cheap; any thread.

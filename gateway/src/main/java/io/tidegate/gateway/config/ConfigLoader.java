@@ -244,7 +244,7 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r), security, intelligence(r), risk(r), OpsSection.read(r));
+                otel(r), arbitrage(r), security, intelligence(r), risk(r), OpsSection.read(r), console(r));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {
@@ -346,6 +346,16 @@ public final class ConfigLoader {
                 r.intIn(prefix + ".max-open-orders", 0, 10_000_000),
                 r.doubleIn(prefix + ".max-position", 0, 1e18),
                 r.durationIn(prefix + ".max-price-age", Duration.ZERO, Duration.ofDays(1)));
+    }
+
+    private static GatewayConfig.Console console(Reader r) {
+        return new GatewayConfig.Console(
+                r.bool("console.enabled"),
+                r.intIn("console.max-topics", 1, 100_000),
+                r.intIn("console.max-clients", 1, 1_000),
+                r.durationIn("console.push-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
+                r.durationIn("console.stall-limit", Duration.ofMillis(100), Duration.ofMinutes(10)),
+                r.durationIn("console.announce-interval", Duration.ofMillis(100), Duration.ofMinutes(10)));
     }
 
     private static GatewayConfig.Intelligence intelligence(Reader r) {

@@ -19,7 +19,8 @@ public record GatewayConfig(
         Resilience resilience,
         Duration drainTimeout,
         Otel otel,
-        Arbitrage arbitrage, Security security, Intelligence intelligence, Risk risk, Ops ops) {
+        Arbitrage arbitrage, Security security, Intelligence intelligence, Risk risk, Ops ops,
+        Console console) {
 
     /**
      * The pre-trade risk gate ({@code risk.*}, docs/risk.md).
@@ -127,6 +128,23 @@ public record GatewayConfig(
         }
     }
 
+
+    /**
+     * The operations console on the admin port ({@code console.*}): the live page at {@code /},
+     * its snapshot ({@code /api/state}) and event stream ({@code /api/events}), and the replica
+     * announcements it lists.
+     *
+     * @param enabled          serve the page and its APIs
+     * @param maxTopics        topics counted for the per-topic panels and metrics; further topics count as {@code other}
+     * @param maxClients       event-stream clients at once; one more is answered 503
+     * @param pushInterval     how often the snapshot is taken and pushed to the event-stream clients
+     * @param stallLimit       an event-stream client whose write has not finished after this long is dropped
+     * @param announceInterval how often this replica announces itself on the bus; one not heard for
+     *                         three intervals shows as gone
+     */
+    public record Console(boolean enabled, int maxTopics, int maxClients, Duration pushInterval, Duration stallLimit,
+                          Duration announceInterval) {
+    }
 
     /**
      * What the gateway learns from the market data published through it ({@code intelligence.*}).

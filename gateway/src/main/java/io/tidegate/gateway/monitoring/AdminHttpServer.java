@@ -6,8 +6,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The HTTP admin port: {@code /healthz} (the process is alive), {@code /readyz} (send
  * traffic here; 503 while starting, draining or when the backend is down) and {@code /metrics}
- * (what the OpenTelemetry Prometheus exporter's reader collects, written by the Prometheus
- * client's text format 0.0.4 writer), plus the paths features add as {@link AdminRoute}s. Over HTTPS when given a configurator; every path but
+ * (what the registry scrapes: the OpenTelemetry Prometheus exporter's reader and the JVM and
+ * process collectors, written by the Prometheus client's text format 0.0.4 writer), plus the paths features add as {@link AdminRoute}s. Over HTTPS when given a configurator; every path but
  * {@code /healthz} and {@code /readyz} passes the access filter when one is given. Runs on its own
  * small thread pool, never on gRPC threads.
  */
@@ -32,7 +32,7 @@ public final class AdminHttpServer {
 
     private final GatewayConfig.Http config;
     private final Readiness readiness;
-    private final PrometheusMetricReader metrics;
+    private final PrometheusRegistry metrics;
     private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
     private final boolean metricsEnabled;
     private final HttpsConfigurator https;
@@ -47,14 +47,14 @@ public final class AdminHttpServer {
      * @param routes the features' own paths, all protected
      */
     public AdminHttpServer(GatewayConfig.Http http, GatewayConfig.Otel otel, Readiness readiness,
-                           PrometheusMetricReader metrics, HttpsConfigurator https, Filter access,
+                           PrometheusRegistry metrics, HttpsConfigurator https, Filter access,
                            Set<AdminRoute> routes) {
         this(http, otel, readiness, metrics, https, access, routes, HealthView.NONE);
     }
 
     /** @param health what {@code /healthz?verbose} lists, one component a line */
     public AdminHttpServer(GatewayConfig.Http http, GatewayConfig.Otel otel, Readiness readiness,
-                           PrometheusMetricReader metrics, HttpsConfigurator https, Filter access,
+                           PrometheusRegistry metrics, HttpsConfigurator https, Filter access,
                            Set<AdminRoute> routes, HealthView health) {
         this.health = health;
         this.config = http;
@@ -102,7 +102,7 @@ public final class AdminHttpServer {
                 return;
             }
             ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
-            text.write(body, metrics.collect());
+            text.write(body, metrics.scrape());
             ex.getResponseHeaders().set("Content-Type", text.getContentType());
             ex.sendResponseHeaders(200, body.size());
             try (OutputStream os = ex.getResponseBody()) {

@@ -160,6 +160,12 @@ public final class DeferredBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, Long> consumerPending() {
+        Backend d = delegate;
+        return d == null ? java.util.Map.of() : d.consumerPending();
+    }
+
+    @Override
     public long steeredAway() {
         Backend d = delegate;
         return d == null ? 0 : d.steeredAway();

@@ -409,6 +409,11 @@ public final class ResilientBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, Long> consumerPending() {
+        return delegate.consumerPending();
+    }
+
+    @Override
     public long steeredAway() {
         return delegate.steeredAway();
     }

@@ -61,6 +61,8 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
     private final Map<String, SessionSubscription> subscriptions = new ConcurrentHashMap<>();
     private final AtomicInteger publishesInFlight = new AtomicInteger();
     private final AtomicInteger pausedReads = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+    private final long openedMillis = System.currentTimeMillis();
     private volatile Hello hello;
     /** Set with {@link #hello}, before any publish is accepted. */
     private volatile StreamLimiter limiter = StreamLimiter.UNLIMITED;
@@ -84,6 +86,12 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         // Asking for one frame at a time costs a transport round trip per frame; keep a window
         // of frames requested instead, and stop renewing it while too many publishes are in flight.
         out.request(INBOUND_FRAME_WINDOW);
+    }
+
+    /** What the console shows of this stream now. */
+    StreamView view() {
+        return new StreamView(sessionId, clientName(), identity != null ? identity.name() : "", openedMillis,
+                published.get(), subscriptions.values().stream().map(SessionSubscription::view).toList());
     }
 
     String clientName() {
@@ -166,6 +174,7 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
                     + terms.maxBatchMessages() + " (limits.max-batch-messages); split it");
         }
         publishesInFlight.addAndGet(messages.size());
+        published.addAndGet(messages.size());
         publishing.publisher().publish(messages, caller, limiter, hello.getSamplesTraces(), results -> {
             outbound.sendControl(ConnectResponse.newBuilder().setFrameId(frame.getFrameId())
                     .setPublishAck(PublishAck.newBuilder().addAllResults(results)).build());

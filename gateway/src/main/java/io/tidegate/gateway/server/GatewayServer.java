@@ -60,6 +60,7 @@ public final class GatewayServer implements ServerStats {
     private final List<AttachedService> attached;
     private Server server;
     private ScheduledExecutorService activityTimer;
+    private java.util.function.Consumer<io.grpc.ServerBuilder<?>> instrumentation = b -> { };
 
     /**
      * The configuration slices the server reads.
@@ -125,6 +126,7 @@ public final class GatewayServer implements ServerStats {
         if (security.grpcTls() != null) {
             builder.sslContext(security.grpcTls());
         }
+        instrumentation.accept(builder);
         var authenticator = security.authenticator();
         // the last interceptor listed runs first: authentication before anything else
         var gateway = authenticator == null ? ServerInterceptors.intercept(service, traceMetadata, Caller.INTERCEPTOR)
@@ -158,6 +160,19 @@ public final class GatewayServer implements ServerStats {
         });
         activityTimer.scheduleAtFixedRate(() -> sessions.activity().report(sessions.count(), ACTIVITY_INTERVAL),
                 ACTIVITY_INTERVAL.toMillis(), ACTIVITY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Lets call metrics (grpc-java's OpenTelemetry module) configure the server builder; before
+     * {@link #start()}.
+     */
+    public void instrumentWith(java.util.function.Consumer<io.grpc.ServerBuilder<?>> configurer) {
+        this.instrumentation = configurer;
+    }
+
+    @Override
+    public List<StreamView> streams() {
+        return sessions.sessions().stream().map(ClientSession::view).toList();
     }
 
     /** The bound gRPC port (useful when configured as 0). */

@@ -23,4 +23,9 @@ public interface ServerStats {
      * (it holds credit but its transport takes nothing). Walks the live streams.
      */
     int stalledStreams(java.time.Duration after);
+
+    /** Every live client stream with its subscriptions, as of now (for the operations console). */
+    default java.util.List<StreamView> streams() {
+        return java.util.List.of();
+    }
 }

@@ -136,6 +136,11 @@ final class SessionSubscription implements DeliverySink {
     /** By instrument: where listings are announced; null otherwise. */
     private io.tidegate.gateway.market.InstrumentDirectory directory;
     private AutoCloseable listingWatch;
+    /** Messages that left for the stream, and group messages among them delivered before (for the console). */
+    private long written;
+    private long redelivered;
+    private long lastWrittenMillis;
+    private final long openedMillis = System.currentTimeMillis();
 
     SessionSubscription(SubscriptionOptions options, Output output, long maxCredit,
                         ConflationCounter conflationCounter, OutboundBudget budget, GatewayConfig.Delivery delivery,
@@ -157,6 +162,14 @@ final class SessionSubscription implements DeliverySink {
 
     SubscriptionOptions options() {
         return options;
+    }
+
+    /** What the console shows of this subscription now. */
+    synchronized SubscriptionView view() {
+        var spec = options.spec();
+        return new SubscriptionView(options.id(), spec.patterns().stream().map(Object::toString).toList(),
+                spec.isGroup() ? spec.group() : "", options.conflate(), credit, heldMessages, heldBytes, written,
+                redelivered, lastWrittenMillis == 0 ? openedMillis : lastWrittenMillis);
     }
 
     /** Opens the backend subscription; nothing is delivered before {@link #grantInitialCredit}. */
@@ -245,6 +258,8 @@ final class SessionSubscription implements DeliverySink {
         synchronized (this) {
             heldBytes -= bytes;
             heldMessages -= messages;
+            written += messages;
+            lastWrittenMillis = System.currentTimeMillis();
             if (conflating != null) {
                 unwritten -= messages;
             }
@@ -280,6 +295,9 @@ final class SessionSubscription implements DeliverySink {
             if (options.isGroup()) {
                 for (StoredMessage m : messages) {
                     outstanding.put(m.position(), m);
+                    if (m.deliveryCount() > 1) {
+                        redelivered++;
+                    }
                 }
             }
             if (releasing || !backlog.isEmpty()) {

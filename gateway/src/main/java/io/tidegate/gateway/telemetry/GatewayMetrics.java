@@ -32,7 +32,8 @@ public final class GatewayMetrics {
             0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
 
     /** Metrics that record nothing. */
-    public static final GatewayMetrics OFF = new GatewayMetrics(MeterProvider.noop(), false, Clock.systemUTC());
+    public static final GatewayMetrics OFF = new GatewayMetrics(MeterProvider.noop(), false, Clock.systemUTC(),
+            TopicTraffic.NONE);
 
 
     private final boolean enabled;
@@ -42,10 +43,19 @@ public final class GatewayMetrics {
     private final LongCounter messagesOut;
     private final DoubleHistogram publishToDeliver;
     private final DoubleHistogram queueDelay;
+    private final TopicTraffic traffic;
 
     public GatewayMetrics(MeterProvider provider, boolean enabled, Clock clock) {
+        this(provider, enabled, clock, TopicTraffic.NONE);
+    }
+
+    /**
+     * @param traffic per-topic counts for the console; counted even with metrics off
+     */
+    public GatewayMetrics(MeterProvider provider, boolean enabled, Clock clock, TopicTraffic traffic) {
         this.enabled = enabled;
         this.clock = clock;
+        this.traffic = traffic;
         Meter meter = provider.get("io.tidegate.gateway");
         messagesIn = meter.counterBuilder("tidegate.messages.in").setUnit("{message}")
                 .setDescription("Messages handed to the backend, per topic class (first topic segment) and priority").build();
@@ -61,6 +71,9 @@ public final class GatewayMetrics {
 
     /** A batch leaves the ingress queues for the backend. */
     public void appending(List<Envelope> batch) {
+        for (Envelope e : batch) {
+            traffic.in(e.message().getTopic());
+        }
         if (!enabled) {
             return;
         }
@@ -74,12 +87,18 @@ public final class GatewayMetrics {
 
     /** A message is written to a subscriber's stream. */
     public void delivered(StoredMessage m) {
+        traffic.out(m.message().getTopic());
         if (!enabled) {
             return;
         }
         var msg = m.message();
         messagesOut.add(1, classes.of(msg.getTopic(), msg.getPriority()), Context.root());
         publishToDeliver.record(seconds(nowNanos() - m.acceptedNanos()), TopicClasses.ofPriority(msg.getPriority()), Context.root());
+    }
+
+    /** The per-topic counts. */
+    public TopicTraffic traffic() {
+        return traffic;
     }
 
     private long nowNanos() {

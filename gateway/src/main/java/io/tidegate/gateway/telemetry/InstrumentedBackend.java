@@ -70,6 +70,11 @@ public final class InstrumentedBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, Long> consumerPending() {
+        return delegate.consumerPending();
+    }
+
+    @Override
     public long steeredAway() {
         return delegate.steeredAway();
     }

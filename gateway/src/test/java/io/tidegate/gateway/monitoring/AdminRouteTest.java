@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
-import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -55,7 +55,7 @@ class AdminRouteTest {
     private void start(Set<AdminRoute> routes) throws IOException {
         GatewayConfig config = GatewayConfig.defaultsWith("http.port=0");
         server = new AdminHttpServer(config.http(), config.otel(), new Readiness(null),
-                PrometheusMetricReader.builder().build(), null, new SecretHeader(), routes);
+                new PrometheusRegistry(), null, new SecretHeader(), routes);
         server.start();
     }
 

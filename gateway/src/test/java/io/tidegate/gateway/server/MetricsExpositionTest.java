@@ -6,6 +6,10 @@ import static io.tidegate.gateway.server.TestMessages.msg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.proto.v1.Message;
@@ -21,6 +25,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code /metrics} of a real Redis-backed gateway under real gRPC traffic, parsed by the
  * Prometheus text format's rules ({@link PrometheusExposition}): every metric of the metrics
  * table in {@code docs/observability.md} is there under its Prometheus name, with its type and exactly its labels, and
- * nothing else is (no {@code target_info}, no {@code otel_scope_*} labels).
+ * nothing else is (no {@code target_info}, no {@code otel_scope_*} labels) but the JVM, process and
+ * gRPC server families; and the Grafana dashboard names only metrics that are there.
  */
 class MetricsExpositionTest {
 
@@ -67,7 +76,28 @@ class MetricsExpositionTest {
             metric("tidegate_delivery_lost_to_retention_total", "counter"),
             metric("tidegate_instruments_listings", "gauge"),
             metric("tidegate_instruments_learned_aliases", "gauge"),
-            metric("tidegate_instruments_refused_total", "counter"));
+            metric("tidegate_instruments_refused_total", "counter"),
+            metric("tidegate_consumer_pending", "gauge", "group"),
+            metric("tidegate_replicas", "gauge", "state"),
+            metric("tidegate_topic_messages_in_total", "counter", "topic_kind", "venue", "instrument"),
+            metric("tidegate_topic_messages_out_total", "counter", "topic_kind", "venue", "instrument"),
+            metric("tidegate_topic_last_message_age_seconds", "gauge", "topic_kind", "venue", "instrument"),
+            // JVM and process (Prometheus client collectors)
+            metric("jvm_memory_used_bytes", "gauge", "area"),
+            metric("jvm_memory_pool_used_bytes", "gauge", "pool"),
+            metric("jvm_threads_current", "gauge"),
+            metric("jvm_threads_state", "gauge", "state"),
+            metric("jvm_gc_collection_seconds", "summary", "gc"),
+            metric("jvm_classes_currently_loaded", "gauge"),
+            metric("process_cpu_seconds_total", "counter"),
+            metric("process_resident_memory_bytes", "gauge"),
+            metric("process_open_fds", "gauge"),
+            metric("process_start_time_seconds", "gauge"),
+            // gRPC server calls (grpc-java's OpenTelemetry module)
+            metric("grpc_server_call_started_total", "counter", "grpc_method"),
+            metric("grpc_server_call_duration_seconds", "histogram", "grpc_method", "grpc_status"),
+            metric("grpc_server_call_sent_total_compressed_message_size_bytes", "histogram", "grpc_method", "grpc_status"),
+            metric("grpc_server_call_rcvd_total_compressed_message_size_bytes", "histogram", "grpc_method", "grpc_status"));
 
     private record Metric(String type, Set<String> labels) {
     }
@@ -95,6 +125,7 @@ class MetricsExpositionTest {
             }
             publisher.await(publisher.publish(batch));
             subscriber.awaitDeliveries("all", batch.length);
+            healthCheck(gateway); // a finished call: the gRPC duration and size histograms have a sample
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 PrometheusExposition exposition = PrometheusExposition.parse(scrape(gateway));
@@ -108,15 +139,54 @@ class MetricsExpositionTest {
                         assertThat(labels).as(s.toString()).isEqualTo(new TreeSet<>(expected.labels()));
                     });
                 });
-                assertThat(exposition.families().keySet()).as("only the gateway's metrics").allMatch(n -> n.startsWith("tidegate_"));
+                assertThat(exposition.families().keySet()).as("only the gateway's, the JVM's, the process's and gRPC's metrics")
+                        .allMatch(n -> n.startsWith("tidegate_") || n.startsWith("jvm_") || n.startsWith("process_")
+                                || n.startsWith("grpc_server_"));
+                assertDashboardNamesOnlyExposedMetrics(exposition);
+                assertThat(exposition.families().get("tidegate_topic_messages_in_total").samples())
+                        .as("per-topic counts split the topic into kind, venue and instrument")
+                        .anySatisfy(x -> assertThat(x.labels()).containsEntry("topic_kind", "load.quotes")
+                                .containsEntry("venue", "X").containsEntry("instrument", ""));
             });
         }
     }
+
+    /**
+     * The shipped Grafana dashboard is valid JSON and every metric its queries name is one this
+     * gateway exposes (a sample name: a family, or a histogram's {@code _bucket} / {@code _sum}).
+     */
+    static void assertDashboardNamesOnlyExposedMetrics(PrometheusExposition exposition) throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(Files.readString(Path.of("..", "deploy", "grafana", "tidegate-dashboard.json")));
+        Set<String> samples = new TreeSet<>();
+        exposition.families().values().forEach(f -> f.samples().forEach(x -> samples.add(x.name())));
+        Set<String> named = new TreeSet<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            for (JsonNode target : panel.get("targets")) {
+                Matcher m = METRIC_NAME.matcher(target.get("expr").asText());
+                while (m.find()) {
+                    named.add(m.group());
+                }
+            }
+        }
+        assertThat(named).as("metric names in the dashboard's queries").hasSizeGreaterThan(20);
+        assertThat(samples).as("/metrics of a real gateway").containsAll(named);
+    }
+
+    private static final Pattern METRIC_NAME = Pattern.compile("\\b(tidegate|jvm|process|grpc_server)_[a-z0-9_]+\\b");
 
     @Test
     void theObservabilityDocsMetricsTableListsTheseNames() throws Exception {
         String docs = Files.readString(Path.of("..", "docs", "observability.md"));
         DOCUMENTED.keySet().forEach(name -> assertThat(docs).contains("`" + name + "`"));
+    }
+
+    private static void healthCheck(EmbeddedGateway gateway) throws InterruptedException {
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
+        try {
+            HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     private String scrape(EmbeddedGateway gateway) throws Exception {

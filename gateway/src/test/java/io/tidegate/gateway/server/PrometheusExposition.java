@@ -91,6 +91,11 @@ final class PrometheusExposition {
             return sampleName.equals(f.name() + "_bucket") || sampleName.equals(f.name() + "_sum")
                     || sampleName.equals(f.name() + "_count");
         }
+        if (f.type().equals("summary")) {
+            // quantile samples carry the family name; the totals have suffixes
+            return sampleName.equals(f.name()) || sampleName.equals(f.name() + "_sum")
+                    || sampleName.equals(f.name() + "_count");
+        }
         return sampleName.equals(f.name());
     }
 

@@ -210,6 +210,17 @@ public final class MemoryBackend implements Backend {
         return lag;
     }
 
+    @Override
+    public Map<String, Long> consumerPending() {
+        Map<String, Long> pending = new HashMap<>();
+        for (TopicLog log : topics.values()) {
+            for (GroupCursor cursor : log.groups.values()) {
+                pending.merge(cursor.group, (long) cursor.pendingCount(), Long::sum);
+            }
+        }
+        return pending;
+    }
+
     GroupCursor groupCursor(String topic, String group) {
         TopicLog log = topics.get(topic);
         return log == null ? null : log.groups.get(group);

@@ -19,6 +19,7 @@ final class ConsumerLagProbe {
     private final RedisClusterAsyncCommands<byte[], byte[]> control;
     private final TopicRegistry registry;
     private volatile Map<String, Long> lag = Map.of();
+    private volatile Map<String, Long> pending = Map.of();
 
     ConsumerLagProbe(RedisKeys keys, RedisClusterAsyncCommands<byte[], byte[]> control, TopicRegistry registry) {
         this.keys = keys;
@@ -31,6 +32,11 @@ final class ConsumerLagProbe {
         return lag;
     }
 
+    /** The last measured pending entries (delivered, not acked) per group. */
+    Map<String, Long> pending() {
+        return pending;
+    }
+
     /** Measures again (asynchronously; the snapshot changes when every answer is in). */
     void measure() {
         List<CompletableFuture<List<Object>>> answers = new ArrayList<>();
@@ -40,20 +46,23 @@ final class ConsumerLagProbe {
         }
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenRun(() -> {
             Map<String, Long> sums = new HashMap<>();
+            Map<String, Long> pendingSums = new HashMap<>();
             for (CompletableFuture<List<Object>> answer : answers) {
                 for (Object group : answer.join()) {
                     if (group instanceof List<?> fields) {
-                        addGroup(fields, sums);
+                        addGroup(fields, sums, pendingSums);
                     }
                 }
             }
             lag = Map.copyOf(sums);
+            pending = Map.copyOf(pendingSums);
         });
     }
 
-    private static void addGroup(List<?> fields, Map<String, Long> sums) {
+    private static void addGroup(List<?> fields, Map<String, Long> sums, Map<String, Long> pendingSums) {
         String name = null;
         long groupLag = 0;
+        long groupPending = 0;
         for (int i = 0; i + 1 < fields.size(); i += 2) {
             String field = text(fields.get(i));
             Object value = fields.get(i + 1);
@@ -61,10 +70,13 @@ final class ConsumerLagProbe {
                 name = text(value);
             } else if ("lag".equals(field) && value instanceof Long l) {
                 groupLag = l;
+            } else if ("pending".equals(field) && value instanceof Long p) {
+                groupPending = p;
             }
         }
         if (name != null) {
             sums.merge(name, groupLag, Long::sum);
+            pendingSums.merge(name, groupPending, Long::sum);
         }
     }
 

@@ -174,6 +174,11 @@ public final class RedisBackend implements Backend {
     }
 
     @Override
+    public java.util.Map<String, Long> consumerPending() {
+        return consumerLag.pending();
+    }
+
+    @Override
     public CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("the redis backend is closed"));
