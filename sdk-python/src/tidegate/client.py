@@ -249,8 +249,6 @@ class TidegateClient:
             instruments = [instruments]
         mode = SubscriptionMode(mode)
         kind = _data_kind(instruments, data_kind, mode)
-        if not patterns and not instruments:
-            raise ValueError("give at least one pattern or instrument to subscribe to")
         sid = subscription_id or f"sub-{uuid.uuid4().hex[:12]}"
         if sid in self._subscriptions:
             raise ValueError(f"subscription id {sid!r} is already in use on this client")

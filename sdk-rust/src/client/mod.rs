@@ -353,9 +353,6 @@ impl SubscribeOptions {
     /// What is wrong with options the gateway would refuse anyway, said before sending.
     fn check(&self) -> Result<()> {
         let invalid = |what: &str| Err(ClientError::InvalidOptions(what.into()));
-        if self.patterns.is_empty() && self.instruments.is_empty() {
-            return invalid("give at least one pattern or instrument to subscribe to");
-        }
         if !self.instruments.is_empty() && self.data_kind.is_none() {
             return invalid("instruments need a data kind (DataKind::Quotes, Trades or Books)");
         }
@@ -569,8 +566,8 @@ impl Client {
         }
     }
 
-    /// Subscribes and waits for the gateway's confirmation. Options that cannot work (nothing to
-    /// subscribe to, instruments without a data kind or on a group) fail with
+    /// Subscribes and waits for the gateway's confirmation. Instrument options that cannot work
+    /// (instruments without a data kind, a data kind without instruments, instruments on a group) fail with
     /// [`ClientError::InvalidOptions`] before anything is sent.
     pub async fn subscribe(&self, mut options: SubscribeOptions) -> Result<Subscription> {
         options.check()?;
