@@ -3,7 +3,9 @@
 # Python venue adapters, the Rust execution adapter and the Java CrossingStrategy, as processes;
 # and the conformance scenario (conformance/scenario.json) with the Python, Java and Rust runners
 # (e2e/test_conformance.py); and one OpenTelemetry trace from the Python adapter through two gateway
-# replicas to a Java subscriber, read back from a real Jaeger v2 (e2e/test_trace.py).
+# replicas to a Java subscriber, read back from a real Jaeger v2 (e2e/test_trace.py); and the
+# gateway's arbitrage signals and subscribe by instrument, from the Python listings and replay
+# adapters to the Java ArbitrageWatcher (e2e/test_arbitrage_by_instrument.py).
 # Needs what scripts/test-all.sh builds before it: the gateway jar (./mvnw verify or package), the
 # Python venv with the SDK (sdk-python, stubs included) and the adapters (made by
 # sdk-examples/python/run-tests.sh) and cargo. This script compiles sdk-examples/java, writes its

@@ -4,12 +4,12 @@ from ._proto import pb
 from .client import TidegateClient
 from .errors import PublishError, SubscribeError, TidegateError
 from .security import TlsSettings
-from .model import BackendReset, Gap, Position, Priority, PublishReceipt, Start, SubscriptionMode
+from .model import BackendReset, DataKind, Gap, Position, Priority, PublishReceipt, Start, SubscriptionMode
 from .subscription import GapHandler, ReceivedMessage, ResetHandler, Subscription
 
 Message = pb.Message
 
 __all__ = [
-    "TidegateClient", "TlsSettings", "Message", "Position", "Priority", "PublishReceipt", "Start", "SubscriptionMode",
+    "TidegateClient", "TlsSettings", "Message", "Position", "Priority", "PublishReceipt", "Start", "SubscriptionMode", "DataKind",
     "ReceivedMessage", "Subscription", "BackendReset", "ResetHandler", "Gap", "GapHandler", "TidegateError", "PublishError", "SubscribeError", "pb",
 ]

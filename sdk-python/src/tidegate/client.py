@@ -18,7 +18,7 @@ from ._proto import intelligence_pb2, intelligence_pb2_grpc, pb, regime_pb2
 from ._publisher import Publisher
 from ._stream import GatewayStream
 from .errors import TidegateError, status_code
-from .model import PublishReceipt, Start, SubscriptionMode
+from .model import DataKind, PublishReceipt, Start, SubscriptionMode
 from .subscription import GapHandler, Handler, ResetHandler, Subscription
 from .security import TlsSettings
 from .tracing import ClientTracing
@@ -211,7 +211,8 @@ class TidegateClient:
                         start: Start | None = None, credit: int | None = None, auto_ack: bool = True,
                         ack_deadline: float = 0.0, strict_key_order: bool = False, retry_delay: float = 1.0,
                         conflate: bool = False, on_reset: ResetHandler | None = None,
-                        on_gap: GapHandler | None = None,
+                        on_gap: GapHandler | None = None, instruments: Sequence[str] | str = (),
+                        data_kind: DataKind | str | None = None,
                         subscription_id: str | None = None, timeout: float | None = None) -> Subscription:
         """Subscribes and waits for the gateway's confirmation (raises SubscribeError if refused).
 
@@ -229,17 +230,32 @@ class TidegateClient:
         this subscriber read them (a :class:`Gap`, with how many were lost when the gateway knows):
         in delivery order, after the messages before the hole and before the first after it. Without
         it a warning is logged; ``sub.gaps`` lists every gap handled.
+
+        Subscribe by instrument (BROADCAST only): ``instruments`` are canonical keys in the ccxt form
+        (``"BTC/USDT"``, ``"BTC/USDT:USDT"``; at most 64) and ``data_kind`` (a :class:`DataKind`:
+        quotes, trades or books) says which of their topics: the handler gets
+        ``data.<data_kind>.<VENUE>.<native id>`` of every venue whose listing (an
+        ``InstrumentDefinition`` on ``data.instruments.<VENUE>``) gives one of the keys, including
+        venues listed after the subscription was made. ``patterns`` may then be empty; any given are
+        delivered too::
+
+            await client.subscribe([], on_quote, instruments=["BTC/USDT:USDT"], data_kind=DataKind.QUOTES)
+
+        The gateway refuses a key not in the canonical form with INVALID_ARGUMENT (SubscribeError).
         """
         if isinstance(patterns, str):
             patterns = [patterns]
+        if isinstance(instruments, str):
+            instruments = [instruments]
         mode = SubscriptionMode(mode)
+        kind = _data_kind(instruments, data_kind, mode)
         sid = subscription_id or f"sub-{uuid.uuid4().hex[:12]}"
         if sid in self._subscriptions:
             raise ValueError(f"subscription id {sid!r} is already in use on this client")
         sub = Subscription(self, sid, patterns, handler, mode=mode, group=group, start=start or Start.latest(),
                            credit=credit or self.default_credit, auto_ack=auto_ack, ack_deadline=ack_deadline,
                            strict_key_order=strict_key_order, retry_delay=retry_delay, conflate=conflate,
-                           on_reset=on_reset, on_gap=on_gap)
+                           on_reset=on_reset, on_gap=on_gap, instruments=instruments, data_kind=kind)
         self._subscriptions[sid] = sub
         if self._current is not None:
             sub.attach(self._current)
@@ -407,3 +423,20 @@ class TidegateClient:
                 stream.cancel("gateway stopped answering pings")
                 return
             stream.send(pb.ConnectRequest(frame_id=self._next_frame_id(), ping=pb.Ping(nonce=time.monotonic_ns())))
+
+
+def _data_kind(instruments: Sequence[str], data_kind: DataKind | str | None, mode: SubscriptionMode) -> str:
+    """The wire value of ``data_kind``; what is wrong with an instrument subscription is said here,
+    before anything is sent."""
+    if not instruments:
+        if data_kind:
+            raise ValueError("data_kind goes with instruments; give the instruments to subscribe to")
+        return ""
+    if mode != SubscriptionMode.BROADCAST:
+        raise ValueError("instruments are for BROADCAST subscriptions")
+    if data_kind is None or data_kind == "":
+        raise ValueError("instruments need a data_kind: DataKind.QUOTES, TRADES or BOOKS")
+    try:
+        return DataKind(data_kind).value
+    except ValueError:
+        raise ValueError(f"data_kind {data_kind!r} is not one of {', '.join(k.value for k in DataKind)}") from None

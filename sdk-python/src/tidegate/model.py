@@ -79,6 +79,15 @@ class SubscriptionMode(enum.IntEnum):
     GROUP = pb.SUBSCRIPTION_MODE_GROUP  # members of a named group share the messages
 
 
+class DataKind(enum.StrEnum):
+    """What a subscription by instrument gets of each listed market: its topics
+    ``data.<kind>.<VENUE>.<native id>``."""
+
+    QUOTES = "quotes"
+    TRADES = "trades"
+    BOOKS = "books"
+
+
 class Priority(enum.IntEnum):
     CRITICAL = pb.PRIORITY_CRITICAL
     HIGH = pb.PRIORITY_HIGH

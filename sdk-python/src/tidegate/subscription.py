@@ -85,10 +85,13 @@ class Subscription:
     def __init__(self, client: TidegateClient, subscription_id: str, patterns: Sequence[str], handler: Handler, *,
                  mode: SubscriptionMode, group: str, start: Start, credit: int, auto_ack: bool,
                  ack_deadline: float, strict_key_order: bool, retry_delay: float, conflate: bool = False,
-                 on_reset: ResetHandler | None = None, on_gap: GapHandler | None = None) -> None:
+                 on_reset: ResetHandler | None = None, on_gap: GapHandler | None = None,
+                 instruments: Sequence[str] = (), data_kind: str = "") -> None:
         self._client = client
         self.id = subscription_id
         self.patterns = tuple(patterns)
+        self.instruments = tuple(instruments)
+        self.data_kind = data_kind
         self.mode = mode
         self.group = group
         self.start = start
@@ -151,7 +154,8 @@ class Subscription:
         frame = pb.ConnectRequest(frame_id=self._subscribe_frame_id, subscribe=pb.Subscribe(
             subscription_id=self.id, patterns=self.patterns, mode=int(self.mode), group=self.group,
             start=start, initial_credit=room, ack_deadline_ms=int(self.ack_deadline * 1000),
-            strict_key_order=self.strict_key_order, conflate=self.conflate))
+            strict_key_order=self.strict_key_order, conflate=self.conflate, instruments=self.instruments,
+            data_kind=self.data_kind))
         if not self._stream.send(frame):
             self._server_credit = 0
         log.debug("subscription %s subscribing on %s from %s with credit %d", self.id, self._stream,
@@ -389,4 +393,7 @@ class Subscription:
             self._runner.cancel()
 
     def __repr__(self) -> str:
+        if self.instruments:
+            return (f"Subscription({self.id!r}, {self.mode.name}, {list(self.patterns)}, "
+                    f"{self.data_kind} of {list(self.instruments)})")
         return f"Subscription({self.id!r}, {self.mode.name}, {list(self.patterns)})"

@@ -12,8 +12,8 @@ use tonic::Streaming;
 
 use super::security::Authorization;
 use super::{
-    now_nanos, start_frame, BackendReset, BearerToken, ClientConfig, ClientError, Command, Event,
-    Result, SessionInfo, Start, SubscribeOptions,
+    now_nanos, start_frame, BackendReset, BearerToken, ClientConfig, ClientError, Command,
+    DataKind, Event, Result, SessionInfo, Start, SubscribeOptions,
 };
 use crate::proto::v1::{
     self, connect_request, connect_response, gateway_service_client::GatewayServiceClient,
@@ -153,8 +153,12 @@ impl SubState {
                 ack_deadline_ms: o.ack_deadline_ms,
                 strict_key_order: o.strict_key_order,
                 conflate: o.conflate,
-                // subscribing by instrument is not offered by this SDK yet
-                ..Default::default()
+                instruments: o.instruments.clone(),
+                data_kind: o
+                    .data_kind
+                    .map(DataKind::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
             })),
         }
     }

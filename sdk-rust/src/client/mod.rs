@@ -87,6 +87,8 @@ pub enum ClientError {
     Timeout(Duration),
     #[error("the client is closed")]
     Closed,
+    #[error("invalid subscribe options: {0}")]
+    InvalidOptions(String),
 }
 
 impl ClientError {
@@ -209,6 +211,32 @@ pub enum Start {
     After(Vec<Position>),
 }
 
+/// What a subscription by instrument gets of each listed market: its topics
+/// `data.<kind>.<VENUE>.<native id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataKind {
+    Quotes,
+    Trades,
+    Books,
+}
+
+impl DataKind {
+    /// The name on the wire and in topics: `quotes`, `trades` or `books`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKind::Quotes => "quotes",
+            DataKind::Trades => "trades",
+            DataKind::Books => "books",
+        }
+    }
+}
+
+impl std::fmt::Display for DataKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What to subscribe to and how.
 #[derive(Debug, Clone)]
 pub struct SubscribeOptions {
@@ -229,6 +257,12 @@ pub struct SubscribeOptions {
     /// BROADCAST only: while behind, the gateway keeps only the latest message per ordering key;
     /// each delivery's `conflated_before` counts the older ones of its key it dropped.
     pub conflate: bool,
+    /// Subscribe by instrument (BROADCAST only): canonical keys in the ccxt form (`BTC/USDT`,
+    /// `BTC/USDT:USDT`; at most 64), whose `data_kind` topics on every venue listing them are
+    /// delivered (see [`SubscribeOptions::instruments`]).
+    pub instruments: Vec<String>,
+    /// With `instruments`: which of their topics; `None` without instruments.
+    pub data_kind: Option<DataKind>,
 }
 
 impl SubscribeOptions {
@@ -248,7 +282,39 @@ impl SubscribeOptions {
             ack_deadline_ms: 0,
             strict_key_order: false,
             conflate: false,
+            instruments: Vec::new(),
+            data_kind: None,
         }
+    }
+
+    /// A broadcast subscription by instrument: `data.<kind>.<VENUE>.<native id>` of every venue
+    /// whose listing (an `InstrumentDefinition` on `data.instruments.<VENUE>`) gives one of these
+    /// canonical keys, including venues listed after the subscription was made. The gateway
+    /// refuses a key not in the canonical form with `INVALID_ARGUMENT`.
+    ///
+    /// ```
+    /// use tidegate::client::{DataKind, SubscribeOptions};
+    /// let options = SubscribeOptions::instruments(DataKind::Quotes, ["BTC/USDT:USDT"]);
+    /// assert!(options.patterns.is_empty());
+    /// ```
+    pub fn instruments<I, S>(kind: DataKind, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::broadcast(std::iter::empty::<String>()).with_instruments(kind, keys)
+    }
+
+    /// Adds canonical instrument keys (ccxt form) whose `kind` topics on every listing venue are
+    /// delivered besides the patterns; sets the data kind for all of them. BROADCAST only.
+    pub fn with_instruments<I, S>(mut self, kind: DataKind, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.instruments.extend(keys.into_iter().map(Into::into));
+        self.data_kind = Some(kind);
+        self
     }
 
     pub fn group<I, S>(group: impl Into<String>, patterns: I) -> Self
@@ -282,6 +348,23 @@ impl SubscribeOptions {
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = id.into();
         self
+    }
+
+    /// What is wrong with options the gateway would refuse anyway, said before sending.
+    fn check(&self) -> Result<()> {
+        let invalid = |what: &str| Err(ClientError::InvalidOptions(what.into()));
+        if !self.instruments.is_empty() && self.data_kind.is_none() {
+            return invalid("instruments need a data kind (DataKind::Quotes, Trades or Books)");
+        }
+        if self.instruments.is_empty() && self.data_kind.is_some() {
+            return invalid(
+                "a data kind goes with instruments; give the instruments to subscribe to",
+            );
+        }
+        if !self.instruments.is_empty() && self.mode == SubscriptionMode::Group {
+            return invalid("instruments are for BROADCAST subscriptions");
+        }
+        Ok(())
     }
 }
 
@@ -483,8 +566,11 @@ impl Client {
         }
     }
 
-    /// Subscribes and waits for the gateway's confirmation.
+    /// Subscribes and waits for the gateway's confirmation. Instrument options that cannot work
+    /// (instruments without a data kind, a data kind without instruments, instruments on a group) fail with
+    /// [`ClientError::InvalidOptions`] before anything is sent.
     pub async fn subscribe(&self, mut options: SubscribeOptions) -> Result<Subscription> {
+        options.check()?;
         if options.id.is_empty() {
             options.id = format!("sub-{}", self.ids.next.fetch_add(1, Ordering::Relaxed));
         }

@@ -1,0 +1,94 @@
+"""Instruments and arbitrage across venues, on real processes:
+
+    gateway jar (memory backend, intelligence.arbitrage.enabled)
+    Python listings CLI: Binance and Bybit spot listings (their REST formats) -> data.instruments.<VENUE>
+    Java ArbitrageWatcher: subscribes by instrument to BTC/USDT quotes, and to signals.arb.BTC.USDT
+    Python replay adapters: Binance bookTicker and Bybit orderbook.1 frames whose BTC/USDT quotes cross
+
+The watcher gets both venues' BTC/USDT quotes (and no other instrument's: ETH/BTC is listed, ETHUSDT
+is quoted on both venues but listed on neither) and the gateway's OPEN signal to buy on Binance and
+sell on Bybit, with the prices, size and fee-net edge the quotes give.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import grpc
+
+from conftest import PYTHON_DIR, Prerequisites
+from procs import Processes, strip_ansi
+from tidegate.v1 import instruments_pb2, instruments_pb2_grpc
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LISTINGS = PYTHON_DIR / "tests" / "fixtures" / "listings"
+KEY = "BTC/USDT"
+FEE_BPS = Decimal(10)  # the gateway's default taker fee, both venues
+SIGNAL = re.compile(r"^signal OPEN BTC/USDT buy BINANCE BTCUSDT at (\S+) sell BYBIT BTCUSDT at (\S+) size (\S+) "
+                    r"edge (\S+) bps$", re.MULTILINE)
+
+
+async def listed_venues(endpoint: str, key: str) -> set[str]:
+    async with grpc.aio.insecure_channel(endpoint) as channel:
+        answer = await instruments_pb2_grpc.InstrumentsServiceStub(channel).Equivalents(
+            instruments_pb2.EquivalentsRequest(key=key), timeout=10)
+    return {m.venue for m in answer.markets}
+
+
+async def test_a_java_watcher_by_instrument_gets_both_venues_quotes_and_the_arbitrage_signal(
+        prereq: Prerequisites, procs: Processes) -> None:
+    # 1. The gateway, arbitrage on; a venue stays fresh long enough for a slow machine.
+    gateway = procs.start("gateway", [prereq.java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                                      "-jar", str(prereq.gateway_jar), "--grpc.host=127.0.0.1", "--grpc.port=0",
+                                      "--http.port=-1", "--intelligence.arbitrage.enabled=true",
+                                      "--intelligence.arbitrage.threshold-bps=1",
+                                      "--intelligence.arbitrage.stale-after=30s"])
+    m = await gateway.wait_for_line(r"tidegate: gateway (\S+) listening on ([\d.]+):(\d+)", 90)
+    endpoint = f"127.0.0.1:{m.group(3)}"
+
+    # 2. The venues' listings, published by the adapters' listings CLI.
+    listings = [procs.start(f"listing-{v}", [sys.executable, "-m", "tidegate_adapters.listings", "publish",
+                                             "--venue", v, "--file", str(LISTINGS / f"{v}_spot.json"),
+                                             "--endpoint", endpoint], cwd=PYTHON_DIR)
+                for v in ("binance", "bybit")]
+    for p in listings:
+        assert await p.wait_exit(60) == 0, p.tail()
+    deadline = time.monotonic() + 20
+    # the registry reads listings off the publish path: wait until it knows both venues
+    while (seen := await listed_venues(endpoint, KEY)) != {"BINANCE", "BYBIT"} and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert seen == {"BINANCE", "BYBIT"}, gateway.tail()
+
+    # 3. The Java watcher, by instrument and on the instrument's signals.
+    watcher = procs.start("watcher", [prereq.java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                                      "-cp", prereq.classpath, "io.tidegate.examples.ArbitrageWatcher",
+                                      "--endpoint", endpoint, "--instrument", KEY, "--exit-after", "60"])
+    await watcher.wait_for_line(r"^watching BTC/USDT: quotes by instrument and signals\.arb\.BTC\.USDT$", 60)
+
+    # 4. The replay adapters, both venues at once, so both quotes are fresh together.
+    replays = [procs.start(f"replay-{v}", [sys.executable, "-m", "tidegate_adapters.replay", "--venue", v,
+                                           "--file", str(FIXTURES / f"{v}_crossing.jsonl"), "--endpoint", endpoint,
+                                           "--client-name", f"e2e-arb-{v}"], cwd=PYTHON_DIR)
+               for v in ("binance", "bybit")]
+    for p in replays:
+        assert await p.wait_exit(60) == 0, p.tail()
+        assert re.search(r"publish_failed=0", p.output()), p.tail()
+
+    signal = await watcher.wait_for_line(SIGNAL.pattern, 30)
+    await watcher.wait_for_line(r"^market data\.quotes\.BINANCE\.BTCUSDT ", 30)
+    await watcher.wait_for_line(r"^market data\.quotes\.BYBIT\.BTCUSDT ", 30)
+
+    buy, sell, size, edge = (Decimal(g) for g in signal.groups())
+    assert (buy, sell, size) == (Decimal("97000.01"), Decimal("97500.00"), Decimal("0.25"))
+    fee = FEE_BPS / 10_000
+    expected_edge = (sell * (1 - fee) / (buy * (1 + fee)) - 1) * 10_000
+    assert abs(edge - expected_edge) < Decimal("0.01"), (edge, expected_edge)
+
+    # the ETH quotes went out before the BTC ones on each venue: delivered, they would be here
+    market = re.findall(r"^market (\S+) ", strip_ansi(watcher.output()), re.MULTILINE)
+    assert sorted(market) == ["data.quotes.BINANCE.BTCUSDT", "data.quotes.BYBIT.BTCUSDT"], watcher.tail()
+    assert len(SIGNAL.findall(strip_ansi(watcher.output()))) == 1, watcher.tail()
