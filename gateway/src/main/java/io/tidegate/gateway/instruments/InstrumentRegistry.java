@@ -87,13 +87,36 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
             Optional<InstrumentKey> parsed = InstrumentKey.parse(key);
             if (parsed.isPresent()) {
                 for (Listing l : catalog.equivalents(parsed.get())) {
-                    if (l.venue().equalsIgnoreCase(venue) && l.nativeId().equalsIgnoreCase(nativeId)) {
+                    if (l.venue().equalsIgnoreCase(venue) && sameSymbol(l.nativeId(), nativeId)) {
                         return true;
                     }
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a topic's symbol segment names a listing's native id: equal ignoring case and
+     * separators, since adapters publish {@code BTC-USDT} as {@code data.quotes.OKX.BTCUSDT}.
+     */
+    static boolean sameSymbol(String listed, String inTopic) {
+        int i = 0;
+        int j = 0;
+        while (true) {
+            while (i < listed.length() && !Character.isLetterOrDigit(listed.charAt(i))) {
+                i++;
+            }
+            while (j < inTopic.length() && !Character.isLetterOrDigit(inTopic.charAt(j))) {
+                j++;
+            }
+            if (i == listed.length() || j == inTopic.length()) {
+                return i == listed.length() && j == inTopic.length();
+            }
+            if (Character.toUpperCase(listed.charAt(i++)) != Character.toUpperCase(inTopic.charAt(j++))) {
+                return false;
+            }
+        }
     }
 
     @Override
