@@ -837,6 +837,12 @@ public abstract class BackendContractTest {
                 .isLessThan(fastAverage / 3);
     }
 
+    /** Asserts the last member got at least a third of what the others got on average (pull: about its share). */
+    protected static void slowMemberTookItsShare(int[] counts) {
+        double fastAverage = Arrays.stream(counts, 0, counts.length - 1).average().orElse(0);
+        assertThat((double) counts[counts.length - 1]).isGreaterThanOrEqualTo(fastAverage / 3);
+    }
+
     // ------------------------------------------------------------------ retention
 
     @Test

@@ -35,8 +35,6 @@ class PredictiveMemoryBackendContractTest extends MemoryBackendContractTest {
     @Test
     void underPullTheSlowMemberTakesAboutItsShare() throws Exception {
         start("delivery.balancer=pull");
-        int[] counts = slowMemberRun(List.of(backend, backend, backend, backend), false);
-        double fastAverage = java.util.Arrays.stream(counts, 0, 3).average().orElse(0);
-        org.assertj.core.api.Assertions.assertThat((double) counts[3]).isGreaterThanOrEqualTo(fastAverage / 3);
+        slowMemberTookItsShare(slowMemberRun(List.of(backend, backend, backend, backend), false));
     }
 }
