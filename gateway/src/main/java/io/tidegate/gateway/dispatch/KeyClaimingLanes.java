@@ -31,9 +31,14 @@ final class KeyClaimingLanes {
      * A publish, when it was offered ({@link System#nanoTime}) and the level it waits at: its
      * priority's, or lower while an earlier message of its key waits lower.
      */
-    record Queued(PendingPublish publish, long offeredNanos, int level) {
+    /** A waiting message; {@code setAside} once it waited for its key rather than for a decision. */
+    record Queued(PendingPublish publish, long offeredNanos, int level, boolean setAside) {
         String key() {
             return publish.envelope().orderingKey();
+        }
+
+        Queued asSetAside() {
+            return new Queued(publish, offeredNanos, level, true);
         }
     }
 
@@ -86,7 +91,7 @@ final class KeyClaimingLanes {
     void add(PendingPublish publish, long now) {
         String key = publish.envelope().orderingKey();
         int level = Math.max(publish.level(), lanes.lowestClassOf(key));
-        lanes.add(new Queued(publish, now, level), key, level, now);
+        lanes.add(new Queued(publish, now, level, false), key, level, now);
         if (publish.envelope().volatileInstrument()) {
             volatileWaiting++;
         }
@@ -139,7 +144,8 @@ final class KeyClaimingLanes {
         }
         String key = q.key();
         if (parked.containsKey(key) || (claimed.contains(key) && !batchKeys.contains(key)) || batch.size() >= max) {
-            park(key, q, level);
+            park(key, q.asSetAside(), level);
+            policy.setAside(level);
         } else {
             claim(key, batchKeys);
             batch.add(q);
@@ -201,7 +207,12 @@ final class KeyClaimingLanes {
         for (Queued q : batch) {
             int level = q.level();
             long done = started + service;
-            policy.completed(level, done - q.offeredNanos() <= deadline[level], service, done);
+            boolean met = done - q.offeredNanos() <= deadline[level];
+            if (q.setAside()) {
+                policy.completedInKeyOrder(level, met, service, done);
+            } else {
+                policy.completed(level, met, service, done);
+            }
         }
         boolean readied = false;
         for (String key : batchKeys) {

@@ -47,6 +47,22 @@ public interface DispatchPolicy {
     default void completed(int classIndex, boolean met, long serviceNanos, long nowNanos) {
     }
 
+    /**
+     * A message of the class that the last decision drained was set aside because an append in
+     * flight holds its ordering key: it waits for its key, not for a decision, under any policy,
+     * and comes back through {@link #completedInKeyOrder}.
+     */
+    default void setAside(int classIndex) {
+    }
+
+    /**
+     * As {@link #completed}, for a message that had been {@linkplain #setAside set aside} and was
+     * taken in its key's order rather than by a decision.
+     */
+    default void completedInKeyOrder(int classIndex, boolean met, long serviceNanos, long nowNanos) {
+        completed(classIndex, met, serviceNanos, nowNanos);
+    }
+
     /** The name reported in metrics and evaluation tables. */
     String name();
 }

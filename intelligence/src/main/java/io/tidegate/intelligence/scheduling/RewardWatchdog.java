@@ -67,10 +67,27 @@ public final class RewardWatchdog implements DispatchPolicy {
     @Override
     public void completed(int classIndex, boolean met, long serviceNanos, long nowNanos) {
         shadow.served(nowNanos, serviceNanos);
+        earn(classIndex, met);
+        learned.completed(classIndex, met, serviceNanos, nowNanos);
+    }
+
+    @Override
+    public void setAside(int classIndex) {
+        shadow.setAside(classIndex);
+        learned.setAside(classIndex);
+    }
+
+    @Override
+    public void completedInKeyOrder(int classIndex, boolean met, long serviceNanos, long nowNanos) {
+        shadow.servedInKeyOrder(classIndex, nowNanos, serviceNanos);
+        earn(classIndex, met);
+        learned.completedInKeyOrder(classIndex, met, serviceNanos, nowNanos);
+    }
+
+    private void earn(int classIndex, boolean met) {
         if (met) {
             learnedNow += weight[classIndex];
         }
-        learned.completed(classIndex, met, serviceNanos, nowNanos);
     }
 
     private void roll(long now) {

@@ -109,6 +109,16 @@ public final class SafetyRails implements DispatchPolicy {
         inner.completed(classIndex, met, serviceNanos, nowNanos);
     }
 
+    @Override
+    public void setAside(int classIndex) {
+        inner.setAside(classIndex);
+    }
+
+    @Override
+    public void completedInKeyOrder(int classIndex, boolean met, long serviceNanos, long nowNanos) {
+        inner.completedInKeyOrder(classIndex, met, serviceNanos, nowNanos);
+    }
+
     /** Decisions where a waiting CRITICAL message overrode the policy (a metric). */
     public long forcedCritical() {
         return forcedCritical;

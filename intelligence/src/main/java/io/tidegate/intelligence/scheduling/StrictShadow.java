@@ -6,9 +6,13 @@ package io.tidegate.intelligence.scheduling;
  * within it), each time the real lanes finish one, finishing it at the same instant. So the two
  * rewards come from the same arrivals, the same number of services at the same times (the real
  * server's batches and idle gaps included) and the same window; only the order differs, which is
- * what the watchdog judges. Ordering keys are not modelled: strict's own ride-along is left out.
- * Each class remembers at most a configured number of waiting arrivals; beyond that an arrival
- * counts as missed, so memory is bounded by configuration.
+ * what the watchdog judges. Ordering keys are followed as the real lanes report them: when they
+ * set a drained message aside because another append holds its key, the shadow sets its own oldest
+ * message of that class aside too (it would have drained that one), and serves it when the real
+ * lanes take theirs in key order; strict would have waited for the key just the same.
+ * Each class remembers at most a configured number of waiting arrivals (and as many set aside,
+ * allocated the first time a key holds one); beyond that an arrival counts as missed, so memory is
+ * bounded by configuration.
  *
  * <p>Threading: the drain thread only.
  */
@@ -19,10 +23,15 @@ final class StrictShadow {
     private final int[] size = new int[TrafficClass.COUNT];
     private final long[] deadline = new long[TrafficClass.COUNT];
     private final double[] weight = new double[TrafficClass.COUNT];
+    private final int capacity;
+    private long[][] aside;
+    private final int[] asideHead = new int[TrafficClass.COUNT];
+    private final int[] asideSize = new int[TrafficClass.COUNT];
     private double earned;
 
     StrictShadow(SchedulingConfig config) {
-        queue = new long[TrafficClass.COUNT][config.shadowCapacity()];
+        capacity = config.shadowCapacity();
+        queue = new long[TrafficClass.COUNT][capacity];
         for (int c = 0; c < TrafficClass.COUNT; c++) {
             deadline[c] = config.of(c).deadlineNanos();
             weight[c] = config.of(c).weight();
@@ -31,10 +40,10 @@ final class StrictShadow {
 
     void arrive(int c, long now) {
         long[] q = queue[c];
-        if (size[c] == q.length) {
+        if (size[c] == capacity) {
             return; // over the bound: it would have missed anyway in any realistic strict run
         }
-        q[(head[c] + size[c]) % q.length] = now;
+        q[(head[c] + size[c]) % capacity] = now;
         size[c]++;
     }
 
@@ -51,9 +60,48 @@ final class StrictShadow {
                 return; // the shadow dropped arrivals over its bound: nothing to serve
             }
         }
+        judge(c, pollOldest(c), doneAt);
+    }
+
+    /** The real lanes set a drained message of class {@code c} aside for its ordering key. */
+    void setAside(int c) {
+        if (size[c] == 0) {
+            return; // the shadow already served it: strict was not held up by this key
+        }
+        if (aside == null) {
+            aside = new long[TrafficClass.COUNT][capacity];
+        }
+        if (asideSize[c] == capacity) {
+            return;
+        }
+        aside[c][(asideHead[c] + asideSize[c]) % capacity] = pollOldest(c);
+        asideSize[c]++;
+    }
+
+    /**
+     * The real lanes finished a message of class {@code c} that had been set aside, taken in its
+     * key's order: strict serves its own set-aside message of that class, or decides as usual if
+     * it has none.
+     */
+    void servedInKeyOrder(int c, long doneAt, long serviceNanos) {
+        if (asideSize[c] == 0) {
+            served(doneAt, serviceNanos);
+            return;
+        }
+        long arrival = aside[c][asideHead[c]];
+        asideHead[c] = (asideHead[c] + 1) % capacity;
+        asideSize[c]--;
+        judge(c, arrival, doneAt);
+    }
+
+    private long pollOldest(int c) {
         long arrival = queue[c][head[c]];
-        head[c] = (head[c] + 1) % queue[c].length;
+        head[c] = (head[c] + 1) % capacity;
         size[c]--;
+        return arrival;
+    }
+
+    private void judge(int c, long arrival, long doneAt) {
         if (doneAt - arrival <= deadline[c]) {
             earned += weight[c];
         }
