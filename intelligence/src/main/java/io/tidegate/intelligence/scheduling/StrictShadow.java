@@ -12,7 +12,8 @@ package io.tidegate.intelligence.scheduling;
  * lanes take theirs in key order; strict would have waited for the key just the same.
  * Each class remembers at most a configured number of waiting arrivals (and as many set aside,
  * allocated the first time a key holds one); beyond that an arrival counts as missed, so memory is
- * bounded by configuration.
+ * bounded by configuration. Strict is judged inside the same rails as the policy: a class whose
+ * oldest message reached its maximum wait is served first, as {@link SafetyRails} would force.
  *
  * <p>Threading: the drain thread only.
  */
@@ -23,6 +24,7 @@ final class StrictShadow {
     private final int[] size = new int[TrafficClass.COUNT];
     private final long[] deadline = new long[TrafficClass.COUNT];
     private final double[] weight = new double[TrafficClass.COUNT];
+    private final long[] maxWait = new long[TrafficClass.COUNT];
     private final int capacity;
     private long[][] aside;
     private final int[] asideHead = new int[TrafficClass.COUNT];
@@ -35,6 +37,7 @@ final class StrictShadow {
         for (int c = 0; c < TrafficClass.COUNT; c++) {
             deadline[c] = config.of(c).deadlineNanos();
             weight[c] = config.of(c).weight();
+            maxWait[c] = config.of(c).maxWaitNanos();
         }
     }
 
@@ -53,7 +56,11 @@ final class StrictShadow {
      * when it finished), finishing it at the same time.
      */
     void served(long doneAt, long serviceNanos) {
-        int c = highestWaitingBy(doneAt - serviceNanos);
+        long start = doneAt - serviceNanos;
+        int c = mostOverdueBy(start);
+        if (c < 0) {
+            c = highestWaitingBy(start);
+        }
         if (c < 0) {
             c = highestWaitingBy(doneAt);
             if (c < 0) {
@@ -105,6 +112,25 @@ final class StrictShadow {
         if (doneAt - arrival <= deadline[c]) {
             earned += weight[c];
         }
+    }
+
+    /**
+     * The class whose oldest message had waited longest past its maximum wait by {@code start}, or
+     * -1: the safety rails serve it next under any policy, so strict would have too.
+     */
+    private int mostOverdueBy(long start) {
+        int worst = -1;
+        double worstRatio = 1.0;
+        for (int c = 0; c < TrafficClass.COUNT; c++) {
+            if (size[c] > 0) {
+                double ratio = (double) (start - queue[c][head[c]]) / maxWait[c];
+                if (ratio >= worstRatio) {
+                    worst = c;
+                    worstRatio = ratio;
+                }
+            }
+        }
+        return worst;
     }
 
     /** The highest class with a message that had arrived by {@code start}, or -1. */

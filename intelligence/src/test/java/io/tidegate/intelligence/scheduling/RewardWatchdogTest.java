@@ -109,6 +109,23 @@ class RewardWatchdogTest {
         assertThat(events).isEmpty();
     }
 
+    /**
+     * Under sustained overload the rails serve a class whose oldest message reached its maximum
+     * wait ahead of strict's choice, whatever the policy. A shadow outside the rails kept serving
+     * the highest class, and strict inside the rails "fell back" on this server (rolling reward
+     * 16,740 against a shadow of 18,400 over the 1 s window); the shadow now obeys the maximum waits too.
+     */
+    @Test
+    void strictInsideTheRailsUnderSustainedOverloadNeverTripsTheWatchdog() {
+        List<FallbackEvent> events = new ArrayList<>();
+        SchedulingConfig config = SchedulingConfig.defaults();
+        RewardWatchdog watchdog = new RewardWatchdog(new StrictPriorityPolicy(), config, events::add);
+        BatchingServer server = new BatchingServer(watchdog, 7).overloaded(new SafetyRails(watchdog, config));
+        server.run(5_000_000_000L);
+        assertThat(server.forcedStarving()).isGreaterThan(100);
+        assertThat(events).isEmpty();
+    }
+
     @Test
     void aPolicyThatServesTheLowestClassWhileKeysAreHeldStillFallsBack() {
         List<FallbackEvent> events = new ArrayList<>();
@@ -150,6 +167,20 @@ class RewardWatchdogTest {
         int served;
         int setAside;
 
+        private DispatchPolicy decider;
+        private boolean overloaded;
+
+        /** Arrivals over capacity the whole run (not only in bursts), decided through {@code rails}. */
+        BatchingServer overloaded(SafetyRails rails) {
+            this.decider = rails;
+            this.overloaded = true;
+            return this;
+        }
+
+        long forcedStarving() {
+            return ((SafetyRails) decider).forcedStarving();
+        }
+
         /** A drained message's key is held by another append in flight with this probability. */
         BatchingServer holdingKeys(double share) {
             this.heldKeyShare = share;
@@ -159,6 +190,7 @@ class RewardWatchdogTest {
         @SuppressWarnings("unchecked")
         BatchingServer(RewardWatchdog policy, long seed) {
             this.policy = policy;
+            this.decider = policy;
             this.random = new java.util.Random(seed);
             this.lanes = new java.util.ArrayDeque[TrafficClass.COUNT];
             for (int c = 0; c < lanes.length; c++) {
@@ -170,7 +202,8 @@ class RewardWatchdogTest {
             long now = 0;
             double[] share = {0.01, 0.04, 0.75, 0.1, 0.1};
             while (now < until) {
-                boolean burst = (now / 1_000_000_000L) % 2 == 1 && now % 1_000_000_000L < 300_000_000L;
+                boolean burst = overloaded
+                        || (now / 1_000_000_000L) % 2 == 1 && now % 1_000_000_000L < 300_000_000L;
                 int arrivals = burst ? 7 : 3; // per 700 µs cycle: capacity is 4
                 for (int i = 0; i < arrivals; i++) {
                     double r = random.nextDouble();
@@ -201,7 +234,7 @@ class RewardWatchdogTest {
                             snapshot.lane(c, lanes[c].size(), lanes[c].peekFirst());
                         }
                     }
-                    int c = policy.choose(snapshot);
+                    int c = decider.choose(snapshot);
                     if (c == DispatchPolicy.NONE) {
                         break;
                     }
