@@ -3,11 +3,16 @@
     gateway jar (memory backend, intelligence.arbitrage.enabled)
     Python listings CLI: Binance and Bybit spot listings (their REST formats) -> data.instruments.<VENUE>
     Java ArbitrageWatcher: subscribes by instrument to BTC/USDT quotes, and to signals.arb.BTC.USDT
-    Python replay adapters: Binance bookTicker and Bybit orderbook.1 frames whose BTC/USDT quotes cross
+    Python replay adapters: Binance bookTicker quotes; then Bybit orderbook.1 quotes and its
+    orderbook.50 L2 book (--books: OrderBookDeltas on data.books.BYBIT.BTCUSDT)
 
-The watcher gets both venues' BTC/USDT quotes (and no other instrument's: ETH/BTC is listed, ETHUSDT
-is quoted on both venues but listed on neither) and the gateway's OPEN signal to buy on Binance and
-sell on Bybit, with the prices, size and fee-net edge the quotes give.
+Bybit's BTC/USDT quote does not cross Binance's ask; its book's snapshot does not either, and then a
+book update raises Bybit's best bid above Binance's ask. So the gateway's OPEN signal (buy on
+Binance, sell on Bybit, with the prices, size and fee-net edge the book and the quote give) comes
+from the book the gateway keeps. The next Bybit book update skips sequence numbers: the adapter
+publishes a reset, the gateway's book is lost and the signal CLOSEs; GetBook then says the book
+awaits a snapshot. The watcher also gets both venues' BTC/USDT quotes (and no other instrument's:
+ETH/BTC is listed, ETHUSDT is quoted on both venues but listed on neither).
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ import grpc
 
 from conftest import PYTHON_DIR, Prerequisites
 from procs import Processes, strip_ansi
-from tidegate.v1 import instruments_pb2, instruments_pb2_grpc
+from tidegate.v1 import books_pb2, books_pb2_grpc, instruments_pb2, instruments_pb2_grpc
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LISTINGS = PYTHON_DIR / "tests" / "fixtures" / "listings"
@@ -30,6 +35,7 @@ KEY = "BTC/USDT"
 FEE_BPS = Decimal(10)  # the gateway's default taker fee, both venues
 SIGNAL = re.compile(r"^signal OPEN BTC/USDT buy BINANCE BTCUSDT at (\S+) sell BYBIT BTCUSDT at (\S+) size (\S+) "
                     r"edge (\S+) bps$", re.MULTILINE)
+CLOSE = re.compile(r"^signal CLOSE BTC/USDT ", re.MULTILINE)
 
 
 async def listed_venues(endpoint: str, key: str) -> set[str]:
@@ -69,16 +75,18 @@ async def test_a_java_watcher_by_instrument_gets_both_venues_quotes_and_the_arbi
                                       "--endpoint", endpoint, "--instrument", KEY, "--exit-after", "60"])
     await watcher.wait_for_line(r"^watching BTC/USDT: quotes by instrument and signals\.arb\.BTC\.USDT$", 60)
 
-    # 4. The replay adapters, both venues at once, so both quotes are fresh together.
-    replays = [procs.start(f"replay-{v}", [sys.executable, "-m", "tidegate_adapters.replay", "--venue", v,
-                                           "--file", str(FIXTURES / f"{v}_crossing.jsonl"), "--endpoint", endpoint,
-                                           "--client-name", f"e2e-arb-{v}"], cwd=PYTHON_DIR)
-               for v in ("binance", "bybit")]
-    for p in replays:
-        assert await p.wait_exit(60) == 0, p.tail()
-        assert re.search(r"publish_failed=0", p.output()), p.tail()
+    # 4. The replay adapters: Binance's quotes first, then Bybit's quotes and book (their order decides
+    #    the signals: the crossing, then the reset, both on Bybit's side).
+    for v, extra in (("binance", []), ("bybit", ["--books"])):
+        replay = procs.start(f"replay-{v}", [sys.executable, "-m", "tidegate_adapters.replay", "--venue", v,
+                                             "--file", str(FIXTURES / f"{v}_crossing.jsonl"), "--endpoint", endpoint,
+                                             "--client-name", f"e2e-arb-{v}", *extra], cwd=PYTHON_DIR)
+        assert await replay.wait_exit(60) == 0, replay.tail()
+        assert re.search(r"publish_failed=0", replay.output()), replay.tail()
+    assert re.search(r"books=3\b", replay.output()), replay.tail()  # snapshot, update, reset
 
     signal = await watcher.wait_for_line(SIGNAL.pattern, 30)
+    await watcher.wait_for_line(CLOSE.pattern, 30)
     await watcher.wait_for_line(r"^market data\.quotes\.BINANCE\.BTCUSDT ", 30)
     await watcher.wait_for_line(r"^market data\.quotes\.BYBIT\.BTCUSDT ", 30)
 
@@ -92,3 +100,13 @@ async def test_a_java_watcher_by_instrument_gets_both_venues_quotes_and_the_arbi
     market = re.findall(r"^market (\S+) ", strip_ansi(watcher.output()), re.MULTILINE)
     assert sorted(market) == ["data.quotes.BINANCE.BTCUSDT", "data.quotes.BYBIT.BTCUSDT"], watcher.tail()
     assert len(SIGNAL.findall(strip_ansi(watcher.output()))) == 1, watcher.tail()
+
+    # the gateway's book of Bybit was lost with the reset: served again only after a snapshot
+    async with grpc.aio.insecure_channel(endpoint) as channel:
+        stub = books_pb2_grpc.BooksServiceStub(channel)
+        try:
+            await stub.GetBook(books_pb2.GetBookRequest(venue="BYBIT", symbol="BTCUSDT"), timeout=10)
+            raise AssertionError("GetBook served a book that was reset")
+        except grpc.aio.AioRpcError as e:
+            assert e.code() == grpc.StatusCode.UNAVAILABLE, e
+            assert "BOOK_RESET_REASON_SEQUENCE_GAP" in (e.details() or ""), e.details()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 
-from ._proto import intelligence_pb2, intelligence_pb2_grpc, pb, regime_pb2
+from ._proto import books_pb2, books_pb2_grpc, intelligence_pb2, intelligence_pb2_grpc, pb, regime_pb2
 from ._publisher import Publisher
 from ._stream import GatewayStream
 from .errors import TidegateError, status_code
@@ -187,6 +187,24 @@ class TidegateClient:
                 return None
             raise TidegateError(e.code(), e.details() or "") from None
         return response.regime
+
+    async def get_book(self, venue: str, symbol: str, depth: int = 0,
+                       timeout: float = 10.0) -> books_pb2.GetBookResponse:
+        """The order book the gateway keeps from ``data.books.<venue>.<symbol>`` (``BooksService``):
+        the best ``depth`` levels per side (0: all it holds) and the venue's sequence. Raises
+        TidegateError with the gRPC code and what to fix: NOT_FOUND when no batch of that book was
+        published, UNAVAILABLE while the book waits for a snapshot after a reset or a sequence gap
+        (retry), INVALID_ARGUMENT for a bad venue, symbol or depth, FAILED_PRECONDITION when the
+        gateway keeps no books. To keep a book yourself from a subscription, see :mod:`tidegate.book`."""
+        stream = self._current
+        if stream is None:
+            raise TidegateError(grpc.StatusCode.UNAVAILABLE, "not connected; call connect() first")
+        stub = books_pb2_grpc.BooksServiceStub(stream.channel)
+        try:
+            return await stub.GetBook(books_pb2.GetBookRequest(venue=venue, symbol=symbol, depth=depth),
+                                      timeout=timeout, metadata=self._auth_metadata())
+        except grpc.aio.AioRpcError as e:
+            raise TidegateError(e.code(), e.details() or "") from None
 
     # ------------------------------------------------------------------ publish
 

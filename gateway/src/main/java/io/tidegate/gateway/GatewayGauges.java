@@ -27,6 +27,7 @@ import io.tidegate.gateway.telemetry.TopicTraffic;
 import io.tidegate.intelligence.regime.Regime;
 import io.tidegate.intelligence.regime.RegimeBook;
 import io.tidegate.otel.Telemetry;
+import io.tidegate.gateway.book.BookKeeper;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.Map;
@@ -45,7 +46,8 @@ import java.util.Map;
  * consumer lag per group ({@code tidegate.consumer.lag}) and losses of the backend's stored
  * history ({@code tidegate.backend.resets}), refused authentications per reason
  * ({@code tidegate.auth.refusals}), orders the risk gate refused per rule ({@code tidegate.risk.refusals}), and the market intelligence: regime changes per regime
- * ({@code tidegate.regime.changes}), instruments tracked ({@code tidegate.regime.instruments}) and market
+ * ({@code tidegate.regime.changes}), instruments tracked ({@code tidegate.regime.instruments}), order books
+ * kept and lost ({@code tidegate.books}, {@code tidegate.books.lost}) and market
  * messages or regime changes skipped, per reason ({@code tidegate.intel.dropped}). Each reads the {@code *Stats} its package exposes;
  * registered here, at the composition root, so no package reads another's internals for metrics.
  * Thread-safe.
@@ -67,7 +69,8 @@ final class GatewayGauges {
     GatewayGauges(Telemetry telemetry, IngressDispatcher dispatcher, DispatchStats dispatch, ServerStats server,
                   @Named(BackendStackModule.STORE) Backend store, GatewaySecurity security, PolicyFallbacks fallbacks,
                   MarketDataTap tap, RegimeCounters regimes, RegimeBook book, GatewayMetrics metrics,
-                  ReplicaView replicas, InstrumentRegistry instruments, RiskRefusals risk, GatewayConfig config) {
+                  ReplicaView replicas, InstrumentRegistry instruments, RiskRefusals risk, BookKeeper books,
+                  GatewayConfig config) {
         Meter meter = telemetry.getMeterProvider().get("io.tidegate.gateway");
         registerSecurity(meter, security.refusals());
         registerAcl(meter, security.aclRefusals());
@@ -80,7 +83,8 @@ final class GatewayGauges {
         if (store instanceof ResilientBackend resilient) {
             registerResilience(meter, resilient, config.resilience().spool().maxBytes());
         }
-        registerIntelligence(meter, tap, regimes, book);
+        registerIntelligence(meter, tap, regimes, book, books);
+        registerBooks(meter, books);
         registerTopics(meter, metrics.traffic());
         registerReplicas(meter, replicas, config.gatewayId(), config.console().announceInterval());
     }
@@ -133,7 +137,18 @@ final class GatewayGauges {
         return Attributes.of(TOPIC_KIND, parts[0], VENUE, parts[1], INSTRUMENT, parts[2]);
     }
 
-    private static void registerIntelligence(Meter meter, MarketDataTap tap, RegimeCounters regimes, RegimeBook book) {
+    private static void registerBooks(Meter meter, BookKeeper books) {
+        meter.gaugeBuilder("tidegate.books").ofLongs().setUnit("{book}")
+                .setDescription("Order books kept from data.books.<VENUE>.<SYMBOL> (limit intelligence.books.max-books)")
+                .buildWithCallback(m -> m.record(books.count()));
+        meter.counterBuilder("tidegate.books.lost").setUnit("{book}")
+                .setDescription("Times a live order book was lost until its next snapshot (reset, sequence gap, "
+                        + "skipped messages, a delta that could not be applied)")
+                .buildWithCallback(m -> m.record(books.losses()));
+    }
+
+    private static void registerIntelligence(Meter meter, MarketDataTap tap, RegimeCounters regimes, RegimeBook book,
+                                             BookKeeper books) {
         meter.counterBuilder("tidegate.regime.changes").setUnit("{change}")
                 .setDescription("Instruments entering a market regime, per regime entered")
                 .buildWithCallback(m -> {
@@ -150,7 +165,7 @@ final class GatewayGauges {
                 .buildWithCallback(m -> {
                     m.record(tap.dropped(), Attributes.of(REASON, "queue_full"));
                     m.record(tap.malformed() + regimes.unusableMessages(), Attributes.of(REASON, "malformed"));
-                    m.record(regimes.untrackedMessages(), Attributes.of(REASON, "untracked"));
+                    m.record(regimes.untrackedMessages() + books.untracked(), Attributes.of(REASON, "untracked"));
                     m.record(regimes.unpublishedChanges(), Attributes.of(REASON, "unpublished"));
                 });
     }

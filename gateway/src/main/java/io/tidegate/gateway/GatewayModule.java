@@ -7,6 +7,8 @@ import io.grpc.opentelemetry.GrpcOpenTelemetry;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.arbitrage.ArbitrageFeed;
+import io.tidegate.gateway.book.BookKeeper;
+import io.tidegate.gateway.book.BooksGrpcService;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.priority.RegimeRoutes;
@@ -14,6 +16,7 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tidegate.gateway.config.SettingUnusableException;
+import io.tidegate.gateway.market.BookTopListener;
 import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.market.MarketDataTap;
@@ -78,8 +81,12 @@ public final class GatewayModule extends AbstractModule {
         if (config.arbitrage().enabled()) {
             marketData.addBinding().to(ArbitrageFeed.class);
         }
+        if (config.intelligence().books().enabled()) {
+            marketData.addBinding().to(BookKeeper.class);
+        }
         // Features serve more gRPC services beside GatewayService with Multibinder<AttachedService>.
-        Multibinder.newSetBinder(binder(), AttachedService.class);
+        // BooksService is served with books off too: it then names the setting that turns them on.
+        Multibinder.newSetBinder(binder(), AttachedService.class).addBinding().to(BooksGrpcService.class);
         if (config.risk().enabled()) {
             install(new RiskModule(config));
         } else {
@@ -127,6 +134,22 @@ public final class GatewayModule extends AbstractModule {
     ArbitrageFeed arbitrageFeed(InternalPublisher publisher) {
         return new ArbitrageFeed(config.arbitrage(), SymbolResolver.withVenueRules(), publisher::publish,
                 config.gatewayId());
+    }
+
+    /** The books; their tops go to the arbitrage detector when it is on. */
+    @Provides
+    @Singleton
+    BookKeeper bookKeeper(com.google.inject.Provider<ArbitrageFeed> arbitrage) {
+        GatewayConfig.Books books = config.intelligence().books();
+        BookTopListener tops = config.arbitrage().enabled() ? arbitrage.get() : BookTopListener.none();
+        return new BookKeeper(books.maxBooks(), books.maxDepth(), tops);
+    }
+
+    @Provides
+    @Singleton
+    BooksGrpcService booksService(com.google.inject.Provider<BookKeeper> keeper) {
+        GatewayConfig.Books books = config.intelligence().books();
+        return new BooksGrpcService(books.enabled() ? keeper.get() : null, books.maxDepth(), books.enabled());
     }
 
     @Provides

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * → {@code dispatch}/{@code routing}/{@code priority} → {@code backend}, and {@code server} →
  * {@code security} (who a call is and what it may do), which knows nothing of the rest but the
  * topic patterns of {@code routing}; the server hands accepted market
- * messages to {@code market}, and {@code regime}, {@code arbitrage} and {@code instruments} plug into it from
- * above; resilience and telemetry
+ * messages to {@code market}, and {@code regime}, {@code arbitrage}, {@code instruments} and {@code book} plug
+ * into it from above; resilience and telemetry
  * decorate or plug in at the composition root ({@code io.tidegate.gateway}), which alone knows
  * Guice and the whole configuration.
  */
@@ -95,6 +95,11 @@ class LayerRulesTest {
     @Test
     void arbitrageListensToMarketDataAndKnowsNoServerInternals() {
         mayOnlyUse("arbitrage", "market", "config", "routing").check(gateway);
+    }
+
+    @Test
+    void booksListenToMarketDataAndAttachToTheServer() {
+        mayOnlyUse("book", "market", "server").check(gateway);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.tidegate.gateway.arbitrage;
 
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.market.BookTopListener;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.intelligence.arbitrage.ArbitrageDetector;
 import io.tidegate.intelligence.arbitrage.ArbitrageSettings;
@@ -27,14 +28,16 @@ import java.util.function.Consumer;
  * venue's configured segment, via {@link SymbolResolver}; at most {@code max-symbols} answers are
  * remembered) and its top of book goes to the detector; each signal becomes a message handed to
  * {@code publisher} (the gateway's own publish path) while the quote's thread still holds the
- * feed, so an instrument's signals leave in order. A sweeper re-checks open crossings every half
+ * feed, so an instrument's signals leave in order. The gateway's order books feed it too
+ * ({@link BookTopListener}): a book's new top counts as that venue's quote, and a book reset takes
+ * the venue out until its next top. A sweeper re-checks open crossings every half
  * stale age, so one whose venue went quiet closes without another quote.
  *
  * <p>Thread-safe: quotes arrive on many gRPC threads and are serialised on one lock; the work
  * under it is a map lookup and one allocation-free pass over the venues unless a signal is made
  * (docs/arbitrage.md has the measured latency).
  */
-public final class ArbitrageFeed implements MarketDataListener, AutoCloseable {
+public final class ArbitrageFeed implements MarketDataListener, BookTopListener, AutoCloseable {
 
     /** Cached for symbols that cannot be traded here (unreadable, unsure, or beyond a bound). */
     private static final Target NONE = new Target(null, -1);
@@ -96,6 +99,24 @@ public final class ArbitrageFeed implements MarketDataListener, AutoCloseable {
                         quote.getTsEvent(), receivedNanos);
             }
         }
+    }
+
+    /** A venue's book top from the gateway's books: it counts as that venue's latest quote. */
+    @Override
+    public void onBookTop(String venue, String symbol, double bidPrice, double bidSize, double askPrice,
+                          double askSize, long tsEvent, long receivedNanos) {
+        synchronized (this) {
+            Target target = target(venue, symbol);
+            if (target != NONE) {
+                detector.onTopOfBook(target.book(), target.venue(), bidPrice, bidSize, askPrice, askSize, tsEvent,
+                        receivedNanos);
+            }
+        }
+    }
+
+    @Override
+    public void onBookReset(String venue, String symbol, long receivedNanos) {
+        venueReset(venue, symbol, receivedNanos);
     }
 
     /** Trades do not move a top of book; ignored. */

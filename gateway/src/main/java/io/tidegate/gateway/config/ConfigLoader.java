@@ -365,7 +365,11 @@ public final class ConfigLoader {
                         r.bool("intelligence.regime.enabled"),
                         r.intIn("intelligence.regime.max-instruments", 1, 10_000_000),
                         r.intIn("intelligence.regime.watch-buffer", 1, 1_000_000)),
-                new GatewayConfig.Instruments(r.intIn("intelligence.instruments.max-listings", 1, 10_000_000)));
+                new GatewayConfig.Instruments(r.intIn("intelligence.instruments.max-listings", 1, 10_000_000)),
+                new GatewayConfig.Books(
+                        r.bool("intelligence.books.enabled"),
+                        r.intIn("intelligence.books.max-books", 1, 1_000_000),
+                        r.intIn("intelligence.books.max-depth", 1, 10_000)));
     }
 
     private static GatewayConfig.Otel otel(Reader r) {

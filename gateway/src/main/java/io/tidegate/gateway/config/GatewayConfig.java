@@ -152,8 +152,18 @@ public record GatewayConfig(
      * @param tapQueueCapacity accepted market messages waiting for the intelligence thread; past it new
      *                         ones are skipped (the publishes themselves succeed)
      * @param instruments      the instrument registry ({@code intelligence.instruments.*})
+     * @param books            the order books kept from {@code data.books.*} ({@code intelligence.books.*})
      */
-    public record Intelligence(int tapQueueCapacity, Regimes regimes, Instruments instruments) {
+    public record Intelligence(int tapQueueCapacity, Regimes regimes, Instruments instruments, Books books) {
+    }
+
+    /**
+     * Order books kept from {@code data.books.<VENUE>.<SYMBOL>} ({@code intelligence.books.*}).
+     *
+     * @param maxBooks books kept at most; batches of further ones are counted, not kept
+     * @param maxDepth price levels held per side of a book (the best ones)
+     */
+    public record Books(boolean enabled, int maxBooks, int maxDepth) {
     }
 
     /**

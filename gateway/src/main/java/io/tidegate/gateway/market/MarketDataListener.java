@@ -1,14 +1,15 @@
 package io.tidegate.gateway.market;
 
 import io.tidegate.proto.market.v1.InstrumentDefinition;
+import io.tidegate.proto.market.v1.OrderBookDeltas;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 
 /**
  * Something in the gateway that reads the market data published through it (the regime detector,
  * the arbitrage detector, the instrument registry): told of every message on
- * {@code data.quotes.<VENUE>.<SYMBOL>}, {@code data.trades.<VENUE>.<SYMBOL>} and
- * {@code data.instruments.<VENUE>} whose payload decodes.
+ * {@code data.quotes.<VENUE>.<SYMBOL>}, {@code data.trades.<VENUE>.<SYMBOL>},
+ * {@code data.books.<VENUE>.<SYMBOL>} and {@code data.instruments.<VENUE>} whose payload decodes.
  *
  * <p>Threading, by {@link #inline()}: a queued listener (the default) is called on the one
  * {@link MarketDataTap} thread, after the backend stored the message (not a duplicate), in the
@@ -43,5 +44,21 @@ public interface MarketDataListener {
      * @param receivedNanos as for {@link #onQuote}
      */
     default void onInstrument(String venue, InstrumentDefinition definition, long receivedNanos) {
+    }
+
+    /**
+     * A batch of book changes published on {@code data.books.<venue>.<symbol>}; ignored unless overridden.
+     *
+     * @param receivedNanos as for {@link #onQuote}
+     */
+    default void onBook(String venue, String symbol, OrderBookDeltas deltas, long receivedNanos) {
+    }
+
+    /**
+     * Queued listeners only: market messages were skipped (the tap's queue was full) after the ones
+     * delivered so far; whatever is built from an unbroken sequence of them is no longer sure.
+     * Ignored unless overridden.
+     */
+    default void onSkipped() {
     }
 }

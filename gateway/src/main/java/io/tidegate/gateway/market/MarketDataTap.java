@@ -3,6 +3,7 @@ package io.tidegate.gateway.market;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidegate.proto.market.v1.InstrumentDefinition;
+import io.tidegate.proto.market.v1.OrderBookDeltas;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 import java.util.ArrayList;
@@ -16,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands market messages ({@code data.quotes.<VENUE>.<SYMBOL>}, {@code data.trades.<VENUE>.<SYMBOL>}
- * and the venues' listings on {@code data.instruments.<VENUE>}) to the {@link MarketDataListener}s: {@link #received} calls the inline
+ * Hands market messages ({@code data.quotes.<VENUE>.<SYMBOL>}, {@code data.trades.<VENUE>.<SYMBOL>},
+ * {@code data.books.<VENUE>.<SYMBOL>} and the venues' listings on {@code data.instruments.<VENUE>})
+ * to the {@link MarketDataListener}s: {@link #received} calls the inline
  * listeners on the publishing thread; {@link #stored} puts (topic, payload, time) into a bounded
  * queue that one daemon thread ({@code tidegate-market}) drains, decoding each payload once for
  * every queued listener.
@@ -26,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * which for Redis is Lettuce's event loop, and a decode plus a regime update there would delay
  * every other Redis reply. The queue costs that path a prefix check and one offer, which never
  * wakes a thread: the tap thread polls, napping 1 ms when the queue is empty. A full queue skips
- * the message for the queued listeners and counts it ({@link #dropped()}). A payload that does not
+ * the message for the queued listeners and counts it ({@link #dropped()}); they are told
+ * ({@link MarketDataListener#onSkipped}) after the last message stored before the skip, so state
+ * built from a sequence of messages (an order book) is never silently missing one. A payload that does not
  * decode is counted ({@link #malformed()}); the publish has succeeded either way. Without
  * listeners of a kind, that path does nothing (and without queued ones there is no thread).
  *
@@ -37,10 +41,8 @@ public final class MarketDataTap implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MarketDataTap.class);
     private static final String QUOTES = "data.quotes.";
     private static final String TRADES = "data.trades.";
+    private static final String BOOKS = "data.books.";
     private static final String INSTRUMENTS = "data.instruments.";
-    /** The quote and trade prefixes have this length, which is where the venue starts. */
-    private static final int PREFIX = QUOTES.length();
-    private static final int DRAIN_BATCH = 256;
     /** How long the tap thread naps when the queue is empty: the most a message waits for it then. */
     private static final long IDLE_NAP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -49,6 +51,12 @@ public final class MarketDataTap implements AutoCloseable {
     private final ArrayBlockingQueue<Stored> queue;
     private final Thread thread;
     private final LongAdder dropped = new LongAdder();
+    /**
+     * Held while offering and while draining: a drain then takes every message stored before a skip
+     * noted under it (the queue was full from the skip until the drain), so the skip is told after them.
+     */
+    private final Object offerLock = new Object();
+    private boolean skippedSinceDrain;
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong listenerFailures = new AtomicLong();
     private volatile boolean running = true;
@@ -102,13 +110,19 @@ public final class MarketDataTap implements AutoCloseable {
         if (queue == null || !isMarketTopic(topic)) {
             return;
         }
-        if (!running || !queue.offer(new Stored(topic, payload, nanos))) {
+        boolean kept;
+        synchronized (offerLock) {
+            kept = running && queue.offer(new Stored(topic, payload, nanos));
+            skippedSinceDrain |= !kept;
+        }
+        if (!kept) {
             dropped.increment();
         }
     }
 
     private static boolean isMarketTopic(String topic) {
-        return topic.startsWith(QUOTES) || topic.startsWith(TRADES) || topic.startsWith(INSTRUMENTS);
+        return topic.startsWith(QUOTES) || topic.startsWith(TRADES) || topic.startsWith(BOOKS)
+                || topic.startsWith(INSTRUMENTS);
     }
 
     /** Market messages skipped for the queued listeners because the queue was full (or the tap closed). */
@@ -117,8 +131,8 @@ public final class MarketDataTap implements AutoCloseable {
     }
 
     /**
-     * Market messages whose payload did not decode as a QuoteTick / TradeTick / InstrumentDefinition
-     * (once per listener kind).
+     * Market messages whose payload did not decode as a QuoteTick / TradeTick / OrderBookDeltas /
+     * InstrumentDefinition (once per listener kind).
      */
     public long malformed() {
         return malformed.get();
@@ -133,12 +147,19 @@ public final class MarketDataTap implements AutoCloseable {
      * Drains the queue in batches and naps when it is empty instead of waiting in {@code take()}: a
      * consumer blocked in {@code take()} must be woken by every offer (a futex call and a context
      * switch per message on the publish path, which measured as several µs of CPU per quote), while
-     * a napping one costs the publish path only the queue's lock.
+     * a napping one costs the publish path only the queue's lock. It drains everything queued, so
+     * that a skip noted at the drain is told after every message stored before it.
      */
     private void run() {
-        List<Stored> batch = new ArrayList<>(DRAIN_BATCH);
+        List<Stored> batch = new ArrayList<>();
         while (running) {
-            if (queue.drainTo(batch, DRAIN_BATCH) == 0) {
+            boolean skipped;
+            synchronized (offerLock) {
+                queue.drainTo(batch);
+                skipped = skippedSinceDrain;
+                skippedSinceDrain = false;
+            }
+            if (batch.isEmpty() && !skipped) {
                 LockSupport.parkNanos(IDLE_NAP_NANOS);
                 continue;
             }
@@ -146,6 +167,19 @@ public final class MarketDataTap implements AutoCloseable {
                 deliver(queued, s.topic(), s.payload(), s.nanos());
             }
             batch.clear();
+            if (skipped) {
+                tellSkipped();
+            }
+        }
+    }
+
+    private void tellSkipped() {
+        for (MarketDataListener l : queued) {
+            try {
+                l.onSkipped();
+            } catch (RuntimeException e) {
+                failed(l, "(skipped messages)", e);
+            }
         }
     }
 
@@ -154,14 +188,24 @@ public final class MarketDataTap implements AutoCloseable {
             deliverListing(listeners, topic, payload, nanos);
             return;
         }
-        int dot = topic.indexOf('.', PREFIX);
-        if (dot <= PREFIX || dot == topic.length() - 1 || topic.indexOf('.', dot + 1) >= 0) {
+        int prefix = topic.startsWith(BOOKS) ? BOOKS.length() : QUOTES.length(); // trades: as long as quotes
+        int dot = topic.indexOf('.', prefix);
+        if (dot <= prefix || dot == topic.length() - 1 || topic.indexOf('.', dot + 1) >= 0) {
             return; // not exactly <VENUE>.<SYMBOL> after the prefix: some other use of the namespace
         }
-        String venue = topic.substring(PREFIX, dot);
+        String venue = topic.substring(prefix, dot);
         String symbol = topic.substring(dot + 1);
         try {
-            if (topic.startsWith(QUOTES)) {
+            if (prefix == BOOKS.length()) {
+                OrderBookDeltas book = OrderBookDeltas.parseFrom(payload);
+                for (MarketDataListener l : listeners) {
+                    try {
+                        l.onBook(venue, symbol, book, nanos);
+                    } catch (RuntimeException e) {
+                        failed(l, topic, e);
+                    }
+                }
+            } else if (topic.startsWith(QUOTES)) {
                 QuoteTick quote = QuoteTick.parseFrom(payload);
                 for (MarketDataListener l : listeners) {
                     try {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.tidegate.proto.market.v1.BookAction;
 import io.tidegate.proto.market.v1.Decimal;
+import io.tidegate.proto.market.v1.OrderBookDelta;
+import io.tidegate.proto.market.v1.OrderBookDeltas;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 import java.time.Duration;
@@ -21,6 +24,25 @@ class MarketDataTapTest {
             .setAskPrice(Decimal.newBuilder().setUnits(2)).setTsEvent(7).build().toByteString();
     private static final ByteString TRADE = TradeTick.newBuilder().setPrice(Decimal.newBuilder().setUnits(3))
             .setTsEvent(8).build().toByteString();
+
+    private static final ByteString BOOK = OrderBookDeltas.newBuilder().setSequence(9).setIsSnapshot(true)
+            .addDeltas(OrderBookDelta.newBuilder().setAction(BookAction.BOOK_ACTION_CLEAR)).build().toByteString();
+
+    @Test
+    void bookBatchesOfExactlyVenueSymbolTopicsReachListenersDecoded() {
+        Recording queued = new Recording();
+        try (MarketDataTap tap = new MarketDataTap(List.of(queued), 100)) {
+            tap.stored("data.books.BYBIT.BTCUSDT", BOOK, 31);
+            tap.stored("data.books.BYBIT", BOOK, 32);
+            tap.stored("data.books.BYBIT.BTCUSDT.L3", BOOK, 33);
+            tap.stored("data.books.OKX.BTC-USDT", ByteString.copyFrom(new byte[] {(byte) 0xFF}), 34);
+            tap.stored("data.quotes.OKX.BTC-USDT", QUOTE, 35);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued.seen.size() == 2);
+            assertThat(queued.seen).containsExactly("book BYBIT BTCUSDT 9 31", "quote OKX BTC-USDT 7 35");
+            assertThat(tap.malformed()).isEqualTo(1);
+        }
+    }
 
     @Test
     void everyListenerGetsTheDecodedQuotesAndTradesOfExactlyVenueSymbolTopics() {
@@ -91,7 +113,12 @@ class MarketDataTapTest {
             }
             assertThat(tap.dropped()).isEqualTo(3);
             release.countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> blocked.seen.size() == 3);
+            // the queued listener is told of the skip after the messages stored before it, before any after it
+            await().atMost(Duration.ofSeconds(10)).until(() -> blocked.seen.size() == 4);
+            tap.stored("data.quotes.V.S", QUOTE, 7);
+            await().atMost(Duration.ofSeconds(10)).until(() -> blocked.seen.size() == 5);
+            assertThat(blocked.seen).containsExactly("quote V S 7 1", "quote V S 7 2", "quote V S 7 3", "skipped",
+                    "quote V S 7 7");
         }
     }
 
@@ -133,6 +160,16 @@ class MarketDataTapTest {
         @Override
         public void onTrade(String venue, String symbol, TradeTick trade, long receivedNanos) {
             seen.add("trade " + venue + " " + symbol + " " + trade.getTsEvent() + " " + receivedNanos);
+        }
+
+        @Override
+        public void onBook(String venue, String symbol, OrderBookDeltas deltas, long receivedNanos) {
+            seen.add("book " + venue + " " + symbol + " " + deltas.getSequence() + " " + receivedNanos);
+        }
+
+        @Override
+        public void onSkipped() {
+            seen.add("skipped");
         }
     }
 }

@@ -72,6 +72,8 @@ class MetricsExpositionTest {
             metric("tidegate_regime_changes_total", "counter", "regime"),
             metric("tidegate_regime_instruments", "gauge"),
             metric("tidegate_intel_dropped_total", "counter", "reason"),
+            metric("tidegate_books", "gauge"),
+            metric("tidegate_books_lost_total", "counter"),
             metric("tidegate_delivery_gaps_total", "counter"),
             metric("tidegate_delivery_lost_to_retention_total", "counter"),
             metric("tidegate_instruments_listings", "gauge"),
