@@ -98,7 +98,8 @@ final class RemediationModule extends AbstractModule {
                             RecentActions recent) {
         List<Watchdog> watchdogs = new ArrayList<>();
         if (config.enabled()) {
-            watchdogs.add(new ReaderStallWatchdog(loops, () -> store.isReady() && loops.readsHealthy(),
+            watchdogs.add(new ReaderStallWatchdog(loops, () -> store.isReady() && store.degradedReason() == null
+                    && loops.readsHealthy(),
                     config.restartReader().after(),
                     guard(RESTART_READER, config.restartReader().enabled(), counter, recent)));
             watchdogs.add(shedding);

@@ -52,7 +52,8 @@ public final class UnfixedConditionReport implements Watchdog {
             long first = since.computeIfAbsent(c.component(), k -> now);
             if (now - first >= reportAfterMillis && reported.add(c.component())) {
                 String why = c.component() + " " + c.state().name().toLowerCase(java.util.Locale.ROOT) + " for "
-                        + (now - first) / 1000 + "s: " + c.reason() + "; no automatic action for this";
+                        + Duration.ofMillis(now - first).toString().substring(2).toLowerCase(java.util.Locale.ROOT) + ": "
+                        + c.reason() + "; no automatic action for this";
                 LOG.warn("remediation: reported, not fixed: {}", why);
                 counter.count(ACTION, "reported");
                 recent.add(new RemediationRecord(now, ACTION, "reported", c.component(), why));
