@@ -61,7 +61,8 @@ class IdleSubscriberIsClosedTest {
                     return ids.size() == MESSAGES;
                 });
             }
-            assertThat(RemediationScrape.state(gateway)).contains("\"action\":\"close-idle-subscriber\"");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(RemediationScrape.state(gateway))
+                    .contains("\"action\":\"close-idle-subscriber\""));
         }
     }
 }

@@ -24,7 +24,14 @@ final class RemediationScrape {
         return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
-    /** The console's {@code /api/state}. */
+    /** The first sample of a gauge on /metrics, read as of now; NaN when absent. */
+    static double gauge(EmbeddedGateway gateway, String name) throws Exception {
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE)
+                .matcher(get(gateway, "/metrics"));
+        return m.find() ? Double.parseDouble(m.group(2)) : Double.NaN;
+    }
+
+    /** The console's {@code /api/state}: a snapshot taken every {@code console.push-interval}, so it may lag. */
     static String state(EmbeddedGateway gateway) throws Exception {
         return get(gateway, "/api/state");
     }

@@ -54,8 +54,8 @@ class StalledRedisReaderIsRestartedTest {
             });
             assertThat(got).extracting(d -> d.getMessage().getPayload().toStringUtf8()).containsExactly("after");
             assertThat(RemediationScrape.actions(gateway, "restart-reader", "done")).isGreaterThanOrEqualTo(1);
-            assertThat(RemediationScrape.state(gateway)).contains("\"action\":\"restart-reader\"")
-                    .contains("\"outcome\":\"done\"");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(RemediationScrape.state(gateway))
+                    .contains("\"action\":\"restart-reader\"").contains("\"outcome\":\"done\""));
         }
     }
 
