@@ -153,7 +153,9 @@ class ConsolePageInBrowserTest {
                 "http.host=127.0.0.1", "http.port=0", "backend.type=redis", "backend.redis.uri=" + REDIS.uri(),
                 "resilience.spool.dir=" + spool, "console.push-interval=250ms", "console.announce-interval=250ms",
                 "console.stall-limit=1s", "otel.metrics.consumer-lag-interval=500ms",
-                "ops.alerts.subscriber-stall-after=2s", "ops.alerts.evaluation-interval=250ms", "ops.alerts.lease-time=1s");
+                "ops.alerts.subscriber-stall-after=2s", "ops.alerts.evaluation-interval=250ms", "ops.alerts.lease-time=1s",
+                // the page must show the stalled reader as stalled; remediation would close it after idle-after
+                "remediation.close-idle-subscriber.enabled=false");
     }
 
     private static TidegateClient client(EmbeddedGateway gateway, String name) {

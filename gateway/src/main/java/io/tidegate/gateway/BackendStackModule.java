@@ -39,13 +39,13 @@ final class BackendStackModule extends AbstractModule {
     @Provides
     @Singleton
     @Named(STORE)
-    Backend store(GatewayConfig config) {
+    Backend store(GatewayConfig config, RedisReadLoops loops) {
         return switch (config.backend().type()) {
             case MEMORY -> new MemoryBackend(config.storage());
             case REDIS -> config.resilience().enabled()
                     // may start during a Redis outage: the spool takes publishes meanwhile
-                    ? resilient(new DeferredBackend("redis", () -> redis(config)), config)
-                    : redis(config);
+                    ? resilient(new DeferredBackend("redis", () -> loops.attach(redis(config))), config)
+                    : loops.attach(redis(config));
         };
     }
 

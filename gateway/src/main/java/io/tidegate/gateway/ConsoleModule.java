@@ -111,9 +111,12 @@ final class ConsoleModule extends AbstractModule {
     @Provides
     @Singleton
     Console console(ReplicaView replicas, GatewayMetrics metrics, @Named(BackendStackModule.STORE) Backend store,
-                    ServerStats server, DispatchStats dispatch, Readiness readiness, IntelligenceView intelligence) {
+                    ServerStats server, DispatchStats dispatch, Readiness readiness, IntelligenceView intelligence,
+                    io.tidegate.gateway.remediation.RecentActions remediation) {
         var views = new SnapshotTaker.Views(replicas, traffic(metrics), groups(store), clients(server), lanes(dispatch),
-                backend(store, readiness), intelligence);
+                backend(store, readiness), intelligence, () -> remediation.list().stream()
+                .map(r -> new io.tidegate.gateway.console.RemediationView.Entry(r.atMillis(), r.action(), r.outcome(),
+                        r.target(), r.reason())).toList());
         return new Console(config.console(), new SnapshotTaker(config.gatewayId(), version(), config.console(), views,
                 Clock.systemUTC())).start();
     }

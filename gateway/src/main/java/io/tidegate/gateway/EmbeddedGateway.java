@@ -59,6 +59,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final RegimeWatchers regimeWatchers;
     private final RiskGate risk;
     private final Alerting alerting;
+    private final io.tidegate.gateway.remediation.Remediation remediation;
     /** The console and the replica roster, closed with the gateway; empty when the console is off. */
     private final java.util.List<AutoCloseable> consoleParts = new java.util.ArrayList<>();
 
@@ -79,6 +80,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
         this.risk = injector.getInstance(RiskGate.class);
         this.alerting = injector.getInstance(Alerting.class);
+        this.remediation = injector.getInstance(io.tidegate.gateway.remediation.Remediation.class);
         if (config.console().enabled() && config.http().port() >= 0) {
             consoleParts.add(injector.getInstance(io.tidegate.gateway.console.Console.class));
             if (injector.getInstance(io.tidegate.gateway.console.ReplicaView.class) instanceof AutoCloseable roster) {
@@ -254,6 +256,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public synchronized boolean stop() {
         if (stopped == null) {
             alerting.close(); // hands the lease back first, so another replica takes over at once
+            remediation.close(); // no action on a gateway that is going away
             stopped = server.drainAndStop();
             closeMarketDataListeners();
             closeRisk();

@@ -74,6 +74,7 @@ public final class GatewayModule extends AbstractModule {
         install(new InstrumentsModule(config.intelligence().instruments(), config.backend()));
         install(new AlertingModule());
         install(new ConsoleModule(config));
+        install(new RemediationModule(config.remediation()));
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
@@ -158,7 +159,8 @@ public final class GatewayModule extends AbstractModule {
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
                          GatewaySecurity security, LanePolicies lanePolicies, RegimeRoutes regimeRoutes,
-                         Set<AttachedService> attached, InstrumentDirectory instruments, RiskGate risk,
+                         Set<AttachedService> attached, InstrumentDirectory instruments,
+                         @com.google.inject.name.Named(RemediationModule.PUBLISH_GATE) RiskGate risk,
                          Telemetry telemetry) {
         var settings = new GatewayServer.Settings(config.gatewayId(), config.grpc(), config.limits(), config.delivery(),
                 config.dedupWindow(), config.resilience().clientLimits(), config.drainTimeout());

@@ -128,6 +128,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void remediationActsThroughHooksOfTheBackendAndServerFromAbove() {
+        mayOnlyUse("remediation", "backend", "server", "security", "monitoring", "config").check(gateway);
+    }
+
+    @Test
     void packagesHaveNoCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(gateway);
     }

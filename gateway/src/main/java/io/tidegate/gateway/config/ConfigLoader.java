@@ -244,7 +244,8 @@ public final class ConfigLoader {
                 r.durationIn("dedup-window", Duration.ZERO, Duration.ofDays(7)), retention, backend,
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
-                otel(r), arbitrage(r), security, intelligence(r), risk(r), OpsSection.read(r), console(r));
+                otel(r), arbitrage(r), security, intelligence(r), risk(r), OpsSection.read(r), console(r),
+                remediation(r));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {
@@ -356,6 +357,31 @@ public final class ConfigLoader {
                 r.durationIn("console.push-interval", Duration.ofMillis(100), Duration.ofMinutes(1)),
                 r.durationIn("console.stall-limit", Duration.ofMillis(100), Duration.ofMinutes(10)),
                 r.durationIn("console.announce-interval", Duration.ofMillis(100), Duration.ofMinutes(10)));
+    }
+
+    private static GatewayConfig.Remediation remediation(Reader r) {
+        GatewayConfig.Shedding shedding = new GatewayConfig.Shedding(
+                r.bool("remediation.shed-at-spool.enabled"),
+                r.doubleIn("remediation.shed-at-spool.bulk-above", 0, 1),
+                r.doubleIn("remediation.shed-at-spool.low-above", 0, 1),
+                r.doubleIn("remediation.shed-at-spool.resume-below", 0, 1));
+        if (!(shedding.resumeBelow() < shedding.bulkAbove() && shedding.bulkAbove() <= shedding.lowAbove())) {
+            throw new InvalidConfigException("remediation.shed-at-spool: resume-below < bulk-above <= low-above is "
+                    + "needed; got " + shedding.resumeBelow() + ", " + shedding.bulkAbove() + ", " + shedding.lowAbove());
+        }
+        return new GatewayConfig.Remediation(
+                r.bool("remediation.enabled"),
+                r.durationIn("remediation.check-interval", Duration.ofMillis(50), Duration.ofMinutes(10)),
+                r.intIn("remediation.max-actions", 1, 1_000_000),
+                r.durationIn("remediation.per", Duration.ofSeconds(1), Duration.ofDays(1)),
+                r.intIn("remediation.recent", 1, 1_000),
+                new GatewayConfig.Action(r.bool("remediation.restart-reader.enabled"),
+                        r.durationIn("remediation.restart-reader.stall-after", Duration.ofMillis(100), Duration.ofDays(1))),
+                shedding,
+                new GatewayConfig.Action(r.bool("remediation.close-idle-subscriber.enabled"),
+                        r.durationIn("remediation.close-idle-subscriber.idle-after", Duration.ofMillis(100),
+                                Duration.ofDays(1))),
+                r.durationIn("remediation.report-after", Duration.ofMillis(100), Duration.ofDays(1)));
     }
 
     private static GatewayConfig.Intelligence intelligence(Reader r) {

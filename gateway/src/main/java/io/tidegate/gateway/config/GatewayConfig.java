@@ -20,7 +20,7 @@ public record GatewayConfig(
         Duration drainTimeout,
         Otel otel,
         Arbitrage arbitrage, Security security, Intelligence intelligence, Risk risk, Ops ops,
-        Console console) {
+        Console console, Remediation remediation) {
 
     /**
      * The pre-trade risk gate ({@code risk.*}, docs/risk.md).
@@ -144,6 +144,34 @@ public record GatewayConfig(
      */
     public record Console(boolean enabled, int maxTopics, int maxClients, Duration pushInterval, Duration stallLimit,
                           Duration announceInterval) {
+    }
+
+    /**
+     * Automatic remediation ({@code remediation.*}, docs/operations.md#automatic-remediation).
+     *
+     * @param enabled       false switches every action and report off at once
+     * @param checkInterval how often the conditions are looked at
+     * @param maxActions    actions of one kind at most per {@code per}; further ones are skipped (and logged)
+     * @param per           the period of that rate limit
+     * @param recent        actions and reports the console lists, newest first
+     * @param restartReader a Redis read loop with demand and no progress for {@code after} is restarted
+     * @param shedAtSpool   refuse BULK over {@code bulkAbove}, LOW too over {@code lowAbove} of the spool's
+     *                      capacity, until it is below {@code resumeBelow} (fractions 0..1)
+     * @param closeIdleSubscriber a stream whose client has not read for {@code after} while deliveries wait is
+     *                      closed
+     * @param reportAfter   a condition with no action (backend unreachable) lasting this long is reported once
+     */
+    public record Remediation(boolean enabled, Duration checkInterval, int maxActions, Duration per, int recent,
+                              Action restartReader, Shedding shedAtSpool, Action closeIdleSubscriber,
+                              Duration reportAfter) {
+    }
+
+    /** One remediation action: its switch and how long its condition must last. */
+    public record Action(boolean enabled, Duration after) {
+    }
+
+    /** {@code remediation.shed-at-spool.*}: the switch and the thresholds, fractions of the spool's capacity. */
+    public record Shedding(boolean enabled, double bulkAbove, double lowAbove, double resumeBelow) {
     }
 
     /**

@@ -14,7 +14,17 @@ public record ConsoleSnapshot(String gatewayId, String version, long takenMillis
                               String backend, boolean ready, String readiness, List<ReplicaRow> replicas,
                               List<TopicRow> topics, List<GroupRow> groups, List<SubscriberRow> subscribers,
                               List<PublisherRow> publishers, List<LaneRow> lanes, int workers, int busyWorkers,
-                              List<BreakerRow> breakers, SpoolRow spool, IntelligenceRow intelligence) {
+                              List<BreakerRow> breakers, SpoolRow spool, IntelligenceRow intelligence,
+                              List<RemediationRow> remediation) {
+
+    /**
+     * An automatic remediation action or report, newest first.
+     *
+     * @param outcome {@code done}, {@code failed}, {@code rate_limited}, {@code ended}, or {@code reported}
+     *                (seen, no action: reported, not fixed)
+     */
+    public record RemediationRow(double ageSeconds, String action, String outcome, String target, String reason) {
+    }
 
     /** @param state {@code up}, or {@code gone} when not heard for three announce intervals */
     public record ReplicaRow(String gatewayId, String version, boolean self, double lastSeenAgeSeconds, String state) {

@@ -30,7 +30,8 @@ public final class SnapshotTaker {
 
     /** The views the console reads. */
     public record Views(ReplicaView replicas, TrafficView traffic, GroupView groups, ClientView clients,
-                        LaneView lanes, BackendView backend, IntelligenceView intelligence) {
+                        LaneView lanes, BackendView backend, IntelligenceView intelligence,
+                        RemediationView remediation) {
     }
 
     private final String gatewayId;
@@ -61,10 +62,15 @@ public final class SnapshotTaker {
                 notReady == null, notReady != null ? notReady : degraded != null ? "ready; " + degraded : "ready",
                 replicas(now), topics(now, rates), groups(), subscribers(now, rates), publishers(now, rates),
                 lanes(rates), views.lanes().workers(), views.lanes().busyWorkers(), breakers(backend), spool(backend),
-                intelligence(rates));
+                intelligence(rates), remediation(now));
         previous = rates.current;
         previousMillis = now;
         return snapshot;
+    }
+
+    private List<ConsoleSnapshot.RemediationRow> remediation(long now) {
+        return views.remediation().recent().stream().map(e -> new ConsoleSnapshot.RemediationRow(
+                Math.max(0, now - e.atMillis()) / 1000.0, e.action(), e.outcome(), e.target(), e.reason())).toList();
     }
 
     private List<ReplicaRow> replicas(long now) {

@@ -376,6 +376,19 @@ final class ClientSession implements StreamObserver<ConnectRequest>, SessionSubs
         return unanswered;
     }
 
+    String sessionId() {
+        return sessionId;
+    }
+
+    /**
+     * Ends the stream with {@code status} now: its subscriptions end (unacked group messages go
+     * back to the group) and the deliveries queued for it are dropped. Any thread.
+     */
+    void endWith(Status status) {
+        endSubscriptions("ended: " + status.getDescription());
+        outbound.failAfterFlush(status);
+    }
+
     /** How long deliveries have waited for this client to read (nanoseconds; 0 while it reads). Any thread. */
     long blockedForNanos(long nowNanos) {
         return outbound.blockedForNanos(nowNanos);

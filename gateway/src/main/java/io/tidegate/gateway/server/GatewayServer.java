@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: start and drain are called once each, from the main or shutdown thread; the
  * {@link ServerStats} reads are thread-safe.
  */
-public final class GatewayServer implements ServerStats {
+public final class GatewayServer implements ServerStats, StalledStreams {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     private static final Duration ACTIVITY_INTERVAL = Duration.ofMinutes(1);
@@ -206,6 +206,30 @@ public final class GatewayServer implements ServerStats {
             }
         }
         return n;
+    }
+
+    @Override
+    public List<String> stalledFor(java.time.Duration after) {
+        long now = System.nanoTime();
+        long limit = Math.max(1, after.toNanos());
+        List<String> stalled = new java.util.ArrayList<>();
+        for (ClientSession s : sessions.sessions()) {
+            if (s.blockedForNanos(now) >= limit) {
+                stalled.add(s.sessionId());
+            }
+        }
+        return stalled;
+    }
+
+    @Override
+    public boolean end(String sessionId, io.grpc.Status status) {
+        for (ClientSession s : sessions.sessions()) {
+            if (s.sessionId().equals(sessionId)) {
+                s.endWith(status);
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -7,6 +7,7 @@ const STATE_CLASS = {
   up: "ok", gone: "bad", ok: "ok", stalled: "bad", no_credit: "warn",
   closed: "ok", open: "bad", half_open: "warn", forced_open: "bad", disabled: "warn", metrics_only: "info",
   firing: "bad", pending: "warn", resolved: "ok",
+  done: "ok", ended: "info", failed: "bad", rate_limited: "warn", "reported, not fixed": "warn",
   info: "info", warning: "warn", critical: "bad", page: "bad",
 };
 
@@ -179,6 +180,17 @@ function render(s) {
   document.getElementById("arbitrage").textContent = i.arbitrageEnabled
     ? "arbitrage signals: " + num(i.arbitrageSignals) + " (" + num(i.arbitragePerSecond, 1) + " per second)"
     : "arbitrage detection is off (intelligence.arbitrage.enabled)";
+
+  fill("remediation", s.remediation || [], (r) => {
+    const tr = el("tr");
+    tr.dataset.action = r.action;
+    cell(tr, num(r.ageSeconds, 0), true);
+    cell(tr, r.action);
+    cell(tr, badge(r.outcome === "reported" ? "reported, not fixed" : r.outcome), false, "outcome");
+    cell(tr, r.target);
+    cell(tr, r.reason);
+    return tr;
+  }, "no remediation actions");
 }
 
 function setLink(text, cls) {

@@ -51,7 +51,7 @@ class SnapshotTakerTest {
             public Map<String, Long> pending() {
                 return Map.of("risk", 3L);
             }
-        }, clients::get, new NoLanes(), new MemoryBackend(), new NoIntelligence());
+        }, clients::get, new NoLanes(), new MemoryBackend(), new NoIntelligence(), RemediationView.NONE);
         return new SnapshotTaker("a", "1.0", CONFIG, views, clock);
     }
 

@@ -65,6 +65,7 @@ class MetricsExpositionTest {
             metric("tidegate_alerts", "gauge", "state"),
             metric("tidegate_alerts_leader", "gauge"),
             metric("tidegate_health", "gauge", "component"),
+            metric("tidegate_remediation_actions_total", "counter", "action", "outcome"),
             metric("tidegate_consumer_lag", "gauge", "group"),
             metric("tidegate_backend_resets_total", "counter"),
             metric("tidegate_auth_refusals_total", "counter", "reason"),

@@ -215,6 +215,11 @@ public final class RedisBackend implements Backend {
         return state == null ? java.util.Map.of() : java.util.Map.of("read", state);
     }
 
+    /** The read loops of the live subscriptions, for the read-loop watchdog (remediation). Any thread. */
+    public List<io.tidegate.gateway.backend.ReadLoop> readLoops() {
+        return List.copyOf(subscriptions);
+    }
+
     /** What guards this backend's reads (as passed in), for tests and logs. */
     public ReadGuard readGuard() {
         return reads;

@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: the public methods are thread-safe and never block; the sink is called from the
  * worker pool, one call at a time.
  */
-abstract class RedisSubscription implements BackendSubscription {
+abstract class RedisSubscription implements BackendSubscription, io.tidegate.gateway.backend.ReadLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSubscription.class);
 
@@ -100,6 +100,8 @@ abstract class RedisSubscription implements BackendSubscription {
 
     /** The blocking reads in flight, empty when none; read by wakers. */
     private volatile List<BlockedRead> blocked = List.of();
+    /** See {@link #lastProgressNanos()}. */
+    private volatile long lastProgressNanos = System.nanoTime();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
@@ -155,6 +157,9 @@ abstract class RedisSubscription implements BackendSubscription {
             if (closed) {
                 return;
             }
+            if (demand <= 0) {
+                lastProgressNanos = System.nanoTime();
+            }
             demand = Math.min(Long.MAX_VALUE / 2, demand + n);
         }
         maybeRun();
@@ -194,6 +199,34 @@ abstract class RedisSubscription implements BackendSubscription {
             changed = true;
         }
         wakeReader();
+        maybeRun();
+    }
+
+    @Override
+    public String name() {
+        return spec.key();
+    }
+
+    @Override
+    public boolean hasDemand() {
+        synchronized (lock) {
+            return !closed && demand > 0 && !topics.isEmpty();
+        }
+    }
+
+    @Override
+    public long lastProgressNanos() {
+        return lastProgressNanos;
+    }
+
+    /**
+     * Closes the reader connections: a read stuck on one fails, and the loop retries on fresh
+     * ones from its cursors. A loop that is not running is started again.
+     */
+    @Override
+    public void restart() {
+        lastProgressNanos = System.nanoTime();
+        readers.values().forEach(ReaderConnection::close);
         maybeRun();
     }
 
@@ -466,6 +499,7 @@ abstract class RedisSubscription implements BackendSubscription {
 
     private void afterCycle(Throwable error, long tookNanos) {
         if (error == null) {
+            lastProgressNanos = System.nanoTime();
             ctx.reads().onSuccess(tookNanos);
             if (failures > 0) {
                 LOG.info("subscription {}: Redis reads work again after {} failed attempts", spec.key(), failures);

@@ -1,0 +1,69 @@
+package io.tidegate.gateway.server;
+
+import static io.tidegate.gateway.server.TestMessages.broadcast;
+import static io.tidegate.gateway.server.TestMessages.msg;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tidegate.gateway.EmbeddedGateway;
+import io.tidegate.proto.v1.Delivery;
+import io.tidegate.testkit.RedisServerExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code remediation.restart-reader}: the connection of a subscription's Redis reader goes dead
+ * without closing (frozen in a proxy between the gateway and a real redis-server, as behind a dead
+ * network path), with the per-cycle time limit set out of reach; the read loop has demand and
+ * makes no progress, so remediation restarts it and the subscriber receives messages again.
+ */
+class StalledRedisReaderIsRestartedTest {
+
+    @RegisterExtension
+    static final RedisServerExtension REDIS = new RedisServerExtension();
+
+    private static final Pattern READER_ADDR = Pattern.compile("addr=127\\.0\\.0\\.1:(\\d+) .*name=tidegate:[^ ]*:read:");
+
+    @Test
+    void aReaderStuckOnADeadConnectionIsRestartedAndTheSubscriberReceivesAgain() throws Exception {
+        try (ConnectionFreezingProxy proxy = new ConnectionFreezingProxy(REDIS.port());
+             EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("http.port=0",
+                     "backend.redis.uri=redis://127.0.0.1:" + proxy.port(), "resilience.enabled=false",
+                     "resilience.call-timeout=5m", "remediation.check-interval=100ms",
+                     "remediation.restart-reader.stall-after=2s");
+             FrameClient sub = FrameClient.connected(gateway.target());
+             FrameClient pub = FrameClient.connected(gateway.target())) {
+            sub.await(sub.subscribe(broadcast("s", "stall.t").setInitialCredit(1_000)));
+            pub.await(pub.publish(msg("stall.t", "before")));
+            assertThat(sub.awaitDeliveries("s", 1)).extracting(d -> d.getMessage().getPayload().toStringUtf8())
+                    .containsExactly("before");
+
+            int readerPort = readerPort();
+            assertThat(proxy.freezeUpstreamPort(readerPort)).as("the reader's connection goes through the proxy").isTrue();
+            pub.await(pub.publish(msg("stall.t", "after")));
+
+            List<Delivery> got = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                got.addAll(sub.pollDeliveries("s", 100));
+                return !got.isEmpty();
+            });
+            assertThat(got).extracting(d -> d.getMessage().getPayload().toStringUtf8()).containsExactly("after");
+            assertThat(RemediationScrape.actions(gateway, "restart-reader", "done")).isGreaterThanOrEqualTo(1);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(RemediationScrape.state(gateway))
+                    .contains("\"action\":\"restart-reader\"").contains("\"outcome\":\"done\""));
+        }
+    }
+
+    /** The client port Redis sees for the gateway's (one) reader connection. */
+    private static int readerPort() {
+        String clients = REDIS.server().commandText("CLIENT LIST");
+        Matcher m = READER_ADDR.matcher(clients);
+        assertThat(m.find()).as("a reader connection in %s", clients).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+}
