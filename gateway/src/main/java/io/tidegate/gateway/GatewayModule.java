@@ -71,6 +71,7 @@ public final class GatewayModule extends AbstractModule {
         install(new InstrumentsModule(config.intelligence().instruments(), config.backend()));
         install(new AlertingModule());
         install(new ConsoleModule(config));
+        install(new TuningModule());
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
