@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * below a quarter doubling the setting counts as settled. Once every setting has settled the
  * controller only watches, and explores again after {@code re-explore-after}.
  *
- * <p>Frozen, it moves nothing; a step on trial when the freeze comes is reverted at the next
+ * <p>While the objective reads zero (an idle gateway) nothing moves. Frozen, it moves nothing; a step on trial when the freeze comes is reverted at the next
  * interval, so a frozen gateway runs on the best values found.
  *
  * <p>Threading: {@link #tick} runs on one thread (the controller's own after {@link #start}, or a
@@ -150,9 +150,11 @@ public final class TuningController implements AutoCloseable {
         samples = 0;
         if (phase == Phase.TRIAL) {
             judge(mean);
-        } else {
+        } else if (mean > 0) {
             baseline = mean;
             startTrial();
+        } else {
+            restartBaseline(); // idle: nothing to learn from, so nothing moves and nothing settles
         }
     }
 

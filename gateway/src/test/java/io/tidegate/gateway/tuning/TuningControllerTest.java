@@ -132,6 +132,16 @@ class TuningControllerTest {
     }
 
     @Test
+    void movesNothingWhileIdle() {
+        Knob batch = new Knob(1024);
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096)), () -> 0.0);
+        for (int i = 0; i < 100; i++) {
+            c.tick();
+        }
+        assertThat(batch.applied).isEmpty();
+    }
+
+    @Test
     void startsFrozenWhenConfiguredSo() {
         Knob batch = new Knob(1024);
         var frozen = new GatewayConfig.Tuning(true, true, Duration.ofMillis(10), 3, 1, 0.03, Duration.ofMinutes(5),
