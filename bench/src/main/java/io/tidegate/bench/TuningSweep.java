@@ -85,7 +85,10 @@ public final class TuningSweep {
                     .orElseThrow(() -> new IllegalArgumentException("no workload " + name + "; there are "
                             + WORKLOADS.stream().map(Workload::name).toList()));
             List<String> args = new ArrayList<>(List.of("--embedded", embedded, "--duration", o.get("duration"),
-                    "--warmup", o.get("warmup"), "--subscribers", "1"));
+                    "--warmup", o.get("warmup"), "--subscribers", "1",
+                    // a short retained log: the memory backend keeps 1,000,000 entries per topic by
+                    // default, whose 4 KiB payloads would fill the heap and measure the collector
+                    "--gateway-config", "retention.max-length=20000"));
             args.addAll(w.args());
             LoadOptions base = LoadOptions.parse(args.toArray(String[]::new));
             if (!warm) {
