@@ -37,7 +37,9 @@ class LiveTuningTest {
     void movesTheLiveMaxBatchUnderLoadAndTheAdminFreezeStopsIt() throws Exception {
         try (EmbeddedGateway gateway = EmbeddedGateway.start(GatewayConfig.defaultsWith(
                 "grpc.host=127.0.0.1", "grpc.port=0", "http.host=127.0.0.1", "http.port=0", "backend.type=memory",
-                "tuning.enabled=true", "tuning.interval=20ms", "tuning.window=2", "tuning.settle=1"))) {
+                "tuning.enabled=true", "tuning.interval=20ms", "tuning.window=2", "tuning.settle=1",
+                // explores again as soon as it settles, so steps follow the unfreeze however long the load ran
+                "tuning.re-explore-after=0s"))) {
             ManagedChannel channel = ManagedChannelBuilder.forTarget(gateway.target()).usePlaintext().build();
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicLong published = new AtomicLong();
