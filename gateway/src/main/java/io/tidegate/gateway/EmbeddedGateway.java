@@ -28,6 +28,7 @@ import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
 import io.tidegate.gateway.server.RiskGate;
 import io.tidegate.gateway.security.GatewaySecurity;
+import io.tidegate.gateway.tuning.TuningController;
 import java.io.IOException;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -60,6 +61,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final RiskGate risk;
     private final Alerting alerting;
     private final io.tidegate.gateway.remediation.Remediation remediation;
+    private final TuningController tuning;
     /** The console and the replica roster, closed with the gateway; empty when the console is off. */
     private final java.util.List<AutoCloseable> consoleParts = new java.util.ArrayList<>();
 
@@ -81,6 +83,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.risk = injector.getInstance(RiskGate.class);
         this.alerting = injector.getInstance(Alerting.class);
         this.remediation = injector.getInstance(io.tidegate.gateway.remediation.Remediation.class);
+        this.tuning = injector.getInstance(TuningController.class);
         if (config.console().enabled() && config.http().port() >= 0) {
             consoleParts.add(injector.getInstance(io.tidegate.gateway.console.Console.class));
             if (injector.getInstance(io.tidegate.gateway.console.ReplicaView.class) instanceof AutoCloseable roster) {
@@ -242,6 +245,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         return alerting;
     }
 
+    /** The adaptive tuning controller (running only with {@code tuning.enabled}). */
+    public TuningController tuning() {
+        return tuning;
+    }
+
     /** Live Connect streams. */
     public int sessionCount() {
         return server.sessionCount();
@@ -257,6 +265,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         if (stopped == null) {
             alerting.close(); // hands the lease back first, so another replica takes over at once
             remediation.close(); // no action on a gateway that is going away
+            tuning.close();
             stopped = server.drainAndStop();
             closeMarketDataListeners();
             closeRisk();

@@ -75,6 +75,7 @@ public final class GatewayModule extends AbstractModule {
         install(new AlertingModule());
         install(new ConsoleModule(config));
         install(new RemediationModule(config.remediation()));
+        install(new TuningModule());
         bind(ServerStats.class).to(GatewayServer.class);
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).

@@ -133,6 +133,11 @@ class LayerRulesTest {
     }
 
     @Test
+    void tuningMovesDispatchSettingsThroughTunablesAndAnswersOnTheAdminPort() {
+        mayOnlyUse("tuning", "dispatch", "monitoring", "config").check(gateway);
+    }
+
+    @Test
     void packagesHaveNoCycles() {
         slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(gateway);
     }

@@ -245,7 +245,8 @@ public final class ConfigLoader {
                 resilience,
                 r.durationIn("shutdown.drain-timeout", Duration.ZERO, Duration.ofMinutes(10)),
                 otel(r), arbitrage(r), security, intelligence(r), risk(r), OpsSection.read(r), console(r),
-                remediation(r));
+                remediation(r),
+                tuning(r));
     }
 
     private static GatewayConfig.Arbitrage arbitrage(Reader r) {
@@ -347,6 +348,28 @@ public final class ConfigLoader {
                 r.intIn(prefix + ".max-open-orders", 0, 10_000_000),
                 r.doubleIn(prefix + ".max-position", 0, 1e18),
                 r.durationIn(prefix + ".max-price-age", Duration.ZERO, Duration.ofDays(1)));
+    }
+
+    private static GatewayConfig.Tuning tuning(Reader r) {
+        return new GatewayConfig.Tuning(
+                r.bool("tuning.enabled"),
+                r.bool("tuning.frozen"),
+                r.durationIn("tuning.interval", Duration.ofMillis(10), Duration.ofHours(1)),
+                r.intIn("tuning.window", 1, 1000),
+                r.intIn("tuning.settle", 0, 1000),
+                r.doubleIn("tuning.min-gain", 0, 1),
+                r.durationIn("tuning.re-explore-after", Duration.ZERO, Duration.ofDays(7)),
+                bounds(r, "tuning.max-batch", 100_000),
+                bounds(r, "tuning.class-batch", 100_000));
+    }
+
+    private static GatewayConfig.Bounds bounds(Reader r, String prefix, int most) {
+        var bounds = new GatewayConfig.Bounds(r.intIn(prefix + ".min", 1, most), r.intIn(prefix + ".max", 1, most));
+        if (bounds.min() > bounds.max()) {
+            throw new InvalidConfigException(prefix + ".min (" + bounds.min() + ") must not exceed " + prefix + ".max ("
+                    + bounds.max() + ")");
+        }
+        return bounds;
     }
 
     private static GatewayConfig.Console console(Reader r) {

@@ -20,7 +20,28 @@ public record GatewayConfig(
         Duration drainTimeout,
         Otel otel,
         Arbitrage arbitrage, Security security, Intelligence intelligence, Risk risk, Ops ops,
-        Console console, Remediation remediation) {
+        Console console, Remediation remediation, Tuning tuning) {
+
+    /**
+     * Adaptive tuning ({@code tuning.*}, docs/tuning.md): a controller that moves the settings below
+     * within their bounds, from the measured dispatch rate, every {@code interval}.
+     *
+     * @param frozen        start with the controller frozen (no moves until unfrozen on the admin port)
+     * @param window        intervals averaged into one measurement of a setting
+     * @param settle        intervals skipped after a move before measuring
+     * @param minGain       the fraction by which a step must beat the current setting to be kept
+     * @param reexploreAfter after the steps of every setting have shrunk to their least, the
+     *                      controller starts exploring again after this long
+     * @param maxBatch      bounds of {@code dispatch.max-batch}
+     * @param classBatch    bounds of the least messages one ingress lane decision takes from a class
+     */
+    public record Tuning(boolean enabled, boolean frozen, Duration interval, int window, int settle, double minGain,
+                         Duration reexploreAfter, Bounds maxBatch, Bounds classBatch) {
+    }
+
+    /** Inclusive bounds of a tuned integer setting. */
+    public record Bounds(int min, int max) {
+    }
 
     /**
      * The pre-trade risk gate ({@code risk.*}, docs/risk.md).

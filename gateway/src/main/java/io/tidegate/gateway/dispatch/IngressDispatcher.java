@@ -40,7 +40,10 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
     private final Backend backend;
     private final int capacity;
-    private final int maxBatch;
+    /** Read once per batch, so a tuner's change applies from the next batch on; no lock on the hot path. */
+    private volatile int maxBatch;
+    /** Least messages one decision of the lanes takes from a class; 1 leaves each class's configured batch. */
+    private volatile int classBatchFloor = 1;
     private final long sampleMillis;
     private final ReentrantLock lock = new ReentrantLock();
     /**
@@ -131,8 +134,38 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         }
     }
 
+    /** The most messages one backend append takes now ({@code dispatch.max-batch} until {@link #maxBatch(int)}). */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** Sets the most messages one backend append takes, from the next batch on; at least 1. */
+    public void maxBatch(int messages) {
+        if (messages < 1) {
+            throw new IllegalArgumentException("max batch must be at least 1, got " + messages);
+        }
+        maxBatch = messages;
+    }
+
+    /** The least messages one lane decision takes from a class (1: each class's {@code dispatch.classes.<class>.batch}). */
+    public int classBatchFloor() {
+        return classBatchFloor;
+    }
+
+    /**
+     * Raises every class's batch per lane decision to at least {@code messages}, from the next
+     * take on: fewer policy decisions per message, at the cost of a class taking a run of its own
+     * before the policy looks again. 1 restores the configured batches.
+     */
+    public void classBatchFloor(int messages) {
+        if (messages < 1) {
+            throw new IllegalArgumentException("class batch floor must be at least 1, got " + messages);
+        }
+        classBatchFloor = messages;
+    }
+
     private void work() {
-        List<KeyClaimingLanes.Queued> batch = new ArrayList<>(maxBatch);
+        List<KeyClaimingLanes.Queued> batch = new ArrayList<>();
         Set<String> keys = new HashSet<>();
         try {
             while (takeBatch(batch, keys)) {
@@ -162,7 +195,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                     return false;
                 }
                 takeNanos = System.nanoTime();
-                lanes.take(maxBatch, batch, keys, takeNanos, recordDelay);
+                lanes.take(maxBatch, classBatchFloor, batch, keys, takeNanos, recordDelay);
                 if (!batch.isEmpty()) {
                     busyView = ++busy;
                     peakBusy = Math.max(peakBusy, busy);

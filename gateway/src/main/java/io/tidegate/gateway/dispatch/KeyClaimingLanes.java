@@ -102,10 +102,11 @@ final class KeyClaimingLanes {
      * Moves up to {@code max} takeable messages into {@code batch}, in the order the policy picks
      * (parked keys of a level first), and claims their keys into {@code batchKeys}.
      *
+     * @param classBatchFloor the least messages one decision takes from the class it picks
      * @param now     {@link System#nanoTime} of this take
      * @param onTaken told the level each taken message waited at
      */
-    void take(int max, List<Queued> batch, Set<String> batchKeys, long now, TakeListener onTaken) {
+    void take(int max, int classBatchFloor, List<Queued> batch, Set<String> batchKeys, long now, TakeListener onTaken) {
         this.batch = batch;
         this.batchKeys = batchKeys;
         this.onTaken = onTaken;
@@ -125,7 +126,7 @@ final class KeyClaimingLanes {
                 if (choice == DispatchPolicy.NONE || readyLevel <= choice) {
                     takeParked(ready[readyLevel].pollFirst());
                 } else {
-                    int limit = Math.max(1, Math.min(policy.batchLimit(choice), max - batch.size()));
+                    int limit = Math.max(1, Math.min(Math.max(classBatchFloor, policy.batchLimit(choice)), max - batch.size()));
                     lanes.drain(choice, limit, policy.onTimeFirst(), now, latencyEwma, toBatch);
                 }
             }

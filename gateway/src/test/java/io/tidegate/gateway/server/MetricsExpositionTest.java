@@ -85,6 +85,8 @@ class MetricsExpositionTest {
             metric("tidegate_topic_messages_in_total", "counter", "topic_kind", "venue", "instrument"),
             metric("tidegate_topic_messages_out_total", "counter", "topic_kind", "venue", "instrument"),
             metric("tidegate_topic_last_message_age_seconds", "gauge", "topic_kind", "venue", "instrument"),
+            metric("tidegate_tuning_value", "gauge", "setting"),
+            metric("tidegate_tuning_steps_total", "counter", "setting", "outcome"),
             // JVM and process (Prometheus client collectors)
             metric("jvm_memory_used_bytes", "gauge", "area"),
             metric("jvm_memory_pool_used_bytes", "gauge", "pool"),

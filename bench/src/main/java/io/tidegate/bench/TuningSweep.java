@@ -1,0 +1,153 @@
+package io.tidegate.bench;
+
+import io.tidegate.testkit.RedisServer;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Shows what adaptive tuning ({@code tuning.*}) is worth: for each of three workloads, a sweep of
+ * fixed {@code dispatch.max-batch} values, the default and the tuning controller (starting from
+ * the default), each on a fresh embedded gateway through {@link LoadTool}, {@code --repeat}
+ * rounds with the settings interleaved within each round so drift of the machine hits all alike
+ * (after one discarded run that warms the JIT);
+ * then one table per workload: received msg/s per run, their median and the median p99, the best
+ * fixed setting, the default and the tuned run, and tuned / best.
+ *
+ * <pre>
+ * TuningSweep [--backend memory|redis] [--repeat 3] [--duration 4s] [--warmup 3s]
+ *             [--values 16,64,256,1024,4096] [--workloads steady,large-batches,many-publishers]
+ * </pre>
+ * Runs on the calling thread.
+ */
+public final class TuningSweep {
+
+    /** A workload: LoadTool arguments besides the gateway and the timing. */
+    private record Workload(String name, String description, List<String> args) {
+    }
+
+    private static final List<Workload> WORKLOADS = List.of(
+            new Workload("steady", "2 publishers, 200-byte messages, SDK batches of 100, 1 subscriber",
+                    List.of("--publishers", "2", "--payload-bytes", "200", "--batch", "100")),
+            new Workload("large-batches", "2 publishers, 4 KiB messages, SDK batches of 1000 lingering 5 ms, 1 subscriber",
+                    List.of("--publishers", "2", "--payload-bytes", "4096", "--batch", "1000", "--linger", "5ms")),
+            new Workload("many-publishers", "16 publishers, 100-byte messages, SDK batches of 10, 8 topics, 1 subscriber",
+                    List.of("--publishers", "16", "--payload-bytes", "100", "--batch", "10", "--topics", "8")));
+
+    /** Settings of the tuned runs: short intervals, so it learns within a run of a few seconds. */
+    static final List<String> TUNED = List.of("tuning.enabled=true", "tuning.interval=100ms", "tuning.window=3",
+            "tuning.settle=1");
+
+    private TuningSweep() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>(Map.of("backend", "memory", "repeat", "3", "duration", "4s",
+                "warmup", "3s", "values", "16,64,256,1024,4096", "workloads", "steady,large-batches,many-publishers"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String name = args[i].replaceFirst("^--", "");
+            if (!o.containsKey(name)) {
+                System.err.println("unknown argument " + args[i] + "; takes --" + String.join(", --", o.keySet()));
+                System.exit(2);
+            }
+            o.put(name, args[i + 1]);
+        }
+        PrintStream out = System.out;
+        if (o.get("backend").equals("redis")) {
+            try (RedisServer redis = RedisServer.start()) {
+                sweep(o, redis.uri(), out);
+            }
+        } else {
+            sweep(o, "memory", out);
+        }
+        System.exit(0);
+    }
+
+    private static void sweep(Map<String, String> o, String embedded, PrintStream out) throws Exception {
+        List<LoadOptions.Variant> variants = new ArrayList<>();
+        for (String v : o.get("values").split(",")) {
+            variants.add(new LoadOptions.Variant("max-batch " + v.trim(), List.of("dispatch.max-batch=" + v.trim())));
+        }
+        variants.add(new LoadOptions.Variant("default", List.of()));
+        variants.add(new LoadOptions.Variant("tuned", TUNED));
+        int repeat = Integer.parseInt(o.get("repeat"));
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        out.printf(Locale.ROOT, "TuningSweep: backend %s, %s warmup + %s measured per run, %d rounds, settings interleaved%n",
+                embedded, o.get("warmup"), o.get("duration"), repeat);
+        boolean warm = false;
+        for (String name : o.get("workloads").split(",")) {
+            Workload w = WORKLOADS.stream().filter(x -> x.name().equals(name.trim())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no workload " + name + "; there are "
+                            + WORKLOADS.stream().map(Workload::name).toList()));
+            List<String> args = new ArrayList<>(List.of("--embedded", embedded, "--duration", o.get("duration"),
+                    "--warmup", o.get("warmup"), "--subscribers", "1",
+                    // a short retained log: the memory backend keeps 1,000,000 entries per topic by
+                    // default, whose 4 KiB payloads would fill the heap and measure the collector
+                    "--gateway-config", "retention.max-length=20000"));
+            args.addAll(w.args());
+            LoadOptions base = LoadOptions.parse(args.toArray(String[]::new));
+            if (!warm) {
+                // the first run in a JVM measures the JIT as much as the gateway: run one, discard it
+                LoadTool.run(base.withVariant(new LoadOptions.Variant("default", List.of())), quiet);
+                warm = true;
+            }
+            Map<String, List<LoadReport>> runs = new LinkedHashMap<>();
+            for (int round = 1; round <= repeat; round++) {
+                for (LoadOptions.Variant v : variants) {
+                    LoadReport r = LoadTool.run(base.withVariant(v), quiet);
+                    runs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(r);
+                    out.printf(Locale.ROOT, "  %s, round %d, %s: %,.0f msg/s%n", w.name(), round, v.name(), r.receivedPerSecond());
+                    out.flush();
+                }
+            }
+            out.print(table(w, runs));
+            out.flush();
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double medianRate(List<LoadReport> runs) {
+        return median(runs.stream().mapToDouble(LoadReport::receivedPerSecond).toArray());
+    }
+
+    private static double medianP99Micros(List<LoadReport> runs) {
+        return median(runs.stream().mapToDouble(r -> r.latencyNanos().getTotalCount() == 0 ? 0
+                : r.latencyNanos().getValueAtPercentile(99) / 1000.0).toArray());
+    }
+
+    static String table(Workload w, Map<String, List<LoadReport>> runs) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%n== %s: %s%n", w.name(), w.description()));
+        b.append(String.format(Locale.ROOT, "%-16s %-34s %14s %12s%n", "setting", "received msg/s per run", "median msg/s",
+                "median p99 µs"));
+        String best = null;
+        for (Map.Entry<String, List<LoadReport>> e : runs.entrySet()) {
+            StringBuilder each = new StringBuilder();
+            for (LoadReport r : e.getValue()) {
+                each.append(String.format(Locale.ROOT, "%,.0f ", r.receivedPerSecond()));
+            }
+            b.append(String.format(Locale.ROOT, "%-16s %-34s %,14.0f %,12.0f%n", e.getKey(), each.toString().trim(),
+                    medianRate(e.getValue()), medianP99Micros(e.getValue())));
+            if (e.getKey().startsWith("max-batch") && (best == null || medianRate(e.getValue()) > medianRate(runs.get(best)))) {
+                best = e.getKey();
+            }
+        }
+        double bestRate = medianRate(runs.get(best));
+        double defaultRate = medianRate(runs.get("default"));
+        double tunedRate = medianRate(runs.get("tuned"));
+        b.append(String.format(Locale.ROOT, "best fixed: %s at %,.0f msg/s; default %,.0f; tuned %,.0f; "
+                        + "tuned/best %.3f; tuned/default %.3f%n", best, bestRate, defaultRate, tunedRate,
+                tunedRate / bestRate, tunedRate / defaultRate));
+        return b.toString();
+    }
+}

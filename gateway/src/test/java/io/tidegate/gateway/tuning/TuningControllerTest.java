@@ -1,0 +1,155 @@
+package io.tidegate.gateway.tuning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidegate.gateway.config.GatewayConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntToDoubleFunction;
+import org.junit.jupiter.api.Test;
+
+/** The controller on synthetic objectives of a setting held in memory, ticked by the test. */
+class TuningControllerTest {
+
+    private static final GatewayConfig.Tuning CONFIG = new GatewayConfig.Tuning(true, false, Duration.ofMillis(10),
+            3, 1, 0.03, Duration.ofMinutes(5), new GatewayConfig.Bounds(16, 4096), new GatewayConfig.Bounds(1, 256));
+
+    /** A setting in memory that remembers every value applied to it. */
+    private static final class Knob {
+        int value;
+        final List<Integer> applied = new ArrayList<>();
+
+        Knob(int value) {
+            this.value = value;
+        }
+
+        Tunable tunable(String name, int min, int max) {
+            return new Tunable(name, min, max, () -> value, v -> {
+                value = v;
+                applied.add(v);
+            });
+        }
+    }
+
+    /**
+     * A hump on the doubling scale with its top at {@code best}, plus or minus {@code noise} (a
+     * fraction): a quarter doubling off the top loses 3 %, what {@code min-gain} resolves.
+     */
+    private static IntToDoubleFunction hump(int best, double noise, Random random) {
+        double top = Math.log(best) / Math.log(2);
+        return x -> {
+            double d = Math.log(x) / Math.log(2) - top;
+            return 10_000 * Math.exp(-d * d / 2) * (1 + noise * (2 * random.nextDouble() - 1));
+        };
+    }
+
+    private static TuningController controller(GatewayConfig.Tuning config, List<Tunable> tunables, Objective objective) {
+        return new TuningController(config, tunables, objective, System::nanoTime);
+    }
+
+    @Test
+    void convergesToTheOptimumInsideTheBoundsThroughNoise() {
+        Knob batch = new Knob(1024);
+        var f = hump(100, 0.01, new Random(7));
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096)), () -> f.applyAsDouble(batch.value));
+        for (int i = 0; i < 400; i++) {
+            c.tick();
+        }
+        // within a quarter doubling of the top
+        assertThat(batch.value).isBetween(84, 119);
+        assertThat(c.settings().get(0).kept()).isPositive();
+    }
+
+    @Test
+    void tunesTwoSettingsInTurnToTheirOwnOptima() {
+        Knob batch = new Knob(1024);
+        Knob floor = new Knob(1);
+        Random random = new Random(11);
+        var f = hump(256, 0.01, random);
+        var g = hump(32, 0, random);
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096), floor.tunable("floor", 1, 256)),
+                () -> f.applyAsDouble(batch.value) * g.applyAsDouble(floor.value) / 10_000);
+        for (int i = 0; i < 800; i++) {
+            c.tick();
+        }
+        assertThat(batch.value).isBetween(215, 305);
+        assertThat(floor.value).isBetween(27, 38);
+    }
+
+    @Test
+    void neverLeavesItsBoundsWhenTheOptimumLiesBeyondThem() {
+        Knob batch = new Knob(64);
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 256)), () -> batch.value * 10.0);
+        for (int i = 0; i < 300; i++) {
+            c.tick();
+        }
+        assertThat(batch.applied).isNotEmpty().allSatisfy(v -> assertThat(v).isBetween(16, 256));
+        assertThat(batch.value).isEqualTo(256);
+    }
+
+    @Test
+    void revertsAStepThatMadeThingsWorse() {
+        Knob batch = new Knob(1024);
+        // best exactly where it starts, steeply worse either side
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096)),
+                () -> batch.value == 1024 ? 10_000 : 5_000);
+        // settle 1 + window 3 for the baseline, then settle 1 + window 3 for the trial
+        for (int i = 0; i < 8; i++) {
+            c.tick();
+        }
+        assertThat(batch.applied).containsExactly(2048, 1024);
+        assertThat(c.settings().get(0).reverted()).isEqualTo(1);
+        assertThat(c.settings().get(0).kept()).isZero();
+        assertThat(batch.value).isEqualTo(1024);
+    }
+
+    @Test
+    void freezeStopsEveryMoveAndRevertsTheStepOnTrial() {
+        Knob batch = new Knob(1024);
+        var f = hump(16, 0, new Random(1));
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096)), () -> f.applyAsDouble(batch.value));
+        for (int i = 0; i < 6; i++) { // baseline measured, first step on trial
+            c.tick();
+        }
+        assertThat(batch.value).isNotEqualTo(1024);
+        c.freeze();
+        c.tick();
+        assertThat(batch.value).as("the step on trial goes back").isEqualTo(1024);
+        int moves = batch.applied.size();
+        for (int i = 0; i < 200; i++) {
+            c.tick();
+        }
+        assertThat(batch.applied).hasSize(moves);
+        assertThat(c.frozen()).isTrue();
+
+        c.unfreeze();
+        for (int i = 0; i < 200; i++) {
+            c.tick();
+        }
+        assertThat(batch.value).isLessThan(1024);
+    }
+
+    @Test
+    void movesNothingWhileIdle() {
+        Knob batch = new Knob(1024);
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096)), () -> 0.0);
+        for (int i = 0; i < 100; i++) {
+            c.tick();
+        }
+        assertThat(batch.applied).isEmpty();
+    }
+
+    @Test
+    void startsFrozenWhenConfiguredSo() {
+        Knob batch = new Knob(1024);
+        var frozen = new GatewayConfig.Tuning(true, true, Duration.ofMillis(10), 3, 1, 0.03, Duration.ofMinutes(5),
+                new GatewayConfig.Bounds(16, 4096), new GatewayConfig.Bounds(1, 256));
+        TuningController c = controller(frozen, List.of(batch.tunable("batch", 16, 4096)), () -> 100_000.0 / batch.value);
+        for (int i = 0; i < 100; i++) {
+            c.tick();
+        }
+        assertThat(batch.applied).isEmpty();
+    }
+}
