@@ -11,8 +11,9 @@ public record FigureChange(String name, String unit, double baselineMedian, doub
 
     /** One row of the printed table. */
     public String row() {
-        return String.format(Locale.ROOT, "%-34s %-9s %14.1f %14.1f %+8.1f%% %8.3f  %s",
-                name, unit, baselineMedian, newMedian, changePercent, pValue, verdict.label());
+        return String.format(Locale.ROOT, "%-34s %-9s %14.1f %14.1f %+8.1f%% %8s  %s", name, unit, baselineMedian,
+                newMedian, changePercent, Double.isNaN(pValue) ? "-" : String.format(Locale.ROOT, "%.3f", pValue),
+                verdict.label());
     }
 
     public static String header() {
