@@ -90,5 +90,5 @@ fi
 
 "$venv/bin/python" scripts/bench_suite.py --out "$out" --runs "$runs" "${quick[@]}" --classpath "$classpath" \
   --jar gateway/target/tidegate-gateway-0.1.0-SNAPSHOT-all.jar --rust-bench "$rust_bench" --nats "$gobin/nats" \
-  --machine-kind "$kind" --command "scripts/bench-suite.sh ${quick[*]} --runs $runs"
+  --machine-kind "$kind" --command "scripts/bench-suite.sh${quick[*]:+ ${quick[*]}} --runs $runs"
 test -s "$out/result.json" && test -s "$out/report.html"

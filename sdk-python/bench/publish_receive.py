@@ -72,7 +72,8 @@ async def phase(client: TidegateClient, topic: str, payload: bytes, seconds: flo
 async def main(endpoint: str, seconds: float, payload_bytes: int) -> None:
     run = f"py{os.getpid()}"
     payload = b"x" * payload_bytes
-    async with TidegateClient([endpoint], client_name="py-bench", tracing=False) as client:
+    # connect_timeout: a gateway that just started on a busy machine can be slow to welcome
+    async with TidegateClient([endpoint], client_name="py-bench", tracing=False, connect_timeout=60) as client:
         publish, _ = await phase(client, f"bench.{run}.pub", payload, seconds, subscribe=False)
         _, receive = await phase(client, f"bench.{run}.sub", payload, seconds, subscribe=True)
     print(json.dumps({"publish_per_s": round(publish, 1), "receive_per_s": round(receive, 1),

@@ -29,7 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds: u64 = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
     let payload_bytes: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(200);
     let window = Duration::from_secs(seconds);
-    let client = Arc::new(Client::connect(ClientConfig::new(endpoint, "rs-bench")).await?);
+    let mut config = ClientConfig::new(endpoint, "rs-bench");
+    // a gateway that just started on a busy machine can take longer than the default 5 s to welcome
+    config.connect_timeout = Duration::from_secs(60);
+    let client = Arc::new(Client::connect(config).await?);
     let run = std::process::id();
 
     let publish = phase(
