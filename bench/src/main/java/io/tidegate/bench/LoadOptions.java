@@ -28,13 +28,15 @@ import java.util.List;
  * @param workloadSeed  the seed the workload's arrivals are generated with
  * @param variants      embedded: named sets of gateway settings run alternately like {@code policies}
  *                      ("name:k=v+k=v;name:..."), e.g. a feature on and off; empty: none
+ * @param histogramFile "" or a file the measured latency's percentile distribution is written to
+ *                      (HdrHistogram's text form, in microseconds) for plotting
  */
 record LoadOptions(List<String> endpoints, String embedded, int publishers, int subscribers, int payloadBytes,
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
                    double traceRatio, int maxBacklog, List<String> gatewayConfig, PriorityMix priorities,
                    List<String> policies, int repeat, boolean quotes, String workload, double workloadScale,
-                   long workloadSeed, List<Variant> variants) {
+                   long workloadSeed, List<Variant> variants, String histogramFile) {
 
     /** A named set of embedded gateway settings, over {@code --gateway-config}. */
     record Variant(String name, List<String> settings) {
@@ -76,14 +78,16 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
               --workload-scale 1           the workload's arrival rates times this
               --workload-seed 1001         the seed of the workload's arrivals
               --variants "a:k=v+k=v;b:k=v" with --embedded: named gateway setting sets run in turn like
-                                           --policies (with --repeat), then side by side with median and spread""";
+                                           --policies (with --repeat), then side by side with median and spread
+              --histogram FILE             write the measured latency's percentile distribution (HdrHistogram
+                                           text form, µs) to FILE""";
 
     static LoadOptions parse(String[] args) {
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
                 "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat", "quotes",
-                "workload", "workload-scale", "workload-seed", "variants");
+                "workload", "workload-scale", "workload-seed", "variants", "histogram");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -129,7 +133,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 v.getOrDefault("workload", ""),
                 positiveDouble(v, "workload-scale", "1"),
                 intArg(v, "workload-seed", 1001, 0),
-                variants(v.getOrDefault("variants", "")));
+                variants(v.getOrDefault("variants", "")),
+                v.getOrDefault("histogram", ""));
         for (String p : o.policies) {
             if (!List.of("fifo", "strict", "weighted", "learned").contains(p)) {
                 throw new IllegalArgumentException("--policies takes fifo, strict, weighted or learned, was \"" + p + "\"");
@@ -237,7 +242,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.add("dispatch.policy=" + policy);
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of());
+                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
     }
 
     LoadOptions withVariant(Variant variant) {
@@ -245,7 +250,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.addAll(variant.settings());
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of());
+                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
     }
 
     private static List<Variant> variants(String spec) {

@@ -6,10 +6,12 @@ import org.HdrHistogram.Histogram;
 /**
  * The result of one load run: what ran against what, rates over the measured window and latency
  * percentiles in microseconds; printed as a table and as one JSON line. Immutable.
+ *
+ * @param receivedEachSecond messages received in each whole second of the measured window (throughput over the run)
  */
 record LoadReport(String backend, LoadOptions options, double seconds, long sent, long acked, long failed,
                   long received, Histogram latencyNanos, long cpuNanos, Histogram[] perClassNanos, long[] deadlineNanos,
-                  double[] weights) {
+                  double[] weights, long[] receivedEachSecond) {
 
     /** End-to-end misses times the class weights ({@code dispatch.classes.<class>.weight}), summed over the classes. */
     double weightedMisses() {
@@ -106,7 +108,8 @@ record LoadReport(String backend, LoadOptions options, double seconds, long sent
                 backend.replace("\"", "'"), options.publishers(), options.subscribers(), mode(), options.topics(),
                 options.payloadBytes(), options.rate(), seconds, sentPerSecond(), ackedPerSecond(), receivedPerSecond(),
                 failed, cpuMicrosPerMessage(), micros(50), micros(90), micros(99), micros(99.9), maxMicros(), latencyNanos.getTotalCount())
-                .replaceFirst("}}$", "}" + classesJson() + "}");
+                .replaceFirst("}}$", "}" + classesJson() + ",\"received_each_second\":"
+                        + java.util.Arrays.toString(receivedEachSecond).replace(" ", "") + "}");
     }
 
     private String classesJson() {

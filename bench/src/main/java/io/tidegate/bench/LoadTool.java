@@ -177,7 +177,7 @@ public final class LoadTool {
         long received0 = received.sum();
         long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
-        Thread.sleep(o.duration().toMillis());
+        long[] eachSecond = measureEachSecond(received, o.duration());
         long sent1 = sent.sum();
         long acked1 = acked.sum();
         long failed1 = failed.sum();
@@ -195,11 +195,33 @@ public final class LoadTool {
             t.join(5000);
         }
         LoadReport report = new LoadReport(backend, o, seconds, sent1 - sent0, acked1 - acked0, failed1 - failed0,
-                received1 - received0, latency, cpu1 - cpu0, classLatency, deadlines, weights);
+                received1 - received0, latency, cpu1 - cpu0, classLatency, deadlines, weights, eachSecond);
+        if (!o.histogramFile().isEmpty()) {
+            try (PrintStream file = new PrintStream(o.histogramFile(), java.nio.charset.StandardCharsets.UTF_8)) {
+                latency.outputPercentileDistribution(file, 1000.0);
+            }
+        }
         out.print(report.table());
         out.println(report.json());
         out.flush();
         return report;
+    }
+
+    /** Sleeps through the measured window; returns the messages received in each whole second of it. */
+    private static long[] measureEachSecond(LongAdder received, Duration window) throws InterruptedException {
+        long start = System.nanoTime();
+        long end = start + window.toNanos();
+        long[] counts = new long[(int) window.toSeconds()];
+        long last = received.sum();
+        for (int i = 0; i < counts.length; i++) {
+            long wake = start + (i + 1) * 1_000_000_000L;
+            Thread.sleep(Math.max(0, (wake - System.nanoTime()) / 1_000_000));
+            long now = received.sum();
+            counts[i] = now - last;
+            last = now;
+        }
+        Thread.sleep(Math.max(0, (end - System.nanoTime()) / 1_000_000));
+        return counts;
     }
 
     private static long processCpuNanos() {
