@@ -194,6 +194,7 @@ abstract class RedisSubscription implements BackendSubscription {
             changed = true;
         }
         wakeReader();
+        interrupted();
         maybeRun();
     }
 
@@ -363,6 +364,24 @@ abstract class RedisSubscription implements BackendSubscription {
     protected void interrupted() {
     }
 
+    /**
+     * True when the subscription reads through connections of its own ({@link #reader}), opened
+     * before each cycle; false when it reads through connections the backend shares.
+     */
+    protected boolean ownsReaders() {
+        return true;
+    }
+
+    /**
+     * True when something changed since the running cycle took its snapshot (or it closed): a
+     * wait that starts now would miss it, so the cycle should end and the next one look again.
+     */
+    protected final boolean changedSinceSnapshot() {
+        synchronized (lock) {
+            return changed || closed;
+        }
+    }
+
     protected final boolean isClosed() {
         synchronized (lock) {
             return closed;
@@ -425,7 +444,9 @@ abstract class RedisSubscription implements BackendSubscription {
                 if (d <= 0 || snapshot.isEmpty()) {
                     return CompletableFuture.completedFuture(null);
                 }
-                return connectReaders(snapshot).thenCompose(ignored -> cycle(snapshot, d, cursors));
+                CompletableFuture<Void> connected = ownsReaders() ? connectReaders(snapshot)
+                        : CompletableFuture.completedFuture(null);
+                return connected.thenCompose(ignored -> cycle(snapshot, d, cursors));
             });
         } catch (RuntimeException e) {
             step = CompletableFuture.failedFuture(e);
