@@ -272,6 +272,10 @@ final class BroadcastSubscription extends RedisSubscription {
                     taken.messages.add(entry.message());
                 }
             }
+            GapCheck check = taken.checks.get(t);
+            if (check != null) {
+                check.info = batch.info();
+            }
             if (batch.full()) {
                 t.checkGap = true;
             }
@@ -316,7 +320,9 @@ final class BroadcastSubscription extends RedisSubscription {
         }
         List<CompletableFuture<DeliveryGap>> answers = new ArrayList<>(checks.size());
         for (GapCheck c : checks.values()) {
-            answers.add(commands(c.topic).xinfoStream(c.topic.key).toCompletableFuture().thenApply(reply -> {
+            CompletableFuture<List<Object>> info = c.info != null ? c.info.get()
+                    : commands(c.topic).xinfoStream(c.topic.key).toCompletableFuture();
+            answers.add(info.thenApply(reply -> {
                 RetentionGapCheck.Result r = RetentionGapCheck.check(c.topic.topic, c.cursor, c.shownFrom, c.ordinal,
                         c.read, RetentionGapCheck.StreamInfo.parse(reply));
                 c.topic.ordinal = r.ordinal();
@@ -362,6 +368,8 @@ final class BroadcastSubscription extends RedisSubscription {
         final EntryId shownFrom;
         final long ordinal;
         final List<EntryId> read = new ArrayList<>();
+        /** For a shared reader's batch: the one XINFO STREAM every subscription given it shares; else null. */
+        LiveWait.StreamInfoOnce info;
 
         GapCheck(TopicCursor topic, EntryId cursor, EntryId shownFrom, long ordinal) {
             this.topic = topic;

@@ -1,5 +1,6 @@
 package io.tidegate.gateway.backend.redis;
 
+import io.lettuce.core.api.async.RedisStreamAsyncCommands;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.StoredMessage;
 import java.util.HashMap;
@@ -28,8 +29,32 @@ final class LiveWait {
      * A topic's entries after the wait's cursor, in stream order.
      *
      * @param full the shared read returned a full COUNT: the reader may be behind this stream
+     * @param info the stream's XINFO STREAM after the read, asked at most once for every
+     *             subscription the read was handed to (see {@link RetentionGapCheck})
      */
-    record Batch(List<Entry> entries, boolean full) {
+    record Batch(List<Entry> entries, boolean full, StreamInfoOnce info) {
+    }
+
+    /**
+     * XINFO STREAM of one stream, sent on first use and shared afterwards, so the hole checks of
+     * thousands of subscriptions handed one read cost Redis one command. Thread-safe.
+     */
+    static final class StreamInfoOnce {
+        private final RedisStreamAsyncCommands<byte[], byte[]> redis;
+        private final byte[] key;
+        private CompletableFuture<List<Object>> reply;
+
+        StreamInfoOnce(RedisStreamAsyncCommands<byte[], byte[]> redis, byte[] key) {
+            this.redis = redis;
+            this.key = key;
+        }
+
+        synchronized CompletableFuture<List<Object>> get() {
+            if (reply == null) {
+                reply = redis.xinfoStream(key).toCompletableFuture();
+            }
+            return reply;
+        }
     }
 
     private final Map<String, EntryId> after;

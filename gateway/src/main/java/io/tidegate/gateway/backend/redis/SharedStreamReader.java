@@ -47,6 +47,7 @@ final class SharedStreamReader {
     private final String name;
     private final RedisConnector connector;
     private final SharedConnection control;
+    private final SharedConnection catchUp;
     private final ScheduledExecutorService executor;
     private final ReadGuard reads;
     private final Duration block;
@@ -64,8 +65,9 @@ final class SharedStreamReader {
     private ReaderConnection connection;
     private int failures;
 
-    SharedStreamReader(String name, RedisConnector connector, SharedConnection control, ScheduledExecutorService executor,
-                       ReadGuard reads, Duration block, int count) {
+    SharedStreamReader(String name, RedisConnector connector, SharedConnection control, SharedConnection catchUp,
+                       ScheduledExecutorService executor, ReadGuard reads, Duration block, int count) {
+        this.catchUp = catchUp;
         this.name = name;
         this.connector = connector;
         this.control = control;
@@ -99,7 +101,7 @@ final class SharedStreamReader {
                     if (fromLastBatch == null) {
                         fromLastBatch = new HashMap<>(2);
                     }
-                    fromLastBatch.put(s.topic(), new LiveWait.Batch(missed, f.lastBatchFull));
+                    fromLastBatch.put(s.topic(), new LiveWait.Batch(missed, f.lastBatchFull, f.lastBatchInfo));
                 } else if (!mayLower) {
                     return false;
                 }
@@ -293,6 +295,7 @@ final class SharedStreamReader {
             }
             List<LiveWait.Entry> decoded = decode(s.feed.topic, got);
             boolean full = got.size() >= count;
+            LiveWait.StreamInfoOnce info = new LiveWait.StreamInfoOnce(catchUp.async(), s.feed.key);
             EntryId last = decoded.get(decoded.size() - 1).id();
             synchronized (lock) {
                 Feed f = s.feed;
@@ -304,6 +307,7 @@ final class SharedStreamReader {
                     f.lastBatchAfter = s.after;
                     f.lastBatch = decoded;
                     f.lastBatchFull = full;
+                    f.lastBatchInfo = info;
                 }
                 f.kept = true;
                 for (LiveWait w : f.parked) {
@@ -313,7 +317,7 @@ final class SharedStreamReader {
                     }
                     List<LiveWait.Entry> after = after(decoded, mine);
                     if (!after.isEmpty()) {
-                        out.computeIfAbsent(w, x -> new HashMap<>(2)).put(f.topic, new LiveWait.Batch(after, full));
+                        out.computeIfAbsent(w, x -> new HashMap<>(2)).put(f.topic, new LiveWait.Batch(after, full, info));
                     }
                 }
             }
@@ -384,6 +388,7 @@ final class SharedStreamReader {
         List<LiveWait.Entry> lastBatch = List.of();
         EntryId lastBatchAfter;
         boolean lastBatchFull;
+        LiveWait.StreamInfoOnce lastBatchInfo;
 
         Feed(String topic, byte[] key, EntryId cursor) {
             this.topic = topic;

@@ -29,7 +29,8 @@ final class SharedStreamReaders implements AutoCloseable {
                         int count) {
         this.readers = new SharedStreamReader[size];
         for (int i = 0; i < size; i++) {
-            readers[i] = new SharedStreamReader(name + ":shared-" + i, connector, control, executor, reads, block, count);
+            readers[i] = new SharedStreamReader(name + ":shared-" + i, connector, control, catchUp, executor, reads,
+                    block, count);
         }
         this.catchUp = catchUp;
         this.executor = executor;
