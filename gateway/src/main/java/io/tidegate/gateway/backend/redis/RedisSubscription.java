@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How it runs: a subscription reads only while it has demand. A <em>cycle</em> is one step
  * against Redis (a blocking XREAD, a reclaim, a group creation...) on the subscription's own
- * {@link ReaderConnection}s, one per read group ({@link RedisConnector#readGroup}): a single one
+ * {@link ReaderConnection}s (unless {@link #ownsReaders} says it reads through the backend's
+ * shared readers), one per read group ({@link RedisConnector#readGroup}): a single one
  * on standalone Redis, where one XREAD covers every topic; one per hash slot (in practice per
  * topic) on a cluster, where a command may only name keys of one slot, so a cycle reads every
  * group at once (see {@link #readStreams}). At most one cycle is in flight, and when it ends
