@@ -152,6 +152,9 @@ final class ManyStreamsScenario implements Scenario {
                 mostClients.accumulateAndGet(now, Math::max);
                 // the count includes the sampler's own short-lived connection
                 report.put("redis.clients.now", now).put("redis.clients.most", mostClients.get());
+                if (sharedReaders > 0) {
+                    report.check(mostClients.get() <= 64, "at most 64 Redis connections throughout");
+                }
             }
         } finally {
             sampler.shutdownNow();

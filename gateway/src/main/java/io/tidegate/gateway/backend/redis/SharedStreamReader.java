@@ -61,8 +61,8 @@ final class SharedStreamReader {
     /** The read in flight; set with the snapshot it reads, under lock. */
     private volatile Read inFlight;
 
-    /** Confined to the read loop. */
-    private ReaderConnection connection;
+    /** Changed only by the read loop; read by close. */
+    private volatile ReaderConnection connection;
     private int failures;
 
     SharedStreamReader(String name, RedisConnector connector, SharedConnection control, SharedConnection catchUp,
