@@ -10,6 +10,8 @@
 #                       go through a -Xmx256m gateway: every ack, /healthz and Welcome throughout,
 #                       then it catches up in order: 0 lost, 0 duplicated
 #   many-streams        10,000 concurrent Connect streams on one gateway: all served, heap and CPU
+#   many-streams-redis  the same 10,000 on Redis with shared readers: all served, Redis connections
+#   many-streams-redis-own-readers  2,000 on Redis with a reader connection per subscription
 # Usage: scripts/fault-tests.sh [--scenario NAME[,NAME...]] [--quick]
 # Needs a JDK 17+ and redis-server on PATH (or REDIS_SERVER). Exit code 1 when a check failed.
 set -euo pipefail

@@ -25,7 +25,8 @@ public final class FaultRunner {
     static Map<String, Scenario> scenarios() {
         Map<String, Scenario> all = new LinkedHashMap<>();
         for (Scenario s : List.of(new RedisRestartScenario(), new ReplicaKillScenario(), new RollingRestartScenario(),
-                new StalledSubscriberScenario(), new StalledHeapScenario(), new ManyStreamsScenario())) {
+                new StalledSubscriberScenario(), new StalledHeapScenario(), new ManyStreamsScenario(),
+                ManyStreamsScenario.onRedis(4, 10_000), ManyStreamsScenario.onRedis(0, 2_000))) {
             all.put(s.name(), s);
         }
         return all;

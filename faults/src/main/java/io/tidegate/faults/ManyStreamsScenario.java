@@ -12,38 +12,93 @@ import io.tidegate.proto.v1.PublishBatch;
 import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.proto.v1.SubscriptionMode;
+import io.tidegate.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fault 5: 10,000 concurrent Connect streams on one gateway over loopback, from this JVM over
  * a few HTTP/2 connections (channels). Each stream says Hello, gets Welcome, subscribes
  * (BROADCAST) to one topic; then one message is published and every stream must receive it.
- * The gateway runs the memory backend: the Redis backend opens one Redis connection per
- * subscription, so 10,000 subscribing streams would measure Redis connection handling rather
- * than the gateway. Reports the time to open and to fan out, the gateway's heap, RSS and CPU.
- * Passes when every stream was welcomed, subscribed and got the message.
+ * Runs on the memory backend ({@link #ManyStreamsScenario()}), or on a redis-server started for
+ * it ({@link #onRedis}), where the gateway's shared readers serve every subscription: then it
+ * also samples the server's {@code connected_clients} throughout and reports the most seen.
+ * Reports the time to open and to fan out, the gateway's heap, RSS and CPU. Passes when every
+ * stream was welcomed, subscribed and got the message.
  */
 final class ManyStreamsScenario implements Scenario {
 
     private static final String TOPIC = "fault.many.all";
+    /** Sampling period of the Redis server's client count. */
+    private static final long CLIENTS_EVERY_MILLIS = 200;
+
+    /** Null on the memory backend; else {@code backend.redis.shared-readers}. */
+    private final Integer sharedReaders;
+    /** Streams on Redis (the memory run picks its own: 1,000 quick, 10,000 full). */
+    private final int redisStreams;
+
+    /** On the memory backend. */
+    ManyStreamsScenario() {
+        this.sharedReaders = null;
+        this.redisStreams = 0;
+    }
+
+    private ManyStreamsScenario(int sharedReaders, int streams) {
+        this.sharedReaders = sharedReaders;
+        this.redisStreams = streams;
+    }
+
+    /** On Redis with {@code sharedReaders} shared readers (0: a connection per subscription), always {@code streams} streams. */
+    static ManyStreamsScenario onRedis(int sharedReaders, int streams) {
+        return new ManyStreamsScenario(sharedReaders, streams);
+    }
 
     @Override
     public String name() {
-        return "many-streams";
+        if (sharedReaders == null) {
+            return "many-streams";
+        }
+        return sharedReaders > 0 ? "many-streams-redis" : "many-streams-redis-own-readers";
     }
 
     @Override
     public Report run(Settings s) throws Exception {
-        int streams = s.pick(1_000, 10_000);
+        if (sharedReaders == null) {
+            return run(s, s.pick(1_000, 10_000), null);
+        }
+        try (RedisServer redis = RedisServer.start()) {
+            return run(s, redisStreams, redis);
+        }
+    }
+
+    private Report run(Settings s, int streams, RedisServer redis) throws Exception {
         int channelCount = s.pick(4, 20);
-        Report report = new Report(name()).put("streams", streams).put("channels", channelCount).put("backend", "memory");
+        Report report = new Report(name()).put("streams", streams).put("channels", channelCount)
+                .put("backend", redis == null ? "memory" : "redis");
+        List<String> flags = new ArrayList<>();
+        if (redis == null) {
+            flags.add("--backend.type=memory");
+        } else {
+            flags.addAll(List.of("--backend.type=redis", "--backend.redis.uri=" + redis.uri(),
+                    "--backend.redis.shared-readers=" + sharedReaders,
+                    "--resilience.spool.dir=" + s.workDir().resolve("spool-many")));
+            report.put("redis.shared.readers", sharedReaders);
+        }
+        AtomicLong mostClients = new AtomicLong();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        if (redis != null) {
+            sampler.scheduleWithFixedDelay(() -> mostClients.accumulateAndGet(connectedClients(redis), Math::max),
+                    0, CLIENTS_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+        }
         AtomicInteger welcomed = new AtomicInteger();
         AtomicInteger subscribed = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
@@ -53,7 +108,7 @@ final class ManyStreamsScenario implements Scenario {
         List<ManagedChannel> channels = new ArrayList<>();
         List<Probe> probes = new ArrayList<>();
         try (GatewayReplica gw = GatewayReplica.start("many-gw", s.workDir(), List.of("-Xmx2g", "-XX:+UseZGC"),
-                "--backend.type=memory")) {
+                flags.toArray(String[]::new))) {
             for (int i = 0; i < channelCount; i++) {
                 channels.add(NettyChannelBuilder.forTarget(gw.target()).usePlaintext().build());
             }
@@ -92,11 +147,35 @@ final class ManyStreamsScenario implements Scenario {
                     .check(subscribed.get() == streams, "every stream subscribed")
                     .check(fannedOut, "every stream got the published message")
                     .check(errors.get() == 0, "no stream errors");
+            if (redis != null) {
+                long now = connectedClients(redis);
+                mostClients.accumulateAndGet(now, Math::max);
+                // the count includes the sampler's own short-lived connection
+                report.put("redis.clients.now", now).put("redis.clients.most", mostClients.get());
+                if (sharedReaders > 0) {
+                    report.check(mostClients.get() <= 64, "at most 64 Redis connections throughout");
+                }
+            }
         } finally {
+            sampler.shutdownNow();
             probes.forEach(Probe::close);
             channels.forEach(ManagedChannel::shutdownNow);
         }
         return report;
+    }
+
+    /** {@code connected_clients} of INFO clients; -1 when the server did not answer. */
+    private static long connectedClients(RedisServer redis) {
+        try {
+            for (String line : redis.commandText("INFO clients").split("\r?\n")) {
+                if (line.startsWith("connected_clients:")) {
+                    return Long.parseLong(line.substring("connected_clients:".length()).trim());
+                }
+            }
+        } catch (RuntimeException e) {
+            // sampled again shortly
+        }
+        return -1;
     }
 
     /** One Connect stream: Hello, then Subscribe on Welcome; counts what it gets. */

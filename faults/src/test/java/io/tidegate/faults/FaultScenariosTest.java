@@ -71,4 +71,16 @@ class FaultScenariosTest {
         assertThat(r.failedChecks()).isEmpty();
         assertThat(r.number("delivered")).isEqualTo(r.number("streams"));
     }
+
+    @Test
+    void tenThousandConnectStreamsOnOneGatewayWithRedisAreAllServedOverAFewRedisConnections() throws Exception {
+        Report r = run(ManyStreamsScenario.onRedis(4, 10_000));
+        assertThat(r.failedChecks()).isEmpty();
+        assertThat(r.number("streams")).isEqualTo(10_000);
+        assertThat(r.number("welcomed")).isEqualTo(10_000);
+        assertThat(r.number("subscribed")).isEqualTo(10_000);
+        assertThat(r.number("delivered")).isEqualTo(10_000);
+        // the most connected_clients sampled on the redis-server while all 10,000 were open
+        assertThat(r.number("redis.clients.most")).isBetween(1L, 64L);
+    }
 }

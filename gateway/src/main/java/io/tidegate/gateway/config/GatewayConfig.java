@@ -489,10 +489,12 @@ public record GatewayConfig(
      * Redis backend settings: either {@code uri} (one standalone Redis) or {@code clusterNodes}
      * (seed nodes of a Redis Cluster), never both. {@code username} and {@code passwordFile} log in
      * as an ACL user when the URI carries no credentials (empty when unused); {@code tls} applies
-     * to {@code rediss://} URIs. Holds file paths, never the password read from them.
+     * to {@code rediss://} URIs. {@code sharedReaders} is the number of reader connections all
+     * broadcast subscriptions share on standalone Redis (0: one per subscription). Holds file
+     * paths, never the password read from them.
      */
     public record Redis(String uri, String keyPrefix, Duration reclaimInterval, Duration blockTimeout, int readCount,
-                        java.util.List<String> clusterNodes, String username, String passwordFile, RedisTls tls) {
+                        int sharedReaders, java.util.List<String> clusterNodes, String username, String passwordFile, RedisTls tls) {
 
         public Redis {
             clusterNodes = java.util.List.copyOf(clusterNodes);

@@ -30,6 +30,7 @@ final class RedisSection {
                 r.durationIn("backend.redis.reclaim-interval", Duration.ofMillis(10), Duration.ofMinutes(10)),
                 r.durationIn("backend.redis.block-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
                 r.intIn("backend.redis.read-count", 1, 100_000),
+                r.intIn("backend.redis.shared-readers", 0, 256),
                 clusterNodes(r.string("backend.redis.cluster-nodes")),
                 r.string("backend.redis.username").trim(),
                 r.string("backend.redis.password-file").trim(),

@@ -4,6 +4,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.async.RedisStreamAsyncCommands;
 import io.tidegate.gateway.backend.DeliveryGap;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.EntryId;
@@ -43,9 +44,25 @@ final class BroadcastSubscription extends RedisSubscription {
 
     /** The last cycle took all it read with demand to spare; confined to the read cycle. */
     private boolean keptUp;
+    /**
+     * Shared readers only: the cursors stood at the shared readers' head when the last cycle
+     * ended (it took a whole live batch, or waited out the block time), so the next cycle may
+     * wait again without reading on its own first. Confined to the read cycle.
+     */
+    private boolean live;
+    /** Shared readers only: the wait in progress, null when none; ended early by {@link #interrupted}. */
+    private volatile LiveWait waiting;
+    /** Null when this subscription reads through a connection of its own. */
+    private final SharedStreamReaders shared;
 
     BroadcastSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         super(spec, sink, ctx);
+        this.shared = ctx.shared();
+    }
+
+    @Override
+    protected boolean ownsReaders() {
+        return shared == null;
     }
 
     @Override
@@ -58,6 +75,7 @@ final class BroadcastSubscription extends RedisSubscription {
                 t.after = cursors.readAfter(t.topic);
                 t.positioned = cursors.namesEntry(t.topic);
                 t.ordinal = cursors.ordinalAfter(t.topic);
+                live = false;
             }
             if (paused) {
                 t.checkGap = true;
@@ -65,6 +83,18 @@ final class BroadcastSubscription extends RedisSubscription {
             byKey.put(RedisKeys.string(t.key), t);
         }
         int count = countPerStream(demand, topics.size());
+        if (shared != null) {
+            return reanchor(topics).thenCompose(ignored -> {
+                if (live) {
+                    LiveWait wait = shared.park(spots(topics), false);
+                    if (wait != null) {
+                        return awaitLive(wait, topics, demand);
+                    }
+                    live = false;
+                }
+                return catchUp(topics, byKey, demand, count);
+            });
+        }
         return reanchor(topics).thenCompose(ignored -> readStreams(topics, (reader, group, block) -> {
             XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(group.size());
             for (int i = 0; i < group.size(); i++) {
@@ -77,22 +107,94 @@ final class BroadcastSubscription extends RedisSubscription {
                 keptUp = true;
                 return CompletableFuture.completedFuture(null);
             }
-            Taken taken = take(read, byKey, demand, count);
-            return checkGaps(taken.checks).thenAccept(gaps -> {
-                for (DeliveryGap gap : gaps) {
-                    tellGap(gap);
-                }
-                deliver(taken.messages);
-                // a subscriber that took all there was and still wants more reads on at once; any
-                // other may pause for as long as its client likes, and its cursors may go stale
-                keptUp = !taken.cut && taken.messages.size() < demand;
-            });
+            return deliver(take(read, byKey, demand, count), demand);
+        });
+    }
+
+    /**
+     * Shared readers: reads on its own, without blocking, from its cursors; when that finds
+     * nothing the cursors are at the head, and the cycle waits for a shared reader instead.
+     */
+    private CompletableFuture<Void> catchUp(List<TopicCursor> topics, Map<String, TopicCursor> byKey, long demand,
+                                            int count) {
+        XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(topics.size());
+        for (int i = 0; i < topics.size(); i++) {
+            offsets[i] = XReadArgs.StreamOffset.from(topics.get(i).key, topics.get(i).after.toString());
+        }
+        return onPool(shared.catchUp().xread(XReadArgs.Builder.count(count), offsets).toCompletableFuture())
+                .thenCompose(read -> {
+                    if (isClosed()) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    if (read == null || read.isEmpty()) {
+                        keptUp = true;
+                        return awaitLive(shared.park(spots(topics), true), topics, demand);
+                    }
+                    return deliver(take(read, byKey, demand, count), demand);
+                });
+    }
+
+    /** Waits for a shared reader's entries (or the block time, or a wake) and delivers them. */
+    private CompletableFuture<Void> awaitLive(LiveWait wait, List<TopicCursor> topics, long demand) {
+        waiting = wait;
+        if (changedSinceSnapshot()) {
+            wait.woken();
+        }
+        return wait.result.thenComposeAsync(batches -> {
+            waiting = null;
+            keptUp = true;
+            if (batches == null || isClosed()) {
+                live = false;
+                return CompletableFuture.completedFuture(null);
+            }
+            if (batches.isEmpty()) {
+                live = true;
+                return CompletableFuture.completedFuture(null);
+            }
+            Taken taken = takeLive(batches, topics, demand);
+            live = !taken.cut;
+            return deliver(taken, demand);
+        }, ctx.executor());
+    }
+
+    @Override
+    protected void interrupted() {
+        LiveWait w = waiting;
+        if (w != null) {
+            w.woken();
+        }
+    }
+
+    private static List<LiveWait.Spot> spots(List<TopicCursor> topics) {
+        List<LiveWait.Spot> spots = new ArrayList<>(topics.size());
+        for (TopicCursor t : topics) {
+            spots.add(new LiveWait.Spot(t.topic, t.key, t.after));
+        }
+        return spots;
+    }
+
+    /** Checks for holes where due, tells them, then delivers what was taken. */
+    private CompletableFuture<Void> deliver(Taken taken, long demand) {
+        return checkGaps(taken.checks).thenAccept(gaps -> {
+            for (DeliveryGap gap : gaps) {
+                tellGap(gap);
+            }
+            deliver(taken.messages);
+            // a subscriber that took all there was and still wants more reads on at once; any
+            // other may pause for as long as its client likes, and its cursors may go stale
+            keptUp = !taken.cut && taken.messages.size() < demand;
         });
     }
 
     @Override
     protected void onBackendReset(List<TopicCursor> topics) {
         topics.forEach(t -> t.reanchor = true);
+        live = false;
+    }
+
+    /** Commands for the non-blocking steps: the shared catch-up connection, or the topic's own reader. */
+    private RedisStreamAsyncCommands<byte[], byte[]> commands(TopicCursor t) {
+        return shared != null ? shared.catchUp() : reader(t).redis();
     }
 
     /**
@@ -107,7 +209,7 @@ final class BroadcastSubscription extends RedisSubscription {
             if (!t.reanchor) {
                 continue;
             }
-            moves.add(reader(t).redis().xrange(t.key, Range.create("-", "+"), Limit.from(1)).toCompletableFuture()
+            moves.add(commands(t).xrange(t.key, Range.create("-", "+"), Limit.from(1)).toCompletableFuture()
                     .thenAccept(first -> {
                         if (first.isEmpty() || EntryId.parse(first.get(0).getId()).compareTo(t.after) <= 0) {
                             LOG.info("subscription {}: reading {} again from the start of its stream after Redis "
@@ -136,25 +238,8 @@ final class BroadcastSubscription extends RedisSubscription {
                 continue;
             }
             returned.merge(t, 1, Integer::sum);
-            if (taken.messages.size() >= demand) {
-                taken.cut = true;
-                t.checkGap = true;
+            if (!takeOne(taken, t, EntryId.parse(entry.getId()), demand)) {
                 continue;
-            }
-            EntryId id = EntryId.parse(entry.getId());
-            GapCheck check = taken.checks.get(t);
-            if (check == null && t.checkGap) {
-                check = new GapCheck(t, t.after, t.positioned ? t.after : null, t.ordinal);
-                taken.checks.put(t, check);
-                t.checkGap = false;
-            }
-            if (check != null) {
-                check.read.add(id);
-            }
-            t.after = id;
-            t.positioned = true;
-            if (t.ordinal >= 0) {
-                t.ordinal++;
             }
             try {
                 taken.messages.add(StreamEntryCodec.decode(t.topic, entry.getId(), entry.getBody(), 1));
@@ -171,6 +256,61 @@ final class BroadcastSubscription extends RedisSubscription {
     }
 
     /**
+     * {@link #take} for entries a shared reader decoded: each topic's batch holds only entries
+     * after the cursor the wait was parked at, which is still the topic's cursor.
+     */
+    private Taken takeLive(Map<String, LiveWait.Batch> batches, List<TopicCursor> topics, long demand) {
+        Taken taken = new Taken(new ArrayList<>());
+        for (TopicCursor t : topics) {
+            LiveWait.Batch batch = batches.get(t.topic);
+            if (batch == null) {
+                continue;
+            }
+            for (LiveWait.Entry entry : batch.entries()) {
+                if (entry.id().compareTo(t.after) > 0 && takeOne(taken, t, entry.id(), demand)
+                        && entry.message() != null) {
+                    taken.messages.add(entry.message());
+                }
+            }
+            GapCheck check = taken.checks.get(t);
+            if (check != null) {
+                check.info = batch.info();
+            }
+            if (batch.full()) {
+                t.checkGap = true;
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * Moves {@code t}'s cursor to {@code id} and notes it for a hole check when due; false (the
+     * cursor stays) when the demand is used up.
+     */
+    private static boolean takeOne(Taken taken, TopicCursor t, EntryId id, long demand) {
+        if (taken.messages.size() >= demand) {
+            taken.cut = true;
+            t.checkGap = true;
+            return false;
+        }
+        GapCheck check = taken.checks.get(t);
+        if (check == null && t.checkGap) {
+            check = new GapCheck(t, t.after, t.positioned ? t.after : null, t.ordinal);
+            taken.checks.put(t, check);
+            t.checkGap = false;
+        }
+        if (check != null) {
+            check.read.add(id);
+        }
+        t.after = id;
+        t.positioned = true;
+        if (t.ordinal >= 0) {
+            t.ordinal++;
+        }
+        return true;
+    }
+
+    /**
      * XINFO STREAM for each topic read while it might have been behind retention, all at once;
      * completes with the holes found, and fixes each cursor's ordinal.
      */
@@ -180,7 +320,9 @@ final class BroadcastSubscription extends RedisSubscription {
         }
         List<CompletableFuture<DeliveryGap>> answers = new ArrayList<>(checks.size());
         for (GapCheck c : checks.values()) {
-            answers.add(reader(c.topic).redis().xinfoStream(c.topic.key).toCompletableFuture().thenApply(reply -> {
+            CompletableFuture<List<Object>> info = c.info != null ? c.info.get()
+                    : commands(c.topic).xinfoStream(c.topic.key).toCompletableFuture();
+            answers.add(info.thenApply(reply -> {
                 RetentionGapCheck.Result r = RetentionGapCheck.check(c.topic.topic, c.cursor, c.shownFrom, c.ordinal,
                         c.read, RetentionGapCheck.StreamInfo.parse(reply));
                 c.topic.ordinal = r.ordinal();
@@ -226,6 +368,8 @@ final class BroadcastSubscription extends RedisSubscription {
         final EntryId shownFrom;
         final long ordinal;
         final List<EntryId> read = new ArrayList<>();
+        /** For a shared reader's batch: the one XINFO STREAM every subscription given it shares; else null. */
+        LiveWait.StreamInfoOnce info;
 
         GapCheck(TopicCursor topic, EntryId cursor, EntryId shownFrom, long ordinal) {
             this.topic = topic;

@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * RedisSubscription}).
  *
  * <p>Connections: one writer, one control connection (acks, CLIENT UNBLOCK, trimming), one
- * pub/sub connection, and one per open subscription; on a cluster the writer and control
+ * pub/sub connection; on standalone Redis {@code backend.redis.shared-readers} reader
+ * connections and one catch-up connection that all broadcast subscriptions share ({@link
+ * SharedStreamReaders}); one per open group subscription, and per broadcast subscription too
+ * with {@code shared-readers = 0} or on a cluster. On a cluster the writer and control
  * connections hold a link to every master, and a subscription one connection per slot it reads.
  * Threads: Lettuce's event loops plus one small worker pool ({@code tidegate-redis-*}) for read
  * results, sink calls and timers.
@@ -65,6 +68,8 @@ public final class RedisBackend implements Backend {
     private final SubscriptionContext context;
     private final ConsumerLagProbe consumerLag;
     private final IncarnationWatch incarnation;
+    /** Null when every subscription opens its own reader connection. */
+    private final SharedStreamReaders shared;
     private final Set<RedisSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -91,11 +96,15 @@ public final class RedisBackend implements Backend {
         SharedConnection writerConnection = null;
         SharedConnection controlConnection = null;
         StatefulRedisPubSubConnection<byte[], byte[]> pubSub = null;
+        SharedConnection catchUpConnection = null;
         try {
             controlConnection = connector.connectShared(name + ":control");
             requireVersion(controlConnection, address);
             writerConnection = connector.connectShared(name + ":writer");
             pubSub = connector.connectPubSub(name + ":topics");
+            if (redis.sharedReaders() > 0 && !redis.isCluster()) {
+                catchUpConnection = connector.connectShared(name + ":catch-up");
+            }
             this.control = controlConnection;
             this.writer = new RedisStreamWriter(writerConnection, keys, storage.retention().maxLength(),
                     storage.dedupWindow());
@@ -103,7 +112,7 @@ public final class RedisBackend implements Backend {
             this.incarnation = new IncarnationWatch(control.async(), keys, address, this::reset);
             incarnation.start();
         } catch (RuntimeException e) {
-            closeQuietly(pubSub, writerConnection, controlConnection);
+            closeQuietly(pubSub, writerConnection, controlConnection, catchUpConnection);
             connector.close();
             executor.shutdownNow();
             if (e instanceof IllegalStateException) {
@@ -116,10 +125,13 @@ public final class RedisBackend implements Backend {
             throw new BackendUnavailableException("cannot connect to Redis at " + address + " (" + setting + "): "
                     + e.getMessage(), e);
         }
+        // On a cluster one read may only name streams of one slot, so subscriptions keep their own readers.
+        this.shared = catchUpConnection == null ? null : new SharedStreamReaders(redis.sharedReaders(), name, connector,
+                control, catchUpConnection, executor, reads, redis.blockTimeout(), redis.readCount());
         this.context = new SubscriptionContext(storage.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 storage.delivery().maxDeliveries(), storage.delivery().defaultAckDeadline(),
-                reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()), gaps);
+                reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()), gaps, shared);
         long incarnationEvery = IncarnationWatch.CHECK_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("incarnation check", () -> incarnation.check("periodic check")),
                 incarnationEvery, incarnationEvery, TimeUnit.MILLISECONDS);
@@ -220,6 +232,11 @@ public final class RedisBackend implements Backend {
         return List.copyOf(subscriptions);
     }
 
+    /** How many topics the shared readers read now (0 without them), for tests and logs. */
+    int sharedTopicsInDemand() {
+        return shared == null ? 0 : shared.topicsInDemand();
+    }
+
     /** What guards this backend's reads (as passed in), for tests and logs. */
     public ReadGuard readGuard() {
         return reads;
@@ -238,6 +255,9 @@ public final class RedisBackend implements Backend {
                     .get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warn("{} subscriptions did not close within {}", subscriptions.size(), CLOSE_TIMEOUT);
+        }
+        if (shared != null) {
+            shared.close();
         }
         writer.close(CLOSE_TIMEOUT);
         registry.close();

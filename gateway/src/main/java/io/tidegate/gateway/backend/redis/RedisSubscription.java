@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How it runs: a subscription reads only while it has demand. A <em>cycle</em> is one step
  * against Redis (a blocking XREAD, a reclaim, a group creation...) on the subscription's own
- * {@link ReaderConnection}s, one per read group ({@link RedisConnector#readGroup}): a single one
+ * {@link ReaderConnection}s (unless {@link #ownsReaders} says it reads through the backend's
+ * shared readers), one per read group ({@link RedisConnector#readGroup}): a single one
  * on standalone Redis, where one XREAD covers every topic; one per hash slot (in practice per
  * topic) on a cluster, where a command may only name keys of one slot, so a cycle reads every
  * group at once (see {@link #readStreams}). At most one cycle is in flight, and when it ends
@@ -199,6 +200,7 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
             changed = true;
         }
         wakeReader();
+        interrupted();
         maybeRun();
     }
 
@@ -396,6 +398,24 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
     protected void interrupted() {
     }
 
+    /**
+     * True when the subscription reads through connections of its own ({@link #reader}), opened
+     * before each cycle; false when it reads through connections the backend shares.
+     */
+    protected boolean ownsReaders() {
+        return true;
+    }
+
+    /**
+     * True when something changed since the running cycle took its snapshot (or it closed): a
+     * wait that starts now would miss it, so the cycle should end and the next one look again.
+     */
+    protected final boolean changedSinceSnapshot() {
+        synchronized (lock) {
+            return changed || closed;
+        }
+    }
+
     protected final boolean isClosed() {
         synchronized (lock) {
             return closed;
@@ -458,7 +478,9 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
                 if (d <= 0 || snapshot.isEmpty()) {
                     return CompletableFuture.completedFuture(null);
                 }
-                return connectReaders(snapshot).thenCompose(ignored -> cycle(snapshot, d, cursors));
+                CompletableFuture<Void> connected = ownsReaders() ? connectReaders(snapshot)
+                        : CompletableFuture.completedFuture(null);
+                return connected.thenCompose(ignored -> cycle(snapshot, d, cursors));
             });
         } catch (RuntimeException e) {
             step = CompletableFuture.failedFuture(e);

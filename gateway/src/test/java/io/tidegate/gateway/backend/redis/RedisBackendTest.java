@@ -304,19 +304,96 @@ class RedisBackendTest {
 
     @Test
     void newTopicWakesABlockedPatternReaderLongBeforeTheBlockTimeout() {
-        RedisBackend backend = start("backend.redis.block-timeout=20s");
+        newTopicWakesTheBlockedRead(":shared-");
+    }
+
+    @Test
+    void newTopicWakesAPatternSubscriptionsOwnBlockedReaderLongBeforeTheBlockTimeout() {
+        newTopicWakesTheBlockedRead(":read:", "backend.redis.shared-readers=0");
+    }
+
+    private void newTopicWakesTheBlockedRead(String readerName, String... settings) {
+        List<String> all = new ArrayList<>(List.of("backend.redis.block-timeout=20s"));
+        all.addAll(Arrays.asList(settings));
+        RedisBackend backend = start(all.toArray(String[]::new));
         String existing = topic("news.a");
         backend.append(List.of(envelope(existing, "a0", 10))).join();
         Recorder r = new Recorder();
         subscribe(backend, broadcastSpec(prefix + ".news.>", StartAt.LATEST), r).request(100);
         // Let the reader settle into its 20 s blocking XREAD on the one topic it knows.
-        eventually().until(() -> clientList().stream().anyMatch(c -> c.contains(":read:") && c.contains("cmd=xread")));
+        eventually().until(() -> clientList().stream().anyMatch(c -> c.contains(gatewayId + readerName)
+                && c.contains("cmd=xread")));
 
         long t0 = System.nanoTime();
         backend.append(List.of(envelope(topic("news.b"), "b0", 10))).join();
         eventually().until(() -> r.ids().contains("b0"));
 
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void hundredsOfBroadcastSubscriptionsShareAFewConnectionsAndEachGetsEveryMessageInOrder() {
+        RedisBackend backend = start("backend.redis.shared-readers=2");
+        List<String> topics = IntStream.range(0, 5).mapToObj(i -> topic("fan.t" + i)).toList();
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Recorder r = new Recorder();
+            recorders.add(r);
+            BackendSubscription s = subscribe(backend, broadcastSpec(topics.get(i % topics.size()), StartAt.LATEST), r);
+            s.request(1_000);
+        }
+        eventually().until(() -> backend.sharedTopicsInDemand() == topics.size());
+        List<Envelope> batch = new ArrayList<>();
+        for (int n = 0; n < 40; n++) {
+            for (String t : topics) {
+                batch.add(envelope(t, t + "#" + n, 10));
+            }
+        }
+        backend.append(batch).join();
+
+        eventually().until(() -> recorders.stream().allMatch(r -> r.received.size() == 40));
+        for (int i = 0; i < recorders.size(); i++) {
+            String t = topics.get(i % topics.size());
+            assertThat(recorders.get(i).ids()).containsExactlyElementsOf(
+                    IntStream.range(0, 40).mapToObj(n -> t + "#" + n).toList());
+        }
+        // control, writer, topics, catch-up and at most the two shared readers: none per subscription
+        assertThat(clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count()).isLessThanOrEqualTo(6);
+    }
+
+    @Test
+    void aSubscriberOutOfCreditFallsBehindAloneAndCatchesUpInOrderWhileTheOthersStayServed() {
+        RedisBackend backend = start();
+        String topic = topic("slow");
+        Recorder slow = new Recorder();
+        Recorder fast = new Recorder();
+        BackendSubscription slowSub = subscribe(backend, broadcastSpec(topic, StartAt.LATEST), slow);
+        subscribe(backend, broadcastSpec(topic, StartAt.LATEST), fast).request(10_000);
+        slowSub.request(3);
+        eventually().until(() -> backend.sharedTopicsInDemand() == 1);
+        List<String> sent = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            List<Envelope> batch = new ArrayList<>();
+            for (int n = 0; n < 100; n++) {
+                String id = "m" + (round * 100 + n);
+                sent.add(id);
+                batch.add(envelope(topic, id, 10));
+            }
+            backend.append(batch).join();
+        }
+        eventually().until(() -> fast.received.size() == sent.size());
+        assertThat(fast.ids()).containsExactlyElementsOf(sent);
+        eventually().until(() -> slow.received.size() == 3);
+        assertThat(slow.maxInFlightViolation).isFalse();
+
+        slowSub.request(10_000);
+        eventually().until(() -> slow.received.size() == sent.size());
+        assertThat(slow.ids()).containsExactlyElementsOf(sent);
+        assertThat(slow.maxInFlightViolation).isFalse();
+
+        // having caught up it is served by the shared reader again: a new message reaches both
+        backend.append(List.of(envelope(topic, "after", 10))).join();
+        eventually().until(() -> slow.ids().contains("after") && fast.ids().contains("after"));
     }
 
     @Test
@@ -498,7 +575,8 @@ class RedisBackendTest {
         subscribe(backend, broadcastSpec(topic, StartAt.LATEST), new Recorder()).request(10);
         subscribe(backend, groupSpec(topic, "g", "m1", StartAt.LATEST, Duration.ofSeconds(30)), new Recorder()).request(10);
         backend.append(List.of(envelope(topic, "x", 10))).join();
-        eventually().until(() -> clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count() == 5);
+        // control, writer, topics, catch-up, the shared reader of the topic, the group member's reader
+        eventually().until(() -> clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count() == 6);
         assertThat(backendThreads()).hasSizeGreaterThan(threadsBefore.size());
 
         backend.close();

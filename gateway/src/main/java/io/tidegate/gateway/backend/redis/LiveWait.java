@@ -1,0 +1,91 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.api.async.RedisStreamAsyncCommands;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.StoredMessage;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One broadcast subscription's read cycle waiting at the head of its topics for a {@link
+ * SharedStreamReader} to hand it entries, instead of blocking a connection of its own. Completes
+ * once: with the entries after its cursors, with an empty map when the block time passed without
+ * any (the cursors are still at the head), or with null when it was woken (its topics changed,
+ * it closed) and must look again. Thread-safe.
+ */
+final class LiveWait {
+
+    /** One topic of the wait: where the subscription stands in it. */
+    record Spot(String topic, byte[] key, EntryId after) {
+    }
+
+    /** One decoded stream entry, shared by every wait it is handed to; message null when malformed. */
+    record Entry(EntryId id, StoredMessage message) {
+    }
+
+    /**
+     * A topic's entries after the wait's cursor, in stream order.
+     *
+     * @param full the shared read returned a full COUNT: the reader may be behind this stream
+     * @param info the stream's XINFO STREAM after the read, asked at most once for every
+     *             subscription the read was handed to (see {@link RetentionGapCheck})
+     */
+    record Batch(List<Entry> entries, boolean full, StreamInfoOnce info) {
+    }
+
+    /**
+     * XINFO STREAM of one stream, sent on first use and shared afterwards, so the hole checks of
+     * thousands of subscriptions handed one read cost Redis one command. Thread-safe.
+     */
+    static final class StreamInfoOnce {
+        private final RedisStreamAsyncCommands<byte[], byte[]> redis;
+        private final byte[] key;
+        private CompletableFuture<List<Object>> reply;
+
+        StreamInfoOnce(RedisStreamAsyncCommands<byte[], byte[]> redis, byte[] key) {
+            this.redis = redis;
+            this.key = key;
+        }
+
+        synchronized CompletableFuture<List<Object>> get() {
+            if (reply == null) {
+                reply = redis.xinfoStream(key).toCompletableFuture();
+            }
+            return reply;
+        }
+    }
+
+    private final Map<String, EntryId> after;
+    final List<Spot> spots;
+    final CompletableFuture<Map<String, Batch>> result = new CompletableFuture<>();
+
+    LiveWait(List<Spot> spots) {
+        this.spots = List.copyOf(spots);
+        this.after = new HashMap<>(spots.size() * 2);
+        for (Spot s : spots) {
+            after.put(s.topic(), s.after());
+        }
+    }
+
+    /** Where the subscription stands in {@code topic}; null when the wait does not cover it. */
+    EntryId after(String topic) {
+        return after.get(topic);
+    }
+
+    /** Hands over entries; ignored once the wait completed. */
+    void offer(Map<String, Batch> batches) {
+        result.complete(batches);
+    }
+
+    /** The block time passed: nothing new, the cursors are still at the head. */
+    void timedOut() {
+        result.complete(Map.of());
+    }
+
+    /** Something changed: the subscription must look again. */
+    void woken() {
+        result.complete(null);
+    }
+}

@@ -1,0 +1,423 @@
+package io.tidegate.gateway.backend.redis;
+
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.StoredMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reader connection that serves every broadcast subscription waiting at the head of its
+ * topics: it loops one blocking {@code XREAD BLOCK ... STREAMS t1..tk id1..idk} over the topics
+ * that have waiting subscriptions ({@link LiveWait}s), each at the reader's own <em>shared
+ * cursor</em>, decodes every entry once and hands each topic's entries to the waits that stood
+ * at or after the cursor the read started from. A wait that stood before it (it fell behind)
+ * is left waiting: its subscription reads on its own (see {@link BroadcastSubscription}).
+ *
+ * <p>The shared cursor only matters to the reader: every wait takes only entries after its own
+ * cursor, so moving the shared cursor back (a subscription that has just found nothing after its
+ * cursor parks there) costs a re-read, never a duplicate. A topic nobody waits on is dropped
+ * from the read after one round, so the set read follows demand.
+ *
+ * <p>Waking: a new topic, or a cursor moved back, while the read is blocked ends it early with
+ * CLIENT UNBLOCK from the control connection, as a subscription's own read is woken.
+ *
+ * <p>Threading: {@link #park} and {@link #leave} are thread-safe and never block; the read loop
+ * runs one step at a time on the worker pool and waits on Redis through futures.
+ */
+final class SharedStreamReader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedStreamReader.class);
+    private static final int UNBLOCK_ATTEMPTS = 50;
+    private static final long UNBLOCK_RETRY_MILLIS = 2;
+
+    private final String name;
+    private final RedisConnector connector;
+    private final SharedConnection control;
+    private final SharedConnection catchUp;
+    private final ScheduledExecutorService executor;
+    private final ReadGuard reads;
+    private final Duration block;
+    private final int count;
+
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private final Map<String, Feed> feeds = new HashMap<>();
+    private boolean running;
+    private boolean closed;
+    /** The read in flight; set with the snapshot it reads, under lock. */
+    private volatile Read inFlight;
+
+    /** Changed only by the read loop; read by close. */
+    private volatile ReaderConnection connection;
+    private int failures;
+
+    SharedStreamReader(String name, RedisConnector connector, SharedConnection control, SharedConnection catchUp,
+                       ScheduledExecutorService executor, ReadGuard reads, Duration block, int count) {
+        this.catchUp = catchUp;
+        this.name = name;
+        this.connector = connector;
+        this.control = control;
+        this.executor = executor;
+        this.reads = reads;
+        this.block = block;
+        this.count = count;
+    }
+
+    /**
+     * Adds {@code wait} to the waits of its topics on this reader. Without {@code mayLower} it is
+     * refused (false) when a topic's shared cursor has passed the wait's cursor: entries between
+     * them were fanned out without it, and it must read them on its own first. With it, the
+     * shared cursor moves back to the wait's (the caller has just found nothing after it).
+     */
+    boolean park(LiveWait wait, List<LiveWait.Spot> spots, boolean mayLower) {
+        boolean wake = false;
+        boolean start = false;
+        Map<String, LiveWait.Batch> fromLastBatch = null;
+        synchronized (lock) {
+            if (closed) {
+                return false;
+            }
+            for (LiveWait.Spot s : spots) {
+                Feed f = feeds.get(s.topic());
+                if (f == null || f.cursor.compareTo(s.after()) <= 0) {
+                    continue;
+                }
+                List<LiveWait.Entry> missed = f.lastBatchAfter(s.after());
+                if (missed != null) {
+                    if (fromLastBatch == null) {
+                        fromLastBatch = new HashMap<>(2);
+                    }
+                    fromLastBatch.put(s.topic(), new LiveWait.Batch(missed, f.lastBatchFull, f.lastBatchInfo));
+                } else if (!mayLower) {
+                    return false;
+                }
+            }
+            if (fromLastBatch == null) {
+                for (LiveWait.Spot s : spots) {
+                    Feed f = feeds.get(s.topic());
+                    if (f == null) {
+                        f = new Feed(s.topic(), s.key(), s.after());
+                        feeds.put(s.topic(), f);
+                        wake = true;
+                    } else if (f.cursor.compareTo(s.after()) > 0) {
+                        f.cursor = s.after();
+                        f.lastBatch = List.of();
+                        wake = true;
+                    } else if (f.parked.isEmpty()) {
+                        // a topic kept for one round without waits is not in the blocked read
+                        wake = true;
+                    }
+                    f.parked.add(wait);
+                }
+                if (!running) {
+                    running = true;
+                    start = true;
+                }
+            }
+        }
+        if (fromLastBatch != null) {
+            // it missed only entries this reader still holds: no read of its own needed
+            wait.offer(fromLastBatch);
+        } else if (start) {
+            executor.execute(this::loop);
+        } else if (wake) {
+            wakeRead();
+        }
+        return true;
+    }
+
+    /** Takes {@code wait} off its topics; called once it has its entries, timed out or was woken. */
+    void leave(LiveWait wait, List<LiveWait.Spot> spots) {
+        synchronized (lock) {
+            for (LiveWait.Spot s : spots) {
+                Feed f = feeds.get(s.topic());
+                if (f != null) {
+                    f.parked.remove(wait);
+                }
+            }
+        }
+    }
+
+    /** Stops the loop and closes the connection; the waits time out by themselves. */
+    void close() {
+        synchronized (lock) {
+            closed = true;
+        }
+        wakeRead();
+        ReaderConnection c = connection;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** The number of topics this reader reads now, for tests and logs. */
+    int topicsInDemand() {
+        synchronized (lock) {
+            return (int) feeds.values().stream().filter(f -> !f.parked.isEmpty()).count();
+        }
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    private void loop() {
+        if (!reads.tryAcquire()) {
+            // The breaker is open: the waits time out and re-park; retry when the probes allow.
+            executor.schedule(this::loop, reads.backoffMillis(failures + 1), TimeUnit.MILLISECONDS);
+            return;
+        }
+        Read read;
+        synchronized (lock) {
+            List<Snapshot> topics = new ArrayList<>();
+            if (!closed) {
+                feeds.values().removeIf(f -> {
+                    boolean idle = f.parked.isEmpty() && !f.kept;
+                    f.kept = false;
+                    return idle;
+                });
+                for (Feed f : feeds.values()) {
+                    if (!f.parked.isEmpty()) {
+                        topics.add(new Snapshot(f, f.cursor));
+                    }
+                }
+            }
+            if (topics.isEmpty()) {
+                running = false;
+                inFlight = null;
+                reads.release();
+                return;
+            }
+            read = new Read(topics);
+            inFlight = read;
+        }
+        long startNanos = System.nanoTime();
+        CompletableFuture<List<StreamMessage<byte[], byte[]>>> reply;
+        try {
+            reply = connected().thenCompose(c -> {
+                XReadArgs.StreamOffset<byte[]>[] offsets = RedisSubscription.offsetArray(read.topics.size());
+                for (int i = 0; i < offsets.length; i++) {
+                    Snapshot s = read.topics.get(i);
+                    offsets[i] = XReadArgs.StreamOffset.from(s.feed.key, s.after.toString());
+                }
+                read.connection = c;
+                return c.redis().xread(XReadArgs.Builder.block(block).count(count), offsets).toCompletableFuture();
+            });
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((entries, error) -> read.done = true)
+                .whenCompleteAsync((entries, error) -> afterRead(read, entries, error, System.nanoTime() - startNanos),
+                        executor);
+    }
+
+    private void afterRead(Read read, List<StreamMessage<byte[], byte[]>> entries, Throwable error, long tookNanos) {
+        if (error == null) {
+            reads.onSuccess(tookNanos);
+            if (failures > 0) {
+                LOG.info("shared reader {}: Redis reads work again after {} failed attempts", name, failures);
+            }
+            failures = 0;
+            try {
+                fanOut(read, entries);
+            } catch (RuntimeException e) {
+                LOG.error("shared reader {}: fan-out failed", name, e);
+            }
+            loop();
+            return;
+        }
+        boolean isClosed;
+        synchronized (lock) {
+            isClosed = closed;
+        }
+        if (isClosed) {
+            reads.release();
+            synchronized (lock) {
+                running = false;
+            }
+            return;
+        }
+        reads.onFailure(tookNanos, RedisSubscription.unwrap(error));
+        if (connection != null && !connection.isOpen()) {
+            connection.close();
+            connection = null;
+        }
+        if (failures++ == 0) {
+            LOG.warn("shared reader {}: Redis read failed ({}); retrying with backoff", name, error.toString());
+        }
+        executor.schedule(this::loop, reads.backoffMillis(failures), TimeUnit.MILLISECONDS);
+    }
+
+    private CompletableFuture<ReaderConnection> connected() {
+        ReaderConnection c = connection;
+        if (c != null && c.isOpen()) {
+            return CompletableFuture.completedFuture(c);
+        }
+        if (c != null) {
+            c.close();
+            connection = null;
+        }
+        return ReaderConnection.open(connector, control, name, connector.readGroup(new byte[0])).thenApply(fresh -> {
+            connection = fresh;
+            return fresh;
+        });
+    }
+
+    /**
+     * Decodes each topic's entries once and gives every wait that stood at or after the read's
+     * cursor the entries after its own; moves the shared cursor on unless it was moved back.
+     */
+    private void fanOut(Read read, List<StreamMessage<byte[], byte[]>> entries) {
+        if (entries == null || entries.isEmpty()) {
+            return;
+        }
+        Map<String, List<StreamMessage<byte[], byte[]>>> byKey = new HashMap<>();
+        for (StreamMessage<byte[], byte[]> e : entries) {
+            byKey.computeIfAbsent(RedisKeys.string(e.getStream()), k -> new ArrayList<>()).add(e);
+        }
+        Map<LiveWait, Map<String, LiveWait.Batch>> out = new IdentityHashMap<>();
+        for (Snapshot s : read.topics) {
+            List<StreamMessage<byte[], byte[]>> got = byKey.get(RedisKeys.string(s.feed.key));
+            if (got == null) {
+                continue;
+            }
+            List<LiveWait.Entry> decoded = decode(s.feed.topic, got);
+            boolean full = got.size() >= count;
+            LiveWait.StreamInfoOnce info = new LiveWait.StreamInfoOnce(catchUp.async(), s.feed.key);
+            EntryId last = decoded.get(decoded.size() - 1).id();
+            synchronized (lock) {
+                Feed f = s.feed;
+                if (feeds.get(f.topic) != f) {
+                    continue;
+                }
+                if (f.cursor.equals(s.after)) {
+                    f.cursor = last;
+                    f.lastBatchAfter = s.after;
+                    f.lastBatch = decoded;
+                    f.lastBatchFull = full;
+                    f.lastBatchInfo = info;
+                }
+                f.kept = true;
+                for (LiveWait w : f.parked) {
+                    EntryId mine = w.after(f.topic);
+                    if (mine == null || mine.compareTo(s.after) < 0) {
+                        continue;
+                    }
+                    List<LiveWait.Entry> after = after(decoded, mine);
+                    if (!after.isEmpty()) {
+                        out.computeIfAbsent(w, x -> new HashMap<>(2)).put(f.topic, new LiveWait.Batch(after, full, info));
+                    }
+                }
+            }
+        }
+        out.forEach(LiveWait::offer);
+    }
+
+    private List<LiveWait.Entry> decode(String topic, List<StreamMessage<byte[], byte[]>> got) {
+        List<LiveWait.Entry> decoded = new ArrayList<>(got.size());
+        for (StreamMessage<byte[], byte[]> e : got) {
+            StoredMessage m;
+            try {
+                m = StreamEntryCodec.decode(topic, e.getId(), e.getBody(), 1);
+            } catch (StreamEntryCodec.MalformedEntryException bad) {
+                LOG.warn("shared reader {}: skipping {}", name, bad.getMessage());
+                m = null;
+            }
+            decoded.add(new LiveWait.Entry(EntryId.parse(e.getId()), m));
+        }
+        return List.copyOf(decoded);
+    }
+
+    /** The entries after {@code cursor}: a view of the shared list, the whole of it in the usual case. */
+    private static List<LiveWait.Entry> after(List<LiveWait.Entry> entries, EntryId cursor) {
+        int from = 0;
+        while (from < entries.size() && entries.get(from).id().compareTo(cursor) <= 0) {
+            from++;
+        }
+        return from == 0 ? entries : entries.subList(from, entries.size());
+    }
+
+    private void wakeRead() {
+        Read r = inFlight;
+        if (r != null && !r.done && r.unblocking.compareAndSet(false, true)) {
+            unblock(r, UNBLOCK_ATTEMPTS);
+        }
+    }
+
+    /** CLIENT UNBLOCK finds nothing while the read is still on its way; tries again briefly. */
+    private void unblock(Read r, int attemptsLeft) {
+        ReaderConnection c = r.connection;
+        if (c == null) {
+            if (attemptsLeft > 1 && !r.done) {
+                executor.schedule(() -> unblock(r, attemptsLeft - 1), UNBLOCK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        c.unblock().whenComplete((unblocked, error) -> {
+            if (error == null && unblocked == 0 && attemptsLeft > 1 && !r.done) {
+                executor.schedule(() -> unblock(r, attemptsLeft - 1), UNBLOCK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /** One topic read by this reader: its shared cursor and the waits on it. Guarded by the reader's lock. */
+    private static final class Feed {
+        final String topic;
+        final byte[] key;
+        EntryId cursor;
+        final Set<LiveWait> parked = new LinkedHashSet<>();
+        /** Delivered or created since the last round: kept one more round even without waits. */
+        boolean kept = true;
+        /**
+         * The entries of the last read, which ended at {@link #cursor}, and the cursor that read
+         * started after: a wait that missed only these is served from memory. At most one read
+         * (read-count entries) per topic, shared by all its subscriptions.
+         */
+        List<LiveWait.Entry> lastBatch = List.of();
+        EntryId lastBatchAfter;
+        boolean lastBatchFull;
+        LiveWait.StreamInfoOnce lastBatchInfo;
+
+        Feed(String topic, byte[] key, EntryId cursor) {
+            this.topic = topic;
+            this.key = key;
+            this.cursor = cursor;
+        }
+
+        /** The last read's entries after {@code after}; null when that read does not reach back to it. */
+        List<LiveWait.Entry> lastBatchAfter(EntryId after) {
+            if (lastBatch.isEmpty() || after.compareTo(lastBatchAfter) < 0) {
+                return null;
+            }
+            return SharedStreamReader.after(lastBatch, after);
+        }
+    }
+
+    /** A topic as one read saw it. */
+    private record Snapshot(Feed feed, EntryId after) {
+    }
+
+    /** One blocking read in flight. */
+    private static final class Read {
+        final List<Snapshot> topics;
+        volatile ReaderConnection connection;
+        volatile boolean done;
+        final AtomicBoolean unblocking = new AtomicBoolean();
+
+        Read(List<Snapshot> topics) {
+            this.topics = topics;
+        }
+    }
+}
