@@ -2,6 +2,7 @@
 step. Exit code 0 when every step passed.
 
     sdk-python/.venv/bin/python conformance/run_python.py --endpoint 127.0.0.1:7400
+    ... --ca ca.pem --token-file conformance.token     # a gateway with TLS and tokens
 
 (any Python with the SDK installed: `pip install ./sdk-python`; e2e/run-e2e.sh uses the venv of
 sdk-examples/python, which has it too)
@@ -22,6 +23,7 @@ import grpc
 
 from tidegate import Gap, Message, ReceivedMessage, Start, SubscriptionMode, TidegateClient
 from tidegate.errors import TidegateError
+from tidegate.security import TlsSettings
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,18 +46,38 @@ async def until(pred: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
+def token_source(path: Path) -> Callable[[], str]:
+    """The token in ``path``, read again on every connect (a rotated file is picked up)."""
+    def read() -> str:
+        token = path.read_text().strip()
+        if not token:
+            raise ValueError(f"--token-file {path} is empty")
+        return token
+    read()  # a missing or empty file fails now, naming it
+    return read
+
+
 class Runner:
-    def __init__(self, endpoint: str, run: str) -> None:
+    def __init__(self, endpoint: str, run: str, tls: TlsSettings | None = None,
+                 token: Callable[[], str] | None = None) -> None:
         self.endpoint = endpoint
         self.run = run
+        self.tls = tls
+        self.token = token
         self.client: TidegateClient | None = None
 
     def t(self, s: str) -> str:
         return s.replace("{run}", self.run)
 
-    async def new_client(self, name: str) -> TidegateClient:
-        c = TidegateClient(self.endpoint, client_name=f"conformance-py-{name}")
-        await c.connect(timeout=15)
+    async def new_client(self, name: str, token: str | Callable[[], str] | None = None,
+                         timeout: float = 15) -> TidegateClient:
+        c = TidegateClient(self.endpoint, client_name=f"conformance-py-{name}", tls=self.tls,
+                           bearer_token=token if token is not None else self.token)
+        try:
+            await c.connect(timeout=timeout)
+        except BaseException:
+            await c.close()
+            raise
         return c
 
     async def publish(self, client: TidegateClient, topic: str, n: int, prefix: str = "m") -> list[str]:
@@ -239,15 +261,29 @@ class Runner:
         raise StepFailed(f"subscribed, want {s['code']}")
 
 
+    async def op_refused_connect(self, s: dict[str, Any]) -> None:
+        """Connects with the runner's TLS settings but the step's ``token``: the gateway must refuse.
+        The Python client retries a refused connection until ``connect``'s timeout and then raises
+        the refusal, so a short timeout is enough."""
+        try:
+            c = await self.new_client("refused", token=s["token"], timeout=3)
+        except TidegateError as e:
+            expect_error(e, s)
+            return
+        await c.close()
+        raise StepFailed(f"connected, want {s['code']}")
+
+
 def expect_error(e: TidegateError, s: dict[str, Any]) -> None:
     check(e.code == getattr(grpc.StatusCode, s["code"]), f"got {e.code.name}: {e.message}, want {s['code']}")
     if "says" in s:
         check(s["says"].lower() in e.message.lower(), f"message {e.message!r} does not mention {s['says']!r}")
 
 
-async def run(endpoint: str, scenario: Path) -> int:
+async def run(endpoint: str, scenario: Path, tls: TlsSettings | None = None,
+              token: Callable[[], str] | None = None) -> int:
     steps = json.loads(scenario.read_text())["steps"]
-    r = Runner(endpoint, uuid.uuid4().hex[:8])
+    r = Runner(endpoint, uuid.uuid4().hex[:8], tls, token)
     r.client = await r.new_client("main")
     failed = 0
     try:
@@ -270,8 +306,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--endpoint", default="127.0.0.1:7400")
     ap.add_argument("--scenario", type=Path, default=HERE / "scenario.json")
+    ap.add_argument("--ca", type=Path, help="connect over TLS, trusting this CA (PEM)")
+    ap.add_argument("--cert", type=Path, help="client certificate chain (PEM) for mTLS; needs --key")
+    ap.add_argument("--key", type=Path, help="private key of --cert (PEM)")
+    ap.add_argument("--token-file", type=Path, help="send the token in this file as a bearer token")
     a = ap.parse_args()
-    sys.exit(asyncio.run(run(a.endpoint, a.scenario)))
+    if (a.cert is None) != (a.key is None):
+        ap.error("--cert and --key go together")
+    tls = TlsSettings(ca_file=a.ca, cert_chain_file=a.cert, key_file=a.key) if a.ca or a.cert else None
+    try:
+        token = token_source(a.token_file) if a.token_file else None
+    except (OSError, ValueError) as e:
+        ap.error(f"--token-file: {e}")
+    sys.exit(asyncio.run(run(a.endpoint, a.scenario, tls, token)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 //! Example programs on the Tidegate Rust SDK (`tidegate`, in `sdk-rust`): the execution adapter
 //! and its venue simulator ([`exec`]), used by the `tidegate-exec` binary; the binaries
-//! `tidegate-sub` and `tidegate-conformance` use the SDK directly.
+//! `tidegate-sub` and `tidegate-conformance` use the SDK directly; all three take the connection
+//! flags of [`connect`] (TLS, mTLS, bearer token).
 
+pub mod connect;
 pub mod exec;
 
 /// Logs to stderr, filtered by `RUST_LOG` when set, else at `default_level` (stdout stays for

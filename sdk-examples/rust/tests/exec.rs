@@ -341,3 +341,61 @@ async fn run_sub(args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The gateway's ACL lets strategies send commands but lets nobody publish execution events:
+/// the adapter's events are refused with PERMISSION_DENIED. It logs and counts each refusal,
+/// acks nothing (the command is redelivered later, not lost) and keeps serving commands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_adapter_reports_refused_events_and_keeps_running() {
+    let dir = std::env::temp_dir().join(format!("tg-exec-acl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let acl = dir.join("acl.conf");
+    std::fs::write(
+        &acl,
+        r#"rules = [ { who = "*", publish-allow = ["exec.commands.>", "data.>"], subscribe-allow = [">"], join-groups = ["*"] } ]"#,
+    )
+    .expect("acl file");
+    let gw = Gateway::start_with(
+        0,
+        &[
+            "--security.acl.enabled=true".into(),
+            format!("--security.acl.file={}", acl.display()),
+        ],
+    );
+    let strategy = connect(&gw, "it-strategy").await;
+    strategy
+        .publish_one(quote_message("BTCUSDT.BINANCE", "100.50", "100.60"))
+        .await
+        .expect("quote stored");
+    let mut config = AdapterConfig::new("BINANCE");
+    config.quote_start = Start::Earliest;
+    let (adapter, mut stats) = ExecAdapter::new(connect(&gw, "it-exec").await, config);
+    let task = tokio::spawn(adapter.run());
+    wait_stats(&mut stats, "the quote", |s| s.quotes >= 1).await;
+
+    for coid in ["denied-1", "denied-2"] {
+        strategy
+            .publish_one(command(&order(
+                coid,
+                "BTCUSDT.BINANCE",
+                OrderSide::Buy,
+                "0.5",
+            )))
+            .await
+            .expect("command stored");
+    }
+    wait_stats(&mut stats, "two commands with refused events", |s| {
+        s.commands >= 2 && s.refused >= 2
+    })
+    .await;
+    let s = stats.borrow().clone();
+    assert_eq!(
+        s.acked, 0,
+        "a command whose events were refused is not acked: {s:?}"
+    );
+    let last = s.last_refusal.expect("the last refusal is kept");
+    assert!(last.contains("PermissionDenied"), "{last}");
+    assert!(last.contains("exec/BINANCE/denied-"), "{last}");
+    assert!(!task.is_finished(), "the adapter stopped after a refusal");
+    task.abort();
+}

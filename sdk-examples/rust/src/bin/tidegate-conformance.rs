@@ -2,7 +2,8 @@
 //! per step and a total; exits 0 only when every step passed. The Rust counterpart of
 //! `conformance/run_python.py`, step by step.
 //!
-//! `tidegate-conformance --endpoint 127.0.0.1:7400 --scenario conformance/scenario.json`
+//! `tidegate-conformance --endpoint 127.0.0.1:7400 --scenario conformance/scenario.json`, and
+//! against a secured gateway `--ca ca.pem --token-file conformance.token` (or `--cert`/`--key`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use tidegate::client::{
     now_nanos, Client, ClientConfig, ClientError, Event, Start, SubscribeOptions, Subscription,
 };
 use tidegate::proto::v1::{Delivery, Message, Position};
+use tidegate_examples::connect::ConnectFlags;
 use tokio::task::JoinHandle;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -32,6 +34,8 @@ struct Args {
     /// The scenario file
     #[arg(long, default_value = "conformance/scenario.json")]
     scenario: PathBuf,
+    #[command(flatten)]
+    connect: ConnectFlags,
 }
 
 /// gRPC status code names (google.rpc.Code numbering), as the scenario spells them.
@@ -192,6 +196,7 @@ fn expect_error(step: &Value, code: i32, message: &str) -> anyhow::Result<()> {
 
 struct Runner {
     endpoint: String,
+    connect: ConnectFlags,
     run: String,
     client: Client,
 }
@@ -205,8 +210,15 @@ impl Runner {
         Ok(self.t(str_of(step, key)?))
     }
 
-    async fn new_client(endpoint: &str, name: &str) -> anyhow::Result<Client> {
-        let config = ClientConfig::new(endpoint, format!("conformance-rust-{name}"));
+    async fn new_client(
+        endpoint: &str,
+        connect: &ConnectFlags,
+        name: &str,
+    ) -> anyhow::Result<Client> {
+        let config = connect.apply(ClientConfig::new(
+            endpoint,
+            format!("conformance-rust-{name}"),
+        ))?;
         tokio::time::timeout(WAIT, Client::connect(config))
             .await
             .map_err(|_| anyhow!("client {name} did not connect within {WAIT:?}"))?
@@ -214,7 +226,7 @@ impl Runner {
     }
 
     async fn client(&self, name: &str) -> anyhow::Result<Client> {
-        Self::new_client(&self.endpoint, name).await
+        Self::new_client(&self.endpoint, &self.connect, name).await
     }
 
     async fn publish(&self, topic: &str, n: u64, prefix: &str) -> anyhow::Result<Vec<String>> {
@@ -262,6 +274,7 @@ impl Runner {
             "gap" => self.op_gap(s).await,
             "bad_publish" => self.op_bad_publish(s).await,
             "bad_subscribe" => self.op_bad_subscribe(s).await,
+            "refused_connect" => self.op_refused_connect(s).await,
             other => bail!("unknown op {other:?}"),
         }
     }
@@ -638,6 +651,29 @@ impl Runner {
     }
 }
 
+impl Runner {
+    /// Connects with the runner's TLS settings but the step's `token`: the gateway must refuse.
+    async fn op_refused_connect(&self, s: &Value) -> anyhow::Result<()> {
+        let token = str_of(s, "token")?;
+        let config = ConnectFlags {
+            token_file: None,
+            ..self.connect.clone()
+        }
+        .apply(ClientConfig::new(
+            &self.endpoint,
+            "conformance-rust-refused",
+        ))?
+        .bearer_token(token);
+        let result = tokio::time::timeout(WAIT, Client::connect(config))
+            .await
+            .map_err(|_| anyhow!("no answer to connect within {WAIT:?}"))?;
+        match rejection(result)? {
+            Some((code, message)) => expect_error(s, code, &message),
+            None => bail!("connected, want {}", str_of(s, "code")?),
+        }
+    }
+}
+
 async fn run(args: Args) -> anyhow::Result<bool> {
     let text = std::fs::read_to_string(&args.scenario)
         .with_context(|| format!("reading {}", args.scenario.display()))?;
@@ -650,9 +686,10 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         "{:08x}",
         (now_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)) as u32
     );
-    let client = Runner::new_client(&args.endpoint, "main").await?;
+    let client = Runner::new_client(&args.endpoint, &args.connect, "main").await?;
     let runner = Runner {
         endpoint: args.endpoint,
+        connect: args.connect,
         run,
         client,
     };

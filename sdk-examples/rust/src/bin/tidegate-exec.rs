@@ -1,6 +1,7 @@
 //! Execution adapter: fills order commands for one venue against the last quote.
 //!
-//! `tidegate-exec --endpoint 127.0.0.1:7400 --venue BINANCE`
+//! `tidegate-exec --endpoint 127.0.0.1:7400 --venue BINANCE`, and against a secured gateway
+//! `--ca ca.pem --token-file binance-adapter.token` (or `--cert`/`--key` for mTLS).
 
 use anyhow::Context;
 use clap::Parser;
@@ -15,6 +16,8 @@ use tidegate_examples::exec::{AdapterConfig, ExecAdapter};
     about = "Tidegate execution adapter: simulated fills against the last quote"
 )]
 struct Args {
+    #[command(flatten)]
+    connect: tidegate_examples::connect::ConnectFlags,
     /// Gateway address (host:port or http://host:port)
     #[arg(long, default_value = "127.0.0.1:7400")]
     endpoint: String,
@@ -80,12 +83,13 @@ async fn main() -> anyhow::Result<()> {
         None
     };
 
-    let client = Client::connect(ClientConfig::new(
+    let client_config = args.connect.apply(ClientConfig::new(
         &args.endpoint,
         format!("tidegate-exec-{}", args.venue.to_ascii_lowercase()),
-    ))
-    .await
-    .with_context(|| format!("connecting to {}", args.endpoint))?;
+    ))?;
+    let client = Client::connect(client_config)
+        .await
+        .with_context(|| format!("connecting to {}", args.endpoint))?;
     let (adapter, stats) = ExecAdapter::new(client.clone(), config);
     let mut task = tokio::spawn(adapter.run());
     let result = tokio::select! {
@@ -93,8 +97,11 @@ async fn main() -> anyhow::Result<()> {
         _ = tokio::signal::ctrl_c() => {
             client.close();
             let s = stats.borrow().clone();
-            eprintln!("tidegate-exec: stopping ({} quotes, {} commands, {} events, {} rejected)",
-                s.quotes, s.commands, s.events, s.rejected);
+            eprintln!("tidegate-exec: stopping ({} quotes, {} commands, {} events, {} rejected, {} refused by the gateway)",
+                s.quotes, s.commands, s.events, s.rejected, s.refused);
+            if let Some(last) = s.last_refusal {
+                eprintln!("tidegate-exec: last refusal: {last}");
+            }
             Ok(())
         }
     };

@@ -35,6 +35,8 @@ impl FromStr for StartArg {
     about = "Tidegate subscriber: prints what it receives, one line per message"
 )]
 struct Args {
+    #[command(flatten)]
+    connect: tidegate_examples::connect::ConnectFlags,
     /// Gateway address (host:port or http://host:port)
     #[arg(long, default_value = "127.0.0.1:7400")]
     endpoint: String,
@@ -99,7 +101,10 @@ async fn main() -> anyhow::Result<()> {
     if args.count == Some(0) {
         bail!("--count must be at least 1");
     }
-    let client = Client::connect(ClientConfig::new(&args.endpoint, "tidegate-sub"))
+    let config = args
+        .connect
+        .apply(ClientConfig::new(&args.endpoint, "tidegate-sub"))?;
+    let client = Client::connect(config)
         .await
         .with_context(|| format!("connecting to {}", args.endpoint))?;
     let options = match &args.group {

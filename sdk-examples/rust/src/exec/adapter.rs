@@ -25,6 +25,22 @@ use tidegate::{telemetry, topic};
 
 /// How long a command whose events could not be stored waits before redelivery.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
+/// How long a command whose events the gateway refused (authorisation, risk, validation) waits
+/// before redelivery: retrying sooner cannot help, but a corrected ACL lets the events through
+/// later without losing the command.
+const REFUSED_RETRY_DELAY: Duration = Duration::from_secs(30);
+
+/// Status codes that say the gateway refused a message on purpose (ACL, risk gate, bad input,
+/// credentials): retrying at once gets the same answer.
+fn is_refusal(code: i32) -> bool {
+    matches!(
+        tonic::Code::from_i32(code),
+        tonic::Code::PermissionDenied
+            | tonic::Code::FailedPrecondition
+            | tonic::Code::InvalidArgument
+            | tonic::Code::Unauthenticated
+    )
+}
 
 #[derive(Debug, Clone)]
 pub struct AdapterConfig {
@@ -56,6 +72,11 @@ pub struct Stats {
     pub events: u64,
     pub rejected: u64,
     pub acked: u64,
+    /// Events the gateway refused (e.g. `PERMISSION_DENIED` from its ACL); each is logged at
+    /// error level with the gateway's reason.
+    pub refused: u64,
+    /// The gateway's reason for the last refusal, for the operator.
+    pub last_refusal: Option<String>,
 }
 
 /// What one command asks the adapter to do.
@@ -253,11 +274,18 @@ impl ExecAdapter {
                 }
             }
             Ok(results) => {
-                for r in results.iter().filter_map(|r| r.error.as_ref()) {
-                    tracing::warn!(code = r.code, message = %r.message, "event not stored; command will be redelivered");
+                let mut delay = RETRY_DELAY;
+                for r in &results {
+                    let Some(e) = r.error.as_ref() else { continue };
+                    if is_refusal(e.code) {
+                        delay = REFUSED_RETRY_DELAY;
+                        self.refused(&r.message_id, e.code, &e.message);
+                    } else {
+                        tracing::warn!(code = e.code, message = %e.message, "event not stored; command will be redelivered");
+                    }
                 }
                 mark_failed("an event was not stored; command nacked for redelivery");
-                let _ = sub.nack(vec![position], RETRY_DELAY);
+                let _ = sub.nack(vec![position], delay);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "events not published; command will be redelivered");
@@ -269,10 +297,27 @@ impl ExecAdapter {
         }
     }
 
+    /// Logs and counts one event the gateway refused; the adapter goes on with the next.
+    fn refused(&self, message_id: &str, code: i32, reason: &str) {
+        let code = tonic::Code::from_i32(code);
+        tracing::error!(message_id = %message_id, code = ?code, reason = %reason,
+            "gateway refused an event; check this adapter's identity and the gateway's ACL / risk limits");
+        let text = format!("{message_id}: {code:?}: {reason}");
+        self.stats.send_modify(|s| {
+            s.refused += 1;
+            s.last_refusal = Some(text);
+        });
+    }
+
     async fn publish_events(&mut self, kind: &str, routed: Vec<Routed>) -> anyhow::Result<()> {
         let messages = self.messages(kind, routed);
         let n = messages.len() as u64;
         let results = self.client.publish(messages).await?;
+        for r in &results {
+            if let Some(e) = r.error.as_ref().filter(|e| is_refusal(e.code)) {
+                self.refused(&r.message_id, e.code, &e.message);
+            }
+        }
         if let Some(e) = results.iter().find_map(|r| r.error.as_ref()) {
             anyhow::bail!("event rejected: code {}: {}", e.code, e.message);
         }

@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * Kill and revive write the {@link KillStore} and take effect here at once; with a shared store
  * (Redis) a daemon thread ({@code tidegate-risk-kills}) reads it every {@code risk.kill-poll-interval}
  * so kills made on other replicas apply within that time. While the store cannot be read the last
- * snapshot stays in force (logged once per outage). Thread-safe.
+ * snapshot stays in force (logged once per outage). A shared store that could not be read even
+ * once (Redis not reachable yet at start) is tried again on every poll, and until it has been read
+ * every new order is refused {@code UNAVAILABLE}: a kill set before this replica started must not
+ * be missed. Thread-safe.
  */
 public final class KillSwitches implements AutoCloseable {
 
@@ -30,11 +33,24 @@ public final class KillSwitches implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private volatile Map<String, KillSwitch> snapshot = Map.of();
     private volatile boolean unreadable;
+    /** Null once the store has been read; before that, why not (the refusal of every new order). */
+    private volatile Refusal notReadYet;
 
     KillSwitches(KillStore store, Clock clock, Duration pollInterval) {
         this.store = store;
         this.clock = clock;
-        this.snapshot = store.all();
+        try {
+            this.snapshot = Map.copyOf(store.all());
+        } catch (RuntimeException e) {
+            if (!store.shared()) {
+                throw e;
+            }
+            notReadYet = Refusal.unavailable(RiskRule.KILL_SWITCH, "kill switches not read from Redis yet (" + e
+                    .getMessage() + "); new orders are refused until they are, retry shortly");
+            unreadable = true;
+            log.warn("risk: kill switches cannot be read from Redis yet ({}); trying again every {} ms, new orders"
+                    + " are refused until they are read", e.getMessage(), pollInterval.toMillis());
+        }
         if (store.shared()) {
             poller = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "tidegate-risk-kills");
@@ -120,7 +136,7 @@ public final class KillSwitches implements AutoCloseable {
     Refusal refusal(String venue, String strategy, String instrumentId) {
         Map<String, KillSwitch> now = snapshot;
         if (now.isEmpty()) {
-            return null;
+            return notReadYet;
         }
         KillSwitch k = now.get("global");
         String which = "global";
@@ -142,6 +158,7 @@ public final class KillSwitches implements AutoCloseable {
     private void refresh() {
         try {
             snapshot = Map.copyOf(store.all());
+            notReadYet = null;
             if (unreadable) {
                 unreadable = false;
                 log.info("risk: kill switches readable again ({} in force)", snapshot.size());

@@ -16,6 +16,11 @@ record Refusal(RiskRule rule, Status.Code code, String text) {
         return new Refusal(RiskRule.NO_PRICE, Status.Code.FAILED_PRECONDITION, "risk: " + text);
     }
 
+    /** The gate cannot decide now (its state is not known yet); the client may retry. */
+    static Refusal unavailable(RiskRule rule, String text) {
+        return new Refusal(rule, Status.Code.UNAVAILABLE, "risk: " + text);
+    }
+
     static Refusal invalid(String text) {
         return new Refusal(RiskRule.INVALID, Status.Code.INVALID_ARGUMENT, "risk: " + text);
     }

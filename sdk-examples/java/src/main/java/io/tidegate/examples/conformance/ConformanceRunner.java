@@ -7,7 +7,12 @@ import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.tidegate.proto.v1.ConnectRequest;
 import io.tidegate.proto.v1.GatewayServiceGrpc;
@@ -16,6 +21,7 @@ import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.proto.v1.Subscribe;
 import io.tidegate.sdk.AckMode;
+import io.tidegate.sdk.ConnectionListener;
 import io.tidegate.sdk.PublishReceipt;
 import io.tidegate.sdk.StreamPosition;
 import io.tidegate.sdk.Subscription;
@@ -51,6 +57,8 @@ import java.util.function.BooleanSupplier;
  * <pre>
  * java -cp ... io.tidegate.examples.conformance.ConformanceRunner --endpoint 127.0.0.1:7400 \
  *     --scenario conformance/scenario.json
+ * # a gateway with TLS and tokens (or --cert/--key for mTLS):
+ * ... --ca ca.pem --token-file conformance.token
  * </pre>
  *
  * <p>The SDK itself refuses two of the bad subscriptions before they reach the wire (no pattern,
@@ -61,8 +69,49 @@ import java.util.function.BooleanSupplier;
 public final class ConformanceRunner {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final String USAGE =
-            "usage: ConformanceRunner [--endpoint HOST:PORT] [--scenario conformance/scenario.json]";
+    private static final String USAGE = "usage: ConformanceRunner [--endpoint HOST:PORT] [--scenario conformance/scenario.json]"
+            + " [--ca CA.pem] [--cert CHAIN.pem --key KEY.pem] [--token-file FILE]";
+
+    /**
+     * How to reach a secured gateway: the CA to trust (null: plaintext unless a client
+     * certificate is given), the client certificate for mTLS, the file holding the bearer token.
+     */
+    record Security(Path ca, Path cert, Path key, Path tokenFile) {
+
+        static final Security NONE = new Security(null, null, null, null);
+
+        boolean tls() {
+            return ca != null || cert != null;
+        }
+
+        /** The token in the file, read on every connect; IllegalArgumentException naming the file when unusable. */
+        String token() {
+            try {
+                String t = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+                if (t.isEmpty()) {
+                    throw new IllegalArgumentException("--token-file " + tokenFile + " is empty");
+                }
+                return t;
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--token-file " + tokenFile + " cannot be read: " + e.getMessage(), e);
+            }
+        }
+
+        TidegateClient.Builder apply(TidegateClient.Builder b, String token) {
+            if (ca != null) {
+                b.tls(ca);
+            }
+            if (cert != null) {
+                b.clientCertificate(cert, key);
+            }
+            if (token != null) {
+                b.bearerToken(token);
+            } else if (tokenFile != null) {
+                b.bearerToken(this::token);
+            }
+            return b;
+        }
+    }
 
     /** A step's expectation did not hold. */
     static final class StepFailed extends RuntimeException {
@@ -73,16 +122,22 @@ public final class ConformanceRunner {
 
     private final String endpoint;
     private final String run;
+    private final Security security;
     private TidegateClient client;
 
-    private ConformanceRunner(String endpoint, String run) {
+    private ConformanceRunner(String endpoint, String run, Security security) {
         this.endpoint = endpoint;
         this.run = run;
+        this.security = security;
     }
 
     public static void main(String[] args) throws Exception {
         String endpoint = "127.0.0.1:7400";
         Path scenario = Path.of("conformance", "scenario.json");
+        Path ca = null;
+        Path cert = null;
+        Path key = null;
+        Path tokenFile = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -92,18 +147,44 @@ public final class ConformanceRunner {
                 endpoint = args[++i];
             } else if (a.equals("--scenario") && i + 1 < args.length) {
                 scenario = Path.of(args[++i]);
+            } else if (a.equals("--ca") && i + 1 < args.length) {
+                ca = Path.of(args[++i]);
+            } else if (a.equals("--cert") && i + 1 < args.length) {
+                cert = Path.of(args[++i]);
+            } else if (a.equals("--key") && i + 1 < args.length) {
+                key = Path.of(args[++i]);
+            } else if (a.equals("--token-file") && i + 1 < args.length) {
+                tokenFile = Path.of(args[++i]);
             } else {
                 System.err.println("bad argument \"" + a + "\"\n" + USAGE);
                 System.exit(2);
             }
         }
-        System.exit(runScenario(endpoint, scenario));
+        if ((cert == null) != (key == null)) {
+            System.err.println("--cert and --key go together\n" + USAGE);
+            System.exit(2);
+        }
+        Security security = new Security(ca, cert, key, tokenFile);
+        if (tokenFile != null) {
+            try {
+                security.token();
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                System.exit(2);
+            }
+        }
+        System.exit(runScenario(endpoint, scenario, security));
     }
 
     static int runScenario(String endpoint, Path scenario) throws IOException, InterruptedException {
+        return runScenario(endpoint, scenario, Security.NONE);
+    }
+
+    static int runScenario(String endpoint, Path scenario, Security security) throws IOException, InterruptedException {
         JsonArray steps = JsonParser.parseString(Files.readString(scenario, StandardCharsets.UTF_8))
                 .getAsJsonObject().getAsJsonArray("steps");
-        ConformanceRunner r = new ConformanceRunner(endpoint, UUID.randomUUID().toString().replace("-", "").substring(0, 8));
+        ConformanceRunner r = new ConformanceRunner(endpoint, UUID.randomUUID().toString().replace("-", "").substring(0, 8),
+                security);
         int failed = 0;
         r.client = r.newClient("main");
         try {
@@ -141,6 +222,7 @@ public final class ConformanceRunner {
             case "gap" -> opGap(s);
             case "bad_publish" -> opBadPublish(s);
             case "bad_subscribe" -> opBadSubscribe(s);
+            case "refused_connect" -> opRefusedConnect(s);
             default -> throw new StepFailed("unknown op \"" + op + "\"");
         }
     }
@@ -177,7 +259,8 @@ public final class ConformanceRunner {
     }
 
     private TidegateClient newClient(String name) throws InterruptedException {
-        TidegateClient c = TidegateClient.builder().endpoints(endpoint).clientName("conformance-java-" + name).build();
+        TidegateClient c = security.apply(TidegateClient.builder().endpoints(endpoint)
+                .clientName("conformance-java-" + name), null).build();
         if (!c.awaitConnected(WAIT)) {
             c.close();
             throw new StepFailed("client " + name + " did not connect to " + endpoint + " within " + WAIT);
@@ -489,6 +572,37 @@ public final class ConformanceRunner {
         throw new StepFailed("subscribed, want " + s.get("code").getAsString());
     }
 
+    /**
+     * Connects with the runner's TLS settings but the step's {@code token}: the gateway must
+     * refuse. The Java client keeps retrying a refused connection and tells
+     * {@link ConnectionListener#onRefused}, so the first refusal is the answer.
+     */
+    private void opRefusedConnect(JsonObject s) throws InterruptedException, TimeoutException {
+        CompletableFuture<Status> refused = new CompletableFuture<>();
+        TidegateClient c = security.apply(TidegateClient.builder().endpoints(endpoint)
+                .clientName("conformance-java-refused"), s.get("token").getAsString())
+                .connectionListener(new ConnectionListener() {
+                    @Override
+                    public void onRefused(String at, Throwable cause) {
+                        refused.complete(Status.fromThrowable(cause));
+                    }
+                }).build();
+        try {
+            Status status;
+            try {
+                status = refused.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw new StepFailed("no refusal: " + e.getCause());
+            } catch (TimeoutException e) {
+                throw new StepFailed(c.isConnected() ? "connected, want " + s.get("code").getAsString()
+                        : "no refusal within " + WAIT);
+            }
+            expectError(status.getCode(), status.getDescription(), s);
+        } finally {
+            c.close();
+        }
+    }
+
     private static void expectError(Status.Code code, String message, JsonObject s) {
         String want = s.get("code").getAsString();
         check(code.name().equals(want), "got " + code + ": " + message + ", want " + want);
@@ -505,7 +619,7 @@ public final class ConformanceRunner {
      * subscription, else the code and message of its FrameError (or of the stream's end).
      */
     private Status rawSubscribe(Subscribe subscribe) throws InterruptedException, TimeoutException {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
+        ManagedChannel channel = rawChannel();
         BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
         StreamObserver<ConnectRequest> out = GatewayServiceGrpc.newStub(channel).connect(new StreamObserver<ConnectResponse>() {
             @Override
@@ -557,6 +671,36 @@ public final class ConformanceRunner {
             channel.shutdownNow();
             channel.awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** A channel as the SDK would open it: TLS (and mTLS) and the bearer token when configured. */
+    private ManagedChannel rawChannel() {
+        if (!security.tls() && security.tokenFile() == null) {
+            return ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
+        }
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(endpoint);
+        if (security.tls()) {
+            try {
+                SslContextBuilder ssl = GrpcSslContexts.forClient();
+                if (security.ca() != null) {
+                    ssl.trustManager(security.ca().toFile());
+                }
+                if (security.cert() != null) {
+                    ssl.keyManager(security.cert().toFile(), security.key().toFile());
+                }
+                b.sslContext(ssl.build());
+            } catch (javax.net.ssl.SSLException e) {
+                throw new StepFailed("TLS settings cannot be used: " + e.getMessage());
+            }
+        } else {
+            b.usePlaintext();
+        }
+        if (security.tokenFile() != null) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + security.token());
+            b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        return b.build();
     }
 
     private static Object next(BlockingQueue<Object> inbound) throws InterruptedException, TimeoutException {
