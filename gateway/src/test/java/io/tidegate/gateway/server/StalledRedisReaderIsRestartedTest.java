@@ -13,7 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -27,15 +28,18 @@ class StalledRedisReaderIsRestartedTest {
     @RegisterExtension
     static final RedisServerExtension REDIS = new RedisServerExtension();
 
-    private static final Pattern READER_ADDR = Pattern.compile("addr=127\\.0\\.0\\.1:(\\d+) .*name=tidegate:[^ ]*:read:");
+    /** A subscription's own reader ({@code :read:}) or a shared reader ({@code :shared-N}). */
+    private static final Pattern READER_ADDR =
+            Pattern.compile("addr=127\\.0\\.0\\.1:(\\d+) .*name=tidegate:[^ ]*:(read:|shared-)");
 
-    @Test
-    void aReaderStuckOnADeadConnectionIsRestartedAndTheSubscriberReceivesAgain() throws Exception {
+    @ParameterizedTest(name = "shared-readers={0}")
+    @ValueSource(ints = {0, 1})
+    void aReaderStuckOnADeadConnectionIsRestartedAndTheSubscriberReceivesAgain(int sharedReaders) throws Exception {
         try (ConnectionFreezingProxy proxy = new ConnectionFreezingProxy(REDIS.port());
              EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("http.port=0",
                      "backend.redis.uri=redis://127.0.0.1:" + proxy.port(), "resilience.enabled=false",
                      "resilience.call-timeout=5m", "remediation.check-interval=100ms",
-                     "remediation.restart-reader.stall-after=2s");
+                     "remediation.restart-reader.stall-after=2s", "backend.redis.shared-readers=" + sharedReaders);
              FrameClient sub = FrameClient.connected(gateway.target());
              FrameClient pub = FrameClient.connected(gateway.target())) {
             sub.await(sub.subscribe(broadcast("s", "stall.t").setInitialCredit(1_000)));
@@ -59,11 +63,17 @@ class StalledRedisReaderIsRestartedTest {
         }
     }
 
-    /** The client port Redis sees for the gateway's (one) reader connection. */
+    /**
+     * The client port Redis sees for the gateway's (one) reader connection, own or shared; a
+     * subscription joins the shared reader once its own catch-up read finds nothing new.
+     */
     private static int readerPort() {
-        String clients = REDIS.server().commandText("CLIENT LIST");
-        Matcher m = READER_ADDR.matcher(clients);
-        assertThat(m.find()).as("a reader connection in %s", clients).isTrue();
-        return Integer.parseInt(m.group(1));
+        Matcher[] found = new Matcher[1];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Matcher m = READER_ADDR.matcher(REDIS.server().commandText("CLIENT LIST"));
+            found[0] = m;
+            return m.find();
+        });
+        return Integer.parseInt(found[0].group(1));
     }
 }

@@ -227,9 +227,16 @@ public final class RedisBackend implements Backend {
         return state == null ? java.util.Map.of() : java.util.Map.of("read", state);
     }
 
-    /** The read loops of the live subscriptions, for the read-loop watchdog (remediation). Any thread. */
+    /**
+     * The read loops of the live subscriptions and the shared readers, for the read-loop watchdog
+     * (remediation). Any thread.
+     */
     public List<io.tidegate.gateway.backend.ReadLoop> readLoops() {
-        return List.copyOf(subscriptions);
+        List<io.tidegate.gateway.backend.ReadLoop> loops = new java.util.ArrayList<>(subscriptions);
+        if (shared != null) {
+            loops.addAll(shared.readers());
+        }
+        return loops;
     }
 
     /** How many topics the shared readers read now (0 without them), for tests and logs. */

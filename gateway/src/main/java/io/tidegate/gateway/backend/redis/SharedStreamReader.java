@@ -3,6 +3,7 @@ package io.tidegate.gateway.backend.redis;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.ReadLoop;
 import io.tidegate.gateway.backend.StoredMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * CLIENT UNBLOCK from the control connection, as a subscription's own read is woken.
  *
  * <p>Threading: {@link #park} and {@link #leave} are thread-safe and never block; the read loop
- * runs one step at a time on the worker pool and waits on Redis through futures.
+ * runs one step at a time on the worker pool and waits on Redis through futures. As a
+ * {@link ReadLoop} its methods are thread-safe and never block.
  */
-final class SharedStreamReader {
+final class SharedStreamReader implements ReadLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedStreamReader.class);
     private static final int UNBLOCK_ATTEMPTS = 50;
@@ -64,6 +66,8 @@ final class SharedStreamReader {
     /** Changed only by the read loop; read by close. */
     private volatile ReaderConnection connection;
     private int failures;
+    /** When a read last finished, or the loop last started: what the read-loop watchdog watches. */
+    private volatile long lastProgressNanos = System.nanoTime();
 
     SharedStreamReader(String name, RedisConnector connector, SharedConnection control, SharedConnection catchUp,
                        ScheduledExecutorService executor, ReadGuard reads, Duration block, int count) {
@@ -126,6 +130,7 @@ final class SharedStreamReader {
                 if (!running) {
                     running = true;
                     start = true;
+                    lastProgressNanos = System.nanoTime();
                 }
             }
         }
@@ -158,6 +163,32 @@ final class SharedStreamReader {
             closed = true;
         }
         wakeRead();
+        ReaderConnection c = connection;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean hasDemand() {
+        synchronized (lock) {
+            return running && !closed;
+        }
+    }
+
+    @Override
+    public long lastProgressNanos() {
+        return lastProgressNanos;
+    }
+
+    /** Closes the reader connection: the read in flight fails and the loop reads on a fresh one. */
+    @Override
+    public void restart() {
         ReaderConnection c = connection;
         if (c != null) {
             c.close();
@@ -224,6 +255,7 @@ final class SharedStreamReader {
     }
 
     private void afterRead(Read read, List<StreamMessage<byte[], byte[]>> entries, Throwable error, long tookNanos) {
+        lastProgressNanos = System.nanoTime();
         if (error == null) {
             reads.onSuccess(tookNanos);
             if (failures > 0) {

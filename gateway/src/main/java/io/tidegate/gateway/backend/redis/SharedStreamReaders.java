@@ -73,6 +73,11 @@ final class SharedStreamReaders implements AutoCloseable {
         return wait;
     }
 
+    /** The readers, for the read-loop watchdog. */
+    List<SharedStreamReader> readers() {
+        return List.of(readers);
+    }
+
     /** How many topics the readers read now. */
     int topicsInDemand() {
         int n = 0;
