@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
+import io.tidegate.gateway.backend.redis.RedisAccess;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.SettingUnusableException;
 import io.tidegate.gateway.market.MarketDataListener;
@@ -61,7 +62,10 @@ final class RiskModule extends AbstractModule {
     @Singleton
     KillSwitches kills() {
         if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
-            return KillSwitches.onRedis(config.backend().redis(), Clock.systemUTC(), config.risk().killPollInterval());
+            GatewayConfig.Redis redis = config.backend().redis();
+            RedisAccess access = RedisAccess.of(redis); // the backend's login and TLS
+            return KillSwitches.onRedis(redis.keyPrefix(), redis.isCluster(), access.seeds(), access.ssl(),
+                    Clock.systemUTC(), config.risk().killPollInterval());
         }
         return KillSwitches.inMemory(Clock.systemUTC());
     }

@@ -70,9 +70,9 @@ public final class KillSwitches implements AutoCloseable {
     }
 
     /** Shared by every replica on this Redis; reads it every {@code pollInterval}. */
-    public static KillSwitches onRedis(io.tidegate.gateway.config.GatewayConfig.Redis redis, Clock clock,
-                                       Duration pollInterval) {
-        return new KillSwitches(new RedisKillStore(redis), clock, pollInterval);
+    public static KillSwitches onRedis(String keyPrefix, boolean cluster, List<io.lettuce.core.RedisURI> seeds,
+                                       io.lettuce.core.SslOptions ssl, Clock clock, Duration pollInterval) {
+        return new KillSwitches(new RedisKillStore(keyPrefix, cluster, seeds, ssl), clock, pollInterval);
     }
 
     /** The key of a scope and name; throws IllegalArgumentException saying what to fix. */

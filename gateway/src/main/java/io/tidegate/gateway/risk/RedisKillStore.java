@@ -5,16 +5,17 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.sync.RedisHashCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.ByteArrayCodec;
-import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.proto.v1.KillSwitch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,31 +52,37 @@ final class RedisKillStore implements KillStore {
         void close();
     }
 
-    /** @throws IllegalArgumentException when the URI does not parse */
-    RedisKillStore(GatewayConfig.Redis redis) {
-        this.key = (redis.keyPrefix() + ":risk:kills").getBytes(StandardCharsets.UTF_8);
+    /**
+     * @param keyPrefix the backend's key prefix
+     * @param cluster   whether {@code seeds} are Redis Cluster nodes
+     * @param seeds     the backend's URIs with its login applied
+     * @param ssl       the backend's TLS options, or null without TLS
+     */
+    RedisKillStore(String keyPrefix, boolean cluster, List<RedisURI> seeds, SslOptions ssl) {
+        this.key = (keyPrefix + ":risk:kills").getBytes(StandardCharsets.UTF_8);
         SocketOptions socket = SocketOptions.builder().connectTimeout(TIMEOUT).build();
-        if (redis.isCluster()) {
-            RedisClusterClient cluster = RedisClusterClient.create(redis.clusterNodes().stream()
-                    .map(RedisKillStore::uri).toList());
-            cluster.setOptions(ClusterClientOptions.builder().socketOptions(socket)
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        if (cluster) {
+            RedisClusterClient client = RedisClusterClient.create(seeds.stream().map(RedisKillStore::withTimeout).toList());
+            ClusterClientOptions.Builder options = ClusterClientOptions.builder().socketOptions(socket)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+            client.setOptions((ssl == null ? options : options.sslOptions(ssl)).build());
             this.connector = new Connector() {
                 @Override
                 public Link connect() {
-                    var c = cluster.connect(ByteArrayCodec.INSTANCE);
+                    var c = client.connect(ByteArrayCodec.INSTANCE);
                     return new Link(c, c.sync());
                 }
 
                 @Override
                 public void close() {
-                    cluster.shutdown();
+                    client.shutdown();
                 }
             };
         } else {
-            RedisClient single = RedisClient.create(uri(redis.uri()));
-            single.setOptions(ClientOptions.builder().socketOptions(socket)
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+            RedisClient single = RedisClient.create(withTimeout(seeds.get(0)));
+            ClientOptions.Builder options = ClientOptions.builder().socketOptions(socket)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+            single.setOptions((ssl == null ? options : options.sslOptions(ssl)).build());
             this.connector = new Connector() {
                 @Override
                 public Link connect() {
@@ -112,8 +119,8 @@ final class RedisKillStore implements KillStore {
         }
     }
 
-    private static RedisURI uri(String text) {
-        RedisURI uri = RedisURI.create(text);
+    private static RedisURI withTimeout(RedisURI seed) {
+        RedisURI uri = RedisURI.builder(seed).build();
         uri.setTimeout(TIMEOUT);
         return uri;
     }

@@ -4,14 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
+import io.tidegate.gateway.backend.redis.RedisAccess;
+import io.tidegate.gateway.backend.redis.SecuredRedis;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.proto.v1.KillScope;
 import io.tidegate.testkit.RedisServer;
 import java.time.Clock;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KillSwitchesOnRedisTest {
+
+    private static KillSwitches onRedis(GatewayConfig.Redis redis) {
+        RedisAccess access = RedisAccess.of(redis);
+        return KillSwitches.onRedis(redis.keyPrefix(), redis.isCluster(), access.seeds(), access.ssl(),
+                Clock.systemUTC(), Duration.ofMillis(50));
+    }
 
     private static GatewayConfig.Redis redisAt(int port) {
         return GatewayConfig.defaultsWith("backend.redis.uri=redis://127.0.0.1:" + port)
@@ -19,11 +29,27 @@ class KillSwitchesOnRedisTest {
     }
 
     @Test
+    void killsAreSharedThroughARedisThatRequiresTheTidegateUserOverMutualTls(@TempDir Path dir) {
+        try (SecuredRedis redis = new SecuredRedis(dir)) {
+            GatewayConfig.Redis config = GatewayConfig.defaultsWith(redis.overrides().toArray(String[]::new))
+                    .backend().redis();
+            try (KillSwitches one = onRedis(config); KillSwitches other = onRedis(config)) {
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        one.refusal("BINANCE", "strat-1", "BTCUSDT.BINANCE") == null);
+                one.kill(KillScope.KILL_SCOPE_STRATEGY, "strat-1", "test", "ops");
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                        assertThat(other.refusal("BINANCE", "strat-1", "BTCUSDT.BINANCE"))
+                                .isNotNull().extracting(Refusal::rule).isEqualTo(RiskRule.KILL_SWITCH));
+            }
+        }
+    }
+
+    @Test
     void aGatewayStartedBeforeRedisRefusesOrdersUntilItReadsTheKillsThenAppliesThem() {
         RedisServer redis = RedisServer.start();
         int port = redis.port();
         redis.kill(); // nothing listens on the port now: Redis is "not up yet"
-        try (KillSwitches kills = KillSwitches.onRedis(redisAt(port), Clock.systemUTC(), Duration.ofMillis(50))) {
+        try (KillSwitches kills = onRedis(redisAt(port))) {
             Refusal before = kills.refusal("BINANCE", "strat-1", "BTCUSDT.BINANCE");
             assertThat(before).isNotNull();
             assertThat(before.code()).isEqualTo(Status.Code.UNAVAILABLE);

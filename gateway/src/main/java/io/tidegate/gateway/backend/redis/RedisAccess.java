@@ -16,15 +16,18 @@ import java.util.List;
  * {@code backend.redis.password-file}) and, for {@code rediss://}, Lettuce's {@link SslOptions}
  * from the PEM files under {@code backend.redis.tls}. Files are read once, here, so a missing or
  * unreadable one stops start-up with a message naming its key. The password is kept only inside
- * the Lettuce URIs and never put in a message. Immutable; any thread.
+ * the Lettuce URIs and never put in a message. Public so that the composition root can give the
+ * same login to the gateway's other Redis clients (the kill switches). Immutable; any thread.
+ *
+ * @param ssl the TLS options, or null without TLS
  */
-record RedisAccess(List<RedisURI> seeds, SslOptions ssl, String user) {
+public record RedisAccess(List<RedisURI> seeds, SslOptions ssl, String user) {
 
     /**
      * @throws IllegalArgumentException when a URI does not parse
      * @throws SettingUnusableException when a configured file cannot be read
      */
-    static RedisAccess of(GatewayConfig.Redis config) {
+    public static RedisAccess of(GatewayConfig.Redis config) {
         String key = config.isCluster() ? "backend.redis.cluster-nodes" : "backend.redis.uri";
         List<String> uris = config.isCluster() ? config.clusterNodes() : List.of(config.uri());
         char[] password = config.passwordFile().isEmpty() ? null : readPassword(config.passwordFile());
