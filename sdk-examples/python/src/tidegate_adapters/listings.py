@@ -29,6 +29,7 @@ from typing import Any
 from tidegate import TidegateClient, TidegateError, pb
 from tidegate.market.v1 import data_pb2
 from ._common import MalformedMessage, instrument_id, iso_to_ns, loads, now_ns, to_decimal
+from .connection import add_connection_flags, check_connection_flags, client_options
 from .instrument_key import InstrumentKey, Kind, currency, day_from_ddmmmyy, day_from_ms
 
 INSTRUMENT_CONTENT_TYPE = "application/x-protobuf; type=tidegate.market.v1.InstrumentDefinition"
@@ -441,6 +442,7 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m tidegate_adapters.listings",
                                  description="Parse venue instrument listings; publish or evaluate them.")
     sub = ap.add_subparsers(dest="command", required=True)
+    publish: argparse.ArgumentParser | None = None
     for name in ("parse", "publish"):
         p = sub.add_parser(name)
         p.add_argument("--venue", required=True, choices=sorted(PARSERS))
@@ -448,9 +450,14 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         p.add_argument("--segment", default=None, help="the venue's category when the body does not say it")
         if name == "publish":
             p.add_argument("--endpoint", action="append", default=[], help="gateway host:port (default 127.0.0.1:7400)")
+            add_connection_flags(p)
+            publish = p
     e = sub.add_parser("evaluate", help="canonical keys against a folder of known answers")
     e.add_argument("--data", type=Path, required=True, help="folder with <venue>.jsonl answer rows")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.command == "publish" and publish is not None:
+        check_connection_flags(publish, args)
+    return args
 
 
 async def amain(argv: Sequence[str] | None = None) -> int:
@@ -467,7 +474,8 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                               "aliases": list(d.aliases)}))
         return 0
     try:
-        async with TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name="listings") as client:
+        async with TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name="listings",
+                                  **client_options(args)) as client:
             n = await publish_listing(client, listing)
     except TidegateError as ex:
         print(f"listings: {ex}", file=sys.stderr)

@@ -33,6 +33,7 @@ from tidegate.market.v1 import data_pb2
 from . import parser_for
 from ._common import Adapter, MalformedMessage, loads, now_ns, to_message
 from .books import ENGINES, BookEngine, BookOutput, to_book_message
+from .connection import add_connection_flags, check_connection_flags, client_options
 
 log = logging.getLogger("tidegate_adapters.live")
 
@@ -243,14 +244,18 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--listing", default=None, help="a listing file to publish on data.instruments.<VENUE> first")
     ap.add_argument("--backoff-initial", type=float, default=0.5)
     ap.add_argument("--backoff-max", type=float, default=30.0)
-    return ap.parse_args(argv)
+    add_connection_flags(ap)
+    args = ap.parse_args(argv)
+    check_connection_flags(ap, args)
+    return args
 
 
 async def amain(argv: Sequence[str] | None = None) -> int:
     args = _args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        async with TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=f"{args.venue}-live") as client:
+        async with TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=f"{args.venue}-live",
+                                  **client_options(args)) as client:
             if args.listing:
                 from pathlib import Path
 

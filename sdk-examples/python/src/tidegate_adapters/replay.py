@@ -4,6 +4,12 @@ publishes the normalised QuoteTicks and TradeTicks to a Tidegate gateway.
     python -m tidegate_adapters.replay --venue binance --file samples/binance.jsonl --endpoint 127.0.0.1:7400
     python -m tidegate_adapters.replay --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
     python -m tidegate_adapters.replay --venue okx --file frames.jsonl --books --listing instruments.json
+    python -m tidegate_adapters.replay --venue okx --file frames.jsonl --endpoint gw.example.org:7400 \
+        --ca ca.pem --token-file adapter.token
+
+``--ca`` (and ``--cert`` / ``--key`` for mTLS) and ``--token-file`` reach a gateway that requires
+TLS and a bearer token (see :mod:`tidegate_adapters.connection`); a refused token ends the run
+with exit code 2 and the gateway's ``UNAUTHENTICATED`` reason on stderr.
 
 ``--listing`` publishes the venue's instrument listing (its REST body, see
 :mod:`tidegate_adapters.listings`) on ``data.instruments.<VENUE>`` before any market data; ``--books``
@@ -41,6 +47,7 @@ from tidegate.tracing import configure_otlp, otlp_requested
 from . import PARSERS, parser_for
 from ._common import Adapter, AdapterStats, MalformedMessage, VenueParser, loads, to_message
 from .books import ENGINES, BookEngine, to_book_message
+from .connection import add_connection_flags, check_connection_flags, client_options
 from .listings import parse_listing, to_messages as definition_messages
 
 log = logging.getLogger("tidegate_adapters.replay")
@@ -182,7 +189,10 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--service-name", default=os.environ.get("OTEL_SERVICE_NAME", "tidegate-python-adapter"),
                     help="service.name of the exported spans (default: OTEL_SERVICE_NAME or %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true")
-    return ap.parse_args(argv)
+    add_connection_flags(ap)
+    args = ap.parse_args(argv)
+    check_connection_flags(ap, args)
+    return args
 
 
 async def amain(argv: Sequence[str] | None = None) -> int:
@@ -217,7 +227,8 @@ async def amain(argv: Sequence[str] | None = None) -> int:
     client = None
     try:
         if not args.dry_run:
-            client = TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=args.client_name)
+            client = TidegateClient(args.endpoint or ["127.0.0.1:7400"], client_name=args.client_name,
+                                    **client_options(args))
             try:
                 await client.connect(timeout=args.connect_timeout)
             except TidegateError as e:
