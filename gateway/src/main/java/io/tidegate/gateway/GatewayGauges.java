@@ -274,6 +274,9 @@ final class GatewayGauges {
         meter.counterBuilder("tidegate.instruments.refused").setUnit("{listing}")
                 .setDescription("New listings refused because the registry held intelligence.instruments.max-listings")
                 .buildWithCallback(m -> m.record(instruments.refused()));
+        meter.counterBuilder("tidegate.instrument.aliases_learned").setUnit("{alias}")
+                .setDescription("Currency aliases learned from prices (co-movement) and confirmed by a listing")
+                .buildWithCallback(m -> m.record(instruments.learnedFromPrices()));
     }
 
     private static void registerResilience(Meter meter, ResilientBackend resilient, long spoolMaxBytes) {

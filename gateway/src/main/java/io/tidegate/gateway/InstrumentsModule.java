@@ -6,11 +6,13 @@ import com.google.inject.multibindings.Multibinder;
 import io.tidegate.gateway.backend.SharedHash;
 import io.tidegate.gateway.backend.redis.RedisSharedHash;
 import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.instruments.CoMovementLearner;
 import io.tidegate.gateway.instruments.InstrumentRegistry;
 import io.tidegate.gateway.instruments.InstrumentsGrpcService;
 import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.server.AttachedService;
+import io.tidegate.intelligence.instrument.CoMovementTracker;
 import io.tidegate.intelligence.instrument.InstrumentCatalog;
 import io.tidegate.intelligence.instrument.SymbolResolver;
 import jakarta.inject.Singleton;
@@ -19,7 +21,9 @@ import jakarta.inject.Singleton;
  * Wires instrument identity: the {@link InstrumentRegistry} joins the market-data tap's queued
  * listeners (it reads {@code data.instruments.<VENUE>}), answers the server as the
  * {@link InstrumentDirectory} that subscriptions by instrument follow, and backs the
- * {@code InstrumentsService} attached to the gateway's port.
+ * {@code InstrumentsService} attached to the gateway's port; with
+ * {@code intelligence.instruments.co-movement.enabled} a {@link CoMovementLearner} joins them too and
+ * teaches the registry aliases from prices.
  */
 final class InstrumentsModule extends AbstractModule {
 
@@ -36,6 +40,17 @@ final class InstrumentsModule extends AbstractModule {
         Multibinder.newSetBinder(binder(), MarketDataListener.class).addBinding().to(InstrumentRegistry.class);
         Multibinder.newSetBinder(binder(), AttachedService.class).addBinding().to(InstrumentsGrpcService.class);
         bind(InstrumentDirectory.class).to(InstrumentRegistry.class);
+        if (config.coMovement().enabled()) {
+            Multibinder.newSetBinder(binder(), MarketDataListener.class).addBinding().to(CoMovementLearner.class);
+        }
+    }
+
+    @Provides
+    @Singleton
+    CoMovementLearner coMovementLearner(InstrumentRegistry registry) {
+        GatewayConfig.CoMovement c = config.coMovement();
+        return new CoMovementLearner(new CoMovementTracker.Settings(c.maxBps(), c.minSamples(),
+                c.minDuration().toNanos(), c.maxSkew().toNanos(), c.maxSymbols(), c.maxPairs()), registry);
     }
 
     /**

@@ -414,7 +414,17 @@ public final class ConfigLoader {
                         r.bool("intelligence.regime.enabled"),
                         r.intIn("intelligence.regime.max-instruments", 1, 10_000_000),
                         r.intIn("intelligence.regime.watch-buffer", 1, 1_000_000)),
-                new GatewayConfig.Instruments(r.intIn("intelligence.instruments.max-listings", 1, 10_000_000)),
+                new GatewayConfig.Instruments(r.intIn("intelligence.instruments.max-listings", 1, 10_000_000),
+                        new GatewayConfig.CoMovement(
+                                r.bool("intelligence.instruments.co-movement.enabled"),
+                                r.doubleIn("intelligence.instruments.co-movement.max-bps", 0.01, 1000),
+                                r.intIn("intelligence.instruments.co-movement.min-samples", 1, 1_000_000),
+                                r.durationIn("intelligence.instruments.co-movement.min-duration", Duration.ZERO,
+                                        Duration.ofDays(7)),
+                                r.durationIn("intelligence.instruments.co-movement.max-skew", Duration.ZERO,
+                                        Duration.ofHours(1)),
+                                r.intIn("intelligence.instruments.co-movement.max-symbols", 2, 10_000_000),
+                                r.intIn("intelligence.instruments.co-movement.max-pairs", 1, 10_000_000))),
                 new GatewayConfig.Books(
                         r.bool("intelligence.books.enabled"),
                         r.intIn("intelligence.books.max-books", 1, 1_000_000),

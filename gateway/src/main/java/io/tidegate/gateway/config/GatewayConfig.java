@@ -636,8 +636,26 @@ public record GatewayConfig(
      *
      * @param maxListings listings kept at most (and learned aliases at most); further new listings
      *                    are refused and their ids read by rules only
+     * @param coMovement  aliases learned from prices ({@code intelligence.instruments.co-movement})
      */
-    public record Instruments(int maxListings) {
+    public record Instruments(int maxListings, CoMovement coMovement) {
+    }
+
+    /**
+     * Aliases learned from prices ({@code intelligence.instruments.co-movement}): a symbol no listing
+     * names whose mid tracks a listed market's is proposed as the same asset, and learned when the
+     * listing confirms which code is which.
+     *
+     * @param enabled     whether the gateway watches quotes for it
+     * @param maxBps      widest gap between the two mids, in bps of their mean, that counts as tracking
+     * @param minSamples  consecutive quotes within it before a proposal
+     * @param minDuration time those quotes must span at least
+     * @param maxSkew     how much older the other side's mid may be to be compared
+     * @param maxSymbols  (venue, symbol)s tracked at most; quotes of further ones are ignored
+     * @param maxPairs    pairs tracked at most
+     */
+    public record CoMovement(boolean enabled, double maxBps, int minSamples, Duration minDuration, Duration maxSkew,
+                             int maxSymbols, int maxPairs) {
     }
 
     /**

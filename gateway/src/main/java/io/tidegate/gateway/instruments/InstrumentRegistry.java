@@ -4,10 +4,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidegate.gateway.backend.SharedHash;
 import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataListener;
+import io.tidegate.intelligence.instrument.CoMovementProposal;
 import io.tidegate.intelligence.instrument.InstrumentCatalog;
 import io.tidegate.intelligence.instrument.InstrumentKey;
 import io.tidegate.intelligence.instrument.LearnedAlias;
 import io.tidegate.intelligence.instrument.Listing;
+import io.tidegate.intelligence.instrument.Segment;
 import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * together with the aliases it shows, and into a {@link SharedHash} (a Redis hash with the Redis
  * backend), which is read back at start so a restart or another replica knows what was listed.
  * Fields: {@code l:<VENUE>|<segment>|<native id>} holds the {@link InstrumentDefinition},
- * {@code a:<VENUE>|<code>} a learned alias as {@code currency \n confidence \n evidence}.
+ * {@code a:<VENUE>|<code>} an alias a listing showed as {@code currency \n confidence \n evidence},
+ * {@code m:<VENUE>|<code>} one learned from prices ({@link #confirm}) in the same form.
  *
  * <p>Threading: a queued {@link MarketDataListener}, so listings arrive one at a time on the
  * market-data tap's thread once the backend has stored them, and the store writes in the
@@ -40,12 +43,14 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     private static final Logger log = LoggerFactory.getLogger(InstrumentRegistry.class);
     private static final String LISTING = "l:";
     private static final String ALIAS = "a:";
+    private static final String FROM_PRICES = "m:";
 
     private final InstrumentCatalog catalog;
     private final SharedHash store;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
     private final AtomicLong announced = new AtomicLong();
+    private final AtomicLong learnedFromPrices = new AtomicLong();
     private final AtomicLong loadedListings = new AtomicLong(-1);
     private final CopyOnWriteArrayList<Consumer<String>> watchers = new CopyOnWriteArrayList<>();
 
@@ -135,6 +140,34 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     public void onTrade(String venue, String symbol, TradeTick trade, long receivedNanos) {
     }
 
+    /**
+     * Learns from a co-movement proposal when a listing confirms it ({@link InstrumentCatalog#confirm}):
+     * quotes carry no segment, so each segment is tried, spot first, and the first that a listing
+     * of one side backs decides. A learned alias is stored like the listings, so a restarted gateway
+     * or another replica on the same Redis reads it at start.
+     *
+     * @return the alias learned, if any
+     */
+    public Optional<LearnedAlias> confirm(CoMovementProposal proposal) {
+        for (Segment segment : Segment.values()) {
+            Optional<LearnedAlias> learned = catalog.confirm(proposal, segment.name().toLowerCase(Locale.ROOT));
+            if (learned.isPresent()) {
+                LearnedAlias a = learned.get();
+                store.put(FROM_PRICES + a.venue() + "|" + a.code(), encode(a));
+                learnedFromPrices.incrementAndGet();
+                log.info("instrument registry: learned {} {} = {} from prices (confidence {}): {}", a.venue(),
+                        a.code(), a.currency(), a.confidence(), a.evidence());
+                return learned;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Aliases learned from prices ({@link #confirm}) by this gateway since start. */
+    public long learnedFromPrices() {
+        return learnedFromPrices.get();
+    }
+
     /** New listings refused because the registry held {@code max-listings}. */
     public long refused() {
         return refused.get();
@@ -188,7 +221,11 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
             if (e.getKey().startsWith(LISTING)) {
                 listings += loadListing(e.getValue()) ? 1 : 0;
             } else if (e.getKey().startsWith(ALIAS)) {
-                decode(e.getKey().substring(ALIAS.length()), e.getValue()).ifPresent(catalog::learn);
+                decode(e.getKey().substring(ALIAS.length()), e.getValue(), LearnedAlias.Origin.LISTING)
+                        .ifPresent(catalog::learn);
+            } else if (e.getKey().startsWith(FROM_PRICES)) {
+                decode(e.getKey().substring(FROM_PRICES.length()), e.getValue(), LearnedAlias.Origin.CO_MOVEMENT)
+                        .ifPresent(catalog::learn);
             }
         }
         loadedListings.set(listings);
@@ -216,7 +253,7 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     }
 
     /** {@code field} is {@code <VENUE>|<code>}. */
-    private static Optional<LearnedAlias> decode(String field, byte[] value) {
+    private static Optional<LearnedAlias> decode(String field, byte[] value, LearnedAlias.Origin origin) {
         int bar = field.indexOf('|');
         String[] parts = new String(value, StandardCharsets.UTF_8).split("\n", 3);
         if (bar <= 0 || parts.length != 3) {
@@ -224,7 +261,7 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         }
         try {
             return Optional.of(new LearnedAlias(field.substring(0, bar), field.substring(bar + 1), parts[0],
-                    Double.parseDouble(parts[1]), parts[2]));
+                    Double.parseDouble(parts[1]), parts[2], origin));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }

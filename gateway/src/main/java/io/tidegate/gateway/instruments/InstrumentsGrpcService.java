@@ -108,6 +108,7 @@ public final class InstrumentsGrpcService extends InstrumentsServiceGrpc.Instrum
         return switch (s) {
             case LISTING -> ResolutionSource.RESOLUTION_SOURCE_LISTING;
             case ALIAS -> ResolutionSource.RESOLUTION_SOURCE_ALIAS;
+            case CO_MOVEMENT -> ResolutionSource.RESOLUTION_SOURCE_CO_MOVEMENT;
             case VENUE_RULE -> ResolutionSource.RESOLUTION_SOURCE_VENUE_RULE;
             case GENERIC_RULE -> ResolutionSource.RESOLUTION_SOURCE_GENERIC_RULE;
         };

@@ -80,6 +80,7 @@ class MetricsExpositionTest {
             metric("tidegate_instruments_listings", "gauge"),
             metric("tidegate_instruments_learned_aliases", "gauge"),
             metric("tidegate_instruments_refused_total", "counter"),
+            metric("tidegate_instrument_aliases_learned_total", "counter"),
             metric("tidegate_consumer_pending", "gauge", "group"),
             metric("tidegate_replicas", "gauge", "state"),
             metric("tidegate_topic_messages_in_total", "counter", "topic_kind", "venue", "instrument"),

@@ -16,7 +16,10 @@ import java.util.Optional;
  *
  * <p>Bounded: at most {@code maxSymbols} symbols and {@code maxPairs} pairs are tracked; further
  * ones are ignored. Two symbols are paired when the second is first seen within the tolerance of the
- * first; a pair whose gap widens past it starts its count again. Each pair is proposed once.
+ * first; a pair whose gap widens past it starts its count again. Each pair is proposed once. A
+ * symbol observed as an anchor (one a listing names, fed so that an unknown symbol has something to
+ * be confirmed against) is never paired with another anchor: two listed markets teach nothing.
+ * Observing a symbol already tracked allocates nothing.
  *
  * <p>Threading: not thread-safe; feed it from one thread (the gateway's market-data thread).
  */
@@ -49,6 +52,7 @@ public final class CoMovementTracker {
     final String venue;
     final String name;
     final List<Pair> pairs = new ArrayList<>(2);
+    boolean anchor;
     double mid;
     long nanos;
 
@@ -77,7 +81,9 @@ public final class CoMovementTracker {
   }
 
   private final Settings settings;
-  private final Map<String, Symbol> symbols = new HashMap<>();
+  /** venue -> symbol -> tracked: two lookups, so an observation builds no key. */
+  private final Map<String, Map<String, Symbol>> symbols = new HashMap<>();
+  private int symbolCount;
   private int pairs;
 
   public CoMovementTracker(Settings settings) {
@@ -90,27 +96,40 @@ public final class CoMovementTracker {
    * @return the proposal this observation completes, if any
    */
   public Optional<CoMovementProposal> observe(String venue, String symbol, double mid, long nanos) {
+    return observe(venue, symbol, mid, nanos, false);
+  }
+
+  /**
+   * One mid price of a symbol; {@code anchor} when a listing names it (it is then only paired with
+   * symbols that are not anchors).
+   *
+   * @return the proposal this observation completes, if any
+   */
+  public Optional<CoMovementProposal> observe(String venue, String symbol, double mid, long nanos, boolean anchor) {
     if (!(mid > 0) || Double.isInfinite(mid)) {
       return Optional.empty();
     }
-    String id = venue + "|" + symbol;
-    Symbol s = symbols.get(id);
+    Map<String, Symbol> onVenue = symbols.get(venue);
+    Symbol s = onVenue == null ? null : onVenue.get(symbol);
     if (s == null) {
-      if (symbols.size() >= settings.maxSymbols()) {
+      if (symbolCount >= settings.maxSymbols()) {
         return Optional.empty();
       }
       s = new Symbol(venue, symbol);
+      s.anchor = anchor;
       s.mid = mid;
       s.nanos = nanos;
       pairWithTheClose(s);
-      symbols.put(id, s);
+      symbols.computeIfAbsent(venue, v -> new HashMap<>()).put(symbol, s);
+      symbolCount++;
       return Optional.empty();
     }
+    s.anchor = anchor;
     s.mid = mid;
     s.nanos = nanos;
     CoMovementProposal made = null;
-    for (Pair p : s.pairs) {
-      CoMovementProposal now = update(p, s);
+    for (int i = 0; i < s.pairs.size(); i++) {
+      CoMovementProposal now = update(s.pairs.get(i), s);
       if (made == null) {
         made = now;
       }
@@ -120,7 +139,7 @@ public final class CoMovementTracker {
 
   /** Symbols tracked. */
   public int symbolCount() {
-    return symbols.size();
+    return symbolCount;
   }
 
   /** Pairs tracked. */
@@ -129,20 +148,26 @@ public final class CoMovementTracker {
   }
 
   private void pairWithTheClose(Symbol s) {
-    for (Symbol other : symbols.values()) {
-      if (pairs >= settings.maxPairs()) {
-        return;
+    for (Map<String, Symbol> onVenue : symbols.values()) {
+      for (Symbol other : onVenue.values()) {
+        if (pairs >= settings.maxPairs()) {
+          return;
+        }
+        pairIfClose(s, other);
       }
-      if (!other.venue.equals(s.venue) && s.nanos - other.nanos <= settings.maxSkew()
-          && gapBps(s.mid, other.mid) <= settings.maxBps()) {
-        Pair p = new Pair(other, s);
-        p.samples = 1;
-        p.firstNanos = s.nanos;
-        p.worstBps = gapBps(s.mid, other.mid);
-        other.pairs.add(p);
-        s.pairs.add(p);
-        pairs++;
-      }
+    }
+  }
+
+  private void pairIfClose(Symbol s, Symbol other) {
+    if (!other.venue.equals(s.venue) && !(s.anchor && other.anchor) && s.nanos - other.nanos <= settings.maxSkew()
+        && gapBps(s.mid, other.mid) <= settings.maxBps()) {
+      Pair p = new Pair(other, s);
+      p.samples = 1;
+      p.firstNanos = s.nanos;
+      p.worstBps = gapBps(s.mid, other.mid);
+      other.pairs.add(p);
+      s.pairs.add(p);
+      pairs++;
     }
   }
 

@@ -17,6 +17,8 @@ public record Identification(InstrumentKey key, double confidence, Source source
     LISTING,
     /** Another spelling a listing gave, or a currency alias learned from listings. */
     ALIAS,
+    /** A currency alias learned from prices that tracked a listed market's, the listing confirming it. */
+    CO_MOVEMENT,
     /** The venue's own naming rules. */
     VENUE_RULE,
     /** Rules that hold on any venue. */

@@ -133,7 +133,7 @@ public final class InstrumentCatalog {
     LearnedAlias alias = new LearnedAlias(venue, theirs.base(), known.base(),
         Math.min(proposal.confidence(), CoMovementTracker.MAX_CONFIDENCE),
         "priced with " + listed.venue() + " " + listed.segment() + " " + listed.nativeId() + " (listed as " + known
-            + "): " + proposal.evidence());
+            + "): " + proposal.evidence(), LearnedAlias.Origin.CO_MOVEMENT);
     return learn(alias) ? Optional.of(alias) : Optional.empty();
   }
 
@@ -237,7 +237,10 @@ public final class InstrumentCatalog {
       double confidence = Math.min(read.confidence(),
           Math.min(base == null ? 1 : base.confidence(), quote == null ? 1 : quote.confidence()));
       String evidence = "read by rules, then learned " + (base != null ? base.evidence() : quote.evidence());
-      return new Identification(renamed, confidence, Identification.Source.ALIAS, evidence);
+      boolean fromPrices = (base != null && base.origin() == LearnedAlias.Origin.CO_MOVEMENT)
+          || (quote != null && quote.origin() == LearnedAlias.Origin.CO_MOVEMENT);
+      return new Identification(renamed, confidence,
+          fromPrices ? Identification.Source.CO_MOVEMENT : Identification.Source.ALIAS, evidence);
     }
     boolean generic = genericRules.resolve(venue, segment, nativeId).map(r -> r.key().equals(key)).orElse(false);
     return generic

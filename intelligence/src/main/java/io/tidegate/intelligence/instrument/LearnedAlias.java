@@ -10,5 +10,21 @@ package io.tidegate.intelligence.instrument;
  * @param confidence 0..1: 1 when the listing names the code as its base or quote, lower when it
  *                   was read from one of the listing's other spellings
  * @param evidence   the listing and field it was read from, for people
+ * @param origin     what taught it: a listing's own fields, or prices a listing confirmed
  */
-public record LearnedAlias(String venue, String code, String currency, double confidence, String evidence) {}
+public record LearnedAlias(String venue, String code, String currency, double confidence, String evidence,
+                           Origin origin) {
+
+  /** What taught an alias. */
+  public enum Origin {
+    /** A listing's own fields (its native codes or other spellings). */
+    LISTING,
+    /** Mid prices that tracked a listed market's, the listing confirming which code is which. */
+    CO_MOVEMENT
+  }
+
+  /** An alias a listing's fields show. */
+  public LearnedAlias(String venue, String code, String currency, double confidence, String evidence) {
+    this(venue, code, currency, confidence, evidence, Origin.LISTING);
+  }
+}

@@ -62,7 +62,7 @@ class CoMovementAliasTest {
     assertThat(learned.get().evidence()).contains("BINANCE spot BTCUSDT", "listed as BTC/USDT", "samples");
     Identification id = catalog.identify("ALPHA", "spot", "WBTUSDT").orElseThrow();
     assertThat(id.key().toString()).isEqualTo("BTC/USDT");
-    assertThat(id.source()).isEqualTo(Identification.Source.ALIAS);
+    assertThat(id.source()).isEqualTo(Identification.Source.CO_MOVEMENT);
     assertThat(id.confidence()).isLessThanOrEqualTo(proposal.confidence());
     assertThat(id.evidence()).contains("priced with BINANCE");
   }
@@ -97,5 +97,16 @@ class CoMovementAliasTest {
 
     assertThat(tracker.symbolCount()).isEqualTo(3);
     assertThat(tracker.pairCount()).isEqualTo(1);
+  }
+
+  @Test
+  void twoAnchorsAreNeverPairedButAnAnchorAndAnUnknownSymbolAre() {
+    CoMovementTracker tracker = new CoMovementTracker(SETTINGS);
+    tracker.observe("BINANCE", "BTCUSDT", 50_000, 0, true);
+    tracker.observe("OKX", "BTCUSDT", 50_000, 1, true);
+    assertThat(tracker.pairCount()).isZero();
+
+    tracker.observe("ALPHA", "WBTUSDT", 50_001, 2, false);
+    assertThat(tracker.pairCount()).isEqualTo(2);
   }
 }
