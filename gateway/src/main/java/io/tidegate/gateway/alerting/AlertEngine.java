@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The alert lifecycle: a series whose condition holds becomes a pending alert (one per rule and
- * labels: its fingerprint), firing once it held for the rule's {@code for}, resolved when it
- * stops holding. A firing alert nobody acknowledged is escalated to the next level of its route
+ * labels: its fingerprint), firing once it held for the rule's {@code for}, resolved once it has
+ * not held for the rule's {@code resolve-after} without a break (a condition flapping at its
+ * threshold stays one firing alert, notified once). A firing alert nobody acknowledged is escalated to the next level of its route
  * after {@code escalate-after} and sent again to its level every {@code repeat-interval};
  * silenced alerts are kept and listed but nothing is sent about them. Only the lease holder
  * steps it; its state moves to the next holder through {@link #save()} / {@link #restore}.
@@ -84,10 +85,11 @@ public final class AlertEngine {
             } else if (!seen.contains(a.id)) {
                 if (AlertRecord.PENDING.equals(a.state)) {
                     it.remove(); // never fired: nothing to resolve
-                } else {
+                    ended.add(a.id);
+                } else if (resolvedAfterQuiet(a, rule, now)) {
                     resolve(a, rule, now, silenced, notices);
+                    ended.add(a.id);
                 }
-                ended.add(a.id);
             } else {
                 advance(a, rule, now, acks.containsKey(a.id), silenced, notices);
             }
@@ -125,7 +127,21 @@ public final class AlertEngine {
         a.value = o.value();
         a.summary = summary(rule, labels, o);
         a.markSeen(now);
+        a.resolving = false; // held again within resolve-after: the same episode goes on
         return a;
+    }
+
+    /**
+     * Whether a firing alert whose condition does not hold now has not held for the rule's
+     * {@code resolve-after}; until then it stays firing but is neither escalated nor repeated,
+     * since nothing holds to tell anyone about.
+     */
+    private static boolean resolvedAfterQuiet(AlertRecord a, AlertRule rule, long now) {
+        if (!a.resolving) {
+            a.resolving = true;
+            a.resolvingSince = now;
+        }
+        return now - a.resolvingSince >= rule.resolveAfter().toMillis();
     }
 
     /** Pending to firing after {@code for}; then first notice, escalation and repeats while unacknowledged. */
@@ -160,6 +176,7 @@ public final class AlertEngine {
 
     private void resolve(AlertRecord a, AlertRule rule, long now, boolean silenced, Map<String, List<AlertNotice>> notices) {
         a.state = AlertRecord.RESOLVED;
+        a.resolving = false;
         a.resolvedAt = now;
         if (a.notified && !silenced) {
             // everyone told it fires hears it ended
@@ -251,7 +268,9 @@ public final class AlertEngine {
         for (AlertRecord a : records) {
             Ack ack = acks.get(a.id);
             out.add(new AlertView(a.id, a.rule, a.severity, a.state, a.labels, a.summary,
-                    Instant.ofEpochMilli(a.since()).toString(), ack != null, ack == null ? "" : ack.by()));
+                    Instant.ofEpochMilli(a.since()).toString(),
+                    a.resolving ? Instant.ofEpochMilli(a.resolvingSince).toString() : "",
+                    ack != null, ack == null ? "" : ack.by()));
         }
         return out;
     }

@@ -23,6 +23,12 @@ final class AlertRecord {
     /** When the condition started to hold (pending). */
     long activeSince;
     long firingSince;
+    /**
+     * Whether a firing alert's condition has stopped holding, since {@code resolvingSince}; it
+     * resolves once that lasted the rule's {@code resolve-after}, and goes on firing if it holds again.
+     */
+    boolean resolving;
+    long resolvingSince;
     long resolvedAt;
     /** Whether a channel was told it fires (a silenced alert may fire unannounced). */
     boolean notified;

@@ -21,7 +21,7 @@ import java.util.UUID;
  * The alerts API on the admin port (behind its access filter):
  * <ul>
  *   <li>{@code GET /api/alerts}: {@code {"alerts":[{"id","name","severity","state","labels",
- *       "summary","since","acknowledged","acknowledgedBy"}]}}</li>
+ *       "summary","since","resolvingSince","acknowledged","acknowledgedBy"}]}}</li>
  *   <li>{@code POST /api/alerts/<id>/ack}: 200 with the alert, 404 for an unknown id</li>
  *   <li>{@code GET /api/silences}, {@code POST /api/silences} with {@code {"matchers":{...},
  *       "until":"<ISO-8601>" or "duration":"1h", "comment"}} (201 with the silence),

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * The built-in rules ({@code ops.alerts.defaults-enabled}) that matter on a trading bus; a rule
  * of {@code ops.alerts.rules} with the same name replaces one. {@code deploy/prometheus/tidegate-alerts.yml}
- * holds their Prometheus equivalents. Stateless.
+ * holds their Prometheus equivalents (their {@code keep_firing_for} is the default
+ * {@code ops.alerts.resolve-after}). Stateless.
  */
 public final class DefaultRules {
 
@@ -72,8 +73,8 @@ public final class DefaultRules {
     private static AlertRule rule(GatewayConfig.Alerts c, String name, ConditionKind kind, String metric,
                                   Map<String, String> match, List<String> by, double threshold, Duration window,
                                   Duration forDuration, Severity severity, String summary) {
-        return new AlertRule(name, kind, metric, match, by, threshold, window, forDuration, severity, Map.of(), summary,
-                c.escalateAfter(), c.repeatInterval(), List.of());
+        return new AlertRule(name, kind, metric, match, by, threshold, window, forDuration, c.resolveAfter(), severity,
+                Map.of(), summary, c.escalateAfter(), c.repeatInterval(), List.of());
     }
 
     private static String human(Duration d) {

@@ -82,6 +82,8 @@ public record GatewayConfig(
      * {@code rules}, evaluated every {@code evaluationInterval} by the one replica that holds the
      * lease ({@code leaseTime}); notifications go to the channels of a route's levels.
      *
+     * @param resolveAfter     how long a firing alert's condition must not hold, without a break, before
+     *                         it resolves; the built-in rules' and every rule's that sets none
      * @param route            channels per escalation level ({@code log}, {@code webhook}, {@code topic})
      * @param groupBy          labels whose values group alerts into one notification
      * @param feedStaleAfter   the built-in feed-stale rule's quiet time
@@ -90,7 +92,8 @@ public record GatewayConfig(
      * @param maxAlerts        alerts (active and resolved) kept at most; further series are not tracked
      */
     public record Alerts(boolean enabled, boolean defaultsEnabled, Duration evaluationInterval, Duration leaseTime,
-                         Duration escalateAfter, Duration repeatInterval, java.util.List<java.util.List<String>> route,
+                         Duration escalateAfter, Duration repeatInterval, Duration resolveAfter,
+                         java.util.List<java.util.List<String>> route,
                          java.util.List<String> groupBy, Duration resolvedRetention, int maxAlerts,
                          Duration feedStaleAfter, Duration subscriberStallAfter, Webhook webhook,
                          java.util.List<AlertRule> rules) {
@@ -134,11 +137,13 @@ public record GatewayConfig(
      * the series whose labels have these values; {@code by} sums the series per these labels
      * (empty: every series on its own).
      *
+     * @param resolveAfter a firing alert resolves only once its condition has not held for this
+     *                     long without a break (zero: as soon as it does not hold)
      * @param route channels per level, or empty for {@code ops.alerts.route}
      */
     public record AlertRule(String name, ConditionKind condition, String metric, java.util.Map<String, String> match,
                             java.util.List<String> by, double threshold, Duration window, Duration forDuration,
-                            Severity severity, java.util.Map<String, String> labels, String summary,
+                            Duration resolveAfter, Severity severity, java.util.Map<String, String> labels, String summary,
                             Duration escalateAfter, Duration repeatInterval, java.util.List<java.util.List<String>> route) {
 
         public AlertRule {

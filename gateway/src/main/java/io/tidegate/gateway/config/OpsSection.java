@@ -19,7 +19,7 @@ final class OpsSection {
     private static final String ALERTS = "ops.alerts";
     private static final Set<String> CHANNELS = Set.of("log", "webhook", "topic");
     private static final Set<String> RULE_KEYS = Set.of("name", "condition", "metric", "match", "by", "threshold",
-            "window", "for", "severity", "labels", "summary", "escalate-after", "repeat-interval", "route");
+            "window", "for", "resolve-after", "severity", "labels", "summary", "escalate-after", "repeat-interval", "route");
     private static final Duration MAX = Duration.ofDays(7);
 
     private OpsSection() {
@@ -28,6 +28,7 @@ final class OpsSection {
     static GatewayConfig.Ops read(ConfigLoader.Reader r) {
         Duration escalateAfter = r.durationIn(ALERTS + ".escalate-after", Duration.ofMillis(1), MAX);
         Duration repeatInterval = r.durationIn(ALERTS + ".repeat-interval", Duration.ofMillis(1), MAX);
+        Duration resolveAfter = r.durationIn(ALERTS + ".resolve-after", Duration.ZERO, MAX);
         List<List<String>> route = route(r.c(), ALERTS + ".route");
         if (route.isEmpty()) {
             throw new InvalidConfigException(ALERTS + ".route must name at least one level, e.g. [[log], [log, webhook]]");
@@ -57,7 +58,7 @@ final class OpsSection {
                 throw new InvalidConfigException(key + " must be an object with name, condition, metric, threshold, severity");
             }
             var rule = rule(((com.typesafe.config.ConfigObject) list.get(i)).toConfig(), key, escalateAfter,
-                    repeatInterval);
+                    repeatInterval, resolveAfter);
             if (!names.add(rule.name())) {
                 throw new InvalidConfigException(key + ": a rule named \"" + rule.name() + "\" exists already");
             }
@@ -68,7 +69,7 @@ final class OpsSection {
                 r.bool(ALERTS + ".defaults-enabled"),
                 r.durationIn(ALERTS + ".evaluation-interval", Duration.ofMillis(10), Duration.ofMinutes(10)),
                 r.durationIn(ALERTS + ".lease-time", Duration.ofMillis(100), Duration.ofMinutes(10)),
-                escalateAfter, repeatInterval, route,
+                escalateAfter, repeatInterval, resolveAfter, route,
                 r.stringList(ALERTS + ".group-by"),
                 r.durationIn(ALERTS + ".resolved-retention", Duration.ZERO, MAX),
                 r.intIn(ALERTS + ".max-alerts", 1, 1_000_000),
@@ -78,7 +79,8 @@ final class OpsSection {
     }
 
     /** One rule of {@code ops.alerts.rules}; keys it leaves out take the rule defaults. */
-    private static GatewayConfig.AlertRule rule(Config c, String key, Duration escalateAfter, Duration repeatInterval) {
+    private static GatewayConfig.AlertRule rule(Config c, String key, Duration escalateAfter, Duration repeatInterval,
+                                                Duration resolveAfter) {
         for (String k : c.root().keySet()) {
             if (!RULE_KEYS.contains(k)) {
                 throw new InvalidConfigException(key + ": unknown key \"" + k + "\"; a rule has " + new java.util.TreeSet<>(RULE_KEYS));
@@ -103,6 +105,7 @@ final class OpsSection {
                 r.doubleIn("threshold", -1e18, 1e18),
                 r.durationIn("window", Duration.ofMillis(1), MAX),
                 r.durationIn("for", Duration.ZERO, MAX),
+                c.hasPath("resolve-after") ? r.durationIn("resolve-after", Duration.ZERO, MAX) : resolveAfter,
                 severity, strings(full, "labels", key), r.string("summary"),
                 c.hasPath("escalate-after") ? r.durationIn("escalate-after", Duration.ofMillis(1), MAX) : escalateAfter,
                 c.hasPath("repeat-interval") ? r.durationIn("repeat-interval", Duration.ofMillis(1), MAX) : repeatInterval,

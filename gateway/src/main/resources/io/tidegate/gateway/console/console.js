@@ -237,7 +237,9 @@ function renderAlerts(alerts) {
     cell(tr, a.name + (labels ? " {" + labels + "}" : ""));
     cell(tr, badge(a.state), false, "state");
     cell(tr, a.since ? new Date(a.since).toLocaleTimeString() : "");
-    cell(tr, a.summary || "");
+    // a firing alert whose condition stopped holding resolves only after its resolve-after
+    const resolving = a.resolvingSince ? " (not holding since " + new Date(a.resolvingSince).toLocaleTimeString() + ")" : "";
+    cell(tr, (a.summary || "") + resolving);
     const td = cell(tr, "", false, "ack");
     if (a.acknowledged) {
       td.textContent = "acknowledged" + (a.acknowledgedBy ? " by " + a.acknowledgedBy : "");

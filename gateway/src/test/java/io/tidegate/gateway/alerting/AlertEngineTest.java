@@ -7,6 +7,8 @@ import io.tidegate.gateway.config.GatewayConfig.AlertRule;
 import io.tidegate.gateway.config.GatewayConfig.ConditionKind;
 import io.tidegate.gateway.config.GatewayConfig.Severity;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +20,13 @@ class AlertEngineTest {
     private static final List<List<String>> ROUTE = List.of(List.of("log"), List.of("log", "webhook"));
     private final GatewayConfig.Alerts config = GatewayConfig.defaultsWith().ops().alerts();
     private final AlertRule rule = new AlertRule("LagHigh", ConditionKind.ABOVE, "lag", Map.of(), List.of(), 10,
-            Duration.ofMinutes(1), Duration.ofSeconds(30), Severity.CRITICAL, Map.of("team", "ops"), "lag {{value}}",
+            Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ZERO, Severity.CRITICAL, Map.of("team", "ops"), "lag {{value}}",
             Duration.ofMinutes(5), Duration.ofMinutes(20), ROUTE);
-    private final AlertEngine engine = new AlertEngine(config, List.of(rule));
+    /** The same, but resolved only after its condition has not held for 30 s, and firing at once. */
+    private final AlertRule hysteresis = new AlertRule("LagHigh", ConditionKind.ABOVE, "lag", Map.of(), List.of(), 10,
+            Duration.ofMinutes(1), Duration.ZERO, Duration.ofSeconds(30), Severity.CRITICAL, Map.of("team", "ops"),
+            "lag {{value}}", Duration.ofMinutes(5), Duration.ofMinutes(20), ROUTE);
+    private AlertEngine engine = new AlertEngine(config, List.of(rule));
     private final Map<String, Ack> acks = new HashMap<>();
 
     private static Observation lag(String group, double value) {
@@ -126,5 +132,123 @@ class AlertEngineTest {
         assertThat(next.views(acks)).singleElement().satisfies(v -> assertThat(v.state()).isEqualTo("firing"));
         var escalated = next.step(330_000, List.of(lag("a", 50)), acks, List.of()).notices();
         assertThat(escalated.get("webhook")).hasSize(1);
+    }
+
+    /** Every notice of one step, whatever the channel, as "status@level". */
+    private static List<String> sent(AlertEngine.Step step) {
+        List<String> out = new ArrayList<>();
+        step.notices().getOrDefault("log", List.of()).forEach(n -> out.add(n.status() + "@" + n.level()));
+        return out;
+    }
+
+    private AlertView only() {
+        assertThat(engine.views(acks)).hasSize(1);
+        return engine.views(acks).get(0);
+    }
+
+    @Test
+    void aConditionFlappingWithinResolveAfterStaysOneFiringAlertNotifiedOnce() {
+        engine = new AlertEngine(config, List.of(hysteresis));
+        List<String> sent = new ArrayList<>();
+        // holds for 5 s, then not for 5 s, again and again: each gap is shorter than the 30 s resolve-after
+        for (long s = 0; s < 300; s++) {
+            AlertEngine.Step step = (s / 5) % 2 == 0 ? at(s, lag("a", 50)) : at(s);
+            sent.addAll(sent(step));
+            assertThat(step.ended()).as("the episode goes on at %d s", s).isEmpty();
+            assertThat(only().state()).isEqualTo("firing");
+            if ((s / 5) % 2 == 0) {
+                assertThat(only().resolvingSince()).as("holds at %d s", s).isEmpty();
+            } else {
+                long gapStart = s - s % 5;
+                assertThat(only().resolvingSince()).isEqualTo(Instant.ofEpochMilli(gapStart * 1000).toString());
+            }
+        }
+        assertThat(sent).containsExactly("firing@0");
+        assertThat(only().since()).as("firing since the first time").isEqualTo(Instant.EPOCH.toString());
+    }
+
+    @Test
+    void escalationCountsFromTheFirstFiringThroughTheFlapping() {
+        engine = new AlertEngine(config, List.of(hysteresis));
+        List<String> sent = new ArrayList<>();
+        for (long s = 0; s <= 300; s++) {
+            sent.addAll(sent((s / 5) % 2 == 0 ? at(s, lag("a", 50)) : at(s)));
+        }
+        // fired at 0 s; escalate-after 5 m is due at 300 s, where the condition holds
+        assertThat(sent).containsExactly("firing@0", "firing@1");
+    }
+
+    @Test
+    void anEscalationDueWhileTheConditionIsAwayIsSentWhenItHoldsAgain() {
+        engine = new AlertEngine(config, List.of(hysteresis));
+        at(0, lag("a", 50));
+        at(290, lag("a", 50));
+        for (long s = 291; s <= 310; s++) {
+            assertThat(at(s).notices()).as("nothing holds to escalate at %d s", s).isEmpty();
+        }
+        assertThat(sent(at(311, lag("a", 50)))).containsExactly("firing@1");
+    }
+
+    @Test
+    void aConditionAwayForItsResolveAfterResolvesOnce() {
+        engine = new AlertEngine(config, List.of(hysteresis));
+        for (long s = 0; s < 40; s++) {
+            at(s, lag("a", 50));
+        }
+        String id = only().id();
+        acks.put(id, new Ack("alice", 1_000));
+        for (long s = 40; s < 70; s++) {
+            AlertEngine.Step step = at(s);
+            assertThat(step.notices()).isEmpty();
+            assertThat(step.ended()).as("still firing at %d s: the acknowledgement stays", s).isEmpty();
+            assertThat(only().state()).isEqualTo("firing");
+            assertThat(only().resolvingSince()).isEqualTo(Instant.ofEpochSecond(40).toString());
+        }
+        AlertEngine.Step resolved = at(70);
+        assertThat(sent(resolved)).containsExactly("resolved@0");
+        assertThat(resolved.ended()).containsExactly(id);
+        assertThat(resolved.notices().get("log").get(0).endsAt()).isEqualTo(70_000);
+        assertThat(only().state()).isEqualTo("resolved");
+        assertThat(only().resolvingSince()).isEmpty();
+        for (long s = 71; s < 200; s++) {
+            assertThat(at(s).notices()).isEmpty();
+        }
+    }
+
+    @Test
+    void aConditionBackAfterItResolvedIsANewEpisode() {
+        engine = new AlertEngine(config, List.of(hysteresis));
+        at(0, lag("a", 50));
+        at(10);
+        assertThat(sent(at(40))).containsExactly("resolved@0");
+        assertThat(sent(at(41, lag("a", 50)))).containsExactly("firing@0");
+    }
+
+    @Test
+    void resolveAfterZeroResolvesAsSoonAsTheConditionStopsHolding() {
+        AlertRule immediate = new AlertRule("LagHigh", ConditionKind.ABOVE, "lag", Map.of(), List.of(), 10,
+                Duration.ofMinutes(1), Duration.ZERO, Duration.ZERO, Severity.CRITICAL, Map.of(), "lag {{value}}",
+                Duration.ofMinutes(5), Duration.ofMinutes(20), ROUTE);
+        engine = new AlertEngine(config, List.of(immediate));
+        List<String> sent = new ArrayList<>();
+        for (long s = 0; s < 100; s++) {
+            sent.addAll(sent((s / 5) % 2 == 0 ? at(s, lag("a", 50)) : at(s)));
+        }
+        // every flap is an episode of its own: ten fire and ten resolve
+        assertThat(sent).hasSize(20).containsOnly("firing@0", "resolved@0");
+        assertThat(sent.stream().filter("resolved@0"::equals)).hasSize(10);
+    }
+
+    @Test
+    void aResolvingAlertMovesToAnotherEngineAndResolvesOnTime() {
+        engine = new AlertEngine(config, List.of(hysteresis));
+        at(0, lag("a", 50));
+        at(10);
+        AlertEngine next = new AlertEngine(config, List.of(hysteresis));
+        next.restore(engine.save());
+        assertThat(next.views(acks).get(0).resolvingSince()).isEqualTo(Instant.ofEpochSecond(10).toString());
+        assertThat(next.step(39_000, List.of(), acks, List.of()).notices()).isEmpty();
+        assertThat(next.step(40_000, List.of(), acks, List.of()).notices().get("log"))
+                .singleElement().satisfies(n -> assertThat(n.status()).isEqualTo("resolved"));
     }
 }

@@ -41,7 +41,7 @@ class AlertLeaseFailoverTest {
                       route = [[log, webhook]]
                       webhook.url = "%s"
                       rules = [ { name = WorkersRunning, condition = above, metric = tidegate_workers, threshold = 0,
-                                  severity = info } ]
+                                  resolve-after = 0s, severity = info } ]
                     }
                     """.formatted(receiver.url()));
             String[] shared = {"backend.type=redis", "backend.redis.uri=" + redis.uri(), "resilience.enabled=false"};

@@ -57,6 +57,10 @@ class AlertsThroughTheGatewayTest {
 
     /** A gateway with one rule on the knob: above 0 for {@code forDuration}, with this route. */
     private void start(String forDuration, String route, String escalateAfter) throws Exception {
+        start(forDuration, route, escalateAfter, "500ms");
+    }
+
+    private void start(String forDuration, String route, String escalateAfter, String resolveAfter) throws Exception {
         Path file = dir.resolve("tidegate.conf");
         Files.writeString(file, """
                 tidegate.ops.alerts {
@@ -65,10 +69,10 @@ class AlertsThroughTheGatewayTest {
                   route = %s
                   webhook { url = "%s", initial-backoff = 20ms }
                   rules = [ { name = KnobHigh, condition = above, metric = test_knob, threshold = 0, for = %s,
-                              severity = warning, summary = "knob at {{value}}", escalate-after = %s,
+                              resolve-after = %s, severity = warning, summary = "knob at {{value}}", escalate-after = %s,
                               labels { team = desk } } ]
                 }
-                """.formatted(route, receiver.url(), forDuration, escalateAfter));
+                """.formatted(route, receiver.url(), forDuration, resolveAfter, escalateAfter));
         gateway = EmbeddedGateway.start(ConfigLoader.load(file, Map.of(),
                 List.of("grpc.host=127.0.0.1", "grpc.port=0", "http.port=0")));
         gateway.telemetry().getMeterProvider().get("test").gaugeBuilder("test.knob").ofLongs()
@@ -142,12 +146,13 @@ class AlertsThroughTheGatewayTest {
 
     @Test
     void theApiListsAlertsInTheDashboardsShapeAndAcknowledgesThem() throws Exception {
-        start("0s", "[[log]]", "5m");
+        start("0s", "[[log]]", "5m", "1h");
         knob.set(1);
         await().atMost(WAIT).until(() -> stateOfOnlyAlert().equals("firing"));
         JsonObject alert = onlyAlert();
         assertThat(alert.keySet()).containsExactlyInAnyOrder("id", "name", "severity", "state", "labels", "summary",
-                "since", "acknowledged", "acknowledgedBy");
+                "since", "resolvingSince", "acknowledged", "acknowledgedBy");
+        assertThat(alert.get("resolvingSince").getAsString()).as("its condition holds").isEmpty();
         assertThat(alert.get("name").getAsString()).isEqualTo("KnobHigh");
         assertThat(alert.get("severity").getAsString()).isEqualTo("warning");
         assertThat(alert.get("acknowledged").getAsBoolean()).isFalse();
@@ -160,6 +165,15 @@ class AlertsThroughTheGatewayTest {
         assertThat(ackedAlert.get("acknowledged").getAsBoolean()).isTrue();
         assertThat(ackedAlert.get("acknowledgedBy").getAsString()).isEqualTo("carol");
         assertThat(onlyAlert().get("acknowledgedBy").getAsString()).isEqualTo("carol");
+
+        // the condition stops holding: under its resolve-after of 1h it stays firing, acknowledged, resolving since then
+        knob.set(0);
+        await().atMost(WAIT).until(() -> !onlyAlert().get("resolvingSince").getAsString().isEmpty());
+        JsonObject resolving = onlyAlert();
+        assertThat(resolving.get("state").getAsString()).isEqualTo("firing");
+        assertThat(resolving.get("acknowledgedBy").getAsString()).isEqualTo("carol");
+        assertThat(Instant.parse(resolving.get("resolvingSince").getAsString()))
+                .isAfterOrEqualTo(Instant.parse(resolving.get("since").getAsString()));
 
         assertThat(send("POST", "/api/alerts/0123456789abcdef/ack", null).statusCode()).isEqualTo(404);
         assertThat(send("POST", "/api/silences", "{\"matchers\":{}}").statusCode()).isEqualTo(400);

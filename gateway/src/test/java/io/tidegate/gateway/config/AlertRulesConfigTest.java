@@ -33,7 +33,18 @@ class AlertRulesConfigTest {
         assertThat(rule.labels()).containsEntry("team", "risk");
         assertThat(rule.forDuration()).isEqualTo(Duration.ofMinutes(1));
         assertThat(rule.escalateAfter()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(rule.resolveAfter()).as("ops.alerts.resolve-after").isEqualTo(Duration.ofMinutes(1));
         assertThat(rule.route()).isEmpty();
+    }
+
+    @Test
+    void aRuleMaySetItsOwnResolveAfterIncludingZero() throws Exception {
+        var rules = load("[ { name = A, condition = above, metric = m, severity = info, resolve-after = 0s }, "
+                + "{ name = B, condition = above, metric = m, severity = info, resolve-after = 10m } ]").ops().alerts().rules();
+        assertThat(rules).extracting(GatewayConfig.AlertRule::resolveAfter)
+                .containsExactly(Duration.ZERO, Duration.ofMinutes(10));
+        assertThatThrownBy(() -> load("[ { name = A, condition = above, metric = m, severity = info, resolve-after = -1s } ]"))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("resolve-after");
     }
 
     @Test

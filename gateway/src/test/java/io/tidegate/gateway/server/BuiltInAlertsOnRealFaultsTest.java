@@ -44,6 +44,7 @@ class BuiltInAlertsOnRealFaultsTest {
     @Test
     void aSubscriberThatHoldsCreditButStopsReadingRaisesSubscriberStalledUntilItReads() throws Exception {
         try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("ops.alerts.evaluation-interval=50ms",
+                "ops.alerts.resolve-after=500ms",
                 "ops.alerts.subscriber-stall-after=200ms", "delivery.outbound-bytes-per-subscription=262144");
              FrameClient pub = FrameClient.connected(gateway.target(), "pub");
              FrameClient slow = FrameClient.openSlow(gateway.target())) {
@@ -68,6 +69,7 @@ class BuiltInAlertsOnRealFaultsTest {
     @Test
     void aFeedThatHadTrafficAndGoesQuietRaisesFeedStaleUntilItPublishesAgain() throws Exception {
         try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("ops.alerts.evaluation-interval=50ms",
+                "ops.alerts.resolve-after=500ms",
                 "ops.alerts.feed-stale-after=1s");
              FrameClient pub = FrameClient.connected(gateway.target(), "feed")) {
             Map<String, String> quotes = Map.of("topic_class", "quotes");
@@ -87,6 +89,7 @@ class BuiltInAlertsOnRealFaultsTest {
         try (RedisServer redis = RedisServer.start();
              EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("backend.redis.uri=" + redis.uri(),
                      "resilience.spool.dir=" + spool, "ops.alerts.evaluation-interval=50ms",
+                     "ops.alerts.resolve-after=500ms",
                      "resilience.breaker.open-wait=500ms");
              FrameClient pub = FrameClient.connected(gateway.target(), "pub")) {
             redis.kill();

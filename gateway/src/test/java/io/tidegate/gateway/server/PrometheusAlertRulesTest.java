@@ -67,6 +67,37 @@ class PrometheusAlertRulesTest {
         assertThat(prometheus).isEqualTo(builtIn);
     }
 
+    /** A Prometheus duration of one unit ({@code 10s}, {@code 2m}); absent is zero. */
+    private static java.time.Duration duration(Object value) {
+        if (value == null) {
+            return java.time.Duration.ZERO;
+        }
+        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher((String) value);
+        assertThat(m.matches()).as("a Prometheus duration: %s", value).isTrue();
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> java.time.Duration.ofMillis(n);
+            case "s" -> java.time.Duration.ofSeconds(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            default -> java.time.Duration.ofHours(n);
+        };
+    }
+
+    /**
+     * {@code for} is the built-in rule's {@code for} and {@code keep_firing_for} (Prometheus 2.42 or
+     * later) its resolve-after, so both fire and resolve alike.
+     */
+    @Test
+    void thePrometheusRulesWaitAsLongBeforeFiringAndBeforeResolvingAsTheBuiltInOnes() throws Exception {
+        GatewayConfig.Alerts defaults = GatewayConfig.defaultsWith().ops().alerts();
+        Map<String, List<java.time.Duration>> prometheus = rules().stream().collect(Collectors.toMap(
+                r -> (String) r.get("alert"), r -> List.of(duration(r.get("for")), duration(r.get("keep_firing_for")))));
+        Map<String, List<java.time.Duration>> builtIn = DefaultRules.builtIn(defaults).stream().collect(Collectors.toMap(
+                GatewayConfig.AlertRule::name, r -> List.of(r.forDuration(), r.resolveAfter())));
+        assertThat(prometheus).isEqualTo(builtIn);
+        assertThat(builtIn.values()).allSatisfy(d -> assertThat(d.get(1)).as("hysteresis").isPositive());
+    }
+
     @Test
     void everyMetricTheRulesNameIsExposedByARealGateway() throws Exception {
         Set<String> named = new TreeSet<>();
