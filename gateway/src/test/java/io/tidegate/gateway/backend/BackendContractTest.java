@@ -837,10 +837,17 @@ public abstract class BackendContractTest {
                 .isLessThan(fastAverage / 3);
     }
 
-    /** Asserts the last member got at least a third of what the others got on average (pull: about its share). */
+    /**
+     * Asserts the last member got at least a sixth of what the others got on average. Under pull
+     * it takes what its own pace allows: about 0.6 of the fast members' average on a quiet
+     * machine, down to about 0.25 when sleeps stretch on a loaded one; predictive gives it under
+     * 0.1, so the bound still tells the two apart.
+     */
     protected static void slowMemberTookItsShare(int[] counts) {
         double fastAverage = Arrays.stream(counts, 0, counts.length - 1).average().orElse(0);
-        assertThat((double) counts[counts.length - 1]).isGreaterThanOrEqualTo(fastAverage / 3);
+        assertThat((double) counts[counts.length - 1])
+                .as("the slow member's messages against the fast members' average %.1f", fastAverage)
+                .isGreaterThanOrEqualTo(fastAverage / 6);
     }
 
     // ------------------------------------------------------------------ retention

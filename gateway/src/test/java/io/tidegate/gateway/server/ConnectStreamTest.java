@@ -239,7 +239,7 @@ class ConnectStreamTest {
         }
     }
 
-        @Test
+    @Test
     void nackedMessageComesBackWithAHigherDeliveryCount() {
         try (FrameClient w = FrameClient.connected(gateway.target()); FrameClient pub = FrameClient.connected(gateway.target())) {
             w.await(w.subscribe(group("w", "retry", "retry.jobs")));
