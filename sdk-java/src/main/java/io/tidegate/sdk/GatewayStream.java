@@ -67,6 +67,11 @@ final class GatewayStream implements ClientResponseObserver<ConnectRequest, Conn
         return endpoint;
     }
 
+    /** The stream's channel (with its TLS and token), for the gateway's unary services. */
+    io.grpc.Channel channel() {
+        return channel;
+    }
+
     long lastInboundNanos() {
         return lastInboundNanos;
     }

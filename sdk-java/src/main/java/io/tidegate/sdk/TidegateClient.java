@@ -2,6 +2,9 @@ package io.tidegate.sdk;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.tidegate.proto.v1.BooksServiceGrpc;
+import io.tidegate.proto.v1.GetBookRequest;
+import io.tidegate.proto.v1.GetBookResponse;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Welcome;
 import java.time.Duration;
@@ -145,6 +148,73 @@ public final class TidegateClient implements AutoCloseable {
             sub.attach(s);
         }
         return sub;
+    }
+
+    /**
+     * The order book the gateway keeps from {@code data.books.<venue>.<symbol>}
+     * ({@code BooksService.GetBook}), waiting up to 10 s; see
+     * {@link #getBook(String, String, int, Duration)}.
+     */
+    public CompletableFuture<GetBookResponse> getBook(String venue, String symbol, int depth) {
+        return getBook(venue, symbol, depth, Duration.ofSeconds(10));
+    }
+
+    /**
+     * The order book the gateway keeps from {@code data.books.<venue>.<symbol>}
+     * ({@code BooksService.GetBook}): the best {@code depth} levels per side (0: all it holds) and
+     * the venue's sequence. Asked on the current stream's connection (waiting for one within
+     * {@code timeout}). Fails with a {@link TidegateException} carrying the gRPC code and what to
+     * fix: NOT_FOUND when no batch of that book was published, UNAVAILABLE while the book waits for
+     * a snapshot after a reset or a sequence gap (retry), INVALID_ARGUMENT for a bad venue, symbol
+     * or depth, FAILED_PRECONDITION when the gateway keeps no books, DEADLINE_EXCEEDED after
+     * {@code timeout}. Completes on the handler executor. To keep a book yourself from a
+     * subscription, see {@link io.tidegate.sdk.book.OrderBook}.
+     */
+    public CompletableFuture<GetBookResponse> getBook(String venue, String symbol, int depth, Duration timeout) {
+        GetBookRequest request = GetBookRequest.newBuilder().setVenue(Objects.requireNonNull(venue, "venue"))
+                .setSymbol(Objects.requireNonNull(symbol, "symbol")).setDepth(depth).build();
+        if (closed) {
+            return CompletableFuture.failedFuture(new TidegateException(io.grpc.Status.Code.CANCELLED, "client is closed"));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return connector.connected().copy()
+                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .handle((up, failure) -> failure)
+                .thenCompose(failure -> {
+                    GatewayStream s = connector.current();
+                    if (failure != null || s == null) {
+                        return CompletableFuture.failedFuture(new TidegateException(io.grpc.Status.Code.UNAVAILABLE,
+                                "no stream to a gateway within " + timeout + "; is a gateway running at "
+                                        + settings.endpoints() + "?"));
+                    }
+                    return askBook(s, request, deadline);
+                });
+    }
+
+    private CompletableFuture<GetBookResponse> askBook(GatewayStream stream, GetBookRequest request, long deadlineNanos) {
+        CompletableFuture<GetBookResponse> answer = new CompletableFuture<>();
+        BooksServiceGrpc.newStub(stream.channel())
+                .withExecutor(handlerExecutor)
+                .withDeadlineAfter(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
+                .getBook(request, new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(GetBookResponse value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        io.grpc.Status status = io.grpc.Status.fromThrowable(t);
+                        answer.completeExceptionally(new TidegateException(status.getCode(),
+                                status.getDescription() == null ? "" : status.getDescription(), t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        // the unary answer came in onNext
+                    }
+                });
+        return answer;
     }
 
     /** True while a stream to a gateway is up. */

@@ -1,0 +1,2 @@
+/** An order book kept on the subscriber's side from the {@code OrderBookDeltas} on {@code data.books.<VENUE>.<SYMBOL>}. */
+package io.tidegate.sdk.book;
