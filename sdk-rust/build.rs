@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .canonicalize()?;
     let protos = [
         "tidegate/v1/gateway.proto",
+        "tidegate/v1/books.proto",
         "tidegate/v1/intelligence.proto",
         "tidegate/v1/instruments.proto",
         "tidegate/v1/risk.proto",

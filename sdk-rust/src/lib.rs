@@ -1,9 +1,11 @@
 //! Tidegate from Rust: the generated stubs of the contract, a client over the `Connect` stream,
-//! exact decimals, topic names, payload helpers and OpenTelemetry context propagation.
+//! order books kept from a subscription ([`book`]), exact decimals, topic names, payload helpers
+//! and OpenTelemetry context propagation.
 //!
 //! The library logs with `tracing` and installs no subscriber; errors are the crate's own
 //! (`thiserror`) types. Example programs built on it live in `sdk-examples/rust`.
 
+pub mod book;
 pub mod client;
 pub mod decimal;
 pub mod payload;

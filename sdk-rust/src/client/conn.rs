@@ -27,6 +27,14 @@ pub(super) struct Established {
     outbound: mpsc::UnboundedSender<ConnectRequest>,
     inbound: Streaming<ConnectResponse>,
     pub(super) welcome: v1::Welcome,
+    pub(super) unary: Unary,
+}
+
+/// The stream's channel and authorization, for the gateway's unary services (`BooksService`).
+#[derive(Clone)]
+pub(super) struct Unary {
+    pub(super) channel: Channel,
+    pub(super) authorization: Authorization,
 }
 
 /// Opens a channel and a `Connect` stream to endpoint `attempt` (round the list), sends `Hello`
@@ -66,6 +74,10 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
             endpoint: uri.clone(),
             source,
         })?;
+    let unary = Unary {
+        channel: channel.clone(),
+        authorization: authorization.clone(),
+    };
     let mut grpc = GatewayServiceClient::with_interceptor(channel, authorization)
         .max_decoding_message_size(MAX_DECODING_BYTES);
     let (outbound, rx) = mpsc::unbounded_channel();
@@ -107,6 +119,7 @@ pub(super) async fn open(config: &ClientConfig, attempt: usize) -> Result<Establ
         outbound,
         inbound,
         welcome,
+        unary,
     })
 }
 
@@ -399,6 +412,7 @@ pub(super) async fn run(
     first_endpoint: usize,
     commands: mpsc::UnboundedReceiver<Command>,
     session: watch::Sender<SessionInfo>,
+    unary: watch::Sender<Unary>,
 ) {
     let mut actor = Actor {
         config,
@@ -431,6 +445,7 @@ pub(super) async fn run(
                         limits: s.welcome.limits.unwrap_or_default(),
                         connection: actor.connections,
                     });
+                    let _ = unary.send(s.unary.clone());
                     tracing::info!(gateway = %s.welcome.gateway_id, "reconnected");
                     s
                 }
@@ -577,6 +592,7 @@ impl Actor {
             outbound,
             mut inbound,
             welcome,
+            ..
         } = stream;
         self.frame_limits = FrameLimits::from_welcome(welcome.limits.as_ref());
         // Re-subscribe, then re-send what was not acknowledged, oldest first.

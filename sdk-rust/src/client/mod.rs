@@ -58,6 +58,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::proto::v1::books_service_client::BooksServiceClient;
 use crate::proto::v1::{self, start_position, Delivery, Message, Position, PublishResult};
 use crate::telemetry::PublishSpans;
 
@@ -73,7 +74,7 @@ pub enum ClientError {
         endpoint: String,
         source: tonic::transport::Error,
     },
-    #[error("gateway refused the stream: {0}")]
+    #[error("gateway refused the call: {0}")]
     Status(#[from] tonic::Status),
     #[error("gateway rejected the {frame_kind} frame: code {code}: {message}")]
     Frame {
@@ -420,6 +421,7 @@ enum Command {
 pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     session: watch::Receiver<SessionInfo>,
+    unary: watch::Receiver<conn::Unary>,
     ids: Arc<IdGen>,
     request_timeout: Duration,
     tracing: bool,
@@ -473,6 +475,7 @@ impl Client {
             connection: 1,
         };
         let (session_tx, session) = watch::channel(info);
+        let (unary_tx, unary) = watch::channel(established.unary.clone());
         let (commands, command_rx) = mpsc::unbounded_channel();
         let ids = Arc::new(IdGen::new(&config.client_name));
         let request_timeout = config.request_timeout;
@@ -483,10 +486,12 @@ impl Client {
             attempt,
             command_rx,
             session_tx,
+            unary_tx,
         ));
         Ok(Client {
             commands,
             session,
+            unary,
             ids,
             request_timeout,
             tracing,
@@ -595,6 +600,36 @@ impl Client {
             resets: Vec::new(),
             gaps: Vec::new(),
         })
+    }
+
+    /// The order book the gateway keeps from `data.books.<venue>.<symbol>` (`BooksService`): the
+    /// best `depth` levels per side (0: all it holds) and the venue's sequence; levels convert
+    /// with [`crate::book::Level::from_proto`]. Asked on the current stream's connection, waiting
+    /// at most `request_timeout`. A refusal is [`ClientError::Status`] with the gRPC code and what
+    /// to fix: `NotFound` when no batch of that book was published, `Unavailable` while the book
+    /// waits for a snapshot after a reset or a sequence gap (retry), `InvalidArgument` for a bad
+    /// venue, symbol or depth, `FailedPrecondition` when the gateway keeps no books. To keep a
+    /// book yourself from a subscription, see [`crate::book`].
+    pub async fn get_book(
+        &self,
+        venue: &str,
+        symbol: &str,
+        depth: u32,
+    ) -> Result<v1::GetBookResponse> {
+        let conn::Unary {
+            channel,
+            authorization,
+        } = self.unary.borrow().clone();
+        let mut books = BooksServiceClient::with_interceptor(channel, authorization);
+        let request = v1::GetBookRequest {
+            venue: venue.into(),
+            symbol: symbol.into(),
+            depth,
+        };
+        match tokio::time::timeout(self.request_timeout, books.get_book(request)).await {
+            Ok(answer) => Ok(answer?.into_inner()),
+            Err(_) => Err(ClientError::Timeout(self.request_timeout)),
+        }
     }
 
     /// Round trip time of a `Ping`.
