@@ -609,13 +609,17 @@ impl Client {
     /// to fix: `NotFound` when no batch of that book was published, `Unavailable` while the book
     /// waits for a snapshot after a reset or a sequence gap (retry), `InvalidArgument` for a bad
     /// venue, symbol or depth, `FailedPrecondition` when the gateway keeps no books. To keep a
-    /// book yourself from a subscription, see [`crate::book`].
+    /// book yourself from a subscription, see [`crate::book`]. [`ClientError::Closed`] after
+    /// [`Client::close`].
     pub async fn get_book(
         &self,
         venue: &str,
         symbol: &str,
         depth: u32,
     ) -> Result<v1::GetBookResponse> {
+        if self.commands.is_closed() {
+            return Err(ClientError::Closed);
+        }
         let conn::Unary {
             channel,
             authorization,
