@@ -9,7 +9,6 @@ import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
 import io.tidegate.gateway.telemetry.TopicTraffic;
 import io.opentelemetry.api.metrics.MeterProvider;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tidegate.otel.Telemetry;
 import jakarta.inject.Singleton;
@@ -46,7 +45,8 @@ final class TelemetryModule extends AbstractModule {
     /**
      * What {@code /metrics} scrapes: the OpenTelemetry reader's metrics plus the Prometheus
      * client's JVM and process metrics ({@code jvm_*}, {@code process_*}; these go to
-     * {@code /metrics} only, not over OTLP).
+     * {@code /metrics} only, not over OTLP), read from the one process-wide registry of
+     * {@link JvmCollectors} so that nothing static refers to this gateway's registry.
      */
     @Provides
     @Singleton
@@ -54,7 +54,7 @@ final class TelemetryModule extends AbstractModule {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(prometheus);
         if (config.otel().metricsEnabled()) {
-            JvmMetrics.builder().register(registry);
+            registry.register(new JvmCollectors());
         }
         return registry;
     }

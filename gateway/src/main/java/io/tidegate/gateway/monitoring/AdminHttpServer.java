@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -40,6 +41,8 @@ public final class AdminHttpServer {
     private final Set<AdminRoute> routes;
     private final HealthView health;
     private HttpServer server;
+    /** The exchange threads; {@link HttpServer#stop} leaves an executor it was given running. */
+    private ExecutorService workers;
 
     /**
      * @param https  TLS of the port, or null for plain HTTP
@@ -81,11 +84,12 @@ public final class AdminHttpServer {
         }
         // A few threads: one slow client (or a feature's long answer) must not hold up the probes.
         AtomicInteger threads = new AtomicInteger();
-        server.setExecutor(Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
+        workers = Executors.newFixedThreadPool(ADMIN_THREADS, r -> {
             Thread t = new Thread(r, "tidegate-admin-http-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
-        }));
+        });
+        server.setExecutor(workers);
         server.createContext("/healthz", ex -> respond(ex, 200, isVerbose(ex) ? verboseHealth() : "ok\n"));
         server.createContext("/readyz", ex -> {
             String why = readiness.notReadyReason();
@@ -146,9 +150,11 @@ public final class AdminHttpServer {
         return server == null ? -1 : server.getAddress().getPort();
     }
 
+    /** Stops listening and ends the exchange threads; idempotent. */
     public void stop() {
         if (server != null) {
             server.stop(0);
+            workers.shutdownNow();
         }
     }
 
