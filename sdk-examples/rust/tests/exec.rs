@@ -17,6 +17,7 @@ use tidegate::proto::market::{
 use tidegate::proto::v1::Message;
 use tidegate_examples::exec::{AdapterConfig, ExecAdapter, Stats};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -92,6 +93,28 @@ async fn wait_stats(stats: &mut watch::Receiver<Stats>, what: &str, ok: impl Fn(
     );
 }
 
+/// A strategy client that has published a BINANCE BTCUSDT quote, and an execution adapter
+/// started on the same gateway that has read it (its stats and its task).
+async fn adapter_with_a_quote(
+    gw: &Gateway,
+) -> (
+    Client,
+    watch::Receiver<Stats>,
+    JoinHandle<anyhow::Result<()>>,
+) {
+    let strategy = connect(gw, "it-strategy").await;
+    strategy
+        .publish_one(quote_message("BTCUSDT.BINANCE", "100.50", "100.60"))
+        .await
+        .expect("quote stored");
+    let mut config = AdapterConfig::new("BINANCE");
+    config.quote_start = Start::Earliest;
+    let (adapter, mut stats) = ExecAdapter::new(connect(gw, "it-exec").await, config);
+    let task = tokio::spawn(adapter.run());
+    wait_stats(&mut stats, "the quote", |s| s.quotes >= 1).await;
+    (strategy, stats, task)
+}
+
 /// The next event on the strategy's subscription: checks topic, priority and content type.
 async fn event<T: prost::Message + Default>(
     sub: &mut Subscription,
@@ -113,17 +136,7 @@ fn d(x: &Option<market::Decimal>) -> Dec {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_adapter_fills_rejects_and_dedups() {
     let gw = Gateway::start();
-    let strategy = connect(&gw, "it-strategy").await;
-    strategy
-        .publish_one(quote_message("BTCUSDT.BINANCE", "100.50", "100.60"))
-        .await
-        .expect("quote stored");
-
-    let mut config = AdapterConfig::new("BINANCE");
-    config.quote_start = Start::Earliest;
-    let (adapter, mut stats) = ExecAdapter::new(connect(&gw, "it-exec").await, config);
-    let task = tokio::spawn(adapter.run());
-    wait_stats(&mut stats, "the quote", |s| s.quotes >= 1).await;
+    let (strategy, mut stats, task) = adapter_with_a_quote(&gw).await;
 
     let mut events = strategy
         .subscribe(SubscribeOptions::broadcast(["exec.events.BINANCE.>"]).start(Start::Earliest))
@@ -362,16 +375,7 @@ async fn exec_adapter_reports_refused_events_and_keeps_running() {
             format!("--security.acl.file={}", acl.display()),
         ],
     );
-    let strategy = connect(&gw, "it-strategy").await;
-    strategy
-        .publish_one(quote_message("BTCUSDT.BINANCE", "100.50", "100.60"))
-        .await
-        .expect("quote stored");
-    let mut config = AdapterConfig::new("BINANCE");
-    config.quote_start = Start::Earliest;
-    let (adapter, mut stats) = ExecAdapter::new(connect(&gw, "it-exec").await, config);
-    let task = tokio::spawn(adapter.run());
-    wait_stats(&mut stats, "the quote", |s| s.quotes >= 1).await;
+    let (strategy, mut stats, task) = adapter_with_a_quote(&gw).await;
 
     for coid in ["denied-1", "denied-2"] {
         strategy

@@ -70,7 +70,12 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.server = injector.getInstance(GatewayServer.class);
         this.admin = injector.getInstance(AdminHttpServer.class);
         this.telemetry = injector.getInstance(Telemetry.class);
-        injector.getInstance(GatewayGauges.class);
+        // each registers its gauges with the meter when made
+        injector.getInstance(TrafficGauges.class);
+        injector.getInstance(BackendGauges.class);
+        injector.getInstance(RefusalGauges.class);
+        injector.getInstance(MarketGauges.class);
+        injector.getInstance(ConsoleGauges.class);
         this.dispatchStats = injector.getInstance(DispatchStats.class);
         this.conflation = injector.getInstance(ConflationCounter.class);
         this.outboundBudget = injector.getInstance(OutboundBudget.class);

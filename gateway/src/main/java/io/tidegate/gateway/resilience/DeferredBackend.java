@@ -6,6 +6,7 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.BackendUnavailableException;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.ForwardingBackend;
 import io.tidegate.gateway.backend.StreamPosition;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.SettingUnusableException;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: all methods are thread-safe and never block; connection attempts run on one
  * daemon thread of its own.
  */
-public final class DeferredBackend implements Backend {
+public final class DeferredBackend extends ForwardingBackend {
 
     private static final Logger log = LoggerFactory.getLogger(DeferredBackend.class);
     private static final Duration FIRST_RETRY = Duration.ofMillis(200);
@@ -124,6 +125,11 @@ public final class DeferredBackend implements Backend {
     }
 
     @Override
+    protected Backend delegate() {
+        return delegate;
+    }
+
+    @Override
     public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
         synchronized (this) {
             if (delegate == null) {
@@ -145,48 +151,6 @@ public final class DeferredBackend implements Backend {
     public String degradedReason() {
         Backend d = delegate;
         return d == null ? name + " backend not connected yet (" + lastFailure + ")" : d.degradedReason();
-    }
-
-    @Override
-    public java.util.Map<String, String> breakerStates() {
-        Backend d = delegate;
-        return d == null ? java.util.Map.of() : d.breakerStates();
-    }
-
-    @Override
-    public java.util.Map<String, Long> consumerLag() {
-        Backend d = delegate;
-        return d == null ? java.util.Map.of() : d.consumerLag();
-    }
-
-    @Override
-    public java.util.Map<String, Long> consumerPending() {
-        Backend d = delegate;
-        return d == null ? java.util.Map.of() : d.consumerPending();
-    }
-
-    @Override
-    public long steeredAway() {
-        Backend d = delegate;
-        return d == null ? 0 : d.steeredAway();
-    }
-
-    @Override
-    public long resets() {
-        Backend d = delegate;
-        return d == null ? 0 : d.resets();
-    }
-
-    @Override
-    public long deliveryGaps() {
-        Backend d = delegate;
-        return d == null ? 0 : d.deliveryGaps();
-    }
-
-    @Override
-    public long entriesLostToRetention() {
-        Backend d = delegate;
-        return d == null ? 0 : d.entriesLostToRetention();
     }
 
     @Override

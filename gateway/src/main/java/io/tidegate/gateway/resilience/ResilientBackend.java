@@ -12,6 +12,7 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.ForwardingBackend;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.io.IOException;
@@ -64,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * disk; futures of direct appends complete on backend threads, the others on the
  * {@code tidegate-resilience} worker.
  */
-public final class ResilientBackend implements Backend {
+public final class ResilientBackend extends ForwardingBackend {
 
     private static final Logger log = LoggerFactory.getLogger(ResilientBackend.class);
     /** How long the worker waits after a failed replay before trying again (the breaker paces it too). */
@@ -357,6 +358,11 @@ public final class ResilientBackend implements Backend {
     }
 
     @Override
+    protected Backend delegate() {
+        return delegate;
+    }
+
+    @Override
     public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
         return delegate.subscribe(spec, sink);
     }
@@ -401,36 +407,6 @@ public final class ResilientBackend implements Backend {
         java.util.Map<String, String> states = new java.util.TreeMap<>(delegate.breakerStates());
         states.put("append", breaker.getState().name().toLowerCase(java.util.Locale.ROOT));
         return states;
-    }
-
-    @Override
-    public java.util.Map<String, Long> consumerLag() {
-        return delegate.consumerLag();
-    }
-
-    @Override
-    public java.util.Map<String, Long> consumerPending() {
-        return delegate.consumerPending();
-    }
-
-    @Override
-    public long steeredAway() {
-        return delegate.steeredAway();
-    }
-
-    @Override
-    public long deliveryGaps() {
-        return delegate.deliveryGaps();
-    }
-
-    @Override
-    public long entriesLostToRetention() {
-        return delegate.entriesLostToRetention();
-    }
-
-    @Override
-    public long resets() {
-        return delegate.resets();
     }
 
     @Override

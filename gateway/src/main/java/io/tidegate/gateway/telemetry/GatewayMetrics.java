@@ -15,7 +15,7 @@ import java.util.List;
  * The gateway's hot-path metrics: messages in (stored) and out (written to subscribers) per topic
  * class and priority, the publish-to-deliver latency and the ingress queueing delay per priority.
  * Gauges read on collection (queue depth, workers, breaker, spool, clients, consumer lag) are
- * registered by the composition root's {@code GatewayGauges}. With metrics off every method returns at once.
+ * registered by the composition root's {@code *Gauges} classes. With metrics off every method returns at once.
  * Measurements are recorded in the root context: they never carry exemplars (no span is current
  * where they are taken), and asking for the current context would cost a thread-local lookup
  * per measurement. Thread-safe.

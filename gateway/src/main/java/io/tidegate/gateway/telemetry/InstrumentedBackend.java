@@ -5,6 +5,7 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.ForwardingBackend;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * stored with the message ({@link GatewayTracing}), so whichever replica reads the entry continues
  * the trace. Everything else goes straight to the delegate. Thread-safe like the delegate.
  */
-public final class InstrumentedBackend implements Backend {
+public final class InstrumentedBackend extends ForwardingBackend {
 
     private final Backend delegate;
     private final GatewayTracing tracing;
@@ -25,6 +26,11 @@ public final class InstrumentedBackend implements Backend {
         this.delegate = delegate;
         this.tracing = tracing;
         this.metrics = metrics;
+    }
+
+    @Override
+    protected Backend delegate() {
+        return delegate;
     }
 
     @Override
@@ -52,46 +58,6 @@ public final class InstrumentedBackend implements Backend {
     @Override
     public boolean isReady() {
         return delegate.isReady();
-    }
-
-    @Override
-    public String degradedReason() {
-        return delegate.degradedReason();
-    }
-
-    @Override
-    public java.util.Map<String, String> breakerStates() {
-        return delegate.breakerStates();
-    }
-
-    @Override
-    public java.util.Map<String, Long> consumerLag() {
-        return delegate.consumerLag();
-    }
-
-    @Override
-    public java.util.Map<String, Long> consumerPending() {
-        return delegate.consumerPending();
-    }
-
-    @Override
-    public long steeredAway() {
-        return delegate.steeredAway();
-    }
-
-    @Override
-    public long deliveryGaps() {
-        return delegate.deliveryGaps();
-    }
-
-    @Override
-    public long entriesLostToRetention() {
-        return delegate.entriesLostToRetention();
-    }
-
-    @Override
-    public long resets() {
-        return delegate.resets();
     }
 
     @Override

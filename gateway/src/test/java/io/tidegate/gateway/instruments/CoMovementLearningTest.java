@@ -1,26 +1,16 @@
 package io.tidegate.gateway.instruments;
 
+import static io.tidegate.gateway.instruments.InstrumentsGateway.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.proto.market.v1.Decimal;
 import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.InstrumentKind;
 import io.tidegate.proto.market.v1.QuoteTick;
-import io.tidegate.proto.v1.GatewayServiceGrpc;
-import io.tidegate.proto.v1.InstrumentsServiceGrpc;
-import io.tidegate.proto.v1.Message;
-import io.tidegate.proto.v1.PublishRequest;
-import io.tidegate.proto.v1.PublishResult;
 import io.tidegate.proto.v1.ResolutionSource;
-import io.tidegate.proto.v1.ResolveRequest;
 import io.tidegate.proto.v1.ResolveResponse;
 import io.tidegate.testkit.RedisServer;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,40 +34,38 @@ class CoMovementLearningTest {
 
     @Test
     void anUnlistedSymbolTrackingAListedOneIsLearnedAsItsAliasAndResolvedByCoMovement() throws Exception {
-        try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback(FAST);
-             Client client = new Client(gateway.target())) {
-            InstrumentRegistry registry = gateway.instrumentRegistry();
-            assertThat(client.resolve("ALPHA", "spot", "WBTUSDT").getKey()).isEqualTo("WBT/USDT");
+        try (InstrumentsGateway gateway = InstrumentsGateway.start(FAST)) {
+            InstrumentRegistry registry = gateway.registry();
+            assertThat(gateway.resolve("ALPHA", "spot", "WBTUSDT").getKey()).isEqualTo("WBT/USDT");
 
-            client.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
+            gateway.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
             await(() -> registry.catalog().listingCount() == 1);
-            publishTrackingQuotes(client, 40);
+            publishTrackingQuotes(gateway, 40);
             await(() -> registry.learnedFromPrices() == 1);
 
-            ResolveResponse learned = client.resolve("alpha", "spot", "WBTUSDT");
+            ResolveResponse learned = gateway.resolve("alpha", "spot", "WBTUSDT");
             assertThat(learned.getKey()).isEqualTo("BTC/USDT");
             assertThat(learned.getSource()).isEqualTo(ResolutionSource.RESOLUTION_SOURCE_CO_MOVEMENT);
             assertThat(learned.getConfidence()).isBetween(0.4, 0.8);
             assertThat(learned.getEvidence()).contains("BINANCE spot BTCUSDT", "listed as BTC/USDT", "samples");
             // the listed side stays a listing
-            assertThat(client.resolve("BINANCE", "spot", "BTCUSDT").getSource())
+            assertThat(gateway.resolve("BINANCE", "spot", "BTCUSDT").getSource())
                     .isEqualTo(ResolutionSource.RESOLUTION_SOURCE_LISTING);
         }
     }
 
     @Test
     void trackingWithoutAListingOfEitherSideTeachesNothing() throws Exception {
-        try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback(FAST);
-             Client client = new Client(gateway.target())) {
-            InstrumentRegistry registry = gateway.instrumentRegistry();
-            publishTrackingQuotes(client, 40);
+        try (InstrumentsGateway gateway = InstrumentsGateway.start(FAST)) {
+            InstrumentRegistry registry = gateway.registry();
+            publishTrackingQuotes(gateway, 40);
             // the tap delivers in order: once this later listing (of another market) is in, every quote was seen
-            client.publish("data.instruments.BINANCE", "ETHUSDT", ETHUSDT.toByteString());
+            gateway.publish("data.instruments.BINANCE", "ETHUSDT", ETHUSDT.toByteString());
             await(() -> registry.catalog().listingCount() == 1);
 
             assertThat(registry.learnedFromPrices()).isZero();
             assertThat(registry.catalog().learnedAlias("ALPHA", "WBT")).isEmpty();
-            ResolveResponse read = client.resolve("ALPHA", "spot", "WBTUSDT");
+            ResolveResponse read = gateway.resolve("ALPHA", "spot", "WBTUSDT");
             assertThat(read.getKey()).isEqualTo("WBT/USDT");
             assertThat(read.getSource()).isNotEqualTo(ResolutionSource.RESOLUTION_SOURCE_CO_MOVEMENT);
         }
@@ -88,17 +76,15 @@ class CoMovementLearningTest {
         try (RedisServer redis = RedisServer.start()) {
             String uri = "backend.redis.uri=" + redis.uri();
             String[] overrides = {FAST[0], FAST[1], FAST[2], uri};
-            try (EmbeddedGateway first = EmbeddedGateway.startOnLoopback(overrides);
-                 Client client = new Client(first.target())) {
-                client.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
-                await(() -> first.instrumentRegistry().catalog().listingCount() == 1);
-                publishTrackingQuotes(client, 40);
+            try (InstrumentsGateway gateway = InstrumentsGateway.start(overrides)) {
+                gateway.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
+                await(() -> gateway.registry().catalog().listingCount() == 1);
+                publishTrackingQuotes(gateway, 40);
                 await(() -> redis.command("HEXISTS tg:instruments m:ALPHA|WBT").equals(":1"));
             }
-            try (EmbeddedGateway restarted = EmbeddedGateway.startOnLoopback(uri);
-                 Client client = new Client(restarted.target())) {
-                await(() -> restarted.instrumentRegistry().loadedListings() == 1);
-                ResolveResponse known = client.resolve("ALPHA", "spot", "WBTUSDT");
+            try (InstrumentsGateway gateway = InstrumentsGateway.start(uri)) {
+                await(() -> gateway.registry().loadedListings() == 1);
+                ResolveResponse known = gateway.resolve("ALPHA", "spot", "WBTUSDT");
                 assertThat(known.getKey()).isEqualTo("BTC/USDT");
                 assertThat(known.getSource()).isEqualTo(ResolutionSource.RESOLUTION_SOURCE_CO_MOVEMENT);
                 assertThat(known.getEvidence()).contains("BINANCE spot BTCUSDT");
@@ -107,11 +93,11 @@ class CoMovementLearningTest {
     }
 
     /** Both venues quote one moving asset, ALPHA 1 bp above BINANCE. */
-    private static void publishTrackingQuotes(Client client, int count) {
+    private static void publishTrackingQuotes(InstrumentsGateway gateway, int count) {
         for (int t = 0; t < count; t++) {
             long mid = Math.round(50_000_00 * (1 + 0.001 * Math.sin(t / 3.0))); // cents
-            client.publish("data.quotes.BINANCE.BTCUSDT", "BTCUSDT", quote(mid));
-            client.publish("data.quotes.ALPHA.WBTUSDT", "WBTUSDT", quote(mid + mid / 10_000));
+            gateway.publish("data.quotes.BINANCE.BTCUSDT", "BTCUSDT", quote(mid));
+            gateway.publish("data.quotes.ALPHA.WBTUSDT", "WBTUSDT", quote(mid + mid / 10_000));
         }
     }
 
@@ -120,44 +106,5 @@ class CoMovementLearningTest {
                 .setBidPrice(Decimal.newBuilder().setUnits(midCents - 1).setScale(2))
                 .setAskPrice(Decimal.newBuilder().setUnits(midCents + 1).setScale(2))
                 .build().toByteString();
-    }
-
-    /** Waits for a condition the gateway reaches asynchronously; fails after a generous deadline. */
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition not reached").isLessThan(giveUpAt);
-            Thread.sleep(20);
-        }
-    }
-
-    /** Blocking gRPC stubs on one channel. */
-    private static final class Client implements AutoCloseable {
-        private final ManagedChannel channel;
-        private final GatewayServiceGrpc.GatewayServiceBlockingStub gateway;
-        private final InstrumentsServiceGrpc.InstrumentsServiceBlockingStub instruments;
-
-        Client(String target) {
-            channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-            gateway = GatewayServiceGrpc.newBlockingStub(channel);
-            instruments = InstrumentsServiceGrpc.newBlockingStub(channel);
-        }
-
-        void publish(String topic, String orderingKey, ByteString payload) {
-            PublishResult result = gateway.withDeadlineAfter(10, TimeUnit.SECONDS).publish(PublishRequest.newBuilder()
-                    .addMessages(Message.newBuilder().setTopic(topic).setOrderingKey(orderingKey).setPayload(payload))
-                    .build()).getResults(0);
-            assertThat(result.hasError()).as("publish on %s: %s", topic, result.getError()).isFalse();
-        }
-
-        ResolveResponse resolve(String venue, String segment, String nativeId) {
-            return instruments.withDeadlineAfter(10, TimeUnit.SECONDS).resolve(ResolveRequest.newBuilder()
-                    .setVenue(venue).setSegment(segment).setNativeId(nativeId).build());
-        }
-
-        @Override
-        public void close() {
-            channel.shutdownNow();
-        }
     }
 }

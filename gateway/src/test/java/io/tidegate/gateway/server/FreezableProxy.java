@@ -12,14 +12,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback TCP proxy for tests that can freeze: stop forwarding in both directions without
- * closing anything, as a peer behind a dead network path looks to the other side.
+ * closing anything, as a peer behind a dead network path looks to the other side. It freezes
+ * either every connection ({@link #freeze()}) or one ({@link #freezeUpstreamPort(int)}) while the
+ * others go on. Threads: one accept thread and two pump threads per connection; the freeze
+ * methods may be called from any thread.
  */
 final class FreezableProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final int targetPort;
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private volatile boolean frozen;
+    private final List<Pipe> pipes = new CopyOnWriteArrayList<>();
+    private volatile boolean allFrozen;
 
     FreezableProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -33,8 +36,24 @@ final class FreezableProxy implements AutoCloseable {
         return "127.0.0.1:" + server.getLocalPort();
     }
 
+    /** Freezes every connection, present and future. */
     void freeze() {
-        frozen = true;
+        allFrozen = true;
+    }
+
+    /**
+     * Freezes the one connection whose upstream side uses {@code upstreamPort}, which is what the
+     * server sees as the client's address (e.g. in Redis's {@code CLIENT LIST}); false when there
+     * is none.
+     */
+    boolean freezeUpstreamPort(int upstreamPort) {
+        for (Pipe p : pipes) {
+            if (p.upstream.getLocalPort() == upstreamPort) {
+                p.frozen = true;
+                return true;
+            }
+        }
+        return false;
     }
 
     private void acceptLoop() {
@@ -43,23 +62,23 @@ final class FreezableProxy implements AutoCloseable {
                 Socket client = server.accept();
                 Socket upstream = new Socket();
                 upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
-                sockets.add(client);
-                sockets.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                Pipe pipe = new Pipe(client, upstream);
+                pipes.add(pipe);
+                pump(pipe, client, upstream);
+                pump(pipe, upstream, client);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Pipe pipe, Socket from, Socket to) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16384];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    while (frozen) {
+                    while (allFrozen || pipe.frozen) {
                         Thread.sleep(50); // hold the bytes: nothing reaches the other side
                     }
                     out.write(buf, 0, n);
@@ -76,8 +95,31 @@ final class FreezableProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        for (Socket s : sockets) {
-            s.close();
+        pipes.forEach(Pipe::close);
+    }
+
+    /** One proxied connection: the accepted client socket and the socket to the target. */
+    private static final class Pipe {
+        final Socket client;
+        final Socket upstream;
+        volatile boolean frozen;
+
+        Pipe(Socket client, Socket upstream) {
+            this.client = client;
+            this.upstream = upstream;
+        }
+
+        void close() {
+            try {
+                client.close();
+            } catch (IOException e) {
+                // already closed
+            }
+            try {
+                upstream.close();
+            } catch (IOException e) {
+                // already closed
+            }
         }
     }
 }

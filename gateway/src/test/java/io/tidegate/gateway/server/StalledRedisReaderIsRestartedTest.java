@@ -35,9 +35,9 @@ class StalledRedisReaderIsRestartedTest {
     @ParameterizedTest(name = "shared-readers={0}")
     @ValueSource(ints = {0, 1})
     void aReaderStuckOnADeadConnectionIsRestartedAndTheSubscriberReceivesAgain(int sharedReaders) throws Exception {
-        try (ConnectionFreezingProxy proxy = new ConnectionFreezingProxy(REDIS.port());
+        try (FreezableProxy proxy = new FreezableProxy(REDIS.port());
              EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("http.port=0",
-                     "backend.redis.uri=redis://127.0.0.1:" + proxy.port(), "resilience.enabled=false",
+                     "backend.redis.uri=redis://" + proxy.target(), "resilience.enabled=false",
                      "resilience.call-timeout=5m", "remediation.check-interval=100ms",
                      "remediation.restart-reader.stall-after=2s", "backend.redis.shared-readers=" + sharedReaders);
              FrameClient sub = FrameClient.connected(gateway.target());
