@@ -25,6 +25,8 @@ public final class RewardWatchdog implements DispatchPolicy {
     private int windowsSeen;
     private long windowEnd = Long.MIN_VALUE;
     private double learnedNow;
+    private double learnedTotal;
+    private double learnedTotal;
     private double shadowAtWindowStart;
     private boolean fallenBack;
 
@@ -87,6 +89,7 @@ public final class RewardWatchdog implements DispatchPolicy {
     private void earn(int classIndex, boolean met) {
         if (met) {
             learnedNow += weight[classIndex];
+            learnedTotal += weight[classIndex];
         }
     }
 
@@ -121,6 +124,26 @@ public final class RewardWatchdog implements DispatchPolicy {
             fallenBack = true;
             listener.onFallback(new FallbackEvent(at, learnedSum, strictSum, windowNanos * learnedWindows.length));
         }
+    }
+
+    /** Weighted deadlines the guarded policy has met since it started (a metric, and what tests compare). */
+    public double earned() {
+        return learnedTotal;
+    }
+
+    /** Weighted deadlines the strict shadow has met since it started, counted at the same completions as {@link #earned()}. */
+    public double shadowEarned() {
+        return shadow.earned();
+    }
+
+    /** Weighted deadlines the guarded policy has met since it started (a metric, and what tests compare). */
+    public double earned() {
+        return learnedTotal;
+    }
+
+    /** Weighted deadlines the strict shadow has met since it started, counted at the same completions as {@link #earned()}. */
+    public double shadowEarned() {
+        return shadow.earned();
     }
 
     /** True once the learned policy has been replaced by strict priority (a metric gauge). */
