@@ -134,16 +134,22 @@ class LearnedShadowThroughTheLanesTest {
         });
     }
 
-    /** Waits until every worker has issued its append or has nothing it could take. */
+    /**
+     * Waits until every worker has issued its append or has nothing it could take. Busy workers
+     * are counted again after looking for work: a worker may have been taking while the test
+     * waited for the lanes' lock, and its append must be issued before the clock moves.
+     */
     private void settle() {
         long giveUp = System.nanoTime() + 30_000 * MS;
         while (true) {
             int busy = dispatcher.busyWorkers();
-            if (busy == backend.inFlight() && (busy == WORKERS || !dispatcher.workWaiting())) {
+            int inFlight = backend.inFlight();
+            if (busy == inFlight && (busy == WORKERS
+                    || !dispatcher.workWaiting() && dispatcher.busyWorkers() == busy && backend.inFlight() == inFlight)) {
                 return;
             }
             if (System.nanoTime() > giveUp) {
-                throw new AssertionError("the workers did not settle: " + busy + " busy, " + backend.inFlight() + " appends in flight");
+                throw new AssertionError("the workers did not settle: " + busy + " busy, " + inFlight + " appends in flight");
             }
             Thread.onSpinWait();
         }
