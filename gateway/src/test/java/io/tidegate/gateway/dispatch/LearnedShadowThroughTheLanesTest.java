@@ -27,7 +27,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A learned policy with an empty table decides exactly as strict priority, so through the real
@@ -45,8 +46,6 @@ class LearnedShadowThroughTheLanesTest {
     private static final long MS = 1_000_000L;
     private static final int WORKERS = 3;
     private static final int MAX_BATCH = 64;
-    /** An append's duration before its jitter: 64 messages per 4 ms and worker, so 48 per ms in all. */
-    private static final long APPEND = 4 * MS;
     private static final Priority[] PRIORITIES = {Priority.PRIORITY_CRITICAL, Priority.PRIORITY_HIGH,
             Priority.PRIORITY_NORMAL, Priority.PRIORITY_LOW, Priority.PRIORITY_BULK};
     /** The load tool's mix: CRITICAL 1 : HIGH 4 : NORMAL 20 : LOW 25 : BULK 50. */
@@ -64,17 +63,30 @@ class LearnedShadowThroughTheLanesTest {
         }
     }
 
-    @Test
-    void anEmptyTableEarnsExactlyWhatItsShadowDoesWithSeveralWorkersUnderOverload() throws Exception {
+    /** An append's duration (before its jitter) and the most jitter, set per run. */
+    private long appendNanos;
+    private long jitterMicros;
+
+    /**
+     * @param appendMicros an append's least duration
+     * @param jitterMicros the most an append takes longer (a function of its first message)
+     * @param millis       how long the run lasts on the test's clock
+     */
+    @ParameterizedTest(name = "appends of {0} µs + up to {1} µs")
+    @CsvSource({"4000, 2000, 3000", "300, 1500, 1500"})
+    void anEmptyTableEarnsExactlyWhatItsShadowDoesWithSeveralWorkersUnderOverload(long appendMicros, long jitterMicros, long millis)
+            throws Exception {
+        this.appendNanos = appendMicros * US;
+        this.jitterMicros = jitterMicros;
         GatewayConfig.Scheduling scheduling = new GatewayConfig.Scheduling(PolicyKind.LEARNED, SchedulingConfig.defaults(), List.of());
         dispatcher = new IngressDispatcher(backend,
                 new GatewayConfig.Dispatch(8_192, MAX_BATCH, GatewayConfig.Workers.fixed(WORKERS), scheduling),
                 new LanePolicies(scheduling, new PolicyFallbacks(), new QTable()), clock::get);
 
         Random random = new Random(19);
-        long end = clock.get() + 3_000 * MS;
-        // 8x what the workers append: 384 messages per ms, offered 64 at a time
-        long offerEvery = 64 * MS / 384;
+        long end = clock.get() + millis * MS;
+        // 8x what the workers append (64 messages per append of the mean duration), offered 64 at a time
+        long offerEvery = (appendNanos + jitterMicros * US / 2) / WORKERS / 8;
         long nextOffer = clock.get();
         int seq = 0;
         int refused = 0;
@@ -161,9 +173,9 @@ class LearnedShadowThroughTheLanesTest {
     }
 
     /**
-     * Holds every append until the test answers it; an append takes {@link #APPEND} plus up to
-     * 2 ms, the jitter a function of its first message so it does not depend on which worker
-     * issued it first. So appends issued close together are answered out of order.
+     * Holds every append until the test answers it; an append takes the run's duration plus its
+     * jitter, a function of its first message so it does not depend on which worker issued it
+     * first. So appends issued close together are answered out of order.
      */
     private final class SlowBackend implements Backend {
         private final List<Append> inFlight = new ArrayList<>();
@@ -183,8 +195,8 @@ class LearnedShadowThroughTheLanesTest {
                 f.complete(results);
                 return f;
             }
-            long jitter = (first * 7_919L) % 2_000 * US;
-            inFlight.add(new Append(first, clock.get(), clock.get() + APPEND + jitter, f, results));
+            long jitter = (first * 7_919L) % jitterMicros * US;
+            inFlight.add(new Append(first, clock.get(), clock.get() + appendNanos + jitter, f, results));
             return f;
         }
 
