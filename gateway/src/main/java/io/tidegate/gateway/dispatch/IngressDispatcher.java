@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,8 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngressDispatcher.class);
 
     private final Backend backend;
+    /** {@link System#nanoTime} but in tests, which drive time themselves. */
+    private final LongSupplier clock;
     private final int capacity;
     /** Read once per batch, so a tuner's change applies from the next batch on; no lock on the hot path. */
     private volatile int maxBatch;
@@ -77,12 +80,18 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     }
 
     public IngressDispatcher(Backend backend, GatewayConfig.Dispatch config, LanePolicies policies) {
+        this(backend, config, policies, System::nanoTime);
+    }
+
+    /** With {@code clock} read wherever the dispatcher reads the time, so a test can drive time itself. */
+    IngressDispatcher(Backend backend, GatewayConfig.Dispatch config, LanePolicies policies, LongSupplier clock) {
         this.backend = backend;
+        this.clock = clock;
         this.lanes = new KeyClaimingLanes(policies);
         this.capacity = config.ingressQueueCapacity();
         this.maxBatch = config.maxBatch();
         this.sampleMillis = Math.max(1, config.workers().sampleInterval().toMillis());
-        this.sizer = new PoolSizer(config.workers(), System.nanoTime());
+        this.sizer = new PoolSizer(config.workers(), clock.getAsLong());
         lock.lock();
         try {
             resize(sizer.target());
@@ -105,7 +114,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
     /** Queues the publishes, all or none. */
     public Offer offer(List<PendingPublish> publishes) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         lock.lock();
         try {
             if (!running) {
@@ -194,7 +203,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                     settled.signalAll();
                     return false;
                 }
-                takeNanos = System.nanoTime();
+                takeNanos = clock.getAsLong();
                 lanes.take(maxBatch, classBatchFloor, batch, keys, takeNanos, recordDelay);
                 if (!batch.isEmpty()) {
                     busyView = ++busy;
@@ -223,7 +232,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             envelopes.add(q.publish().envelope());
         }
         Thread worker = Thread.currentThread();
-        long started = System.nanoTime();
+        long started = clock.getAsLong();
         CompletableFuture<List<AppendResult>> appended;
         try {
             appended = backend.append(envelopes);
@@ -239,7 +248,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
     /** @param onWorker the append was answered on its worker, which takes the next batch itself */
     private void finish(List<KeyClaimingLanes.Queued> batch, Set<String> keys, long started, boolean onWorker) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         lock.lock();
         try {
             if (lanes.release(batch, keys, started, now - started) && !onWorker) {
@@ -278,7 +287,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
                     if (!running) {
                         return;
                     }
-                    long now = System.nanoTime();
+                    long now = clock.getAsLong();
                     long wait = lanes.takeSlowestLaneWait();
                     for (int level = 0; level < PriorityLevels.LEVELS; level++) {
                         wait = Math.max(wait, lanes.oldestWaitNanos(level, now));
@@ -390,7 +399,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     public long oldestWaitNanos(Priority priority) {
         lock.lock();
         try {
-            return lanes.oldestWaitNanos(PriorityLevels.levelOf(priority), System.nanoTime());
+            return lanes.oldestWaitNanos(PriorityLevels.levelOf(priority), clock.getAsLong());
         } finally {
             lock.unlock();
         }
@@ -401,6 +410,27 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         lock.lock();
         try {
             return lanes.policy().inner() instanceof io.tidegate.intelligence.scheduling.RewardWatchdog w && w.fallenBack();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The learned policy's reward and its strict shadow's so far, or null for the other policies; for tests. */
+    double[] policyRewards() {
+        lock.lock();
+        try {
+            return lanes.policy().inner() instanceof io.tidegate.intelligence.scheduling.RewardWatchdog w
+                    ? new double[] {w.earned(), w.shadowEarned()} : null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a free worker would find something to take now; for tests that wait for the workers to settle. */
+    boolean workWaiting() {
+        lock.lock();
+        try {
+            return lanes.hasTakeable();
         } finally {
             lock.unlock();
         }

@@ -29,16 +29,35 @@ final class KeyClaimingLanes {
 
     /**
      * A publish, when it was offered ({@link System#nanoTime}) and the level it waits at: its
-     * priority's, or lower while an earlier message of its key waits lower.
+     * priority's, or lower while an earlier message of its key waits lower; and the policy's mark
+     * for it ({@link DispatchPolicy#taken}), set once it is taken or set aside for its key.
      */
-    /** A waiting message; {@code setAside} once it waited for its key rather than for a decision. */
-    record Queued(PendingPublish publish, long offeredNanos, int level, boolean setAside) {
-        String key() {
-            return publish.envelope().orderingKey();
+    static final class Queued {
+        private final PendingPublish publish;
+        private final long offeredNanos;
+        private final int level;
+        private long mark = DispatchPolicy.NO_MARK;
+
+        Queued(PendingPublish publish, long offeredNanos, int level) {
+            this.publish = publish;
+            this.offeredNanos = offeredNanos;
+            this.level = level;
         }
 
-        Queued asSetAside() {
-            return new Queued(publish, offeredNanos, level, true);
+        PendingPublish publish() {
+            return publish;
+        }
+
+        long offeredNanos() {
+            return offeredNanos;
+        }
+
+        int level() {
+            return level;
+        }
+
+        String key() {
+            return publish.envelope().orderingKey();
         }
     }
 
@@ -91,7 +110,7 @@ final class KeyClaimingLanes {
     void add(PendingPublish publish, long now) {
         String key = publish.envelope().orderingKey();
         int level = Math.max(publish.level(), lanes.lowestClassOf(key));
-        lanes.add(new Queued(publish, now, level, false), key, level, now);
+        lanes.add(new Queued(publish, now, level), key, level, now);
         if (publish.envelope().volatileInstrument()) {
             volatileWaiting++;
         }
@@ -145,12 +164,11 @@ final class KeyClaimingLanes {
         }
         String key = q.key();
         if (parked.containsKey(key) || (claimed.contains(key) && !batchKeys.contains(key)) || batch.size() >= max) {
-            park(key, q.asSetAside(), level);
-            policy.setAside(level);
+            q.mark = policy.setAside(level);
+            park(key, q, level);
         } else {
             claim(key, batchKeys);
-            batch.add(q);
-            onTaken.taken(q, level);
+            addToBatch(q, level);
         }
     }
 
@@ -161,12 +179,20 @@ final class KeyClaimingLanes {
             Parked p = queue.pollFirst();
             parkedDepths[p.level]--;
             parkedSize--;
-            batch.add(p.queued);
-            onTaken.taken(p.queued, p.level);
+            addToBatch(p.queued, p.level);
         }
         if (queue.isEmpty()) {
             parked.remove(key);
         }
+    }
+
+    /** Takes a message into the batch, telling the policy unless it already has the message's mark. */
+    private void addToBatch(Queued q, int level) {
+        if (q.mark == DispatchPolicy.NO_MARK) {
+            q.mark = policy.taken(level, now);
+        }
+        batch.add(q);
+        onTaken.taken(q, level);
     }
 
     private void park(String key, Queued q, int level) {
@@ -193,9 +219,11 @@ final class KeyClaimingLanes {
      * Ends a batch's claims; its keys' parked messages become takeable. Reports each message's
      * outcome to the policy and folds the append's duration into the backend latency the policy
      * and the lanes judge lateness by. A message counts as dispatched at the append's start plus
-     * its share of the append, and is reported to the policy at that time: the learned policy's
-     * strict shadow serves one message of its own at each such completion, so the watchdog
-     * compares strict and learned on the same arrivals, services and windows.
+     * its share of the append, and is reported to the policy at that time with the mark the policy
+     * gave it when it was taken or set aside: the learned policy's strict shadow judges the message
+     * it took in that one's place at the same completion, so the watchdog compares strict and
+     * learned on the same arrivals, the same batches (taken at the same instants, answered in
+     * whatever order the backend answers them) and the same windows.
      *
      * @param started {@link System#nanoTime} when the append was issued
      * @return whether any parked message became takeable
@@ -203,17 +231,12 @@ final class KeyClaimingLanes {
     boolean release(List<Queued> batch, Set<String> batchKeys, long started, long appendNanos) {
         latencyEwma = latencyEwma == 0 ? appendNanos
                 : (long) (latencyEwma + LATENCY_EWMA_WEIGHT * (appendNanos - latencyEwma));
-        // one append serves the whole batch: per message, what the strict shadow replays, its share
+        // one append serves the whole batch: per message, its share
         long service = appendNanos / Math.max(1, batch.size());
         for (Queued q : batch) {
             int level = q.level();
             long done = started + service;
-            boolean met = done - q.offeredNanos() <= deadline[level];
-            if (q.setAside()) {
-                policy.completedInKeyOrder(level, met, service, done);
-            } else {
-                policy.completed(level, met, service, done);
-            }
+            policy.completed(level, done - q.offeredNanos() <= deadline[level], service, done, q.mark);
         }
         boolean readied = false;
         for (String key : batchKeys) {

@@ -47,19 +47,42 @@ public interface DispatchPolicy {
     default void completed(int classIndex, boolean met, long serviceNanos, long nowNanos) {
     }
 
+    /** A mark of no message: handed back for a message the policy gave no mark. */
+    long NO_MARK = -1;
+
     /**
-     * A message of the class that the last decision drained was set aside because an append in
-     * flight holds its ordering key: it waits for its key, not for a decision, under any policy,
-     * and comes back through {@link #completedInKeyOrder}.
+     * A host that takes messages into a batch and serves the batch later (the gateway's ingress:
+     * several workers, each with an append in flight, answered in any order) reports each message
+     * as it takes it, at the time of the decision that took it, and hands the returned mark back
+     * with that message's completion ({@link #completed(int, boolean, long, long, long)}). So a
+     * policy that replays what another policy would have done (the watchdog's strict shadow)
+     * decides at the same instants as the host and judges each of its own decisions at the
+     * completion of the message taken in its place. A host that serves one message at a time and
+     * decides as it starts it may report only {@link #completed(int, boolean, long, long)}.
+     *
+     * @return a mark to hand back with the completion, or {@link #NO_MARK}
      */
-    default void setAside(int classIndex) {
+    default long taken(int classIndex, long nowNanos) {
+        return NO_MARK;
     }
 
     /**
-     * As {@link #completed}, for a message that had been {@linkplain #setAside set aside} and was
-     * taken in its key's order rather than by a decision.
+     * A message of the class that the last decision drained was set aside because an append in
+     * flight holds its ordering key: it waits for its key, not for a decision, under any policy.
+     * When the host takes it later it does not report it {@linkplain #taken taken} again if this
+     * returned a mark, and hands this mark back with its completion.
+     *
+     * @return a mark to hand back with the completion, or {@link #NO_MARK} (then report it taken when taken)
      */
-    default void completedInKeyOrder(int classIndex, boolean met, long serviceNanos, long nowNanos) {
+    default long setAside(int classIndex) {
+        return NO_MARK;
+    }
+
+    /**
+     * As {@link #completed(int, boolean, long, long)}, for a message reported {@linkplain #taken
+     * taken} or {@linkplain #setAside set aside}, with the mark that returned.
+     */
+    default void completed(int classIndex, boolean met, long serviceNanos, long nowNanos, long mark) {
         completed(classIndex, met, serviceNanos, nowNanos);
     }
 

@@ -25,6 +25,7 @@ public final class RewardWatchdog implements DispatchPolicy {
     private int windowsSeen;
     private long windowEnd = Long.MIN_VALUE;
     private double learnedNow;
+    private double learnedTotal;
     private double shadowAtWindowStart;
     private boolean fallenBack;
 
@@ -72,21 +73,28 @@ public final class RewardWatchdog implements DispatchPolicy {
     }
 
     @Override
-    public void setAside(int classIndex) {
-        shadow.setAside(classIndex);
-        learned.setAside(classIndex);
+    public long taken(int classIndex, long nowNanos) {
+        learned.taken(classIndex, nowNanos);
+        return shadow.take(nowNanos);
     }
 
     @Override
-    public void completedInKeyOrder(int classIndex, boolean met, long serviceNanos, long nowNanos) {
-        shadow.servedInKeyOrder(classIndex, nowNanos, serviceNanos);
+    public long setAside(int classIndex) {
+        learned.setAside(classIndex);
+        return shadow.setAside(classIndex);
+    }
+
+    @Override
+    public void completed(int classIndex, boolean met, long serviceNanos, long nowNanos, long mark) {
+        shadow.complete(mark, nowNanos);
         earn(classIndex, met);
-        learned.completedInKeyOrder(classIndex, met, serviceNanos, nowNanos);
+        learned.completed(classIndex, met, serviceNanos, nowNanos, mark);
     }
 
     private void earn(int classIndex, boolean met) {
         if (met) {
             learnedNow += weight[classIndex];
+            learnedTotal += weight[classIndex];
         }
     }
 
@@ -121,6 +129,16 @@ public final class RewardWatchdog implements DispatchPolicy {
             fallenBack = true;
             listener.onFallback(new FallbackEvent(at, learnedSum, strictSum, windowNanos * learnedWindows.length));
         }
+    }
+
+    /** Weighted deadlines the guarded policy has met since it started (a metric, and what tests compare). */
+    public double earned() {
+        return learnedTotal;
+    }
+
+    /** Weighted deadlines the strict shadow has met since it started, counted at the same completions as {@link #earned()}. */
+    public double shadowEarned() {
+        return shadow.earned();
     }
 
     /** True once the learned policy has been replaced by strict priority (a metric gauge). */

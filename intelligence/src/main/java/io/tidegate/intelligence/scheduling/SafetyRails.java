@@ -110,13 +110,18 @@ public final class SafetyRails implements DispatchPolicy {
     }
 
     @Override
-    public void setAside(int classIndex) {
-        inner.setAside(classIndex);
+    public long taken(int classIndex, long nowNanos) {
+        return inner.taken(classIndex, nowNanos);
     }
 
     @Override
-    public void completedInKeyOrder(int classIndex, boolean met, long serviceNanos, long nowNanos) {
-        inner.completedInKeyOrder(classIndex, met, serviceNanos, nowNanos);
+    public long setAside(int classIndex) {
+        return inner.setAside(classIndex);
+    }
+
+    @Override
+    public void completed(int classIndex, boolean met, long serviceNanos, long nowNanos, long mark) {
+        inner.completed(classIndex, met, serviceNanos, nowNanos, mark);
     }
 
     /** Decisions where a waiting CRITICAL message overrode the policy (a metric). */

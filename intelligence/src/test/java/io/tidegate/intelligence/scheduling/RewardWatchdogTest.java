@@ -161,7 +161,7 @@ class RewardWatchdogTest {
         private final java.util.Random random;
         private final java.util.ArrayDeque<Long>[] lanes;
         private final SchedulingConfig config = SchedulingConfig.defaults();
-        /** Messages set aside for a held key, as (class, arrival), taken first by the next append. */
+        /** Messages set aside for a held key, as (class, arrival, the policy's mark), taken first by the next append. */
         private final java.util.ArrayDeque<long[]> heldBack = new java.util.ArrayDeque<>();
         private double heldKeyShare;
         int served;
@@ -223,7 +223,8 @@ class RewardWatchdogTest {
                     long[] held = heldBack.pollFirst();
                     int c = (int) held[0];
                     long done = started + service;
-                    policy.completedInKeyOrder(c, done - held[1] <= config.of(c).deadlineNanos(), service, done);
+                    long mark = held[2] != DispatchPolicy.NO_MARK ? held[2] : policy.taken(c, now);
+                    policy.completed(c, done - held[1] <= config.of(c).deadlineNanos(), service, done, mark);
                     served++;
                     slots--;
                 }
@@ -240,13 +241,18 @@ class RewardWatchdogTest {
                     }
                     long arrived = lanes[c].pollFirst();
                     if (heldKeyShare > 0 && random.nextDouble() < heldKeyShare) {
-                        heldBack.addLast(new long[] {c, arrived});
-                        policy.setAside(c);
+                        heldBack.addLast(new long[] {c, arrived, policy.setAside(c)});
                         setAside++;
                         continue;
                     }
                     long done = started + service;
-                    policy.completed(c, done - arrived <= config.of(c).deadlineNanos(), service, done);
+                    boolean met = done - arrived <= config.of(c).deadlineNanos();
+                    if (heldKeyShare > 0) {
+                        // a host that holds keys takes before it serves: it reports takes and hands marks back
+                        policy.completed(c, met, service, done, policy.taken(c, now));
+                    } else {
+                        policy.completed(c, met, service, done);
+                    }
                     served++;
                     slots--;
                 }

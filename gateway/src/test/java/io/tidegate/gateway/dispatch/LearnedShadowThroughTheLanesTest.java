@@ -1,0 +1,252 @@
+package io.tidegate.gateway.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.google.protobuf.ByteString;
+import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.EntryId;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.priority.LanePolicies;
+import io.tidegate.gateway.priority.PolicyFallbacks;
+import io.tidegate.intelligence.scheduling.PolicyKind;
+import io.tidegate.intelligence.scheduling.QTable;
+import io.tidegate.intelligence.scheduling.SchedulingConfig;
+import io.tidegate.proto.v1.Message;
+import io.tidegate.proto.v1.Priority;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A learned policy with an empty table decides exactly as strict priority, so through the real
+ * ingress lanes it must earn exactly what its strict shadow earns, and its watchdog must never
+ * fall back, however the lanes are run: several workers with appends in flight at once and
+ * answered out of order, batches of up to 64, ordering keys held by another worker's append,
+ * publishes refused when the lanes are full, and the rails' maximum waits under 8x overload.
+ *
+ * <p>Deterministic: time is the test's clock, which moves only between steps, and after every
+ * step the test waits until each worker has either issued its next append or has nothing to take.
+ */
+class LearnedShadowThroughTheLanesTest {
+
+    private static final long US = 1_000L;
+    private static final long MS = 1_000_000L;
+    private static final int WORKERS = 3;
+    private static final int MAX_BATCH = 64;
+    private static final Priority[] PRIORITIES = {Priority.PRIORITY_CRITICAL, Priority.PRIORITY_HIGH,
+            Priority.PRIORITY_NORMAL, Priority.PRIORITY_LOW, Priority.PRIORITY_BULK};
+    /** The load tool's mix: CRITICAL 1 : HIGH 4 : NORMAL 20 : LOW 25 : BULK 50. */
+    private static final int[] SHARES = {1, 4, 20, 25, 50};
+
+    private final AtomicLong clock = new AtomicLong(1_000 * MS);
+    private final SlowBackend backend = new SlowBackend();
+    private IngressDispatcher dispatcher;
+
+    @AfterEach
+    void stop() {
+        backend.open();
+        if (dispatcher != null) {
+            dispatcher.close();
+        }
+    }
+
+    /** An append's duration (before its jitter) and the most jitter, set per run. */
+    private long appendNanos;
+    private long jitterMicros;
+
+    /**
+     * @param appendMicros an append's least duration
+     * @param jitterMicros the most an append takes longer (a function of its first message)
+     * @param millis       how long the run lasts on the test's clock
+     */
+    @ParameterizedTest(name = "appends of {0} µs + up to {1} µs")
+    @CsvSource({"4000, 2000, 3000", "300, 1500, 1500"})
+    void anEmptyTableEarnsExactlyWhatItsShadowDoesWithSeveralWorkersUnderOverload(long appendMicros, long jitterMicros, long millis)
+            throws Exception {
+        this.appendNanos = appendMicros * US;
+        this.jitterMicros = jitterMicros;
+        GatewayConfig.Scheduling scheduling = new GatewayConfig.Scheduling(PolicyKind.LEARNED, SchedulingConfig.defaults(), List.of());
+        dispatcher = new IngressDispatcher(backend,
+                new GatewayConfig.Dispatch(8_192, MAX_BATCH, GatewayConfig.Workers.fixed(WORKERS), scheduling),
+                new LanePolicies(scheduling, new PolicyFallbacks(), new QTable()), clock::get);
+
+        Random random = new Random(19);
+        long end = clock.get() + millis * MS;
+        // 8x what the workers append (64 messages per append of the mean duration), offered 64 at a time
+        long offerEvery = (appendNanos + jitterMicros * US / 2) / WORKERS / 8;
+        long nextOffer = clock.get();
+        int seq = 0;
+        int refused = 0;
+        int outOfOrder = 0;
+        while (clock.get() < end) {
+            Append due = backend.earliestDue();
+            if (due != null && due.dueAt <= nextOffer) {
+                clock.set(due.dueAt);
+                if (backend.answer(due)) {
+                    outOfOrder++;
+                }
+            } else {
+                clock.set(nextOffer);
+                List<PendingPublish> offered = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    int c = classOf(random.nextInt(100));
+                    offered.add(publish(c, "c" + c + "-k" + random.nextInt(20), seq++));
+                }
+                if (dispatcher.offer(offered) == IngressDispatcher.Offer.FULL) {
+                    refused++;
+                }
+                nextOffer += offerEvery;
+            }
+            settle();
+        }
+
+        double[] rewards = dispatcher.policyRewards();
+        System.out.printf("learned %.1f, shadow %.1f; %d appends (%d answered out of order), %d offers refused%n",
+                rewards[0], rewards[1], backend.answered, outOfOrder, refused);
+        assertThat(refused).as("offers refused while the lanes were full").isGreaterThan(100);
+        assertThat(outOfOrder).as("appends answered before an earlier one").isGreaterThan(100);
+        assertThat(rewards[0]).as("reward earned").isGreaterThan(1_000);
+        assertThat(dispatcher.policyFellBack()).as("fell back (learned %.1f, shadow %.1f)", rewards[0], rewards[1]).isFalse();
+        assertThat(rewards[0]).as("learned against its shadow").isCloseTo(rewards[1], within(1e-6 * rewards[1]));
+    }
+
+    private static int classOf(int percent) {
+        int c = 0;
+        while (percent >= SHARES[c]) {
+            percent -= SHARES[c];
+            c++;
+        }
+        return c;
+    }
+
+    private PendingPublish publish(int c, String key, int seq) {
+        Message m = Message.newBuilder().setTopic("t." + key).setPriority(PRIORITIES[c])
+                .setPayload(ByteString.copyFromUtf8(Integer.toString(seq))).build();
+        return new PendingPublish(new Envelope(m, key, clock.get()), new PendingPublish.PublishCallback() {
+            @Override
+            public void onAppended(AppendResult result) {
+            }
+
+            @Override
+            public void onFailed(Throwable cause) {
+            }
+        });
+    }
+
+    /**
+     * Waits until every worker has issued its append or has nothing it could take. Busy workers
+     * are counted again after looking for work: a worker may have been taking while the test
+     * waited for the lanes' lock, and its append must be issued before the clock moves.
+     */
+    private void settle() {
+        long giveUp = System.nanoTime() + 30_000 * MS;
+        while (true) {
+            int busy = dispatcher.busyWorkers();
+            int inFlight = backend.inFlight();
+            if (busy == inFlight && (busy == WORKERS
+                    || !dispatcher.workWaiting() && dispatcher.busyWorkers() == busy && backend.inFlight() == inFlight)) {
+                return;
+            }
+            if (System.nanoTime() > giveUp) {
+                throw new AssertionError("the workers did not settle: " + busy + " busy, " + inFlight + " appends in flight");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** An append in flight: due at the clock it was issued at plus its duration. */
+    private record Append(int firstSeq, long issuedAt, long dueAt, CompletableFuture<List<AppendResult>> future,
+                          List<AppendResult> results) {
+    }
+
+    /**
+     * Holds every append until the test answers it; an append takes the run's duration plus its
+     * jitter, a function of its first message so it does not depend on which worker issued it
+     * first. So appends issued close together are answered out of order.
+     */
+    private final class SlowBackend implements Backend {
+        private final List<Append> inFlight = new ArrayList<>();
+        private boolean open;
+        int answered;
+
+        @Override
+        public synchronized CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
+            List<AppendResult> results = new ArrayList<>();
+            int first = Integer.MAX_VALUE;
+            for (Envelope e : batch) {
+                first = Math.min(first, Integer.parseInt(e.message().getPayload().toStringUtf8()));
+                results.add(AppendResult.accepted(new StreamPosition(e.topic(), new EntryId(1, results.size()))));
+            }
+            CompletableFuture<List<AppendResult>> f = new CompletableFuture<>();
+            if (open) {
+                f.complete(results);
+                return f;
+            }
+            long jitter = (first * 7_919L) % jitterMicros * US;
+            inFlight.add(new Append(first, clock.get(), clock.get() + appendNanos + jitter, f, results));
+            return f;
+        }
+
+        synchronized int inFlight() {
+            return inFlight.size();
+        }
+
+        synchronized Append earliestDue() {
+            return inFlight.stream().min(Comparator.comparingLong(Append::dueAt).thenComparingInt(Append::firstSeq)).orElse(null);
+        }
+
+        /** Answers one append; true when one issued earlier is still in flight. */
+        boolean answer(Append a) {
+            boolean overtook;
+            synchronized (this) {
+                inFlight.remove(a);
+                overtook = inFlight.stream().anyMatch(o -> o.issuedAt < a.issuedAt);
+                answered++;
+            }
+            a.future.complete(a.results);
+            return overtook;
+        }
+
+        void open() {
+            List<Append> left;
+            synchronized (this) {
+                open = true;
+                left = new ArrayList<>(inFlight);
+                inFlight.clear();
+            }
+            left.forEach(a -> a.future.complete(a.results));
+        }
+
+        @Override
+        public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public String name() {
+            return "slow";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
