@@ -277,6 +277,14 @@ final class GatewayGauges {
         meter.counterBuilder("tidegate.instrument.aliases_learned").setUnit("{alias}")
                 .setDescription("Currency aliases learned from prices (co-movement) and confirmed by a listing")
                 .buildWithCallback(m -> m.record(instruments.learnedFromPrices()));
+        meter.gaugeBuilder("tidegate.instrument.proposals_pending").ofLongs().setUnit("{proposal}")
+                .setDescription("Co-movement proposals waiting for a listing to confirm them "
+                        + "(limit intelligence.instruments.co-movement.max-pending)")
+                .buildWithCallback(m -> m.record(instruments.pendingProposals()));
+        meter.counterBuilder("tidegate.instrument.proposals_evicted").setUnit("{proposal}")
+                .setDescription("Pending co-movement proposals evicted, oldest first, past "
+                        + "intelligence.instruments.co-movement.max-pending")
+                .buildWithCallback(m -> m.record(instruments.evictedProposals()));
     }
 
     private static void registerResilience(Meter meter, ResilientBackend resilient, long spoolMaxBytes) {
