@@ -3,15 +3,18 @@
     gateway jar (memory backend, intelligence.arbitrage.enabled)
     Python listings CLI: Binance and Bybit spot listings (their REST formats) -> data.instruments.<VENUE>
     Java ArbitrageWatcher: subscribes by instrument to BTC/USDT quotes, and to signals.arb.BTC.USDT
-    Python replay adapters: Binance bookTicker quotes; then Bybit orderbook.1 quotes and its
-    orderbook.50 L2 book (--books: OrderBookDeltas on data.books.BYBIT.BTCUSDT)
+    Python replay adapters: Binance bookTicker quotes and its diff-depth book (--books with the
+    recorded REST snapshot, --snapshot: OrderBookDeltas on data.books.BINANCE.BTCUSDT); then Bybit
+    orderbook.1 quotes and its orderbook.50 L2 book (--books: OrderBookDeltas on data.books.BYBIT.BTCUSDT)
 
 Bybit's BTC/USDT quote does not cross Binance's ask; its book's snapshot does not either, and then a
 book update raises Bybit's best bid above Binance's ask. So the gateway's OPEN signal (buy on
 Binance, sell on Bybit, with the prices, size and fee-net edge the book and the quote give) comes
 from the book the gateway keeps. The next Bybit book update skips sequence numbers: the adapter
 publishes a reset, the gateway's book is lost and the signal CLOSEs; GetBook then says the book
-awaits a snapshot. The watcher also gets both venues' BTC/USDT quotes (and no other instrument's:
+awaits a snapshot. Binance's book (its top equal to its quote, so the signal is the same) is synced
+by the documented procedure from the snapshot and the diff events after it, and GetBook answers its
+levels. The watcher also gets both venues' BTC/USDT quotes (and no other instrument's:
 ETH/BTC is listed, ETHUSDT is quoted on both venues but listed on neither).
 """
 from __future__ import annotations
@@ -27,6 +30,7 @@ import grpc
 
 from conftest import PYTHON_DIR, Prerequisites
 from procs import Processes, strip_ansi
+from tidegate.market.v1 import common_pb2
 from tidegate.v1 import books_pb2, books_pb2_grpc, instruments_pb2, instruments_pb2_grpc
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -77,13 +81,17 @@ async def test_a_java_watcher_by_instrument_gets_both_venues_quotes_and_the_arbi
 
     # 4. The replay adapters: Binance's quotes first, then Bybit's quotes and book (their order decides
     #    the signals: the crossing, then the reset, both on Bybit's side).
-    for v, extra in (("binance", []), ("bybit", ["--books"])):
+    #    Both replay their books: Binance's from the recorded REST snapshot and the diff events after it.
+    books = {"binance": ["--books", "--snapshot", f"BTCUSDT={FIXTURES / 'binance_depth_snapshot.json'}"],
+             "bybit": ["--books"]}
+    for v, extra in books.items():
         replay = procs.start(f"replay-{v}", [sys.executable, "-m", "tidegate_adapters.replay", "--venue", v,
                                              "--file", str(FIXTURES / f"{v}_crossing.jsonl"), "--endpoint", endpoint,
                                              "--client-name", f"e2e-arb-{v}", *extra], cwd=PYTHON_DIR)
         assert await replay.wait_exit(60) == 0, replay.tail()
         assert re.search(r"publish_failed=0", replay.output()), replay.tail()
-    assert re.search(r"books=3\b", replay.output()), replay.tail()  # snapshot, update, reset
+        # Binance: snapshot 1000 and the events ending at u=1003 and 1006; Bybit: snapshot, update, reset
+        assert re.search(r"books=3\b", replay.output()), replay.tail()
 
     signal = await watcher.wait_for_line(SIGNAL.pattern, 30)
     await watcher.wait_for_line(CLOSE.pattern, 30)
@@ -110,3 +118,17 @@ async def test_a_java_watcher_by_instrument_gets_both_venues_quotes_and_the_arbi
         except grpc.aio.AioRpcError as e:
             assert e.code() == grpc.StatusCode.UNAVAILABLE, e
             assert "BOOK_RESET_REASON_SEQUENCE_GAP" in (e.details() or ""), e.details()
+
+        # Binance's book: the snapshot at lastUpdateId 1000 and the two events after it (the one
+        # ending at 1000 dropped), sequence = the last u
+        binance = await stub.GetBook(books_pb2.GetBookRequest(venue="BINANCE", symbol="BTCUSDT"), timeout=10)
+    assert binance.sequence == 1006, binance
+    assert [(dec(l.price), dec(l.size)) for l in binance.bids] == [
+        (Decimal("97000.00"), Decimal("0.5")), (Decimal("96999.00"), Decimal("1")), (Decimal("96998.00"), Decimal("3"))]
+    assert [(dec(l.price), dec(l.size)) for l in binance.asks] == [
+        (Decimal("97000.01"), Decimal("0.4")), (Decimal("97002.00"), Decimal("1.5"))]
+
+
+def dec(d: common_pb2.Decimal) -> Decimal:
+    """A wire decimal as a Python Decimal."""
+    return Decimal(d.units).scaleb(-d.scale)

@@ -119,3 +119,54 @@ def test_backoff_grows_with_jitter_up_to_its_maximum() -> None:
     for attempt, ceiling in ((0, 1), (1, 2), (2, 4), (3, 8), (10, 8)):
         delays = {b.delay(attempt, rng) for _ in range(50)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays) and len(delays) > 1
+
+
+# --- Binance's documented sync procedure, rule by rule --------------------------------------
+
+def synced_binance(last_update_id: int = 100) -> BinanceBooks:
+    """A BNBBTC book synced from a snapshot at ``last_update_id`` (one bid 1.0, one ask 2.0)."""
+    e = BinanceBooks()
+    e.on_message(depth(last_update_id - 5, last_update_id - 1, []), 1)  # buffered; asks for the snapshot
+    e.on_snapshot("BNBBTC", {"lastUpdateId": last_update_id, "bids": [["1.0", "1"]], "asks": [["2.0", "1"]]}, 1)
+    return e
+
+
+def test_binance_book_drops_events_up_to_the_snapshot_and_applies_the_one_straddling_it() -> None:
+    e = synced_binance(100)
+    assert e.stats.stale_dropped == 1  # the buffered 95..99
+    assert e.on_message(depth(95, 100, [["1.5", "9"]]), 1).batches == []  # u <= lastUpdateId: in the snapshot
+    assert e.stats.stale_dropped == 2
+    out = e.on_message(depth(98, 103, [["1.1", "2"]]), 1)  # U <= lastUpdateId + 1 <= u
+    assert [b.sequence for b in out.batches] == [103] and e.stats.gaps == 0
+    assert e.book("BNBBTC").levels()["bids"] == [(Decimal("1.1"), 2), (Decimal("1.0"), 1)]
+
+
+def test_binance_book_resets_when_the_first_event_after_the_snapshot_leaves_a_gap() -> None:
+    e = synced_binance(100)
+    out = e.on_message(depth(102, 104, [["1.1", "2"]]), 1)  # lastUpdateId + 1 = 101 is missing
+    assert [(b.reset_reason, [d.action for d in b.deltas]) for b in out.batches] == [
+        (data_pb2.BOOK_RESET_REASON_SEQUENCE_GAP, [CLEAR])]
+    assert out.snapshots_needed == ["BNBBTC"] and e.stats.gaps == 1 and not e.states["BNBBTC"].synced
+
+
+def test_binance_book_needs_each_event_to_start_right_after_the_last() -> None:
+    e = synced_binance(100)
+    assert e.on_message(depth(101, 105, [["1.1", "2"]]), 1).batches[0].sequence == 105
+    assert e.on_message(depth(106, 110, [["1.2", "2"]]), 1).batches[0].sequence == 110  # U == previous u + 1
+    out = e.on_message(depth(108, 112, [["1.3", "2"]]), 1)  # U != 111: overlaps what was applied
+    assert out.batches[0].deltas[0].action == CLEAR and out.snapshots_needed == ["BNBBTC"]
+    assert e.on_message(depth(113, 115, [["1.4", "2"]]), 1).batches == []  # waits for the new snapshot
+    assert e.stats.gaps == 1 and e.stats.resyncs == 1
+
+
+def test_binance_book_resyncs_from_the_next_snapshot_after_a_gap() -> None:
+    e = synced_binance(100)
+    e.on_message(depth(101, 105, [["1.1", "2"]]), 1)
+    e.on_message(depth(110, 112, [["1.2", "2"]]), 1)  # gap: reset, snapshot asked for, this one buffered
+    e.on_message(depth(113, 114, [["1.3", "1"]]), 1)  # buffered too; no second request
+    assert e.on_snapshot("BNBBTC", {"lastUpdateId": 108, "bids": [], "asks": []}, 1).snapshots_needed == ["BNBBTC"]
+    out = e.on_snapshot("BNBBTC", {"lastUpdateId": 111, "bids": [["1.2", "5"]], "asks": [["2.0", "1"]]}, 1)
+    assert [(b.is_snapshot, b.sequence) for b in out.batches] == [(True, 111), (False, 112), (False, 114)]
+    assert out.batches[0].reset_reason == data_pb2.BOOK_RESET_REASON_SEQUENCE_GAP
+    assert e.book("BNBBTC").levels() == {"bids": [(Decimal("1.3"), 1), (Decimal("1.2"), 2)],
+                                         "asks": [(Decimal("2.0"), 1)]}

@@ -302,12 +302,15 @@ class BinanceBooks(BookEngine):
             return BookOutput()
         if self.futures and "pu" in msg and not st.fresh:
             chained = msg["pu"] == st.last_seq
+        elif st.fresh:
+            chained = first <= st.last_seq + 1  # the first after the snapshot straddles lastUpdateId + 1
         else:
-            chained = first <= st.last_seq + 1
+            chained = first == st.last_seq + 1
         st.fresh = False
         if not chained:
             out = self._lost(symbol, data_pb2.BOOK_RESET_REASON_SEQUENCE_GAP, ts_init)
             self.states[symbol].fetching = True
+            self.states[symbol].buffer.append(msg)  # the stream goes on from here: the new snapshot may predate it
             out.snapshots_needed.append(symbol)
             return out
         changes = [(BID, p, s) for p, s in _levels(msg.get("b", []), "b")] + \
@@ -332,6 +335,7 @@ class BinanceBooks(BookEngine):
         self.states[symbol].fresh = True
         for msg in buffered:
             if msg["u"] <= last_id:
+                self.stats.stale_dropped += 1  # already in the snapshot
                 continue
             out.extend(self._apply(symbol, msg, ts_init))
             if not self.states[symbol].synced:

@@ -4,6 +4,8 @@ publishes the normalised QuoteTicks and TradeTicks to a Tidegate gateway.
     python -m tidegate_adapters.replay --venue binance --file samples/binance.jsonl --endpoint 127.0.0.1:7400
     python -m tidegate_adapters.replay --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
     python -m tidegate_adapters.replay --venue okx --file frames.jsonl --books --listing instruments.json
+    python -m tidegate_adapters.replay --venue binance --file samples/binance_depth.jsonl --books \
+        --snapshot BTCUSDT=samples/binance_depth_snapshot.json
     python -m tidegate_adapters.replay --venue okx --file frames.jsonl --endpoint gw.example.org:7400 \
         --ca ca.pem --token-file adapter.token
 
@@ -14,9 +16,15 @@ with exit code 2 and the gateway's ``UNAUTHENTICATED`` reason on stderr.
 ``--listing`` publishes the venue's instrument listing (its REST body, see
 :mod:`tidegate_adapters.listings`) on ``data.instruments.<VENUE>`` before any market data; ``--books``
 also keeps the L2 book of the file's book channel and publishes ``OrderBookDeltas`` on
-``data.books.<VENUE>.<SYMBOL>`` (Bybit, OKX, Coinbase: their snapshots travel on the socket; a
-Binance book needs a REST snapshot, so use the live mode, :mod:`tidegate_adapters.live`). For a
-reconnecting feed use the live mode.
+``data.books.<VENUE>.<SYMBOL>`` (Bybit, OKX, Coinbase: their snapshots travel on the socket). A
+Binance book needs a REST snapshot: ``--snapshot SYMBOL=FILE`` gives a recorded ``GET /api/v3/depth``
+body (``{"lastUpdateId": .., "bids": [[price, qty]], "asks": [..]}``), handed to the book engine when
+the symbol's first diff-depth event asks for it; the engine then applies Binance's documented sync
+procedure (drop events with ``u <= lastUpdateId``; the first applied has ``U <= lastUpdateId + 1 <= u``;
+each next ``U`` is the previous ``u + 1``) and publishes the snapshot, then one batch per event with
+``sequence = u``. On a gap it publishes a reset (a lone CLEAR) and asks for a new snapshot: the
+symbol's next ``--snapshot`` (repeat the flag, in recording order), else the book stays reset to the
+end of the file (logged). For a reconnecting feed use the live mode, :mod:`tidegate_adapters.live`.
 
 With ``--otlp-endpoint`` (or ``OTEL_EXPORTER_OTLP_ENDPOINT``) every publish is traced and the spans
 are exported over OTLP/gRPC under ``--service-name``; the trace context travels in the message
@@ -31,12 +39,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import websockets
 from google.protobuf import text_format
@@ -115,12 +126,67 @@ async def _keepalive(ws: websockets.ClientConnection, interval: float, text: str
             await ws.send(text)
 
 
+class RecordedSnapshots:
+    """REST book snapshots recorded beside a file of diff events (Binance ``GET /api/v3/depth``
+    bodies), per symbol in recording order: each time the book engine asks for a symbol's snapshot
+    it gets the next one. One replay owns it; not thread-safe."""
+
+    def __init__(self, bodies: dict[str, list[dict[str, Any]]]) -> None:
+        self.queues = {symbol.upper(): deque(list_) for symbol, list_ in bodies.items()}
+        self.missing = 0  # snapshots asked for when the recording had no more
+
+    @classmethod
+    def from_specs(cls, specs: Sequence[str]) -> RecordedSnapshots:
+        """From ``SYMBOL=FILE`` specs; raises ValueError saying what is wrong with one."""
+        bodies: dict[str, list[dict[str, Any]]] = {}
+        for spec in specs:
+            symbol, sep, file = spec.partition("=")
+            if not sep or not symbol.strip() or not file:
+                raise ValueError(f"--snapshot {spec!r}: expected SYMBOL=FILE")
+            path = Path(file)
+            if not path.is_file():
+                raise ValueError(f"--snapshot {spec!r}: no such file: {path}")
+            try:
+                body = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as e:
+                raise ValueError(f"--snapshot {spec!r}: not JSON: {e}") from e
+            if not isinstance(body, dict) or not isinstance(body.get("lastUpdateId"), int) \
+                    or not isinstance(body.get("bids"), list) or not isinstance(body.get("asks"), list):
+                raise ValueError(f"--snapshot {spec!r}: expected a GET /api/v3/depth body "
+                                 '{"lastUpdateId": <int>, "bids": [[price, qty], ...], "asks": [...]}')
+            bodies.setdefault(symbol.strip().upper(), []).append(body)
+        return cls(bodies)
+
+    def answer(self, books: BookEngine, symbols: Sequence[str], ts_init: int) -> list[data_pb2.OrderBookDeltas]:
+        """Hands the engine the next recorded snapshot of each symbol it asked for (again while it
+        asks, e.g. for one older than the stream); returns the batches that made."""
+        batches: list[data_pb2.OrderBookDeltas] = []
+        wanted = deque(symbols)
+        while wanted:
+            symbol = wanted.popleft()
+            queue = self.queues.get(symbol.upper())
+            if not queue:
+                self.missing += 1
+                log.warning("%s: the book of %s needs a REST snapshot and the recording has no more: it stays "
+                            "reset to the end of the file", books.venue, symbol)
+                continue
+            try:
+                out = books.on_snapshot(symbol, queue.popleft(), ts_init)
+            except MalformedMessage as e:
+                log.warning("%s: recorded snapshot of %s is malformed (%s): skipped", books.venue, symbol, e)
+                wanted.append(symbol)
+                continue
+            batches += out.batches
+            wanted.extend(out.snapshots_needed)
+        return batches
+
+
 async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: TidegateClient | None,
                  *, print_ticks: bool = False, flush_timeout: float = 30.0, books: BookEngine | None = None,
-                 listing: bytes | None = None) -> AdapterStats:
+                 listing: bytes | None = None, snapshots: RecordedSnapshots | None = None) -> AdapterStats:
     """Publishes the listing's definitions (if any), then feeds every message to the adapter (and
-    the book engine) and publishes its ticks (and book batches); returns the counts once every
-    publish is acknowledged (or failed)."""
+    the book engine, answering its snapshot requests from ``snapshots``) and publishes its ticks
+    (and book batches); returns the counts once every publish is acknowledged (or failed)."""
     stats = adapter.stats
 
     def settled(fut: asyncio.Future) -> None:  # type: ignore[type-arg]
@@ -144,7 +210,13 @@ async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: T
         if books is not None:
             try:
                 msg = loads(raw)
-                batches = books.on_message(msg, adapter.clock()).batches if isinstance(msg, dict) else []
+                batches = []
+                if isinstance(msg, dict):
+                    now = adapter.clock()
+                    book_out = books.on_message(msg, now)
+                    batches = book_out.batches
+                    if snapshots is not None and book_out.snapshots_needed:
+                        batches += snapshots.answer(books, book_out.snapshots_needed, now)
             except (MalformedMessage, KeyError, ValueError, TypeError):
                 batches = []  # the tick parser counted and logged it already
             stats.books += len(batches)
@@ -176,7 +248,11 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--rate", type=float, default=0.0, help="with --file: messages per second (0: as fast as possible)")
     ap.add_argument("--max-messages", type=int, default=0, help="with --url: stop after this many messages")
     ap.add_argument("--duration", type=float, default=0.0, help="with --url: stop after this many seconds")
-    ap.add_argument("--books", action="store_true", help="also publish L2 books (bybit, okx, coinbase)")
+    ap.add_argument("--books", action="store_true",
+                    help="also publish L2 books (bybit, okx, coinbase; binance from a file with --snapshot)")
+    ap.add_argument("--snapshot", action="append", default=[], metavar="SYMBOL=FILE",
+                    help="binance --books --file: a recorded GET /api/v3/depth body for SYMBOL; repeat for "
+                         "further snapshots (used in order, one per resync) and further symbols")
     ap.add_argument("--listing", type=Path, default=None,
                     help="the venue's instrument listing (REST body) to publish on data.instruments.<VENUE> first")
     ap.add_argument("--client-name", default="python-market-adapter")
@@ -201,9 +277,21 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     parser = parser_for(args.venue)
     adapter = Adapter(parser)
-    if args.books and args.venue == "binance" and args.file is not None:
-        print("replay: a Binance book needs a REST snapshot; use python -m tidegate_adapters.live", file=sys.stderr)
+    snapshots = None
+    if args.snapshot and not (args.books and args.venue == "binance" and args.file is not None):
+        print("replay: --snapshot is for a Binance book replayed from a file (--venue binance --file .. --books)",
+              file=sys.stderr)
         return 2
+    if args.books and args.venue == "binance" and args.file is not None:
+        if not args.snapshot:
+            print("replay: a Binance book needs a REST snapshot: give the recorded GET /api/v3/depth body with "
+                  "--snapshot SYMBOL=FILE (or use python -m tidegate_adapters.live)", file=sys.stderr)
+            return 2
+        try:
+            snapshots = RecordedSnapshots.from_specs(args.snapshot)
+        except ValueError as e:
+            print(f"replay: {e}", file=sys.stderr)
+            return 2
     if args.listing is not None and not args.listing.is_file():
         print(f"replay: no such file: {args.listing}", file=sys.stderr)
         return 2
@@ -237,7 +325,8 @@ async def amain(argv: Sequence[str] | None = None) -> int:
         try:
             stats = await replay(source, adapter, client, print_ticks=args.print_ticks,
                                  books=ENGINES[args.venue]() if args.books else None,
-                                 listing=args.listing.read_bytes() if args.listing else None)
+                                 listing=args.listing.read_bytes() if args.listing else None,
+                                 snapshots=snapshots)
         except (OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
             print(f"replay: cannot read {args.url or args.file}: {e}", file=sys.stderr)
             return 2

@@ -66,7 +66,8 @@ final class InstrumentsModule extends AbstractModule {
                         // a listing and the aliases it teaches, per listing kept at most
                         (int) Math.min(Integer.MAX_VALUE, 3L * config.maxListings()))
                 : SharedHash.none();
-        return new InstrumentRegistry(new InstrumentCatalog(SymbolResolver.withVenueRules(), config.maxListings()), store);
+        return new InstrumentRegistry(new InstrumentCatalog(SymbolResolver.withVenueRules(), config.maxListings()), store,
+                config.coMovement().maxPending());
     }
 
     @Provides

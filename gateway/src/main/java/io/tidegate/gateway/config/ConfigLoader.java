@@ -424,7 +424,8 @@ public final class ConfigLoader {
                                 r.durationIn("intelligence.instruments.co-movement.max-skew", Duration.ZERO,
                                         Duration.ofHours(1)),
                                 r.intIn("intelligence.instruments.co-movement.max-symbols", 2, 10_000_000),
-                                r.intIn("intelligence.instruments.co-movement.max-pairs", 1, 10_000_000))),
+                                r.intIn("intelligence.instruments.co-movement.max-pairs", 1, 10_000_000),
+                                r.intIn("intelligence.instruments.co-movement.max-pending", 1, 10_000_000))),
                 new GatewayConfig.Books(
                         r.bool("intelligence.books.enabled"),
                         r.intIn("intelligence.books.max-books", 1, 1_000_000),

@@ -658,9 +658,10 @@ public record GatewayConfig(
      * @param maxSkew     how much older the other side's mid may be to be compared
      * @param maxSymbols  (venue, symbol)s tracked at most; quotes of further ones are ignored
      * @param maxPairs    pairs tracked at most
+     * @param maxPending  proposals no listing confirmed yet kept at most, waiting for one (oldest evicted)
      */
     public record CoMovement(boolean enabled, double maxBps, int minSamples, Duration minDuration, Duration maxSkew,
-                             int maxSymbols, int maxPairs) {
+                             int maxSymbols, int maxPairs, int maxPending) {
     }
 
     /**

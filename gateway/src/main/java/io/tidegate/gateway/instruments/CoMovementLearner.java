@@ -15,7 +15,8 @@ import java.util.Map;
  * Learns currency aliases from prices: feeds the mid of every quote on
  * {@code data.quotes.<VENUE>.<SYMBOL>} to a {@link CoMovementTracker}, symbols a listing names as
  * anchors (two anchors are never paired: they teach nothing), and hands each proposal to
- * {@link InstrumentRegistry#confirm}, which learns only when a listing backs it.
+ * {@link InstrumentRegistry#confirm}, which learns only when a listing backs it, and otherwise keeps
+ * the proposal until a listing of either side arrives.
  *
  * <p>Threading: a queued {@link MarketDataListener}, so every call comes on the market-data tap's one
  * thread and the tracker needs no locking. Allocation-light: a quote of a symbol already tracked

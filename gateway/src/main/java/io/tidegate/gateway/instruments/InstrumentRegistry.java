@@ -53,11 +53,18 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     private final AtomicLong learnedFromPrices = new AtomicLong();
     private final AtomicLong loadedListings = new AtomicLong(-1);
     private final CopyOnWriteArrayList<Consumer<String>> watchers = new CopyOnWriteArrayList<>();
+    private final PendingProposals pending;
 
-    /** Reads what {@code store} holds as soon as it can be read (in the background when not at once). */
-    public InstrumentRegistry(InstrumentCatalog catalog, SharedHash store) {
+    /**
+     * Reads what {@code store} holds as soon as it can be read (in the background when not at once).
+     *
+     * @param maxPending co-movement proposals kept at most until a listing confirms them
+     *                   ({@code intelligence.instruments.co-movement.max-pending})
+     */
+    public InstrumentRegistry(InstrumentCatalog catalog, SharedHash store, int maxPending) {
         this.catalog = catalog;
         this.store = store;
+        this.pending = new PendingProposals(maxPending);
         store.load(this::load);
     }
 
@@ -77,6 +84,7 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         switch (catalog.add(l)) {
             case ADDED, UPDATED -> {
                 persist(l, definition);
+                recheckPending(l);
                 String key = l.key().toString();
                 watchers.forEach(w -> w.accept(key));
                 announced.incrementAndGet();
@@ -144,11 +152,42 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
      * Learns from a co-movement proposal when a listing confirms it ({@link InstrumentCatalog#confirm}):
      * quotes carry no segment, so each segment is tried, spot first, and the first that a listing
      * of one side backs decides. A learned alias is stored like the listings, so a restarted gateway
-     * or another replica on the same Redis reads it at start.
+     * or another replica on the same Redis reads it at start. A proposal no listing confirms yet is
+     * kept pending (at most {@code maxPending}, the oldest evicted) and tried again when a listing
+     * of either side arrives: a venue's quotes often come before its listings.
      *
-     * @return the alias learned, if any
+     * <p>Threading: call it on the market-data tap's thread, where listings arrive too.
+     *
+     * @return the alias learned now, if any
      */
     public Optional<LearnedAlias> confirm(CoMovementProposal proposal) {
+        Optional<LearnedAlias> learned = confirmNow(proposal);
+        if (learned.isEmpty()) {
+            pending.add(proposal);
+        }
+        return learned;
+    }
+
+    /** Co-movement proposals waiting for a listing to confirm them. */
+    public int pendingProposals() {
+        return pending.size();
+    }
+
+    /** Pending co-movement proposals evicted, oldest first, to keep at most {@code max-pending}. */
+    public long evictedProposals() {
+        return pending.evicted();
+    }
+
+    /** A new or changed listing may confirm proposals that named its symbol before it was listed. */
+    private void recheckPending(Listing l) {
+        for (CoMovementProposal p : pending.naming(l.venue(), l.nativeId())) {
+            if (confirmNow(p).isPresent()) {
+                pending.remove(p);
+            }
+        }
+    }
+
+    private Optional<LearnedAlias> confirmNow(CoMovementProposal proposal) {
         for (Segment segment : Segment.values()) {
             Optional<LearnedAlias> learned = catalog.confirm(proposal, segment.name().toLowerCase(Locale.ROOT));
             if (learned.isPresent()) {

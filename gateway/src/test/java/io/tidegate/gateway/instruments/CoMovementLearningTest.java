@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Aliases learned from prices through a real gateway: quotes of an unlisted ALPHA WBTUSDT track
  * listed BINANCE BTCUSDT on {@code data.quotes.*} over gRPC, and InstrumentsService Resolve then
- * answers WBTUSDT as BTC/USDT decided by co-movement; without a listing nothing is learned.
+ * answers WBTUSDT as BTC/USDT decided by co-movement, also when the listing comes after the quotes;
+ * without a listing nothing is learned.
  */
 class CoMovementLearningTest {
 
@@ -55,6 +56,26 @@ class CoMovementLearningTest {
     }
 
     @Test
+    void aProposalMadeBeforeTheListingIsLearnedWhenTheListingArrives() throws Exception {
+        try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback(FAST);
+             Client client = new Client(gateway.target())) {
+            InstrumentRegistry registry = gateway.instrumentRegistry();
+            publishTrackingQuotes(client, 40);
+            await(() -> registry.pendingProposals() == 1); // proposed while neither side was listed
+            assertThat(registry.learnedFromPrices()).isZero();
+
+            client.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
+            // learned, and the proposal no longer pending (counted in that order on the tap thread)
+            await(() -> registry.learnedFromPrices() == 1 && registry.pendingProposals() == 0);
+
+            ResolveResponse learned = client.resolve("ALPHA", "spot", "WBTUSDT");
+            assertThat(learned.getKey()).isEqualTo("BTC/USDT");
+            assertThat(learned.getSource()).isEqualTo(ResolutionSource.RESOLUTION_SOURCE_CO_MOVEMENT);
+            assertThat(learned.getEvidence()).contains("BINANCE spot BTCUSDT", "listed as BTC/USDT", "samples");
+        }
+    }
+
+    @Test
     void trackingWithoutAListingOfEitherSideTeachesNothing() throws Exception {
         try (InstrumentsGateway gateway = InstrumentsGateway.start(FAST)) {
             InstrumentRegistry registry = gateway.registry();
@@ -64,6 +85,7 @@ class CoMovementLearningTest {
             await(() -> registry.catalog().listingCount() == 1);
 
             assertThat(registry.learnedFromPrices()).isZero();
+            assertThat(registry.pendingProposals()).as("kept for a listing of either side").isEqualTo(1);
             assertThat(registry.catalog().learnedAlias("ALPHA", "WBT")).isEmpty();
             ResolveResponse read = gateway.resolve("ALPHA", "spot", "WBTUSDT");
             assertThat(read.getKey()).isEqualTo("WBT/USDT");

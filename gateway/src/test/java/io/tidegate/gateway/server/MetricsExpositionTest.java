@@ -81,6 +81,8 @@ class MetricsExpositionTest {
             metric("tidegate_instruments_learned_aliases", "gauge"),
             metric("tidegate_instruments_refused_total", "counter"),
             metric("tidegate_instrument_aliases_learned_total", "counter"),
+            metric("tidegate_instrument_proposals_pending", "gauge"),
+            metric("tidegate_instrument_proposals_evicted_total", "counter"),
             metric("tidegate_consumer_pending", "gauge", "group"),
             metric("tidegate_replicas", "gauge", "state"),
             metric("tidegate_topic_messages_in_total", "counter", "topic_kind", "venue", "instrument"),
