@@ -1,5 +1,6 @@
 package io.tidegate.bench;
 
+import io.tidegate.gateway.backend.memory.MemoryBackend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.risk.KillSwitches;
 import io.tidegate.gateway.risk.MidPrices;
@@ -24,8 +25,13 @@ import org.HdrHistogram.Histogram;
  * of the gateway, without gRPC. Between checks (untimed) an OrderCanceled event closes the order
  * so the book stays the same size. Prints p50 / p99 / p99.9 / max in microseconds.
  *
+ * <p>With the second argument {@code shared}, the gate follows the bus as with the redis backend
+ * (here over an empty memory backend): each passing check also notes the order as this replica's
+ * own, so its copy read back from the bus is not counted twice; between checks (untimed) the
+ * order is handed back as failed, which ends it and drops that note.
+ *
  * <p>Run: {@code ./mvnw -q -pl bench -am compile exec:java -Dexec.mainClass=io.tidegate.bench.RiskCheckLatency
- * -Dexec.args="1000000"} (argument: measured checks, after as many for warm-up).
+ * -Dexec.args="1000000"} (arguments: measured checks, after as many for warm-up; optionally {@code shared}).
  */
 public final class RiskCheckLatency {
 
@@ -37,6 +43,7 @@ public final class RiskCheckLatency {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        boolean shared = args.length > 1 && args[1].equals("shared");
         GatewayConfig.Risk config = GatewayConfig.defaultsWith("risk.enabled=true",
                 "risk.limits=[ { strategy = strat-1, max-quantity = 10, max-notional = 5000000, collar-bps = 100, "
                         + "max-open-orders = 100, max-position = 1000, orders-per-second = 1000000000 } ]").risk();
@@ -47,7 +54,11 @@ public final class RiskCheckLatency {
              OrderRiskGate gate = new OrderRiskGate(config, limits, mids, KillSwitches.inMemory(Clock.systemUTC()),
                      new RiskRefusals(), m -> {
                          throw new IllegalStateException("an order was refused: " + m);
-                     }, "bench", Clock.systemUTC())) {
+                     }, "bench", Clock.systemUTC());
+             MemoryBackend bus = new MemoryBackend(GatewayConfig.defaultsWith().storage())) {
+            if (shared) {
+                gate.followBus(bus);
+            }
             Message[] orders = new Message[DISTINCT];
             Message[] cancels = new Message[DISTINCT];
             for (int i = 0; i < DISTINCT; i++) {
@@ -63,16 +74,19 @@ public final class RiskCheckLatency {
                         .setContentType(TYPE + "OrderCanceled")
                         .setPayload(OrderCanceled.newBuilder().setClientOrderId(id).build().toByteString()).build();
             }
-            run(gate, mids, orders, cancels, n, null);
+            Message[] after = shared ? orders : cancels;
+            run(gate, mids, orders, after, shared, n, null);
             Histogram h = new Histogram(1, 10_000_000_000L, 3);
-            run(gate, mids, orders, cancels, n, h);
-            System.out.printf(Locale.ROOT, "risk check (pass, all rules), %d checks: p50 %.2f us  p99 %.2f us  "
-                            + "p99.9 %.2f us  max %.2f us%n", h.getTotalCount(), us(h.getValueAtPercentile(50)),
+            run(gate, mids, orders, after, shared, n, h);
+            System.out.printf(Locale.ROOT, "risk check (pass, all rules%s), %d checks: p50 %.2f us  p99 %.2f us  "
+                            + "p99.9 %.2f us  max %.2f us%n", shared ? ", following the bus" : "", h.getTotalCount(), us(h.getValueAtPercentile(50)),
                     us(h.getValueAtPercentile(99)), us(h.getValueAtPercentile(99.9)), us(h.getMaxValue()));
         }
     }
 
-    private static void run(OrderRiskGate gate, MidPrices mids, Message[] orders, Message[] cancels, int n, Histogram h) {
+    /** {@code after[k]} closes order k untimed: its OrderCanceled stored, or (shared) the order itself failed. */
+    private static void run(OrderRiskGate gate, MidPrices mids, Message[] orders, Message[] after, boolean shared, int n,
+                            Histogram h) {
         for (int i = 0; i < n; i++) {
             int k = i % DISTINCT;
             if (k == 0) {
@@ -89,7 +103,11 @@ public final class RiskCheckLatency {
             if (h != null) {
                 h.recordValue(Math.max(1, t1 - t0));
             }
-            gate.stored(cancels[k]);
+            if (shared) {
+                gate.failed(after[k]);
+            } else {
+                gate.stored(after[k]);
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import io.tidegate.gateway.server.ConflationCounter;
 import io.tidegate.gateway.server.OutboundBudget;
 import io.tidegate.otel.Telemetry;
 import io.tidegate.gateway.server.GatewayServer;
+import io.tidegate.gateway.risk.OrderRiskGate;
 import io.tidegate.gateway.server.RiskGate;
 import io.tidegate.gateway.security.GatewaySecurity;
 import io.tidegate.gateway.tuning.TuningController;
@@ -315,6 +316,11 @@ public final class EmbeddedGateway implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The pre-trade risk gate, when {@code risk.enabled}. */
+    public java.util.Optional<OrderRiskGate> riskGate() {
+        return risk instanceof OrderRiskGate gate ? java.util.Optional.of(gate) : java.util.Optional.empty();
     }
 
     /** The arbitrage feed, when {@code intelligence.arbitrage.enabled}. */

@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
+import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.redis.RedisAccess;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.SettingUnusableException;
@@ -25,7 +26,8 @@ import java.time.Clock;
 /**
  * Wires the pre-trade risk gate when {@code risk.enabled} is true: the mid prices (an inline market
  * listener), the limits, the kill switches (in Redis with the redis backend, else in this
- * process), the gate on the publish path, {@code RiskService} and the admin routes.
+ * process), the gate on the publish path (following every replica's orders and events with the
+ * redis backend), {@code RiskService} and the admin routes.
  */
 final class RiskModule extends AbstractModule {
 
@@ -73,9 +75,13 @@ final class RiskModule extends AbstractModule {
     @Provides
     @Singleton
     RiskGate gate(RiskLimits limits, MidPrices mids, KillSwitches kills, RiskRefusals refusals,
-                  InternalPublisher publisher) {
-        return new OrderRiskGate(config.risk(), limits, mids, kills, refusals, publisher::publish, config.gatewayId(),
-                Clock.systemUTC());
+                  InternalPublisher publisher, Backend backend) {
+        OrderRiskGate gate = new OrderRiskGate(config.risk(), limits, mids, kills, refusals, publisher::publish,
+                config.gatewayId(), Clock.systemUTC());
+        if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
+            gate.followBus(backend); // replicas share Redis: limits hold for the strategy, not per replica
+        }
+        return gate;
     }
 
     @Provides

@@ -108,8 +108,8 @@ class LayerRulesTest {
     }
 
     @Test
-    void theRiskGatePlugsIntoThePublishPathAndTheTapFromAbove() {
-        mayOnlyUse("risk", "market", "server", "security", "monitoring", "config").check(gateway);
+    void theRiskGatePlugsIntoThePublishPathAndTheTapFromAboveAndReadsTheBusThroughTheBackend() {
+        mayOnlyUse("risk", "market", "server", "security", "monitoring", "config", "backend", "routing").check(gateway);
     }
 
     @Test

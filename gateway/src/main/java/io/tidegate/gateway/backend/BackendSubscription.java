@@ -23,6 +23,16 @@ public interface BackendSubscription extends AutoCloseable {
     }
 
     /**
+     * Completes the first time a read found nothing beyond what the subscription had delivered:
+     * everything stored on its topics when it started (and those the backend knew of then) has
+     * been handed to the sink. Never fails; it simply stays incomplete while the backend cannot
+     * be read. Complete at once where delivery never lags the store (the memory backend).
+     */
+    default CompletableFuture<Void> caughtUp() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * Offers every topic the backend knows to the subscription again, for when its
      * {@link SubscriptionSpec#topicFilter()} admits more than before; a topic it already reads
      * stays as it is, a newly admitted one is read from now on. Non-blocking.

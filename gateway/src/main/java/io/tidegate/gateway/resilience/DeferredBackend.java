@@ -179,6 +179,8 @@ public final class DeferredBackend extends ForwardingBackend {
         private long demand;
         private BackendSubscription real;
         private boolean closed;
+        /** Completes with the attached subscription's. */
+        private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
 
         WaitingSubscription(SubscriptionSpec spec, DeliverySink sink) {
             this.spec = spec;
@@ -196,11 +198,17 @@ public final class DeferredBackend extends ForwardingBackend {
                 real = sub;
                 granted = demand;
             }
+            sub.caughtUp().thenRun(() -> caughtUp.complete(null));
             while (granted > 0) {
                 int n = (int) Math.min(Integer.MAX_VALUE, granted);
                 sub.request(n);
                 granted -= n;
             }
+        }
+
+        @Override
+        public CompletableFuture<Void> caughtUp() {
+            return caughtUp;
         }
 
         @Override

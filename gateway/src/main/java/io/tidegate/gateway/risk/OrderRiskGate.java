@@ -14,7 +14,10 @@ import io.tidegate.proto.market.v1.OrderType;
 import io.tidegate.proto.market.v1.SubmitOrder;
 import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Priority;
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.StoredMessage;
 import java.time.Clock;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -32,6 +35,10 @@ import java.util.function.Consumer;
  * authentication is on (and it must then be the topic's STRATEGY segment), else the topic's
  * STRATEGY segment. Execution events stored on {@code exec.events.<VENUE>.<STRATEGY>} move the
  * positions and open orders of that STRATEGY.
+ *
+ * <p>With the redis backend ({@link #followBus}) every replica reads the orders and events all
+ * replicas stored, so positions and open orders are the strategy's, whichever replica its traffic
+ * goes through; the order rate stays per replica.
  *
  * <p>Threading: {@link #check} on gRPC threads, {@link #close} once at shutdown, {@link #stored} and {@link #failed} on backend
  * threads; the state of each strategy is behind its own lock. Messages on other topics cost a
@@ -58,6 +65,17 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
     private final int maxTrackedOrders;
     private final ConcurrentHashMap<String, StrategyBook> books = new ConcurrentHashMap<>();
     private final AtomicLong rejectionSeq = new AtomicLong();
+    /**
+     * Following the bus: the orders this replica let pass whose stored copy the bus has not brought
+     * back yet (their message id, or strategy and client order id without one), so that copy is
+     * not counted again. At most {@code maxTrackedOrders}; an entry leaves when its copy is read or
+     * its publish fails.
+     */
+    private final Set<String> ownOrders = ConcurrentHashMap.newKeySet();
+    /** Entries of exec.commands.> and exec.events.> read from the bus, this replica's own included. */
+    private final AtomicLong busEntries = new AtomicLong();
+    /** Null while this replica keeps its own state alone (the memory backend). */
+    private volatile SharedOrderFlow flow;
 
     /**
      * @param rejections publishes the gateway's OrderRejected events (the internal publisher)
@@ -75,6 +93,19 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
         this.maxStrategies = config.maxStrategies();
         this.maxInstruments = config.maxInstruments();
         this.maxTrackedOrders = config.maxTrackedOrders();
+    }
+
+    /**
+     * From now on positions and open orders follow every replica's stored orders and events, read
+     * from {@code backend} (the redis backend, shared by the replicas): events are applied as
+     * read there rather than when this replica stores them, and new orders are refused
+     * ({@code UNAVAILABLE}, rule {@code rebuilding}) until the retained streams have been read.
+     * Call once, before the gateway takes traffic.
+     */
+    public void followBus(Backend backend) {
+        SharedOrderFlow f = new SharedOrderFlow(backend, this::fromBus, gatewayId);
+        flow = f;
+        f.start();
     }
 
     /** A command topic split: {@code exec.commands.<venue>.<strategy>}. */
@@ -124,6 +155,8 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
         Refusal r = admit(order, route, who);
         if (r != null) {
             reject(route, submit, r);
+        } else if (flow != null && ownOrders.size() < maxTrackedOrders) {
+            ownOrders.add(ownKey(message.getId(), route.strategy(), order.clientOrderId()));
         }
         return r;
     }
@@ -136,6 +169,12 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
         Refusal killed = kills.refusal(route.venue(), order.strategy(), order.instrumentId());
         if (killed != null) {
             return killed;
+        }
+        SharedOrderFlow f = flow;
+        if (f != null && !f.caughtUp()) {
+            return Refusal.unavailable(RiskRule.REBUILDING, "positions and open orders are not read from the bus yet "
+                    + "(this replica is reading the retained exec.commands and exec.events streams); new orders are "
+                    + "refused until they are, retry shortly, for " + order.who());
         }
         StrategyBook book = book(order.strategy());
         if (book == null) {
@@ -196,7 +235,7 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
             if (books.size() >= maxStrategies) {
                 return null;
             }
-            book = books.computeIfAbsent(strategy, s -> new StrategyBook(s, maxInstruments, maxTrackedOrders));
+            book = books.computeIfAbsent(strategy, s -> new StrategyBook(s, maxInstruments, maxTrackedOrders, flow != null));
         }
         return book;
     }
@@ -222,6 +261,51 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
 
     @Override
     public void stored(Message message) {
+        if (flow == null) {
+            applyEvent(message);
+        }
+        // else the bus brings this replica's events back like every other replica's, applied once there
+    }
+
+    /** A command or event read from the bus (see {@link #followBus}); on the backend's delivery thread. */
+    private void fromBus(StoredMessage stored) {
+        busEntries.incrementAndGet();
+        Message message = stored.message();
+        String topic = message.getTopic();
+        if (topic.startsWith(EVENTS)) {
+            applyEvent(message);
+        } else if (topic.startsWith(COMMANDS) && message.getContentType().endsWith(SUBMIT)) {
+            passedElsewhere(message, topic);
+        }
+    }
+
+    /** A stored order: counted unless this replica counted it when it checked it. */
+    private void passedElsewhere(Message message, String topic) {
+        Route route = route(topic, COMMANDS);
+        if (route == null) {
+            return;
+        }
+        try {
+            SubmitOrder s = SubmitOrder.parseFrom(message.getPayload());
+            if (!ownOrders.isEmpty() && ownOrders.remove(ownKey(message.getId(), route.strategy(), s.getClientOrderId()))) {
+                return;
+            }
+            StrategyBook book = book(route.strategy());
+            if (book != null) {
+                book.passedElsewhere(order(s, route.strategy()));
+            }
+        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+            // stored without the gate (risk off on the replica that took it): not an order it can count
+        }
+    }
+
+    /** What {@link #ownOrders} holds for an order: its message id, else its strategy and client order id. */
+    private static String ownKey(String messageId, String strategy, String clientOrderId) {
+        return !messageId.isEmpty() ? messageId : strategy + '\n' + clientOrderId;
+    }
+
+    /** An execution event moves the positions and open orders of the topic's STRATEGY. */
+    private void applyEvent(Message message) {
         String topic = message.getTopic();
         if (!topic.startsWith(EVENTS)) {
             return;
@@ -270,6 +354,9 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
         Route route = route(topic, COMMANDS);
         try {
             SubmitOrder s = SubmitOrder.parseFrom(message.getPayload());
+            if (flow != null && route != null) {
+                ownOrders.remove(ownKey(message.getId(), route.strategy(), s.getClientOrderId()));
+            }
             // the strategy may be an identity rather than the topic's segment; then they are equal
             StrategyBook book = route == null ? null : books.get(route.strategy());
             if (book != null) {
@@ -295,9 +382,37 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
         return books.get(strategy);
     }
 
-    /** Stops the limits reloader and the kill-switch poller, and closes their Redis connection. */
+    /**
+     * Open orders of a strategy on an instrument as this replica counts them (0 when unknown);
+     * for tests, benchmarks and the admin view. Any thread.
+     */
+    public int openOrders(String strategy, String instrumentId) {
+        StrategyBook book = books.get(strategy);
+        return book == null ? 0 : book.openOrders(instrumentId);
+    }
+
+    /**
+     * Entries of {@code exec.commands.>} and {@code exec.events.>} read from the bus since start
+     * (every replica's, this one's included; 0 without {@link #followBus}): when it equals what
+     * the replicas stored, this replica's counts include everything they let pass. Any thread.
+     */
+    public long busEntriesRead() {
+        return busEntries.get();
+    }
+
+    /** True unless this replica is still reading the retained orders and events at start (see {@link #followBus}). */
+    public boolean rebuilt() {
+        SharedOrderFlow f = flow;
+        return f == null || f.caughtUp();
+    }
+
+    /** Stops the shared order flow, the limits reloader and the kill-switch poller, and closes their Redis connection. */
     @Override
     public void close() {
+        SharedOrderFlow f = flow;
+        if (f != null) {
+            f.close();
+        }
         limits.close();
         kills.close();
     }

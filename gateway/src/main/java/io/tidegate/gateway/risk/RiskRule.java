@@ -9,6 +9,8 @@ public enum RiskRule {
     NO_PRICE,
     /** The strategy's identity does not match the topic, or too many strategies, instruments or orders are tracked. */
     CAPACITY,
+    /** With the redis backend: the replica has not yet read the orders and events every replica stored (start-up). */
+    REBUILDING,
     /** The message is not a well-formed SubmitOrder or CancelOrder. */
     INVALID;
 

@@ -2,6 +2,7 @@ package io.tidegate.gateway.risk;
 
 import io.tidegate.gateway.config.GatewayConfig.RiskLimit;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -69,11 +70,56 @@ final class StrategyBook {
     private final int maxTrackedOrders;
     private final Map<String, Instrument> instruments = new HashMap<>();
     private final Map<String, Open> open = new HashMap<>();
+    /**
+     * Following the bus only: what events said of orders not (yet) known here, by client order id:
+     * the quantity filled, or {@link Double#POSITIVE_INFINITY} once rejected or canceled. An order
+     * checked on another replica is read from its command stream, and its events from theirs, so
+     * its fill may be read first; the command then opens only what remains. Oldest dropped beyond
+     * {@code maxTrackedOrders}; null when not following.
+     */
+    private final Map<String, Double> unmatched;
 
     StrategyBook(String strategy, int maxInstruments, int maxTrackedOrders) {
+        this(strategy, maxInstruments, maxTrackedOrders, false);
+    }
+
+    /** @param following the gate follows the whole bus, so orders may arrive after their events */
+    StrategyBook(String strategy, int maxInstruments, int maxTrackedOrders, boolean following) {
         this.strategy = strategy;
         this.maxInstruments = maxInstruments;
         this.maxTrackedOrders = maxTrackedOrders;
+        this.unmatched = !following ? null : new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Double> eldest) {
+                return size() > maxTrackedOrders;
+            }
+        };
+    }
+
+    /**
+     * An order another replica let pass (read from the bus): counted as open like one checked
+     * here, without any rule, less what its events already said. Nothing when it is open already
+     * (a resend) or the strategy's instruments or open orders are at their bounds.
+     */
+    synchronized void passedElsewhere(NewOrder o) {
+        if (open.containsKey(o.clientOrderId())) {
+            return;
+        }
+        Double done = unmatched == null ? null : unmatched.remove(o.clientOrderId());
+        double remaining = o.quantity() - (done == null ? 0 : done);
+        if (remaining <= EPSILON || open.size() >= maxTrackedOrders) {
+            return;
+        }
+        Instrument in = instruments.get(o.instrumentId());
+        if (in == null) {
+            if (instruments.size() >= maxInstruments) {
+                return;
+            }
+            in = new Instrument(o.instrumentId());
+            instruments.put(in.id, in);
+        }
+        open.put(o.clientOrderId(), new Open(in, o.buy(), remaining));
+        in.addOpen(o.buy(), remaining);
     }
 
     /**
@@ -142,6 +188,8 @@ final class StrategyBook {
         Open o = open.remove(clientOrderId);
         if (o != null) {
             closed(o);
+        } else if (unmatched != null && !clientOrderId.isEmpty()) {
+            unmatched.put(clientOrderId, Double.POSITIVE_INFINITY);
         }
     }
 
@@ -165,6 +213,9 @@ final class StrategyBook {
             return;
         }
         in.position += buy ? quantity : -quantity;
+        if (o == null && unmatched != null && !clientOrderId.isEmpty()) {
+            unmatched.merge(clientOrderId, quantity, Double::sum);
+        }
         if (o != null) {
             double done = Math.min(quantity, o.remaining);
             o.remaining -= done;

@@ -50,4 +50,34 @@ class StrategyBookTest {
         assertThat(book.position(BTC)).as("a fill of an order sent elsewhere still counts").isEqualTo(3.0);
         assertThat(send("d", true, 3)).as("3 + open sells do not count against a buy").isNull();
     }
+
+    @Test
+    void anOrderReadFromTheBusAfterItsEventsOpensOnlyWhatRemains() {
+        StrategyBook following = new StrategyBook("strat-1", 10, 100, true);
+        following.filled("elsewhere-1", BTC, 1, 2);
+        following.passedElsewhere(new NewOrder("strat-1", "elsewhere-1", BTC, true, false, 5, 0));
+        assertThat(following.openOrders(BTC)).isEqualTo(1);
+        assertThat(following.position(BTC)).isEqualTo(2.0);
+        following.filled("elsewhere-1", BTC, 1, 3);
+        assertThat(following.openOrders(BTC)).as("the fills read before it count against its quantity").isZero();
+
+        following.ended("elsewhere-2");
+        following.passedElsewhere(new NewOrder("strat-1", "elsewhere-2", BTC, true, false, 1, 0));
+        assertThat(following.openOrders(BTC)).as("canceled before its command was read").isZero();
+        following.filled("elsewhere-3", BTC, 1, 1);
+        following.passedElsewhere(new NewOrder("strat-1", "elsewhere-3", BTC, true, false, 1, 0));
+        assertThat(following.openOrders(BTC)).as("filled whole before its command was read").isZero();
+        assertThat(following.position(BTC)).isEqualTo(6.0);
+    }
+
+    @Test
+    void anOrderReadFromTheBusCountsAgainstTheNextOneCheckedHere() {
+        StrategyBook following = new StrategyBook("strat-1", 10, 100, true);
+        following.passedElsewhere(new NewOrder("strat-1", "elsewhere-1", BTC, true, false, 4, 0));
+        following.passedElsewhere(new NewOrder("strat-1", "elsewhere-1", BTC, true, false, 4, 0));
+        assertThat(following.openOrders(BTC)).as("read twice, counted once").isEqualTo(1);
+        Refusal r = following.admit(new NewOrder("strat-1", "here-1", BTC, true, false, 7, 0), limits, mids,
+                System.nanoTime());
+        assertThat(r.text()).contains("position 0 with open buys 4 and this buy of 7 would reach 11");
+    }
 }

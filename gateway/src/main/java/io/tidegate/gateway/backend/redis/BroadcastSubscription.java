@@ -105,6 +105,9 @@ final class BroadcastSubscription extends RedisSubscription {
         })).thenCompose(read -> {
             if (read == null || read.isEmpty() || isClosed()) {
                 keptUp = true;
+                if (read != null && read.isEmpty()) {
+                    atHead();
+                }
                 return CompletableFuture.completedFuture(null);
             }
             return deliver(take(read, byKey, demand, count), demand);
@@ -128,6 +131,7 @@ final class BroadcastSubscription extends RedisSubscription {
                     }
                     if (read == null || read.isEmpty()) {
                         keptUp = true;
+                        atHead();
                         return awaitLive(shared.park(spots(topics), true), topics, demand);
                     }
                     return deliver(take(read, byKey, demand, count), demand);
@@ -143,6 +147,7 @@ final class BroadcastSubscription extends RedisSubscription {
         return wait.result.thenComposeAsync(batches -> {
             waiting = null;
             keptUp = true;
+            atHead(); // a shared reader's wait starts only from the head
             if (batches == null || isClosed()) {
                 live = false;
                 return CompletableFuture.completedFuture(null);

@@ -105,6 +105,8 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
     private volatile long lastProgressNanos = System.nanoTime();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** See {@link #caughtUp()}; completed by the subclass's read cycle. */
+    private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
 
     RedisSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         this.spec = spec;
@@ -125,6 +127,9 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
                 if (spec.matches(topic)) {
                     addTopicLocked(topic);
                 }
+            }
+            if (topics.isEmpty()) {
+                caughtUp.complete(null); // nothing stored to read; the read cycle runs only with a topic
             }
             for (String topic : topics.keySet()) {
                 if (spec.start().firstIdFor(topic) == null) {
@@ -147,6 +152,16 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
     @Override
     public CompletableFuture<Void> started() {
         return start.thenApplyAsync(cursors -> null, ctx.executor());
+    }
+
+    @Override
+    public CompletableFuture<Void> caughtUp() {
+        return caughtUp.thenApplyAsync(ignored -> null, ctx.executor());
+    }
+
+    /** The cycle found its cursors at the head of every topic it reads. Only from within a cycle. */
+    protected final void atHead() {
+        caughtUp.complete(null);
     }
 
     @Override
