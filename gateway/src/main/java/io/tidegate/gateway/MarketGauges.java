@@ -15,7 +15,7 @@ import jakarta.inject.Singleton;
 
 /**
  * Gauges of the market intelligence: the instrument registry's listings, aliases and refusals
- * ({@code tidegate.instruments.*}, {@code tidegate.instrument.aliases_learned}), regime changes
+ * ({@code tidegate.instruments.*}, {@code tidegate.instrument.aliases_learned}, {@code tidegate.instrument.proposals_*}), regime changes
  * per regime ({@code tidegate.regime.changes}), instruments tracked
  * ({@code tidegate.regime.instruments}), order books kept and lost ({@code tidegate.books},
  * {@code tidegate.books.lost}) and market messages or regime changes skipped, per reason
@@ -53,6 +53,14 @@ final class MarketGauges {
         meter.counterBuilder("tidegate.instrument.aliases_learned").setUnit("{alias}")
                 .setDescription("Currency aliases learned from prices (co-movement) and confirmed by a listing")
                 .buildWithCallback(m -> m.record(instruments.learnedFromPrices()));
+        meter.gaugeBuilder("tidegate.instrument.proposals_pending").ofLongs().setUnit("{proposal}")
+                .setDescription("Co-movement proposals waiting for a listing to confirm them "
+                        + "(limit intelligence.instruments.co-movement.max-pending)")
+                .buildWithCallback(m -> m.record(instruments.pendingProposals()));
+        meter.counterBuilder("tidegate.instrument.proposals_evicted").setUnit("{proposal}")
+                .setDescription("Pending co-movement proposals evicted, oldest first, past "
+                        + "intelligence.instruments.co-movement.max-pending")
+                .buildWithCallback(m -> m.record(instruments.evictedProposals()));
     }
 
     private static void registerIntelligence(Meter meter, MarketDataTap tap, RegimeCounters regimes, RegimeBook book,
