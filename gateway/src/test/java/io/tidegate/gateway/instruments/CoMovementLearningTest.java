@@ -57,18 +57,17 @@ class CoMovementLearningTest {
 
     @Test
     void aProposalMadeBeforeTheListingIsLearnedWhenTheListingArrives() throws Exception {
-        try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback(FAST);
-             Client client = new Client(gateway.target())) {
-            InstrumentRegistry registry = gateway.instrumentRegistry();
-            publishTrackingQuotes(client, 40);
+        try (InstrumentsGateway gateway = InstrumentsGateway.start(FAST)) {
+            InstrumentRegistry registry = gateway.registry();
+            publishTrackingQuotes(gateway, 40);
             await(() -> registry.pendingProposals() == 1); // proposed while neither side was listed
             assertThat(registry.learnedFromPrices()).isZero();
 
-            client.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
+            gateway.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
             // learned, and the proposal no longer pending (counted in that order on the tap thread)
             await(() -> registry.learnedFromPrices() == 1 && registry.pendingProposals() == 0);
 
-            ResolveResponse learned = client.resolve("ALPHA", "spot", "WBTUSDT");
+            ResolveResponse learned = gateway.resolve("ALPHA", "spot", "WBTUSDT");
             assertThat(learned.getKey()).isEqualTo("BTC/USDT");
             assertThat(learned.getSource()).isEqualTo(ResolutionSource.RESOLUTION_SOURCE_CO_MOVEMENT);
             assertThat(learned.getEvidence()).contains("BINANCE spot BTCUSDT", "listed as BTC/USDT", "samples");
