@@ -22,7 +22,10 @@ use tokio::task::JoinHandle;
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn connect(gw: &Gateway, name: &str) -> Client {
-    Client::connect(ClientConfig::new(&gw.endpoint, name))
+    // a loaded machine may take longer than the default 5 s to answer Hello
+    let mut config = ClientConfig::new(&gw.endpoint, name);
+    config.connect_timeout = WAIT;
+    Client::connect(config)
         .await
         .unwrap_or_else(|e| panic!("connect to {}: {e}\n{}", gw.endpoint, gw.log()))
 }
