@@ -1,11 +1,14 @@
 package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.EntryId;
@@ -107,6 +110,15 @@ final class GroupSubscription extends RedisSubscription {
     private final GroupSteering.Member<GroupSubscription> steer;
     /** A cycle waiting without a Redis read because new entries are left to others; completed to end the wait. */
     private volatile CompletableFuture<Void> gate;
+    /**
+     * Pooled group reads: the backend's shared readers, whose blocking XREAD wakes this member
+     * when its topics get new entries, and whose shared connection carries its non-blocking
+     * commands. Null when it reads through connections of its own (shared-readers = 0, a
+     * cluster, strict key order, predictive balancing).
+     */
+    private final SharedStreamReaders shared;
+    /** Pooled group reads: the wake-up wait in progress, null when none; ended early by {@link #interrupted}. */
+    private volatile LiveWait waiting;
 
     GroupSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         super(spec, sink, ctx);
@@ -119,6 +131,19 @@ final class GroupSubscription extends RedisSubscription {
         // Credit from demand: a member that asks for nothing must not count as the fastest one here,
         // or the one that does read would wait for it.
         this.steer = steering == null ? null : steering.join(this);
+        // Strict reads and steered waits block on reads of their own (strict-read.lua's XREAD
+        // after the newest entry, the steering's XREAD): those keep a connection per member.
+        this.shared = strict || steering != null ? null : ctx.shared();
+    }
+
+    @Override
+    protected boolean ownsReaders() {
+        return shared == null;
+    }
+
+    /** The connection for a topic's non-blocking commands in a cycle: the shared one, or the member's own reader. */
+    private RedisClusterAsyncCommands<byte[], byte[]> commands(TopicCursor t) {
+        return shared != null ? shared.groupReads() : reader(t).redis();
     }
 
     @Override
@@ -138,13 +163,14 @@ final class GroupSubscription extends RedisSubscription {
         if (!withoutGroup.isEmpty()) {
             step = createGroups(withoutGroup, cursors);
         } else if (ownLeft != null) {
-            step = claimOwn(reader(ownLeft), ownLeft, demand);
+            step = claimOwn(commands(ownLeft), ownLeft, demand);
         } else if (reclaimDue(topics)) {
             step = reclaim(topics, demand);
         } else if (steer != null && steer.joined()) {
             step = readSteered(topics, demand);
         } else {
-            step = strict ? readStrict(topics, demand, ctx.readCount()) : readNew(topics, demand);
+            step = strict ? readStrict(topics, demand, ctx.readCount())
+                    : shared != null ? readNewPooled(topics, demand) : readNew(topics, demand);
         }
         return step.handle((ignored, error) -> {
             if (error != null && isNoGroup(error)) {
@@ -167,7 +193,7 @@ final class GroupSubscription extends RedisSubscription {
         List<CompletableFuture<Void>> creations = new ArrayList<>(topics.size());
         for (TopicCursor t : topics) {
             String startId = t.groupFromStart ? EntryId.MIN.toString() : cursors.readAfter(t.topic).toString();
-            creations.add(reader(t).redis()
+            creations.add(commands(t)
                     .xgroupCreate(XReadArgs.StreamOffset.from(t.key, startId), group, XGroupCreateArgs.Builder.mkstream())
                     .toCompletableFuture()
                     .handle((ok, error) -> {
@@ -183,14 +209,14 @@ final class GroupSubscription extends RedisSubscription {
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new));
     }
 
-    private CompletableFuture<Void> claimOwn(ReaderConnection reader, TopicCursor t, long demand) {
+    private CompletableFuture<Void> claimOwn(RedisClusterAsyncCommands<byte[], byte[]> redis, TopicCursor t, long demand) {
         int count = (int) Math.min(demand, ctx.readCount());
-        return onPool(LuaScript.CLAIM_OWN.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
+        return onPool(LuaScript.CLAIM_OWN.<List<Object>>run(redis, ScriptOutputType.MULTI, new byte[][] {t.key},
                         group, consumer, RedisKeys.bytes(t.ownScan), arg(count)))
                 .thenCompose(reply -> {
                     String next = RedisKeys.string((byte[]) reply.get(0));
                     t.ownScan = next.isEmpty() ? null : next;
-                    return settleClaimed(reader, t, entries(reply.get(1))).thenApply(delivered -> null);
+                    return settleClaimed(redis, t, entries(reply.get(1))).thenApply(delivered -> null);
                 });
     }
 
@@ -207,7 +233,7 @@ final class GroupSubscription extends RedisSubscription {
         for (TopicCursor t : topics) {
             remaining = remaining.thenCompose(left -> left <= 0 || isClosed()
                     ? CompletableFuture.completedFuture(left)
-                    : reclaimTopic(reader(t), t, left));
+                    : reclaimTopic(commands(t), t, left));
         }
         if (startedNanos - nextSweepNanos >= 0) {
             nextSweepNanos = startedNanos + CONSUMER_SWEEP_INTERVAL.toNanos();
@@ -224,23 +250,23 @@ final class GroupSubscription extends RedisSubscription {
         });
     }
 
-    private CompletableFuture<Long> reclaimTopic(ReaderConnection reader, TopicCursor t, long demand) {
+    private CompletableFuture<Long> reclaimTopic(RedisClusterAsyncCommands<byte[], byte[]> redis, TopicCursor t, long demand) {
         int count = (int) Math.min(demand, ctx.readCount());
         if (strict) {
-            return onPool(LuaScript.STRICT_CLAIM.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI,
+            return onPool(LuaScript.STRICT_CLAIM.<List<Object>>run(redis, ScriptOutputType.MULTI,
                             strictKeys(t.topic), strictArgs(t.topic, deadlineArg, RedisKeys.bytes(t.reclaimScan),
                                     arg(count), arg(ctx.readCount()))))
                     .thenCompose(reply -> {
                         t.reclaimScan = RedisKeys.string((byte[]) reply.get(0));
-                        return settleClaimed(reader, t, entries(reply.get(1)));
+                        return settleClaimed(redis, t, entries(reply.get(1)));
                     })
                     .thenApply(delivered -> demand - delivered);
         }
-        return onPool(LuaScript.CLAIM_IDLE.<List<Object>>run(reader.redis(), ScriptOutputType.MULTI, new byte[][] {t.key},
+        return onPool(LuaScript.CLAIM_IDLE.<List<Object>>run(redis, ScriptOutputType.MULTI, new byte[][] {t.key},
                         group, consumer, deadlineArg, RedisKeys.bytes(t.reclaimScan), arg(count)))
                 .thenCompose(reply -> {
                     t.reclaimScan = RedisKeys.string((byte[]) reply.get(0));
-                    return settleClaimed(reader, t, entries(reply.get(1)));
+                    return settleClaimed(redis, t, entries(reply.get(1)));
                 })
                 .thenApply(delivered -> demand - delivered);
     }
@@ -273,6 +299,55 @@ final class GroupSubscription extends RedisSubscription {
     }
 
     /**
+     * Pooled group reads: a non-blocking XREADGROUP on the shared connection, preceded in the same
+     * pipeline by each topic's newest entry id. An empty read means the group had been handed
+     * everything up to those ids, so the member parks at them with the shared readers, which wake
+     * it (and as many other members of the group as entries came) once something newer is
+     * stored; or after the block time, or a due reclaim, or a {@link #wake}.
+     */
+    private CompletableFuture<Void> readNewPooled(List<TopicCursor> topics, long demand) {
+        RedisClusterAsyncCommands<byte[], byte[]> redis = shared.groupReads();
+        Map<String, TopicCursor> byKey = new HashMap<>();
+        List<CompletableFuture<List<StreamMessage<byte[], byte[]>>>> newest = new ArrayList<>(topics.size());
+        XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(topics.size());
+        for (int i = 0; i < topics.size(); i++) {
+            TopicCursor t = topics.get(i);
+            byKey.put(RedisKeys.string(t.key), t);
+            // Sent before the read on the same connection, so Redis answers it first: an entry
+            // the read could not see is newer than this id, and wakes the wait parked there.
+            newest.add(redis.xrevrange(t.key, Range.create("-", "+"), Limit.from(1)).toCompletableFuture());
+            offsets[i] = XReadArgs.StreamOffset.lastConsumed(t.key);
+        }
+        int count = countPerStream(demand, topics.size());
+        CompletableFuture<List<StreamMessage<byte[], byte[]>>> read = redis
+                .xreadgroup(Consumer.from(group, consumer), XReadArgs.Builder.count(count), offsets).toCompletableFuture();
+        return onPool(read).thenCompose(entries -> {
+            if (entries != null && !entries.isEmpty()) {
+                return settleRead(entries, byKey, demand);
+            }
+            List<LiveWait.Spot> spots = new ArrayList<>(topics.size());
+            for (int i = 0; i < topics.size(); i++) {
+                List<StreamMessage<byte[], byte[]>> last = newest.get(i).join();
+                EntryId after = last == null || last.isEmpty() ? EntryId.MIN : EntryId.parse(last.get(0).getId());
+                spots.add(new LiveWait.Spot(topics.get(i).topic, topics.get(i).key, after));
+            }
+            return awaitWake(shared.parkMember(spots, spec.group(), blockTime()));
+        });
+    }
+
+    /** Waits for a shared reader's wake-up, the block time or {@link #interrupted}; the next cycle reads. */
+    private CompletableFuture<Void> awaitWake(LiveWait wait) {
+        waiting = wait;
+        if (changedSinceSnapshot()) {
+            wait.woken();
+        }
+        return wait.result.handle((batches, error) -> {
+            waiting = null;
+            return null;
+        });
+    }
+
+    /**
      * Strict key order: runs {@code strict-read.lua} on each topic while demand lasts; when
      * nothing went out and nothing is left unread, waits in XREAD BLOCK for a newer entry (or a
      * wake: an ack that readied a key, a nack's delay, a new topic).
@@ -284,7 +359,7 @@ final class GroupSubscription extends RedisSubscription {
         for (TopicCursor t : topics) {
             remaining = remaining.thenCompose(left -> left <= 0 || isClosed()
                     ? CompletableFuture.completedFuture(left)
-                    : onPool(LuaScript.STRICT_READ.<List<Object>>run(reader(t).redis(), ScriptOutputType.MULTI,
+                    : onPool(LuaScript.STRICT_READ.<List<Object>>run(commands(t), ScriptOutputType.MULTI,
                                     strictKeys(t.topic), strictArgs(t.topic, arg(Math.min(left, ctx.readCount())),
                                             arg(freshBudget))))
                             .thenCompose(reply -> {
@@ -292,7 +367,7 @@ final class GroupSubscription extends RedisSubscription {
                                 if ((Long) reply.get(0) == 0 && !newest.isEmpty()) {
                                     idleAfter.put(t, newest);
                                 }
-                                return settleClaimed(reader(t), t, entries(reply.get(2)));
+                                return settleClaimed(commands(t), t, entries(reply.get(2)));
                             })
                             .thenApply(delivered -> left - delivered));
         }
@@ -374,6 +449,10 @@ final class GroupSubscription extends RedisSubscription {
         if (g != null) {
             g.complete(null);
         }
+        LiveWait w = waiting;
+        if (w != null) {
+            w.woken();
+        }
     }
 
     /** The group's oldest unread entry over the topics (its wait; -1 when none) and each topic's newest id. */
@@ -383,7 +462,7 @@ final class GroupSubscription extends RedisSubscription {
     private CompletableFuture<Unread> oldestUnread(List<TopicCursor> topics) {
         List<CompletableFuture<List<Object>>> replies = new ArrayList<>(topics.size());
         for (TopicCursor t : topics) {
-            replies.add(LuaScript.OLDEST_UNREAD.<List<Object>>run(reader(t).redis(), ScriptOutputType.MULTI,
+            replies.add(LuaScript.OLDEST_UNREAD.<List<Object>>run(commands(t), ScriptOutputType.MULTI,
                     new byte[][] {t.key}, group));
         }
         return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -478,7 +557,7 @@ final class GroupSubscription extends RedisSubscription {
         }
         List<CompletableFuture<Long>> releases = new ArrayList<>();
         // Never handed out, so not a delivery: back to count 0, reclaimable at once.
-        surplus.forEach((t, ids) -> releases.add(hold(reader(t), t.key, ids, deadlineMillis, 0)));
+        surplus.forEach((t, ids) -> releases.add(hold(commands(t), t.key, ids, deadlineMillis, 0)));
         nextReclaimNanos.set(System.nanoTime());
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new));
     }
@@ -488,7 +567,8 @@ final class GroupSubscription extends RedisSubscription {
      * delivers the rest (or, when closed meanwhile, puts them back). Completes with how many
      * were delivered.
      */
-    private CompletableFuture<Integer> settleClaimed(ReaderConnection reader, TopicCursor t, List<List<Object>> entries) {
+    private CompletableFuture<Integer> settleClaimed(RedisClusterAsyncCommands<byte[], byte[]> redis, TopicCursor t,
+                                                     List<List<Object>> entries) {
         boolean closed = isClosed();
         List<StoredMessage> out = new ArrayList<>(entries.size());
         Map<Integer, List<String>> putBack = new HashMap<>();
@@ -515,7 +595,7 @@ final class GroupSubscription extends RedisSubscription {
         }
         deliverCounted(out);
         List<CompletableFuture<Long>> releases = new ArrayList<>();
-        putBack.forEach((count, ids) -> releases.add(hold(reader, t.key, ids, deadlineMillis, count)));
+        putBack.forEach((count, ids) -> releases.add(hold(redis, t.key, ids, deadlineMillis, count)));
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)).thenApply(v -> out.size());
     }
 
@@ -618,7 +698,7 @@ final class GroupSubscription extends RedisSubscription {
      * member holds, on the reader connection when inside a cycle (so the next step sees it), else
      * on the control connection.
      */
-    private CompletableFuture<Long> hold(ReaderConnection reader, byte[] stream, List<String> ids, long idleMillis,
+    private CompletableFuture<Long> hold(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] stream, List<String> ids, long idleMillis,
                                          int deliveryCount) {
         byte[][] args = new byte[4 + ids.size()][];
         args[0] = group;
@@ -628,8 +708,7 @@ final class GroupSubscription extends RedisSubscription {
         for (int i = 0; i < ids.size(); i++) {
             args[4 + i] = RedisKeys.bytes(ids.get(i));
         }
-        var redis = reader != null ? reader.redis() : ctx.control();
-        return LuaScript.HOLD.run(redis, ScriptOutputType.INTEGER, new byte[][] {stream}, args);
+        return LuaScript.HOLD.run(redis != null ? redis : ctx.control(), ScriptOutputType.INTEGER, new byte[][] {stream}, args);
     }
 
     @Override

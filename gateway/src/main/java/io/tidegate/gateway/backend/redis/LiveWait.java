@@ -13,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * SharedStreamReader} to hand it entries, instead of blocking a connection of its own. Completes
  * once: with the entries after its cursors, with an empty map when the block time passed without
  * any (the cursors are still at the head), or with null when it was woken (its topics changed,
- * it closed) and must look again. Thread-safe.
+ * it closed) and must look again. A group member's wait ({@link #wakeGroup}) is the same wait used
+ * as a wake-up only. Thread-safe.
  */
 final class LiveWait {
 
@@ -59,9 +60,15 @@ final class LiveWait {
 
     private final Map<String, EntryId> after;
     final List<Spot> spots;
+    /**
+     * The consumer group of a member's wake-up wait (its entries are not handed over: the member
+     * reads them with XREADGROUP); null for a broadcast subscription's wait.
+     */
+    final String wakeGroup;
     final CompletableFuture<Map<String, Batch>> result = new CompletableFuture<>();
 
-    LiveWait(List<Spot> spots) {
+    LiveWait(List<Spot> spots, String wakeGroup) {
+        this.wakeGroup = wakeGroup;
         this.spots = List.copyOf(spots);
         this.after = new HashMap<>(spots.size() * 2);
         for (Spot s : spots) {

@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * at or after the cursor the read started from. A wait that stood before it (it fell behind)
  * is left waiting: its subscription reads on its own (see {@link BroadcastSubscription}).
  *
+ * <p>Group members ({@link GroupSubscription} with pooled group reads) park here too, at the
+ * newest entry id they saw, as wake-up waits: for each group, as many of its waiting members as
+ * the read returned entries after their ids are woken (longest-waiting first, since a woken
+ * member parks again at the back) and each reads for itself with a non-blocking XREADGROUP.
+ *
  * <p>The shared cursor only matters to the reader: every wait takes only entries after its own
  * cursor, so moving the shared cursor back (a subscription that has just found nothing after its
  * cursor parks there) costs a re-read, never a duplicate. A topic nobody waits on is dropped
@@ -342,8 +347,23 @@ final class SharedStreamReader implements ReadLoop {
                     f.lastBatchInfo = info;
                 }
                 f.kept = true;
+                Map<String, Integer> wokenPerGroup = null;
                 for (LiveWait w : f.parked) {
                     EntryId mine = w.after(f.topic);
+                    if (w.wakeGroup != null) {
+                        // A member reads for itself: wake no more members of a group than entries
+                        // came, so one entry costs one XREADGROUP, not one per waiting member.
+                        if (mine == null || w.result.isDone() || last.compareTo(mine) <= 0) {
+                            continue;
+                        }
+                        if (wokenPerGroup == null) {
+                            wokenPerGroup = new HashMap<>(2);
+                        }
+                        if (wokenPerGroup.merge(w.wakeGroup, 1, Integer::sum) <= decoded.size()) {
+                            out.computeIfAbsent(w, x -> new HashMap<>(2)).put(f.topic, new LiveWait.Batch(decoded, full, info));
+                        }
+                        continue;
+                    }
                     if (mine == null || mine.compareTo(s.after) < 0) {
                         continue;
                     }

@@ -1,6 +1,7 @@
 package io.tidegate.gateway.backend.redis;
 
 import io.lettuce.core.api.async.RedisStreamAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,8 +15,11 @@ import java.util.concurrent.TimeUnit;
  * The shared readers of one backend ({@code backend.redis.shared-readers}, standalone Redis
  * only): a fixed pool of {@link SharedStreamReader}s, each topic always read by the same one, and
  * one shared connection for the non-blocking reads of subscriptions catching up on their own
- * (XREAD without BLOCK, XRANGE, XINFO STREAM), so a gateway holds a few connections for all its
- * broadcast subscriptions, however many there are. Thread-safe; never blocks.
+ * (XREAD without BLOCK, XRANGE, XINFO STREAM) and of group members (XREADGROUP without BLOCK,
+ * the claim scripts), so a gateway holds a few connections for all its broadcast subscriptions
+ * and plain group members, however many there are. A group member cannot share a blocking
+ * XREADGROUP (it names one consumer), so it parks here as a broadcast wait does and is only
+ * woken by the readers, then reads for itself. Thread-safe; never blocks.
  */
 final class SharedStreamReaders implements AutoCloseable {
 
@@ -43,12 +47,33 @@ final class SharedStreamReaders implements AutoCloseable {
     }
 
     /**
+     * Commands for the non-blocking reads, claims and holds of group members (pooled group
+     * reads): the same shared connection, pipelined, since none of them blocks.
+     */
+    RedisClusterAsyncCommands<byte[], byte[]> groupReads() {
+        return catchUp.async();
+    }
+
+    /**
      * Parks a read cycle at {@code spots} until a reader hands it entries, the block time passes
      * or it is woken. Null when refused: without {@code mayLower}, a topic's shared cursor has
      * passed the subscription's (see {@link SharedStreamReader#park}).
      */
     LiveWait park(List<LiveWait.Spot> spots, boolean mayLower) {
-        LiveWait wait = new LiveWait(spots);
+        return park(new LiveWait(spots, null), mayLower, block.toMillis());
+    }
+
+    /**
+     * Parks a group member whose non-blocking XREADGROUP found nothing new, at each topic's newest
+     * id when it read: the wait completes (a wake-up, its entries are read with XREADGROUP) once
+     * a reader finds something newer, the shorter of {@code timeout} and the block time passes,
+     * or it is woken. Never refused.
+     */
+    LiveWait parkMember(List<LiveWait.Spot> spots, String group, Duration timeout) {
+        return park(new LiveWait(spots, group), true, Math.max(1, Math.min(block.toMillis(), timeout.toMillis())));
+    }
+
+    private LiveWait park(LiveWait wait, boolean mayLower, long timeoutMillis) {
         Map<SharedStreamReader, List<LiveWait.Spot>> byReader = new LinkedHashMap<>();
         for (LiveWait.Spot s : wait.spots) {
             byReader.computeIfAbsent(readerOf(s.topic()), r -> new ArrayList<>()).add(s);
@@ -65,7 +90,7 @@ final class SharedStreamReaders implements AutoCloseable {
             }
             joined.add(e.getKey());
         }
-        ScheduledFuture<?> timeout = executor.schedule(wait::timedOut, block.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timeout = executor.schedule(wait::timedOut, timeoutMillis, TimeUnit.MILLISECONDS);
         wait.result.whenComplete((batches, error) -> {
             timeout.cancel(false);
             joined.forEach(r -> r.leave(wait, byReader.get(r)));
