@@ -442,8 +442,82 @@ class RedisBackendTest {
     // ------------------------------------------------------------------ groups
 
     @Test
-    void eachGroupMemberReadsUnderItsOwnConsumerNameOnItsOwnConnection() {
+    void eachGroupMemberReadsUnderItsOwnConsumerNameOverTheSharedConnections() {
         RedisBackend backend = start();
+        String topic = topic("work");
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        subscribe(backend, groupSpec(topic, "workers", "member-a", StartAt.LATEST, Duration.ofSeconds(30)), a).request(5);
+        subscribe(backend, groupSpec(topic, "workers", "member-b", StartAt.LATEST, Duration.ofSeconds(30)), b).request(5);
+        backend.append(IntStream.range(0, 10).mapToObj(i -> envelope(topic, "w" + i, 10)).toList()).join();
+
+        eventually().until(() -> a.size() == 5 && b.size() == 5);
+        List<Object> consumers = inspect.xinfoConsumers(RedisKeys.string(keys().stream(topic)), prefix + "workers");
+        assertThat(consumerField(consumers, "name")).containsExactlyInAnyOrder("member-a", "member-b");
+        assertThat(consumerField(consumers, "pending")).containsExactly(5L, 5L);
+        assertThat(clientNames()).filteredOn(n -> n.contains(gatewayId + ":read:")).isEmpty();
+    }
+
+    /**
+     * Pooled group reads: a thousand members of one group on one gateway wait on the shared
+     * readers and read with non-blocking XREADGROUP over the shared connection, so Redis sees a
+     * handful of connections; every member gets exactly its credit's worth and no entry is lost
+     * or handed out twice.
+     */
+    @Test
+    void aThousandGroupMembersShareAFewConnectionsAndTogetherReceiveEveryEntryOnce() {
+        RedisBackend backend = start();
+        String topic = topic("jobs");
+        int members = 1_000;
+        int credit = 3;
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            Recorder r = new Recorder();
+            recorders.add(r);
+            subscribe(backend, groupSpec(topic, "workers", "member-" + i, StartAt.LATEST, Duration.ofSeconds(60)), r)
+                    .request(credit);
+        }
+        // every member has created or found the group and parked with the shared readers
+        eventually().until(() -> backend.sharedTopicsInDemand() == 1);
+        List<Long> connected = new CopyOnWriteArrayList<>();
+        List<Long> ownedByGateway = new CopyOnWriteArrayList<>();
+        Runnable sample = () -> {
+            connected.add(stat("clients", "connected_clients"));
+            ownedByGateway.add(clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count());
+        };
+        sample.run();
+        int total = members * credit;
+        for (int batch = 0; batch < 10; batch++) {
+            int from = batch * total / 10;
+            int to = (batch + 1) * total / 10;
+            backend.append(IntStream.range(from, to).mapToObj(i -> envelope(topic, "job" + i, 10)).toList()).join();
+            sample.run();
+        }
+
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            sample.run();
+            return recorders.stream().mapToInt(Recorder::size).sum() == total;
+        });
+        sample.run();
+        for (Recorder r : recorders) {
+            assertThat(r.size()).isEqualTo(credit);
+            assertThat(r.maxInFlightViolation).isFalse();
+        }
+        List<String> received = recorders.stream().flatMap(r -> r.ids().stream()).toList();
+        assertThat(received).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, total).mapToObj(i -> "job" + i).toList());
+        List<Object> consumers = inspect.xinfoConsumers(RedisKeys.string(keys().stream(topic)), prefix + "workers");
+        assertThat(consumerField(consumers, "name")).hasSize(members);
+        // the whole Redis server, this test's inspector included; none per member
+        assertThat(connected).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(64L));
+        // control, writer, topics, catch-up and the shared reader of the topic
+        assertThat(ownedByGateway).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(5L));
+        assertThat(clientNames()).filteredOn(n -> n.contains(gatewayId + ":read:")).isEmpty();
+    }
+
+    @Test
+    void withOwnReadersEachGroupMemberReadsOnItsOwnConnection() {
+        RedisBackend backend = start("backend.redis.shared-readers=0");
         String topic = topic("work");
         Recorder a = new Recorder();
         Recorder b = new Recorder();
@@ -575,8 +649,8 @@ class RedisBackendTest {
         subscribe(backend, broadcastSpec(topic, StartAt.LATEST), new Recorder()).request(10);
         subscribe(backend, groupSpec(topic, "g", "m1", StartAt.LATEST, Duration.ofSeconds(30)), new Recorder()).request(10);
         backend.append(List.of(envelope(topic, "x", 10))).join();
-        // control, writer, topics, catch-up, the shared reader of the topic, the group member's reader
-        eventually().until(() -> clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count() == 6);
+        // control, writer, topics, catch-up and the shared reader of the topic (the member reads through them)
+        eventually().until(() -> clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count() == 5);
         assertThat(backendThreads()).hasSizeGreaterThan(threadsBefore.size());
 
         backend.close();
