@@ -175,6 +175,10 @@ public final class RedisBackend implements Backend {
 
     /** Redis lost its data: every open subscription is told and re-anchors on what is stored now. */
     private void reset(String reason, java.time.Instant detectedAt) {
+        if (shared != null) {
+            // before anyone re-anchors: a wait parked at the new stream's start must not be served the old one's entries
+            shared.forgetLastBatches();
+        }
         for (RedisSubscription s : subscriptions) {
             s.backendReset(reason, detectedAt);
         }

@@ -200,6 +200,18 @@ final class SharedStreamReader implements ReadLoop {
         }
     }
 
+    /**
+     * Redis lost its data: the last reads' entries are gone from it, and a wait re-anchored at a
+     * new stream's start must read that stream, not be served them again from memory.
+     */
+    void forgetLastBatches() {
+        synchronized (lock) {
+            for (Feed f : feeds.values()) {
+                f.lastBatch = List.of();
+            }
+        }
+    }
+
     /** The number of topics this reader reads now, for tests and logs. */
     int topicsInDemand() {
         synchronized (lock) {

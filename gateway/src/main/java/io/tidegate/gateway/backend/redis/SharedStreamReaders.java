@@ -98,6 +98,13 @@ final class SharedStreamReaders implements AutoCloseable {
         return wait;
     }
 
+    /** Redis lost its data: drops the entries kept from each topic's last read, which Redis no longer has. */
+    void forgetLastBatches() {
+        for (SharedStreamReader r : readers) {
+            r.forgetLastBatches();
+        }
+    }
+
     /** The readers, for the read-loop watchdog. */
     List<SharedStreamReader> readers() {
         return List.of(readers);
