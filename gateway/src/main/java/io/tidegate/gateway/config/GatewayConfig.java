@@ -495,7 +495,7 @@ public record GatewayConfig(
      * (seed nodes of a Redis Cluster), never both. {@code username} and {@code passwordFile} log in
      * as an ACL user when the URI carries no credentials (empty when unused); {@code tls} applies
      * to {@code rediss://} URIs. {@code sharedReaders} is the number of reader connections all
-     * broadcast subscriptions share on standalone Redis (0: one per subscription). Holds file
+     * broadcast subscriptions and group members share on standalone Redis (0: one per subscription). Holds file
      * paths, never the password read from them.
      */
     public record Redis(String uri, String keyPrefix, Duration reclaimInterval, Duration blockTimeout, int readCount,

@@ -85,6 +85,13 @@ import org.slf4j.LoggerFactory;
  * key order work exactly as under pull. Each replica knows only its own members, so the
  * reference speed is this replica's best (see docs/balancing.md).
  *
+ * <p><b>Pooled group reads</b> (standalone Redis with {@code backend.redis.shared-readers > 0};
+ * neither strict key order nor predictive balancing, whose waits are reads of their own): the
+ * member holds no connection. Every step above runs without blocking on the shared connection of
+ * {@link SharedStreamReaders}, and instead of blocking in XREADGROUP the member parks with the
+ * shared readers at each topic's newest id, which wake it when something newer is stored (see
+ * {@link #readNewPooled}).
+ *
  * <p>Threading: see {@link RedisSubscription}; ack, nack and extend go through the control
  * connection and never wait for a blocked read.
  */
