@@ -127,7 +127,7 @@ public final class MarketDataTap implements AutoCloseable {
      * Runs {@code task} on the tap thread, after the messages queued before it, so that a queued
      * listener confined to that thread (the instrument registry) can take input from elsewhere too,
      * such as what it reads from the bus. Never skipped for a full queue: the caller bounds what it
-     * hands here (the registry's bus reader has at most one batch in flight). Without queued
+     * hands here (the registry's bus reader has at most 512 listings in flight). Without queued
      * listeners there is no tap thread and it runs at once; after {@link #close} it is dropped.
      * Any thread; never blocks.
      */
