@@ -85,6 +85,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         this.regimeBook = injector.getInstance(RegimeBook.class);
         this.regimeCounters = injector.getInstance(RegimeCounters.class);
         this.marketTap = injector.getInstance(MarketDataTap.class);
+        if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
+            // replicas share Redis: each knows every replica's listings, not only those published through it
+            instrumentRegistry().followBus(injector.getInstance(io.tidegate.gateway.backend.Backend.class),
+                    marketTap::runOnTapThread, config.gatewayId());
+        }
         this.regimeWatchers = injector.getInstance(RegimeWatchers.class);
         this.risk = injector.getInstance(RiskGate.class);
         this.alerting = injector.getInstance(Alerting.class);

@@ -1,7 +1,10 @@
 package io.tidegate.gateway.instruments;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.SharedHash;
+import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.StoredTopicsFollower;
 import io.tidegate.gateway.market.InstrumentDirectory;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.intelligence.instrument.CoMovementProposal;
@@ -14,11 +17,14 @@ import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.market.v1.TradeTick;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,9 +39,13 @@ import org.slf4j.LoggerFactory;
  * {@code a:<VENUE>|<code>} an alias a listing showed as {@code currency \n confidence \n evidence},
  * {@code m:<VENUE>|<code>} one learned from prices ({@link #confirm}) in the same form.
  *
+ * <p>With a backend the replicas share ({@link #followBus}), listings come from the bus instead of
+ * this replica's tap: every replica's, each once, in the order stored.
+ *
  * <p>Threading: a queued {@link MarketDataListener}, so listings arrive one at a time on the
- * market-data tap's thread once the backend has stored them, and the store writes in the
- * background, so neither the publish path nor the tap waits on Redis. Lookups
+ * market-data tap's thread once the backend has stored them (those read from the bus are handed
+ * to that thread too), and the store writes in the background, so neither the publish path nor
+ * the tap waits on Redis. Lookups
  * ({@link #lists}, {@link #catalog()}) are thread-safe and come from gRPC threads.
  */
 public final class InstrumentRegistry implements MarketDataListener, InstrumentDirectory, AutoCloseable {
@@ -44,6 +54,7 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     private static final String LISTING = "l:";
     private static final String ALIAS = "a:";
     private static final String FROM_PRICES = "m:";
+    private static final String LISTINGS_TOPICS = "data.instruments.";
 
     private final InstrumentCatalog catalog;
     private final SharedHash store;
@@ -54,6 +65,11 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     private final AtomicLong loadedListings = new AtomicLong(-1);
     private final CopyOnWriteArrayList<Consumer<String>> watchers = new CopyOnWriteArrayList<>();
     private final PendingProposals pending;
+    private final AtomicLong readFromBus = new AtomicLong();
+    /** Null while listings come from this replica's tap (the memory backend). */
+    private volatile StoredTopicsFollower bus;
+    /** Unix nanoseconds when {@link #followBus} was called. */
+    private volatile long followingSinceNanos;
 
     /**
      * Reads what {@code store} holds as soon as it can be read (in the background when not at once).
@@ -73,8 +89,63 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         return catalog;
     }
 
+    /**
+     * From now on listings come from every replica: what {@code backend} (shared by the replicas)
+     * stored on {@code data.instruments.>}, from the earliest entry retained, then as stored, instead
+     * of what this replica's tap hands on. Each listing is applied once (this replica's own come
+     * back from the bus like the others, so the tap's copy is not applied), in stream order, on
+     * the tap's thread ({@code registryThread}), with the same effects as a listing from the tap:
+     * subscriptions by instrument are told, pending co-movement proposals tried again. Call once,
+     * before the gateway takes traffic.
+     *
+     * @param registryThread runs work on the thread this registry is confined to (the tap's)
+     */
+    public void followBus(Backend backend, Executor registryThread, String gatewayId) {
+        StoredTopicsFollower f = new StoredTopicsFollower(backend, gatewayId + "/instrument-listings",
+                List.of(LISTINGS_TOPICS + ">"), registryThread, this::fromBus, "instrument registry: every replica's listings");
+        Instant now = Instant.now();
+        followingSinceNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        bus = f;
+        f.start();
+    }
+
+    /** Listings read from the bus since start (every replica's, this one's included; 0 without {@link #followBus}). */
+    public long listingsReadFromBus() {
+        return readFromBus.get();
+    }
+
+    /** True once the listings the bus retained at start have been read (always true without {@link #followBus}). */
+    public boolean caughtUpWithBus() {
+        StoredTopicsFollower f = bus;
+        return f == null || f.caughtUp();
+    }
+
+    /** A listing this replica's tap hands on; ignored while the bus brings every replica's. */
     @Override
     public void onInstrument(String venue, InstrumentDefinition definition, long receivedNanos) {
+        if (bus == null) {
+            apply(venue, definition, true);
+        }
+    }
+
+    /** A stored entry of {@code data.instruments.>}: a listing when the topic is exactly {@code data.instruments.<VENUE>}. */
+    private void fromBus(StoredMessage stored) {
+        readFromBus.incrementAndGet();
+        String venue = stored.message().getTopic().substring(LISTINGS_TOPICS.length());
+        if (venue.isEmpty() || venue.indexOf('.') >= 0) {
+            return; // some other use of the namespace, as the tap reads it
+        }
+        try {
+            // one accepted before this replica followed the bus is in the hash already: every replica,
+            // the one that took it included, writes what was accepted after it started following
+            apply(venue, InstrumentDefinition.parseFrom(stored.message().getPayload()),
+                    stored.acceptedNanos() >= followingSinceNanos);
+        } catch (InvalidProtocolBufferException e) {
+            unreadable.incrementAndGet();
+        }
+    }
+
+    private void apply(String venue, InstrumentDefinition definition, boolean store) {
         Optional<Listing> listing = listing(venue, definition);
         if (listing.isEmpty()) {
             unreadable.incrementAndGet();
@@ -83,7 +154,9 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         Listing l = listing.get();
         switch (catalog.add(l)) {
             case ADDED, UPDATED -> {
-                persist(l, definition);
+                if (store) {
+                    persist(l, definition);
+                }
                 recheckPending(l);
                 String key = l.key().toString();
                 watchers.forEach(w -> w.accept(key));
@@ -222,13 +295,17 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         return announced.get();
     }
 
-    /** Definitions without a native id, segment or readable canonical key. */
+    /** Definitions without a native id, segment or readable canonical key (or, read from the bus, that do not decode). */
     public long unreadable() {
         return unreadable.get();
     }
 
     @Override
     public void close() {
+        StoredTopicsFollower f = bus;
+        if (f != null) {
+            f.close();
+        }
         store.close();
     }
 
@@ -278,9 +355,12 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         try {
             InstrumentDefinition d = InstrumentDefinition.parseFrom(value);
             Optional<Listing> l = listing(d.getVenue(), d);
-            // a listing published since start is newer than the stored one and stays
-            return l.isPresent() && !catalog.holds(l.get().venue(), l.get().segment(), l.get().nativeId())
-                    && catalog.add(l.get()) != InstrumentCatalog.Outcome.FULL;
+            if (l.isEmpty()) {
+                return false;
+            }
+            // one published since start (or read from the bus already) is at least as new and stays
+            return catalog.holds(l.get().venue(), l.get().segment(), l.get().nativeId())
+                    || catalog.add(l.get()) != InstrumentCatalog.Outcome.FULL;
         } catch (InvalidProtocolBufferException e) {
             unreadable.incrementAndGet();
             return false;

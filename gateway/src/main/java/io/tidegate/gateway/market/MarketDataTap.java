@@ -9,6 +9,7 @@ import io.tidegate.proto.market.v1.TradeTick;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * decode is counted ({@link #malformed()}); the publish has succeeded either way. Without
  * listeners of a kind, that path does nothing (and without queued ones there is no thread).
  *
- * <p>Threading: {@link #received} and {@link #stored} from any thread, never block.
+ * <p>Threading: {@link #received}, {@link #stored} and {@link #runOnTapThread} from any thread, never block.
  */
 public final class MarketDataTap implements AutoCloseable {
 
@@ -50,6 +51,8 @@ public final class MarketDataTap implements AutoCloseable {
     private final List<MarketDataListener> queued;
     private final ArrayBlockingQueue<Stored> queue;
     private final Thread thread;
+    /** Work handed to the tap thread ({@link #runOnTapThread}); its callers bound how much they hand it. */
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final LongAdder dropped = new LongAdder();
     /**
      * Held while offering and while draining: a drain then takes every message stored before a skip
@@ -120,6 +123,22 @@ public final class MarketDataTap implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} on the tap thread, after the messages queued before it, so that a queued
+     * listener confined to that thread (the instrument registry) can take input from elsewhere too,
+     * such as what it reads from the bus. Never skipped for a full queue: the caller bounds what it
+     * hands here (the registry's bus reader has at most 512 listings in flight). Without queued
+     * listeners there is no tap thread and it runs at once; after {@link #close} it is dropped.
+     * Any thread; never blocks.
+     */
+    public void runOnTapThread(Runnable task) {
+        if (thread == null) {
+            task.run();
+        } else if (running) {
+            tasks.add(task);
+        }
+    }
+
     private static boolean isMarketTopic(String topic) {
         return topic.startsWith(QUOTES) || topic.startsWith(TRADES) || topic.startsWith(BOOKS)
                 || topic.startsWith(INSTRUMENTS);
@@ -159,7 +178,7 @@ public final class MarketDataTap implements AutoCloseable {
                 skipped = skippedSinceDrain;
                 skippedSinceDrain = false;
             }
-            if (batch.isEmpty() && !skipped) {
+            if (batch.isEmpty() && !skipped && tasks.isEmpty()) {
                 LockSupport.parkNanos(IDLE_NAP_NANOS);
                 continue;
             }
@@ -169,6 +188,21 @@ public final class MarketDataTap implements AutoCloseable {
             batch.clear();
             if (skipped) {
                 tellSkipped();
+            }
+            runTasks();
+        }
+    }
+
+    /** The tasks handed in so far; one that throws is counted like a failing listener. */
+    private void runTasks() {
+        for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                long n = listenerFailures.incrementAndGet();
+                if (n == 1 || n % 10_000 == 0) {
+                    log.warn("a task on the market-data thread failed ({} failures so far)", n, e);
+                }
             }
         }
     }

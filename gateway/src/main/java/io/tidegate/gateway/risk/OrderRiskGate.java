@@ -16,7 +16,9 @@ import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Priority;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.StoredMessage;
+import io.tidegate.gateway.backend.StoredTopicsFollower;
 import java.time.Clock;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,7 +77,7 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
     /** Entries of exec.commands.> and exec.events.> read from the bus, this replica's own included. */
     private final AtomicLong busEntries = new AtomicLong();
     /** Null while this replica keeps its own state alone (the memory backend). */
-    private volatile SharedOrderFlow flow;
+    private volatile StoredTopicsFollower flow;
 
     /**
      * @param rejections publishes the gateway's OrderRejected events (the internal publisher)
@@ -103,7 +105,8 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
      * Call once, before the gateway takes traffic.
      */
     public void followBus(Backend backend) {
-        SharedOrderFlow f = new SharedOrderFlow(backend, this::fromBus, gatewayId);
+        StoredTopicsFollower f = new StoredTopicsFollower(backend, gatewayId + "/risk-shared-order-flow",
+                List.of(COMMANDS + ">", EVENTS + ">"), Runnable::run, this::fromBus, "risk: every replica's orders and events");
         flow = f;
         f.start();
     }
@@ -170,7 +173,7 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
         if (killed != null) {
             return killed;
         }
-        SharedOrderFlow f = flow;
+        StoredTopicsFollower f = flow;
         if (f != null && !f.caughtUp()) {
             return Refusal.unavailable(RiskRule.REBUILDING, "positions and open orders are not read from the bus yet "
                     + "(this replica is reading the retained exec.commands and exec.events streams); new orders are "
@@ -402,14 +405,14 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
 
     /** True unless this replica is still reading the retained orders and events at start (see {@link #followBus}). */
     public boolean rebuilt() {
-        SharedOrderFlow f = flow;
+        StoredTopicsFollower f = flow;
         return f == null || f.caughtUp();
     }
 
     /** Stops the shared order flow, the limits reloader and the kill-switch poller, and closes their Redis connection. */
     @Override
     public void close() {
-        SharedOrderFlow f = flow;
+        StoredTopicsFollower f = flow;
         if (f != null) {
             f.close();
         }

@@ -149,6 +149,32 @@ class MarketDataTapTest {
         }
     }
 
+    @Test
+    void tasksRunOnTheListenersThreadAfterTheMessagesStoredBeforeThemAndAFailingOneStopsNone() {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        Recording queued = new Recording() {
+            @Override
+            public void onQuote(String venue, String symbol, QuoteTick quote, long receivedNanos) {
+                threads.add(Thread.currentThread().getName());
+                super.onQuote(venue, symbol, quote, receivedNanos);
+            }
+        };
+        try (MarketDataTap tap = new MarketDataTap(List.of(queued), 100)) {
+            tap.stored("data.quotes.BINANCE.BTCUSDT", QUOTE, 1);
+            tap.runOnTapThread(() -> {
+                throw new IllegalStateException("task bug");
+            });
+            tap.runOnTapThread(() -> {
+                threads.add(Thread.currentThread().getName());
+                queued.seen.add("task");
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued.seen.size() == 2);
+            assertThat(queued.seen).containsExactly("quote BINANCE BTCUSDT 7 1", "task");
+            assertThat(threads).containsOnly("tidegate-market").hasSize(2);
+            assertThat(tap.listenerFailures()).isEqualTo(1);
+        }
+    }
+
     private static class Recording implements MarketDataListener {
         final List<String> seen = new CopyOnWriteArrayList<>();
 

@@ -83,6 +83,32 @@ class SubscribeByInstrumentTest {
     }
 
     @Test
+    void withRedisAVenueListedThroughAnotherReplicaJoinsASubscriptionMadeBeforeTheListing() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+             EmbeddedGateway a = EmbeddedGateway.startOnLoopback("backend.redis.uri=" + redis.uri());
+             EmbeddedGateway b = EmbeddedGateway.startOnLoopback("backend.redis.uri=" + redis.uri());
+             FrameClient pubA = FrameClient.connected(a.target());
+             FrameClient subB = FrameClient.connected(b.target())) {
+            ConnectResponse subscribed = subB.await(subB.subscribe(Subscribe.newBuilder().setSubscriptionId("btc")
+                    .addInstruments("BTC/USDT").setDataKind("quotes").setInitialCredit(100)));
+            assertThat(subscribed.hasSubscribed()).as("%s", subscribed).isTrue();
+
+            // through A only: a quote on the venue's topic before its listing, the listing, then more quotes
+            pubA.await(pubA.publish(msg("data.quotes.KRAKEN.XBTUSDT", "k0")));
+            pubA.await(pubA.publish(listing("KRAKEN", "XBTUSDT", "BTC/USDT")));
+            InstrumentRegistry onB = b.instrumentRegistry();
+            await(() -> onB.announced() == 1);
+            pubA.await(pubA.publish(msg("data.quotes.KRAKEN.XBTUSDT", "k1"), msg("data.quotes.KRAKEN.ETHUSDT", "e1"),
+                    msg("data.trades.KRAKEN.XBTUSDT", "t1")));
+
+            List<Delivery> got = subB.awaitDeliveries("btc", 2);
+            assertThat(got).extracting(d -> d.getMessage().getTopic() + " " + d.getMessage().getPayload().toStringUtf8())
+                    .containsExactly("data.quotes.KRAKEN.XBTUSDT k0", "data.quotes.KRAKEN.XBTUSDT k1");
+            subB.assertNoDeliveryWithin("btc", 300);
+        }
+    }
+
+    @Test
     void badInstrumentSubscriptionsAreRefusedSayingWhatToFixAndTheStreamLives() {
         try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback();
              FrameClient client = FrameClient.connected(gateway.target())) {
