@@ -58,6 +58,14 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Commands the backend refused since start for a reason retrying cannot fix (a Redis ACL
+     * without the permission; see {@link BackendRefusedException}), for metrics. Cheap; any thread.
+     */
+    default long refusedCommands() {
+        return 0;
+    }
+
+    /**
      * How many times a broadcast subscription of this gateway was told of a hole trimmed by
      * retention ({@link DeliverySink#onGap}), since start; for metrics. Cheap; any thread.
      */
