@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * After a backend failure it subscribes again after the last entry it handed on.
  *
  * <p>Threading: the backend calls the sink one call at a time; {@code apply} runs there and must
- * not block. {@link #caughtUp()} from any thread; {@link #close()} once.
+ * not block. With the redis backend that is its worker pool ({@code tidegate-redis-*}: a read
+ * cycle continues there off Lettuce's event loop before it decodes and delivers), never the
+ * event loop that also completes every append. {@link #caughtUp()} from any thread;
+ * {@link #close()} once.
  */
 final class SharedOrderFlow implements DeliverySink, AutoCloseable {
 
