@@ -58,8 +58,13 @@ public final class Readiness {
         return null;
     }
 
-    /** Null when the gateway runs normally; else how it is degraded while ready (e.g. spooling to disk). */
+    /**
+     * Null when the gateway runs normally; else how it is degraded while ready (e.g. spooling to
+     * disk, or Redis refusing some commands for lack of a permission).
+     */
     public String degradedNote() {
-        return backend.degradedReason();
+        String degraded = backend.degradedReason();
+        String refused = backend.recentRefusal();
+        return refused == null ? degraded : degraded == null ? refused : degraded + "; " + refused;
     }
 }

@@ -434,15 +434,14 @@ public final class ResilientBackend extends ForwardingBackend {
         } finally {
             lock.unlock();
         }
-        String backendSays = delegate.degradedReason();
         if (!ordered && pending == 0) {
-            return backendSays;
+            return null;
         }
         String refused = replayRefusal;
         return "spooling: the " + delegate.name() + " backend is reachable but " + (refused != null
                 ? "refuses the replay (" + refused + ")" : "failing appends or catching up") + " (breaker "
                 + breaker.getState() + "); " + pending + " messages (" + spool.bytes() + " bytes) in the disk spool "
-                + "waiting for replay" + (backendSays == null || refused != null ? "" : "; " + backendSays);
+                + "waiting for replay";
     }
 
     @Override

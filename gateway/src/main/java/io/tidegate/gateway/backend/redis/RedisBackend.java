@@ -172,7 +172,7 @@ public final class RedisBackend implements Backend {
 
     /** A command Redis refused within the last minute (an ACL without the permission), with the ACL to grant. */
     @Override
-    public String degradedReason() {
+    public String recentRefusal() {
         return refusals.recent();
     }
 
