@@ -49,6 +49,10 @@ final class BackendGauges {
                 .setDescription("Times the backend was found to have lost its stored history (Redis flushed or "
                         + "replaced by an empty one); subscribers were sent BackendReset")
                 .buildWithCallback(m -> m.record(store.resets()));
+        meter.counterBuilder("tidegate.backend.refused_commands").setUnit("{command}")
+                .setDescription("Commands the backend refused for good (a Redis ACL without the permission, a login it "
+                        + "no longer accepts); their publishes were answered FAILED_PRECONDITION, not spooled")
+                .buildWithCallback(m -> m.record(store.refusedCommands()));
         meter.counterBuilder("tidegate.group.steered").setUnit("{decision}")
                 .setDescription("delivery.balancer=predictive: times a group member was passed over for one predicted "
                         + "to finish sooner (memory: a message left to another member; Redis: a read held back)")

@@ -45,6 +45,8 @@ final class GatewayHealth implements HealthView {
     public List<ComponentHealth> components() {
         List<ComponentHealth> out = new ArrayList<>();
         String degraded = backend.degradedReason();
+        String refused = backend.recentRefusal();
+        degraded = refused == null ? degraded : degraded == null ? refused : degraded + "; " + refused;
         out.add(!backend.isReady() ? new ComponentHealth("backend", ComponentHealth.State.DOWN,
                 "backend " + backend.name() + " not ready")
                 : degraded != null ? new ComponentHealth("backend", ComponentHealth.State.DEGRADED, degraded)

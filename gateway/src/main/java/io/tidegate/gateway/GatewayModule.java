@@ -24,6 +24,7 @@ import io.tidegate.gateway.monitoring.AdminHttpServer;
 import io.tidegate.gateway.monitoring.AdminRoute;
 import io.tidegate.gateway.monitoring.HealthView;
 import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.gateway.monitoring.ReadinessCondition;
 import io.tidegate.gateway.security.GatewaySecurity;
 import java.time.Clock;
 import io.tidegate.gateway.risk.RiskRefusals;
@@ -80,6 +81,8 @@ public final class GatewayModule extends AbstractModule {
         Multibinder<MarketDataListener> marketData = Multibinder.newSetBinder(binder(), MarketDataListener.class);
         // Features add admin pages and actions with Multibinder.newSetBinder(binder(), AdminRoute.class).
         Multibinder.newSetBinder(binder(), AdminRoute.class);
+        // Features that must be ready before traffic (beside the backend) add a ReadinessCondition.
+        Multibinder.newSetBinder(binder(), ReadinessCondition.class);
         if (config.arbitrage().enabled()) {
             marketData.addBinding().to(ArbitrageFeed.class);
         }

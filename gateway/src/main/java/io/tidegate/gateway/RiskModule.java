@@ -10,6 +10,7 @@ import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.config.SettingUnusableException;
 import io.tidegate.gateway.market.MarketDataListener;
 import io.tidegate.gateway.monitoring.AdminRoute;
+import io.tidegate.gateway.monitoring.ReadinessCondition;
 import io.tidegate.gateway.risk.KillAdminRoutes;
 import io.tidegate.gateway.risk.KillSwitches;
 import io.tidegate.gateway.risk.MidPrices;
@@ -73,9 +74,20 @@ final class RiskModule extends AbstractModule {
     }
 
     @Provides
+    RiskGate gate(OrderRiskGate gate) {
+        return gate;
+    }
+
+    /** /readyz stays 503 until the gate has read the retained orders and events (redis backend). */
+    @ProvidesIntoSet
+    ReadinessCondition rebuilt(OrderRiskGate gate) {
+        return gate::notReadyReason;
+    }
+
+    @Provides
     @Singleton
-    RiskGate gate(RiskLimits limits, MidPrices mids, KillSwitches kills, RiskRefusals refusals,
-                  InternalPublisher publisher, Backend backend) {
+    OrderRiskGate orderGate(RiskLimits limits, MidPrices mids, KillSwitches kills, RiskRefusals refusals,
+                            InternalPublisher publisher, Backend backend) {
         OrderRiskGate gate = new OrderRiskGate(config.risk(), limits, mids, kills, refusals, publisher::publish,
                 config.gatewayId(), Clock.systemUTC());
         if (config.backend().type() == GatewayConfig.BackendType.REDIS) {

@@ -6,10 +6,16 @@ package io.tidegate.gateway.backend;
  * @param position  where the message is stored; null when it was {@link #spooled()}
  * @param duplicate true when a message with the same id was appended inside the dedup window;
  *                  {@code position} is then the original one and nothing new was stored
+ * @param refusal   null, or why the backend refused to store this message (e.g. a Redis ACL
+ *                  without the permission); nothing was stored and retrying cannot help
  */
-public record AppendResult(StreamPosition position, boolean duplicate) {
+public record AppendResult(StreamPosition position, boolean duplicate, String refusal) {
 
-    private static final AppendResult SPOOLED = new AppendResult(null, false);
+    private static final AppendResult SPOOLED = new AppendResult(null, false, null);
+
+    public AppendResult(StreamPosition position, boolean duplicate) {
+        this(position, duplicate, null);
+    }
 
     public static AppendResult accepted(StreamPosition position) {
         return new AppendResult(position, false);
@@ -27,8 +33,21 @@ public record AppendResult(StreamPosition position, boolean duplicate) {
         return SPOOLED;
     }
 
+    /**
+     * Refused by the backend for a reason retrying cannot fix; the publisher is told {@code
+     * refusal} (see {@link BackendRefusedException}).
+     */
+    public static AppendResult refusedResult(String refusal) {
+        return new AppendResult(null, false, java.util.Objects.requireNonNull(refusal));
+    }
+
     /** True when the message is durable in the disk spool, not yet in the backend (no position). */
     public boolean spooled() {
-        return position == null;
+        return position == null && refusal == null;
+    }
+
+    /** True when the backend refused the message (see {@link #refusal()}). */
+    public boolean refused() {
+        return refusal != null;
     }
 }

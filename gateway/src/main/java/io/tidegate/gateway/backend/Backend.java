@@ -58,6 +58,24 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Commands the backend refused since start for a reason retrying cannot fix (a Redis ACL
+     * without the permission; see {@link BackendRefusedException}), for metrics. Cheap; any thread.
+     */
+    default long refusedCommands() {
+        return 0;
+    }
+
+    /**
+     * Null unless the backend refused a command lately (see {@link #refusedCommands()}); else the
+     * last refusal and what to grant, for readiness reports and health. Apart from {@link
+     * #degradedReason()} because it says nothing about the backend's reachability: reads and
+     * other topics work on. Cheap; any thread.
+     */
+    default String recentRefusal() {
+        return null;
+    }
+
+    /**
      * How many times a broadcast subscription of this gateway was told of a hole trimmed by
      * retention ({@link DeliverySink#onGap}), since start; for metrics. Cheap; any thread.
      */

@@ -28,6 +28,18 @@ public abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public String recentRefusal() {
+        Backend d = delegate();
+        return d == null ? Backend.super.recentRefusal() : d.recentRefusal();
+    }
+
+    @Override
+    public long refusedCommands() {
+        Backend d = delegate();
+        return d == null ? Backend.super.refusedCommands() : d.refusedCommands();
+    }
+
+    @Override
     public long deliveryGaps() {
         Backend d = delegate();
         return d == null ? Backend.super.deliveryGaps() : d.deliveryGaps();

@@ -1,6 +1,7 @@
 package io.tidegate.gateway.dispatch;
 
 import io.tidegate.gateway.backend.AppendResult;
+import io.tidegate.gateway.backend.BackendRefusedException;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
@@ -267,10 +268,13 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             PendingPublish.PublishCallback callback = batch.get(i).publish().callback();
             try {
+                AppendResult result = error == null ? results.get(i) : null;
                 if (error != null) {
                     callback.onFailed(error);
+                } else if (result.refused()) {
+                    callback.onFailed(new BackendRefusedException(result.refusal()));
                 } else {
-                    callback.onAppended(results.get(i));
+                    callback.onAppended(result);
                 }
             } catch (RuntimeException e) {
                 log.warn("publish callback failed", e);

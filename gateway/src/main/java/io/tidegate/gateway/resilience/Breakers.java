@@ -22,6 +22,8 @@ final class Breakers {
                 .waitDurationInOpenState(b.openWait())
                 .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
                 .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                // a refusing backend (ACL) answers, and quickly: not a sign of an outage
+                .ignoreExceptions(io.tidegate.gateway.backend.BackendRefusedException.class)
                 .build());
     }
 }

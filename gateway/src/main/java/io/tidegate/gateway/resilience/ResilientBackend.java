@@ -9,6 +9,7 @@ import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendRefusedException;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
@@ -97,6 +98,9 @@ public final class ResilientBackend extends ForwardingBackend {
     private final AtomicLong refusedMessages = new AtomicLong();
     private final AtomicLong retriedBatches = new AtomicLong();
     private final AtomicLong reorderedBatches = new AtomicLong();
+    /** Why the backend refused the last replay (null once one went through); written by the worker. */
+    private volatile String replayRefusal;
+    private long replayRefusalLogged;
 
     /**
      * @param replayBatch most spooled messages replayed in one backend append
@@ -113,7 +117,7 @@ public final class ResilientBackend extends ForwardingBackend {
                 .intervalFunction(r.jitter() > 0
                         ? IntervalFunction.ofExponentialRandomBackoff(r.initialBackoff(), r.multiplier(), r.jitter())
                         : IntervalFunction.ofExponentialBackoff(r.initialBackoff(), r.multiplier()))
-                .ignoreExceptions(CallNotPermittedException.class)
+                .ignoreExceptions(CallNotPermittedException.class, BackendRefusedException.class)
                 .build());
         this.timeLimiter = TimeLimiter.of("backend-" + delegate.name(), TimeLimiterConfig.custom()
                 .timeoutDuration(config.callTimeout())
@@ -208,6 +212,21 @@ public final class ResilientBackend extends ForwardingBackend {
             return;
         }
         Throwable cause = unwrap(error);
+        if (cause instanceof BackendRefusedException) {
+            // refused, not unreachable: no recovery would take it, so it is neither retried nor spooled
+            breaker.releasePermission();
+            lock.lock();
+            try {
+                inFlightDirect--;
+                if (!direct) {
+                    wake.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
+            p.future.completeExceptionally(cause);
+            return;
+        }
         breaker.onError(tookNanos, TimeUnit.NANOSECONDS, cause);
         retriedBatches.incrementAndGet();
         lock.lock();
@@ -272,6 +291,8 @@ public final class ResilientBackend extends ForwardingBackend {
             } else if (next != null) {
                 try {
                     next.future.complete(attempt(next.batch));
+                } catch (BackendRefusedException e) {
+                    next.future.completeExceptionally(e);
                 } catch (Exception e) {
                     spool(next);
                 }
@@ -320,7 +341,16 @@ public final class ResilientBackend extends ForwardingBackend {
             return true;
         }
         try {
-            attempt(chunk.envelopes());
+            String refused = refusal(attempt(chunk.envelopes()));
+            replayRefusal = refused;
+            if (refused != null) {
+                // acknowledged publishes are never dropped: the spool waits until the ACL is fixed
+                if (replayRefusalLogged++ % 100 == 0) {
+                    log.error("replaying the disk spool {} into the {} backend is refused ({}); the spooled messages "
+                            + "stay there until it takes them", spool.dir(), delegate.name(), refused);
+                }
+                return false;
+            }
         } catch (CallNotPermittedException e) {
             return false;
         } catch (Exception e) {
@@ -338,6 +368,16 @@ public final class ResilientBackend extends ForwardingBackend {
             log.info("disk spool replayed into the {} backend ({} messages replayed since start)", delegate.name(), replayed);
         }
         return true;
+    }
+
+    /** The first refusal among {@code results}, or null when the backend took them all. */
+    private static String refusal(List<AppendResult> results) {
+        for (AppendResult r : results) {
+            if (r.refused()) {
+                return r.refusal();
+            }
+        }
+        return null;
     }
 
     private void wakeWorker() {
@@ -397,7 +437,9 @@ public final class ResilientBackend extends ForwardingBackend {
         if (!ordered && pending == 0) {
             return null;
         }
-        return "spooling: the " + delegate.name() + " backend is reachable but failing appends or catching up (breaker "
+        String refused = replayRefusal;
+        return "spooling: the " + delegate.name() + " backend is reachable but " + (refused != null
+                ? "refuses the replay (" + refused + ")" : "failing appends or catching up") + " (breaker "
                 + breaker.getState() + "); " + pending + " messages (" + spool.bytes() + " bytes) in the disk spool "
                 + "waiting for replay";
     }

@@ -270,7 +270,7 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
         // else the bus brings this replica's events back like every other replica's, applied once there
     }
 
-    /** A command or event read from the bus (see {@link #followBus}); on the backend's delivery thread. */
+    /** A command or event read from the bus (see {@link #followBus}); on the backend's delivery thread (never Lettuce's event loop). */
     private void fromBus(StoredMessage stored) {
         busEntries.incrementAndGet();
         Message message = stored.message();
@@ -407,6 +407,15 @@ public final class OrderRiskGate implements RiskGate, AutoCloseable {
     public boolean rebuilt() {
         StoredTopicsFollower f = flow;
         return f == null || f.caughtUp();
+    }
+
+    /**
+     * For {@code /readyz}: null once {@link #rebuilt()}, else why this replica should not take
+     * traffic yet (it would refuse new orders UNAVAILABLE). Any thread.
+     */
+    public String notReadyReason() {
+        return rebuilt() ? null : "risk: rebuilding positions and open orders from the retained exec.commands and "
+                + "exec.events streams (" + busEntries.get() + " entries read so far); new orders are refused until done";
     }
 
     /** Stops the shared order flow, the limits reloader and the kill-switch poller, and closes their Redis connection. */

@@ -309,7 +309,8 @@ final class BatchPublisher {
             ingress.failed(String.valueOf(root.getMessage()));
             risk.failed(batch.messages.get(index));
             Status status = ErrorStatus.ofAppend(cause);
-            if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+            // a full backend and a refusing one (logged, rate-limited, where it is found) are not news per message
+            if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED && status.getCode() != Status.Code.FAILED_PRECONDITION) {
                 Message m = batch.messages.get(index);
                 try (Scope ignored = ingress.context().makeCurrent()) {
                     log.warn("append failed for message {} on {}", m.getId(), m.getTopic(), cause);

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.tidegate.gateway.backend.BackendFullException;
+import io.tidegate.gateway.backend.BackendRefusedException;
 import io.tidegate.proto.v1.Error;
 import java.util.concurrent.CompletionException;
 
@@ -33,11 +34,18 @@ final class ErrorStatus {
         return Status.INTERNAL.withDescription("the gateway failed: " + root);
     }
 
-    /** A publish the backend did not take: RESOURCE_EXHAUSTED when it is full, else UNAVAILABLE (retry, same id). */
+    /**
+     * A publish the backend did not take: RESOURCE_EXHAUSTED when it is full, FAILED_PRECONDITION
+     * when it refuses the command (an ACL without the permission: retrying cannot help), else
+     * UNAVAILABLE (retry, same id).
+     */
     static Status ofAppend(Throwable cause) {
         Throwable root = unwrap(cause);
         if (root instanceof BackendFullException) {
             return of(root);
+        }
+        if (root instanceof BackendRefusedException) {
+            return Status.FAILED_PRECONDITION.withDescription(root.getMessage());
         }
         return Status.UNAVAILABLE.withDescription("the backend did not accept the message (" + cause.getMessage()
                 + "); retry with the same id");

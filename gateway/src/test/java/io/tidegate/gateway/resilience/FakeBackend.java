@@ -22,10 +22,16 @@ final class FakeBackend implements Backend {
     private final AtomicInteger calls = new AtomicInteger();
     private volatile boolean up = true;
     private volatile boolean hold;
+    private volatile String refused;
     private long seq;
 
     void up(boolean up) {
         this.up = up;
+    }
+
+    /** While set, messages on topics starting with it are refused (as a Redis ACL refuses them), not stored. */
+    void refuse(String topicPrefix) {
+        this.refused = topicPrefix;
     }
 
     /** While true, appends neither store nor answer: their futures wait for {@link #failHeld}. */
@@ -69,6 +75,11 @@ final class FakeBackend implements Backend {
             }
             List<AppendResult> results = new ArrayList<>();
             for (Envelope e : batch) {
+                String no = refused;
+                if (no != null && e.topic().startsWith(no)) {
+                    results.add(AppendResult.refusedResult("NOPERM no permissions to access " + e.topic()));
+                    continue;
+                }
                 stored.add(e);
                 results.add(AppendResult.accepted(new StreamPosition(e.topic(), EntryId.parse("1-" + seq++))));
             }

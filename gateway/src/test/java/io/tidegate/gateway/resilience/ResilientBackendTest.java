@@ -79,6 +79,43 @@ class ResilientBackendTest {
     }
 
     @Test
+    void aRefusedMessageIsAnsweredAndNeitherRetriedNorSpooledNorCountedByTheBreaker() throws Exception {
+        FakeBackend fake = new FakeBackend();
+        fake.refuse("secret");
+        try (ResilientBackend backend = resilient(fake, "30s", 1 << 20)) {
+            for (int b = 0; b < 10; b++) {
+                List<io.tidegate.gateway.backend.Envelope> mixed = new ArrayList<>(batch("secret", b * 10, 5));
+                mixed.addAll(batch("open", b * 10 + 5, 5));
+                List<AppendResult> results = backend.append(mixed).get(5, TimeUnit.SECONDS);
+                assertThat(results.subList(0, 5)).allMatch(AppendResult::refused).noneMatch(AppendResult::spooled);
+                assertThat(results.subList(5, 10)).noneMatch(AppendResult::refused).noneMatch(AppendResult::spooled);
+            }
+            assertThat(fake.calls()).as("no retries").isEqualTo(10);
+            assertThat(backend.breaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+            assertThat(backend.stats().spooledMessages()).isZero();
+            assertThat(backend.stats().spoolPending()).isZero();
+            assertThat(fake.storedIds()).hasSize(50).allMatch(id -> Integer.parseInt(id.substring(1)) % 10 >= 5);
+        }
+    }
+
+    @Test
+    void aSpooledMessageWhoseReplayIsRefusedStaysInTheSpoolUntilTheBackendTakesIt() throws Exception {
+        FakeBackend fake = new FakeBackend();
+        fake.up(false);
+        try (ResilientBackend backend = resilient(fake, "200ms", 1 << 20)) {
+            assertThat(backend.append(batch("secret", 0, 3)).get(5, TimeUnit.SECONDS)).allMatch(AppendResult::spooled);
+            fake.refuse("secret"); // the ACL changed while Redis was away
+            fake.up(true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(backend.degradedReason())
+                    .contains("refuses the replay (NOPERM"));
+            assertThat(backend.stats().spoolPending()).as("acknowledged, so never dropped").isEqualTo(3);
+            fake.refuse(null); // the ACL is fixed
+            await().atMost(Duration.ofSeconds(10)).until(() -> backend.degradedReason() == null);
+            assertThat(fake.storedIds()).containsExactlyElementsOf(ids(0, 3));
+        }
+    }
+
+    @Test
     void theSpoolIsReplayedInOrderBeforeNewTraffic() throws Exception {
         FakeBackend fake = new FakeBackend();
         fake.up(false);

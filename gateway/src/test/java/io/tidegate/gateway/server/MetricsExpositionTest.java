@@ -68,6 +68,7 @@ class MetricsExpositionTest {
             metric("tidegate_remediation_actions_total", "counter", "action", "outcome"),
             metric("tidegate_consumer_lag", "gauge", "group"),
             metric("tidegate_backend_resets_total", "counter"),
+            metric("tidegate_backend_refused_commands_total", "counter"),
             metric("tidegate_auth_refusals_total", "counter", "reason"),
             metric("tidegate_risk_refusals_total", "counter", "rule"),
             metric("tidegate_regime_changes_total", "counter", "regime"),

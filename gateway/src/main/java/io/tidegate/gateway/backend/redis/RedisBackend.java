@@ -62,6 +62,7 @@ public final class RedisBackend implements Backend {
     private final ReadGuard reads;
     private final ScheduledThreadPoolExecutor executor;
     private final RedisConnector connector;
+    private final CommandRefusals refusals;
     private final SharedConnection control;
     private final RedisStreamWriter writer;
     private final TopicRegistry registry;
@@ -90,6 +91,7 @@ public final class RedisBackend implements Backend {
         String setting = redis.isCluster() ? "backend.redis.cluster-nodes" : "backend.redis.uri";
         this.connector = new RedisConnector(redis);
         String address = connector.address();
+        this.refusals = new CommandRefusals(connector.user(), redis.keyPrefix());
         this.executor = workerPool();
         RedisKeys keys = new RedisKeys(redis.keyPrefix());
         String name = "tidegate:" + storage.gatewayId();
@@ -107,7 +109,7 @@ public final class RedisBackend implements Backend {
             }
             this.control = controlConnection;
             this.writer = new RedisStreamWriter(writerConnection, keys, storage.retention().maxLength(),
-                    storage.dedupWindow());
+                    storage.dedupWindow(), refusals);
             this.registry = new TopicRegistry(keys, pubSub, control.async(), executor);
             this.incarnation = new IncarnationWatch(control.async(), keys, address, this::reset);
             incarnation.start();
@@ -161,6 +163,17 @@ public final class RedisBackend implements Backend {
     @Override
     public long resets() {
         return incarnation.resets();
+    }
+
+    @Override
+    public long refusedCommands() {
+        return refusals.count();
+    }
+
+    /** A command Redis refused within the last minute (an ACL without the permission), with the ACL to grant. */
+    @Override
+    public String recentRefusal() {
+        return refusals.recent();
     }
 
     @Override

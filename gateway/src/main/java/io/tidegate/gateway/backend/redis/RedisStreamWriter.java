@@ -69,6 +69,7 @@ final class RedisStreamWriter implements AutoCloseable {
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object dispatchLock = new Object();
+    private final CommandRefusals refusals;
     private boolean closed;
     /**
      * Whether the next pipeline must start with SCRIPT LOAD: at first, after every reconnect
@@ -78,7 +79,9 @@ final class RedisStreamWriter implements AutoCloseable {
      */
     private volatile boolean loadScript = true;
 
-    RedisStreamWriter(SharedConnection shared, RedisKeys keys, long maxLength, Duration dedupWindow) {
+    RedisStreamWriter(SharedConnection shared, RedisKeys keys, long maxLength, Duration dedupWindow,
+                      CommandRefusals refusals) {
+        this.refusals = refusals;
         this.connection = shared.connection();
         this.redis = shared.async();
         this.keys = keys;
@@ -137,9 +140,10 @@ final class RedisStreamWriter implements AutoCloseable {
             }
             connection.flushCommands();
         }
+        // every reply, failed or not: a run Redis refuses (ACL) is answered alone, the batch's others are stored
         CompletableFuture<List<AppendResult>> result = CompletableFuture
-                .allOf(replies.stream().map(RedisFuture::toCompletableFuture).toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> results(batch, runs, replies));
+                .allOf(replies.stream().map(f -> f.toCompletableFuture().handle((v, e) -> null)).toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> results(batch, runs, replies, refusals));
         result.whenComplete((r, error) -> {
             if (error != null) {
                 // A failed batch may not have reached the topic set either; register again next time.
@@ -284,11 +288,33 @@ final class RedisStreamWriter implements AutoCloseable {
         return new ScriptCall(runKeys, args);
     }
 
+    /**
+     * The result of each message; a run that failed for another reason than a refusal fails the
+     * whole batch, as before, so the resilience layer retries or spools it (the runs that were
+     * stored come back as duplicates of themselves).
+     */
     private static List<AppendResult> results(List<Envelope> batch, List<Run> runs,
-                                              List<RedisFuture<List<Object>>> replies) {
+                                              List<RedisFuture<List<Object>>> replies, CommandRefusals refusals) {
         AppendResult[] results = new AppendResult[batch.size()];
+        String[] refused = new String[runs.size()];
+        for (int r = 0; r < runs.size(); r++) {
+            CompletableFuture<List<Object>> reply = replies.get(r).toCompletableFuture();
+            if (reply.isCompletedExceptionally()) {
+                Throwable error = RedisSubscription.unwrap(reply.handle((v, e) -> e).join());
+                refused[r] = refusals.refusal(error, "appending " + runs.get(r).indexes.size() + " messages to "
+                        + runs.get(r).topic);
+                if (refused[r] == null) {
+                    throw error instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(error);
+                }
+            }
+        }
         for (int r = 0; r < runs.size(); r++) {
             Run run = runs.get(r);
+            if (refused[r] != null) {
+                AppendResult no = AppendResult.refusedResult(refused[r]);
+                run.indexes.forEach(i -> results[i] = no);
+                continue;
+            }
             List<Object> reply = replies.get(r).toCompletableFuture().join();
             for (int i = 0; i < run.indexes.size(); i++) {
                 String id = RedisKeys.string((byte[]) reply.get(2 * i));

@@ -1,0 +1,124 @@
+package io.tidegate.gateway.risk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidegate.gateway.backend.Backend;
+import io.tidegate.gateway.backend.BackendSubscription;
+import io.tidegate.gateway.backend.DeliverySink;
+import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.ForwardingBackend;
+import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.backend.SubscriptionSpec;
+import io.tidegate.gateway.backend.memory.MemoryBackend;
+import io.tidegate.gateway.config.GatewayConfig;
+import io.tidegate.gateway.monitoring.Readiness;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /readyz} holds a replica back while its risk gate rebuilds positions and open orders
+ * from the retained order flow, and lets it in once that flow has been read.
+ */
+class RiskRebuildReadinessTest {
+
+    @Test
+    void readyzSaysNotReadyUntilTheRetainedOrderFlowIsRead() {
+        GatewayConfig.Risk config = GatewayConfig.defaultsWith("risk.enabled=true").risk();
+        CompletableFuture<Void> rebuilt = new CompletableFuture<>();
+        try (MemoryBackend memory = new MemoryBackend(GatewayConfig.defaultsWith().storage());
+             RiskLimits limits = new RiskLimits(config);
+             OrderRiskGate gate = new OrderRiskGate(config, limits, new MidPrices(16), KillSwitches.inMemory(Clock.systemUTC()),
+                     new RiskRefusals(), m -> { }, "test", Clock.systemUTC())) {
+            Backend slowToCatchUp = new CatchingUpBackend(memory, rebuilt);
+            Readiness readiness = new Readiness(slowToCatchUp, Set.of(gate::notReadyReason));
+            readiness.markStarted();
+            assertThat(readiness.notReadyReason()).as("risk off the bus: nothing to rebuild").isNull();
+
+            gate.followBus(slowToCatchUp);
+            assertThat(gate.rebuilt()).isFalse();
+            assertThat(readiness.notReadyReason()).startsWith("risk: rebuilding positions and open orders from the "
+                    + "retained exec.commands and exec.events streams");
+
+            rebuilt.complete(null);
+            assertThat(gate.rebuilt()).isTrue();
+            assertThat(readiness.notReadyReason()).isNull();
+        }
+    }
+
+    /** A real backend whose subscriptions report catching up only when the test says so. */
+    private static final class CatchingUpBackend extends ForwardingBackend {
+        private final Backend delegate;
+        private final CompletableFuture<Void> caughtUp;
+
+        CatchingUpBackend(Backend delegate, CompletableFuture<Void> caughtUp) {
+            this.delegate = delegate;
+            this.caughtUp = caughtUp;
+        }
+
+        @Override
+        protected Backend delegate() {
+            return delegate;
+        }
+
+        @Override
+        public CompletableFuture<List<io.tidegate.gateway.backend.AppendResult>> append(List<Envelope> batch) {
+            return delegate.append(batch);
+        }
+
+        @Override
+        public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
+            BackendSubscription sub = delegate.subscribe(spec, sink);
+            return new BackendSubscription() {
+                @Override
+                public CompletableFuture<Void> caughtUp() {
+                    return caughtUp;
+                }
+
+                @Override
+                public void request(int n) {
+                    sub.request(n);
+                }
+
+                @Override
+                public void ack(Collection<StreamPosition> positions) {
+                    sub.ack(positions);
+                }
+
+                @Override
+                public void nack(Collection<StreamPosition> positions, Duration delay) {
+                    sub.nack(positions, delay);
+                }
+
+                @Override
+                public void extendDeadline(Collection<StreamPosition> positions, Duration extension) {
+                    sub.extendDeadline(positions, extension);
+                }
+
+                @Override
+                public void close() {
+                    sub.close();
+                }
+            };
+        }
+
+        @Override
+        public boolean isReady() {
+            return delegate.isReady();
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
