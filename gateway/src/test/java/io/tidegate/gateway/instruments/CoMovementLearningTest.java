@@ -3,11 +3,8 @@ package io.tidegate.gateway.instruments;
 import static io.tidegate.gateway.instruments.InstrumentsGateway.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import io.tidegate.proto.market.v1.Decimal;
 import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.InstrumentKind;
-import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.v1.ResolutionSource;
 import io.tidegate.proto.v1.ResolveResponse;
 import io.tidegate.testkit.RedisServer;
@@ -41,7 +38,7 @@ class CoMovementLearningTest {
 
             gateway.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
             await(() -> registry.catalog().listingCount() == 1);
-            publishTrackingQuotes(gateway, 40);
+            gateway.publishTrackingQuotes(40);
             await(() -> registry.learnedFromPrices() == 1);
 
             ResolveResponse learned = gateway.resolve("alpha", "spot", "WBTUSDT");
@@ -59,7 +56,7 @@ class CoMovementLearningTest {
     void aProposalMadeBeforeTheListingIsLearnedWhenTheListingArrives() throws Exception {
         try (InstrumentsGateway gateway = InstrumentsGateway.start(FAST)) {
             InstrumentRegistry registry = gateway.registry();
-            publishTrackingQuotes(gateway, 40);
+            gateway.publishTrackingQuotes(40);
             await(() -> registry.pendingProposals() == 1); // proposed while neither side was listed
             assertThat(registry.learnedFromPrices()).isZero();
 
@@ -78,7 +75,7 @@ class CoMovementLearningTest {
     void trackingWithoutAListingOfEitherSideTeachesNothing() throws Exception {
         try (InstrumentsGateway gateway = InstrumentsGateway.start(FAST)) {
             InstrumentRegistry registry = gateway.registry();
-            publishTrackingQuotes(gateway, 40);
+            gateway.publishTrackingQuotes(40);
             // the tap delivers in order: once this later listing (of another market) is in, every quote was seen
             gateway.publish("data.instruments.BINANCE", "ETHUSDT", ETHUSDT.toByteString());
             await(() -> registry.catalog().listingCount() == 1);
@@ -100,7 +97,7 @@ class CoMovementLearningTest {
             try (InstrumentsGateway gateway = InstrumentsGateway.start(overrides)) {
                 gateway.publish("data.instruments.BINANCE", "BTCUSDT", BTCUSDT.toByteString());
                 await(() -> gateway.registry().catalog().listingCount() == 1);
-                publishTrackingQuotes(gateway, 40);
+                gateway.publishTrackingQuotes(40);
                 await(() -> redis.command("HEXISTS tg:instruments m:ALPHA|WBT").equals(":1"));
             }
             try (InstrumentsGateway gateway = InstrumentsGateway.start(uri)) {
@@ -111,21 +108,5 @@ class CoMovementLearningTest {
                 assertThat(known.getEvidence()).contains("BINANCE spot BTCUSDT");
             }
         }
-    }
-
-    /** Both venues quote one moving asset, ALPHA 1 bp above BINANCE. */
-    private static void publishTrackingQuotes(InstrumentsGateway gateway, int count) {
-        for (int t = 0; t < count; t++) {
-            long mid = Math.round(50_000_00 * (1 + 0.001 * Math.sin(t / 3.0))); // cents
-            gateway.publish("data.quotes.BINANCE.BTCUSDT", "BTCUSDT", quote(mid));
-            gateway.publish("data.quotes.ALPHA.WBTUSDT", "WBTUSDT", quote(mid + mid / 10_000));
-        }
-    }
-
-    private static ByteString quote(long midCents) {
-        return QuoteTick.newBuilder()
-                .setBidPrice(Decimal.newBuilder().setUnits(midCents - 1).setScale(2))
-                .setAskPrice(Decimal.newBuilder().setUnits(midCents + 1).setScale(2))
-                .build().toByteString();
     }
 }

@@ -6,6 +6,8 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tidegate.gateway.EmbeddedGateway;
+import io.tidegate.proto.market.v1.Decimal;
+import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.v1.EquivalentsRequest;
 import io.tidegate.proto.v1.EquivalentsResponse;
 import io.tidegate.proto.v1.GatewayServiceGrpc;
@@ -52,6 +54,22 @@ final class InstrumentsGateway implements AutoCloseable {
                 .addMessages(Message.newBuilder().setTopic(topic).setOrderingKey(orderingKey).setPayload(payload))
                 .build()).getResults(0);
         assertThat(result.hasError()).as("publish on %s: %s", topic, result.getError()).isFalse();
+    }
+
+    /** Both venues quote one moving asset, ALPHA WBTUSDT 1 bp above BINANCE BTCUSDT. */
+    void publishTrackingQuotes(int count) {
+        for (int t = 0; t < count; t++) {
+            long mid = Math.round(50_000_00 * (1 + 0.001 * Math.sin(t / 3.0))); // cents
+            publish("data.quotes.BINANCE.BTCUSDT", "BTCUSDT", quote(mid));
+            publish("data.quotes.ALPHA.WBTUSDT", "WBTUSDT", quote(mid + mid / 10_000));
+        }
+    }
+
+    private static ByteString quote(long midCents) {
+        return QuoteTick.newBuilder()
+                .setBidPrice(Decimal.newBuilder().setUnits(midCents - 1).setScale(2))
+                .setAskPrice(Decimal.newBuilder().setUnits(midCents + 1).setScale(2))
+                .build().toByteString();
     }
 
     ResolveResponse resolve(String venue, String segment, String nativeId) {

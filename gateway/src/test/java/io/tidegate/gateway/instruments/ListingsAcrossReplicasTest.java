@@ -3,12 +3,9 @@ package io.tidegate.gateway.instruments;
 import static io.tidegate.gateway.instruments.InstrumentsGateway.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.tidegate.intelligence.instrument.InstrumentKey;
-import io.tidegate.proto.market.v1.Decimal;
 import io.tidegate.proto.market.v1.InstrumentDefinition;
 import io.tidegate.proto.market.v1.InstrumentKind;
-import io.tidegate.proto.market.v1.QuoteTick;
 import io.tidegate.proto.v1.EquivalentsResponse;
 import io.tidegate.proto.v1.ListedMarket;
 import io.tidegate.proto.v1.ResolutionSource;
@@ -78,7 +75,7 @@ class ListingsAcrossReplicasTest {
             try (InstrumentsGateway a = InstrumentsGateway.start(fast);
                  InstrumentsGateway b = InstrumentsGateway.start(fast)) {
                 InstrumentRegistry registry = b.registry();
-                publishTrackingQuotes(b, 40);
+                b.publishTrackingQuotes(40);
                 await(() -> registry.pendingProposals() == 1); // neither side listed yet
 
                 a.publish("data.instruments.BINANCE", "BTCUSDT", BINANCE_BTC.toByteString());
@@ -90,21 +87,5 @@ class ListingsAcrossReplicasTest {
                 assertThat(learned.getEvidence()).contains("BINANCE spot BTCUSDT");
             }
         }
-    }
-
-    /** Both venues quote one moving asset, ALPHA 1 bp above BINANCE. */
-    private static void publishTrackingQuotes(InstrumentsGateway gateway, int count) {
-        for (int t = 0; t < count; t++) {
-            long mid = Math.round(50_000_00 * (1 + 0.001 * Math.sin(t / 3.0))); // cents
-            gateway.publish("data.quotes.BINANCE.BTCUSDT", "BTCUSDT", quote(mid));
-            gateway.publish("data.quotes.ALPHA.WBTUSDT", "WBTUSDT", quote(mid + mid / 10_000));
-        }
-    }
-
-    private static ByteString quote(long midCents) {
-        return QuoteTick.newBuilder()
-                .setBidPrice(Decimal.newBuilder().setUnits(midCents - 1).setScale(2))
-                .setAskPrice(Decimal.newBuilder().setUnits(midCents + 1).setScale(2))
-                .build().toByteString();
     }
 }
