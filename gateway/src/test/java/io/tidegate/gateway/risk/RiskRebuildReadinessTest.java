@@ -2,6 +2,7 @@ package io.tidegate.gateway.risk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Status;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
@@ -12,6 +13,11 @@ import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.backend.memory.MemoryBackend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.monitoring.Readiness;
+import io.tidegate.proto.market.v1.Decimal;
+import io.tidegate.proto.market.v1.OrderSide;
+import io.tidegate.proto.market.v1.OrderType;
+import io.tidegate.proto.market.v1.SubmitOrder;
+import io.tidegate.proto.v1.Message;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -21,8 +27,9 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /readyz} holds a replica back while its risk gate rebuilds positions and open orders
- * from the retained order flow, and lets it in once that flow has been read.
+ * While its risk gate rebuilds positions and open orders from the retained order flow, a replica
+ * refuses new orders {@code UNAVAILABLE} and {@code /readyz} holds it back; both let it in once
+ * that flow has been read.
  */
 class RiskRebuildReadinessTest {
 
@@ -48,6 +55,33 @@ class RiskRebuildReadinessTest {
             assertThat(gate.rebuilt()).isTrue();
             assertThat(readiness.notReadyReason()).isNull();
         }
+    }
+
+    @Test
+    void anOrderIsRefusedUnavailableUntilTheRetainedOrderFlowIsRead() {
+        GatewayConfig.Risk config = GatewayConfig.defaultsWith("risk.enabled=true").risk();
+        CompletableFuture<Void> rebuilt = new CompletableFuture<>();
+        try (MemoryBackend memory = new MemoryBackend(GatewayConfig.defaultsWith().storage());
+             RiskLimits limits = new RiskLimits(config);
+             OrderRiskGate gate = new OrderRiskGate(config, limits, new MidPrices(16), KillSwitches.inMemory(Clock.systemUTC()),
+                     new RiskRefusals(), m -> { }, "test", Clock.systemUTC())) {
+            gate.followBus(new CatchingUpBackend(memory, rebuilt));
+            Status refused = gate.check(null, order("c1"));
+            assertThat(refused.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(refused.getDescription()).contains("not read from the bus yet").contains("retry shortly");
+
+            rebuilt.complete(null);
+            Status after = gate.check(null, order("c2"));
+            assertThat(after == null ? "" : after.getDescription()).doesNotContain("not read from the bus yet");
+        }
+    }
+
+    private static Message order(String clientOrderId) {
+        SubmitOrder submit = SubmitOrder.newBuilder().setClientOrderId(clientOrderId).setInstrumentId("BTCUSDT.BINANCE")
+                .setSide(OrderSide.ORDER_SIDE_BUY).setOrderType(OrderType.ORDER_TYPE_MARKET)
+                .setQuantity(Decimal.newBuilder().setUnits(1)).build();
+        return Message.newBuilder().setTopic("exec.commands.BINANCE.strat-1").setId(clientOrderId)
+                .setContentType(OrderRiskGate.TYPE + "SubmitOrder").setPayload(submit.toByteString()).build();
     }
 
     /** A real backend whose subscriptions report catching up only when the test says so. */
