@@ -27,11 +27,12 @@ import java.util.function.UnaryOperator;
 import org.HdrHistogram.Histogram;
 
 /**
- * What transport security costs, side by side in one run: four gateways in this JVM (memory
- * backend, loopback), in plaintext, with TLS, with TLS and a bearer token, and with mutual TLS,
- * each with one Java SDK publisher and one subscriber connected the way a user would connect.
- * Rounds visit the four in turn (the order rotating each round), so drift of a shared machine
- * lands on all four alike. Each visit measures
+ * What transport security costs, side by side in one run: five gateways in this JVM (memory
+ * backend, loopback), in plaintext, with TLS, with TLS and a bearer token, with TLS, a token and
+ * topic ACL rules checked on every publish and subscription, and with mutual TLS, each with one
+ * Java SDK publisher and one subscriber connected the way a user would connect.
+ * Rounds visit the five in turn (the order rotating each round), so drift of a shared machine
+ * lands on all five alike. Each visit measures
  * <ul>
  *   <li>throughput: messages delivered per second while the publisher keeps
  *       {@code in-flight} publishes open (as fast as the gateway takes them);</li>
@@ -49,13 +50,25 @@ public final class SecurityCost {
 
     private static final int IN_FLIGHT = 2_000;
     private static final int CONNECTS = 5;
+    /** Rules shaped like a deployment's: several roles, allows and denies, the caller's among them. */
+    private static final String ACL_RULES = """
+            rules = [
+              { who = "role:trader", publish-allow = ["exec.commands.BINANCE.>"],
+                subscribe-allow = ["data.>", "exec.events.BINANCE.>"], join-groups = ["strategies"] }
+              { who = "id:binance-adapter", publish-allow = ["exec.events.BINANCE.>", "data.>"],
+                subscribe-allow = ["exec.commands.BINANCE.>"] }
+              { who = "role:bench", publish-allow = ["bench.>"], publish-deny = ["bench.*.admin.>"],
+                subscribe-allow = ["bench.>", "data.>"], subscribe-deny = ["exec.>"] }
+              { who = "*", subscribe-allow = ["data.>"], subscribe-deny = ["exec.>"] }
+            ]
+            """;
 
     private SecurityCost() {
     }
 
-    /** The four ways of connecting compared. */
+    /** The ways of connecting compared. */
     enum Mode {
-        PLAINTEXT("plaintext"), TLS("TLS"), TLS_TOKEN("TLS + token"), MTLS("mTLS");
+        PLAINTEXT("plaintext"), TLS("TLS"), TLS_TOKEN("TLS + token"), TLS_TOKEN_ACL("TLS + token + ACL"), MTLS("mTLS");
 
         final String label;
 
@@ -121,13 +134,19 @@ public final class SecurityCost {
                 .digest(("bench-" + System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
         String tokenHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(token.getBytes(StandardCharsets.UTF_8)));
-        String[] tls = {"security.tls.cert-chain-file=" + serverChain,
+        // the retained log of every visit's topic stays small, so the runs measure the connection, not the heap
+        String[] tls = {"retention.max-length=20000", "security.tls.cert-chain-file=" + serverChain,
                         "security.tls.private-key-file=" + serverKey};
+        Path rules = Files.writeString(dir.resolve("acl.conf"), ACL_RULES);
         Map<Mode, Setup> setups = new EnumMap<>(Mode.class);
-        setups.put(Mode.PLAINTEXT, new Setup(EmbeddedGateway.startOnLoopback(), b -> b));
+        setups.put(Mode.PLAINTEXT, new Setup(EmbeddedGateway.startOnLoopback("retention.max-length=20000"), b -> b));
         setups.put(Mode.TLS, new Setup(EmbeddedGateway.startOnLoopback(tls), b -> b.tls(ca)));
         setups.put(Mode.TLS_TOKEN, new Setup(EmbeddedGateway.startOnLoopback(concat(tls,
                 "security.api-tokens.bench.sha256=" + tokenHash, "security.api-tokens.bench.roles=[bench]")),
+                b -> b.tls(ca).bearerToken(token)));
+        setups.put(Mode.TLS_TOKEN_ACL, new Setup(EmbeddedGateway.startOnLoopback(concat(tls,
+                "security.api-tokens.bench.sha256=" + tokenHash, "security.api-tokens.bench.roles=[bench]",
+                "security.acl.enabled=true", "security.acl.file=" + rules)),
                 b -> b.tls(ca).bearerToken(token)));
         setups.put(Mode.MTLS, new Setup(EmbeddedGateway.startOnLoopback(concat(tls,
                 "security.tls.client-ca-file=" + ca, "security.tls.client-auth=require")),
