@@ -8,6 +8,13 @@ the book engine (:mod:`tidegate_adapters.books`) resync that book from a new sna
 messages, malformed, published; each event is also logged with the counters so far.
 
     python -m tidegate_adapters.live --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
+    python -m tidegate_adapters.live --venue binance --url wss://stream.binance.com:9443/ws --symbols BTCUSDT \
+        --rest-url https://api.binance.com
+
+Binance books need a REST snapshot (``GET <rest-url>/api/v3/depth``): it is fetched in a task beside
+the read loop, which keeps buffering the symbol's diffs for :class:`~tidegate_adapters.books.BinanceBooks`
+(the replay's engine too); a failed fetch, or a snapshot older than the buffered diffs, is fetched
+again after the backoff on the same connection (``snapshot_failures``, ``stale_snapshots``).
 
 One LiveFeed runs in one asyncio task; its counters are read from the same loop.
 """
