@@ -173,10 +173,15 @@ async def test_a_disconnect_reconnects_resubscribes_and_resyncs_from_a_new_snaps
     assert len(server.snapshot_requests) == 2
 
 
-@pytest.mark.parametrize("bad", ["older", "failing"])
-async def test_a_snapshot_older_than_the_buffered_stream_or_failing_is_fetched_again_on_the_same_connection(
+BAD_SNAPSHOTS: dict[str, Any] = {"older": snapshot(150, [["0.00000900", "1"]], [["0.00001100", "1"]]),
+                                 "failing": 503,  # the HTTP status the REST side answers
+                                 "malformed": snapshot(201, [["0.00001000", "ten"]], [])}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_SNAPSHOTS))
+async def test_a_snapshot_older_than_the_buffered_stream_failing_or_malformed_is_fetched_again_on_the_same_connection(
         endpoint: str, bad: str) -> None:
-    symbol = "ADABTC" if bad == "older" else "DOTBTC"
+    symbol = {"older": "ADABTC", "failing": "DOTBTC", "malformed": "SOLBTC"}[bad]
 
     def scripts(applied: Callable[[], int]) -> list[list[Step]]:
         return [[subscribed(symbol),
@@ -184,8 +189,7 @@ async def test_a_snapshot_older_than_the_buffered_stream_or_failing_is_fetched_a
                  depth(symbol, 202, 203, [], [["0.00001200", "3"]]),
                  ("until", lambda: applied() >= 1),
                  depth(symbol, 204, 204, [["0.00001000", "0"]])]]
-    first = snapshot(150, [["0.00000900", "1"]], [["0.00001100", "1"]]) if bad == "older" else 503
-    snapshots = [first, snapshot(201, [["0.00001000", "10"]], [["0.00001100", "2"]])]
+    snapshots = [BAD_SNAPSHOTS[bad], snapshot(201, [["0.00001000", "10"]], [["0.00001100", "2"]])]
     final = book({}, {"0.00001100": "2", "0.00001200": "3"})
     feed, server, published = await run_live(endpoint, symbol, scripts, snapshots, final, 204)
     assert resets(published) == [(True, INITIAL), (False, STOPPED)]  # the bad snapshot published nothing

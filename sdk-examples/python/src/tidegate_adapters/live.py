@@ -245,9 +245,10 @@ class LiveFeed:
                 stale_before = self.books.stats.stale_snapshots
                 try:
                     out = self.books.on_snapshot(symbol, body, self.clock())
+                    unusable = self.books.stats.stale_snapshots > stale_before
                 except (MalformedMessage, KeyError, ValueError, TypeError) as e:
                     self.snapshot_failures += 1
-                    out = BookOutput(snapshots_needed=[symbol])
+                    out, unusable = BookOutput(snapshots_needed=[symbol]), True
                     log.warning("%s: snapshot of %s is malformed (%s)", self.venue, symbol, e)
                 again = symbol in out.snapshots_needed
                 out.snapshots_needed = [s for s in out.snapshots_needed if s != symbol]
@@ -256,11 +257,11 @@ class LiveFeed:
                     await self._handle(out, ws)
                     return
                 await self._handle(out, ws)
-                wait = self.backoff.delay(attempt, self.rng) if self.books.stats.stale_snapshots > stale_before \
-                    else 0.0  # a gap inside the buffer: the next snapshot is due at once
+                # a gap inside the buffer wants the next snapshot at once; a stale or malformed one waits
+                wait = self.backoff.delay(attempt, self.rng) if unusable else 0.0
                 if wait:
-                    log.info("%s: snapshot of %s is older than the stream; again in %.3f s", self.venue, symbol,
-                             wait)
+                    log.info("%s: snapshot of %s unusable; again in %.3f s (%s)", self.venue, symbol, wait,
+                             self._summary())
             attempt += 1
             await asyncio.sleep(wait)
 
