@@ -5,9 +5,12 @@ import random
 import zlib
 from decimal import Decimal
 
+import pytest
+
 from tidegate.market.v1 import common_pb2, data_pb2
 from tidegate_adapters.books import (ASK, BID, BinanceBooks, BookReplica, BybitBooks, CoinbaseBooks, LocalBook,
                                      OkxBooks, okx_checksum)
+from tidegate_adapters._common import MalformedMessage
 from tidegate_adapters.live import Backoff
 
 CLEAR = data_pb2.BOOK_ACTION_CLEAR
@@ -57,6 +60,34 @@ def test_binance_buffers_until_the_snapshot_and_refetches_one_older_than_the_str
     assert e.book("BNBBTC").levels()["bids"] == [(Decimal("1.1"), 1), (Decimal("1.0"), 1), (Decimal("0.9"), 2)]
     assert e.on_message(depth(100, 104, [["5", "5"]]), 1).batches == []  # u <= last: stale
     assert e.stats.stale_dropped == 1
+
+
+def test_binance_gap_inside_the_buffer_keeps_what_followed_it_for_the_next_snapshot() -> None:
+    # live, the stream is read while the snapshot is fetched: a gap can sit inside the buffer
+    e = BinanceBooks()
+    for first, last, price in ((101, 103, "1.0"), (104, 105, "1.1"), (108, 109, "1.2"), (110, 111, "1.3")):
+        e.on_message(depth(first, last, [[price, "1"]]), 1)
+    out = e.on_snapshot("BNBBTC", {"lastUpdateId": 102, "bids": [], "asks": []}, 1)
+    assert [(b.is_snapshot, b.sequence, b.reset_reason) for b in out.batches] == [
+        (True, 102, data_pb2.BOOK_RESET_REASON_INITIAL), (False, 103, 0), (False, 105, 0),
+        (False, 0, data_pb2.BOOK_RESET_REASON_SEQUENCE_GAP)]  # 106..107 missing
+    assert out.snapshots_needed == ["BNBBTC"] and e.stats.gaps == 1
+    assert [m["u"] for m in e.states["BNBBTC"].buffer] == [109, 111]  # the gapped event and the one after it
+    out = e.on_snapshot("BNBBTC", {"lastUpdateId": 109, "bids": [["1.2", "1"]], "asks": []}, 1)
+    assert [(b.is_snapshot, b.sequence) for b in out.batches] == [(True, 109), (False, 111)]
+    assert e.book("BNBBTC").levels()["bids"] == [(Decimal("1.3"), 1), (Decimal("1.2"), 1)]
+
+
+def test_binance_malformed_snapshot_leaves_the_buffer_for_the_next() -> None:
+    e = BinanceBooks()
+    e.on_message(depth(101, 103, [["1.0", "1"]]), 1)
+    for body in ({"lastUpdateId": "102", "bids": [], "asks": []},
+                 {"lastUpdateId": 102, "bids": [["x", "1"]], "asks": []}):
+        with pytest.raises(MalformedMessage):
+            e.on_snapshot("BNBBTC", body, 1)
+    out = e.on_snapshot("BNBBTC", {"lastUpdateId": 102, "bids": [], "asks": []}, 1)
+    assert [b.sequence for b in out.batches] == [102, 103]
+    assert e.book("BNBBTC").levels()["bids"] == [(Decimal("1.0"), 1)]
 
 
 def test_binance_futures_chain_on_pu() -> None:

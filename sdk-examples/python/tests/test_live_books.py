@@ -8,6 +8,7 @@ import json
 import random
 import sys
 import zlib
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -123,15 +124,21 @@ def depth(first: int, last: int, b: list[list[str]], a: list[list[str]]) -> Step
     return ("send", {"e": "depthUpdate", "E": 1672515782136 + last, "s": "BNBBTC", "U": first, "u": last, "b": b, "a": a})
 
 
-BINANCE_SCRIPTS = [
-    [("expect", "bnbbtc@depth@100ms"), depth(101, 103, [["0.0024", "10"]], []),  # snapshot 102 fetched here
-     depth(104, 105, [["0.0023", "5"]], [["0.0026", "0"]]), ("drop",)],
-    [("expect", "bnbbtc@depth@100ms"), depth(201, 202, [["0.0024", "11"]], []),  # snapshot 201 fetched here
-     depth(203, 204, [], [["0.0027", "7"]]),
-     depth(210, 211, [["0.0022", "1"]], []),  # 205..209 missing: resync from snapshot 212
-     depth(211, 212, [["0.0021", "1"]], []),  # already in the snapshot: dropped
-     depth(212, 214, [["0.0024", "0"]], [["0.0025", "3"]])],
-]
+def binance_scripts(snapshots_applied: Callable[[], int]) -> list[list[Step]]:
+    """The snapshot is fetched beside the stream, so the drop waits till it was applied: the
+    reconnect then resets a known book."""
+    return [
+        [("expect", "bnbbtc@depth@100ms"), depth(101, 103, [["0.0024", "10"]], []),  # snapshot 102 fetched here
+         depth(104, 105, [["0.0023", "5"]], [["0.0026", "0"]]),
+         ("until", lambda: snapshots_applied() >= 1), ("drop",)],
+        [("expect", "bnbbtc@depth@100ms"), depth(201, 202, [["0.0024", "11"]], []),  # snapshot 201 fetched here
+         depth(203, 204, [], [["0.0027", "7"]]),
+         depth(210, 211, [["0.0022", "1"]], []),  # 205..209 missing: resync from snapshot 212
+         depth(211, 212, [["0.0021", "1"]], []),  # already in the snapshot: dropped
+         depth(212, 214, [["0.0024", "0"]], [["0.0025", "3"]])],
+    ]
+
+
 BINANCE_SNAPSHOTS = [
     {"lastUpdateId": 102, "bids": [["0.0024", "9"], ["0.0020", "1"]], "asks": [["0.0026", "100"]]},
     {"lastUpdateId": 201, "bids": [["0.0024", "10"]], "asks": [["0.0026", "100"]]},
@@ -168,7 +175,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                 counts=dict(reconnects=1, gaps=1, checksum_failures=1, resyncs=2)),
     "bybit": dict(symbol="BTCUSDT", iid="BTCUSDT.BYBIT", scripts=lambda: BYBIT_SCRIPTS, final=BYBIT_FINAL,
                   resets=BYBIT_RESETS, counts=dict(reconnects=1, gaps=1, checksum_failures=0, resyncs=1)),
-    "binance": dict(symbol="BNBBTC", iid="BNBBTC.BINANCE", scripts=lambda: BINANCE_SCRIPTS, final=BINANCE_FINAL,
+    "binance": dict(symbol="BNBBTC", iid="BNBBTC.BINANCE", scripts=binance_scripts, final=BINANCE_FINAL,
                     resets=BINANCE_RESETS, counts=dict(reconnects=1, gaps=1, checksum_failures=0, resyncs=1)),
     "coinbase": dict(symbol="BTC-USD", iid="BTCUSD.COINBASE", scripts=lambda: COINBASE_SCRIPTS, final=COINBASE_FINAL,
                      resets=COINBASE_RESETS, counts=dict(reconnects=1, gaps=0, checksum_failures=0, resyncs=0)),
@@ -179,9 +186,12 @@ async def run_scenario(venue: str, publish: Any) -> tuple[LiveFeed, VenueServer,
     """Runs the venue's scripts until the adapter holds the final book, then stops the feed;
     returns the feed, the server and the adapter's book just before the stop."""
     sc = SCENARIOS[venue]
-    async with VenueServer(sc["scripts"](), BINANCE_SNAPSHOTS if venue == "binance" else ()) as server:
+    feeds: list[LiveFeed] = []
+    scripts = sc["scripts"](lambda: feeds[0].books.stats.snapshots) if venue == "binance" else sc["scripts"]()
+    async with VenueServer(scripts, BINANCE_SNAPSHOTS if venue == "binance" else ()) as server:
         feed = LiveFeed(venue, server.url, [sc["symbol"]], publish, backoff=FAST, rng=random.Random(7),
                         snapshot_fetcher=http_snapshot_fetcher(server.http_url) if venue == "binance" else None)
+        feeds.append(feed)
         stop = asyncio.Event()
         task = asyncio.create_task(feed.run(stop))
         try:

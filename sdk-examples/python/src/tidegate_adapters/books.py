@@ -100,6 +100,7 @@ class BookStats:
     checksum_failures: int = 0
     resyncs: int = 0
     stale_dropped: int = 0  # updates older than the book, or while waiting for a snapshot
+    stale_snapshots: int = 0  # REST snapshots older than the buffered stream, fetched again (Binance)
 
 
 @dataclass
@@ -322,24 +323,30 @@ class BinanceBooks(BookEngine):
     def on_snapshot(self, symbol: str, body: Any, ts_init: int) -> BookOutput:
         """The REST ``/api/v3/depth`` body ``{"lastUpdateId":..,"bids":[[p,q]],"asks":[[p,q]]}``."""
         last_id = require(body, "lastUpdateId")
+        if not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise MalformedMessage(f"lastUpdateId: expected an integer, got {last_id!r}")
+        bids, asks = _levels(require(body, "bids"), "bids"), _levels(require(body, "asks"), "asks")
         st = self.states.setdefault(symbol, _State())
         buffered = st.buffer
         if buffered and last_id < buffered[0]["U"] - 1:
+            self.stats.stale_snapshots += 1
             return BookOutput(snapshots_needed=[symbol])  # the snapshot is older than the stream: fetch again
         if not buffered and not st.fetching:
             self.stats.stale_dropped += 1
             return BookOutput()  # a snapshot nobody waits for (a reconnect came between)
         st.buffer = []
-        out = BookOutput(batches=[self._snapshot(symbol, _levels(require(body, "bids"), "bids"),
-                                                 _levels(require(body, "asks"), "asks"), last_id, ts_init, ts_init)])
+        out = BookOutput(batches=[self._snapshot(symbol, bids, asks, last_id, ts_init, ts_init)])
         self.states[symbol].fresh = True
-        for msg in buffered:
+        for i, msg in enumerate(buffered):
             if msg["u"] <= last_id:
                 self.stats.stale_dropped += 1  # already in the snapshot
                 continue
             out.extend(self._apply(symbol, msg, ts_init))
             if not self.states[symbol].synced:
-                break  # a gap inside the buffer: a new snapshot is on its way
+                # a gap inside the buffer: the next snapshot is checked against the gapped event and what
+                # followed it (a live feed keeps reading while the snapshot is fetched)
+                self.states[symbol].buffer.extend(buffered[i + 1:])
+                break
         return out
 
 

@@ -8,6 +8,13 @@ the book engine (:mod:`tidegate_adapters.books`) resync that book from a new sna
 messages, malformed, published; each event is also logged with the counters so far.
 
     python -m tidegate_adapters.live --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
+    python -m tidegate_adapters.live --venue binance --url wss://stream.binance.com:9443/ws --symbols BTCUSDT \
+        --rest-url https://api.binance.com
+
+Binance books need a REST snapshot (``GET <rest-url>/api/v3/depth``): it is fetched in a task beside
+the read loop, which keeps buffering the symbol's diffs for :class:`~tidegate_adapters.books.BinanceBooks`
+(the replay's engine too); a failed fetch, or a snapshot older than the buffered diffs, is fetched
+again after the backoff on the same connection (``snapshot_failures``, ``stale_snapshots``).
 
 One LiveFeed runs in one asyncio task; its counters are read from the same loop.
 """
@@ -19,7 +26,9 @@ import contextlib
 import json
 import logging
 import random
+import signal
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,7 +47,9 @@ from .connection import add_connection_flags, check_connection_flags, client_opt
 log = logging.getLogger("tidegate_adapters.live")
 
 SnapshotFetcher = Callable[[str], Awaitable[Any]]
-BINANCE_SNAPSHOT_URL = "https://api.binance.com/api/v3/depth?symbol={symbol}&limit=1000"
+BINANCE_REST_URL = "https://api.binance.com"
+BINANCE_DEPTH_PATH = "/api/v3/depth?symbol={symbol}&limit=1000"
+BINANCE_SNAPSHOT_URL = BINANCE_REST_URL + BINANCE_DEPTH_PATH
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,7 @@ class LiveFeed:
         self.book_malformed = 0
         self.published = 0
         self.snapshot_failures = 0
+        self._fetches: dict[str, asyncio.Task[None]] = {}  # the session's REST snapshot fetches, by symbol
 
     # -- counters ------------------------------------------------------------------------------
     @property
@@ -114,7 +126,8 @@ class LiveFeed:
         s = self.books.stats
         return {"connections": self.connections, "reconnects": self.reconnects, "gaps": s.gaps,
                 "checksum_failures": s.checksum_failures, "resyncs": s.resyncs, "snapshots": s.snapshots,
-                "book_updates": s.updates, "stale_dropped": s.stale_dropped, "messages": self.adapter.stats.messages,
+                "book_updates": s.updates, "stale_dropped": s.stale_dropped,
+                "stale_snapshots": s.stale_snapshots, "messages": self.adapter.stats.messages,
                 "malformed": self.adapter.stats.malformed + self.book_malformed,
                 "snapshot_failures": self.snapshot_failures, "published": self.published}
 
@@ -159,6 +172,7 @@ class LiveFeed:
         if keepalive:
             tasks.append(asyncio.create_task(_keepalive(ws, *keepalive)))
         got_data = False
+        self._fetches = {}
         try:
             while not stop.is_set():
                 try:
@@ -173,8 +187,8 @@ class LiveFeed:
                 got_data = True
                 await self._on_raw(raw, ws)
         finally:
-            for t in tasks:
-                t.cancel()
+            for t in [*tasks, *self._fetches.values()]:
+                t.cancel()  # a snapshot still on its way belongs to this connection's diffs: dropped
         return got_data
 
     @staticmethod
@@ -203,19 +217,53 @@ class LiveFeed:
         for request in out.requests:
             await ws.send(request)
         for symbol in out.snapshots_needed:
-            await self._fetch_snapshot(symbol, ws)
+            self._start_fetch(symbol, ws)
 
-    async def _fetch_snapshot(self, symbol: str, ws: websockets.ClientConnection) -> None:
+    def _start_fetch(self, symbol: str, ws: websockets.ClientConnection) -> None:
+        """Fetches ``symbol``'s REST snapshot beside the read loop, which keeps buffering its diffs
+        (the venue's procedure); one fetch per symbol at a time, cancelled with the session."""
         if self.snapshot_fetcher is None:
             raise RuntimeError(f"{self.venue} needs a snapshot fetcher")
-        try:
-            body = await self.snapshot_fetcher(symbol)
-        except Exception as e:  # noqa: BLE001 - any failure of the REST call: drop the connection and resync
-            self.snapshot_failures += 1
-            log.warning("%s: snapshot of %s failed: %s; reconnecting", self.venue, symbol, e)
-            await ws.close()
-            return
-        await self._handle(self.books.on_snapshot(symbol, body, self.clock()), ws)
+        running = self._fetches.get(symbol)
+        if running is None or running.done():
+            self._fetches[symbol] = asyncio.create_task(self._fetch_snapshot(symbol, ws))
+
+    async def _fetch_snapshot(self, symbol: str, ws: websockets.ClientConnection) -> None:
+        """Until the book takes a snapshot: a failed fetch, or one older than the buffered diffs, is
+        tried again after the backoff; so is one that leaves a gap inside the buffer."""
+        assert self.snapshot_fetcher is not None
+        attempt = 0
+        while True:
+            try:
+                body = await self.snapshot_fetcher(symbol)
+            except Exception as e:  # noqa: BLE001 - any failure of the REST call is retried
+                self.snapshot_failures += 1
+                wait = max(self.backoff.delay(attempt, self.rng), _retry_after(e))
+                log.warning("%s: snapshot of %s failed: %s; again in %.3f s (%s)", self.venue, symbol, e or
+                            type(e).__name__, wait, self._summary())
+            else:
+                stale_before = self.books.stats.stale_snapshots
+                try:
+                    out = self.books.on_snapshot(symbol, body, self.clock())
+                    unusable = self.books.stats.stale_snapshots > stale_before
+                except (MalformedMessage, KeyError, ValueError, TypeError) as e:
+                    self.snapshot_failures += 1
+                    out, unusable = BookOutput(snapshots_needed=[symbol]), True
+                    log.warning("%s: snapshot of %s is malformed (%s)", self.venue, symbol, e)
+                again = symbol in out.snapshots_needed
+                out.snapshots_needed = [s for s in out.snapshots_needed if s != symbol]
+                if not again:
+                    del self._fetches[symbol]  # done: a gap found from here on starts a new fetch
+                    await self._handle(out, ws)
+                    return
+                await self._handle(out, ws)
+                # a gap inside the buffer wants the next snapshot at once; a stale or malformed one waits
+                wait = self.backoff.delay(attempt, self.rng) if unusable else 0.0
+                if wait:
+                    log.info("%s: snapshot of %s unusable; again in %.3f s (%s)", self.venue, symbol, wait,
+                             self._summary())
+            attempt += 1
+            await asyncio.sleep(wait)
 
     def _emit(self, out: BookOutput) -> None:
         for batch in out.batches:
@@ -224,6 +272,14 @@ class LiveFeed:
     def _publish(self, message: pb.Message) -> None:
         self.publish(message)
         self.published += 1
+
+
+def _retry_after(error: BaseException) -> float:
+    """Seconds a refusing venue asks to wait (HTTP 429 / 418 ``Retry-After``), else 0."""
+    if isinstance(error, urllib.error.HTTPError) and error.headers is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            return max(0.0, float(error.headers.get("Retry-After", 0)))
+    return 0.0
 
 
 async def _keepalive(ws: websockets.ClientConnection, interval: float, text: str) -> None:
@@ -239,7 +295,12 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--venue", required=True, choices=sorted(ENGINES))
     ap.add_argument("--url", required=True, help="venue WebSocket URL")
     ap.add_argument("--symbols", required=True, help="comma-separated venue symbols")
-    ap.add_argument("--snapshot-url", default=BINANCE_SNAPSHOT_URL, help="Binance: REST depth URL with {symbol}")
+    rest = ap.add_mutually_exclusive_group()
+    rest.add_argument("--rest-url", default=BINANCE_REST_URL,
+                      help=f"Binance: the REST base URL of the book snapshots, GET <rest-url>{BINANCE_DEPTH_PATH} "
+                           "(default %(default)s)")
+    rest.add_argument("--snapshot-url", default=None,
+                      help="Binance: the whole REST depth URL, with {symbol} (instead of --rest-url)")
     ap.add_argument("--endpoint", action="append", default=[], help="gateway host:port (default 127.0.0.1:7400)")
     ap.add_argument("--listing", default=None, help="a listing file to publish on data.instruments.<VENUE> first")
     ap.add_argument("--backoff-initial", type=float, default=0.5)
@@ -263,10 +324,14 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                 listing = parse_listing(args.venue, Path(args.listing).read_bytes())
                 log.info("published %d definitions", await publish_listing(client, listing))
             feed = LiveFeed(args.venue, args.url, [s.strip() for s in args.symbols.split(",") if s.strip()],
-                            client.publish, snapshot_fetcher=http_snapshot_fetcher(args.snapshot_url)
+                            client.publish, snapshot_fetcher=http_snapshot_fetcher(
+                                args.snapshot_url or args.rest_url.rstrip("/") + BINANCE_DEPTH_PATH)
                             if args.venue == "binance" else None,
                             backoff=Backoff(args.backoff_initial, args.backoff_max))
-            await feed.run()
+            stop = asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):  # stop cleanly: the FEED_STOPPED reset goes out
+                asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+            await feed.run(stop)
     except TidegateError as e:
         print(f"live: {e}", file=sys.stderr)
         return 2
