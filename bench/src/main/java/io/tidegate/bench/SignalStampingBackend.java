@@ -5,15 +5,17 @@ import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.ForwardingBackend;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A backend decorator that notes {@link System#nanoTime()} when an append carrying an arbitrage
- * signal is handed to it, for {@link ArbitrageLatency}. Thread-safe (one volatile stamp and count).
+ * signal is handed to it, for {@link ArbitrageLatency}; everything else, reports included, is the
+ * wrapped backend's. Thread-safe (one volatile stamp and count).
  */
-final class SignalStampingBackend implements Backend {
+final class SignalStampingBackend extends ForwardingBackend {
 
     private final Backend delegate;
     private volatile long lastSignalNanos;
@@ -29,6 +31,11 @@ final class SignalStampingBackend implements Backend {
 
     long signals() {
         return signals;
+    }
+
+    @Override
+    protected Backend delegate() {
+        return delegate;
     }
 
     @Override

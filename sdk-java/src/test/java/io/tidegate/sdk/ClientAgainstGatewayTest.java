@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.proto.v1.Message;
+import io.tidegate.testkit.TcpProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -289,7 +290,7 @@ class ClientAgainstGatewayTest {
                 }).build();
         clients.add(c);
         assertThat(c.awaitConnected(Duration.ofSeconds(5))).isTrue();
-        proxy.freezeAll();
+        proxy.freezeOpenConnections();
         await().atMost(Duration.ofSeconds(5)).until(() -> events.equals(List.of("up", "down", "up")));
         assertThat(c.publish(msg("rt.alive", "x")).get().position().topic()).isEqualTo("rt.alive");
     }

@@ -1,2 +1,2 @@
-/** Real redis-server and Redis Cluster processes on free ports for tests (JUnit 5 extensions); depends on nothing in Tidegate. */
+/** Test fixtures: real redis-server and Redis Cluster processes on free ports (JUnit 5 extensions), a test CA, and a TCP proxy that cuts or freezes connections; depends on nothing in Tidegate. */
 package io.tidegate.testkit;

@@ -7,12 +7,11 @@ import io.tidegate.gateway.backend.BackendUnavailableException;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.ForwardingBackend;
-import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.backend.ForwardingBackendSubscription;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.SettingUnusableException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -172,8 +171,11 @@ public final class DeferredBackend extends ForwardingBackend {
         }
     }
 
-    /** A subscription made before the backend was up: keeps its demand until it attaches. */
-    private static final class WaitingSubscription implements BackendSubscription {
+    /**
+     * A subscription made before the backend was up: keeps its demand until it attaches, then
+     * forwards. Thread-safe: its state is guarded by its own lock.
+     */
+    private static final class WaitingSubscription extends ForwardingBackendSubscription {
         private final SubscriptionSpec spec;
         private final DeliverySink sink;
         private long demand;
@@ -224,31 +226,6 @@ public final class DeferredBackend extends ForwardingBackend {
             sub.request(n);
         }
 
-        // Nothing can be delivered, so nothing acked, before the subscription attached.
-        @Override
-        public void ack(Collection<StreamPosition> positions) {
-            BackendSubscription sub = attached();
-            if (sub != null) {
-                sub.ack(positions);
-            }
-        }
-
-        @Override
-        public void nack(Collection<StreamPosition> positions, Duration delay) {
-            BackendSubscription sub = attached();
-            if (sub != null) {
-                sub.nack(positions, delay);
-            }
-        }
-
-        @Override
-        public void extendDeadline(Collection<StreamPosition> positions, Duration extension) {
-            BackendSubscription sub = attached();
-            if (sub != null) {
-                sub.extendDeadline(positions, extension);
-            }
-        }
-
         @Override
         public void close() {
             BackendSubscription sub;
@@ -261,7 +238,10 @@ public final class DeferredBackend extends ForwardingBackend {
             }
         }
 
-        private synchronized BackendSubscription attached() {
+        // Nothing can be delivered, so nothing acked, before the subscription attached: the
+        // forwarded ack, nack and deadline extension are dropped until then.
+        @Override
+        protected synchronized BackendSubscription delegate() {
             return real;
         }
     }

@@ -53,8 +53,7 @@ class DispatchPolicyRailsTest {
 
     @AfterEach
     void stop() {
-        backend.open = true;
-        backend.pending.forEach(Runnable::run);
+        backend.open();
         if (dispatcher != null) {
             dispatcher.close();
         }
@@ -116,33 +115,32 @@ class DispatchPolicyRailsTest {
         for (int appended = 2; appended <= 3; appended++) {
             backend.completeOne();
             int n = appended;
-            await().until(() -> backend.appended.size() == n);
+            await().until(() -> backend.appended().size() == n);
         }
         backend.completeOne();
         // now a LOW message of a volatile instrument waits too: the state's regime bit is set
         dispatcher.offer(List.of(publish("occupier2", "occupier2", Priority.PRIORITY_BULK)));
-        await().until(() -> backend.appended.size() == 4);
+        await().until(() -> backend.appended().size() == 4);
         dispatcher.offer(List.of(publish("b2", "bulk-2", Priority.PRIORITY_BULK),
                 publish("n2", "normal-2", Priority.PRIORITY_NORMAL),
                 volatilePublish("v", "volatile-low", Priority.PRIORITY_LOW)));
-        backend.open = true;
-        backend.completeOne();
-        await().until(() -> backend.appended.size() == 7);
+        backend.open();
+        await().until(() -> backend.appended().size() == 7);
 
-        assertThat(backend.appended.subList(1, 3)).containsExactly("normal-1", "bulk-1");
+        assertThat(backend.appended().subList(1, 3)).containsExactly("normal-1", "bulk-1");
         // bulk first while the volatile one waits; once it is gone the state is strict's again
-        assertThat(backend.appended.subList(4, 7)).containsExactly("bulk-2", "normal-2", "volatile-low");
+        assertThat(backend.appended().subList(4, 7)).containsExactly("bulk-2", "normal-2", "volatile-low");
         assertThat(dispatcher.policyFellBack()).isFalse();
     }
 
     /** Occupies the single worker with one append the test has not answered yet. */
     private void occupy() {
         dispatcher.offer(List.of(publish("occupier", "occupier", Priority.PRIORITY_BULK)));
-        await().until(() -> backend.appended.size() == 1);
+        await().until(() -> backend.appended().size() == 1);
     }
 
     private void completeUntil(int appended) throws InterruptedException {
-        while (backend.appended.size() < appended) {
+        while (backend.appended().size() < appended) {
             backend.completeOne();
         }
     }
@@ -167,7 +165,7 @@ class DispatchPolicyRailsTest {
         completeUntil(401);
 
         Map<String, Integer> seen = new HashMap<>();
-        for (String payload : backend.appended.subList(1, backend.appended.size())) {
+        for (String payload : backend.appended().subList(1, backend.appended().size())) {
             String[] parts = payload.split(":");
             int seq = Integer.parseInt(parts[1]);
             assertThat(seq).as("%s under %s after %s", payload, policy, seen.get(parts[0]))
@@ -192,7 +190,7 @@ class DispatchPolicyRailsTest {
         completeUntil(22);
 
         // index 0 went before the CRITICAL message was queued; every later append was chosen after
-        assertThat(backend.appended.indexOf("crit")).as("under %s", policy).isBetween(1, 3);
+        assertThat(backend.appended().indexOf("crit")).as("under %s", policy).isBetween(1, 3);
     }
 
     @ParameterizedTest
@@ -211,7 +209,7 @@ class DispatchPolicyRailsTest {
         Thread.sleep(5); // longer than BULK's max-wait: it is overdue when the worker next chooses
         completeUntil(32);
 
-        assertThat(backend.appended.indexOf("bulk")).as("under %s", policy).isEqualTo(1);
+        assertThat(backend.appended().indexOf("bulk")).as("under %s", policy).isEqualTo(1);
     }
 
     @Test
@@ -223,7 +221,7 @@ class DispatchPolicyRailsTest {
                 publish("high", "high", Priority.PRIORITY_HIGH)));
         completeUntil(4);
 
-        assertThat(backend.appended).containsExactly("occupier", "high", "normal", "bulk");
+        assertThat(backend.appended()).containsExactly("occupier", "high", "normal", "bulk");
     }
 
     @Test
@@ -250,23 +248,22 @@ class DispatchPolicyRailsTest {
                 Thread.sleep(1);
                 backend.completeOne(); // waits for the next append to be out, then answers it
             }
-            await().until(() -> backend.appended.size() == 201);
-            assertThat(backend.appended.get(1)).startsWith("b");
+            await().until(() -> backend.appended().size() == 201);
+            assertThat(backend.appended().get(1)).startsWith("b");
             Thread.sleep(2_100); // past the window
             backend.completeOne();
             dispatcher.offer(List.of(publish("after", "after", Priority.PRIORITY_NORMAL)));
             await().until(dispatcher::policyFellBack);
             // from then on it decides as strict
-            await().until(() -> backend.appended.size() == 202);
+            await().until(() -> backend.appended().size() == 202);
             backend.completeOne();
             dispatcher.offer(List.of(publish("occupier2", "occupier2", Priority.PRIORITY_BULK)));
-            await().until(() -> backend.appended.size() == 203);
+            await().until(() -> backend.appended().size() == 203);
             dispatcher.offer(List.of(publish("late-bulk", "late-bulk", Priority.PRIORITY_BULK),
                     publish("late-high", "late-high", Priority.PRIORITY_HIGH)));
-            backend.open = true;
-            backend.completeOne();
-            await().until(() -> backend.appended.size() == 205);
-            assertThat(backend.appended.subList(203, 205)).containsExactly("late-high", "late-bulk");
+            backend.open();
+            await().until(() -> backend.appended().size() == 205);
+            assertThat(backend.appended().subList(203, 205)).containsExactly("late-high", "late-bulk");
 
             assertThat(fallbacks.ingressFallbacks()).isEqualTo(1);
             assertThat(lines.list).filteredOn(e -> e.getLevel() == Level.WARN)
@@ -292,7 +289,7 @@ class DispatchPolicyRailsTest {
             bulk.add(publish("b" + i, "b" + i, Priority.PRIORITY_BULK));
         }
         dispatcher.offer(bulk);
-        await().until(() -> backend.appended.size() == 1000);
+        await().until(() -> backend.appended().size() == 1000);
         Thread.sleep(2);
         List<PendingPublish> critical = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -301,14 +298,13 @@ class DispatchPolicyRailsTest {
         dispatcher.offer(critical);
         Thread.sleep(20);
         backend.completeOne();
-        await().until(() -> backend.appended.size() == 1200);
-        backend.open = true;
-        backend.completeOne();
+        await().until(() -> backend.appended().size() == 1200);
+        backend.open();
         for (int i = 0; i < 3; i++) {
             Thread.sleep(12); // past a window each time
             dispatcher.offer(List.of(publish("after" + i, "after" + i, Priority.PRIORITY_NORMAL)));
         }
-        await().until(() -> backend.appended.size() == 1203);
+        await().until(() -> backend.appended().size() == 1203);
 
         assertThat(dispatcher.policyFellBack()).isFalse();
         assertThat(fallbacks.ingressFallbacks()).isZero();

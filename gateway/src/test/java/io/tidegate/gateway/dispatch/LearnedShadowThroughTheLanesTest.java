@@ -5,13 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.ByteString;
 import io.tidegate.gateway.backend.AppendResult;
-import io.tidegate.gateway.backend.Backend;
-import io.tidegate.gateway.backend.BackendSubscription;
-import io.tidegate.gateway.backend.DeliverySink;
-import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.Envelope;
-import io.tidegate.gateway.backend.StreamPosition;
-import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
 import io.tidegate.gateway.priority.PolicyFallbacks;
@@ -24,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +45,7 @@ class LearnedShadowThroughTheLanesTest {
     private static final int[] SHARES = {1, 4, 20, 25, 50};
 
     private final AtomicLong clock = new AtomicLong(1_000 * MS);
-    private final SlowBackend backend = new SlowBackend();
+    private final GatedBackend backend = GatedBackend.onClock(clock::get, this::appendDuration);
     private IngressDispatcher dispatcher;
 
     @AfterEach
@@ -92,9 +85,9 @@ class LearnedShadowThroughTheLanesTest {
         int refused = 0;
         int outOfOrder = 0;
         while (clock.get() < end) {
-            Append due = backend.earliestDue();
-            if (due != null && due.dueAt <= nextOffer) {
-                clock.set(due.dueAt);
+            GatedBackend.Held due = earliestDue();
+            if (due != null && due.dueAt() <= nextOffer) {
+                clock.set(due.dueAt());
                 if (backend.answer(due)) {
                     outOfOrder++;
                 }
@@ -115,7 +108,7 @@ class LearnedShadowThroughTheLanesTest {
 
         double[] rewards = dispatcher.policyRewards();
         System.out.printf("learned %.1f, shadow %.1f; %d appends (%d answered out of order), %d offers refused%n",
-                rewards[0], rewards[1], backend.answered, outOfOrder, refused);
+                rewards[0], rewards[1], backend.answered(), outOfOrder, refused);
         assertThat(refused).as("offers refused while the lanes were full").isGreaterThan(100);
         assertThat(outOfOrder).as("appends answered before an earlier one").isGreaterThan(100);
         assertThat(rewards[0]).as("reward earned").isGreaterThan(1_000);
@@ -155,9 +148,9 @@ class LearnedShadowThroughTheLanesTest {
         long giveUp = System.nanoTime() + 30_000 * MS;
         while (true) {
             int busy = dispatcher.busyWorkers();
-            int inFlight = backend.inFlight();
+            int inFlight = backend.inFlightCount();
             if (busy == inFlight && (busy == WORKERS
-                    || !dispatcher.workWaiting() && dispatcher.busyWorkers() == busy && backend.inFlight() == inFlight)) {
+                    || !dispatcher.workWaiting() && dispatcher.busyWorkers() == busy && backend.inFlightCount() == inFlight)) {
                 return;
             }
             if (System.nanoTime() > giveUp) {
@@ -167,86 +160,26 @@ class LearnedShadowThroughTheLanesTest {
         }
     }
 
-    /** An append in flight: due at the clock it was issued at plus its duration. */
-    private record Append(int firstSeq, long issuedAt, long dueAt, CompletableFuture<List<AppendResult>> future,
-                          List<AppendResult> results) {
+    /**
+     * How long an append takes: the run's duration plus its jitter, a function of its first
+     * message so it does not depend on which worker issued it first; so appends issued close
+     * together are answered out of order.
+     */
+    private long appendDuration(List<Envelope> batch) {
+        return appendNanos + (firstSeq(batch) * 7_919L) % jitterMicros * US;
     }
 
-    /**
-     * Holds every append until the test answers it; an append takes the run's duration plus its
-     * jitter, a function of its first message so it does not depend on which worker issued it
-     * first. So appends issued close together are answered out of order.
-     */
-    private final class SlowBackend implements Backend {
-        private final List<Append> inFlight = new ArrayList<>();
-        private boolean open;
-        int answered;
+    /** The append in flight due first; of two due at once, the one whose first message is older. */
+    private GatedBackend.Held earliestDue() {
+        return backend.inFlight().stream().min(Comparator.comparingLong(GatedBackend.Held::dueAt)
+                .thenComparingInt(h -> firstSeq(h.batch()))).orElse(null);
+    }
 
-        @Override
-        public synchronized CompletableFuture<List<AppendResult>> append(List<Envelope> batch) {
-            List<AppendResult> results = new ArrayList<>();
-            int first = Integer.MAX_VALUE;
-            for (Envelope e : batch) {
-                first = Math.min(first, Integer.parseInt(e.message().getPayload().toStringUtf8()));
-                results.add(AppendResult.accepted(new StreamPosition(e.topic(), new EntryId(1, results.size()))));
-            }
-            CompletableFuture<List<AppendResult>> f = new CompletableFuture<>();
-            if (open) {
-                f.complete(results);
-                return f;
-            }
-            long jitter = (first * 7_919L) % jitterMicros * US;
-            inFlight.add(new Append(first, clock.get(), clock.get() + appendNanos + jitter, f, results));
-            return f;
+    private static int firstSeq(List<Envelope> batch) {
+        int first = Integer.MAX_VALUE;
+        for (Envelope e : batch) {
+            first = Math.min(first, Integer.parseInt(e.message().getPayload().toStringUtf8()));
         }
-
-        synchronized int inFlight() {
-            return inFlight.size();
-        }
-
-        synchronized Append earliestDue() {
-            return inFlight.stream().min(Comparator.comparingLong(Append::dueAt).thenComparingInt(Append::firstSeq)).orElse(null);
-        }
-
-        /** Answers one append; true when one issued earlier is still in flight. */
-        boolean answer(Append a) {
-            boolean overtook;
-            synchronized (this) {
-                inFlight.remove(a);
-                overtook = inFlight.stream().anyMatch(o -> o.issuedAt < a.issuedAt);
-                answered++;
-            }
-            a.future.complete(a.results);
-            return overtook;
-        }
-
-        void open() {
-            List<Append> left;
-            synchronized (this) {
-                open = true;
-                left = new ArrayList<>(inFlight);
-                inFlight.clear();
-            }
-            left.forEach(a -> a.future.complete(a.results));
-        }
-
-        @Override
-        public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public String name() {
-            return "slow";
-        }
-
-        @Override
-        public void close() {
-        }
+        return first;
     }
 }

@@ -8,7 +8,7 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.ForwardingBackend;
-import io.tidegate.gateway.backend.StreamPosition;
+import io.tidegate.gateway.backend.ForwardingBackendSubscription;
 import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.backend.memory.MemoryBackend;
 import io.tidegate.gateway.config.GatewayConfig;
@@ -19,8 +19,6 @@ import io.tidegate.proto.market.v1.OrderType;
 import io.tidegate.proto.market.v1.SubmitOrder;
 import io.tidegate.proto.v1.Message;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -107,35 +105,15 @@ class RiskRebuildReadinessTest {
         @Override
         public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
             BackendSubscription sub = delegate.subscribe(spec, sink);
-            return new BackendSubscription() {
+            return new ForwardingBackendSubscription() {
+                @Override
+                protected BackendSubscription delegate() {
+                    return sub;
+                }
+
                 @Override
                 public CompletableFuture<Void> caughtUp() {
                     return caughtUp;
-                }
-
-                @Override
-                public void request(int n) {
-                    sub.request(n);
-                }
-
-                @Override
-                public void ack(Collection<StreamPosition> positions) {
-                    sub.ack(positions);
-                }
-
-                @Override
-                public void nack(Collection<StreamPosition> positions, Duration delay) {
-                    sub.nack(positions, delay);
-                }
-
-                @Override
-                public void extendDeadline(Collection<StreamPosition> positions, Duration extension) {
-                    sub.extendDeadline(positions, extension);
-                }
-
-                @Override
-                public void close() {
-                    sub.close();
                 }
             };
         }

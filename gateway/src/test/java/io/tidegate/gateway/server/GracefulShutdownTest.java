@@ -10,6 +10,7 @@ import io.tidegate.proto.v1.Message;
 import io.tidegate.proto.v1.Ping;
 import io.tidegate.proto.v1.ConnectResponse;
 import io.tidegate.testkit.RedisServer;
+import io.tidegate.testkit.TcpProxy;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -38,12 +39,12 @@ class GracefulShutdownTest {
     @Test
     void aStreamWithPublishesTheDrainCouldNotAnswerEndsUnavailableWithTheirCount() throws Exception {
         try (RedisServer redis = RedisServer.start();
-             FreezableProxy proxy = new FreezableProxy(redis.port());
+             TcpProxy proxy = new TcpProxy(redis.port());
              GatewayProcess gateway = GatewayProcess.start("--backend.redis.uri=redis://" + proxy.target(),
                      "--resilience.enabled=false", "--shutdown.drain-timeout=300ms");
              FrameClient client = FrameClient.connected(gateway.target())) {
             client.await(client.publish(msg("drain.stuck", "stored")));
-            proxy.freeze(); // Redis stops answering: appends hang past the drain timeout
+            proxy.freezeEveryConnection(); // Redis stops answering: appends hang past the drain timeout
             Message[] stuck = new Message[150];
             for (int i = 0; i < stuck.length; i++) {
                 stuck[i] = msg("drain.stuck", "m" + i).toBuilder().setId("m" + i).build();

@@ -3,6 +3,7 @@ package io.tidegate.gateway.server;
 import static org.awaitility.Awaitility.await;
 
 import io.tidegate.gateway.EmbeddedGateway;
+import io.tidegate.testkit.TcpProxy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -12,11 +13,11 @@ class KeepaliveTest {
     @Test
     void gatewayDropsAClientBehindADeadNetworkPath() throws Exception {
         try (EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("grpc.keepalive-time=1s", "grpc.keepalive-timeout=1s");
-             FreezableProxy proxy = new FreezableProxy(gateway.grpcPort());
+             TcpProxy proxy = new TcpProxy(gateway.grpcPort());
              FrameClient client = FrameClient.connected(proxy.target())) {
             client.await(client.subscribe(TestMessages.broadcast("s", "k.>")));
             await().until(() -> gateway.sessionCount() == 1);
-            proxy.freeze();
+            proxy.freezeEveryConnection();
             // no FIN, no RST: only the unanswered keepalive ping tells the gateway
             await().atMost(Duration.ofSeconds(15)).until(() -> gateway.sessionCount() == 0);
         }

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.tidegate.gateway.EmbeddedGateway;
 import io.tidegate.proto.v1.Delivery;
 import io.tidegate.testkit.RedisServerExtension;
+import io.tidegate.testkit.TcpProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ class StalledRedisReaderIsRestartedTest {
     @ParameterizedTest(name = "shared-readers={0}")
     @ValueSource(ints = {0, 1})
     void aReaderStuckOnADeadConnectionIsRestartedAndTheSubscriberReceivesAgain(int sharedReaders) throws Exception {
-        try (FreezableProxy proxy = new FreezableProxy(REDIS.port());
+        try (TcpProxy proxy = new TcpProxy(REDIS.port());
              EmbeddedGateway gateway = EmbeddedGateway.startOnLoopback("http.port=0",
                      "backend.redis.uri=redis://" + proxy.target(), "resilience.enabled=false",
                      "resilience.call-timeout=5m", "remediation.check-interval=100ms",

@@ -16,6 +16,7 @@ import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeadLetter;
 import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
+import io.tidegate.gateway.backend.ForwardingBackendSubscription;
 import io.tidegate.gateway.backend.StartAt;
 import io.tidegate.gateway.backend.StoredMessage;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -687,32 +688,16 @@ class RedisBackendTest {
     private BackendSubscription subscribe(RedisBackend backend, SubscriptionSpec spec, Recorder recorder) {
         BackendSubscription s = backend.subscribe(spec, recorder);
         subscriptions.add(s);
-        return new BackendSubscription() {
+        return new ForwardingBackendSubscription() {
+            @Override
+            protected BackendSubscription delegate() {
+                return s;
+            }
+
             @Override
             public void request(int n) {
                 recorder.requested.addAndGet(n);
                 s.request(n);
-            }
-
-            @Override
-            public void ack(java.util.Collection<io.tidegate.gateway.backend.StreamPosition> positions) {
-                s.ack(positions);
-            }
-
-            @Override
-            public void nack(java.util.Collection<io.tidegate.gateway.backend.StreamPosition> positions, Duration delay) {
-                s.nack(positions, delay);
-            }
-
-            @Override
-            public void extendDeadline(java.util.Collection<io.tidegate.gateway.backend.StreamPosition> positions,
-                                       Duration extension) {
-                s.extendDeadline(positions, extension);
-            }
-
-            @Override
-            public void close() {
-                s.close();
             }
         };
     }

@@ -1,0 +1,180 @@
+package io.tidegate.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A loopback TCP forwarder put between a client and a server (a gateway, a redis-server) so a
+ * test can break the path between them: cut connections (both sides see a reset) or freeze them
+ * (bytes stop flowing in both directions, sockets stay open: a peer behind a dead network path).
+ * It freezes the connections open now ({@link #freezeOpenConnections()}, later ones flow), every
+ * connection present and future ({@link #freezeEveryConnection()}), or the one a server knows by
+ * its client port ({@link #freezeUpstreamPort(int)}) while the others go on.
+ *
+ * <p>Threading: one accept thread and two pump threads per connection, all daemons; every method
+ * may be called from any thread.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+    private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
+
+    private final ServerSocket server;
+    private final InetSocketAddress target;
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private volatile boolean everyFrozen;
+    private volatile boolean closed;
+
+    /** Starts forwarding connections made to {@link #target()} to {@code targetPort} on loopback. */
+    public TcpProxy(int targetPort) throws IOException {
+        this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(this::accept, "tcp-proxy-accept");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Where clients connect instead of the target: {@code 127.0.0.1:port}. */
+    public String target() {
+        return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** Resets every open connection; connections made afterwards flow normally. */
+    public void cutAll() {
+        links.forEach(Link::close);
+    }
+
+    /** Stops forwarding on every open connection without closing it; connections made afterwards flow. */
+    public void freezeOpenConnections() {
+        links.forEach(l -> l.frozen = true);
+    }
+
+    /** Stops forwarding on every connection, open now or made afterwards, without closing any. */
+    public void freezeEveryConnection() {
+        everyFrozen = true;
+    }
+
+    /**
+     * Freezes the one connection whose upstream side uses {@code upstreamPort}, which is what the
+     * server sees as the client's address (e.g. in Redis's {@code CLIENT LIST}); false when there
+     * is none.
+     */
+    public boolean freezeUpstreamPort(int upstreamPort) {
+        for (Link l : links) {
+            if (l.upstream.getLocalPort() == upstreamPort) {
+                l.frozen = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void accept() {
+        while (!closed) {
+            Socket client = null;
+            try {
+                client = server.accept();
+                Socket upstream = new Socket();
+                upstream.connect(target, CONNECT_TIMEOUT_MILLIS);
+                Link l = new Link(client, upstream);
+                links.add(l);
+                l.start();
+            } catch (IOException e) {
+                // the target refused (the client sees its connection closed) or the proxy closed
+                closeQuietly(client, true);
+            }
+        }
+    }
+
+    /** Stops accepting and resets every open connection. */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+        cutAll();
+    }
+
+    private static void closeQuietly(Socket s, boolean reset) {
+        if (s == null) {
+            return;
+        }
+        try {
+            if (reset) {
+                s.setSoLinger(true, 0); // a reset, as a cut path looks to both sides
+            }
+            s.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    /** One proxied connection: the accepted client socket and the socket to the target. */
+    private final class Link {
+        final Socket client;
+        final Socket upstream;
+        volatile boolean frozen;
+        volatile boolean cut;
+
+        Link(Socket client, Socket upstream) {
+            this.client = client;
+            this.upstream = upstream;
+        }
+
+        void start() {
+            pump(client, upstream);
+            pump(upstream, client);
+        }
+
+        private boolean holding() {
+            return (frozen || everyFrozen) && !cut;
+        }
+
+        private void pump(Socket from, Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[64 * 1024];
+                try {
+                    InputStream in = from.getInputStream();
+                    OutputStream out = to.getOutputStream();
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        while (holding()) {
+                            Thread.sleep(50); // hold the bytes: nothing reaches the other side
+                        }
+                        out.write(buf, 0, n);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // cut, or the other side closed
+                } finally {
+                    // a frozen connection stays open whatever one side does, as behind a dead path
+                    if (!holding()) {
+                        end();
+                    }
+                }
+            }, "tcp-proxy-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** Resets both sides. */
+        void close() {
+            cut = true;
+            links.remove(this);
+            closeQuietly(client, true);
+            closeQuietly(upstream, true);
+        }
+
+        /** One side closed: closes the other in order, after what was forwarded is sent. */
+        void end() {
+            cut = true;
+            links.remove(this);
+            closeQuietly(client, false);
+            closeQuietly(upstream, false);
+        }
+    }
+}
