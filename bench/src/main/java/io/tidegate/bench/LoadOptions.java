@@ -150,6 +150,9 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         if (!o.variants.isEmpty() && (o.embedded.isEmpty() || !o.policies.isEmpty())) {
             throw new IllegalArgumentException("--variants needs --embedded and no --policies");
         }
+        if (o.warmupRounds > 0 && o.policies.isEmpty() && o.variants.isEmpty()) {
+            throw new IllegalArgumentException("--warmup-rounds needs --policies or --variants: it runs each of them first");
+        }
         if (!o.policies.isEmpty() && o.embedded.isEmpty()) {
             throw new IllegalArgumentException("--policies needs --embedded: it configures the gateway this process starts");
         }

@@ -109,6 +109,8 @@ class LoadToolSmokeTest {
         // only the two counted rounds appear per variant, in received msg/s and in CPU per message
         assertThat(printed).containsPattern("(?m)^a +[0-9,]+ [0-9,]+ +[0-9,]+$").containsPattern("(?m)^b +[0-9.]+ [0-9.]+ +[0-9.]+$");
         assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--warmup-rounds", "-1"})).hasMessageContaining(">= 0");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "memory", "--warmup-rounds", "1"}))
+                .hasMessageContaining("needs --policies or --variants");
     }
 
     @Test
