@@ -19,7 +19,9 @@ import java.util.List;
  * @param gatewayConfig "key=value" settings for the embedded gateway, over its defaults
  * @param priorities    the classes publishers' messages carry; none set: all NORMAL
  * @param policies      embedded: run once per {@code dispatch.policy} named, side by side; empty: one run
- * @param repeat        with policies: rounds, each running every policy once in turn
+ * @param repeat        with policies or variants: rounds, each running every one once in turn (the order
+ *                      reversed every other round, so a drift of the machine or the JIT hits all alike)
+ * @param warmupRounds  with policies or variants: rounds run first and left out of the side-by-side table
  * @param quotes        publish real QuoteTick payloads on {@code data.quotes.<VENUE>.<SYMBOL>} topics (the
  *                      market tap and regime detector's input) instead of filler on {@code bench.*}
  * @param workload      "" or a shipped scheduling workload (steady, burst2x, regime-shock) whose arrivals
@@ -35,7 +37,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                    Duration duration, Duration warmup, long rate, int topics, String group, int credit,
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
                    double traceRatio, int maxBacklog, List<String> gatewayConfig, PriorityMix priorities,
-                   List<String> policies, int repeat, boolean quotes, String workload, double workloadScale,
+                   List<String> policies, int repeat, int warmupRounds, boolean quotes, String workload, double workloadScale,
                    long workloadSeed, List<Variant> variants, String histogramFile) {
 
     /** A named set of embedded gateway settings, over {@code --gateway-config}. */
@@ -68,7 +70,10 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                                            and end-to-end deadline misses
               --policies p[,p...]          with --embedded: one run per dispatch.policy (fifo, strict, weighted,
                                            learned), then a side-by-side table
-              --repeat 1                   with --policies: rounds, each running every policy in turn
+              --repeat 1                   with --policies or --variants: rounds, each running every one in turn,
+                                           the order reversed every other round (a b, b a, a b, ...)
+              --warmup-rounds 0            with --policies or --variants: rounds run first (each one once, fresh
+                                           gateways in this JVM, so the JIT is warm) and left out of the table
               --quotes false               true: publish generated BTC-like QuoteTick payloads (RegimeSeriesGenerator)
                                            on data.quotes.<VENUE>.S<i>, one per topic, the send time in
                                            Message.ts_init; --payload-bytes is then ignored
@@ -86,7 +91,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         java.util.Map<String, String> v = new java.util.HashMap<>();
         List<String> known = List.of("endpoint", "embedded", "publishers", "subscribers", "payload-bytes", "duration",
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
-                "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat", "quotes",
+                "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat", "warmup-rounds",
+                "quotes",
                 "workload", "workload-scale", "workload-seed", "variants", "histogram");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -129,6 +135,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 PriorityMix.parse(v.getOrDefault("priorities", "")),
                 v.containsKey("policies") ? List.of(v.get("policies").split(",")) : List.of(),
                 intArg(v, "repeat", 1, 1),
+                intArg(v, "warmup-rounds", 0, 0),
                 Boolean.parseBoolean(v.getOrDefault("quotes", "false")),
                 v.getOrDefault("workload", ""),
                 positiveDouble(v, "workload-scale", "1"),
@@ -142,6 +149,9 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         }
         if (!o.variants.isEmpty() && (o.embedded.isEmpty() || !o.policies.isEmpty())) {
             throw new IllegalArgumentException("--variants needs --embedded and no --policies");
+        }
+        if (o.warmupRounds > 0 && o.policies.isEmpty() && o.variants.isEmpty()) {
+            throw new IllegalArgumentException("--warmup-rounds needs --policies or --variants: it runs each of them first");
         }
         if (!o.policies.isEmpty() && o.embedded.isEmpty()) {
             throw new IllegalArgumentException("--policies needs --embedded: it configures the gateway this process starts");
@@ -242,7 +252,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.add("dispatch.policy=" + policy);
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
+                priorities, List.of(), 1, 0, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
     }
 
     LoadOptions withVariant(Variant variant) {
@@ -250,7 +260,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.addAll(variant.settings());
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
+                priorities, List.of(), 1, 0, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
     }
 
     private static List<Variant> variants(String spec) {

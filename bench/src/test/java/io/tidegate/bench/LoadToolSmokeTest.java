@@ -95,6 +95,25 @@ class LoadToolSmokeTest {
     }
 
     @Test
+    void warmupRoundsAreLeftOutAndEveryOtherRoundRunsInReverse() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadTool.run(LoadOptions.parse(new String[] {
+                "--embedded", "memory", "--duration", "300ms", "--warmup", "100ms", "--rate", "500", "--repeat", "2",
+                "--warmup-rounds", "1", "--variants", "a:dispatch.policy=strict;b:dispatch.policy=learned"}),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed.lines().filter(l -> l.startsWith("== ") && !l.contains("side by side"))
+                .map(l -> l.substring(3, 4) + (l.contains("not counted") ? "w" : ""))
+                .toList()).as("warm-up a b, then b a, then a b").containsExactly("aw", "bw", "b", "a", "a", "b");
+        // only the two counted rounds appear per variant, in received msg/s and in CPU per message
+        assertThat(printed).containsPattern("(?m)^a +[0-9,]+ [0-9,]+ +[0-9,]+$").containsPattern("(?m)^b +[0-9.]+ [0-9.]+ +[0-9.]+$");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--warmup-rounds", "-1"})).hasMessageContaining(">= 0");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "memory", "--warmup-rounds", "1"}))
+                .hasMessageContaining("needs --policies or --variants");
+    }
+
+    @Test
     void priorityMixSpreadsClassesByShare() {
         PriorityMix mix = PriorityMix.parse("critical:1,normal:3,bulk:1");
         int[] count = new int[5];

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds the {@link RegimeBook} with the quotes and trades the market tap hands over: each value turned
- * into a double once ({@link WireDecimal}), each instrument's handle kept so a message costs one map
- * lookup. Past {@code intelligence.regime.max-instruments} instruments, messages of further ones are
+ * into a double once ({@link WireDecimal}), each instrument's handle kept by venue and then symbol so
+ * a message costs two map lookups and no allocation (no venue-symbol key built per quote). Past {@code intelligence.regime.max-instruments} instruments, messages of further ones are
  * counted and not tracked, so memory stays what the configuration allows. A quote or trade without a
  * positive price is counted and skipped: the detector would ignore it anyway.
  *
@@ -29,8 +29,9 @@ public final class RegimeFeed implements MarketDataListener {
     private final RegimeBook book;
     private final int maxInstruments;
     private final RegimeCounters counters;
-    /** The handles fed so far; same content as the book's, without its key building and locking. */
-    private final Map<String, InstrumentRegime> handles = new HashMap<>();
+    /** The handles fed so far, by venue then symbol; same content as the book's, without its key building and locking. */
+    private final Map<String, Map<String, InstrumentRegime>> handles = new HashMap<>();
+    private int tracked;
     private boolean fullReported;
 
     /**
@@ -76,18 +77,19 @@ public final class RegimeFeed implements MarketDataListener {
 
     /** The instrument's handle, made on first use; null (counted) when the book is full. */
     private InstrumentRegime instrument(String venue, String symbol) {
-        String key = venue + '.' + symbol;
-        InstrumentRegime known = handles.get(key);
+        Map<String, InstrumentRegime> ofVenue = handles.get(venue);
+        InstrumentRegime known = ofVenue == null ? null : ofVenue.get(symbol);
         if (known != null) {
             return known;
         }
-        if (handles.size() >= maxInstruments) {
+        if (tracked >= maxInstruments) {
             untracked(venue, symbol);
             return null;
         }
         try {
             InstrumentRegime made = book.instrument(venue, symbol);
-            handles.put(key, made);
+            handles.computeIfAbsent(venue, v -> new HashMap<>()).put(symbol, made);
+            tracked++;
             return made;
         } catch (IllegalStateException full) {
             untracked(venue, symbol);

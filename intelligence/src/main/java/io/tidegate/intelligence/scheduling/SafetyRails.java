@@ -80,8 +80,14 @@ public final class SafetyRails implements DispatchPolicy {
         int worst = NONE;
         double worstRatio = 1.0;
         for (int c = 0; c < TrafficClass.COUNT; c++) {
-            double ratio = (double) lanes.oldestWait(c) / maxWait[c];
-            if (!lanes.isEmpty(c) && ratio >= worstRatio) {
+            long waited = lanes.oldestWait(c);
+            // waited >= maxWait is exactly ratio >= 1 (times below 2^53 ns are exact doubles): the
+            // common case, nothing overdue, costs no division per class and decision
+            if (lanes.isEmpty(c) || waited < maxWait[c]) {
+                continue;
+            }
+            double ratio = (double) waited / maxWait[c];
+            if (ratio >= worstRatio) {
                 worst = c;
                 worstRatio = ratio;
             }

@@ -68,7 +68,8 @@ final class StrictShadow {
         if (size[c] == capacity) {
             return; // over the bound: it would have missed anyway in any realistic strict run
         }
-        q[(head[c] + size[c]) % capacity] = now;
+        int tail = head[c] + size[c];
+        q[tail >= capacity ? tail - capacity : tail] = now; // no '%': a division per message
         size[c]++;
     }
 
@@ -156,7 +157,8 @@ final class StrictShadow {
 
     private long pollOldest(int c) {
         long arrival = queue[c][head[c]];
-        head[c] = (head[c] + 1) % capacity;
+        int next = head[c] + 1;
+        head[c] = next == capacity ? 0 : next;
         size[c]--;
         return arrival;
     }
@@ -175,8 +177,11 @@ final class StrictShadow {
         int worst = -1;
         double worstRatio = 1.0;
         for (int c = 0; c < TrafficClass.COUNT; c++) {
-            if (size[c] > 0) {
-                double ratio = (double) (start - queue[c][head[c]]) / maxWait[c];
+            long waited = start - queue[c][head[c]];
+            // waited >= maxWait is exactly ratio >= 1 (times below 2^53 ns are exact doubles), and
+            // lets the common case, nothing overdue, skip a division per class and message
+            if (size[c] > 0 && waited >= maxWait[c]) {
+                double ratio = (double) waited / maxWait[c];
                 if (ratio >= worstRatio) {
                     worst = c;
                     worstRatio = ratio;
