@@ -23,9 +23,10 @@ import java.util.Locale;
  * late level ({@link StateEncoder}: some keys late, mostly late) one bit says "on-time keys
  * first". Starting from all bits off (exactly strict), coordinate ascent flips one bit at a time
  * and keeps the flip when the whole learned policy, inside the rails and the watchdog, run over
- * the training workloads and seeds 1..N (never the evaluation's held-out seeds), misses less:
- * the objective is the sum over workloads of weighted misses relative to strict's, so a small
- * workload counts as much as a big one. Judging whole runs rather than single decisions is what
+ * the training workloads and seeds 1..N (never the evaluation's held-out seeds) by both hosts
+ * (one drain thread, {@link Simulator}, and the gateway's ingress lanes, {@link IngressSimulator}
+ * with {@link SchedulingEvaluation#POOL}), misses less: the objective is the sum over workloads
+ * and hosts of weighted misses relative to strict's, so a small workload counts as much as a big one. Judging whole runs rather than single decisions is what
  * makes it see that serving fresh keys first pays over a burst, not per message. Deterministic
  * for its arguments. Run as a main; single-threaded.
  */
