@@ -218,12 +218,15 @@ final class KeyClaimingLanes {
     /**
      * Ends a batch's claims; its keys' parked messages become takeable. Reports each message's
      * outcome to the policy and folds the append's duration into the backend latency the policy
-     * and the lanes judge lateness by. A message counts as dispatched at the append's start plus
-     * its share of the append, and is reported to the policy at that time with the mark the policy
-     * gave it when it was taken or set aside: the learned policy's strict shadow judges the message
-     * it took in that one's place at the same completion, so the watchdog compares strict and
-     * learned on the same arrivals, the same batches (taken at the same instants, answered in
-     * whatever order the backend answers them) and the same windows.
+     * and the lanes judge lateness by. A message counts as dispatched when its append is answered
+     * (the backend answers the whole batch at once; judging it at the append's start plus its
+     * share of the append would count as met a message the lanes, judging lateness by whole
+     * appends, rightly count as late, and the watchdog would then judge the learned order on
+     * another clock than the one it orders by), and is reported to the policy at that time with
+     * the mark the policy gave it when it was taken or set aside: the learned policy's strict
+     * shadow judges the message it took in that one's place at the same completion, so the
+     * watchdog compares strict and learned on the same arrivals, the same batches (taken at the
+     * same instants, answered in whatever order the backend answers them) and the same windows.
      *
      * @param started {@link System#nanoTime} when the append was issued
      * @return whether any parked message became takeable
@@ -231,11 +234,11 @@ final class KeyClaimingLanes {
     boolean release(List<Queued> batch, Set<String> batchKeys, long started, long appendNanos) {
         latencyEwma = latencyEwma == 0 ? appendNanos
                 : (long) (latencyEwma + LATENCY_EWMA_WEIGHT * (appendNanos - latencyEwma));
-        // one append serves the whole batch: per message, its share
+        // one append serves the whole batch: per message, its share of the service, all done at the answer
         long service = appendNanos / Math.max(1, batch.size());
+        long done = started + appendNanos;
         for (Queued q : batch) {
             int level = q.level();
-            long done = started + service;
             policy.completed(level, done - q.offeredNanos() <= deadline[level], service, done, q.mark);
         }
         boolean readied = false;

@@ -1,5 +1,6 @@
 package io.tidegate.intelligence.scheduling.sim;
 
+import io.tidegate.intelligence.scheduling.DispatchPolicy;
 import io.tidegate.intelligence.scheduling.PolicyFactory;
 import io.tidegate.intelligence.scheduling.PolicyKind;
 import io.tidegate.intelligence.scheduling.QTable;
@@ -28,8 +29,17 @@ public final class Evaluation {
     private Evaluation() {
     }
 
-    /** The stats of every policy on a workload over the seeds. */
+    /** The stats of every policy on a workload over the seeds, one drain thread serving a message at a time. */
     public static Map<PolicyKind, PolicyStats> run(Workload w, QTable table, List<Long> seeds) {
+        return run(w, table, seeds, null);
+    }
+
+    /**
+     * The stats of every policy on a workload over the seeds, through the ingress lanes of a
+     * worker pool ({@link IngressSimulator}), or one drain thread ({@link Simulator}) when
+     * {@code pool} is null.
+     */
+    public static Map<PolicyKind, PolicyStats> run(Workload w, QTable table, List<Long> seeds, IngressSimulator.Pool pool) {
         SchedulingConfig config = w.applyTo(SchedulingConfig.defaults());
         RegimeRules rules = RegimeRules.parse(RegimeRules.DEFAULTS);
         Map<PolicyKind, PolicyStats> stats = new EnumMap<>(PolicyKind.class);
@@ -40,12 +50,18 @@ public final class Evaluation {
             Arrivals arrivals = Arrivals.generate(w, rules, seed);
             for (PolicyKind k : PolicyKind.values()) {
                 SafetyRails policy = PolicyFactory.create(k, config, table, event -> { });
-                SimResult r = Simulator.run(w, config, arrivals, policy);
+                SimResult r = simulate(w, config, pool, arrivals, policy);
                 r.fellBack = policy.inner() instanceof RewardWatchdog wd && wd.fallenBack();
                 stats.get(k).add(r);
             }
         }
         return stats;
+    }
+
+    /** One run through the pool's ingress lanes, or one drain thread when {@code pool} is null. */
+    static SimResult simulate(Workload w, SchedulingConfig config, IngressSimulator.Pool pool, Arrivals arrivals,
+                              DispatchPolicy policy) {
+        return pool == null ? Simulator.run(w, config, arrivals, policy) : IngressSimulator.run(w, config, pool, arrivals, policy);
     }
 
     /** The static policy with the fewest mean weighted misses. */

@@ -23,9 +23,10 @@ import java.util.Locale;
  * late level ({@link StateEncoder}: some keys late, mostly late) one bit says "on-time keys
  * first". Starting from all bits off (exactly strict), coordinate ascent flips one bit at a time
  * and keeps the flip when the whole learned policy, inside the rails and the watchdog, run over
- * the training workloads and seeds 1..N (never the evaluation's held-out seeds), misses less:
- * the objective is the sum over workloads of weighted misses relative to strict's, so a small
- * workload counts as much as a big one. Judging whole runs rather than single decisions is what
+ * the training workloads and seeds 1..N (never the evaluation's held-out seeds) by both hosts
+ * (one drain thread, {@link Simulator}, and the gateway's ingress lanes, {@link IngressSimulator}
+ * with {@link SchedulingEvaluation#POOL}), misses less: the objective is the sum over workloads
+ * and hosts of weighted misses relative to strict's, so a small workload counts as much as a big one. Judging whole runs rather than single decisions is what
  * makes it see that serving fresh keys first pays over a burst, not per message. Deterministic
  * for its arguments. Run as a main; single-threaded.
  */
@@ -37,6 +38,8 @@ public final class PolicySearchTrainer {
     private final SchedulingConfig base = SchedulingConfig.defaults();
     private final RegimeRules rules = RegimeRules.parse(RegimeRules.DEFAULTS);
     private final List<Workload> workloads = new ArrayList<>();
+    /** Each workload is run by both hosts: one drain thread ({@code null}) and the gateway's ingress lanes. */
+    private final List<IngressSimulator.Pool> hosts = java.util.Arrays.asList(null, SchedulingEvaluation.POOL);
     private final double[] strictCost;
     private final int seeds;
 
@@ -45,10 +48,10 @@ public final class PolicySearchTrainer {
         for (String name : RolloutTrainer.WORKLOADS) {
             workloads.add(WorkloadParser.resource(name));
         }
-        strictCost = new double[workloads.size()];
+        strictCost = new double[workloads.size() * hosts.size()];
         QTable strict = new QTable();
-        for (int w = 0; w < workloads.size(); w++) {
-            strictCost[w] = misses(workloads.get(w), strict);
+        for (int w = 0; w < strictCost.length; w++) {
+            strictCost[w] = misses(w, strict);
         }
     }
 
@@ -104,22 +107,25 @@ public final class PolicySearchTrainer {
         return bits;
     }
 
-    /** Sum over the workloads of (weighted misses + 1) / (strict's + 1). */
+    /** Sum over the workloads and hosts of (weighted misses + 1) / (strict's + 1). */
     private double objective(boolean[][] bits) {
         QTable table = table(bits);
         double o = 0;
-        for (int w = 0; w < workloads.size(); w++) {
-            o += (misses(workloads.get(w), table) + 1) / (strictCost[w] + 1);
+        for (int w = 0; w < strictCost.length; w++) {
+            o += (misses(w, table) + 1) / (strictCost[w] + 1);
         }
         return o;
     }
 
-    private double misses(Workload w, QTable table) {
+    /** @param run a workload and a host: workload {@code run / hosts}, host {@code run % hosts} */
+    private double misses(int run, QTable table) {
+        Workload w = workloads.get(run / hosts.size());
+        IngressSimulator.Pool host = hosts.get(run % hosts.size());
         SchedulingConfig config = w.applyTo(base);
         double total = 0;
         for (long seed = 1; seed <= seeds; seed++) {
             Arrivals arrivals = Arrivals.generate(w, rules, seed);
-            total += Simulator.run(w, config, arrivals, PolicyFactory.create(PolicyKind.LEARNED, config, table, e -> { }))
+            total += Evaluation.simulate(w, config, host, arrivals, PolicyFactory.create(PolicyKind.LEARNED, config, table, e -> { }))
                     .weightedMisses();
         }
         return total;

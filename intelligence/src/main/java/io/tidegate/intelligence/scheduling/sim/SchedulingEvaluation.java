@@ -14,11 +14,17 @@ import java.util.Map;
 
 /**
  * Prints, for each workload and each policy, the weighted deadline misses (mean and spread over
- * the held-out seeds), misses per class and p50/p99 per class, then a verdict line. Arguments:
- * workload names (default: the shipped ones); {@code --table PATH} evaluates another Q-table.
+ * the held-out seeds), misses per class and p50/p99 per class, then a verdict line; first with
+ * one drain thread serving a message at a time ({@link Simulator}), then through the ingress
+ * lanes of a worker pool ({@link IngressSimulator}, {@link #POOL} unless {@code --pool
+ * WORKERS,MAX_BATCH,OVERHEAD_US} is given). Arguments: workload names (default: the shipped
+ * ones); {@code --table PATH} evaluates another Q-table.
  * Single-threaded.
  */
 public final class SchedulingEvaluation {
+
+    /** The gateway's ingress as the evaluation and the trainer model it: 4 workers, batches of up to 64, 20 µs per append. */
+    public static final IngressSimulator.Pool POOL = new IngressSimulator.Pool(4, 64, 20_000);
 
     private SchedulingEvaluation() {
     }
@@ -26,8 +32,12 @@ public final class SchedulingEvaluation {
     public static void main(String[] args) throws IOException {
         List<String> names = new ArrayList<>();
         QTable table = null;
+        IngressSimulator.Pool pool = POOL;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--table")) {
+            if (args[i].equals("--pool")) {
+                String[] p = args[++i].split(",");
+                pool = new IngressSimulator.Pool(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Long.parseLong(p[2]) * 1000);
+            } else if (args[i].equals("--table")) {
                 try (InputStream in = Files.newInputStream(Path.of(args[++i]))) {
                     table = QTable.read(in);
                 }
@@ -42,8 +52,13 @@ public final class SchedulingEvaluation {
             names.addAll(RolloutTrainer.WORKLOADS);
         }
         System.out.println("seeds " + Evaluation.HELD_OUT_SEEDS + " (held out from training); latencies enqueue -> dispatched, ms");
-        for (String name : names) {
-            print(WorkloadParser.resource(name), Evaluation.run(WorkloadParser.resource(name), table, Evaluation.HELD_OUT_SEEDS));
+        for (IngressSimulator.Pool host : java.util.Arrays.asList(null, pool)) {
+            System.out.println();
+            System.out.println("#### " + (host == null ? "one drain thread, a message at a time" : "ingress lanes: " + host));
+            for (String name : names) {
+                Workload w = WorkloadParser.resource(name);
+                print(w, Evaluation.run(w, table, Evaluation.HELD_OUT_SEEDS, host));
+            }
         }
     }
 
