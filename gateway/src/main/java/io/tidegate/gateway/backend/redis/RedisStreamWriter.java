@@ -317,9 +317,8 @@ final class RedisStreamWriter implements AutoCloseable {
             }
             List<Object> reply = replies.get(r).toCompletableFuture().join();
             for (int i = 0; i < run.indexes.size(); i++) {
-                String id = RedisKeys.string((byte[]) reply.get(2 * i));
                 boolean duplicate = ((Long) reply.get(2 * i + 1)) == 1L;
-                StreamPosition position = new StreamPosition(run.topic, EntryId.parse(id));
+                StreamPosition position = new StreamPosition(run.topic, EntryId.parseAscii((byte[]) reply.get(2 * i)));
                 results[run.indexes.get(i)] = duplicate ? AppendResult.duplicateOf(position) : AppendResult.accepted(position);
             }
         }
