@@ -25,14 +25,15 @@ public record StreamPosition(String topic, String entryId) implements Comparable
 
     /** Milliseconds part of the entry id (the time the backend assigned it). */
     public long millis() {
+        // parsed in place: a subscription compares every delivered position with the last one
         int dash = entryId.indexOf('-');
-        return Long.parseLong(dash < 0 ? entryId : entryId.substring(0, dash));
+        return Long.parseLong(entryId, 0, dash < 0 ? entryId.length() : dash, 10);
     }
 
     /** Sequence part of the entry id. */
     public long sequence() {
         int dash = entryId.indexOf('-');
-        return dash < 0 ? 0 : Long.parseLong(entryId.substring(dash + 1));
+        return dash < 0 ? 0 : Long.parseLong(entryId, dash + 1, entryId.length(), 10);
     }
 
     /** True when {@code other} names the same topic and a later entry. */

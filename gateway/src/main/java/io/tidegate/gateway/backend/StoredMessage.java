@@ -12,6 +12,16 @@ public record StoredMessage(StreamPosition position, Message message, long accep
 
     public String orderingKey() {
         String key = message.getOrderingKey();
-        return key.isEmpty() ? message.getTopic() : key;
+        return key.isEmpty() ? topic() : key;
+    }
+
+    /**
+     * The message's topic, taken from its position: the same text, already a String. Asking the
+     * parsed message instead ({@code getTopic()}) decodes its UTF-8 bytes into a new String, and
+     * leaves the message holding that String, which its serialization into a delivery then has to
+     * measure and encode again.
+     */
+    public String topic() {
+        return position.topic();
     }
 }

@@ -9,8 +9,12 @@ public record StreamPosition(String topic, EntryId entryId) {
         return new StreamPosition(p.getTopic(), EntryId.parse(p.getEntryId()));
     }
 
+    /**
+     * The wire form. Both fields are set as bytes (the topic's cached, the id's written from its
+     * two numbers), so neither a String nor a UTF-8 encoding is made per message.
+     */
     public Position toProto() {
-        return Position.newBuilder().setTopic(topic).setEntryId(entryId.toString()).build();
+        return Position.newBuilder().setTopicBytes(TopicBytes.of(topic)).setEntryIdBytes(entryId.toByteString()).build();
     }
 
     @Override

@@ -292,7 +292,8 @@ final class BatchPublisher {
                 risk.stored(envelope.message());
             }
             Message m = batch.messages.get(index);
-            PublishResult.Builder ok = PublishResult.newBuilder().setMessageId(m.getId()).setIndex(index);
+            // as bytes: the message holds its id encoded already (the backend wrote it), so no UTF-8 pass
+            PublishResult.Builder ok = PublishResult.newBuilder().setMessageIdBytes(m.getIdBytes()).setIndex(index);
             if (r.spooled()) {
                 ok.setSpooled(true); // durable in the disk spool; the backend assigns a position on replay
             } else {

@@ -429,7 +429,7 @@ final class SessionSubscription implements DeliverySink {
             long superseded = 0;
             for (StoredMessage m : messages) {
                 StoredMessage replaced = null;
-                if (conflationRule.conflatable(m.message().getTopic())) {
+                if (conflationRule.conflatable(m.topic())) {
                     replaced = conflating.offer(m);
                 } else {
                     conflating.keep(m);

@@ -87,12 +87,12 @@ public final class GatewayMetrics {
 
     /** A message is written to a subscriber's stream. */
     public void delivered(StoredMessage m) {
-        traffic.out(m.message().getTopic());
+        traffic.out(m.topic());
         if (!enabled) {
             return;
         }
         var msg = m.message();
-        messagesOut.add(1, classes.of(msg.getTopic(), msg.getPriority()), Context.root());
+        messagesOut.add(1, classes.of(m.topic(), msg.getPriority()), Context.root());
         publishToDeliver.record(seconds(nowNanos() - m.acceptedNanos()), TopicClasses.ofPriority(msg.getPriority()), Context.root());
     }
 

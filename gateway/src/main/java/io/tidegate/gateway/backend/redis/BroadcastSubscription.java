@@ -243,11 +243,12 @@ final class BroadcastSubscription extends RedisSubscription {
                 continue;
             }
             returned.merge(t, 1, Integer::sum);
-            if (!takeOne(taken, t, EntryId.parse(entry.getId()), demand)) {
+            EntryId id = EntryId.parse(entry.getId());
+            if (!takeOne(taken, t, id, demand)) {
                 continue;
             }
             try {
-                taken.messages.add(StreamEntryCodec.decode(t.topic, entry.getId(), entry.getBody(), 1));
+                taken.messages.add(StreamEntryCodec.decode(t.topic, id, entry.getBody(), 1));
             } catch (StreamEntryCodec.MalformedEntryException e) {
                 LOG.warn("subscription {}: skipping {}", spec.key(), e.getMessage());
             }

@@ -281,7 +281,9 @@ final class RedisStreamWriter implements AutoCloseable {
         int a = 3;
         for (int index : run.indexes) {
             Envelope envelope = batch.get(index);
-            args[a++] = dedupMillis > 0 ? RedisKeys.bytes(envelope.id()) : NO_ID;
+            // getIdBytes, not the id String: it leaves the message holding the encoded id, which
+            // toByteArray below and the publish ack then write as it is instead of encoding again
+            args[a++] = dedupMillis > 0 ? envelope.message().getIdBytes().toByteArray() : NO_ID;
             args[a++] = envelope.message().toByteArray();
             args[a++] = StreamEntryCodec.acceptedNanos(envelope.acceptedNanos());
         }
@@ -317,9 +319,8 @@ final class RedisStreamWriter implements AutoCloseable {
             }
             List<Object> reply = replies.get(r).toCompletableFuture().join();
             for (int i = 0; i < run.indexes.size(); i++) {
-                String id = RedisKeys.string((byte[]) reply.get(2 * i));
                 boolean duplicate = ((Long) reply.get(2 * i + 1)) == 1L;
-                StreamPosition position = new StreamPosition(run.topic, EntryId.parse(id));
+                StreamPosition position = new StreamPosition(run.topic, EntryId.parseAscii((byte[]) reply.get(2 * i)));
                 results[run.indexes.get(i)] = duplicate ? AppendResult.duplicateOf(position) : AppendResult.accepted(position);
             }
         }

@@ -399,7 +399,8 @@ final class SharedStreamReader implements ReadLoop {
                 LOG.warn("shared reader {}: skipping {}", name, bad.getMessage());
                 m = null;
             }
-            decoded.add(new LiveWait.Entry(EntryId.parse(e.getId()), m));
+            // the codec parsed the id already; parse again only for an entry it could not decode
+            decoded.add(new LiveWait.Entry(m != null ? m.position().entryId() : EntryId.parse(e.getId()), m));
         }
         return List.copyOf(decoded);
     }

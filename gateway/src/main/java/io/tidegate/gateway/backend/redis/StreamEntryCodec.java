@@ -33,6 +33,21 @@ final class StreamEntryCodec {
      * @throws MalformedEntryException when the entry was not written by Tidegate
      */
     static StoredMessage decode(String topic, String id, Map<byte[], byte[]> body, int deliveryCount) {
+        EntryId entryId;
+        try {
+            entryId = EntryId.parse(id);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEntryException(topic, id, e.getMessage());
+        }
+        return decode(topic, entryId, body, deliveryCount);
+    }
+
+    /**
+     * Decodes an entry read with XREAD/XREADGROUP whose id the caller has parsed already.
+     *
+     * @throws MalformedEntryException when the entry was not written by Tidegate
+     */
+    static StoredMessage decode(String topic, EntryId id, Map<byte[], byte[]> body, int deliveryCount) {
         byte[] message = null;
         byte[] accepted = null;
         // byte[] keys hash by identity, so the map cannot be looked up by field name.
@@ -67,15 +82,25 @@ final class StreamEntryCodec {
     }
 
     private static StoredMessage decode(String topic, String id, byte[] message, byte[] accepted, int deliveryCount) {
+        EntryId entryId;
+        try {
+            entryId = EntryId.parse(id);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEntryException(topic, id, e.getMessage());
+        }
+        return decode(topic, entryId, message, accepted, deliveryCount);
+    }
+
+    private static StoredMessage decode(String topic, EntryId id, byte[] message, byte[] accepted, int deliveryCount) {
         if (message == null || accepted == null) {
-            throw new MalformedEntryException(topic, id, "it lacks the msg or at field");
+            throw new MalformedEntryException(topic, id.toString(), "it lacks the msg or at field");
         }
         try {
             long acceptedNanos = Long.parseLong(new String(accepted, StandardCharsets.US_ASCII));
-            return new StoredMessage(new StreamPosition(topic, EntryId.parse(id)), Message.parseFrom(message),
-                    acceptedNanos, deliveryCount);
+            return new StoredMessage(new StreamPosition(topic, id), Message.parseFrom(message), acceptedNanos,
+                    deliveryCount);
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-            throw new MalformedEntryException(topic, id, e.getMessage());
+            throw new MalformedEntryException(topic, id.toString(), e.getMessage());
         }
     }
 
