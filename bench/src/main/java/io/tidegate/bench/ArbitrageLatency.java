@@ -42,12 +42,14 @@ import org.HdrHistogram.Histogram;
  * </ol>
  *
  * Each round publishes one quote that opens a crossing (measured) and one that closes it, one at
- * a time, after a warm-up. Usage: {@code ArbitrageLatency [handoff rounds] [end-to-end rounds]}.
+ * a time, after a warm-up. Usage: {@code ArbitrageLatency [handoff rounds] [end-to-end rounds] [key=value...]}
+ * (e.g. {@code dispatch.critical-handoff=false}).
  */
 public final class ArbitrageLatency {
 
     private static final java.util.concurrent.atomic.AtomicLong QUOTE_IDS = new java.util.concurrent.atomic.AtomicLong();
-    private static final String[] ARBITRAGE = {"intelligence.arbitrage.enabled=true",
+    /** The arbitrage settings, then any {@code key=value} overrides given after the round counts. */
+    private static String[] ARBITRAGE = {"intelligence.arbitrage.enabled=true",
         "intelligence.arbitrage.default.taker-fee-bps=0", "intelligence.arbitrage.stale-after=1h"};
 
     private ArbitrageLatency() {
@@ -56,6 +58,12 @@ public final class ArbitrageLatency {
     public static void main(String[] args) throws Exception {
         int handoffRounds = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int e2eRounds = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
+        if (args.length > 2) {
+            String[] withOverrides = java.util.Arrays.copyOf(ARBITRAGE, ARBITRAGE.length + args.length - 2);
+            System.arraycopy(args, 2, withOverrides, ARBITRAGE.length, args.length - 2);
+            ARBITRAGE = withOverrides;
+            System.out.println("overrides: " + String.join(" ", java.util.Arrays.copyOfRange(args, 2, args.length)));
+        }
         System.out.printf(Locale.ROOT, "%d cores, %s %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
         detectorOnly(handoffRounds / 10);

@@ -207,7 +207,8 @@ public final class ConfigLoader {
                 r.intIn("dispatch.ingress-queue-capacity", 1, 100_000_000),
                 r.intIn("dispatch.max-batch", 1, 100_000),
                 dispatchWorkers(r),
-                DispatchScheduling.read(r::string, r::durationIn, r::doubleIn, r::intIn, r::stringList));
+                DispatchScheduling.read(r::string, r::durationIn, r::doubleIn, r::intIn, r::stringList),
+                r.bool("dispatch.critical-handoff"));
         if (limits.maxBatchMessages() > dispatch.ingressQueueCapacity()) {
             // a batch is queued all or none, so a larger one could never be queued
             throw new InvalidConfigException("limits.max-batch-messages (" + limits.maxBatchMessages()

@@ -381,7 +381,13 @@ public record GatewayConfig(
      * Queues between ingress and backend, the workers that drain them, and how their lanes (and
      * every stream's outbound lanes) are scheduled.
      */
-    public record Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling) {
+    public record Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling,
+                           boolean criticalHandoff) {
+
+        /** With {@code dispatch.critical-handoff} on (its default). */
+        public Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling) {
+            this(ingressQueueCapacity, maxBatch, workers, scheduling, true);
+        }
 
         /** With the default scheduling ({@code strict}), for tests and embedded use. */
         public Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers) {

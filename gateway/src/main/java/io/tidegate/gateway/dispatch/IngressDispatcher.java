@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,9 +33,17 @@ import org.slf4j.LoggerFactory;
  * each other and are never appended concurrently ({@link KeyClaimingLanes}). A sampler thread
  * sizes the pool between {@code dispatch.workers.min} and {@code max} ({@link PoolSizer}).
  *
+ * <p>A CRITICAL message the gateway makes itself may skip the lanes ({@code
+ * dispatch.critical-handoff}): when nothing CRITICAL and nothing of its key waits or is in
+ * flight, the publishing thread appends it ({@link #offer(List, boolean)}). Waking a parked worker
+ * costs tens to hundreds of microseconds on a loaded machine, most of such a message's latency;
+ * the append itself never blocks ({@link Backend}). At most one such append is in flight, so the
+ * backend sees at most one append more than there are workers.
+ *
  * <p>Threading: {@link #offer} is called from any thread and never blocks; callbacks run on
- * backend completion threads or on the worker that issued the append. {@link DispatchStats}
- * methods are safe from any thread.
+ * backend completion threads, on the worker that issued the append, or (a handed-off message,
+ * with a backend that answers at once) on the publishing thread before {@code offer} returns.
+ * {@link DispatchStats} methods are safe from any thread.
  */
 public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
@@ -44,6 +53,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     /** {@link System#nanoTime} but in tests, which drive time themselves. */
     private final LongSupplier clock;
     private final int capacity;
+    private final boolean criticalHandoff;
     /** Read once per batch, so a tuner's change applies from the next batch on; no lock on the hot path. */
     private volatile int maxBatch;
     /** Least messages one decision of the lanes takes from a class; 1 leaves each class's configured batch. */
@@ -62,11 +72,14 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
     private final Thread sampler;
     private final AtomicLongArray dispatched = new AtomicLongArray(PriorityLevels.LEVELS);
     private final AtomicLongArray delayTotals = new AtomicLongArray(PriorityLevels.LEVELS);
+    private final AtomicLong handedOff = new AtomicLong();
     private final KeyClaimingLanes.TakeListener recordDelay = this::recordDelay;
     // guarded by lock
     private boolean running = true;
     private int live;
     private int busy;
+    /** A handed-off append is in flight (not counted in {@link #busy}: no worker runs it). */
+    private boolean handingOff;
     /** The most workers busy at once since the sizer's last sample. */
     private int peakBusy;
     private int nextWorkerId;
@@ -90,6 +103,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         this.clock = clock;
         this.lanes = new KeyClaimingLanes(policies);
         this.capacity = config.ingressQueueCapacity();
+        this.criticalHandoff = config.criticalHandoff();
         this.maxBatch = config.maxBatch();
         this.sampleMillis = Math.max(1, config.workers().sampleInterval().toMillis());
         this.sizer = new PoolSizer(config.workers(), clock.getAsLong());
@@ -115,7 +129,21 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
 
     /** Queues the publishes, all or none. */
     public Offer offer(List<PendingPublish> publishes) {
+        return offer(publishes, false);
+    }
+
+    /**
+     * Queues the publishes, all or none.
+     *
+     * @param callerMayAppend the caller's thread may run the backend's (non-blocking) append and
+     *                        the message's callback: a lone CRITICAL publish is then appended here
+     *                        when the rules in the class comment allow (gateway-made messages;
+     *                        a client's are answered on backend threads, after its tap has run)
+     */
+    public Offer offer(List<PendingPublish> publishes, boolean callerMayAppend) {
         long now = clock.getAsLong();
+        KeyClaimingLanes.Queued alone = null;
+        Set<String> aloneKeys = null;
         lock.lock();
         try {
             if (!running) {
@@ -124,14 +152,31 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             if (lanes.size() + publishes.size() > capacity) {
                 return Offer.FULL;
             }
-            for (PendingPublish p : publishes) {
-                lanes.add(p, now);
+            if (callerMayAppend && criticalHandoff && !handingOff && publishes.size() == 1) {
+                aloneKeys = new HashSet<>(2);
+                takeNanos = now;
+                alone = lanes.takeAlone(publishes.get(0), now, aloneKeys, recordDelay);
             }
-            workAvailable.signal();
-            return Offer.QUEUED;
+            if (alone != null) {
+                handingOff = true;
+            } else {
+                for (PendingPublish p : publishes) {
+                    lanes.add(p, now);
+                }
+                workAvailable.signal();
+                return Offer.QUEUED;
+            }
         } finally {
             lock.unlock();
         }
+        handedOff.incrementAndGet();
+        send(List.of(alone), aloneKeys, true);
+        return Offer.QUEUED;
+    }
+
+    /** CRITICAL messages appended by the thread that published them ({@code dispatch.critical-handoff}). */
+    public long handedOff() {
+        return handedOff.get();
     }
 
     /** Messages waiting per priority, CRITICAL first. */
@@ -179,7 +224,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         Set<String> keys = new HashSet<>();
         try {
             while (takeBatch(batch, keys)) {
-                CompletableFuture<Void> answered = send(List.copyOf(batch), Set.copyOf(keys));
+                CompletableFuture<Void> answered = send(List.copyOf(batch), Set.copyOf(keys), false);
                 batch.clear();
                 keys.clear();
                 answered.get();
@@ -227,7 +272,8 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         delayTotals.addAndGet(level, waited);
     }
 
-    private CompletableFuture<Void> send(List<KeyClaimingLanes.Queued> batch, Set<String> keys) {
+    /** @param handoff appended by the publishing thread, not a worker */
+    private CompletableFuture<Void> send(List<KeyClaimingLanes.Queued> batch, Set<String> keys, boolean handoff) {
         List<Envelope> envelopes = new ArrayList<>(batch.size());
         for (KeyClaimingLanes.Queued q : batch) {
             envelopes.add(q.publish().envelope());
@@ -242,20 +288,28 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
         }
         return appended.handle((results, error) -> {
             complete(batch, results, error);
-            finish(batch, keys, started, Thread.currentThread() == worker);
+            finish(batch, keys, started, !handoff && Thread.currentThread() == worker, handoff);
             return null;
         });
     }
 
-    /** @param onWorker the append was answered on its worker, which takes the next batch itself */
-    private void finish(List<KeyClaimingLanes.Queued> batch, Set<String> keys, long started, boolean onWorker) {
+    /**
+     * @param onWorker the append was answered on its worker, which takes the next batch itself
+     * @param handoff  the batch was appended by the publishing thread, so no worker was busy with it
+     */
+    private void finish(List<KeyClaimingLanes.Queued> batch, Set<String> keys, long started, boolean onWorker,
+                        boolean handoff) {
         long now = clock.getAsLong();
         lock.lock();
         try {
             if (lanes.release(batch, keys, started, now - started) && !onWorker) {
                 workAvailable.signal();
             }
-            busyView = --busy;
+            if (handoff) {
+                handingOff = false;
+            } else {
+                busyView = --busy;
+            }
             if (!running) {
                 settled.signalAll();
             }
@@ -337,7 +391,7 @@ public final class IngressDispatcher implements DispatchStats, AutoCloseable {
             running = false;
             workAvailable.signalAll();
             sampler.interrupt();
-            while (lanes.size() > 0 || busy > 0) {
+            while (lanes.size() > 0 || busy > 0 || handingOff) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;

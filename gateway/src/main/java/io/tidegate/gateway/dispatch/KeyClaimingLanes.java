@@ -156,6 +156,30 @@ final class KeyClaimingLanes {
         }
     }
 
+    /**
+     * Takes a CRITICAL publish straight to a batch of its own, as if it had been queued and taken
+     * at once, when that is what any policy inside the rails would do and key order allows it: no
+     * CRITICAL message waits ahead of it (taken or parked), and no message of its key waits or is
+     * claimed. Its key is claimed into {@code batchKeys} and the policy is told it arrived and was
+     * taken, so {@link #release} ends it like any batch. Messages of other keys at lower levels
+     * keep waiting for the workers: this batch does not take a worker from them.
+     *
+     * @return the message taken, or null when it must be queued with {@link #add}
+     */
+    Queued takeAlone(PendingPublish publish, long now, Set<String> batchKeys, TakeListener onTaken) {
+        String key = publish.envelope().orderingKey();
+        if (publish.level() != 0 || lanes.depth(0) > 0 || parkedDepths[0] > 0 || !ready[0].isEmpty()
+                || claimed.contains(key) || parked.containsKey(key) || lanes.lowestClassOf(key) >= 0) {
+            return null;
+        }
+        Queued q = new Queued(publish, now, 0);
+        policy.arrived(0, now);
+        q.mark = policy.taken(0, now);
+        claim(key, batchKeys);
+        onTaken.taken(q, 0);
+        return q;
+    }
+
     /** A message the policy drained (or that rode along ahead of a later one of its key). */
     private void accept(Queued q, int level, boolean promoted) {
         slowestLaneWait = Math.max(slowestLaneWait, now - q.offeredNanos());

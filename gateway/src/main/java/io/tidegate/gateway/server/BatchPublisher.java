@@ -94,7 +94,7 @@ final class BatchPublisher {
                 enqueue(batch, i, envelope, tracing.receive(envelope, traceParent, startTraces), tap, risk, caller);
             }
         }
-        boolean queued = offer(batch);
+        boolean queued = offer(batch, caller);
         batch.settleAnswered();
         if (queued) {
             for (int index : batch.pendingIndex) {
@@ -174,12 +174,15 @@ final class BatchPublisher {
         batch.pendingIndex.add(i);
     }
 
-    /** Hands the admitted messages to the dispatcher; if it refuses them, answers each why and returns false. */
-    private boolean offer(Batch batch) {
+    /**
+     * Hands the admitted messages to the dispatcher; if it refuses them, answers each why and returns false.
+     * A gateway-made message may be appended (and answered) on this thread before this returns.
+     */
+    private boolean offer(Batch batch, Caller caller) {
         if (batch.pending.isEmpty()) {
             return false;
         }
-        IngressDispatcher.Offer offer = dispatcher.offer(batch.pending);
+        IngressDispatcher.Offer offer = dispatcher.offer(batch.pending, caller == Caller.GATEWAY);
         if (offer == IngressDispatcher.Offer.QUEUED) {
             return true;
         }
