@@ -384,9 +384,9 @@ public record GatewayConfig(
     public record Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling,
                            boolean criticalHandoff) {
 
-        /** With {@code dispatch.critical-handoff} on (its default). */
+        /** With {@code dispatch.critical-handoff} off (its default). */
         public Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling) {
-            this(ingressQueueCapacity, maxBatch, workers, scheduling, true);
+            this(ingressQueueCapacity, maxBatch, workers, scheduling, false);
         }
 
         /** With the default scheduling ({@code strict}), for tests and embedded use. */

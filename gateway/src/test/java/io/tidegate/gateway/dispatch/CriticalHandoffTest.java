@@ -36,12 +36,11 @@ class CriticalHandoffTest {
 
     private final ThreadRecordingBackend backend = new ThreadRecordingBackend();
     private final IngressDispatcher dispatcher = new IngressDispatcher(backend,
-            new GatewayConfig.Dispatch(1000, 16, GatewayConfig.Workers.fixed(1)));
+            new GatewayConfig.Dispatch(1000, 16, GatewayConfig.Workers.fixed(1), GatewayConfig.Scheduling.defaults(), true));
 
     @AfterEach
     void stop() {
-        backend.gated.open = true;
-        backend.gated.pending.forEach(Runnable::run);
+        backend.gated.open();
         dispatcher.close();
     }
 
@@ -66,7 +65,7 @@ class CriticalHandoffTest {
         assertThat(dispatcher.offer(List.of(publish("a", "c1", Priority.PRIORITY_CRITICAL)), true))
                 .isEqualTo(IngressDispatcher.Offer.QUEUED);
 
-        assertThat(backend.gated.appended).containsExactly("c1"); // the backend has not answered it yet
+        assertThat(backend.gated.appended()).containsExactly("c1"); // the backend has not answered it yet
         assertThat(backend.threads).containsExactly(Thread.currentThread().getName());
         assertThat(dispatcher.handedOff()).isEqualTo(1);
         assertThat(dispatcher.dispatched(Priority.PRIORITY_CRITICAL)).isEqualTo(1);
@@ -76,10 +75,9 @@ class CriticalHandoffTest {
     void aClientsCriticalAndALowerClassGoThroughAWorker() {
         dispatcher.offer(List.of(publish("a", "client-critical", Priority.PRIORITY_CRITICAL)), false);
         dispatcher.offer(List.of(publish("b", "gateway-high", Priority.PRIORITY_HIGH)), true);
-        backend.gated.open = true;
-        backend.gated.pending.forEach(Runnable::run);
+        backend.gated.open();
 
-        await().until(() -> backend.gated.appended.size() == 2);
+        await().until(() -> backend.gated.appended().size() == 2);
         assertThat(backend.threads).allMatch(t -> t.startsWith("tidegate-dispatch-"));
         assertThat(dispatcher.handedOff()).isZero();
     }
@@ -90,12 +88,11 @@ class CriticalHandoffTest {
                 "dispatch.critical-handoff=false", "dispatch.workers.min=1").dispatch());
         try {
             off.offer(List.of(publish("a", "c1", Priority.PRIORITY_CRITICAL)), true);
-            await().until(() -> backend.gated.appended.size() == 1);
+            await().until(() -> backend.gated.appended().size() == 1);
             assertThat(backend.threads).allMatch(t -> t.startsWith("tidegate-dispatch-"));
             assertThat(off.handedOff()).isZero();
         } finally {
-            backend.gated.open = true;
-            backend.gated.pending.forEach(Runnable::run);
+            backend.gated.open();
             off.close();
         }
     }
@@ -106,41 +103,41 @@ class CriticalHandoffTest {
         dispatcher.offer(List.of(publish("a", "a2", Priority.PRIORITY_CRITICAL)), true);
         dispatcher.offer(List.of(publish("b", "b1", Priority.PRIORITY_NORMAL)), false);
 
-        await().until(() -> backend.gated.appended.size() == 2);
-        assertThat(backend.gated.appended).containsExactly("a1", "b1");
+        await().until(() -> backend.gated.appended().size() == 2);
+        assertThat(backend.gated.appended()).containsExactly("a1", "b1");
         assertThat(dispatcher.queueDepths()[0]).as("a2 waits for a1's answer").isEqualTo(1);
 
         backend.gated.completeOne(); // a1 answered
         backend.gated.completeOne(); // b1 answered: the only worker is free for a2
-        await().until(() -> backend.gated.appended.size() == 3);
-        assertThat(backend.gated.appended).containsExactly("a1", "b1", "a2");
+        await().until(() -> backend.gated.appended().size() == 3);
+        assertThat(backend.gated.appended()).containsExactly("a1", "b1", "a2");
         assertThat(dispatcher.handedOff()).isEqualTo(1);
     }
 
     @Test
     void aHandedOffCriticalNeverOvertakesAnEarlierMessageOfItsKey() throws Exception {
         dispatcher.offer(List.of(publish("a", "a1-normal", Priority.PRIORITY_NORMAL)), false);
-        await().until(() -> backend.gated.appended.size() == 1); // in flight on the only worker
+        await().until(() -> backend.gated.appended().size() == 1); // in flight on the only worker
         dispatcher.offer(List.of(publish("a", "a2-normal", Priority.PRIORITY_NORMAL)), false);
         dispatcher.offer(List.of(publish("a", "a3-critical", Priority.PRIORITY_CRITICAL)), true);
         assertThat(dispatcher.handedOff()).isZero();
 
         backend.gated.completeOne(); // the rest go in one batch
-        await().until(() -> backend.gated.appended.size() == 3);
-        assertThat(backend.gated.appended).containsExactly("a1-normal", "a2-normal", "a3-critical");
+        await().until(() -> backend.gated.appended().size() == 3);
+        assertThat(backend.gated.appended()).containsExactly("a1-normal", "a2-normal", "a3-critical");
     }
 
     @Test
     void aCriticalAlreadyWaitingIsNotOvertaken() throws Exception {
         dispatcher.offer(List.of(publish("n", "n0", Priority.PRIORITY_NORMAL)), false);
-        await().until(() -> backend.gated.appended.size() == 1); // the only worker is busy
+        await().until(() -> backend.gated.appended().size() == 1); // the only worker is busy
         dispatcher.offer(List.of(publish("c", "c1", Priority.PRIORITY_CRITICAL)), false);
         dispatcher.offer(List.of(publish("d", "d1", Priority.PRIORITY_CRITICAL)), true);
         assertThat(dispatcher.handedOff()).isZero();
 
         backend.gated.completeOne(); // the rest go in one batch
-        await().until(() -> backend.gated.appended.size() == 3);
-        assertThat(backend.gated.appended).containsExactly("n0", "c1", "d1");
+        await().until(() -> backend.gated.appended().size() == 3);
+        assertThat(backend.gated.appended()).containsExactly("n0", "c1", "d1");
     }
 
     @Test
@@ -148,7 +145,7 @@ class CriticalHandoffTest {
         dispatcher.offer(List.of(publish("a", "a1", Priority.PRIORITY_CRITICAL)), true);
         dispatcher.offer(List.of(publish("b", "b1", Priority.PRIORITY_CRITICAL)), true);
 
-        await().until(() -> backend.gated.appended.size() == 2);
+        await().until(() -> backend.gated.appended().size() == 2);
         assertThat(backend.threads.get(0)).isEqualTo(Thread.currentThread().getName());
         assertThat(backend.threads.get(1)).as("b1 went to the idle worker").startsWith("tidegate-dispatch-");
         backend.gated.completeOne();
@@ -190,7 +187,7 @@ class CriticalHandoffTest {
             }
         };
         IngressDispatcher pool = new IngressDispatcher(racing, new GatewayConfig.Dispatch(1_000_000, 8,
-                GatewayConfig.Workers.fixed(4)));
+                GatewayConfig.Workers.fixed(4), GatewayConfig.Scheduling.defaults(), true));
         try {
             List<Thread> publishers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
