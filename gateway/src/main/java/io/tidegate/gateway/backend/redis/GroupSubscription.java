@@ -310,7 +310,14 @@ final class GroupSubscription extends RedisSubscription {
      * pipeline by each topic's newest entry id. An empty read means the group had been handed
      * everything up to those ids, so the member parks at them with the shared readers, which wake
      * it (and as many other members of the group as entries came) once something newer is
-     * stored; or after the block time, or a due reclaim, or a {@link #wake}.
+     * stored; or the shared readers' re-check picks it (one member per group and topic every
+     * block time, for what the shared XREAD cannot see, such as entries due for reclaim); or a
+     * {@link #wake}. It keeps no timer of its own, so an idle member costs Redis nothing.
+     *
+     * <p>No wake-up is lost between the empty read and the park: the newest id is answered
+     * before the read, so an entry the read missed is newer than the spot parked at, and a
+     * shared reader whose cursor has passed that spot either hands the wait the entries it read
+     * after it or moves its cursor back to it ({@link SharedStreamReader#park} with mayLower).
      */
     private CompletableFuture<Void> readNewPooled(List<TopicCursor> topics, long demand) {
         RedisClusterAsyncCommands<byte[], byte[]> redis = shared.groupReads();
@@ -338,7 +345,7 @@ final class GroupSubscription extends RedisSubscription {
                 EntryId after = last == null || last.isEmpty() ? EntryId.MIN : EntryId.parse(last.get(0).getId());
                 spots.add(new LiveWait.Spot(topics.get(i).topic, topics.get(i).key, after));
             }
-            return awaitWake(shared.parkMember(spots, spec.group(), blockTime()));
+            return awaitWake(shared.parkMember(spots, spec.group()));
         });
     }
 
