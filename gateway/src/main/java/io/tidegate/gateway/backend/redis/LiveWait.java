@@ -3,7 +3,6 @@ package io.tidegate.gateway.backend.redis;
 import io.lettuce.core.api.async.RedisStreamAsyncCommands;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.StoredMessage;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -58,6 +57,7 @@ final class LiveWait {
         }
     }
 
+    /** Per topic; a shared reader moves a member's spot on when others of its group were woken for the entries. */
     private final Map<String, EntryId> after;
     final List<Spot> spots;
     /**
@@ -70,7 +70,7 @@ final class LiveWait {
     LiveWait(List<Spot> spots, String wakeGroup) {
         this.wakeGroup = wakeGroup;
         this.spots = List.copyOf(spots);
-        this.after = new HashMap<>(spots.size() * 2);
+        this.after = new java.util.concurrent.ConcurrentHashMap<>(spots.size() * 2);
         for (Spot s : spots) {
             after.put(s.topic(), s.after());
         }
@@ -79,6 +79,23 @@ final class LiveWait {
     /** Where the subscription stands in {@code topic}; null when the wait does not cover it. */
     EntryId after(String topic) {
         return after.get(topic);
+    }
+
+    /**
+     * Moves a member's spot in {@code topic} to {@code to}: the entries up to it were handed to
+     * other members of its group, so parking again there loses nothing.
+     */
+    void advance(String topic, EntryId to) {
+        after.computeIfPresent(topic, (t, mine) -> mine.compareTo(to) < 0 ? to : mine);
+    }
+
+    /** The spots to park at again: where the wait stands now in each topic. */
+    List<Spot> spotsNow() {
+        List<Spot> now = new java.util.ArrayList<>(spots.size());
+        for (Spot s : spots) {
+            now.add(new Spot(s.topic(), s.key(), after.get(s.topic())));
+        }
+        return now;
     }
 
     /** Hands over entries; ignored once the wait completed. */

@@ -373,6 +373,9 @@ final class SharedStreamReader implements ReadLoop {
                         }
                         if (wokenPerGroup.merge(w.wakeGroup, 1, Integer::sum) <= decoded.size()) {
                             out.computeIfAbsent(w, x -> new HashMap<>(2)).put(f.topic, new LiveWait.Batch(decoded, full, info));
+                        } else {
+                            // the members woken cover these entries; this one parks again after them
+                            w.advance(f.topic, last);
                         }
                         continue;
                     }

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * XREADGROUP (it names one consumer), so it parks here as a broadcast wait does and is only
  * woken by the readers, then reads for itself.
  *
- * <p>A parked member has no timer of its own, so a thousand idle members cost Redis nothing
- * each. What the shared XREAD cannot see (an entry a woken member did not take because it closed
+ * <p>A parked member whose wait times out parks again without asking Redis anything, so a
+ * thousand idle members cost Redis nothing each. What the shared XREAD cannot see (an entry a woken member did not take because it closed
  * or spent its credit on a reclaim, entries idle past their deadline, a group deleted under it)
  * is looked for once per block time per group and topic: the <em>re-check</em> wakes the
  * longest-waiting member of each, which reclaims when due, reads and parks again at the back.
@@ -39,7 +39,7 @@ final class SharedStreamReaders implements AutoCloseable {
     private final Duration block;
     /** Parked group members per group and topic, longest-waiting first. Guarded by itself. */
     private final Map<GroupTopic, Set<LiveWait>> members = new HashMap<>();
-    /** The re-check, running while members are parked; guarded by {@link #members}. */
+    /** The re-check, running from the first park of a member until close; guarded by {@link #members}. */
     private ScheduledFuture<?> recheck;
     private boolean closed;
 
@@ -81,10 +81,13 @@ final class SharedStreamReaders implements AutoCloseable {
     /**
      * Parks a group member whose non-blocking XREADGROUP found nothing new, at each topic's newest
      * id when it read: the wait completes (a wake-up, its entries are read with XREADGROUP) once
-     * a reader finds something newer, the re-check picks it, or it is woken. Never refused.
+     * a reader finds something newer, the re-check picks it or it is woken (null: look again),
+     * or {@code timeout} passes (an empty map: nothing happened, park again at {@link
+     * LiveWait#spotsNow} without a read; the timeout keeps a read cycle within its time limit).
+     * Never refused.
      */
-    LiveWait parkMember(List<LiveWait.Spot> spots, String group) {
-        LiveWait wait = park(new LiveWait(spots, group), true, -1);
+    LiveWait parkMember(List<LiveWait.Spot> spots, String group, Duration timeout) {
+        LiveWait wait = park(new LiveWait(spots, group), true, Math.max(1, timeout.toMillis()));
         synchronized (members) {
             if (!closed) {
                 for (LiveWait.Spot s : spots) {
@@ -112,8 +115,10 @@ final class SharedStreamReaders implements AutoCloseable {
     }
 
     /**
-     * Wakes the longest-waiting member of each group on each topic to look for itself; stops when
-     * no member is parked.
+     * Wakes the longest-waiting member of each group on each topic to look for itself. Runs from
+     * the first park until close, also while no member is parked: members re-park after their
+     * own timeouts, and a re-check that stopped and restarted with them would always find the
+     * set empty.
      */
     private void recheck() {
         List<LiveWait> due = new ArrayList<>();
@@ -126,12 +131,8 @@ final class SharedStreamReaders implements AutoCloseable {
                     }
                 }
             }
-            if (members.isEmpty() && recheck != null) {
-                recheck.cancel(false);
-                recheck = null;
-            }
         }
-        due.forEach(LiveWait::timedOut);
+        due.forEach(LiveWait::woken);
     }
 
     /** Parks {@code wait} on the readers of its topics; it times out after {@code timeoutMillis}, never when negative. */
