@@ -66,6 +66,12 @@ final class LiveWait {
      */
     final String wakeGroup;
     final CompletableFuture<Map<String, Batch>> result = new CompletableFuture<>();
+    /**
+     * Set once by whichever comes first, a reader choosing a member's wait to wake or the wait's
+     * own timeout: a member that timed out parks again without a read, so a wake-up chosen at
+     * the same moment must not be the one that is lost.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
 
     LiveWait(List<Spot> spots, String wakeGroup) {
         this.wakeGroup = wakeGroup;
@@ -103,9 +109,19 @@ final class LiveWait {
         result.complete(batches);
     }
 
+    /**
+     * Chooses this member's wait to be woken; false when its timeout came first (it parks again
+     * and another member must be woken instead).
+     */
+    boolean chooseToWake() {
+        return settled.compareAndSet(false, true);
+    }
+
     /** The block time passed: nothing new, the cursors are still at the head. */
     void timedOut() {
-        result.complete(Map.of());
+        if (settled.compareAndSet(false, true)) {
+            result.complete(Map.of());
+        }
     }
 
     /** Something changed: the subscription must look again. */
