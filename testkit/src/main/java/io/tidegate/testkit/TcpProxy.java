@@ -137,7 +137,7 @@ public final class TcpProxy implements AutoCloseable {
 
         private void pump(Socket from, Socket to) {
             Thread t = new Thread(() -> {
-                byte[] buf = new byte[64 * 1024];
+                byte[] buf = new byte[16 * 1024];
                 try {
                     InputStream in = from.getInputStream();
                     OutputStream out = to.getOutputStream();
