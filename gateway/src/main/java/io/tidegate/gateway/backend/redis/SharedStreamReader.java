@@ -371,15 +371,8 @@ final class SharedStreamReader implements ReadLoop {
                         if (wokenPerGroup == null) {
                             wokenPerGroup = new HashMap<>(2);
                         }
-                        if (wokenPerGroup.getOrDefault(w.wakeGroup, 0) < decoded.size()) {
-                            if (!w.chooseToWake()) {
-                                continue;
-                            }
-                            wokenPerGroup.merge(w.wakeGroup, 1, Integer::sum);
+                        if (wokenPerGroup.merge(w.wakeGroup, 1, Integer::sum) <= decoded.size()) {
                             out.computeIfAbsent(w, x -> new HashMap<>(2)).put(f.topic, new LiveWait.Batch(decoded, full, info));
-                        } else {
-                            // the members woken cover these entries; this one parks again after them
-                            w.advance(f.topic, last);
                         }
                         continue;
                     }
