@@ -274,10 +274,11 @@ public final class EmbeddedGateway implements AutoCloseable {
      */
     public synchronized boolean stop() {
         if (stopped == null) {
-            alerting.close(); // hands the lease back first, so another replica takes over at once
             remediation.close(); // no action on a gateway that is going away
             tuning.close();
+            Thread handBack = handBackAlertingLease();
             stopped = server.drainAndStop();
+            joinQuietly(handBack);
             closeMarketDataListeners();
             closeRisk();
             closeConsole();
@@ -286,6 +287,26 @@ public final class EmbeddedGateway implements AutoCloseable {
             telemetry.close();
         }
         return stopped;
+    }
+
+    /**
+     * Hands the alerting lease back while the streams drain, so another replica takes over at
+     * once; on its own thread because a Redis that does not answer holds each of its calls for
+     * their whole timeout, and the GoAway must not wait for them.
+     */
+    private Thread handBackAlertingLease() {
+        Thread handBack = new Thread(alerting::close, "tidegate-alerting-handback");
+        handBack.setDaemon(true);
+        handBack.start();
+        return handBack;
+    }
+
+    private static void joinQuietly(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The risk gate's reload and poll threads and its Redis connection stop with the gateway. */
