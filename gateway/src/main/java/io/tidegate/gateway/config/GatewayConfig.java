@@ -384,7 +384,7 @@ public record GatewayConfig(
     public record Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling,
                            boolean criticalHandoff) {
 
-        /** With {@code dispatch.critical-handoff} off (its default). */
+        /** With {@code dispatch.critical-handoff} off: every message through a worker. */
         public Dispatch(int ingressQueueCapacity, int maxBatch, Workers workers, Scheduling scheduling) {
             this(ingressQueueCapacity, maxBatch, workers, scheduling, false);
         }
