@@ -3,7 +3,9 @@
 (buffer the diffs, fetch the snapshot beside them, drop ``u <= lastUpdateId``, the first applied
 straddles ``lastUpdateId + 1``, then each ``U`` is the previous ``u + 1``), published into a real
 gateway whose ``GetBook`` answers the levels. Faults: a gap in ``U``/``u``, a disconnect, a snapshot
-older than the buffered diffs, a snapshot request that fails."""
+older than the buffered diffs, a snapshot request that fails. USD-M futures (``GET /fapi/v1/depth``)
+by their own rules: drop ``u < lastUpdateId``, the first applied has ``U <= lastUpdateId <= u``, then
+each event's ``pu`` is the previous ``u`` (their update ids skip), with a ``pu`` gap."""
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +24,7 @@ from venue_server import Step, VenueServer
 from tidegate import TidegateClient, TidegateError, pb
 from tidegate.market.v1 import common_pb2, data_pb2
 from tidegate.v1 import books_pb2
-from tidegate_adapters.books import BOOK_CONTENT_TYPE, BookReplica
+from tidegate_adapters.books import BOOK_CONTENT_TYPE, BinanceBooks, BookReplica
 from tidegate_adapters.live import Backoff, LiveFeed, http_snapshot_fetcher
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -42,6 +44,14 @@ def depth(symbol: str, first: int, last: int, b: list[list[str]], a: list[list[s
     return ("send", {"stream": f"{symbol.lower()}@depth@100ms",
                      "data": {"e": "depthUpdate", "E": 1672515782136 + last, "s": symbol, "U": first, "u": last,
                               "b": b, "a": a or []}})
+
+
+def fdepth(symbol: str, first: int, last: int, previous: int, b: list[list[str]],
+           a: list[list[str]] | None = None) -> Step:
+    """One USD-M futures diff-depth event: ``pu`` is the previous event's ``u``."""
+    step = depth(symbol, first, last, b, a)
+    step[1]["data"].update(pu=previous, T=1672515782130 + last)
+    return step
 
 
 def snapshot(last_update_id: int, bids: list[list[str]], asks: list[list[str]]) -> dict[str, Any]:
@@ -84,7 +94,8 @@ def replica_of(published: list[pb.Message], iid: str) -> Book:
 
 
 async def run_live(endpoint: str, symbol: str, scripts: Callable[[Callable[[], int]], list[list[Step]]],
-                   snapshots: list[Any], final: Book, sequence: int) -> tuple[LiveFeed, VenueServer, list[pb.Message]]:
+                   snapshots: list[Any], final: Book, sequence: int,
+                   futures: bool = False) -> tuple[LiveFeed, VenueServer, list[pb.Message]]:
     """Runs a Binance LiveFeed against the scripts and the snapshots, publishing into the gateway,
     until the gateway's book of ``symbol`` is ``final`` at ``sequence``; then stops the feed.
     ``scripts`` is given the number of snapshots the feed applied so far."""
@@ -95,8 +106,9 @@ async def run_live(endpoint: str, symbol: str, scripts: Callable[[Callable[[], i
         def publish(message: pb.Message) -> None:
             published.append(message)
             client.publish(message)
+        rest = server.rest_url + "/fapi/v1/depth?symbol={symbol}&limit=1000" if futures else server.http_url
         feed = LiveFeed("binance", server.url, [symbol], publish, backoff=FAST, rng=random.Random(3),
-                        snapshot_fetcher=http_snapshot_fetcher(server.http_url))
+                        books=BinanceBooks(futures=futures), snapshot_fetcher=http_snapshot_fetcher(rest))
         feeds.append(feed)
         stop = asyncio.Event()
         task = asyncio.create_task(feed.run(stop))
@@ -219,3 +231,64 @@ async def test_live_cli_takes_the_rest_url_and_the_gateway_serves_the_book(endpo
     counters = json.loads(out.decode().strip().splitlines()[-1])
     assert counters["snapshots"] == 1 and counters["book_updates"] == 2 and counters["malformed"] == 0
     assert server.snapshot_requests == ["/api/v3/depth?symbol=BNBETH&limit=1000"]
+
+
+async def test_futures_book_applies_the_event_straddling_last_update_id_then_follows_the_pu_chain(
+        endpoint: str) -> None:
+    def scripts(applied: Callable[[], int]) -> list[list[Step]]:
+        return [[subscribed("BTCUSDT"),
+                 fdepth("BTCUSDT", 140, 150, 130, [["100.0", "9"]]),  # u < lastUpdateId: dropped
+                 # u == lastUpdateId: the first processed (in the snapshot already, so nothing published)
+                 fdepth("BTCUSDT", 151, 160, 150, [["100.0", "5"]]),
+                 ("until", lambda: applied() >= 1),
+                 # U skips 161..164, as futures ids do: chained by pu, not by U
+                 fdepth("BTCUSDT", 165, 170, 160, [["99.5", "2"]], [["101.0", "0"]]),
+                 fdepth("BTCUSDT", 176, 180, 170, [], [["100.5", "3"]])]]
+    snapshots = [snapshot(160, [["100.0", "5"]], [["101.0", "1"]])]
+    final = book({"100.0": "5", "99.5": "2"}, {"100.5": "3"})
+    feed, server, published = await run_live(endpoint, "BTCUSDT", scripts, snapshots, final, 180, futures=True)
+    assert resets(published) == [(True, INITIAL), (False, STOPPED)]
+    c = feed.counters()
+    assert (c["snapshots"], c["book_updates"], c["stale_dropped"], c["gaps"], c["resyncs"]) == (1, 2, 1, 0, 0)
+    assert server.snapshot_requests == ["/fapi/v1/depth?symbol=BTCUSDT&limit=1000"]
+
+
+async def test_futures_pu_gap_publishes_exactly_one_reset_and_resyncs_from_a_new_snapshot(endpoint: str) -> None:
+    def scripts(applied: Callable[[], int]) -> list[list[Step]]:
+        return [[subscribed("ETHUSDT"),
+                 fdepth("ETHUSDT", 15, 20, 10, [["2000", "1"]]),
+                 ("until", lambda: applied() >= 1),
+                 fdepth("ETHUSDT", 25, 30, 20, [["2001", "2"]]),
+                 fdepth("ETHUSDT", 36, 40, 33, [["2002", "3"]]),  # pu 33, not 30: an event was lost
+                 fdepth("ETHUSDT", 41, 45, 40, [["2000", "0"]]),  # no second reset
+                 ("until", lambda: applied() >= 2),
+                 fdepth("ETHUSDT", 46, 50, 45, [], [["2010", "7"]])]]
+    snapshots = [snapshot(20, [["2000", "1"]], [["2005", "1"]]),
+                 snapshot(40, [["2002", "3"], ["2001", "2"], ["2000", "1"]], [["2005", "1"]])]
+    final = book({"2002": "3", "2001": "2"}, {"2005": "1", "2010": "7"})
+    feed, server, published = await run_live(endpoint, "ETHUSDT", scripts, snapshots, final, 50, futures=True)
+    assert resets(published) == [(True, INITIAL), (False, GAP), (True, GAP), (False, STOPPED)]
+    c = feed.counters()
+    assert (c["gaps"], c["resyncs"], c["snapshots"], c["connections"]) == (1, 1, 2, 1)
+    assert server.snapshot_requests == ["/fapi/v1/depth?symbol=ETHUSDT&limit=1000"] * 2
+
+
+async def test_live_cli_segment_linear_fetches_the_futures_snapshot_and_syncs_by_pu(endpoint: str) -> None:
+    scripts = [[subscribed("SOLUSDT"), fdepth("SOLUSDT", 290, 300, 280, [["20.0", "3"]]),
+                fdepth("SOLUSDT", 305, 310, 300, [["20.1", "4"]], [["20.5", "0"]])]]
+    snapshots = [snapshot(300, [["20.0", "3"]], [["20.5", "1"], ["20.6", "2"]])]
+    async with VenueServer(scripts, snapshots) as server, TidegateClient([endpoint]) as client:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tidegate_adapters.live", "--venue", "binance", "--segment", "linear",
+            "--url", server.url, "--symbols", "SOLUSDT", "--rest-url", server.rest_url, "--endpoint", endpoint,
+            "--backoff-initial", "0.01", "--backoff-max", "0.05", cwd=PROJECT,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            assert await gateway_book(client, "SOLUSDT", 310) == book({"20.1": "4", "20.0": "3"}, {"20.6": "2"})
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    counters = json.loads(out.decode().strip().splitlines()[-1])
+    assert (counters["snapshots"], counters["gaps"], counters["malformed"]) == (1, 0, 0)
+    assert server.snapshot_requests == ["/fapi/v1/depth?symbol=SOLUSDT&limit=1000"]

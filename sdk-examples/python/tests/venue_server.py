@@ -24,7 +24,8 @@ Step = tuple[Any, ...]
 class VenueServer:
     def __init__(self, scripts: Sequence[Sequence[Step]], snapshots: Sequence[Any] = ()) -> None:
         self.scripts = list(scripts)
-        # REST depth bodies served in order on GET /api/v3/depth; an int is an HTTP error status to answer
+        # REST depth bodies served in order on GET /api/v3/depth (or the futures' /fapi, /dapi);
+        # an int is an HTTP error status to answer
         self.snapshots = list(snapshots)
         self.received: list[list[str]] = []  # per connection, what the client sent
         self.snapshot_requests: list[str] = []
@@ -33,7 +34,7 @@ class VenueServer:
         self.http_url = ""
 
     def _rest(self, connection: ServerConnection, request: Request) -> Response | None:
-        if not request.path.startswith("/api/v3/depth"):
+        if not request.path.startswith(("/api/v3/depth", "/fapi/v1/depth", "/dapi/v1/depth")):
             return None
         self.snapshot_requests.append(request.path)
         if not self.snapshots:

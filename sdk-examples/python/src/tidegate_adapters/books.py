@@ -7,7 +7,10 @@ belongs to one connection task; not thread-safe.
 
 - Binance: ``<symbol>@depth@100ms`` diffs plus a REST snapshot (``/api/v3/depth``), with the
   documented rules: buffer diffs, drop those with ``u <= lastUpdateId``, the first applied has
-  ``U <= lastUpdateId + 1 <= u``, each next one ``U == previous u + 1`` (futures: ``pu == previous u``).
+  ``U <= lastUpdateId + 1 <= u``, each next one ``U == previous u + 1``. USD-M and COIN-M futures
+  (``/fapi/v1/depth``, ``/dapi/v1/depth``) by their own rules: drop ``u < lastUpdateId``, the first
+  applied has ``U <= lastUpdateId <= u``, each next one's ``pu`` (the previous event's final update
+  id) equals the previous ``u``, since their update ids are not contiguous.
 - Bybit: ``orderbook.50.<SYMBOL>`` snapshot / delta; each delta's ``u`` follows the last by one;
   ``u == 1`` is a snapshot after a venue restart.
 - OKX: ``books`` snapshot / update with ``prevSeqId == last seqId`` and a CRC32 checksum over the
@@ -264,7 +267,8 @@ def _levels(raw: Any, name: str) -> list[tuple[str, str]]:
 # --- Binance ---------------------------------------------------------------------------------
 
 class BinanceBooks(BookEngine):
-    """``<symbol>@depth@100ms`` diffs + REST snapshots. ``futures`` uses the ``pu`` chain rule."""
+    """``<symbol>@depth@100ms`` diffs + REST snapshots. ``futures`` (USD-M, COIN-M) uses their first-event
+    rule (``U <= lastUpdateId <= u``) and the ``pu`` chain rule."""
 
     venue = "BINANCE"
 
@@ -282,8 +286,8 @@ class BinanceBooks(BookEngine):
             return BookOutput()
         symbol = require(msg, "s")
         st = self.states.setdefault(symbol, _State())
-        for key in ("U", "u"):
-            if not isinstance(msg.get(key), int):
+        for key in ("U", "u", "pu") if self.futures else ("U", "u"):
+            if not isinstance(msg.get(key), int) or isinstance(msg.get(key), bool):
                 raise MalformedMessage(f"depthUpdate {key}: expected an integer, got {msg.get(key)!r}")
         if not st.synced:
             st.buffer.append(msg)  # until the REST snapshot arrives; fetched after the first diff
@@ -298,11 +302,13 @@ class BinanceBooks(BookEngine):
     def _apply(self, symbol: str, msg: dict[str, Any], ts_init: int) -> BookOutput:
         st = self.states[symbol]
         first, last = msg["U"], msg["u"]
-        if last <= st.last_seq:
+        # futures: the event ending at lastUpdateId is the first one applied (it straddles the snapshot)
+        if last < st.last_seq or (last == st.last_seq and not (self.futures and st.fresh)):
             self.stats.stale_dropped += 1
             return BookOutput()
-        if self.futures and "pu" in msg and not st.fresh:
-            chained = msg["pu"] == st.last_seq
+        if self.futures:
+            # update ids skip between events: each names its predecessor's last id instead
+            chained = first <= st.last_seq if st.fresh else msg["pu"] == st.last_seq
         elif st.fresh:
             chained = first <= st.last_seq + 1  # the first after the snapshot straddles lastUpdateId + 1
         else:
@@ -314,6 +320,10 @@ class BinanceBooks(BookEngine):
             self.states[symbol].buffer.append(msg)  # the stream goes on from here: the new snapshot may predate it
             out.snapshots_needed.append(symbol)
             return out
+        if last == st.last_seq:
+            # futures: the event ending at lastUpdateId starts the chain, but the snapshot holds it already
+            # (and a batch must follow the snapshot's sequence)
+            return BookOutput()
         changes = [(BID, p, s) for p, s in _levels(msg.get("b", []), "b")] + \
                   [(ASK, p, s) for p, s in _levels(msg.get("a", []), "a")]
         ts = msg.get("T") or msg.get("E")
@@ -328,7 +338,7 @@ class BinanceBooks(BookEngine):
         bids, asks = _levels(require(body, "bids"), "bids"), _levels(require(body, "asks"), "asks")
         st = self.states.setdefault(symbol, _State())
         buffered = st.buffer
-        if buffered and last_id < buffered[0]["U"] - 1:
+        if buffered and last_id < buffered[0]["U"] - (0 if self.futures else 1):
             self.stats.stale_snapshots += 1
             return BookOutput(snapshots_needed=[symbol])  # the snapshot is older than the stream: fetch again
         if not buffered and not st.fetching:
@@ -338,7 +348,7 @@ class BinanceBooks(BookEngine):
         out = BookOutput(batches=[self._snapshot(symbol, bids, asks, last_id, ts_init, ts_init)])
         self.states[symbol].fresh = True
         for i, msg in enumerate(buffered):
-            if msg["u"] <= last_id:
+            if msg["u"] < last_id or (msg["u"] == last_id and not self.futures):
                 self.stats.stale_dropped += 1  # already in the snapshot
                 continue
             out.extend(self._apply(symbol, msg, ts_init))

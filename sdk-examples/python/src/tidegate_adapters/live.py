@@ -10,11 +10,16 @@ messages, malformed, published; each event is also logged with the counters so f
     python -m tidegate_adapters.live --venue okx --url wss://ws.okx.com:8443/ws/v5/public --symbols BTC-USDT
     python -m tidegate_adapters.live --venue binance --url wss://stream.binance.com:9443/ws --symbols BTCUSDT \
         --rest-url https://api.binance.com
+    python -m tidegate_adapters.live --venue binance --segment linear --url wss://fstream.binance.com/ws \
+        --symbols BTCUSDT
 
 Binance books need a REST snapshot (``GET <rest-url>/api/v3/depth``): it is fetched in a task beside
 the read loop, which keeps buffering the symbol's diffs for :class:`~tidegate_adapters.books.BinanceBooks`
 (the replay's engine too); a failed fetch, or a snapshot older than the buffered diffs, is fetched
 again after the backoff on the same connection (``snapshot_failures``, ``stale_snapshots``).
+``--segment linear`` (USD-M futures, ``GET <rest-url>/fapi/v1/depth``) or ``inverse`` (COIN-M,
+``/dapi/v1/depth``) syncs by the futures rules (the first event straddles ``lastUpdateId``, then each
+event's ``pu`` is the previous event's ``u``).
 
 One LiveFeed runs in one asyncio task; its counters are read from the same loop.
 """
@@ -41,7 +46,7 @@ from tidegate import TidegateClient, TidegateError, pb
 from tidegate.market.v1 import data_pb2
 from . import parser_for
 from ._common import Adapter, MalformedMessage, loads, now_ns, to_message
-from .books import ENGINES, BookEngine, BookOutput, to_book_message
+from .books import ENGINES, BinanceBooks, BookEngine, BookOutput, to_book_message
 from .connection import add_connection_flags, check_connection_flags, client_options
 
 log = logging.getLogger("tidegate_adapters.live")
@@ -50,6 +55,12 @@ SnapshotFetcher = Callable[[str], Awaitable[Any]]
 BINANCE_REST_URL = "https://api.binance.com"
 BINANCE_DEPTH_PATH = "/api/v3/depth?symbol={symbol}&limit=1000"
 BINANCE_SNAPSHOT_URL = BINANCE_REST_URL + BINANCE_DEPTH_PATH
+# Binance segment -> (the REST base URL, the depth path): spot, USD-M futures, COIN-M futures
+BINANCE_REST: dict[str, tuple[str, str]] = {
+    "spot": (BINANCE_REST_URL, BINANCE_DEPTH_PATH),
+    "linear": ("https://fapi.binance.com", "/fapi/v1/depth?symbol={symbol}&limit=1000"),
+    "inverse": ("https://dapi.binance.com", "/dapi/v1/depth?symbol={symbol}&limit=1000"),
+}
 
 
 @dataclass(frozen=True)
@@ -295,10 +306,13 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--venue", required=True, choices=sorted(ENGINES))
     ap.add_argument("--url", required=True, help="venue WebSocket URL")
     ap.add_argument("--symbols", required=True, help="comma-separated venue symbols")
+    ap.add_argument("--segment", choices=sorted(BINANCE_REST), default="spot",
+                    help="Binance: spot, linear (USD-M futures) or inverse (COIN-M futures); the futures books "
+                         "sync by the pu chain (default %(default)s)")
     rest = ap.add_mutually_exclusive_group()
-    rest.add_argument("--rest-url", default=BINANCE_REST_URL,
-                      help=f"Binance: the REST base URL of the book snapshots, GET <rest-url>{BINANCE_DEPTH_PATH} "
-                           "(default %(default)s)")
+    rest.add_argument("--rest-url", default=None,
+                      help="Binance: the REST base URL of the book snapshots, GET <rest-url><depth path> "
+                           f"(default by --segment: {', '.join(f'{k} {v[0]}{v[1]}' for k, v in BINANCE_REST.items())})")
     rest.add_argument("--snapshot-url", default=None,
                       help="Binance: the whole REST depth URL, with {symbol} (instead of --rest-url)")
     ap.add_argument("--endpoint", action="append", default=[], help="gateway host:port (default 127.0.0.1:7400)")
@@ -308,6 +322,8 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     add_connection_flags(ap)
     args = ap.parse_args(argv)
     check_connection_flags(ap, args)
+    if args.segment != "spot" and args.venue != "binance":
+        ap.error("--segment is for --venue binance")
     return args
 
 
@@ -323,10 +339,13 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                 from .listings import parse_listing, publish_listing
                 listing = parse_listing(args.venue, Path(args.listing).read_bytes())
                 log.info("published %d definitions", await publish_listing(client, listing))
+            binance = args.venue == "binance"
+            rest_url, depth_path = BINANCE_REST[args.segment]
             feed = LiveFeed(args.venue, args.url, [s.strip() for s in args.symbols.split(",") if s.strip()],
                             client.publish, snapshot_fetcher=http_snapshot_fetcher(
-                                args.snapshot_url or args.rest_url.rstrip("/") + BINANCE_DEPTH_PATH)
-                            if args.venue == "binance" else None,
+                                args.snapshot_url or (args.rest_url or rest_url).rstrip("/") + depth_path)
+                            if binance else None,
+                            books=BinanceBooks(futures=args.segment != "spot") if binance else None,
                             backoff=Backoff(args.backoff_initial, args.backoff_max))
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):  # stop cleanly: the FEED_STOPPED reset goes out

@@ -24,6 +24,21 @@ public interface SharedHash extends AutoCloseable {
      */
     void put(String field, byte[] value);
 
+    /**
+     * Stores one entry in the background unless the store holds a version of it at least as new:
+     * the version is kept beside it in {@link #versionField}, and comparing and writing are one
+     * step, so replicas writing the same fact (same version) write it once, and an older fact
+     * arriving late never replaces a newer one. Otherwise as {@link #put}.
+     *
+     * @param version non-negative, larger is newer (e.g. the fact's own Unix-nanosecond timestamp)
+     */
+    void putIfNewer(String field, byte[] value, long version);
+
+    /** The field holding {@code field}'s version when written by {@link #putIfNewer}, as a decimal. */
+    static String versionField(String field) {
+        return "v:" + field;
+    }
+
     @Override
     void close();
 
@@ -37,6 +52,10 @@ public interface SharedHash extends AutoCloseable {
 
             @Override
             public void put(String field, byte[] value) {
+            }
+
+            @Override
+            public void putIfNewer(String field, byte[] value, long version) {
             }
 
             @Override

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * Fields: {@code l:<VENUE>|<segment>|<native id>} holds the {@link InstrumentDefinition},
  * {@code a:<VENUE>|<code>} an alias a listing showed as {@code currency \n confidence \n evidence},
  * {@code m:<VENUE>|<code>} one learned from prices ({@link #confirm}) in the same form.
+ *
+ * <p>Each listing has a version: the definition's {@code ts_event}, else its {@code ts_init}, else
+ * when the gateway accepted it (Unix nanoseconds). A listing older than the one held is ignored
+ * (counted in {@link #stale}); one of the same version is the same listing, the first kept. The
+ * store is written with {@link SharedHash#putIfNewer}, so replicas that all apply a listing write it
+ * once between them, and a slow replica's older listing never replaces a newer one in the store.
  *
  * <p>With a backend the replicas share ({@link #followBus}), listings come from the bus instead of
  * this replica's tap: every replica's, each once, in the order stored.
@@ -66,6 +73,12 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     private final CopyOnWriteArrayList<Consumer<String>> watchers = new CopyOnWriteArrayList<>();
     private final PendingProposals pending;
     private final AtomicLong readFromBus = new AtomicLong();
+    private final AtomicLong stale = new AtomicLong();
+    /**
+     * The version of each listing the catalog holds, by {@link #field}; bounded as the catalog is.
+     * Written under {@code this} with the catalog, since the store's load runs on another thread.
+     */
+    private final Map<String, Long> versions = new ConcurrentHashMap<>();
     /** Null while listings come from this replica's tap (the memory backend). */
     private volatile StoredTopicsFollower bus;
     /** Unix nanoseconds when {@link #followBus} was called. */
@@ -82,6 +95,11 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         this.store = store;
         this.pending = new PendingProposals(maxPending);
         store.load(this::load);
+    }
+
+    /** Where listings are kept for other replicas and the next start. */
+    SharedHash store() {
+        return store;
     }
 
     /** The catalog answering lookups. */
@@ -124,7 +142,8 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
     @Override
     public void onInstrument(String venue, InstrumentDefinition definition, long receivedNanos) {
         if (bus == null) {
-            apply(venue, definition, true);
+            Instant now = Instant.now();
+            apply(venue, definition, true, now.getEpochSecond() * 1_000_000_000L + now.getNano());
         }
     }
 
@@ -139,23 +158,30 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
             // one accepted before this replica followed the bus is in the hash already: every replica,
             // the one that took it included, writes what was accepted after it started following
             apply(venue, InstrumentDefinition.parseFrom(stored.message().getPayload()),
-                    stored.acceptedNanos() >= followingSinceNanos);
+                    stored.acceptedNanos() >= followingSinceNanos, stored.acceptedNanos());
         } catch (InvalidProtocolBufferException e) {
             unreadable.incrementAndGet();
         }
     }
 
-    private void apply(String venue, InstrumentDefinition definition, boolean store) {
+    /** @param acceptedUnixNanos when a gateway accepted the listing: its version when the definition has none */
+    private void apply(String venue, InstrumentDefinition definition, boolean store, long acceptedUnixNanos) {
         Optional<Listing> listing = listing(venue, definition);
         if (listing.isEmpty()) {
             unreadable.incrementAndGet();
             return;
         }
         Listing l = listing.get();
-        switch (catalog.add(l)) {
+        long version = version(definition, acceptedUnixNanos);
+        Optional<InstrumentCatalog.Outcome> outcome = addUnlessOlder(l, version);
+        if (outcome.isEmpty()) {
+            stale.incrementAndGet();
+            return;
+        }
+        switch (outcome.get()) {
             case ADDED, UPDATED -> {
                 if (store) {
-                    persist(l, definition);
+                    persist(l, definition, version);
                 }
                 recheckPending(l);
                 String key = l.key().toString();
@@ -165,6 +191,38 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
             case FULL -> refused.incrementAndGet();
             case UNCHANGED -> { }
         }
+    }
+
+    /** The listing's own timestamp ({@code ts_event}, else {@code ts_init}), else when it was accepted. */
+    static long version(InstrumentDefinition d, long acceptedUnixNanos) {
+        if (d.getTsEvent() > 0) {
+            return d.getTsEvent();
+        }
+        return d.getTsInit() > 0 ? d.getTsInit() : acceptedUnixNanos;
+    }
+
+    /**
+     * Adds the listing unless the one held is as new or newer: empty when older than the one held,
+     * {@code UNCHANGED} when of the same version (the same listing; the first is kept).
+     */
+    private synchronized Optional<InstrumentCatalog.Outcome> addUnlessOlder(Listing l, long version) {
+        String field = field(l);
+        Long held = versions.get(field);
+        if (held != null && held > version) {
+            return Optional.empty();
+        }
+        if (held != null && held == version) {
+            return Optional.of(InstrumentCatalog.Outcome.UNCHANGED);
+        }
+        InstrumentCatalog.Outcome outcome = catalog.add(l);
+        if (outcome != InstrumentCatalog.Outcome.FULL) {
+            versions.put(field, version);
+        }
+        return Optional.of(outcome);
+    }
+
+    private static String field(Listing l) {
+        return LISTING + l.venue() + "|" + l.segment() + "|" + l.nativeId();
     }
 
     @Override
@@ -280,6 +338,11 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         return learnedFromPrices.get();
     }
 
+    /** Listings ignored because the one held was newer (a slower replica's or adapter's older copy). */
+    public long stale() {
+        return stale.get();
+    }
+
     /** New listings refused because the registry held {@code max-listings}. */
     public long refused() {
         return refused.get();
@@ -320,9 +383,8 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
                         d.getNativeQuote()));
     }
 
-    private void persist(Listing l, InstrumentDefinition definition) {
-        store.put(LISTING + l.venue() + "|" + l.segment() + "|" + l.nativeId(),
-                definition.toBuilder().setVenue(l.venue()).build().toByteArray());
+    private void persist(Listing l, InstrumentDefinition definition, long version) {
+        store.putIfNewer(field(l), definition.toBuilder().setVenue(l.venue()).build().toByteArray(), version);
         for (LearnedAlias shown : InstrumentCatalog.aliasesShownBy(l)) {
             // only what the catalog kept: a surer alias already held for the code stays the stored one
             if (catalog.learnedAlias(shown.venue(), shown.code()).filter(shown::equals).isPresent()) {
@@ -335,7 +397,7 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         int listings = 0;
         for (Map.Entry<String, byte[]> e : entries.entrySet()) {
             if (e.getKey().startsWith(LISTING)) {
-                listings += loadListing(e.getValue()) ? 1 : 0;
+                listings += loadListing(e.getValue(), entries.get(SharedHash.versionField(e.getKey()))) ? 1 : 0;
             } else if (e.getKey().startsWith(ALIAS)) {
                 decode(e.getKey().substring(ALIAS.length()), e.getValue(), LearnedAlias.Origin.LISTING)
                         .ifPresent(catalog::learn);
@@ -351,19 +413,32 @@ public final class InstrumentRegistry implements MarketDataListener, InstrumentD
         }
     }
 
-    private boolean loadListing(byte[] value) {
+    /** @param version the stored version (a decimal); null for one stored before listings had versions */
+    private boolean loadListing(byte[] value, byte[] version) {
         try {
             InstrumentDefinition d = InstrumentDefinition.parseFrom(value);
             Optional<Listing> l = listing(d.getVenue(), d);
             if (l.isEmpty()) {
                 return false;
             }
-            // one published since start (or read from the bus already) is at least as new and stays
-            return catalog.holds(l.get().venue(), l.get().segment(), l.get().nativeId())
-                    || catalog.add(l.get()) != InstrumentCatalog.Outcome.FULL;
+            // one published since start (or read from the bus already) may be newer and then stays
+            return addUnlessOlder(l.get(), storedVersion(version))
+                    .map(o -> o != InstrumentCatalog.Outcome.FULL).orElse(true);
         } catch (InvalidProtocolBufferException e) {
             unreadable.incrementAndGet();
             return false;
+        }
+    }
+
+    /** An unreadable or missing version is older than any: the listing stays unless one is held. */
+    private static long storedVersion(byte[] version) {
+        if (version == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(new String(version, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

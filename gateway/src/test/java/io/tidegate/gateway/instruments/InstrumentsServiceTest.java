@@ -91,8 +91,8 @@ class InstrumentsServiceTest {
             try (InstrumentsGateway gateway = InstrumentsGateway.start(uri)) {
                 LISTINGS.forEach(d -> gateway.publish("data.instruments." + d.getVenue(), d.getRawSymbol(),
                         d.toByteString()));
-                // three listings plus Kraken's XXBT and XBT, learned from its fields
-                await(() -> redis.command("HLEN tg:instruments").equals(":5"));
+                // three listings with their versions, plus Kraken's XXBT and XBT, learned from its fields
+                await(() -> redis.command("HLEN tg:instruments").equals(":8"));
             }
             try (InstrumentsGateway restarted = InstrumentsGateway.start(uri);
                  InstrumentsGateway replica = InstrumentsGateway.start(uri)) {

@@ -27,6 +27,7 @@ final class LuaScript {
     static final LuaScript DROP_CONSUMER = load("drop-consumer.lua");
     static final LuaScript SWEEP_CONSUMERS = load("sweep-consumers.lua");
     static final LuaScript OLDEST_UNREAD = load("oldest-unread.lua");
+    static final LuaScript PUT_IF_NEWER = load("put-if-newer.lua");
     static final LuaScript STRICT_READ = loadWithKeyLeases("strict-read.lua");
     static final LuaScript STRICT_CLAIM = loadWithKeyLeases("strict-claim.lua");
     static final LuaScript STRICT_ACK = loadWithKeyLeases("strict-ack.lua");
