@@ -8,9 +8,14 @@ import io.tidegate.otel.Telemetry;
 import io.tidegate.sdk.Subscription;
 import io.tidegate.sdk.SubscriptionOptions;
 import io.tidegate.sdk.TidegateClient;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -48,13 +53,20 @@ public final class LoadTool {
             return PolicyComparison.run(options, out);
         }
         EmbeddedGateway embedded = null;
+        Path spool = null;
         List<String> endpoints = options.endpoints();
         String backend;
         OtlpSink sink = options.tracing() ? new OtlpSink() : null;
         Telemetry clientTelemetry = sink == null ? null : Telemetry.builder(new OtelSettings(true, false, sink.endpoint(),
                 OtelSettings.Protocol.HTTP_PROTOBUF, options.traceRatio(), "tidegate-bench", "bench", Duration.ofSeconds(10))).build();
         if (!options.embedded().isEmpty()) {
-            embedded = startEmbedded(options, sink);
+            spool = Files.createTempDirectory("tidegate-load-spool");
+            try {
+                embedded = startEmbedded(options, sink, spool);
+            } catch (RuntimeException e) {
+                deleteTree(spool);
+                throw e;
+            }
             endpoints = List.of(embedded.target());
             backend = "embedded gateway, " + (options.embedded().equals("memory") ? "memory backend" : "redis backend " + options.embedded());
         } else {
@@ -79,6 +91,7 @@ public final class LoadTool {
             }
             if (embedded != null) {
                 embedded.close();
+                deleteTree(spool);
             }
             if (clientTelemetry != null) {
                 clientTelemetry.close();
@@ -88,8 +101,13 @@ public final class LoadTool {
         }
     }
 
-    private static EmbeddedGateway startEmbedded(LoadOptions options, OtlpSink sink) {
-        List<String> overrides = new ArrayList<>(List.of("grpc.host=127.0.0.1", "grpc.port=0", "http.port=-1"));
+    /**
+     * Each embedded gateway spools in a directory of its own, removed after the run: in the
+     * working directory's spool a run's unsent messages would be replayed into the next run.
+     */
+    private static EmbeddedGateway startEmbedded(LoadOptions options, OtlpSink sink, Path spool) {
+        List<String> overrides = new ArrayList<>(List.of("grpc.host=127.0.0.1", "grpc.port=0", "http.port=-1",
+                "resilience.spool.dir=" + spool));
         if (sink != null) {
             overrides.addAll(List.of("otel.enabled=true", "otel.protocol=http/protobuf", "otel.endpoint=" + sink.endpoint(),
                     "otel.sampling-ratio=" + options.traceRatio()));
@@ -102,6 +120,16 @@ public final class LoadTool {
         }
         overrides.addAll(options.gatewayConfig());
         return EmbeddedGateway.start(GatewayConfig.defaultsWith(overrides.toArray(String[]::new)));
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not remove the run's spool " + root, e);
+        }
     }
 
     private static LoadReport load(LoadOptions o, List<String> endpoints, String backend, List<TidegateClient> clients,

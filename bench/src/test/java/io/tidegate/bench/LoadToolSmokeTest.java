@@ -3,9 +3,11 @@ package io.tidegate.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tidegate.testkit.RedisServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The load tool runs end to end against an embedded gateway and prints its report (no timing thresholds). */
@@ -23,6 +25,19 @@ class LoadToolSmokeTest {
         assertThat(printed.lines().filter(l -> l.startsWith("{\"tool\":\"tidegate-loadtool\"")).count()).isEqualTo(1);
         assertThat(r.received()).isPositive();
         assertThat(r.latencyNanos().getTotalCount()).isPositive();
+    }
+
+    @Test
+    void anEmbeddedRedisGatewaySpoolsOutsideTheWorkingDirectorySoNoRunReplaysAnothersLeftovers() throws Exception {
+        Path workingDirectorySpool = Path.of("tidegate-spool");
+        assertThat(workingDirectorySpool).as("precondition: no spool in the working directory").doesNotExist();
+        try (RedisServer redis = RedisServer.start()) {
+            LoadReport r = LoadTool.run(LoadOptions.parse(new String[] {
+                    "--embedded", redis.uri(), "--duration", "500ms", "--warmup", "100ms", "--rate", "500"}),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            assertThat(r.received()).isPositive();
+        }
+        assertThat(workingDirectorySpool).doesNotExist();
     }
 
     @Test
