@@ -193,6 +193,27 @@ class DispatchPolicyRailsTest {
         assertThat(backend.appended().indexOf("crit")).as("under %s", policy).isBetween(1, 3);
     }
 
+    /**
+     * The tuner's class-batch floor raises how much one decision takes from a class, but not past
+     * the bypass bound: while CRITICAL waits, a lower class's batch is the rails' own limit.
+     */
+    @ParameterizedTest
+    @EnumSource(PolicyKind.class)
+    void theClassBatchFloorDoesNotWidenTheBypassWhileCriticalWaits(PolicyKind policy) throws Exception {
+        start(policy, 8, s -> s.withCriticalMaxBypass(2));
+        dispatcher.classBatchFloor(16);
+        occupy();
+        List<PendingPublish> bulk = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            bulk.add(publish("bulk" + i, "bulk" + i, Priority.PRIORITY_BULK));
+        }
+        dispatcher.offer(bulk);
+        dispatcher.offer(List.of(publish("crit", "crit", Priority.PRIORITY_CRITICAL)));
+        completeUntil(22);
+
+        assertThat(backend.appended().indexOf("crit")).as("under %s", policy).isBetween(1, 3);
+    }
+
     @ParameterizedTest
     @EnumSource(PolicyKind.class)
     void aClassAtItsMaxWaitIsServedNext(PolicyKind policy) throws Exception {
