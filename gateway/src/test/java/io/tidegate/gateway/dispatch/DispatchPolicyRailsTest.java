@@ -1,13 +1,14 @@
 package io.tidegate.gateway.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.tidegate.gateway.dispatch.TestPublishes.IGNORE;
+import static io.tidegate.gateway.dispatch.TestPublishes.publish;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
@@ -81,12 +82,6 @@ class DispatchPolicyRailsTest {
             }
         }
         return t;
-    }
-
-    private static PendingPublish publish(String key, String payload, Priority priority) {
-        Message m = Message.newBuilder().setTopic("t." + key).setPriority(priority)
-                .setPayload(com.google.protobuf.ByteString.copyFromUtf8(payload)).build();
-        return new PendingPublish(new Envelope(m, key, 0), IGNORE);
     }
 
     private static PendingPublish volatilePublish(String key, String payload, Priority priority) {
@@ -330,14 +325,4 @@ class DispatchPolicyRailsTest {
         assertThat(dispatcher.policyFellBack()).isFalse();
         assertThat(fallbacks.ingressFallbacks()).isZero();
     }
-
-    private static final PendingPublish.PublishCallback IGNORE = new PendingPublish.PublishCallback() {
-        @Override
-        public void onAppended(AppendResult result) {
-        }
-
-        @Override
-        public void onFailed(Throwable cause) {
-        }
-    };
 }
