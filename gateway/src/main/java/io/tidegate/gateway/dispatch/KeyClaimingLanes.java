@@ -121,7 +121,8 @@ final class KeyClaimingLanes {
      * Moves up to {@code max} takeable messages into {@code batch}, in the order the policy picks
      * (parked keys of a level first), and claims their keys into {@code batchKeys}.
      *
-     * @param classBatchFloor the least messages one decision takes from the class it picks
+     * @param classBatchFloor the least messages one decision takes from the class it picks, unless
+     *                        the rails bound that decision because a CRITICAL message waits
      * @param now     {@link System#nanoTime} of this take
      * @param onTaken told the level each taken message waited at
      */
@@ -145,7 +146,10 @@ final class KeyClaimingLanes {
                 if (choice == DispatchPolicy.NONE || readyLevel <= choice) {
                     takeParked(ready[readyLevel].pollFirst());
                 } else {
-                    int limit = Math.max(1, Math.min(Math.max(classBatchFloor, policy.batchLimit(choice)), max - batch.size()));
+                    // the floor must not widen a batch the rails counted against the CRITICAL bypass bound
+                    int wanted = policy.choiceBypassesCritical() ? policy.batchLimit(choice)
+                            : Math.max(classBatchFloor, policy.batchLimit(choice));
+                    int limit = Math.max(1, Math.min(wanted, max - batch.size()));
                     lanes.drain(choice, limit, policy.onTimeFirst(), now, latencyEwma, toBatch);
                 }
             }

@@ -9,8 +9,9 @@ package io.tidegate.gateway.resilience;
  * @param replayedMessages  spooled messages appended to the backend since
  * @param refusedMessages   publishes refused with RESOURCE_EXHAUSTED because the spool was full
  * @param retriedBatches    batches that failed a direct append and went through the ordered retry
- * @param reorderedBatches  batches that reached the backend while an earlier batch was still being
- *                          retried (only when a backend fails single calls but not the connection)
+ * @param reorderedBatches  batches that reached the backend while an earlier batch of one of their
+ *                          ordering keys was still being retried (only for a caller with two batches
+ *                          of one key out at once, which the ingress dispatcher never has)
  * @param spoolPending      messages in the spool waiting for replay
  * @param spoolBytes        bytes the spool occupies on disk
  */

@@ -19,7 +19,9 @@ import io.tidegate.gateway.config.GatewayConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,9 +60,11 @@ import org.slf4j.LoggerFactory;
  * <p>What this does not promise: a batch that was sent, timed out or lost its connection may
  * still have been stored by the backend, and is then appended again by the retry or the replay;
  * the backend's id dedup removes such doubles for messages with an id (within the dedup window).
- * A batch that reaches the backend while an earlier one is being retried can only happen when the
- * backend fails single calls but keeps the connection; it is counted in
- * {@link ResilienceStats#reorderedBatches()}.
+ * A batch that reaches the backend while an earlier batch of one of its ordering keys is being
+ * retried would break that key's order; it can only happen to a caller with two batches of one key
+ * out at once (the ingress dispatcher never has: a key's next batch waits for the answer to its
+ * previous one, retry included), and is counted in {@link ResilienceStats#reorderedBatches()}.
+ * Batches of other keys may reach the backend meanwhile: no key's order depends on them.
  *
  * <p>Threading: {@link #append} is called from any thread and never blocks on the backend or the
  * disk; futures of direct appends complete on backend threads, the others on the
@@ -197,10 +201,11 @@ public final class ResilientBackend extends ForwardingBackend {
             lock.lock();
             try {
                 inFlightDirect--;
-                if (!backlog.isEmpty() && backlog.firstKey() < p.seq) {
+                String overtaken = keyRetriedBefore(p);
+                if (overtaken != null) {
                     reorderedBatches.incrementAndGet();
-                    log.warn("a batch reached the {} backend while an earlier one is being retried; "
-                            + "per-key order may be broken between them", delegate.name());
+                    log.warn("a batch with ordering key '{}' reached the {} backend while an earlier batch of that key "
+                            + "is being retried; that key's order is broken between them", overtaken, delegate.name());
                 }
                 if (!direct) {
                     wake.signalAll();
@@ -242,6 +247,30 @@ public final class ResilientBackend extends ForwardingBackend {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * An ordering key of {@code p} that an earlier batch still waiting for the ordered retry also
+     * has, or null. Batches of other keys overtaking a retried one break no order, and the ingress
+     * dispatcher never has two batches of one key out at once. Caller holds the lock; the set is
+     * built only while the backlog holds an earlier batch, which is rare.
+     */
+    private String keyRetriedBefore(Pending p) {
+        if (backlog.isEmpty() || backlog.firstKey() > p.seq) {
+            return null;
+        }
+        Set<String> earlierKeys = new HashSet<>();
+        for (Pending earlier : backlog.headMap(p.seq).values()) {
+            for (Envelope e : earlier.batch) {
+                earlierKeys.add(e.orderingKey());
+            }
+        }
+        for (Envelope e : p.batch) {
+            if (earlierKeys.contains(e.orderingKey())) {
+                return e.orderingKey();
+            }
+        }
+        return null;
     }
 
     /** The worker: runs the ordered mode (retry, spool, replay) and switches back to direct. */

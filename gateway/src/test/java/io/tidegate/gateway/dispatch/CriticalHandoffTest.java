@@ -1,6 +1,7 @@
 package io.tidegate.gateway.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.tidegate.gateway.dispatch.TestPublishes.publish;
 import static org.awaitility.Awaitility.await;
 
 import io.tidegate.gateway.backend.AppendResult;
@@ -40,24 +41,8 @@ class CriticalHandoffTest {
 
     @AfterEach
     void stop() {
-        backend.gated.open();
+        backend.open();
         dispatcher.close();
-    }
-
-    private static final PendingPublish.PublishCallback IGNORE = new PendingPublish.PublishCallback() {
-        @Override
-        public void onAppended(AppendResult result) {
-        }
-
-        @Override
-        public void onFailed(Throwable cause) {
-        }
-    };
-
-    private static PendingPublish publish(String key, String payload, Priority priority) {
-        Message m = Message.newBuilder().setTopic("t." + key).setPriority(priority)
-                .setPayload(com.google.protobuf.ByteString.copyFromUtf8(payload)).build();
-        return new PendingPublish(new Envelope(m, key, 0), IGNORE);
     }
 
     @Test
@@ -65,7 +50,7 @@ class CriticalHandoffTest {
         assertThat(dispatcher.offer(List.of(publish("a", "c1", Priority.PRIORITY_CRITICAL)), true))
                 .isEqualTo(IngressDispatcher.Offer.QUEUED);
 
-        assertThat(backend.gated.appended()).containsExactly("c1"); // the backend has not answered it yet
+        assertThat(backend.appended()).containsExactly("c1"); // the backend has not answered it yet
         assertThat(backend.threads).containsExactly(Thread.currentThread().getName());
         assertThat(dispatcher.handedOff()).isEqualTo(1);
         assertThat(dispatcher.dispatched(Priority.PRIORITY_CRITICAL)).isEqualTo(1);
@@ -75,9 +60,9 @@ class CriticalHandoffTest {
     void aClientsCriticalAndALowerClassGoThroughAWorker() {
         dispatcher.offer(List.of(publish("a", "client-critical", Priority.PRIORITY_CRITICAL)), false);
         dispatcher.offer(List.of(publish("b", "gateway-high", Priority.PRIORITY_HIGH)), true);
-        backend.gated.open();
+        backend.open();
 
-        await().until(() -> backend.gated.appended().size() == 2);
+        await().until(() -> backend.appended().size() == 2);
         assertThat(backend.threads).allMatch(t -> t.startsWith("tidegate-dispatch-"));
         assertThat(dispatcher.handedOff()).isZero();
     }
@@ -88,11 +73,11 @@ class CriticalHandoffTest {
                 "dispatch.critical-handoff=false", "dispatch.workers.min=1").dispatch());
         try {
             off.offer(List.of(publish("a", "c1", Priority.PRIORITY_CRITICAL)), true);
-            await().until(() -> backend.gated.appended().size() == 1);
+            await().until(() -> backend.appended().size() == 1);
             assertThat(backend.threads).allMatch(t -> t.startsWith("tidegate-dispatch-"));
             assertThat(off.handedOff()).isZero();
         } finally {
-            backend.gated.open();
+            backend.open();
             off.close();
         }
     }
@@ -103,41 +88,41 @@ class CriticalHandoffTest {
         dispatcher.offer(List.of(publish("a", "a2", Priority.PRIORITY_CRITICAL)), true);
         dispatcher.offer(List.of(publish("b", "b1", Priority.PRIORITY_NORMAL)), false);
 
-        await().until(() -> backend.gated.appended().size() == 2);
-        assertThat(backend.gated.appended()).containsExactly("a1", "b1");
+        await().until(() -> backend.appended().size() == 2);
+        assertThat(backend.appended()).containsExactly("a1", "b1");
         assertThat(dispatcher.queueDepths()[0]).as("a2 waits for a1's answer").isEqualTo(1);
 
-        backend.gated.completeOne(); // a1 answered
-        backend.gated.completeOne(); // b1 answered: the only worker is free for a2
-        await().until(() -> backend.gated.appended().size() == 3);
-        assertThat(backend.gated.appended()).containsExactly("a1", "b1", "a2");
+        backend.completeOne(); // a1 answered
+        backend.completeOne(); // b1 answered: the only worker is free for a2
+        await().until(() -> backend.appended().size() == 3);
+        assertThat(backend.appended()).containsExactly("a1", "b1", "a2");
         assertThat(dispatcher.handedOff()).isEqualTo(1);
     }
 
     @Test
     void aHandedOffCriticalNeverOvertakesAnEarlierMessageOfItsKey() throws Exception {
         dispatcher.offer(List.of(publish("a", "a1-normal", Priority.PRIORITY_NORMAL)), false);
-        await().until(() -> backend.gated.appended().size() == 1); // in flight on the only worker
+        await().until(() -> backend.appended().size() == 1); // in flight on the only worker
         dispatcher.offer(List.of(publish("a", "a2-normal", Priority.PRIORITY_NORMAL)), false);
         dispatcher.offer(List.of(publish("a", "a3-critical", Priority.PRIORITY_CRITICAL)), true);
         assertThat(dispatcher.handedOff()).isZero();
 
-        backend.gated.completeOne(); // the rest go in one batch
-        await().until(() -> backend.gated.appended().size() == 3);
-        assertThat(backend.gated.appended()).containsExactly("a1-normal", "a2-normal", "a3-critical");
+        backend.completeOne(); // the rest go in one batch
+        await().until(() -> backend.appended().size() == 3);
+        assertThat(backend.appended()).containsExactly("a1-normal", "a2-normal", "a3-critical");
     }
 
     @Test
     void aCriticalAlreadyWaitingIsNotOvertaken() throws Exception {
         dispatcher.offer(List.of(publish("n", "n0", Priority.PRIORITY_NORMAL)), false);
-        await().until(() -> backend.gated.appended().size() == 1); // the only worker is busy
+        await().until(() -> backend.appended().size() == 1); // the only worker is busy
         dispatcher.offer(List.of(publish("c", "c1", Priority.PRIORITY_CRITICAL)), false);
         dispatcher.offer(List.of(publish("d", "d1", Priority.PRIORITY_CRITICAL)), true);
         assertThat(dispatcher.handedOff()).isZero();
 
-        backend.gated.completeOne(); // the rest go in one batch
-        await().until(() -> backend.gated.appended().size() == 3);
-        assertThat(backend.gated.appended()).containsExactly("n0", "c1", "d1");
+        backend.completeOne(); // the rest go in one batch
+        await().until(() -> backend.appended().size() == 3);
+        assertThat(backend.appended()).containsExactly("n0", "c1", "d1");
     }
 
     @Test
@@ -145,11 +130,11 @@ class CriticalHandoffTest {
         dispatcher.offer(List.of(publish("a", "a1", Priority.PRIORITY_CRITICAL)), true);
         dispatcher.offer(List.of(publish("b", "b1", Priority.PRIORITY_CRITICAL)), true);
 
-        await().until(() -> backend.gated.appended().size() == 2);
+        await().until(() -> backend.appended().size() == 2);
         assertThat(backend.threads.get(0)).isEqualTo(Thread.currentThread().getName());
         assertThat(backend.threads.get(1)).as("b1 went to the idle worker").startsWith("tidegate-dispatch-");
-        backend.gated.completeOne();
-        backend.gated.completeOne();
+        backend.completeOne();
+        backend.completeOne();
 
         dispatcher.offer(List.of(publish("c", "c1", Priority.PRIORITY_CRITICAL)), true);
         assertThat(dispatcher.handedOff()).as("free again once a1 was answered").isEqualTo(2);
@@ -159,7 +144,7 @@ class CriticalHandoffTest {
     void drainWaitsForAHandedOffAppend() throws Exception {
         dispatcher.offer(List.of(publish("a", "a1", Priority.PRIORITY_CRITICAL)), true);
         assertThat(dispatcher.drain(50, TimeUnit.MILLISECONDS)).isFalse();
-        backend.gated.completeOne();
+        backend.completeOne();
         assertThat(dispatcher.drain(5, TimeUnit.SECONDS)).isTrue();
     }
 
@@ -235,8 +220,7 @@ class CriticalHandoffTest {
     }
 
     /** A {@link GatedBackend} that also records which thread called {@code append}. */
-    private static final class ThreadRecordingBackend implements Backend {
-        final GatedBackend gated = new GatedBackend();
+    private static final class ThreadRecordingBackend extends GatedBackend {
         final List<String> threads = new CopyOnWriteArrayList<>();
 
         @Override
@@ -244,26 +228,7 @@ class CriticalHandoffTest {
             for (int i = 0; i < batch.size(); i++) {
                 threads.add(Thread.currentThread().getName());
             }
-            return gated.append(batch);
-        }
-
-        @Override
-        public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public String name() {
-            return "thread-recording";
-        }
-
-        @Override
-        public void close() {
+            return super.append(batch);
         }
     }
 

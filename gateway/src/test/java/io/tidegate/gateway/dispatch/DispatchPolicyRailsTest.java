@@ -1,13 +1,14 @@
 package io.tidegate.gateway.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.tidegate.gateway.dispatch.TestPublishes.IGNORE;
+import static io.tidegate.gateway.dispatch.TestPublishes.publish;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.priority.LanePolicies;
@@ -81,12 +82,6 @@ class DispatchPolicyRailsTest {
             }
         }
         return t;
-    }
-
-    private static PendingPublish publish(String key, String payload, Priority priority) {
-        Message m = Message.newBuilder().setTopic("t." + key).setPriority(priority)
-                .setPayload(com.google.protobuf.ByteString.copyFromUtf8(payload)).build();
-        return new PendingPublish(new Envelope(m, key, 0), IGNORE);
     }
 
     private static PendingPublish volatilePublish(String key, String payload, Priority priority) {
@@ -190,6 +185,27 @@ class DispatchPolicyRailsTest {
         completeUntil(22);
 
         // index 0 went before the CRITICAL message was queued; every later append was chosen after
+        assertThat(backend.appended().indexOf("crit")).as("under %s", policy).isBetween(1, 3);
+    }
+
+    /**
+     * The tuner's class-batch floor raises how much one decision takes from a class, but not past
+     * the bypass bound: while CRITICAL waits, a lower class's batch is the rails' own limit.
+     */
+    @ParameterizedTest
+    @EnumSource(PolicyKind.class)
+    void theClassBatchFloorDoesNotWidenTheBypassWhileCriticalWaits(PolicyKind policy) throws Exception {
+        start(policy, 8, s -> s.withCriticalMaxBypass(2));
+        dispatcher.classBatchFloor(16);
+        occupy();
+        List<PendingPublish> bulk = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            bulk.add(publish("bulk" + i, "bulk" + i, Priority.PRIORITY_BULK));
+        }
+        dispatcher.offer(bulk);
+        dispatcher.offer(List.of(publish("crit", "crit", Priority.PRIORITY_CRITICAL)));
+        completeUntil(22);
+
         assertThat(backend.appended().indexOf("crit")).as("under %s", policy).isBetween(1, 3);
     }
 
@@ -309,14 +325,4 @@ class DispatchPolicyRailsTest {
         assertThat(dispatcher.policyFellBack()).isFalse();
         assertThat(fallbacks.ingressFallbacks()).isZero();
     }
-
-    private static final PendingPublish.PublishCallback IGNORE = new PendingPublish.PublishCallback() {
-        @Override
-        public void onAppended(AppendResult result) {
-        }
-
-        @Override
-        public void onFailed(Throwable cause) {
-        }
-    };
 }

@@ -27,7 +27,7 @@ import java.util.function.ToLongFunction;
  * once after {@link #open}. Thread-safe: everything is guarded by its lock; answers complete the
  * futures outside it.
  */
-final class GatedBackend implements Backend {
+class GatedBackend implements Backend {
 
     /** An append in flight, issued at {@code issuedAt} and due at {@code dueAt} on the backend's clock. */
     record Held(List<Envelope> batch, long issuedAt, long dueAt, CompletableFuture<List<AppendResult>> future,

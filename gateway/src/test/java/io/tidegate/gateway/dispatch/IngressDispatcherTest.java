@@ -1,6 +1,7 @@
 package io.tidegate.gateway.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.tidegate.gateway.dispatch.TestPublishes.publish;
 import static org.awaitility.Awaitility.await;
 
 import io.tidegate.gateway.backend.AppendResult;
@@ -24,22 +25,6 @@ class IngressDispatcherTest {
     void stop() {
         backend.open();
         dispatcher.close();
-    }
-
-    private static final PendingPublish.PublishCallback IGNORE = new PendingPublish.PublishCallback() {
-        @Override
-        public void onAppended(AppendResult result) {
-        }
-
-        @Override
-        public void onFailed(Throwable cause) {
-        }
-    };
-
-    private static PendingPublish publish(String topic, String payload, Priority priority) {
-        Message m = Message.newBuilder().setTopic(topic).setPriority(priority)
-                .setPayload(com.google.protobuf.ByteString.copyFromUtf8(payload)).build();
-        return new PendingPublish(new Envelope(m, topic, 0), IGNORE);
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeBackend implements Backend {
 
     private final List<Envelope> stored = new ArrayList<>();
-    private final List<CompletableFuture<List<AppendResult>>> held = new ArrayList<>();
+    private final List<Held> held = new ArrayList<>();
     private final AtomicInteger calls = new AtomicInteger();
     private volatile boolean up = true;
     private volatile boolean hold;
@@ -39,14 +39,45 @@ final class FakeBackend implements Backend {
         this.hold = hold;
     }
 
+    private record Held(List<Envelope> batch, CompletableFuture<List<AppendResult>> future) {
+    }
+
     /** Fails every held append, as a dropped connection does. */
     void failHeld() {
-        List<CompletableFuture<List<AppendResult>>> toFail;
+        List<Held> toFail;
         synchronized (this) {
             toFail = new ArrayList<>(held);
             held.clear();
         }
-        toFail.forEach(f -> f.completeExceptionally(new IOException("connection lost")));
+        toFail.forEach(h -> h.future.completeExceptionally(new IOException("connection lost")));
+    }
+
+    /** Fails the oldest held append alone, as a single command's timeout does. */
+    void failOldestHeld() {
+        Held oldest;
+        synchronized (this) {
+            oldest = held.remove(0);
+        }
+        oldest.future.completeExceptionally(new IOException("command timed out"));
+    }
+
+    /** Stores the held appends, oldest first, and answers them. */
+    void answerHeld() {
+        List<Held> toAnswer;
+        synchronized (this) {
+            toAnswer = new ArrayList<>(held);
+            held.clear();
+        }
+        for (Held h : toAnswer) {
+            List<AppendResult> results = new ArrayList<>();
+            synchronized (this) {
+                for (Envelope e : h.batch) {
+                    stored.add(e);
+                    results.add(AppendResult.accepted(new StreamPosition(e.topic(), EntryId.parse("1-" + seq++))));
+                }
+            }
+            h.future.complete(results);
+        }
     }
 
     synchronized int heldCount() {
@@ -67,7 +98,7 @@ final class FakeBackend implements Backend {
         synchronized (this) {
             if (hold) {
                 CompletableFuture<List<AppendResult>> f = new CompletableFuture<>();
-                held.add(f);
+                held.add(new Held(List.copyOf(batch), f));
                 return f;
             }
             if (!up) {

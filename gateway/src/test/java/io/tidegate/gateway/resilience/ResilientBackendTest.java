@@ -4,6 +4,9 @@ import static io.tidegate.gateway.resilience.DiskSpoolTest.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.config.GatewayConfig;
@@ -17,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class ResilientBackendTest {
 
@@ -160,6 +164,34 @@ class ResilientBackendTest {
             assertThat(fake.storedIds()).containsExactlyElementsOf(ids(0, 40));
             assertThat(backend.stats().retriedBatches()).isEqualTo(3);
             assertThat(backend.stats().reorderedBatches()).isZero();
+        }
+    }
+
+    @Test
+    void onlyABatchOvertakingARetriedOneOfItsOwnKeyCountsAsReorderedAndTheWarningNamesTheKey() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(ResilientBackend.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        FakeBackend fake = new FakeBackend();
+        try (ResilientBackend backend = resilient(fake, "200ms", 1 << 20)) {
+            fake.hold(true);
+            var first = backend.append(batch("t", 0, 10));
+            var sameKey = backend.append(batch("t", 10, 10)); // a caller with two batches of key-t out
+            var otherKey = backend.append(batch("u", 20, 10));
+            fake.hold(false);
+            fake.failOldestHeld(); // the first one goes to the ordered retry
+            fake.answerHeld(); // the later two reach the backend while it waits
+            for (var f : List.of(first, sameKey, otherKey)) {
+                assertThat(f.get(5, TimeUnit.SECONDS)).hasSize(10);
+            }
+            assertThat(backend.stats().retriedBatches()).isEqualTo(1);
+            assertThat(backend.stats().reorderedBatches()).as("key-u's batch overtook nothing of its key").isEqualTo(1);
+            assertThat(lines.list).filteredOn(e -> e.getFormattedMessage().contains("broken"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("'key-t'").doesNotContain("key-u"));
+        } finally {
+            logger.detachAppender(lines);
         }
     }
 

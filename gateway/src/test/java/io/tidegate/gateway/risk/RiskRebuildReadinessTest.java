@@ -33,44 +33,60 @@ class RiskRebuildReadinessTest {
 
     @Test
     void readyzSaysNotReadyUntilTheRetainedOrderFlowIsRead() {
-        GatewayConfig.Risk config = GatewayConfig.defaultsWith("risk.enabled=true").risk();
-        CompletableFuture<Void> rebuilt = new CompletableFuture<>();
-        try (MemoryBackend memory = new MemoryBackend(GatewayConfig.defaultsWith().storage());
-             RiskLimits limits = new RiskLimits(config);
-             OrderRiskGate gate = new OrderRiskGate(config, limits, new MidPrices(16), KillSwitches.inMemory(Clock.systemUTC()),
-                     new RiskRefusals(), m -> { }, "test", Clock.systemUTC())) {
-            Backend slowToCatchUp = new CatchingUpBackend(memory, rebuilt);
-            Readiness readiness = new Readiness(slowToCatchUp, Set.of(gate::notReadyReason));
+        try (RebuildingGate g = new RebuildingGate()) {
+            Readiness readiness = new Readiness(g.bus, Set.of(g.gate::notReadyReason));
             readiness.markStarted();
             assertThat(readiness.notReadyReason()).as("risk off the bus: nothing to rebuild").isNull();
 
-            gate.followBus(slowToCatchUp);
-            assertThat(gate.rebuilt()).isFalse();
+            g.gate.followBus(g.bus);
+            assertThat(g.gate.rebuilt()).isFalse();
             assertThat(readiness.notReadyReason()).startsWith("risk: rebuilding positions and open orders from the "
                     + "retained exec.commands and exec.events streams");
 
-            rebuilt.complete(null);
-            assertThat(gate.rebuilt()).isTrue();
+            g.rebuilt.complete(null);
+            assertThat(g.gate.rebuilt()).isTrue();
             assertThat(readiness.notReadyReason()).isNull();
         }
     }
 
     @Test
     void anOrderIsRefusedUnavailableUntilTheRetainedOrderFlowIsRead() {
-        GatewayConfig.Risk config = GatewayConfig.defaultsWith("risk.enabled=true").risk();
-        CompletableFuture<Void> rebuilt = new CompletableFuture<>();
-        try (MemoryBackend memory = new MemoryBackend(GatewayConfig.defaultsWith().storage());
-             RiskLimits limits = new RiskLimits(config);
-             OrderRiskGate gate = new OrderRiskGate(config, limits, new MidPrices(16), KillSwitches.inMemory(Clock.systemUTC()),
-                     new RiskRefusals(), m -> { }, "test", Clock.systemUTC())) {
-            gate.followBus(new CatchingUpBackend(memory, rebuilt));
-            Status refused = gate.check(null, order("c1"));
+        try (RebuildingGate g = new RebuildingGate()) {
+            g.gate.followBus(g.bus);
+            Status refused = g.gate.check(null, order("c1"));
             assertThat(refused.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(refused.getDescription()).contains("not read from the bus yet").contains("retry shortly");
 
-            rebuilt.complete(null);
-            Status after = gate.check(null, order("c2"));
+            g.rebuilt.complete(null);
+            Status after = g.gate.check(null, order("c2"));
             assertThat(after == null ? "" : after.getDescription()).doesNotContain("not read from the bus yet");
+        }
+    }
+
+    /**
+     * A risk gate with {@code risk.enabled} and the bus it would rebuild from: a memory backend
+     * whose subscriptions catch up when the test completes {@link #rebuilt}. One test's; closes
+     * the gate, its limits and the backend.
+     */
+    private static final class RebuildingGate implements AutoCloseable {
+        final CompletableFuture<Void> rebuilt = new CompletableFuture<>();
+        final MemoryBackend memory = new MemoryBackend(GatewayConfig.defaultsWith().storage());
+        final Backend bus = new CatchingUpBackend(memory, rebuilt);
+        final RiskLimits limits;
+        final OrderRiskGate gate;
+
+        RebuildingGate() {
+            GatewayConfig.Risk config = GatewayConfig.defaultsWith("risk.enabled=true").risk();
+            limits = new RiskLimits(config);
+            gate = new OrderRiskGate(config, limits, new MidPrices(16), KillSwitches.inMemory(Clock.systemUTC()),
+                    new RiskRefusals(), m -> { }, "test", Clock.systemUTC());
+        }
+
+        @Override
+        public void close() {
+            gate.close();
+            limits.close();
+            memory.close();
         }
     }
 

@@ -19,6 +19,7 @@ public final class SafetyRails implements DispatchPolicy {
     private final int criticalMaxBypass;
     private int bypassed;
     private int lastLimit = 1;
+    private boolean lastBypasses;
     private boolean lastOnTimeFirst;
     private long forcedCritical;
     private long forcedStarving;
@@ -44,7 +45,8 @@ public final class SafetyRails implements DispatchPolicy {
             bypassed = 0; // the bound counts from the moment a CRITICAL message is waiting
         }
         int limit = Math.min(batch[choice], lanes.depth(choice));
-        if (choice != critical && !lanes.isEmpty(critical)) {
+        lastBypasses = choice != critical && !lanes.isEmpty(critical);
+        if (lastBypasses) {
             limit = Math.min(limit, criticalMaxBypass - bypassed);
             bypassed += limit;
         }
@@ -98,6 +100,15 @@ public final class SafetyRails implements DispatchPolicy {
     @Override
     public int batchLimit(int classIndex) {
         return lastLimit;
+    }
+
+    /**
+     * Whether the last choice passes a waiting CRITICAL message: its {@link #batchLimit} is then
+     * counted against {@code critical-max-bypass}, so a caller must not take more than it (a
+     * caller's own least batch per decision applies only when this is false).
+     */
+    public boolean choiceBypassesCritical() {
+        return lastBypasses;
     }
 
     @Override
