@@ -175,6 +175,7 @@ final class GroupSubscription extends RedisSubscription {
         List<LiveWait.Spot> idle = idleAt;
         idleAt = null;
         if (idle != null && withoutGroup.isEmpty() && sameTopics(idle, topics)) {
+            waitsOnlyOnSharedReaders();
             step = awaitWake(shared.parkMember(idle, spec.group(), ctx.blockTimeout()));
         } else if (!withoutGroup.isEmpty()) {
             step = createGroups(withoutGroup, cursors);
