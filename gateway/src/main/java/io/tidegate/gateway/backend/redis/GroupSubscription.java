@@ -324,7 +324,7 @@ final class GroupSubscription extends RedisSubscription {
      * block time, for what the shared XREAD cannot see, such as entries due for reclaim); or a
      * {@link #wake}. When its wait just times out, the next cycle parks again where it stood
      * (moved on past entries the readers woke other members for) without asking Redis, so an
-     * idle member costs Redis nothing.
+     * idle member costs Redis nothing, and records nothing in the read breaker either.
      *
      * <p>No wake-up is lost between the empty read and the park: the newest id is answered
      * before the read, so an entry the read missed is newer than the spot parked at, and a
