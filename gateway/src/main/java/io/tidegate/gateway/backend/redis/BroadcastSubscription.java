@@ -88,6 +88,7 @@ final class BroadcastSubscription extends RedisSubscription {
                 if (live) {
                     LiveWait wait = shared.park(spots(topics), false);
                     if (wait != null) {
+                        waitsOnlyOnSharedReaders();
                         return awaitLive(wait, topics, demand);
                     }
                     live = false;

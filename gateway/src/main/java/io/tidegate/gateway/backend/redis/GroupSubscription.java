@@ -126,6 +126,11 @@ final class GroupSubscription extends RedisSubscription {
     private final SharedStreamReaders shared;
     /** Pooled group reads: the wake-up wait in progress, null when none; ended early by {@link #interrupted}. */
     private volatile LiveWait waiting;
+    /**
+     * Pooled group reads: where a wait that timed out with nothing happening stood, so the next
+     * cycle parks there again without a Redis command; null when the next cycle must look.
+     */
+    private volatile List<LiveWait.Spot> idleAt;
 
     GroupSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         super(spec, sink, ctx);
@@ -167,7 +172,12 @@ final class GroupSubscription extends RedisSubscription {
         List<TopicCursor> withoutGroup = topics.stream().filter(t -> !t.groupReady).toList();
         // Strict: consumer names are new per session, and a stale own entry would skip its key's lease.
         TopicCursor ownLeft = strict ? null : topics.stream().filter(t -> t.ownScan != null).findFirst().orElse(null);
-        if (!withoutGroup.isEmpty()) {
+        List<LiveWait.Spot> idle = idleAt;
+        idleAt = null;
+        if (idle != null && withoutGroup.isEmpty() && sameTopics(idle, topics)) {
+            waitsOnlyOnSharedReaders();
+            step = awaitWake(shared.parkMember(idle, spec.group(), ctx.blockTimeout()));
+        } else if (!withoutGroup.isEmpty()) {
             step = createGroups(withoutGroup, cursors);
         } else if (ownLeft != null) {
             step = claimOwn(commands(ownLeft), ownLeft, demand);
@@ -310,7 +320,16 @@ final class GroupSubscription extends RedisSubscription {
      * pipeline by each topic's newest entry id. An empty read means the group had been handed
      * everything up to those ids, so the member parks at them with the shared readers, which wake
      * it (and as many other members of the group as entries came) once something newer is
-     * stored; or after the block time, or a due reclaim, or a {@link #wake}.
+     * stored; or the shared readers' re-check picks it (one member per group and topic every
+     * block time, for what the shared XREAD cannot see, such as entries due for reclaim); or a
+     * {@link #wake}. When its wait just times out, the next cycle parks again where it stood
+     * (moved on past entries the readers woke other members for) without asking Redis, so an
+     * idle member costs Redis nothing, and records nothing in the read breaker either.
+     *
+     * <p>No wake-up is lost between the empty read and the park: the newest id is answered
+     * before the read, so an entry the read missed is newer than the spot parked at, and a
+     * shared reader whose cursor has passed that spot either hands the wait the entries it read
+     * after it or moves its cursor back to it ({@link SharedStreamReader#park} with mayLower).
      */
     private CompletableFuture<Void> readNewPooled(List<TopicCursor> topics, long demand) {
         RedisClusterAsyncCommands<byte[], byte[]> redis = shared.groupReads();
@@ -338,7 +357,7 @@ final class GroupSubscription extends RedisSubscription {
                 EntryId after = last == null || last.isEmpty() ? EntryId.MIN : EntryId.parse(last.get(0).getId());
                 spots.add(new LiveWait.Spot(topics.get(i).topic, topics.get(i).key, after));
             }
-            return awaitWake(shared.parkMember(spots, spec.group(), blockTime()));
+            return awaitWake(shared.parkMember(spots, spec.group(), ctx.blockTimeout()));
         });
     }
 
@@ -350,8 +369,25 @@ final class GroupSubscription extends RedisSubscription {
         }
         return wait.result.handle((batches, error) -> {
             waiting = null;
+            if (batches != null && batches.isEmpty() && !changedSinceSnapshot()) {
+                // timed out with nothing happening: park again, unless interrupted meanwhile
+                idleAt = wait.spotsNow();
+                if (changedSinceSnapshot()) {
+                    idleAt = null;
+                }
+            }
             return null;
         });
+    }
+
+    /** True when the wait covered exactly the cycle's topics (their order rotates from cycle to cycle). */
+    private static boolean sameTopics(List<LiveWait.Spot> spots, List<TopicCursor> topics) {
+        if (spots.size() != topics.size()) {
+            return false;
+        }
+        java.util.Set<String> names = new java.util.HashSet<>(spots.size() * 2);
+        spots.forEach(s -> names.add(s.topic()));
+        return topics.stream().allMatch(t -> names.contains(t.topic));
     }
 
     /**
@@ -452,6 +488,7 @@ final class GroupSubscription extends RedisSubscription {
 
     @Override
     protected void interrupted() {
+        idleAt = null;
         CompletableFuture<Void> g = gate;
         if (g != null) {
             g.complete(null);

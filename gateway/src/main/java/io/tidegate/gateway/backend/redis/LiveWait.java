@@ -3,7 +3,6 @@ package io.tidegate.gateway.backend.redis;
 import io.lettuce.core.api.async.RedisStreamAsyncCommands;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.StoredMessage;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -58,6 +57,7 @@ final class LiveWait {
         }
     }
 
+    /** Per topic; a shared reader moves a member's spot on when others of its group were woken for the entries. */
     private final Map<String, EntryId> after;
     final List<Spot> spots;
     /**
@@ -66,11 +66,17 @@ final class LiveWait {
      */
     final String wakeGroup;
     final CompletableFuture<Map<String, Batch>> result = new CompletableFuture<>();
+    /**
+     * Set once by whichever comes first, a reader choosing a member's wait to wake or the wait's
+     * own timeout: a member that timed out parks again without a read, so a wake-up chosen at
+     * the same moment must not be the one that is lost.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
 
     LiveWait(List<Spot> spots, String wakeGroup) {
         this.wakeGroup = wakeGroup;
         this.spots = List.copyOf(spots);
-        this.after = new HashMap<>(spots.size() * 2);
+        this.after = new java.util.concurrent.ConcurrentHashMap<>(spots.size() * 2);
         for (Spot s : spots) {
             after.put(s.topic(), s.after());
         }
@@ -81,14 +87,41 @@ final class LiveWait {
         return after.get(topic);
     }
 
+    /**
+     * Moves a member's spot in {@code topic} to {@code to}: the entries up to it were handed to
+     * other members of its group, so parking again there loses nothing.
+     */
+    void advance(String topic, EntryId to) {
+        after.computeIfPresent(topic, (t, mine) -> mine.compareTo(to) < 0 ? to : mine);
+    }
+
+    /** The spots to park at again: where the wait stands now in each topic. */
+    List<Spot> spotsNow() {
+        List<Spot> now = new java.util.ArrayList<>(spots.size());
+        for (Spot s : spots) {
+            now.add(new Spot(s.topic(), s.key(), after.get(s.topic())));
+        }
+        return now;
+    }
+
     /** Hands over entries; ignored once the wait completed. */
     void offer(Map<String, Batch> batches) {
         result.complete(batches);
     }
 
+    /**
+     * Chooses this member's wait to be woken; false when its timeout came first (it parks again
+     * and another member must be woken instead).
+     */
+    boolean chooseToWake() {
+        return settled.compareAndSet(false, true);
+    }
+
     /** The block time passed: nothing new, the cursors are still at the head. */
     void timedOut() {
-        result.complete(Map.of());
+        if (settled.compareAndSet(false, true)) {
+            result.complete(Map.of());
+        }
     }
 
     /** Something changed: the subscription must look again. */

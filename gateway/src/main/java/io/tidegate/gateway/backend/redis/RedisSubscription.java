@@ -53,7 +53,11 @@ import org.slf4j.LoggerFactory;
  * <p>Failures: every cycle runs under the backend's {@link ReadGuard} (circuit breaker over all
  * subscriptions' reads, a time limit per cycle). A failed cycle is retried after a jittered,
  * growing backoff; while the breaker is open no cycle starts. A lost connection is replaced on the
- * next cycle, so a subscription outlives any Redis outage and continues from its cursors.
+ * next cycle, so a subscription outlives any Redis outage and continues from its cursors. A cycle
+ * that only waits at the shared readers ({@link #waitsOnlyOnSharedReaders}) asks Redis nothing:
+ * it gives its permit back and records no success, so during an outage the breaker sees the
+ * failing reads of the shared readers and of the members they wake, not thousands of idle waits
+ * ending well.
  *
  * <p>Threading: the public methods are thread-safe and never block; the sink is called from the
  * worker pool, one call at a time.
@@ -98,6 +102,8 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
     // Confined to the read cycle.
     private long failingSinceNanos;
     private int failures;
+    /** The running cycle gave its breaker permit back (see {@link #waitsOnlyOnSharedReaders}); set and read by the cycle. */
+    private volatile boolean permitReturned;
 
     /** The blocking reads in flight, empty when none; read by wakers. */
     private volatile List<BlockedRead> blocked = List.of();
@@ -407,6 +413,21 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
     }
 
     /**
+     * Called by a cycle that from here on only waits at the shared readers, without a Redis
+     * command of its own. Its outcome says nothing about Redis (the shared readers record their
+     * own reads in the breaker): counting such waits as successes would let idle subscriptions
+     * outvote the failing reads during an outage and keep the breaker closed. The permit goes
+     * back at once, so waits hold none of the few half-open probes; a failure later in the cycle
+     * is still recorded. Only from within a cycle, at most once.
+     */
+    protected final void waitsOnlyOnSharedReaders() {
+        if (!permitReturned) {
+            permitReturned = true;
+            ctx.reads().release();
+        }
+    }
+
+    /**
      * Something changed that a cycle waiting without a Redis read (see {@link GroupSubscription})
      * should see now: a wake or close. Any thread; must not block.
      */
@@ -479,6 +500,7 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
             ctx.executor().schedule(this::next, guard.backoffMillis(failures + 1), TimeUnit.MILLISECONDS);
             return;
         }
+        permitReturned = false;
         long startNanos = System.nanoTime();
         CompletableFuture<Void> step;
         try {
@@ -535,15 +557,20 @@ abstract class RedisSubscription implements BackendSubscription, io.tidegate.gat
     }
 
     private void afterCycle(Throwable error, long tookNanos) {
+        boolean returned = permitReturned;
         if (error == null) {
             lastProgressNanos = System.nanoTime();
-            ctx.reads().onSuccess(tookNanos);
+            if (!returned) {
+                ctx.reads().onSuccess(tookNanos);
+            }
             if (failures > 0) {
                 LOG.info("subscription {}: Redis reads work again after {} failed attempts", spec.key(), failures);
             }
         } else if (isClosed()) {
             // failed because it was closed: says nothing about Redis
-            ctx.reads().release();
+            if (!returned) {
+                ctx.reads().release();
+            }
         } else {
             Throwable cause = unwrap(error);
             ctx.reads().onFailure(tookNanos, cause);

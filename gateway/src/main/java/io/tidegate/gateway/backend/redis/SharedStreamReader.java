@@ -371,8 +371,15 @@ final class SharedStreamReader implements ReadLoop {
                         if (wokenPerGroup == null) {
                             wokenPerGroup = new HashMap<>(2);
                         }
-                        if (wokenPerGroup.merge(w.wakeGroup, 1, Integer::sum) <= decoded.size()) {
+                        if (wokenPerGroup.getOrDefault(w.wakeGroup, 0) < decoded.size()) {
+                            if (!w.chooseToWake()) {
+                                continue;
+                            }
+                            wokenPerGroup.merge(w.wakeGroup, 1, Integer::sum);
                             out.computeIfAbsent(w, x -> new HashMap<>(2)).put(f.topic, new LiveWait.Batch(decoded, full, info));
+                        } else {
+                            // the members woken cover these entries; this one parks again after them
+                            w.advance(f.topic, last);
                         }
                         continue;
                     }

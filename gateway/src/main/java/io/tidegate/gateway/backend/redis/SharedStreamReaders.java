@@ -4,9 +4,12 @@ import io.lettuce.core.api.async.RedisStreamAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +22,14 @@ import java.util.concurrent.TimeUnit;
  * the claim scripts), so a gateway holds a few connections for all its broadcast subscriptions
  * and plain group members, however many there are. A group member cannot share a blocking
  * XREADGROUP (it names one consumer), so it parks here as a broadcast wait does and is only
- * woken by the readers, then reads for itself. Thread-safe; never blocks.
+ * woken by the readers, then reads for itself.
+ *
+ * <p>A parked member whose wait times out parks again without asking Redis anything, so a
+ * thousand idle members cost Redis nothing each. What the shared XREAD cannot see (an entry a woken member did not take because it closed
+ * or spent its credit on a reclaim, entries idle past their deadline, a group deleted under it)
+ * is looked for once per block time per group and topic: the <em>re-check</em> wakes the
+ * longest-waiting member of each, which reclaims when due, reads and parks again at the back.
+ * Thread-safe; never blocks.
  */
 final class SharedStreamReaders implements AutoCloseable {
 
@@ -27,6 +37,11 @@ final class SharedStreamReaders implements AutoCloseable {
     private final SharedConnection catchUp;
     private final ScheduledExecutorService executor;
     private final Duration block;
+    /** Parked group members per group and topic, longest-waiting first. Guarded by itself. */
+    private final Map<GroupTopic, Set<LiveWait>> members = new HashMap<>();
+    /** The re-check, running from the first park of a member until close; guarded by {@link #members}. */
+    private ScheduledFuture<?> recheck;
+    private boolean closed;
 
     SharedStreamReaders(int size, String name, RedisConnector connector, SharedConnection control,
                         SharedConnection catchUp, ScheduledExecutorService executor, ReadGuard reads, Duration block,
@@ -66,13 +81,61 @@ final class SharedStreamReaders implements AutoCloseable {
     /**
      * Parks a group member whose non-blocking XREADGROUP found nothing new, at each topic's newest
      * id when it read: the wait completes (a wake-up, its entries are read with XREADGROUP) once
-     * a reader finds something newer, the shorter of {@code timeout} and the block time passes,
-     * or it is woken. Never refused.
+     * a reader finds something newer, the re-check picks it or it is woken (null: look again),
+     * or {@code timeout} passes (an empty map: nothing happened, park again at {@link
+     * LiveWait#spotsNow} without a read; the timeout keeps a read cycle within its time limit).
+     * Never refused.
      */
     LiveWait parkMember(List<LiveWait.Spot> spots, String group, Duration timeout) {
-        return park(new LiveWait(spots, group), true, Math.max(1, Math.min(block.toMillis(), timeout.toMillis())));
+        LiveWait wait = park(new LiveWait(spots, group), true, Math.max(1, timeout.toMillis()));
+        synchronized (members) {
+            if (!closed) {
+                for (LiveWait.Spot s : spots) {
+                    members.computeIfAbsent(new GroupTopic(group, s.topic()), k -> new LinkedHashSet<>()).add(wait);
+                }
+                if (recheck == null) {
+                    recheck = executor.scheduleWithFixedDelay(this::recheck, block.toMillis(), block.toMillis(),
+                            TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+        // registered after the adds: a wait completed meanwhile is taken off at once
+        wait.result.whenComplete((batches, error) -> {
+            synchronized (members) {
+                for (LiveWait.Spot s : spots) {
+                    GroupTopic key = new GroupTopic(group, s.topic());
+                    Set<LiveWait> parked = members.get(key);
+                    if (parked != null && parked.remove(wait) && parked.isEmpty()) {
+                        members.remove(key);
+                    }
+                }
+            }
+        });
+        return wait;
     }
 
+    /**
+     * Wakes the longest-waiting member of each group on each topic to look for itself. Runs from
+     * the first park until close, also while no member is parked: members re-park after their
+     * own timeouts, and a re-check that stopped and restarted with them would always find the
+     * set empty.
+     */
+    private void recheck() {
+        List<LiveWait> due = new ArrayList<>();
+        synchronized (members) {
+            for (Set<LiveWait> parked : members.values()) {
+                for (LiveWait w : parked) {
+                    if (!w.result.isDone()) {
+                        due.add(w);
+                        break;
+                    }
+                }
+            }
+        }
+        due.forEach(LiveWait::woken);
+    }
+
+    /** Parks {@code wait} on the readers of its topics; it times out after {@code timeoutMillis}, never when negative. */
     private LiveWait park(LiveWait wait, boolean mayLower, long timeoutMillis) {
         Map<SharedStreamReader, List<LiveWait.Spot>> byReader = new LinkedHashMap<>();
         for (LiveWait.Spot s : wait.spots) {
@@ -90,9 +153,12 @@ final class SharedStreamReaders implements AutoCloseable {
             }
             joined.add(e.getKey());
         }
-        ScheduledFuture<?> timeout = executor.schedule(wait::timedOut, timeoutMillis, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timeout = timeoutMillis < 0 ? null
+                : executor.schedule(wait::timedOut, timeoutMillis, TimeUnit.MILLISECONDS);
         wait.result.whenComplete((batches, error) -> {
-            timeout.cancel(false);
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
             joined.forEach(r -> r.leave(wait, byReader.get(r)));
         });
         return wait;
@@ -119,12 +185,27 @@ final class SharedStreamReaders implements AutoCloseable {
         return n;
     }
 
+    /** A group's members on one topic: the unit the re-check wakes one of. */
+    private record GroupTopic(String group, String topic) {
+    }
+
     private SharedStreamReader readerOf(String topic) {
         return readers[Math.floorMod(topic.hashCode(), readers.length)];
     }
 
     @Override
     public void close() {
+        List<LiveWait> parked = new ArrayList<>();
+        synchronized (members) {
+            closed = true;
+            if (recheck != null) {
+                recheck.cancel(false);
+                recheck = null;
+            }
+            members.values().forEach(parked::addAll);
+        }
+        // their subscriptions close with the backend; nothing is left waiting on a timer that is gone
+        parked.forEach(LiveWait::woken);
         for (SharedStreamReader r : readers) {
             r.close();
         }

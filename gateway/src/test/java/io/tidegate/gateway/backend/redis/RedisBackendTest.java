@@ -301,6 +301,82 @@ class RedisBackendTest {
         }
     }
 
+    /**
+     * Idle group members and live broadcast subscriptions wait at the shared readers without
+     * asking Redis anything, so their waits record nothing in the read breaker: counted as reads
+     * that went well, hundreds of them would outvote the few failing reads of an outage (the
+     * shared readers' and the members the re-check wakes) and hold the breaker closed. It opens;
+     * once Redis is back, each entry reaches one member and every broadcast subscription, none twice.
+     */
+    @Test
+    void idleSubscriptionsRecordNothingInTheReadBreakerSoAnOutageOpensIt() {
+        RedisServer own = RedisServer.startPersistent();
+        try {
+            GatewayConfig config = GatewayConfig.defaultsWith("backend.type=redis", "backend.redis.uri=" + own.uri(),
+                    "backend.redis.key-prefix=" + prefix, "gateway-id=" + gatewayId, "backend.redis.block-timeout=250ms");
+            CountingReadGuard reads = new CountingReadGuard(new io.tidegate.gateway.resilience.BreakerReadGuard("redis",
+                    config.resilience(), config.backend().redis().blockTimeout()));
+            RedisBackend backend = new RedisBackend(config.backend().redis(), config.storage(), null, reads);
+            backends.add(backend);
+            String topic = topic("idle-outage");
+            RedisServer idling = own;
+            int members = 200;
+            List<Recorder> workers = new ArrayList<>();
+            for (int i = 0; i < members; i++) {
+                Recorder r = new Recorder();
+                workers.add(r);
+                subscribe(backend, groupSpec(topic, "workers", "member-" + i, StartAt.LATEST, Duration.ofSeconds(60)), r)
+                        .request(2);
+            }
+            int broadcasts = 50;
+            List<Recorder> listeners = new ArrayList<>();
+            for (int i = 0; i < broadcasts; i++) {
+                Recorder r = new Recorder();
+                listeners.add(r);
+                subscribe(backend, broadcastSpec(topic, StartAt.LATEST), r).request(1000);
+            }
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> commandCalls(idling).getOrDefault("xreadgroup", 0L) >= members
+                            && backend.sharedTopicsInDemand() == 1);
+            // all parked and idle; let the first cycles' stragglers finish
+            await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+
+            long before = reads.recorded.get();
+            Duration window = Duration.ofSeconds(3);
+            await().pollDelay(window).atMost(window.plus(SOON)).until(() -> true);
+            long recorded = reads.recorded.get() - before;
+            // the shared readers' XREADs and the re-check's one member per block timeout, not one per subscription
+            assertThat(recorded).as("reads recorded in the breaker while %d subscriptions idled", members + broadcasts)
+                    .isLessThanOrEqualTo(10 * (window.toMillis() / 250));
+
+            own.kill();
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    readBreaker(backend).timesEntered(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN) > 0);
+            own = own.killAndRestart(0);
+
+            List<String> sent = new ArrayList<>();
+            AtomicInteger attempt = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> backend.append(List.of(envelope(topic, "probe" + attempt.incrementAndGet(), 10)))
+                            .get(2, TimeUnit.SECONDS).size() == 1);
+            sent.add("probe" + attempt.get());
+            List<String> jobs = IntStream.range(0, members).mapToObj(i -> "job" + i).toList();
+            backend.append(jobs.stream().map(id -> envelope(topic, id, 10)).toList()).join();
+            sent.addAll(jobs);
+
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> workers.stream().flatMap(r -> r.ids().stream()).toList().containsAll(sent)
+                            && listeners.stream().allMatch(r -> r.ids().containsAll(sent)));
+            // earlier probes may have been stored before their answer was lost: none twice
+            assertThat(workers.stream().flatMap(r -> r.ids().stream()).toList()).doesNotHaveDuplicates();
+            assertThat(listeners).allSatisfy(r -> assertThat(r.ids()).doesNotHaveDuplicates());
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    readBreaker(backend).state() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED);
+        } finally {
+            own.close();
+        }
+    }
+
     // ------------------------------------------------------------------ reading
 
     @Test
@@ -512,6 +588,104 @@ class RedisBackendTest {
         // control, writer, topics, catch-up and the shared reader of the topic
         assertThat(ownedByGateway).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(5L));
         assertThat(clientNames()).filteredOn(n -> n.contains(gatewayId + ":read:")).isEmpty();
+    }
+
+    /**
+     * Pooled group reads: members parked with the shared readers cost Redis a few commands per
+     * topic and block timeout, however many they are; they do not each look again every block
+     * timeout. A Redis restart (with its data) while they are parked loses nothing, and what is
+     * published afterwards reaches each entry's one member.
+     */
+    @Test
+    void idleGroupMembersCostRedisAFewCommandsPerTopicNotOnePerMember() {
+        RedisServer own = RedisServer.startPersistent();
+        try {
+            RedisBackend backend = startOn(own.uri(), "backend.redis.block-timeout=250ms");
+            String topic = topic("idle");
+            RedisServer idling = own;
+            int members = 200;
+            int credit = 2;
+            List<Recorder> recorders = new ArrayList<>();
+            for (int i = 0; i < members; i++) {
+                Recorder r = new Recorder();
+                recorders.add(r);
+                subscribe(backend, groupSpec(topic, "workers", "member-" + i, StartAt.LATEST, Duration.ofSeconds(60)), r)
+                        .request(credit);
+            }
+            // every member has read once (Redis names a consumer only once it was handed an entry)
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> commandCalls(idling).getOrDefault("xreadgroup", 0L) >= members
+                            && backend.sharedTopicsInDemand() == 1);
+            // and parked; let the first cycles' stragglers finish
+            await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+
+            Map<String, Long> before = commandCalls(own);
+            Duration window = Duration.ofSeconds(3);
+            await().pollDelay(window).atMost(window.plus(SOON)).until(() -> true);
+            Map<String, Long> after = commandCalls(own);
+
+            long blockTimeouts = window.toMillis() / 250;
+            long groupReads = delta(before, after, "xreadgroup");
+            long total = after.values().stream().mapToLong(Long::longValue).sum()
+                    - before.values().stream().mapToLong(Long::longValue).sum();
+            // one topic, one group: a member's look (its reclaim scan, the newest id, its read) per block timeout
+            assertThat(groupReads).as("XREADGROUP calls while %d members idled", members)
+                    .isLessThanOrEqualTo(2 * blockTimeouts);
+            assertThat(total).as("Redis commands while %d members idled: %s", members, after)
+                    .isLessThanOrEqualTo(10 * blockTimeouts);
+
+            own = own.killAndRestart(0);
+            List<String> sent = new ArrayList<>();
+            AtomicInteger attempt = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> backend.append(List.of(envelope(topic, "probe" + attempt.incrementAndGet(), 10)))
+                            .get(2, TimeUnit.SECONDS).size() == 1);
+            sent.add("probe" + attempt.get());
+            List<String> jobs = IntStream.range(0, members).mapToObj(i -> "job" + i).toList();
+            backend.append(jobs.stream().map(id -> envelope(topic, id, 10)).toList()).join();
+            sent.addAll(jobs);
+
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> recorders.stream().flatMap(r -> r.ids().stream()).toList().containsAll(sent));
+            // earlier probes may have been stored before their answer was lost: none twice
+            List<String> received = recorders.stream().flatMap(r -> r.ids().stream()).toList();
+            assertThat(received).doesNotHaveDuplicates();
+            assertThat(recorders).allSatisfy(r -> assertThat(r.maxInFlightViolation).isFalse());
+        } finally {
+            own.close();
+        }
+    }
+
+    /**
+     * An entry left pending by a member that went away is reclaimed by a member that is parked,
+     * although nothing new arrives on the topic to wake it; it goes to one member only.
+     */
+    @Test
+    void parkedMembersReclaimAnEntryLeftPendingWithoutNewEntriesToWakeThem() {
+        RedisBackend backend = start("backend.redis.block-timeout=250ms", "backend.redis.reclaim-interval=100ms");
+        String topic = topic("left");
+        String stream = RedisKeys.string(keys().stream(topic));
+        Recorder leaving = new Recorder();
+        BackendSubscription leavingSub = subscribe(backend,
+                groupSpec(topic, "g", "leaving", StartAt.LATEST, Duration.ofSeconds(1)), leaving);
+        leavingSub.request(1);
+        backend.append(List.of(envelope(topic, "orphan", 10))).join();
+        eventually().until(() -> leaving.size() == 1);
+        leavingSub.close();
+
+        int members = 50;
+        List<Recorder> parked = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            Recorder r = new Recorder();
+            parked.add(r);
+            subscribe(backend, groupSpec(topic, "g", "parked-" + i, StartAt.LATEST, Duration.ofSeconds(1)), r).request(5);
+        }
+        eventually().until(() -> parked.stream().anyMatch(r -> r.size() == 1));
+        staysFor(Duration.ofMillis(500), () -> parked.stream().mapToInt(Recorder::size).sum() == 1);
+        StoredMessage reclaimed = parked.stream().filter(r -> r.size() == 1).findFirst().orElseThrow().received.get(0);
+        assertThat(reclaimed.message().getId()).isEqualTo("orphan");
+        assertThat(reclaimed.deliveryCount()).isEqualTo(2);
+        assertThat(inspect.xpending(stream, prefix + "g").getCount()).isEqualTo(1);
     }
 
     @Test
@@ -726,6 +900,23 @@ class RedisBackendTest {
         throw new AssertionError("INFO " + section + " has no " + field);
     }
 
+    /** Calls per command since the server started, from INFO commandstats (the asking INFO included). */
+    private static Map<String, Long> commandCalls(RedisServer server) {
+        Map<String, Long> calls = new java.util.TreeMap<>();
+        for (String line : server.commandText("INFO commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_") && line.contains(":calls=")) {
+                String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                String rest = line.substring(line.indexOf(":calls=") + ":calls=".length());
+                calls.put(name, Long.parseLong(rest.substring(0, rest.indexOf(','))));
+            }
+        }
+        return calls;
+    }
+
+    private static long delta(Map<String, Long> before, Map<String, Long> after, String command) {
+        return after.getOrDefault(command, 0L) - before.getOrDefault(command, 0L);
+    }
+
     private static long commandCalls(String command) {
         for (String line : inspect.info("commandstats").split("\r?\n")) {
             if (line.startsWith("cmdstat_" + command + ":calls=")) {
@@ -833,6 +1024,61 @@ class RedisBackendTest {
     }
 
     private static io.tidegate.gateway.resilience.BreakerStateListener readBreaker(RedisBackend backend) {
-        return ((io.tidegate.gateway.resilience.BreakerReadGuard) backend.readGuard()).breakerStateListener();
+        ReadGuard guard = backend.readGuard() instanceof CountingReadGuard c ? c.breaker : backend.readGuard();
+        return ((io.tidegate.gateway.resilience.BreakerReadGuard) guard).breakerStateListener();
+    }
+
+    /** The breaker guard, counting the outcomes recorded in it (successes and failures). Thread-safe. */
+    private static final class CountingReadGuard implements ReadGuard {
+        final io.tidegate.gateway.resilience.BreakerReadGuard breaker;
+        final java.util.concurrent.atomic.AtomicLong recorded = new java.util.concurrent.atomic.AtomicLong();
+
+        CountingReadGuard(io.tidegate.gateway.resilience.BreakerReadGuard breaker) {
+            this.breaker = breaker;
+        }
+
+        @Override
+        public boolean tryAcquire() {
+            return breaker.tryAcquire();
+        }
+
+        @Override
+        public void onSuccess(long tookNanos) {
+            recorded.incrementAndGet();
+            breaker.onSuccess(tookNanos);
+        }
+
+        @Override
+        public void onFailure(long tookNanos, Throwable error) {
+            recorded.incrementAndGet();
+            breaker.onFailure(tookNanos, error);
+        }
+
+        @Override
+        public void release() {
+            breaker.release();
+        }
+
+        @Override
+        public long backoffMillis(int failures) {
+            return breaker.backoffMillis(failures);
+        }
+
+        @Override
+        public <T> java.util.concurrent.CompletableFuture<T> timeLimited(
+                java.util.concurrent.ScheduledExecutorService timer, java.util.concurrent.CompletableFuture<T> cycle) {
+            return breaker.timeLimited(timer, cycle);
+        }
+
+        @Override
+        public <T> java.util.concurrent.CompletableFuture<T> retryAck(java.util.concurrent.ScheduledExecutorService timer,
+                java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> ack) {
+            return breaker.retryAck(timer, ack);
+        }
+
+        @Override
+        public String breakerState() {
+            return breaker.breakerState();
+        }
     }
 }
