@@ -65,17 +65,17 @@ def answered(response: books_pb2.GetBookResponse) -> Book:
             "asks": [(dec(lv.price), dec(lv.size)) for lv in response.asks]}
 
 
-async def gateway_book(client: TidegateClient, symbol: str, sequence: int) -> Book:
+async def gateway_book(client: TidegateClient, symbol: str, sequence: int, venue: str = "BINANCE") -> Book:
     """The gateway's book of ``symbol`` once it reached ``sequence`` (the last diff's ``u``)."""
     deadline = asyncio.get_running_loop().time() + 20
     while True:
         try:
-            response = await client.get_book("BINANCE", symbol)
+            response = await client.get_book(venue, symbol)
             if response.sequence == sequence:
                 return answered(response)
         except TidegateError:
             pass  # NOT_FOUND before the first batch, UNAVAILABLE while reset
-        assert asyncio.get_running_loop().time() < deadline, f"GetBook BINANCE {symbol} never reached {sequence}"
+        assert asyncio.get_running_loop().time() < deadline, f"GetBook {venue} {symbol} never reached {sequence}"
         await asyncio.sleep(0.02)
 
 

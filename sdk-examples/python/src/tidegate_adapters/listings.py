@@ -11,7 +11,12 @@ a body of the wrong shape raises :class:`MalformedMessage`.
 
     python -m tidegate_adapters.listings parse --venue okx --file instruments.json
     python -m tidegate_adapters.listings publish --venue okx --file instruments.json --endpoint 127.0.0.1:7400
+    python -m tidegate_adapters.listings publish --venue binance --venue-name BINANCEUSDM --file fapi.json
     python -m tidegate_adapters.listings evaluate --data DIR
+
+``publish --venue-name NAME`` publishes on ``data.instruments.<NAME>`` with ``NAME`` as the
+definitions' venue (the rows are still read by ``--venue``'s rules): a venue that uses one id in
+two segments (Binance spot and USDⓈ-M) is kept apart by publishing one of them under another name.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from tidegate.market.v1 import data_pb2
 from ._common import MalformedMessage, instrument_id, iso_to_ns, loads, now_ns, to_decimal
 from .connection import add_connection_flags, check_connection_flags, client_options
 from .instrument_key import InstrumentKey, Kind, currency, day_from_ddmmmyy, day_from_ms
+from .venue_name import add_venue_name_flag, renamed
 
 INSTRUMENT_CONTENT_TYPE = "application/x-protobuf; type=tidegate.market.v1.InstrumentDefinition"
 LINEAR, INVERSE, QUANTO = data_pb2.CONTRACT_TYPE_LINEAR, data_pb2.CONTRACT_TYPE_INVERSE, data_pb2.CONTRACT_TYPE_QUANTO
@@ -413,13 +419,21 @@ PARSERS: dict[str, Callable[..., Listing]] = {
 }
 
 
-def parse_listing(venue: str, raw: str | bytes, segment: str | None = None, ts_init: int | None = None) -> Listing:
-    """A listing body as the venue's REST API returns it."""
+def parse_listing(venue: str, raw: str | bytes, segment: str | None = None, ts_init: int | None = None,
+                  venue_name: str | None = None) -> Listing:
+    """A listing body as the venue's REST API returns it, read by ``venue``'s rules; with
+    ``venue_name`` the definitions (and their topic) name that venue instead of the venue's own
+    (see :mod:`tidegate_adapters.venue_name`)."""
     try:
         parse = PARSERS[venue.lower()]
     except KeyError:
         raise ValueError(f"unknown venue {venue!r}; one of {', '.join(PARSERS)}") from None
-    return parse(loads(raw), segment, ts_init)
+    listing = parse(loads(raw), segment, ts_init)
+    if venue_name:
+        listing.venue = venue_name
+        for d in listing.definitions:
+            renamed(d, venue_name)
+    return listing
 
 
 def to_messages(listing: Listing) -> list[pb.Message]:
@@ -450,6 +464,7 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         p.add_argument("--segment", default=None, help="the venue's category when the body does not say it")
         if name == "publish":
             p.add_argument("--endpoint", action="append", default=[], help="gateway host:port (default 127.0.0.1:7400)")
+            add_venue_name_flag(p)
             add_connection_flags(p)
             publish = p
     e = sub.add_parser("evaluate", help="canonical keys against a folder of known answers")
@@ -465,7 +480,8 @@ async def amain(argv: Sequence[str] | None = None) -> int:
     if args.command == "evaluate":
         from .listings_eval import evaluate
         return evaluate(args.data)
-    listing = parse_listing(args.venue, args.file.read_bytes(), args.segment)
+    listing = parse_listing(args.venue, args.file.read_bytes(), args.segment,
+                            venue_name=getattr(args, "venue_name", None))
     for native, reason in listing.skipped:
         print(f"skipped {native}: {reason}", file=sys.stderr)
     if args.command == "parse":

@@ -11,7 +11,7 @@ messages, malformed, published; each event is also logged with the counters so f
     python -m tidegate_adapters.live --venue binance --url wss://stream.binance.com:9443/ws --symbols BTCUSDT \
         --rest-url https://api.binance.com
     python -m tidegate_adapters.live --venue binance --segment linear --url wss://fstream.binance.com/ws \
-        --symbols BTCUSDT
+        --symbols BTCUSDT --venue-name BINANCEUSDM
 
 Binance books need a REST snapshot (``GET <rest-url>/api/v3/depth``): it is fetched in a task beside
 the read loop, which keeps buffering the symbol's diffs for :class:`~tidegate_adapters.books.BinanceBooks`
@@ -19,7 +19,9 @@ the read loop, which keeps buffering the symbol's diffs for :class:`~tidegate_ad
 again after the backoff on the same connection (``snapshot_failures``, ``stale_snapshots``).
 ``--segment linear`` (USD-M futures, ``GET <rest-url>/fapi/v1/depth``) or ``inverse`` (COIN-M,
 ``/dapi/v1/depth``) syncs by the futures rules (the first event straddles ``lastUpdateId``, then each
-event's ``pu`` is the previous event's ``u``).
+event's ``pu`` is the previous event's ``u``). ``--venue-name BINANCEUSDM`` publishes them (quotes,
+trades, books and the ``--listing``) under that name instead of ``BINANCE``, so the gateway keeps
+the USD-M perpetual apart from the spot market of the same id (:mod:`tidegate_adapters.venue_name`).
 
 One LiveFeed runs in one asyncio task; its counters are read from the same loop.
 """
@@ -48,6 +50,7 @@ from . import parser_for
 from ._common import Adapter, MalformedMessage, loads, now_ns, to_message
 from .books import ENGINES, BinanceBooks, BookEngine, BookOutput, to_book_message
 from .connection import add_connection_flags, check_connection_flags, client_options
+from .venue_name import add_venue_name_flag, renamed
 
 log = logging.getLogger("tidegate_adapters.live")
 
@@ -98,8 +101,9 @@ class LiveFeed:
     def __init__(self, venue: str, url: str, symbols: Sequence[str], publish: Callable[[pb.Message], object],
                  *, books: BookEngine | None = None, snapshot_fetcher: SnapshotFetcher | None = None,
                  backoff: Backoff = Backoff(), rng: random.Random | None = None, idle_timeout: float = 60.0,
-                 clock: Callable[[], int] = now_ns) -> None:
+                 clock: Callable[[], int] = now_ns, venue_name: str | None = None) -> None:
         self.venue = venue.lower()
+        self.venue_name = venue_name  # published under this name instead of the venue's own (None: its own)
         self.url = url
         self.symbols = list(symbols)
         self.publish = publish
@@ -209,7 +213,7 @@ class LiveFeed:
 
     async def _on_raw(self, raw: str | bytes, ws: websockets.ClientConnection) -> None:
         for tick in self.adapter.feed(raw):
-            self._publish(to_message(tick))
+            self._publish(to_message(renamed(tick, self.venue_name)))
         ts = self.clock()
         try:
             msg = loads(raw)
@@ -278,7 +282,7 @@ class LiveFeed:
 
     def _emit(self, out: BookOutput) -> None:
         for batch in out.batches:
-            self._publish(to_book_message(batch))
+            self._publish(to_book_message(renamed(batch, self.venue_name)))
 
     def _publish(self, message: pb.Message) -> None:
         self.publish(message)
@@ -317,6 +321,7 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
                       help="Binance: the whole REST depth URL, with {symbol} (instead of --rest-url)")
     ap.add_argument("--endpoint", action="append", default=[], help="gateway host:port (default 127.0.0.1:7400)")
     ap.add_argument("--listing", default=None, help="a listing file to publish on data.instruments.<VENUE> first")
+    add_venue_name_flag(ap)
     ap.add_argument("--backoff-initial", type=float, default=0.5)
     ap.add_argument("--backoff-max", type=float, default=30.0)
     add_connection_flags(ap)
@@ -337,7 +342,7 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                 from pathlib import Path
 
                 from .listings import parse_listing, publish_listing
-                listing = parse_listing(args.venue, Path(args.listing).read_bytes())
+                listing = parse_listing(args.venue, Path(args.listing).read_bytes(), venue_name=args.venue_name)
                 log.info("published %d definitions", await publish_listing(client, listing))
             binance = args.venue == "binance"
             rest_url, depth_path = BINANCE_REST[args.segment]
@@ -346,7 +351,7 @@ async def amain(argv: Sequence[str] | None = None) -> int:
                                 args.snapshot_url or (args.rest_url or rest_url).rstrip("/") + depth_path)
                             if binance else None,
                             books=BinanceBooks(futures=args.segment != "spot") if binance else None,
-                            backoff=Backoff(args.backoff_initial, args.backoff_max))
+                            backoff=Backoff(args.backoff_initial, args.backoff_max), venue_name=args.venue_name)
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):  # stop cleanly: the FEED_STOPPED reset goes out
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)

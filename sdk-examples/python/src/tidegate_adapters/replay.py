@@ -13,6 +13,10 @@ publishes the normalised QuoteTicks and TradeTicks to a Tidegate gateway.
 TLS and a bearer token (see :mod:`tidegate_adapters.connection`); a refused token ends the run
 with exit code 2 and the gateway's ``UNAUTHENTICATED`` reason on stderr.
 
+``--venue-name NAME`` publishes everything under ``NAME`` instead of the venue's own name (topics,
+instrument ids, the listing's venue; see :mod:`tidegate_adapters.venue_name`), e.g. Binance USD-M
+futures as ``BINANCEUSDM`` beside spot as ``BINANCE``.
+
 ``--listing`` publishes the venue's instrument listing (its REST body, see
 :mod:`tidegate_adapters.listings`) on ``data.instruments.<VENUE>`` before any market data; ``--books``
 also keeps the L2 book of the file's book channel and publishes ``OrderBookDeltas`` on
@@ -60,6 +64,7 @@ from ._common import Adapter, AdapterStats, MalformedMessage, VenueParser, loads
 from .books import ENGINES, BookEngine, to_book_message
 from .connection import add_connection_flags, check_connection_flags, client_options
 from .listings import parse_listing, to_messages as definition_messages
+from .venue_name import add_venue_name_flag, renamed
 
 log = logging.getLogger("tidegate_adapters.replay")
 
@@ -183,10 +188,12 @@ class RecordedSnapshots:
 
 async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: TidegateClient | None,
                  *, print_ticks: bool = False, flush_timeout: float = 30.0, books: BookEngine | None = None,
-                 listing: bytes | None = None, snapshots: RecordedSnapshots | None = None) -> AdapterStats:
+                 listing: bytes | None = None, snapshots: RecordedSnapshots | None = None,
+                 venue_name: str | None = None) -> AdapterStats:
     """Publishes the listing's definitions (if any), then feeds every message to the adapter (and
     the book engine, answering its snapshot requests from ``snapshots``) and publishes its ticks
-    (and book batches); returns the counts once every publish is acknowledged (or failed)."""
+    (and book batches); returns the counts once every publish is acknowledged (or failed). With
+    ``venue_name`` all of it is published under that venue name instead of the venue's own."""
     stats = adapter.stats
 
     def settled(fut: asyncio.Future) -> None:  # type: ignore[type-arg]
@@ -198,7 +205,7 @@ async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: T
             stats.published += 1
 
     if listing is not None:
-        parsed = parse_listing(adapter.parser.venue, listing)
+        parsed = parse_listing(adapter.parser.venue, listing, venue_name=venue_name)
         for native, reason in parsed.skipped:
             log.info("listing: skipped %s: %s", native, reason)
         stats.definitions = len(parsed.definitions)
@@ -222,6 +229,7 @@ async def replay(source: AsyncIterator[str | bytes], adapter: Adapter, client: T
             stats.books += len(batches)
             out += batches
         for tick in out:
+            renamed(tick, venue_name)
             if print_ticks:
                 print(type(tick).__name__, text_format.MessageToString(tick, as_one_line=True), flush=True)
             if client is not None:
@@ -255,6 +263,7 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
                          "further snapshots (used in order, one per resync) and further symbols")
     ap.add_argument("--listing", type=Path, default=None,
                     help="the venue's instrument listing (REST body) to publish on data.instruments.<VENUE> first")
+    add_venue_name_flag(ap)
     ap.add_argument("--client-name", default="python-market-adapter")
     ap.add_argument("--connect-timeout", type=float, default=15.0, help="seconds to wait for the gateway")
     ap.add_argument("--dry-run", action="store_true", help="parse only; do not connect to a gateway")
@@ -326,7 +335,7 @@ async def amain(argv: Sequence[str] | None = None) -> int:
             stats = await replay(source, adapter, client, print_ticks=args.print_ticks,
                                  books=ENGINES[args.venue]() if args.books else None,
                                  listing=args.listing.read_bytes() if args.listing else None,
-                                 snapshots=snapshots)
+                                 snapshots=snapshots, venue_name=args.venue_name)
         except (OSError, websockets.InvalidURI, websockets.InvalidHandshake) as e:
             print(f"replay: cannot read {args.url or args.file}: {e}", file=sys.stderr)
             return 2
@@ -335,7 +344,7 @@ async def amain(argv: Sequence[str] | None = None) -> int:
             await client.close()
         if shutdown_tracing is not None:
             shutdown_tracing()  # exports the spans still batched
-    print(f"replay summary: {stats.summary(parser.venue)}", flush=True)
+    print(f"replay summary: {stats.summary(args.venue_name or parser.venue)}", flush=True)
     return 1 if stats.publish_failed else 0
 
 
