@@ -122,7 +122,8 @@ async def test_a_subscriber_by_the_perpetual_gets_the_replayed_usdm_quote_and_no
         spot: list[ReceivedMessage] = []
         await strategy.subscribe([], perpetual.append, instruments=[PERPETUAL], data_kind=DataKind.QUOTES, timeout=10)
         await strategy.subscribe([], spot.append, instruments=[SPOT], data_kind=DataKind.QUOTES, timeout=10)
-        out = await run("tidegate_adapters.replay", "--venue", "binance", "--file", str(spot_file), "--endpoint", listed)
+        out = await run("tidegate_adapters.replay", "--venue", "binance", "--file", str(spot_file),
+                        "--endpoint", listed)
         assert "published=1 " in out
         await until(lambda: len(spot) >= 1, 20, "spot's quote for the spot subscriber")
         out = await run("tidegate_adapters.replay", "--venue", "binance", "--venue-name", "BINANCEUSDM",
