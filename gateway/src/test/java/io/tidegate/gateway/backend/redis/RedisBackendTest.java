@@ -253,11 +253,7 @@ class RedisBackendTest {
             own = own.restart();
 
             // Appends fail fast while the writer reconnects; the caller (dispatch) retries.
-            AtomicInteger attempt = new AtomicInteger();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .until(() -> backend.append(List.of(envelope(topic, "after" + attempt.incrementAndGet(), 10)))
-                            .get(2, TimeUnit.SECONDS).size() == 1);
-            String last = "after" + attempt.get();
+            String last = appendUntilAccepted(backend, topic, "after");
             await().atMost(Duration.ofSeconds(20)).until(() -> broadcast.ids().contains(last) && member.ids().contains(last));
             assertThat(backend.isReady()).isTrue();
         } finally {
@@ -284,11 +280,7 @@ class RedisBackendTest {
             own = own.killAndRestart(0);
 
             List<String> sent = new ArrayList<>(List.of("before"));
-            AtomicInteger attempt = new AtomicInteger();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .until(() -> backend.append(List.of(envelope(topic, "after" + attempt.incrementAndGet(), 10)))
-                            .get(2, TimeUnit.SECONDS).size() == 1);
-            sent.add("after" + attempt.get());
+            sent.add(appendUntilAccepted(backend, topic, "after"));
             await().atMost(Duration.ofSeconds(20)).until(() -> broadcast.ids().contains(sent.get(1))
                     && member.ids().contains(sent.get(1)));
             await().atMost(Duration.ofSeconds(20)).until(() ->
@@ -355,11 +347,7 @@ class RedisBackendTest {
             own = own.killAndRestart(0);
 
             List<String> sent = new ArrayList<>();
-            AtomicInteger attempt = new AtomicInteger();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .until(() -> backend.append(List.of(envelope(topic, "probe" + attempt.incrementAndGet(), 10)))
-                            .get(2, TimeUnit.SECONDS).size() == 1);
-            sent.add("probe" + attempt.get());
+            sent.add(appendUntilAccepted(backend, topic, "probe"));
             List<String> jobs = IntStream.range(0, members).mapToObj(i -> "job" + i).toList();
             backend.append(jobs.stream().map(id -> envelope(topic, id, 10)).toList()).join();
             sent.addAll(jobs);
@@ -636,11 +624,7 @@ class RedisBackendTest {
 
             own = own.killAndRestart(0);
             List<String> sent = new ArrayList<>();
-            AtomicInteger attempt = new AtomicInteger();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .until(() -> backend.append(List.of(envelope(topic, "probe" + attempt.incrementAndGet(), 10)))
-                            .get(2, TimeUnit.SECONDS).size() == 1);
-            sent.add("probe" + attempt.get());
+            sent.add(appendUntilAccepted(backend, topic, "probe"));
             List<String> jobs = IntStream.range(0, members).mapToObj(i -> "job" + i).toList();
             backend.append(jobs.stream().map(id -> envelope(topic, id, 10)).toList()).join();
             sent.addAll(jobs);
@@ -882,6 +866,18 @@ class RedisBackendTest {
     private SubscriptionSpec groupSpec(String pattern, String group, String consumer, StartAt start, Duration deadline) {
         return new SubscriptionSpec(prefix + "-sub" + subscriptions.size(), List.of(TopicPattern.compile(pattern, 255)),
                 prefix + group, consumer, start, deadline);
+    }
+
+    /**
+     * Appends one message while the writer reconnects after a Redis restart, trying again (a new
+     * id each time) until one is accepted; returns that id.
+     */
+    private static String appendUntilAccepted(RedisBackend backend, String topic, String idPrefix) {
+        AtomicInteger attempt = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> backend.append(List.of(envelope(topic, idPrefix + attempt.incrementAndGet(), 10)))
+                        .get(2, TimeUnit.SECONDS).size() == 1);
+        return idPrefix + attempt.get();
     }
 
     static Envelope envelope(String topic, String id, int payloadBytes) {
