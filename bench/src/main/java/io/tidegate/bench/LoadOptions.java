@@ -28,6 +28,11 @@ import java.util.List;
  *                      the publishers replay in real time instead of {@code rate}/{@code priorities}
  * @param workloadScale the workload's rates times this (its time divided by it)
  * @param workloadSeed  the seed the workload's arrivals are generated with
+ * @param workloadService 0: the backend's own service time; else, with the memory backend, every
+ *                      append takes the workload file's service time (and slowdowns) times this
+ *                      stretch, and the classes' deadlines and max-waits are stretched alike, so the
+ *                      run is the workload's timeline slowed by this factor (arrival scale 1 / it
+ *                      unless {@code --workload-scale} is given)
  * @param variants      embedded: named sets of gateway settings run alternately like {@code policies}
  *                      ("name:k=v+k=v;name:..."), e.g. a feature on and off; empty: none
  * @param histogramFile "" or a file the measured latency's percentile distribution is written to
@@ -38,7 +43,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                    int maxBatch, Duration linger, int maxPending, int keys, boolean strictKeyOrder,
                    double traceRatio, int maxBacklog, List<String> gatewayConfig, PriorityMix priorities,
                    List<String> policies, int repeat, int warmupRounds, boolean quotes, String workload, double workloadScale,
-                   long workloadSeed, List<Variant> variants, String histogramFile) {
+                   long workloadSeed, double workloadService, List<Variant> variants, String histogramFile) {
 
     /** A named set of embedded gateway settings, over {@code --gateway-config}. */
     record Variant(String name, List<String> settings) {
@@ -82,6 +87,10 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                                            --rate, --priorities, --keys and --payload-bytes are then ignored
               --workload-scale 1           the workload's arrival rates times this
               --workload-seed 1001         the seed of the workload's arrivals
+              --workload-service 0         with --embedded memory and --workload: appends take the workload's own
+                                           service time (and slowdowns) times this stretch, one append at a time
+                                           (an emulated backend); class deadlines and max-waits are stretched
+                                           alike and --workload-scale defaults to 1/stretch (0: off)
               --variants "a:k=v+k=v;b:k=v" with --embedded: named gateway setting sets run in turn like
                                            --policies (with --repeat), then side by side with median and spread
               --histogram FILE             write the measured latency's percentile distribution (HdrHistogram
@@ -93,7 +102,7 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 "warmup", "rate", "topics", "group", "credit", "batch", "linger", "max-pending", "keys",
                 "strict-key-order", "trace", "max-backlog", "gateway-config", "priorities", "policies", "repeat", "warmup-rounds",
                 "quotes",
-                "workload", "workload-scale", "workload-seed", "variants", "histogram");
+                "workload", "workload-scale", "workload-seed", "workload-service", "variants", "histogram");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -138,8 +147,10 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
                 intArg(v, "warmup-rounds", 0, 0),
                 Boolean.parseBoolean(v.getOrDefault("quotes", "false")),
                 v.getOrDefault("workload", ""),
-                positiveDouble(v, "workload-scale", "1"),
+                positiveDouble(v, "workload-scale", v.containsKey("workload-service")
+                        ? Double.toString(1 / positiveDouble(v, "workload-service", "1")) : "1"),
                 intArg(v, "workload-seed", 1001, 0),
+                v.containsKey("workload-service") ? positiveDouble(v, "workload-service", "1") : 0,
                 variants(v.getOrDefault("variants", "")),
                 v.getOrDefault("histogram", ""));
         for (String p : o.policies) {
@@ -171,6 +182,10 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("--workload takes steady, burst2x or regime-shock: " + e.getMessage());
             }
+        }
+        if (o.workloadService > 0 && (o.workload.isEmpty() || !o.embedded.equals("memory"))) {
+            throw new IllegalArgumentException("--workload-service needs --workload and --embedded memory: it emulates "
+                    + "the workload's backend around the memory store");
         }
         if (o.duration.isZero()) {
             throw new IllegalArgumentException("--duration must be > 0");
@@ -252,7 +267,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.add("dispatch.policy=" + policy);
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1, 0, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
+                priorities, List.of(), 1, 0, quotes, workload, workloadScale, workloadSeed, workloadService, List.of(),
+                histogramFile);
     }
 
     LoadOptions withVariant(Variant variant) {
@@ -260,7 +276,8 @@ record LoadOptions(List<String> endpoints, String embedded, int publishers, int 
         config.addAll(variant.settings());
         return new LoadOptions(endpoints, embedded, publishers, subscribers, payloadBytes, duration, warmup, rate, topics,
                 group, credit, maxBatch, linger, maxPending, keys, strictKeyOrder, traceRatio, maxBacklog, List.copyOf(config),
-                priorities, List.of(), 1, 0, quotes, workload, workloadScale, workloadSeed, List.of(), histogramFile);
+                priorities, List.of(), 1, 0, quotes, workload, workloadScale, workloadSeed, workloadService, List.of(),
+                histogramFile);
     }
 
     private static List<Variant> variants(String spec) {

@@ -19,7 +19,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import io.tidegate.intelligence.scheduling.sim.Workload;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -59,16 +62,22 @@ public final class LoadTool {
         OtlpSink sink = options.tracing() ? new OtlpSink() : null;
         Telemetry clientTelemetry = sink == null ? null : Telemetry.builder(new OtelSettings(true, false, sink.endpoint(),
                 OtelSettings.Protocol.HTTP_PROTOBUF, options.traceRatio(), "tidegate-bench", "bench", Duration.ofSeconds(10))).build();
+        // where the workload replay started: the emulated backend's slowdowns follow the replay's timeline
+        AtomicLong replayStart = new AtomicLong(System.nanoTime());
         if (!options.embedded().isEmpty()) {
             spool = Files.createTempDirectory("tidegate-load-spool");
             try {
-                embedded = startEmbedded(options, sink, spool);
+                embedded = startEmbedded(options, sink, spool, replayStart);
             } catch (RuntimeException e) {
                 deleteTree(spool);
                 throw e;
             }
             endpoints = List.of(embedded.target());
             backend = "embedded gateway, " + (options.embedded().equals("memory") ? "memory backend" : "redis backend " + options.embedded());
+            if (options.workloadService() > 0) {
+                backend += String.format(Locale.ROOT, " with the workload's service time x%.3g (emulated), deadlines x%.3g",
+                        options.workloadService(), options.workloadService());
+            }
         } else {
             backend = "gateway at " + String.join(",", endpoints);
         }
@@ -84,7 +93,7 @@ public final class LoadTool {
                 deadlines[c] = config.dispatch().scheduling().settings().of(c).deadlineNanos();
                 weights[c] = config.dispatch().scheduling().settings().of(c).weight();
             }
-            return load(options, endpoints, backend, clients, clientTelemetry, deadlines, weights, out);
+            return load(options, endpoints, backend, clients, clientTelemetry, deadlines, weights, replayStart, out);
         } finally {
             for (TidegateClient c : clients) {
                 c.close();
@@ -105,7 +114,7 @@ public final class LoadTool {
      * Each embedded gateway spools in a directory of its own, removed after the run: in the
      * working directory's spool a run's unsent messages would be replayed into the next run.
      */
-    private static EmbeddedGateway startEmbedded(LoadOptions options, OtlpSink sink, Path spool) {
+    private static EmbeddedGateway startEmbedded(LoadOptions options, OtlpSink sink, Path spool, AtomicLong replayStart) {
         List<String> overrides = new ArrayList<>(List.of("grpc.host=127.0.0.1", "grpc.port=0", "http.port=-1",
                 "resilience.spool.dir=" + spool));
         if (sink != null) {
@@ -118,8 +127,32 @@ public final class LoadTool {
             overrides.add("backend.type=redis");
             overrides.add("backend.redis.uri=" + options.embedded());
         }
+        if (options.workloadService() > 0) {
+            overrides.addAll(stretchedClasses(options.workloadService()));
+            overrides.addAll(options.gatewayConfig());
+            Workload workload = WorkloadLoop.workload(options.workload());
+            double scale = options.workloadScale();
+            LongSupplier workloadNanos = () -> (long) ((System.nanoTime() - replayStart.get()) * scale) % workload.durationNanos();
+            return EmbeddedGateway.startWithStore(GatewayConfig.defaultsWith(overrides.toArray(String[]::new)),
+                    store -> new ServiceTimeBackend(store, workload, options.workloadService(), workloadNanos));
+        }
         overrides.addAll(options.gatewayConfig());
         return EmbeddedGateway.start(GatewayConfig.defaultsWith(overrides.toArray(String[]::new)));
+    }
+
+    /**
+     * The classes' deadlines and max-waits times {@code stretch}: with the workload's service time
+     * and arrivals stretched alike, the run is the workload's timeline slowed down, deadlines included.
+     */
+    static List<String> stretchedClasses(double stretch) {
+        var settings = GatewayConfig.defaultsWith().dispatch().scheduling().settings();
+        List<String> out = new ArrayList<>();
+        for (int c = 0; c < PriorityMix.CLASSES.length; c++) {
+            String name = "dispatch.classes." + LoadReport.className(c).toLowerCase(Locale.ROOT);
+            out.add(name + ".deadline=" + Math.round(settings.of(c).deadlineNanos() * stretch) + "ns");
+            out.add(name + ".max-wait=" + Math.round(settings.of(c).maxWaitNanos() * stretch) + "ns");
+        }
+        return out;
     }
 
     private static void deleteTree(Path root) {
@@ -133,7 +166,8 @@ public final class LoadTool {
     }
 
     private static LoadReport load(LoadOptions o, List<String> endpoints, String backend, List<TidegateClient> clients,
-                                   Telemetry telemetry, long[] deadlines, double[] weights, PrintStream out) throws Exception {
+                                   Telemetry telemetry, long[] deadlines, double[] weights, AtomicLong replayStart,
+                                   PrintStream out) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         String prefix = o.quotes() ? "data.quotes.BENCH" + run.toUpperCase(Locale.ROOT) : "bench." + run;
         String[] topics = new String[o.topics()];
@@ -179,7 +213,7 @@ public final class LoadTool {
             Runnable loop;
             if (workload != null) {
                 WorkloadLoop w = new WorkloadLoop(c, topics, arrivals, workload, o.workloadScale(), i, o.publishers(),
-                        sent, acked, failed);
+                        sent, acked, failed, replayStart::get);
                 stops.add(w::stop);
                 loop = w;
             } else {
@@ -192,6 +226,7 @@ public final class LoadTool {
             t.setDaemon(true);
             threads.add(t);
         }
+        replayStart.set(System.nanoTime());
         threads.forEach(Thread::start);
 
         Thread.sleep(o.warmup().toMillis());

@@ -17,8 +17,10 @@ import java.util.concurrent.locks.LockSupport;
  * keys shared as the workload's groups share them, payload sizes), every {@code scale}-th of a
  * second per workload second, repeated until {@link #stop()}. Publisher {@code p} of {@code n}
  * sends arrivals {@code i} with {@code i % n == p}. Each message carries its intended send time
- * (coordinated-omission correction) in its first 8 payload bytes. The backend's service time is
- * the real backend's, not the workload's. Runs on its own thread.
+ * (coordinated-omission correction) in its first 8 payload bytes. The replay's time zero is
+ * given, so every publisher and an emulated backend ({@link ServiceTimeBackend}) share one
+ * timeline. The backend's service time is the real backend's unless the load tool emulates the
+ * workload's. Runs on its own thread.
  */
 final class WorkloadLoop implements Runnable {
 
@@ -33,10 +35,13 @@ final class WorkloadLoop implements Runnable {
     private final LongAdder acked;
     private final LongAdder failed;
     private final byte[][] filler;
+    private final java.util.function.LongSupplier start;
     private volatile boolean running = true;
 
     WorkloadLoop(TidegateClient client, String[] topics, Arrivals arrivals, Workload workload, double scale,
-                 int publisher, int publishers, LongAdder sent, LongAdder acked, LongAdder failed) {
+                 int publisher, int publishers, LongAdder sent, LongAdder acked, LongAdder failed,
+                 java.util.function.LongSupplier start) {
+        this.start = start;
         this.client = client;
         this.topics = topics;
         this.arrivals = arrivals;
@@ -69,7 +74,7 @@ final class WorkloadLoop implements Runnable {
 
     @Override
     public void run() {
-        long start = System.nanoTime();
+        long start = this.start.getAsLong();
         long period = (long) (workload.durationNanos() / scale);
         for (long cycle = 0; running; cycle++) {
             long base = start + cycle * period;

@@ -95,6 +95,27 @@ class LoadToolSmokeTest {
     }
 
     @Test
+    void theWorkloadsOwnServiceTimeIsEmulatedWithDeadlinesStretchedAlike() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        LoadTool.run(LoadOptions.parse(new String[] {
+                "--embedded", "memory", "--duration", "1s", "--warmup", "200ms", "--workload", "steady",
+                "--workload-service", "16", "--gateway-config", "dispatch.workers.max=1,dispatch.max-batch=4",
+                "--policies", "strict"}),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("memory backend with the workload's service time x16.0 (emulated), deadlines x16.0",
+                "workload steady x 0.0625 seed 1001");
+        // CRITICAL's 1 ms deadline is 16 ms here, HIGH's 5 ms 80 ms
+        assertThat(printed).containsPattern("CRITICAL +[0-9.]+ +[0-9.]+ +16000 ");
+        assertThat(printed).containsPattern("HIGH +[0-9.]+ +[0-9.]+ +80000 ");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "redis://127.0.0.1:6379", "--workload",
+                "steady", "--workload-service", "8"})).hasMessageContaining("--embedded memory");
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--embedded", "memory", "--workload-service", "8"}))
+                .hasMessageContaining("needs --workload");
+    }
+
+    @Test
     void variantsRunSideBySideWithMedianAndSpread() throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         LoadTool.run(LoadOptions.parse(new String[] {

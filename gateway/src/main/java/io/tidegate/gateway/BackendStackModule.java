@@ -1,6 +1,7 @@
 package io.tidegate.gateway;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.Provides;
 import com.google.inject.name.Named;
 import io.tidegate.gateway.backend.Backend;
@@ -29,6 +30,12 @@ final class BackendStackModule extends AbstractModule {
     /** The name of the backend binding without instrumentation (for gauges that read its state). */
     static final String STORE = "store";
 
+    @Override
+    protected void configure() {
+        // a benchmark or test may set it (EmbeddedGateway.start); by default the store is used as it is
+        OptionalBinder.newOptionalBinder(binder(), StoreDecorator.class).setDefault().toInstance(store -> store);
+    }
+
     /** The backend the gateway uses: the store, with metrics and spans around its appends. */
     @Provides
     @Singleton
@@ -39,7 +46,11 @@ final class BackendStackModule extends AbstractModule {
     @Provides
     @Singleton
     @Named(STORE)
-    Backend store(GatewayConfig config, RedisReadLoops loops) {
+    Backend store(GatewayConfig config, RedisReadLoops loops, StoreDecorator decorator) {
+        return decorator.decorate(chosen(config, loops));
+    }
+
+    private static Backend chosen(GatewayConfig config, RedisReadLoops loops) {
         return switch (config.backend().type()) {
             case MEMORY -> new MemoryBackend(config.storage());
             case REDIS -> config.resilience().enabled()

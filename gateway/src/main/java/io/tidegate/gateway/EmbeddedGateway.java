@@ -105,7 +105,7 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     /** Starts a gateway with this configuration; returns once it accepts connections. */
     public static EmbeddedGateway start(GatewayConfig config) {
-        return start(config, null, null);
+        return start(config, null, null, null);
     }
 
     /**
@@ -113,7 +113,7 @@ public final class EmbeddedGateway implements AutoCloseable {
      * exporter (with {@code otel.enabled=true}); for tests and benchmarks.
      */
     public static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor) {
-        return start(config, spanProcessor, null);
+        return start(config, spanProcessor, null, null);
     }
 
     /**
@@ -121,17 +121,28 @@ public final class EmbeddedGateway implements AutoCloseable {
      * {@code regimes} instead of knowing none; for tests and embedded use.
      */
     public static EmbeddedGateway start(GatewayConfig config, RegimeSource regimes) {
-        return start(config, null, regimes);
+        return start(config, null, regimes, null);
     }
 
-    private static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor, RegimeSource regimes) {
+    /**
+     * Starts a gateway whose backend store is wrapped by {@code store} below its metrics and
+     * spans, e.g. to emulate a backend's service time around the memory store; for benchmarks.
+     */
+    public static EmbeddedGateway startWithStore(GatewayConfig config, StoreDecorator store) {
+        return start(config, null, null, store);
+    }
+
+    private static EmbeddedGateway start(GatewayConfig config, SpanProcessor spanProcessor, RegimeSource regimes,
+                                         StoreDecorator store) {
         JulBridge.install();
         LogFormat.apply(config.otel().logFormat());
         announceExposure(config);
         Module regimeBinding = regimes == null ? binder -> { }
                 : binder -> OptionalBinder.newOptionalBinder(binder, RegimeSource.class).setBinding().toInstance(regimes);
+        Module storeBinding = store == null ? binder -> { }
+                : binder -> OptionalBinder.newOptionalBinder(binder, StoreDecorator.class).setBinding().toInstance(store);
         EmbeddedGateway gateway = new EmbeddedGateway(config,
-                Guice.createInjector(new GatewayModule(config, spanProcessor), regimeBinding));
+                Guice.createInjector(new GatewayModule(config, spanProcessor), regimeBinding, storeBinding));
         String listener = "http.host/http.port";
         try {
             gateway.admin.start();

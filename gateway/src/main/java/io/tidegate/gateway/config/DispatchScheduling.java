@@ -59,7 +59,8 @@ final class DispatchScheduling {
                 durations.read("dispatch.watchdog.window", Duration.ofMillis(1), Duration.ofMinutes(10)).toNanos(),
                 ints.read("dispatch.watchdog.windows", 1, 1000),
                 doubles.read("dispatch.watchdog.tolerance", 0, 0.99),
-                ints.read("dispatch.watchdog.shadow-capacity", 1, 1 << 24));
+                ints.read("dispatch.watchdog.shadow-capacity", 1, 1 << 24),
+                ints.read("dispatch.watchdog.window-messages", 0, 100_000_000));
         List<GatewayConfig.RegimeRoute> rules = new ArrayList<>();
         for (String line : lists.apply("dispatch.regime-rules")) {
             rules.add(regimeRoute(line));

@@ -33,7 +33,8 @@ public final class LanePolicies {
         this.scheduling = scheduling;
         SchedulingConfig s = scheduling.settings();
         this.outboundSettings = new SchedulingConfig(s.classes(), s.criticalMaxBypass(), s.watchdogWindowNanos(),
-                s.watchdogWindows(), s.watchdogTolerance(), Math.min(s.shadowCapacity(), OUTBOUND_SHADOW_CAPACITY));
+                s.watchdogWindows(), s.watchdogTolerance(), Math.min(s.shadowCapacity(), OUTBOUND_SHADOW_CAPACITY),
+                s.watchdogWindowMessages());
         this.table = table;
         this.fallbacks = fallbacks;
     }

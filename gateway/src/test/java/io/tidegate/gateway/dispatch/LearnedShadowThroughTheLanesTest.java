@@ -88,7 +88,7 @@ class LearnedShadowThroughTheLanesTest {
         this.jitterMicros = jitterMicros;
         SchedulingConfig d = SchedulingConfig.defaults();
         SchedulingConfig settings = new SchedulingConfig(d.classes(), d.criticalMaxBypass(), d.watchdogWindowNanos(),
-                d.watchdogWindows(), d.watchdogTolerance(), shadowCapacity);
+                d.watchdogWindows(), d.watchdogTolerance(), shadowCapacity, d.watchdogWindowMessages());
         GatewayConfig.Scheduling scheduling = new GatewayConfig.Scheduling(PolicyKind.LEARNED, settings, List.of());
         dispatcher = new IngressDispatcher(backend,
                 new GatewayConfig.Dispatch(8_192, MAX_BATCH, GatewayConfig.Workers.fixed(WORKERS), scheduling),

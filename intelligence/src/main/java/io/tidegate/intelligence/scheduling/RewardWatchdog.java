@@ -19,11 +19,16 @@ public final class RewardWatchdog implements DispatchPolicy {
     private final FallbackListener listener;
     private final double[] weight = new double[TrafficClass.COUNT];
     private final long windowNanos;
+    private final int windowMessages;
+    private int completedInWindow;
     private final double tolerance;
     private final double[] learnedWindows;
     private final double[] strictWindows;
     private int windowsSeen;
     private long windowEnd = Long.MIN_VALUE;
+    private long windowStart;
+    /** When each window in the ring started, so a fallback reports the span it compared. */
+    private final long[] startedAt;
     private double learnedNow;
     private double learnedTotal;
     private double shadowAtWindowStart;
@@ -37,9 +42,11 @@ public final class RewardWatchdog implements DispatchPolicy {
             weight[c] = config.of(c).weight();
         }
         this.windowNanos = config.watchdogWindowNanos();
+        this.windowMessages = config.watchdogWindowMessages();
         this.tolerance = config.watchdogTolerance();
         this.learnedWindows = new double[config.watchdogWindows()];
         this.strictWindows = new double[config.watchdogWindows()];
+        this.startedAt = new long[config.watchdogWindows()];
     }
 
     @Override
@@ -92,6 +99,7 @@ public final class RewardWatchdog implements DispatchPolicy {
     }
 
     private void earn(int classIndex, boolean met) {
+        completedInWindow++;
         if (met) {
             learnedNow += weight[classIndex];
             learnedTotal += weight[classIndex];
@@ -101,21 +109,33 @@ public final class RewardWatchdog implements DispatchPolicy {
     private void roll(long now) {
         if (windowEnd == Long.MIN_VALUE) {
             windowEnd = now + windowNanos;
+            windowStart = now;
             return;
         }
-        while (now >= windowEnd) {
+        // a window closes once it has lasted its time and holds its completions: on a backend slower
+        // than the one the table was trained on, a burst and its recovery take longer in wall time,
+        // and a window by time alone would judge the learned order in mid-burst, before it pays off
+        while (now >= windowEnd && completedInWindow >= windowMessages) {
+            completedInWindow = 0;
             int slot = windowsSeen % learnedWindows.length;
             learnedWindows[slot] = learnedNow;
+            startedAt[slot] = windowStart;
             strictWindows[slot] = shadow.earned() - shadowAtWindowStart;
             shadowAtWindowStart = shadow.earned();
             learnedNow = 0;
             windowsSeen++;
-            windowEnd += windowNanos;
-            check(windowEnd - windowNanos);
+            long closed = windowEnd;
+            // by time alone, windows follow each other back to back; a window that waited for its
+            // completions closes now, and the next one starts here
+            long end = windowMessages == 0 ? closed : now;
+            windowStart = end;
+            windowEnd = end + windowNanos;
+            check(end, startedAt[windowsSeen % learnedWindows.length]);
         }
     }
 
-    private void check(long at) {
+    /** @param oldestStart when the oldest window compared started */
+    private void check(long at, long oldestStart) {
         if (fallenBack || windowsSeen < learnedWindows.length) {
             return;
         }
@@ -127,7 +147,7 @@ public final class RewardWatchdog implements DispatchPolicy {
         }
         if (learnedSum < strictSum * (1 - tolerance)) {
             fallenBack = true;
-            listener.onFallback(new FallbackEvent(at, learnedSum, strictSum, windowNanos * learnedWindows.length));
+            listener.onFallback(new FallbackEvent(at, learnedSum, strictSum, at - oldestStart));
         }
     }
 

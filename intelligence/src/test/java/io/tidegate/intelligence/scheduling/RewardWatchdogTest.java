@@ -3,6 +3,7 @@ package io.tidegate.intelligence.scheduling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidegate.intelligence.scheduling.sim.Arrivals;
+import io.tidegate.intelligence.scheduling.sim.IngressSimulator;
 import io.tidegate.intelligence.scheduling.sim.SimResult;
 import io.tidegate.intelligence.scheduling.sim.Simulator;
 import io.tidegate.intelligence.scheduling.sim.Workload;
@@ -18,6 +19,61 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RewardWatchdogTest {
+
+    /** burst2x with every time 8x longer (service, bursts, deadlines): a backend 8x slower than the file's. */
+    private static final String BURST2X_8X_SLOWER = """
+            workload name=burst2x-8x duration=160s keys=64
+            service  dist=lognormal median=480us p99=2000us per-kib=32us
+            class name=CRITICAL rate=5     payload=200   kind=cancel group=orders deadline=8ms
+            class name=HIGH     rate=100   payload=300   kind=order  group=orders deadline=40ms
+            class name=NORMAL   rate=875   payload=150   kind=quote deadline=400ms
+            class name=LOW      rate=150   payload=400   kind=trade-report deadline=4s
+            class name=BULK     rate=18.75 payload=16384 kind=snapshot deadline=40s
+            burst class=NORMAL factor=3.6 start=8s length=1600ms every=16s
+            burst class=HIGH   factor=2   start=8s length=1600ms every=16s
+            """;
+
+    /**
+     * The shipped table beats strict on burst2x through one worker taking batches of 4 (170k
+     * against 316k weighted misses on the held-out seeds). Slowed down 8x, the same run takes 8x
+     * longer in wall time, and a watchdog that judged 4 windows of 250 ms by time alone compared the
+     * learned order with strict's in mid-burst, before it pays off, and fell back on every seed
+     * (301k). With windows that also hold their completions it keeps the table.
+     */
+    @Test
+    void aGoodTableIsKeptOnABackendEightTimesSlower() {
+        Workload w = WorkloadParser.parse("burst2x-8x", BURST2X_8X_SLOWER);
+        SchedulingConfig config = eightTimesLongerWaits(w.applyTo(SchedulingConfig.defaults()));
+        Arrivals a = Arrivals.generate(w, RegimeRules.parse(RegimeRules.DEFAULTS), 1001);
+        IngressSimulator.Pool oneWorker = new IngressSimulator.Pool(1, 4, 0);
+
+        RewardWatchdog byTimeAlone = watchdog(config.withWatchdog(config.watchdogWindowNanos(), config.watchdogWindows(),
+                config.watchdogTolerance(), 0));
+        IngressSimulator.run(w, config, oneWorker, a, new SafetyRails(byTimeAlone, config));
+        RewardWatchdog byWork = watchdog(config);
+        SimResult learned = IngressSimulator.run(w, config, oneWorker, a, new SafetyRails(byWork, config));
+        SimResult strict = IngressSimulator.run(w, config, oneWorker, a, new SafetyRails(new StrictPriorityPolicy(), config));
+
+        assertThat(byTimeAlone.fallenBack()).isTrue();
+        assertThat(byWork.fallenBack()).isFalse();
+        // measured on this seed: learned 171,818, strict 317,847
+        assertThat(learned.weightedMisses()).isLessThan(strict.weightedMisses() * 0.7);
+    }
+
+    private static RewardWatchdog watchdog(SchedulingConfig config) {
+        return new RewardWatchdog(new LearnedPolicy(QTable.shipped(), PolicyFactory.encoder(config)), config, e -> { });
+    }
+
+    /** Max waits 8x the defaults, as the deadlines in {@link #BURST2X_8X_SLOWER} are. */
+    private static SchedulingConfig eightTimesLongerWaits(SchedulingConfig config) {
+        SchedulingConfig out = config;
+        for (TrafficClass c : TrafficClass.values()) {
+            ClassSettings s = config.of(c.ordinal());
+            out = out.with(c, new ClassSettings(s.deadlineNanos(), s.weight(), SchedulingConfig.defaults().of(c.ordinal())
+                    .maxWaitNanos() * 8, s.batch()));
+        }
+        return out;
+    }
 
     @Test
     void aBadTableFallsBackToStrictOnceAndSaysSo() {
@@ -37,7 +93,8 @@ class RewardWatchdogTest {
         FallbackEvent e = events.get(0);
         assertThat(e.learnedReward()).isLessThan(e.strictReward() * (1 - config.watchdogTolerance()));
         // until the first burst (1 s to 1.2 s) there is little to decide; the bad table loses in it
-        assertThat(e.atNanos()).isBetween(1_000_000_000L, 1_500_000_000L);
+        // (found at the close of the first window after it that holds its 4,000 completions)
+        assertThat(e.atNanos()).isBetween(1_000_000_000L, 2_000_000_000L);
         assertThat(e.message()).startsWith("dispatch.policy learned fell back to strict: rolling reward");
         SimResult strict = Simulator.run(w, config, a, new SafetyRails(new StrictPriorityPolicy(), config));
         // measured on this seed: bad table 548,745; watched 326,841; strict 317,627
