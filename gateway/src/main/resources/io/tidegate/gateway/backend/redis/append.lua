@@ -8,52 +8,89 @@
 -- within the window; a bucket is unlinked (freed in the background) once no lookup can reach it,
 -- with an expiry as a safety net for a topic that stops. So an id is remembered for at least the
 -- window and at most one bucket longer.
+--
+-- Each command a script calls costs Redis a dispatch, so the work is done per run, not per
+-- message: one HMGET per bucket for all the run's ids not found yet (newest bucket first, so an
+-- id answers with the entry a per-message lookup would find), an id repeated in the run answered
+-- from a table with its first occurrence's entry, and one HSET of the new ids at the end. Per
+-- message that leaves one XADD. The script is atomic, so storing the ids after the XADDs is
+-- invisible to every other client.
 -- KEYS[1] stream; KEYS[2] the topic's dedup bucket prefix (same hash slot)
 -- ARGV[1] approximate max length; ARGV[2] dedup window ms; ARGV[3] bucket ms;
 -- then per message: its id ('' = not deduplicated), Message bytes, accepted-at nanos
 -- Returns {entry id, 1 if duplicate else 0, entry id, ...}, one pair per message.
-local bucketMs = tonumber(ARGV[3])
-local spans = math.ceil(tonumber(ARGV[2]) / bucketMs)
-local current, bucket
-local function buckets()
-  if not current then
-    local t = redis.call('TIME')
-    current = math.floor((tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) / bucketMs)
-    bucket = KEYS[2] .. ':' .. current
-  end
-end
-local function original(id)
-  for b = current, current - spans, -1 do
-    local entry = redis.call('HGET', KEYS[2] .. ':' .. b, id)
-    if entry then
-      return entry
-    end
-  end
-  return false
-end
-local out = {}
-local stored = false
+
+-- Fields per HMGET / HSET call: unpack puts every argument on Lua's C stack (about 8,000 slots).
+local CHUNK = 1000
+
+-- id -> its entry id once known, false while looked up; the run's distinct ids in order
+local known = {}
+local ids = {}
 for i = 4, #ARGV, 3 do
   local id = ARGV[i]
-  local earlier = false
-  if id ~= '' then
-    buckets()
-    earlier = original(id)
+  if id ~= '' and known[id] == nil then
+    known[id] = false
+    ids[#ids + 1] = id
   end
+end
+
+local current, spans, bucketMs
+if #ids > 0 then
+  bucketMs = tonumber(ARGV[3])
+  spans = math.ceil(tonumber(ARGV[2]) / bucketMs)
+  local t = redis.call('TIME')
+  current = math.floor((tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) / bucketMs)
+  local missing = ids
+  for b = current, current - spans, -1 do
+    if #missing == 0 then
+      break
+    end
+    local bucket = KEYS[2] .. ':' .. b
+    local still = {}
+    for from = 1, #missing, CHUNK do
+      local found = redis.call('HMGET', bucket, unpack(missing, from, math.min(#missing, from + CHUNK - 1)))
+      for j = 1, #found do
+        local id = missing[from + j - 1]
+        if found[j] then
+          known[id] = found[j]
+        else
+          still[#still + 1] = id
+        end
+      end
+    end
+    missing = still
+  end
+end
+
+local out = {}
+local n = 0
+local fresh = {}
+local f = 0
+for i = 4, #ARGV, 3 do
+  local id = ARGV[i]
+  local earlier = id ~= '' and known[id]
   if earlier then
-    out[#out + 1] = earlier
-    out[#out + 1] = 1
+    out[n + 1] = earlier
+    out[n + 2] = 1
   else
     local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'msg', ARGV[i + 1], 'at', ARGV[i + 2])
     if id ~= '' then
-      redis.call('HSET', bucket, id, entry)
-      stored = true
+      known[id] = entry
+      fresh[f + 1] = id
+      fresh[f + 2] = entry
+      f = f + 2
     end
-    out[#out + 1] = entry
-    out[#out + 1] = 0
+    out[n + 1] = entry
+    out[n + 2] = 0
   end
+  n = n + 2
 end
-if stored then
+
+if f > 0 then
+  local bucket = KEYS[2] .. ':' .. current
+  for from = 1, f, 2 * CHUNK do
+    redis.call('HSET', bucket, unpack(fresh, from, math.min(f, from + 2 * CHUNK - 1)))
+  end
   redis.call('PEXPIREAT', bucket, (current + spans + 1) * bucketMs)
   redis.call('UNLINK', KEYS[2] .. ':' .. (current - spans - 1))
 end
