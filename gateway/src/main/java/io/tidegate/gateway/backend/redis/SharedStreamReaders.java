@@ -19,10 +19,11 @@ import java.util.concurrent.TimeUnit;
  * only): a fixed pool of {@link SharedStreamReader}s, each topic always read by the same one, and
  * one shared connection for the non-blocking reads of subscriptions catching up on their own
  * (XREAD without BLOCK, XRANGE, XINFO STREAM) and of group members (XREADGROUP without BLOCK,
- * the claim scripts), so a gateway holds a few connections for all its broadcast subscriptions
- * and group members (strict key order and predictive balancing included), however many there are. A group member cannot share a blocking
- * XREADGROUP (it names one consumer), so it parks here as a broadcast wait does and is only
- * woken by the readers, then reads for itself.
+ * the strict key order and steering scripts), so a gateway holds a few connections for all its
+ * broadcast subscriptions and group members (strict key order and predictive balancing
+ * included), however many there are. A group member cannot share a blocking XREADGROUP (it names
+ * one consumer), so it parks here as a broadcast wait does and is only woken by the readers, then
+ * reads for itself.
  *
  * <p>A parked member whose wait times out parks again without asking Redis anything, so a
  * thousand idle members cost Redis nothing each. What the shared XREAD cannot see (an entry a woken member did not take because it closed
