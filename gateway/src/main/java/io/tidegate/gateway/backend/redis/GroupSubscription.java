@@ -68,9 +68,10 @@ import org.slf4j.LoggerFactory;
  * a nack's delay ran out) or when its next entry waited a whole deadline for a holder that did
  * not take it. A member that closes marks its pending entries idle ({@code strict-leave.lua}),
  * so its keys move at the next reclaim. No timers or leases live in the gateway, so a SIGKILLed
- * replica's keys move like its entries do. The blocking wait is a plain XREAD BLOCK after the
- * newest entry (a blocking XREADGROUP cannot run inside a script). A non-strict subscription
- * never runs any of this.
+ * replica's keys move like its entries do. A blocking XREADGROUP cannot run inside a script, so
+ * the wait for new entries is a wait for an entry after the newest one the script saw: a park
+ * with the shared readers when pooled (below), else a plain XREAD BLOCK. A non-strict
+ * subscription never runs any of this.
  *
  * <p><b>Predictive balancing</b> ({@code delivery.balancer = predictive}): before reading new
  * entries a member asks its group's {@link GroupSteering} on this gateway how many it may read
@@ -79,18 +80,20 @@ import org.slf4j.LoggerFactory;
  * how long the group's oldest unread entry has waited ({@code oldest-unread.lua}, asked only when
  * the answer without it is no), it reads that many; otherwise it leaves new entries to the
  * members that do read, wherever they are connected, and waits: until the oldest unread entry
- * will have waited long enough, or (nothing unread) in a plain XREAD for the next entry, or until
- * one of its own acks changes its prediction. Reclaims and the own-pending scan are not held
+ * will have waited long enough, or (nothing unread) for the next entry (parked with the shared
+ * readers when pooled, else a plain XREAD), or until one of its own acks changes its prediction. Reclaims and the own-pending scan are not held
  * back, and a strict member still gets the next messages of keys it holds, so at-least-once and
  * key order work exactly as under pull. Each replica knows only its own members, so the
  * reference speed is this replica's best (see docs/balancing.md).
  *
- * <p><b>Pooled group reads</b> (standalone Redis with {@code backend.redis.shared-readers > 0};
- * neither strict key order nor predictive balancing, whose waits are reads of their own): the
- * member holds no connection. Every step above runs without blocking on the shared connection of
- * {@link SharedStreamReaders}, and instead of blocking in XREADGROUP the member parks with the
- * shared readers at each topic's newest id, which wake it when something newer is stored (see
- * {@link #readNewPooled}).
+ * <p><b>Pooled group reads</b> (standalone Redis with {@code backend.redis.shared-readers > 0},
+ * strict key order and predictive balancing included): the member holds no connection. Every
+ * step above, scripts included, runs without blocking on the shared connection of {@link
+ * SharedStreamReaders}, and instead of blocking in XREADGROUP (or, strict and steered, in XREAD
+ * after the newest entry) the member parks with the shared readers at each topic's newest id,
+ * which wake it when something newer is stored (see {@link #readNewPooled}). A steered wait with
+ * a timer is that park with a shorter timeout, or the {@code gate} future completed by a timer
+ * or an ack. With {@code shared-readers = 0} or on a cluster each member has its own readers.
  *
  * <p>Threading: see {@link RedisSubscription}; ack, nack and extend go through the control
  * connection and never wait for a blocked read.
@@ -121,7 +124,7 @@ final class GroupSubscription extends RedisSubscription {
      * Pooled group reads: the backend's shared readers, whose blocking XREAD wakes this member
      * when its topics get new entries, and whose shared connection carries its non-blocking
      * commands. Null when it reads through connections of its own (shared-readers = 0, a
-     * cluster, strict key order, predictive balancing).
+     * cluster).
      */
     private final SharedStreamReaders shared;
     /** Pooled group reads: the wake-up wait in progress, null when none; ended early by {@link #interrupted}. */
@@ -131,6 +134,12 @@ final class GroupSubscription extends RedisSubscription {
      * cycle parks there again without a Redis command; null when the next cycle must look.
      */
     private volatile List<LiveWait.Spot> idleAt;
+    /**
+     * Pooled predictive reads: the last wait ended because a shared reader chose this member for
+     * new entries; a member the steering then holds back passes the wake-up on (see {@link
+     * #readSteered}). Set by the wait, read and cleared by the cycle.
+     */
+    private volatile boolean wokenForEntries;
 
     GroupSubscription(SubscriptionSpec spec, DeliverySink sink, SubscriptionContext ctx) {
         super(spec, sink, ctx);
@@ -143,9 +152,7 @@ final class GroupSubscription extends RedisSubscription {
         // Credit from demand: a member that asks for nothing must not count as the fastest one here,
         // or the one that does read would wait for it.
         this.steer = steering == null ? null : steering.join(this);
-        // Strict reads and steered waits block on reads of their own (strict-read.lua's XREAD
-        // after the newest entry, the steering's XREAD): those keep a connection per member.
-        this.shared = strict || steering != null ? null : ctx.shared();
+        this.shared = ctx.shared();
     }
 
     @Override
@@ -176,7 +183,7 @@ final class GroupSubscription extends RedisSubscription {
         idleAt = null;
         if (idle != null && withoutGroup.isEmpty() && sameTopics(idle, topics)) {
             waitsOnlyOnSharedReaders();
-            step = awaitWake(shared.parkMember(idle, spec.group(), ctx.blockTimeout()));
+            step = awaitWake(shared.parkMember(idle, spec.group(), ctx.blockTimeout()), true);
         } else if (!withoutGroup.isEmpty()) {
             step = createGroups(withoutGroup, cursors);
         } else if (ownLeft != null) {
@@ -184,8 +191,11 @@ final class GroupSubscription extends RedisSubscription {
         } else if (reclaimDue(topics)) {
             step = reclaim(topics, demand);
         } else if (steer != null && steer.joined()) {
-            step = readSteered(topics, demand);
+            boolean woken = wokenForEntries;
+            wokenForEntries = false;
+            step = readSteered(topics, demand, woken);
         } else {
+            wokenForEntries = false;
             step = strict ? readStrict(topics, demand, ctx.readCount())
                     : shared != null ? readNewPooled(topics, demand) : readNew(topics, demand);
         }
@@ -357,19 +367,27 @@ final class GroupSubscription extends RedisSubscription {
                 EntryId after = last == null || last.isEmpty() ? EntryId.MIN : EntryId.parse(last.get(0).getId());
                 spots.add(new LiveWait.Spot(topics.get(i).topic, topics.get(i).key, after));
             }
-            return awaitWake(shared.parkMember(spots, spec.group(), ctx.blockTimeout()));
+            return awaitWake(shared.parkMember(spots, spec.group(), ctx.blockTimeout()), true);
         });
     }
 
-    /** Waits for a shared reader's wake-up, the block time or {@link #interrupted}; the next cycle reads. */
-    private CompletableFuture<Void> awaitWake(LiveWait wait) {
+    /**
+     * Waits for a shared reader's wake-up, the wait's timeout or {@link #interrupted}; the next
+     * cycle reads. With {@code mayIdle}, a timeout with nothing happening makes the next cycle
+     * park again where the wait stood without asking Redis; without it (a timed steered wait,
+     * whose timeout is the time to look again) the next cycle looks.
+     */
+    private CompletableFuture<Void> awaitWake(LiveWait wait, boolean mayIdle) {
         waiting = wait;
         if (changedSinceSnapshot()) {
             wait.woken();
         }
         return wait.result.handle((batches, error) -> {
             waiting = null;
-            if (batches != null && batches.isEmpty() && !changedSinceSnapshot()) {
+            if (batches != null && !batches.isEmpty()) {
+                wokenForEntries = true;
+            }
+            if (mayIdle && batches != null && batches.isEmpty() && !changedSinceSnapshot()) {
                 // timed out with nothing happening: park again, unless interrupted meanwhile
                 idleAt = wait.spotsNow();
                 if (changedSinceSnapshot()) {
@@ -392,8 +410,12 @@ final class GroupSubscription extends RedisSubscription {
 
     /**
      * Strict key order: runs {@code strict-read.lua} on each topic while demand lasts; when
-     * nothing went out and nothing is left unread, waits in XREAD BLOCK for a newer entry (or a
-     * wake: an ack that readied a key, a nack's delay, a new topic).
+     * nothing went out and nothing is left unread, waits for an entry newer than the newest one
+     * the script saw (or a wake: an ack that readied a key, a nack's delay, a new topic). Pooled,
+     * the wait is a park with the shared readers at that id, as {@link #readNewPooled} parks: the
+     * script answers the newest id in the same atomic step as its XREADGROUP, so an entry it did
+     * not read is newer than the spot and wakes the wait. Otherwise it is an XREAD BLOCK on the
+     * member's own reader.
      */
     private CompletableFuture<Void> readStrict(List<TopicCursor> topics, long demand, int freshBudget) {
         // per topic: the newest entry id, when the script found nothing to send and nothing unread
@@ -418,6 +440,9 @@ final class GroupSubscription extends RedisSubscription {
             if (left < demand || idleAfter.size() < topics.size() || freshBudget == 0) {
                 return CompletableFuture.completedFuture(null);
             }
+            if (shared != null) {
+                return awaitWake(shared.parkMember(spotsAt(topics, idleAfter), spec.group(), ctx.blockTimeout()), true);
+            }
             Duration block = blockTime();
             return readStreams(topics, (reader, readGroup, blocking) -> {
                 XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
@@ -434,9 +459,13 @@ final class GroupSubscription extends RedisSubscription {
 
     /**
      * Reads as many new entries as the steering admits; when it admits none, leaves them to the
-     * others (a strict member still takes the next messages of keys it holds) and waits.
+     * others (a strict member still takes the next messages of keys it holds) and waits. A pooled
+     * member the shared readers woke for new entries ({@code woken}) and that is held back wakes
+     * another member of its group in its place, since the readers woke only as many members as
+     * entries came and moved the others past them: the wake-up passes along until a member the
+     * steering admits reads the entries, as every member's own blocking read used to see them.
      */
-    private CompletableFuture<Void> readSteered(List<TopicCursor> topics, long demand) {
+    private CompletableFuture<Void> readSteered(List<TopicCursor> topics, long demand, boolean woken) {
         int max = (int) Math.min(demand, ctx.readCount());
         int admitted = steering.admissible(steer, 0, max);
         if (admitted > 0) {
@@ -448,25 +477,35 @@ final class GroupSubscription extends RedisSubscription {
                 return readAdmitted(topics, demand, n);
             }
             steering.countSteered();
+            if (woken && shared != null) {
+                shared.passOn(spec.group(), topics.stream().map(t -> t.topic).toList());
+            }
             CompletableFuture<Void> held = strict ? readStrict(topics, demand, 0) : CompletableFuture.completedFuture(null);
             return held.thenCompose(v -> waitForAdmission(topics, unread));
         });
     }
 
     private CompletableFuture<Void> readAdmitted(List<TopicCursor> topics, long demand, int admitted) {
-        return strict ? readStrict(topics, demand, admitted) : readNew(topics, admitted);
+        return strict ? readStrict(topics, demand, admitted)
+                : shared != null ? readNewPooled(topics, admitted) : readNew(topics, admitted);
     }
 
     /**
      * Waits while new entries are left to others: with an entry unread, until it will have waited
-     * long enough for this member to be admitted; with none, in XREAD for the next entry. Never
-     * longer than the block timeout (or a due reclaim), and cut short by an ack of this member, a
-     * wake or close ({@link #interrupted}).
+     * long enough for this member to be admitted; with none, for the next entry (pooled: parked
+     * with the shared readers at the newest id {@code oldest-unread.lua} saw in the same atomic
+     * step; otherwise an XREAD BLOCK on its own reader). Never longer than the block timeout (or
+     * a due reclaim), and cut short by an ack of this member, a wake or close ({@link
+     * #interrupted}).
      */
     private CompletableFuture<Void> waitForAdmission(List<TopicCursor> topics, Unread unread) {
         long untilAdmitted = steering.nanosUntilAdmitted(steer, unread.waitNanos);
         long waitMillis = Math.max(1, Math.min(blockTime().toMillis(),
                 untilAdmitted == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.NANOSECONDS.toMillis(untilAdmitted) + 1));
+        if (unread.waitNanos < 0 && unread.newest.size() == topics.size() && shared != null) {
+            return awaitWake(shared.parkMember(spotsAt(topics, unread.newest), spec.group(), Duration.ofMillis(waitMillis)),
+                    false);
+        }
         if (unread.waitNanos < 0 && unread.newest.size() == topics.size()) {
             return readStreams(topics, (reader, readGroup, blocking) -> {
                 XReadArgs.StreamOffset<byte[]>[] offsets = offsetArray(readGroup.size());
@@ -497,6 +536,15 @@ final class GroupSubscription extends RedisSubscription {
         if (w != null) {
             w.woken();
         }
+    }
+
+    /** Spots at each topic's given newest id, for a park with the shared readers. */
+    private static List<LiveWait.Spot> spotsAt(List<TopicCursor> topics, Map<TopicCursor, String> newest) {
+        List<LiveWait.Spot> spots = new ArrayList<>(topics.size());
+        for (TopicCursor t : topics) {
+            spots.add(new LiveWait.Spot(t.topic, t.key, EntryId.parse(newest.get(t))));
+        }
+        return spots;
     }
 
     /** The group's oldest unread entry over the topics (its wait; -1 when none) and each topic's newest id. */

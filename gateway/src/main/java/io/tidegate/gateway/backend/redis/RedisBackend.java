@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>Connections: one writer, one control connection (acks, CLIENT UNBLOCK, trimming), one
  * pub/sub connection; on standalone Redis {@code backend.redis.shared-readers} reader
  * connections and one catch-up connection that all broadcast subscriptions and group members
- * share ({@link SharedStreamReaders}); one per group member with strict key order or under
- * predictive balancing, and per subscription with {@code shared-readers = 0} or on a cluster. On a cluster the writer and control
+ * share ({@link SharedStreamReaders}), strict key order and predictive balancing included; per
+ * subscription with {@code shared-readers = 0} or on a cluster. On a cluster the writer and control
  * connections hold a link to every master, and a subscription one connection per slot it reads.
  * Threads: Lettuce's event loops plus one small worker pool ({@code tidegate-redis-*}) for read
  * results, sink calls and timers.

@@ -19,10 +19,11 @@ import java.util.concurrent.TimeUnit;
  * only): a fixed pool of {@link SharedStreamReader}s, each topic always read by the same one, and
  * one shared connection for the non-blocking reads of subscriptions catching up on their own
  * (XREAD without BLOCK, XRANGE, XINFO STREAM) and of group members (XREADGROUP without BLOCK,
- * the claim scripts), so a gateway holds a few connections for all its broadcast subscriptions
- * and plain group members, however many there are. A group member cannot share a blocking
- * XREADGROUP (it names one consumer), so it parks here as a broadcast wait does and is only
- * woken by the readers, then reads for itself.
+ * the strict key order and steering scripts), so a gateway holds a few connections for all its
+ * broadcast subscriptions and group members (strict key order and predictive balancing
+ * included), however many there are. A group member cannot share a blocking XREADGROUP (it names
+ * one consumer), so it parks here as a broadcast wait does and is only woken by the readers, then
+ * reads for itself.
  *
  * <p>A parked member whose wait times out parks again without asking Redis anything, so a
  * thousand idle members cost Redis nothing each. What the shared XREAD cannot see (an entry a woken member did not take because it closed
@@ -127,6 +128,33 @@ final class SharedStreamReaders implements AutoCloseable {
                 for (LiveWait w : parked) {
                     if (!w.result.isDone()) {
                         due.add(w);
+                        break;
+                    }
+                }
+            }
+        }
+        due.forEach(LiveWait::woken);
+    }
+
+    /**
+     * Wakes the longest-waiting parked member of {@code group} on each of {@code topics}: a
+     * member woken for new entries that its group's steering holds back hands the wake-up on,
+     * since the readers woke only as many members as entries came. A member whose timeout came
+     * first is skipped, so the wake-up is not lost to it.
+     */
+    void passOn(String group, List<String> topics) {
+        List<LiveWait> due = new ArrayList<>(topics.size());
+        synchronized (members) {
+            for (String topic : topics) {
+                Set<LiveWait> parked = members.get(new GroupTopic(group, topic));
+                if (parked == null) {
+                    continue;
+                }
+                for (LiveWait w : parked) {
+                    if (!w.result.isDone() && (due.contains(w) || w.chooseToWake())) {
+                        if (!due.contains(w)) {
+                            due.add(w);
+                        }
                         break;
                     }
                 }

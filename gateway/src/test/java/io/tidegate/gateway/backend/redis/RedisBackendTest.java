@@ -579,6 +579,138 @@ class RedisBackendTest {
     }
 
     /**
+     * Pooled strict reads: 1,000 strict-key-order members hold no Redis connection each (their
+     * scripts run on the shared connection, their waits park with the shared readers), every
+     * entry reaches exactly one member, and each key's entries go out one at a time in stream
+     * order: the next only after the previous one was acked, whichever members hold the key.
+     */
+    @Test
+    void aThousandStrictMembersShareAFewConnectionsAndKeepKeyOrder() {
+        RedisBackend backend = start();
+        String topic = topic("orders");
+        int members = 1_000;
+        List<Recorder> recorders = new ArrayList<>();
+        AtomicInteger deliveries = new AtomicInteger();
+        // per key, the sequence numbers in the order they went out (a global counter taken on arrival)
+        Map<String, List<long[]>> byKey = new java.util.concurrent.ConcurrentHashMap<>();
+        for (int i = 0; i < members; i++) {
+            Recorder r = new Recorder();
+            recorders.add(r);
+            BackendSubscription sub = subscribe(backend, new SubscriptionSpec(prefix + "-sub" + subscriptions.size(),
+                    List.of(TopicPattern.compile(topic, 255)), prefix + "strict", "member-" + i, StartAt.LATEST,
+                    Duration.ofSeconds(60), true), r);
+            r.onEach = m -> {
+                long at = deliveries.incrementAndGet();
+                String[] keyAndSeq = m.message().getId().split("/");
+                byKey.computeIfAbsent(keyAndSeq[0], k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                        .add(new long[] {at, Long.parseLong(keyAndSeq[1])});
+                // acked on arrival, credit given back: a key's next entry may then go out
+                sub.ack(List.of(m.position()));
+                sub.request(1);
+            };
+            sub.request(2);
+        }
+        // every member has created or found the group and parked with the shared readers
+        eventually().until(() -> backend.sharedTopicsInDemand() == 1);
+        List<Long> connected = new CopyOnWriteArrayList<>();
+        List<Long> ownedByGateway = new CopyOnWriteArrayList<>();
+        Runnable sample = () -> {
+            connected.add(stat("clients", "connected_clients"));
+            ownedByGateway.add(clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count());
+        };
+        sample.run();
+        int keys = 50;
+        int perKey = 40;
+        List<String> sent = new ArrayList<>();
+        for (int seq = 0; seq < perKey; seq++) {
+            List<Envelope> batch = new ArrayList<>();
+            for (int k = 0; k < keys; k++) {
+                String id = "key" + k + "/" + seq;
+                sent.add(id);
+                batch.add(keyedEnvelope(topic, id, "key" + k));
+            }
+            backend.append(batch).join();
+            sample.run();
+        }
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            sample.run();
+            return recorders.stream().mapToInt(Recorder::size).sum() >= sent.size();
+        });
+        staysFor(Duration.ofMillis(300), () -> recorders.stream().mapToInt(Recorder::size).sum() == sent.size());
+        sample.run();
+        List<String> received = recorders.stream().flatMap(r -> r.ids().stream()).toList();
+        assertThat(received).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(sent);
+        assertThat(recorders).allSatisfy(r -> assertThat(r.maxInFlightViolation).isFalse());
+        assertThat(byKey).hasSize(keys);
+        byKey.forEach((key, out) -> {
+            List<long[]> inDeliveryOrder = new ArrayList<>(out);
+            inDeliveryOrder.sort(java.util.Comparator.comparingLong(a -> a[0]));
+            assertThat(inDeliveryOrder.stream().map(a -> a[1]).toList()).as("key %s in delivery order", key)
+                    .isEqualTo(java.util.stream.LongStream.range(0, perKey).boxed().toList());
+        });
+        // the whole Redis server, this test's inspector included; none per member
+        assertThat(connected).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(64L));
+        // control, writer, topics, catch-up and the shared reader of the topic
+        assertThat(ownedByGateway).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(5L));
+        assertThat(clientNames()).filteredOn(n -> n.contains(gatewayId + ":read:")).isEmpty();
+    }
+
+    /**
+     * Pooled predictive reads: a group of 300 members under {@code delivery.balancer = predictive}
+     * holds no Redis connection per member, and every entry reaches exactly one member, the
+     * steering's waits (for the next entry, until an unread one waited long enough, until an
+     * ack) all done without a connection of their own.
+     */
+    @Test
+    void aPredictiveGroupOfManyMembersSharesAFewConnectionsAndReceivesEveryEntryOnce() {
+        RedisBackend backend = start("delivery.balancer=predictive");
+        String topic = topic("steered");
+        int members = 300;
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            Recorder r = new Recorder();
+            recorders.add(r);
+            BackendSubscription sub = subscribe(backend,
+                    groupSpec(topic, "steered", "member-" + i, StartAt.LATEST, Duration.ofSeconds(60)), r);
+            r.onEach = m -> {
+                sub.ack(List.of(m.position()));
+                sub.request(1);
+            };
+            sub.request(2);
+        }
+        eventually().until(() -> backend.sharedTopicsInDemand() == 1);
+        List<Long> connected = new CopyOnWriteArrayList<>();
+        List<Long> ownedByGateway = new CopyOnWriteArrayList<>();
+        Runnable sample = () -> {
+            connected.add(stat("clients", "connected_clients"));
+            ownedByGateway.add(clientNames().stream().filter(n -> n.startsWith("tidegate:" + gatewayId)).count());
+        };
+        sample.run();
+        int total = 1_500;
+        for (int batch = 0; batch < 10; batch++) {
+            int from = batch * total / 10;
+            int to = (batch + 1) * total / 10;
+            backend.append(IntStream.range(from, to).mapToObj(i -> envelope(topic, "job" + i, 10)).toList()).join();
+            sample.run();
+        }
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            sample.run();
+            return recorders.stream().mapToInt(Recorder::size).sum() >= total;
+        });
+        staysFor(Duration.ofMillis(300), () -> recorders.stream().mapToInt(Recorder::size).sum() == total);
+        sample.run();
+        List<String> received = recorders.stream().flatMap(r -> r.ids().stream()).toList();
+        assertThat(received).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, total).mapToObj(i -> "job" + i).toList());
+        assertThat(recorders).allSatisfy(r -> assertThat(r.maxInFlightViolation).isFalse());
+        assertThat(connected).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(64L));
+        assertThat(ownedByGateway).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(5L));
+        assertThat(clientNames()).filteredOn(n -> n.contains(gatewayId + ":read:")).isEmpty();
+    }
+
+    /**
      * Pooled group reads: members parked with the shared readers cost Redis a few commands per
      * topic and block timeout, however many they are; they do not each look again every block
      * timeout. A Redis restart (with its data) while they are parked loses nothing, and what is
@@ -878,6 +1010,13 @@ class RedisBackendTest {
                 .until(() -> backend.append(List.of(envelope(topic, idPrefix + attempt.incrementAndGet(), 10)))
                         .get(2, TimeUnit.SECONDS).size() == 1);
         return idPrefix + attempt.get();
+    }
+
+    /** An entry with an ordering key, for strict key order. */
+    static Envelope keyedEnvelope(String topic, String id, String orderingKey) {
+        Message m = Message.newBuilder().setTopic(topic).setId(id).setOrderingKey(orderingKey)
+                .setPayload(ByteString.copyFromUtf8("x")).build();
+        return new Envelope(m, topic, System.currentTimeMillis() * 1_000_000L);
     }
 
     static Envelope envelope(String topic, String id, int payloadBytes) {
