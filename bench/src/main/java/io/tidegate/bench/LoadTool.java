@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import io.tidegate.intelligence.scheduling.sim.Workload;
 import org.HdrHistogram.Histogram;
@@ -52,6 +53,15 @@ public final class LoadTool {
 
     /** Runs the load described by {@code options}; prints the table and the JSON line to {@code out}. */
     static LoadReport run(LoadOptions options, PrintStream out) throws Exception {
+        return run(options, out, g -> () -> { });
+    }
+
+    /**
+     * As {@link #run(LoadOptions, PrintStream)}; {@code watch} sees the embedded gateway once it
+     * has started, and what it returns is closed when the load ends, before the gateway stops.
+     */
+    static LoadReport run(LoadOptions options, PrintStream out, Function<EmbeddedGateway, AutoCloseable> watch)
+            throws Exception {
         if (!options.policies().isEmpty() || !options.variants().isEmpty()) {
             return PolicyComparison.run(options, out);
         }
@@ -85,6 +95,7 @@ public final class LoadTool {
             backend += String.format(Locale.ROOT, ", tracing at %.4g sampling (OTLP/HTTP to an in-process sink)", options.traceRatio());
         }
         List<TidegateClient> clients = new ArrayList<>();
+        AutoCloseable watcher = embedded == null ? () -> { } : watch.apply(embedded);
         try {
             GatewayConfig config = embedded != null ? embedded.config() : GatewayConfig.defaultsWith();
             long[] deadlines = new long[PriorityMix.CLASSES.length];
@@ -95,6 +106,7 @@ public final class LoadTool {
             }
             return load(options, endpoints, backend, clients, clientTelemetry, deadlines, weights, replayStart, out);
         } finally {
+            watcher.close();
             for (TidegateClient c : clients) {
                 c.close();
             }

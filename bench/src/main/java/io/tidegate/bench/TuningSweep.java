@@ -45,6 +45,9 @@ public final class TuningSweep {
     static final List<String> TUNED = List.of("tuning.enabled=true", "tuning.interval=100ms", "tuning.window=3",
             "tuning.settle=1");
 
+    /** How often a tuned run's settings are sampled for the trajectory it prints. */
+    private static final long TRACE_EVERY_MILLIS = 1000;
+
     private TuningSweep() {
     }
 
@@ -101,9 +104,19 @@ public final class TuningSweep {
             Map<String, List<LoadReport>> runs = new LinkedHashMap<>();
             for (int round = 1; round <= repeat; round++) {
                 for (LoadOptions.Variant v : variants) {
-                    LoadReport r = LoadTool.run(base.withVariant(v), quiet);
+                    List<TuningTrace> trace = new ArrayList<>();
+                    LoadReport r = LoadTool.run(base.withVariant(v), quiet, g -> {
+                        if (!g.config().tuning().enabled()) {
+                            return () -> { };
+                        }
+                        trace.add(new TuningTrace(g.tuning(), TRACE_EVERY_MILLIS));
+                        return trace.get(0);
+                    });
                     runs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(r);
                     out.printf(Locale.ROOT, "  %s, round %d, %s: %,.0f msg/s%n", w.name(), round, v.name(), r.receivedPerSecond());
+                    if (!trace.isEmpty()) {
+                        out.print(trace.get(0).describe());
+                    }
                     out.flush();
                 }
             }
