@@ -4,7 +4,6 @@ import io.tidegate.testkit.RedisServer;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,8 +17,10 @@ import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
  * rounds with the settings interleaved within each round so drift of the machine hits all alike
  * (after one discarded run that warms the JIT);
  * then one table per workload: received msg/s per run, their median and the median p99, the best
- * fixed setting, the default and the tuned run, tuned / best, and a rank test of tuned against
- * best over the runs.
+ * fixed setting, the default and the tuned run, tuned / best, a rank test of tuned against
+ * best over the runs, and the {@link SplitHalfComparison} (best chosen on one half of the rounds,
+ * compared on the other), which the winner's curse does not flatter. Each tuned run also prints
+ * where the controller went ({@link TuningTrace}).
  *
  * <pre>
  * TuningSweep [--backend memory|redis] [--repeat 3] [--duration 4s] [--warmup 3s]
@@ -126,10 +127,7 @@ public final class TuningSweep {
     }
 
     private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return SplitHalfComparison.median(values);
     }
 
     private static double[] rates(List<LoadReport> runs) {
@@ -171,6 +169,20 @@ public final class TuningSweep {
         // setting's true rate; a rank test over the runs says whether tuned and best differ at all
         b.append(String.format(Locale.ROOT, "tuned vs best fixed, Mann-Whitney U over the runs: p %.2f%n",
                 new MannWhitneyUTest().mannWhitneyUTest(rates(runs.get("tuned")), rates(runs.get(best)))));
+        if (runs.get("tuned").size() >= 2) {
+            Map<String, double[]> fixed = new LinkedHashMap<>();
+            runs.forEach((k, v) -> {
+                if (k.startsWith("max-batch")) {
+                    fixed.put(k, rates(v));
+                }
+            });
+            for (SplitHalfComparison h : SplitHalfComparison.of(fixed, rates(runs.get("tuned")))) {
+                String other = h.selectedOn().equals("odd") ? "even" : "odd";
+                b.append(String.format(Locale.ROOT, "split half (best fixed chosen on %s rounds, compared on %s rounds): "
+                                + "%s at %,.0f msg/s; tuned %,.0f; tuned/chosen %.3f%n", h.selectedOn(), other, h.chosen(),
+                        h.chosenRate(), h.tunedRate(), h.ratio()));
+            }
+        }
         return b.toString();
     }
 }
