@@ -272,10 +272,21 @@ final class PublishPipeline {
     void onAck(long frameId, PublishAck ack) {
         List<Pending> batch = answered(frameId);
         if (batch == null) {
-            log.warn("PublishAck for unknown frame {}; ignored", frameId);
+            if (isClosed()) {
+                // close() stopped waiting and failed the frame's publishes CANCELLED; the gateway answered later
+                log.debug("PublishAck for frame {} after close gave up on it; ignored", frameId);
+            } else {
+                log.warn("PublishAck for unknown frame {}; ignored", frameId);
+            }
             return;
         }
         callbacks.execute(() -> complete(batch, ack.getResultsList()));
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
     }
 
     /** Takes the batch a frame carried off the in-flight list; null when it was not ours. */

@@ -505,11 +505,15 @@ public final class TidegateClient implements AutoCloseable {
             if (endpoints.isEmpty()) {
                 throw new IllegalArgumentException("at least one endpoint (host:port) is needed");
             }
-            ClientSettings s = new ClientSettings(List.copyOf(endpoints), clientName, backoff, connectTimeout,
+            return new TidegateClient(this, settings());
+        }
+
+        /** The settings {@link #build()} hands the client; for tests of its parts. */
+        ClientSettings settings() {
+            return new ClientSettings(List.copyOf(endpoints), clientName, backoff, connectTimeout,
                     keepaliveTime, keepaliveTimeout, pingInterval, pingTimeout, drainGrace, maxBatchMessages,
                     maxBatchBytes, linger, maxPendingPublishes, maxBlock, defaultCredit, maxInboundMessageBytes,
                     closeTimeout, tls ? ClientTls.context(tlsCaFile, tlsCertChainFile, tlsKeyFile) : null, bearerToken);
-            return new TidegateClient(this, s);
         }
     }
 }

@@ -213,6 +213,13 @@ final class FrameClient implements AutoCloseable {
         return completed;
     }
 
+    /** Resets the stream (RST_STREAM), as a client cancelling its call does. */
+    void cancel() {
+        synchronized (requests) {
+            requests.cancel("cancelled by test", null);
+        }
+    }
+
     /** Drops the connection without closing the stream, as a crashed client would. */
     void vanish() {
         channel.shutdownNow();
