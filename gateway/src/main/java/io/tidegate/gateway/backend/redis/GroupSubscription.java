@@ -81,10 +81,11 @@ import org.slf4j.LoggerFactory;
  * the answer without it is no), it reads that many; otherwise it leaves new entries to the
  * members that do read, wherever they are connected, and waits: until the oldest unread entry
  * will have waited long enough, or (nothing unread) for the next entry (parked with the shared
- * readers when pooled, else a plain XREAD), or until one of its own acks changes its prediction. Reclaims and the own-pending scan are not held
- * back, and a strict member still gets the next messages of keys it holds, so at-least-once and
- * key order work exactly as under pull. Each replica knows only its own members, so the
- * reference speed is this replica's best (see docs/balancing.md).
+ * readers when pooled, else a plain XREAD), or until one of its own acks changes its
+ * prediction. Reclaims and the own-pending scan are not held back, and a strict member still
+ * gets the next messages of keys it holds, so at-least-once and key order work exactly as under
+ * pull. Each replica knows only its own members, so the reference speed is this replica's best
+ * (see docs/balancing.md).
  *
  * <p><b>Pooled group reads</b> (standalone Redis with {@code backend.redis.shared-readers > 0},
  * strict key order and predictive balancing included): the member holds no connection. Every
