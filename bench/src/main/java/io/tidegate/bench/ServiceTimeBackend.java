@@ -2,11 +2,8 @@ package io.tidegate.bench;
 
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
-import io.tidegate.gateway.backend.BackendSubscription;
-import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.ForwardingBackend;
-import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.intelligence.scheduling.sim.Workload;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -96,21 +93,6 @@ final class ServiceTimeBackend extends ForwardingBackend {
             total += workload.service().sample(rng, e.message().getPayload().size());
         }
         return Math.max(1, Math.round(total * factor));
-    }
-
-    @Override
-    public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
-        return delegate.subscribe(spec, sink);
-    }
-
-    @Override
-    public boolean isReady() {
-        return delegate.isReady();
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
     }
 
     @Override

@@ -2,11 +2,8 @@ package io.tidegate.bench;
 
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
-import io.tidegate.gateway.backend.BackendSubscription;
-import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.ForwardingBackend;
-import io.tidegate.gateway.backend.SubscriptionSpec;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -48,25 +45,5 @@ final class SignalStampingBackend extends ForwardingBackend {
             }
         }
         return delegate.append(batch);
-    }
-
-    @Override
-    public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
-        return delegate.subscribe(spec, sink);
-    }
-
-    @Override
-    public boolean isReady() {
-        return delegate.isReady();
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

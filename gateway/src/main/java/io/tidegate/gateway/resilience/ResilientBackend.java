@@ -10,11 +10,8 @@ import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendRefusedException;
-import io.tidegate.gateway.backend.BackendSubscription;
-import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.ForwardingBackend;
-import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.config.GatewayConfig;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -431,11 +428,6 @@ public final class ResilientBackend extends ForwardingBackend {
         return delegate;
     }
 
-    @Override
-    public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
-        return delegate.subscribe(spec, sink);
-    }
-
     /** Ready while the backend is, and also while it is not but the spool takes publishes. */
     @Override
     public boolean isReady() {
@@ -478,11 +470,6 @@ public final class ResilientBackend extends ForwardingBackend {
         java.util.Map<String, String> states = new java.util.TreeMap<>(delegate.breakerStates());
         states.put("append", breaker.getState().name().toLowerCase(java.util.Locale.ROOT));
         return states;
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
     }
 
     /** What the layer did since start. */

@@ -17,11 +17,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.tidegate.gateway.backend.AppendResult;
 import io.tidegate.gateway.backend.Backend;
-import io.tidegate.gateway.backend.BackendSubscription;
-import io.tidegate.gateway.backend.DeliverySink;
 import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.ForwardingBackend;
-import io.tidegate.gateway.backend.SubscriptionSpec;
 import io.tidegate.gateway.backend.redis.RedisBackend;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.resilience.BreakerReadGuard;
@@ -298,26 +295,6 @@ class KeyOrderAcrossRetriedAppendTest {
         @Override
         protected Backend delegate() {
             return redis;
-        }
-
-        @Override
-        public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
-            return redis.subscribe(spec, sink);
-        }
-
-        @Override
-        public boolean isReady() {
-            return redis.isReady();
-        }
-
-        @Override
-        public String name() {
-            return redis.name();
-        }
-
-        @Override
-        public void close() {
-            redis.close();
         }
     }
 }

@@ -6,7 +6,6 @@ import io.grpc.Status;
 import io.tidegate.gateway.backend.Backend;
 import io.tidegate.gateway.backend.BackendSubscription;
 import io.tidegate.gateway.backend.DeliverySink;
-import io.tidegate.gateway.backend.Envelope;
 import io.tidegate.gateway.backend.ForwardingBackend;
 import io.tidegate.gateway.backend.ForwardingBackendSubscription;
 import io.tidegate.gateway.backend.SubscriptionSpec;
@@ -19,7 +18,6 @@ import io.tidegate.proto.market.v1.OrderType;
 import io.tidegate.proto.market.v1.SubmitOrder;
 import io.tidegate.proto.v1.Message;
 import java.time.Clock;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -114,11 +112,6 @@ class RiskRebuildReadinessTest {
         }
 
         @Override
-        public CompletableFuture<List<io.tidegate.gateway.backend.AppendResult>> append(List<Envelope> batch) {
-            return delegate.append(batch);
-        }
-
-        @Override
         public BackendSubscription subscribe(SubscriptionSpec spec, DeliverySink sink) {
             BackendSubscription sub = delegate.subscribe(spec, sink);
             return new ForwardingBackendSubscription() {
@@ -132,21 +125,6 @@ class RiskRebuildReadinessTest {
                     return caughtUp;
                 }
             };
-        }
-
-        @Override
-        public boolean isReady() {
-            return delegate.isReady();
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }
