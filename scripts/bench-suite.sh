@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The standard benchmark suite: Tidegate's figures and its peers' (raw Redis XADD, NATS core and
 # JetStream), each run several times, into OUT/result.json and OUT/report.html (docs/performance.md,
-# "Benchmark suite").
+# "Benchmark suite"), with issue 23's targets met or missed and a JFR profile of each missed one
+# (OUT/profile-TARGET.jfr).
 #
 #   scripts/bench-suite.sh [--quick] [--runs N] [--out DIR]
 #       --runs 3 (each figure, round robin), --out bench/target/suite; --quick: one short run of
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.."
 
 NATSCLI_VERSION=v0.5.0
 MATPLOTLIB=matplotlib==3.11.2
+PYTEST=pytest==9.2.0
 kind=${BENCH_MACHINE_KIND:-polyglot}
 
 mode=run; runs=3; out=bench/target/suite; quick=(); result=""; baseline="bench/baselines/$kind.json"; test_args=()
@@ -76,7 +78,8 @@ venv=bench/target/suite-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check "$MATPLOTLIB" -e sdk-python
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "$MATPLOTLIB" "$PYTEST" -e sdk-python
+"$venv/bin/python" -m pytest -q -p no:cacheprovider scripts/tests  # the target rules, on synthetic results
 
 build_java
 export PATH="$HOME/.cargo/bin:$PATH"

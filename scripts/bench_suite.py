@@ -4,7 +4,9 @@ passes its paths): every figure N times, round robin so that a machine's drift s
 them; Tidegate and the peers a user would pick instead (raw Redis XADD with redis-benchmark, NATS
 core and JetStream with `nats bench`) on servers this script starts on free loopback ports.
 Writes OUT/result.json (machine facts; per figure its runs, median, min, max; Tidegate as a ratio
-of each peer) and OUT/report.html (self-contained: inline SVG plots drawn with matplotlib).
+of each peer; the targets of issue 23, met or missed) and OUT/report.html (self-contained: inline
+SVG plots drawn with matplotlib). A missed target whose figure comes from the Java load tool gets one
+extra run of that figure with JFR, kept as OUT/profile-TARGET.jfr and summarised in the report.
 """
 from __future__ import annotations
 
@@ -25,7 +27,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from html import escape as html_escape
 from typing import Callable, Iterator
+
+import suite_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD_BYTES = 200
@@ -41,12 +46,15 @@ class Settings:
     redis_requests: int
     nats_msgs: int
     js_msgs: int
+    split_warmup_s: int  # the split set-up: gateway JVM alone on one core (scripts/bench-split.sh)
+    split_duration_s: int
+    split_heap: str
 
     @staticmethod
     def of(quick: bool) -> Settings:
         if quick:
-            return Settings(True, 2.0, 2, 1, 20_000, 50_000, 10_000)
-        return Settings(False, 3.0, 8, 5, 300_000, 1_000_000, 200_000)
+            return Settings(True, 2.0, 2, 1, 20_000, 50_000, 10_000, 4, 2, "1g")
+        return Settings(False, 3.0, 8, 5, 300_000, 1_000_000, 200_000, 30, 10, "4g")
 
 
 @dataclass
@@ -73,7 +81,7 @@ class Figure:
 # every figure a run of the suite must give a number for
 EXPECTED = ["tidegate.memory.max", "tidegate.redis.max", "tidegate.redis.paced.p50", "tidegate.redis.paced.p99",
             "tidegate.redis.paced.p99_9", "tidegate.memory.group", "tidegate.memory.fanout100",
-            "tidegate.memory.topics1000", "python.publish", "python.receive", "rust.publish", "rust.receive",
+            "tidegate.memory.topics1000", "tidegate.split.cpu_per_msg", "python.publish", "python.receive", "rust.publish", "rust.receive",
             "redis.xadd.p1", "redis.xadd.p16", "nats.core.pubsub", "nats.jetstream.pub", "nats.jetstream.consume"]
 
 # Tidegate figure / peer figure pairs the report prints as a ratio: the same job done by each
@@ -148,14 +156,24 @@ class Suite:
 
     # ------------------------------------------------------------------ Tidegate, in-process gateway
 
-    def load_tool(self, label: str, run_no: int, *options: str) -> dict[str, object]:
-        hgrm = self.logs / f"{label}-{run_no}.hgrm"
+    def jfr_option(self, jfr: Path | None, delay_s: float) -> list[str]:
+        """JFR from the end of the warm-up, written when the JVM exits; none when jfr is None."""
+        if jfr is None:
+            return []
+        return [f"-XX:StartFlightRecording=delay={int(delay_s)}s,dumponexit=true,filename={jfr},settings=profile"]
+
+    def load_tool(self, label: str, run_no: int, *options: str, jfr: Path | None = None) -> dict[str, object]:
+        """One load tool run; with jfr, the extra profiled run, kept out of the report's plots."""
+        tag = f"{label}-profile" if jfr else f"{label}-{run_no}"
+        hgrm = self.logs / f"{tag}.hgrm"
         heap = "-Xmx1g" if self.s.quick else "-Xmx2g"
-        cmd = ["java", "-XX:+UseZGC", heap, "-cp", self.args.classpath, "io.tidegate.bench.LoadTool",
-               "--warmup", f"{self.s.warmup_s}s", "--duration", f"{self.s.duration_s}s",
+        cmd = ["java", "-XX:+UseZGC", heap, *self.jfr_option(jfr, self.s.warmup_s), "-cp", self.args.classpath,
+               "io.tidegate.bench.LoadTool", "--warmup", f"{self.s.warmup_s}s", "--duration", f"{self.s.duration_s}s",
                "--payload-bytes", str(PAYLOAD_BYTES), "--histogram", str(hgrm), *options]
-        text = run(cmd, self.logs / f"{label}-{run_no}.log", timeout=180 + self.s.duration_s)
+        text = run(cmd, self.logs / f"{tag}.log", timeout=180 + self.s.duration_s)
         result = json.loads(next(line for line in text.splitlines() if line.startswith('{"tool":"tidegate-loadtool"')))
+        if jfr:
+            return result
         if run_no == 1:
             self.series[label] = list(result["received_each_second"])  # type: ignore[arg-type]
         self.histograms.setdefault(label, []).append(hgrm.read_text())
@@ -197,6 +215,47 @@ class Suite:
         r = self.load_tool("tidegate.memory.topics1000", n, "--embedded", "memory", "--topics", "1000")
         self.figure("tidegate.memory.topics1000", "Tidegate, memory backend, 1,000 topics, max throughput", "msg/s",
                     "tidegate").runs.append(float(r["received_per_s"]))  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ Tidegate, gateway alone on one core
+
+    def tidegate_split(self, n: int, jfr: Path | None = None) -> None:
+        """scripts/bench-split.sh's method, tracing off: the gateway in its own JVM pinned to core 0
+        (memory backend, retention 100,000), the load tool on the other cores; the gateway's CPU over
+        the measured window read from /proc and divided by the messages received in it."""
+        cpus = os.cpu_count() or 1
+        pin_gateway, pin_clients = [], []
+        if cpus > 1 and shutil.which("taskset"):
+            pin_gateway, pin_clients = ["taskset", "-c", "0"], ["taskset", "-c", f"1-{cpus - 1}"]
+        port, heap = free_port(), self.s.split_heap
+        warmup, duration = self.s.split_warmup_s, self.s.split_duration_s
+        tag = "profile" if jfr else str(n)
+        gateway = [*pin_gateway, "java", "-XX:+UseZGC", *self.jfr_option(jfr, warmup), f"-Xms{heap}", f"-Xmx{heap}",
+                   "-cp", self.args.classpath, "io.tidegate.gateway.Main", "--grpc.host=127.0.0.1",
+                   f"--grpc.port={port}", "--http.port=0", "--otel.enabled=false", "--retention.max-length=100000"]
+        load = [*pin_clients, "java", "-XX:+UseZGC", f"-Xms{heap}", f"-Xmx{heap}", "-cp", self.args.classpath,
+                "io.tidegate.bench.LoadTool", "--endpoint", f"127.0.0.1:{port}", "--warmup", f"{warmup}s",
+                "--duration", f"{duration}s", "--trace", "off", "--payload-bytes", str(PAYLOAD_BYTES)]
+        load_log = self.logs / f"tidegate.split-{tag}.log"
+        with process(gateway, self.logs / f"gateway-split-{tag}.log", port) as gw, open(load_log, "wb") as out:
+            client = subprocess.Popen(load, stdout=out, stderr=subprocess.STDOUT)
+            try:
+                time.sleep(warmup)
+                before = cpu_ticks(gw.pid)
+                time.sleep(duration)
+                after = cpu_ticks(gw.pid)
+                if client.wait(120) != 0:
+                    raise RuntimeError(f"the load tool exited {client.returncode}; see {load_log}")
+            finally:
+                if client.poll() is None:
+                    client.kill()
+                    client.wait()
+        if jfr:
+            return
+        r = json.loads(next(line for line in load_log.read_text().splitlines() if line.startswith('{"tool":"tidegate-loadtool"')))
+        messages = float(r["received_per_s"]) * float(r["seconds"])
+        cpu_us = (after - before) / os.sysconf("SC_CLK_TCK") * 1e6
+        self.figure("tidegate.split.cpu_per_msg", "Tidegate gateway alone on one core (memory backend): its CPU per "
+                    "message", "us/msg", "tidegate", better="lower").runs.append(cpu_us / messages)
 
     # ------------------------------------------------------------------ SDKs against the gateway jar
 
@@ -281,16 +340,50 @@ class Suite:
         self.figure("nats.jetstream.consume", "NATS JetStream durable consumer, explicit acks", "msg/s",
                     "peer").runs.append(self.nats_rate(consume, "consumer"))
 
+    # ------------------------------------------------------------------ profiles of missed targets
+
+    def profilers(self) -> dict[str, Callable[[Path], None]]:
+        """Target figure -> one extra run of it with JFR into the given file (Java load tool figures)."""
+        return {
+            "tidegate.redis.max": lambda jfr: self.load_tool("tidegate.redis.max", 0, "--embedded", self.redis_uri(),
+                                                             jfr=jfr),
+            "tidegate.redis.paced.p99": lambda jfr: self.load_tool("tidegate.redis.paced", 0, "--embedded",
+                                                                   self.redis_uri(), "--rate", "10000", jfr=jfr),
+            "tidegate.memory.max": lambda jfr: self.load_tool("tidegate.memory.max", 0, "--embedded", "memory", jfr=jfr),
+            "tidegate.split.cpu_per_msg": lambda jfr: self.tidegate_split(0, jfr=jfr),
+        }
+
+    def profile_missed(self, targets: list[dict[str, object]], errors: list[str]) -> None:
+        """Adds a "profile" to every missed target with a profiler: the JFR summary (ProfileSummary)."""
+        for t in targets:
+            profiler = self.profilers().get(str(t["figure"]))
+            if t["status"] != suite_targets.MISSED or profiler is None:
+                continue
+            jfr = self.args.out / f"profile-{t['name']}.jfr"
+            started = time.monotonic()
+            try:
+                jfr.unlink(missing_ok=True)
+                profiler(jfr)
+                text = run(["java", "-cp", self.args.classpath, "io.tidegate.bench.suite.ProfileSummary", str(jfr),
+                            "15"], self.logs / f"profile-{t['name']}.log", timeout=120)
+                t["profile"] = {"figure": t["figure"], "jfr": jfr.name, **json.loads(text.strip().splitlines()[-1])}
+                print(f"bench-suite: profile of missed target {t['name']}: {time.monotonic() - started:.1f} s", flush=True)
+            except Exception as e:  # a failed profile is reported; the figures stand
+                errors.append(f"profile {t['name']}: {e}")
+                print(f"bench-suite: profile {t['name']} FAILED: {e}", file=sys.stderr, flush=True)
+
     # ------------------------------------------------------------------ the run
 
     def steps(self) -> list[tuple[str, Callable[[int], None]]]:
         return [("tidegate memory max", self.tidegate_memory_max), ("tidegate redis max", self.tidegate_redis_max),
                 ("tidegate redis paced 10k", self.tidegate_redis_paced), ("tidegate group", self.tidegate_group),
                 ("tidegate fan-out 100", self.tidegate_fanout), ("tidegate 1000 topics", self.tidegate_topics),
+                ("tidegate split, gateway on one core", self.tidegate_split),
                 ("python sdk", self.python_sdk), ("rust sdk", self.rust_sdk), ("redis xadd", self.redis_xadd),
                 ("nats core", self.nats_core), ("nats jetstream", self.nats_jetstream)]
 
-    def run_all(self) -> list[str]:
+    def run_all(self) -> tuple[list[str], list[dict[str, object]]]:
+        """Every figure, round robin; then the targets judged, and the missed ones profiled."""
         errors: list[str] = []
         redis = ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no"]
@@ -307,7 +400,15 @@ class Suite:
                     except Exception as e:  # one failed run is reported and the suite goes on
                         errors.append(f"run {n} {label}: {e}")
                         print(f"bench-suite: run {n}/{self.args.runs} {label} FAILED: {e}", file=sys.stderr, flush=True)
-        return errors
+            targets = suite_targets.evaluate([f.summary() for f in self.figures.values()])
+            self.profile_missed(targets, errors)
+        return errors, targets
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU of a process so far, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def machine(kind: str) -> dict[str, object]:
@@ -415,14 +516,17 @@ def report(result: dict[str, object], suite: Suite, path: Path) -> None:
     ratio_rows = "".join(f"<tr><td>{r['what']}</td><td>{r['tidegate']}</td><td>{r['peer']}</td>"
                          f"<td>{fmt(r['tidegate_median'])}</td><td>{fmt(r['peer_median'])}</td><td>{r['ratio']}</td></tr>"
                          for r in rs)
+    targets: list[dict[str, object]] = result["targets"]  # type: ignore[assignment]
     html = f"""<!doctype html><html><head><meta charset="utf-8"><title>Tidegate benchmark suite</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:right}}td:first-child,td:nth-child(2){{text-align:left}}
+tr.met{{background:#d4f4d4}}tr.missed{{background:#f8d0d0}}tr.unmeasured{{background:#eee}}
 svg{{max-width:100%;height:auto}}</style></head><body>
 <h1>Tidegate benchmark suite</h1>
 <p>{result['started']}; {result['runs']} run(s) per figure; command <code>{result['command']}</code></p>
 <p>Machine: {m['kind']}, {m['cores']} cores, {m['cpu']}; {m['jvm']}; {m['os']}; {m['redis']};
 load average before {m['load_average']}, after {result['load_average_after']}</p>
+{targets_html(targets)}
 <h2>Tidegate as a ratio of each peer</h2>
 <table><tr><th>what</th><th>Tidegate</th><th>peer</th><th>Tidegate median</th><th>peer median</th><th>ratio</th></tr>
 {ratio_rows}</table>
@@ -432,6 +536,34 @@ load average before {m['load_average']}, after {result['load_average_after']}</p
 <p>Errors: {', '.join(result['errors']) or 'none'}</p>  
 </body></html>"""  # type: ignore[arg-type]
     path.write_text(html)
+
+
+def targets_html(targets: list[dict[str, object]]) -> str:
+    """The targets table (green met, red missed, grey not measured), then each missed target's profile."""
+    rows = []
+    for t in targets:
+        med: dict[str, float] = t["medians"]  # type: ignore[assignment]
+        css = {"met": "met", "missed": "missed"}.get(str(t["status"]), "unmeasured")
+        medians = "<br>".join(f"{name} {fmt(v)}" for name, v in med.items())
+        status = str(t["status"]) + (f": <code>{html_escape(str(t['command']))}</code>" if t.get("command") else "")
+        rows.append(f"<tr class='{css}'><td>{t['name']}</td><td>{html_escape(str(t['what']))}</td><td>{t['figure']} "
+                    f"{html_escape(str(t['threshold_rule']))}</td><td>{medians or '-'}</td><td>{fmt(t['threshold'])}</td>"
+                    f"<td>{status}</td></tr>")
+    profiles = "".join(profile_html(t) for t in targets if t.get("profile"))
+    return (f"<h2>Targets (issue 23, this run)</h2><table><tr><th>target</th><th>what</th><th>rule</th><th>medians</th>"
+            f"<th>threshold</th><th>status</th></tr>{''.join(rows)}</table>{profiles}")
+
+
+def profile_html(t: dict[str, object]) -> str:
+    p: dict[str, object] = t["profile"]  # type: ignore[assignment]
+    def table(rows: object, head: str) -> str:
+        body = "".join(f"<tr><td>{html_escape(str(r['name']))}</td><td>{r['samples']}</td><td>{r['share']:.1%}</td></tr>"
+                       for r in rows)  # type: ignore[attr-defined]
+        return f"<table><tr><th>{head}</th><th>samples</th><th>share</th></tr>{body}</table>"
+    return (f"<h3>Profile of missed target {t['name']}: one extra run of {p['figure']} with JFR</h3>"
+            f"<p>{p['samples']} execution samples in <a href='{p['jfr']}'>{p['jfr']}</a> (the measured window). "
+            f"Owner: the package of the first frame from the top outside the JDK (jdk: JDK frames only).</p>"
+            f"{table(p['owners'], 'owner')}<p>Top methods by self samples:</p>{table(p['topMethods'], 'method')}")
 
 
 def fmt(v: object) -> str:
@@ -460,7 +592,7 @@ def main() -> int:
     facts = machine(args.machine_kind)
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as tmp:
         suite = Suite(args, settings, Path(tmp))
-        errors = suite.run_all()
+        errors, targets = suite.run_all()
     missing = [name for name in EXPECTED if not suite.figures.get(name) or not suite.figures[name].runs]
     if missing:
         errors.append(f"figures without a number: {', '.join(missing)}")
@@ -473,7 +605,7 @@ def main() -> int:
                      "sdk_seconds": settings.sdk_seconds, "payload_bytes": PAYLOAD_BYTES,
                      "redis_requests": settings.redis_requests, "nats_msgs": settings.nats_msgs,
                      "jetstream_msgs": settings.js_msgs},
-        "figures": figures, "ratios": ratios(suite.figures), "errors": errors,
+        "figures": figures, "ratios": ratios(suite.figures), "targets": targets, "errors": errors,
         "series": suite.series,
     }
     (args.out / "result.json").write_text(json.dumps(result, indent=1) + "\n")
@@ -489,6 +621,13 @@ def table(result: dict[str, object]) -> str:
         lines.append(f"{f['name']:<30} {f['unit']:<8} {fmt(f['median']):>12} {fmt(f['min']):>12} {fmt(f['max']):>12}")
     for r in result["ratios"]:  # type: ignore[attr-defined]
         lines.append(f"ratio {r['tidegate']} / {r['peer']}: {r['ratio']}")
+    for t in result["targets"]:  # type: ignore[attr-defined]
+        lines.extend(suite_targets.summary_lines([t]))
+        profile = t.get("profile")
+        if profile:
+            owners = ", ".join(f"{o['name']} {o['share']:.0%}" for o in profile["owners"][:4])
+            top = profile["topMethods"][0]["name"] if profile["topMethods"] else "-"
+            lines.append(f"  profile {profile['jfr']} ({profile['samples']} samples): {owners}; top method {top}")
     return "\n".join(lines)
 
 
