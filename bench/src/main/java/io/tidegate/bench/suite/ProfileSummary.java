@@ -34,7 +34,10 @@ public record ProfileSummary(long samples, List<Count> owners, List<Count> topMe
     static final List<Map.Entry<String, String>> OWNERS = List.of(
             Map.entry("io.tidegate.gateway.", "io.tidegate.gateway"),
             Map.entry("io.tidegate.sdk.", "io.tidegate.sdk"),
-            Map.entry("com.google.protobuf.", "com.google.protobuf"),
+            Map.entry("com.google.protobuf.", "protobuf"),
+            // the generated messages' parsing and writing is protobuf's work too
+            Map.entry("io.tidegate.proto.", "protobuf"),
+            Map.entry("io.tidegate.bench.", "load tool"),
             Map.entry("io.lettuce.", "io.lettuce"),
             // gRPC's shaded Netty is Netty's work, not gRPC's: bucket it before io.grpc
             Map.entry("io.grpc.netty.shaded.io.netty.", "io.netty"),

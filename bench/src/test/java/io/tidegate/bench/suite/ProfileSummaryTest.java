@@ -60,10 +60,10 @@ class ProfileSummaryTest {
     }
 
     @Test
-    void theTestsOwnPackageIsOtherAndSharesAddUpToOne() throws Exception {
+    void theBenchPackageIsTheLoadToolsAndSharesAddUpToOne() throws Exception {
         ProfileSummary s = ProfileSummary.read(jfr, 15);
 
-        assertThat(s.owners().get(0).name()).isEqualTo("other");
+        assertThat(s.owners().get(0).name()).isEqualTo("load tool");
         assertThat(s.owners().stream().mapToLong(ProfileSummary.Count::samples).sum()).isEqualTo(s.samples());
     }
 
