@@ -613,6 +613,33 @@ public abstract class BackendContractTest {
         assertThat(stuck.ids()).containsExactly("k0");
     }
 
+    /**
+     * The old holder of a key that moved on its deadline acks late, with nothing else published:
+     * the key's next message goes to the new holder at once, not at its next look (a reclaim or
+     * re-check, 5 s apart here).
+     */
+    @Test
+    void strictKeyFreedByALateAckOfItsOldHolderGoesOnToItsNewHolderAtOnce() {
+        start("backend.redis.block-timeout=5s", "backend.redis.reclaim-interval=5s");
+        String t = topic("orders");
+        String g = group("g");
+        Duration deadline = Duration.ofMillis(300);
+        Reader late = strictMember(backend, g, "late", t, deadline).request(1);
+        append(keyed(t, "k", "k0"), keyed(t, "k", "k1"));
+        eventually().until(() -> late.size() == 1);
+        staysFor(deadline.plusMillis(200), () -> late.size() == 1);
+
+        // joins after the deadline: its first reclaim takes the key with k0 again, k1 behind it
+        Reader next = strictMember(backend, g, "next", t, deadline).request(10);
+        eventually().until(() -> next.size() == 1);
+        assertThat(next.ids()).containsExactly("k0");
+
+        late.ackAll();
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10)).until(() -> next.size() == 2);
+        assertThat(next.ids()).containsExactly("k0", "k1");
+        assertThat(late.ids()).containsExactly("k0");
+    }
+
     @Test
     void nonStrictGroupStillSpreadsOneKeyOverItsMembersNextToAStrictGroup() {
         start();

@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  * into the holder's pending list (XCLAIM, delivery count 0) behind the key's message out. Doing
  * the read and the lease in one script is what makes it correct: two members can never both see
  * a key as free. An ack ({@code strict-ack.lua}) lets the key's next waiting entry go out to its
- * holder. Because every pending entry of a key sits under the holder's consumer name, the usual
+ * holder and wakes the holder when it is on this gateway ({@link StrictMembers}); that is not
+ * always the acking member, since a late ack can free a key that moved on its deadline. Because every pending entry of a key sits under the holder's consumer name, the usual
  * idle-time reclaim also moves keys: {@code strict-claim.lua} takes a key, with its waiting
  * entries in order, when its message out is idle past the deadline (holder dead or too slow, or
  * a nack's delay ran out) or when its next entry waited a whole deadline for a holder that did
@@ -154,6 +155,16 @@ final class GroupSubscription extends RedisSubscription {
         // or the one that does read would wait for it.
         this.steer = steering == null ? null : steering.join(this);
         this.shared = ctx.shared();
+        if (strict) {
+            ctx.strictMembers().join(spec.group(), spec.consumerName(), this);
+        }
+    }
+
+    /** An ack readied the next entry of a key this member holds: look now rather than at the next reclaim or re-check. */
+    void keyReady() {
+        if (!isClosed()) {
+            wake();
+        }
     }
 
     @Override
@@ -602,7 +613,15 @@ final class GroupSubscription extends RedisSubscription {
         return args;
     }
 
-    /** Acks entries of one topic; strict: through {@code strict-ack.lua}, waking this reader when a key got ready. */
+    /**
+     * Acks entries of one topic; strict: through {@code strict-ack.lua}, waking each member here
+     * that got a key's next entry ready. The script names those holders, so an ack that readies
+     * nothing (the usual case: no entry of the key waiting) wakes nobody and costs no read. A
+     * holder other than this member is the new holder of a key that moved on its deadline, freed
+     * by this member's late ack; any other member woken could not send the entry (it is in the
+     * holder's ready list), so the wake goes to that one member, not to the next parked one.
+     * Nacks free no key (the nacked message stays the key's message out), so they wake no other.
+     */
     private CompletableFuture<Long> ackIds(String topic, List<String> ids) {
         if (!strict) {
             return ctx.control().xack(ctx.keys().stream(topic), group, ids.toArray(String[]::new)).toCompletableFuture();
@@ -611,12 +630,16 @@ final class GroupSubscription extends RedisSubscription {
         for (int i = 0; i < more.length; i++) {
             more[i] = RedisKeys.bytes(ids.get(i));
         }
-        return LuaScript.STRICT_ACK.<Long>run(ctx.control(), ScriptOutputType.INTEGER, strictKeys(topic),
-                strictArgs(topic, more)).thenApply(ready -> {
-                    if (ready > 0 && !isClosed()) {
-                        wake();
+        return LuaScript.STRICT_ACK.<List<byte[]>>run(ctx.control(), ScriptOutputType.MULTI, strictKeys(topic),
+                strictArgs(topic, more)).thenApply(holders -> {
+                    for (byte[] holder : holders) {
+                        if (java.util.Arrays.equals(holder, consumer)) {
+                            keyReady();
+                        } else {
+                            ctx.strictMembers().wake(spec.group(), RedisKeys.string(holder));
+                        }
                     }
-                    return ready;
+                    return (long) holders.size();
                 });
     }
 
@@ -821,6 +844,9 @@ final class GroupSubscription extends RedisSubscription {
     protected CompletableFuture<Void> onClose(List<TopicCursor> topics) {
         if (steering != null) {
             steering.leave(steer);
+        }
+        if (strict) {
+            ctx.strictMembers().leave(spec.group(), spec.consumerName(), this);
         }
         // Entries still pending stay with this consumer name until a live member reclaims them;
         // only a consumer with nothing pending is removed, or reclaim could not see its entries.

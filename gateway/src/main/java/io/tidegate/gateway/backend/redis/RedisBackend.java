@@ -133,7 +133,8 @@ public final class RedisBackend implements Backend {
         this.context = new SubscriptionContext(storage.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 storage.delivery().maxDeliveries(), storage.delivery().defaultAckDeadline(),
-                reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()), gaps, shared);
+                reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()), gaps, shared,
+                new StrictMembers());
         long incarnationEvery = IncarnationWatch.CHECK_INTERVAL.toMillis();
         executor.scheduleWithFixedDelay(safely("incarnation check", () -> incarnation.check("periodic check")),
                 incarnationEvery, incarnationEvery, TimeUnit.MILLISECONDS);

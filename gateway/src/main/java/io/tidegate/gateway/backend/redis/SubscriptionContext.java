@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param steerings  {@code delivery.balancer = predictive}: each group's steering on this gateway
  * @param gaps      counts the holes broadcast subscriptions report
  * @param shared    the readers broadcast subscriptions and group members share; null when each opens its own
+ * @param strictMembers the strict-key-order group members here, for an ack that readies a key for another one
  */
 record SubscriptionContext(
         String gatewayId,
@@ -37,7 +38,8 @@ record SubscriptionContext(
         IncarnationWatch incarnation,
         GroupSteerings<GroupSubscription> steerings,
         GapCounter gaps,
-        SharedStreamReaders shared) {
+        SharedStreamReaders shared,
+        StrictMembers strictMembers) {
 
     /** Commands on the control connection (routed by key on a cluster). */
     RedisClusterAsyncCommands<byte[], byte[]> control() {

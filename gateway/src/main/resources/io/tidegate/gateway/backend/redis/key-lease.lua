@@ -106,7 +106,7 @@ local function sendNext(k)
 end
 
 -- The message out of key k is done: its next waiting entry becomes ready for the holder, or the
--- lease ends. Returns 1 when an entry became ready.
+-- lease ends. Returns the holder when an entry became ready for it, else nil.
 local function release(k)
   redis.call('HDEL', lease, 'f' .. k)
   local head = redis.call('LINDEX', waitPrefix .. k, 0)
@@ -115,10 +115,10 @@ local function release(k)
     -- it waited behind a message out; from now on it waits for its holder: restart its clock
     redis.call('XCLAIM', stream, group, holder, 0, head, 'IDLE', 0, 'RETRYCOUNT', 0, 'JUSTID')
     redis.call('RPUSH', readyPrefix .. holder, k)
-    return 1
+    return holder
   end
   redis.call('HDEL', lease, 'o' .. k)
-  return 0
+  return nil
 end
 
 -- Makes this consumer the holder of key k; its waiting entries move into this pending list.

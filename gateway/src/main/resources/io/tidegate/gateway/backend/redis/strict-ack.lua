@@ -1,8 +1,10 @@
 -- Strict key order, acking: each acked message out of a key lets the key's next waiting entry go
--- out to its holder (or ends the lease when none waits).
+-- out to its holder (or ends the lease when none waits). The holder is not always the acking
+-- consumer: a late ack of a message whose key moved on its deadline readies the next entry for
+-- the key's new holder, which only a wake makes look at once.
 -- ARGV[5..] entry ids
--- Returns how many keys got an entry ready.
-local ready = 0
+-- Returns the holders that got an entry ready, each once.
+local holders, seen = {}, {}
 for i = 5, #ARGV do
   local id = ARGV[i]
   redis.call('XACK', stream, group, id)
@@ -10,8 +12,12 @@ for i = 5, #ARGV do
   if k then
     redis.call('HDEL', lease, 'i' .. id)
     if redis.call('HGET', lease, 'f' .. k) == id then
-      ready = ready + release(k)
+      local holder = release(k)
+      if holder and not seen[holder] then
+        seen[holder] = true
+        holders[#holders + 1] = holder
+      end
     end
   end
 end
-return ready
+return holders
