@@ -63,8 +63,9 @@ import org.slf4j.LoggerFactory;
  * the read and the lease in one script is what makes it correct: two members can never both see
  * a key as free. An ack ({@code strict-ack.lua}) lets the key's next waiting entry go out to its
  * holder and wakes the holder when it is on this gateway ({@link StrictMembers}); that is not
- * always the acking member, since a late ack can free a key that moved on its deadline. Because every pending entry of a key sits under the holder's consumer name, the usual
- * idle-time reclaim also moves keys: {@code strict-claim.lua} takes a key, with its waiting
+ * always the acking member, since a late ack can free a key that moved on its deadline. Because
+ * every pending entry of a key sits under the holder's consumer name, the usual idle-time
+ * reclaim also moves keys: {@code strict-claim.lua} takes a key, with its waiting
  * entries in order, when its message out is idle past the deadline (holder dead or too slow, or
  * a nack's delay ran out) or when its next entry waited a whole deadline for a holder that did
  * not take it. A member that closes marks its pending entries idle ({@code strict-leave.lua}),
