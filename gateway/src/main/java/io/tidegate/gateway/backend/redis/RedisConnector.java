@@ -11,6 +11,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -180,6 +181,14 @@ final class RedisConnector implements AutoCloseable {
             return clusterClient.connectPubSub(ByteArrayCodec.INSTANCE);
         }
         return sharedClient.connectPubSub(ByteArrayCodec.INSTANCE, named(seeds.get(0), role));
+    }
+
+    /**
+     * Cluster only: connects a sharded pub/sub connection, which opens one link per node as
+     * SSUBSCRIBEs are routed to the nodes owning their channels' slots; blocks (start-up).
+     */
+    StatefulRedisClusterPubSubConnection<byte[], byte[]> connectShardedPubSub() {
+        return clusterClient.connectPubSub(ByteArrayCodec.INSTANCE);
     }
 
     /** The read group of a stream key (see the class comment). */
