@@ -38,8 +38,10 @@ import reactor.core.Disposable;
  *   <li>shared connections (writer, control, pub/sub) reconnect by themselves; on a cluster they
  *       are Lettuce cluster connections that route each command to the node owning its key's
  *       slot and follow topology changes;</li>
- *   <li>reader connections, one per shared reader ({@link SharedStreamReader}), or one per
- *       subscription and <em>read group</em> (group subscriptions; all on a cluster), do not: a reader
+ *   <li>reader connections, one per shared reader ({@link SharedStreamReader}; none on a cluster,
+ *       where the shared readers wait on the sharded pub/sub connection, {@link ShardWakes}), or one
+ *       per subscription and <em>read group</em> (group subscriptions; all with shared-readers = 0,
+ *       and group members on a cluster), do not: a reader
  *       notices the loss on its next read and opens a fresh one, so it always knows its
  *       connection's CLIENT ID (needed to wake it with CLIENT UNBLOCK). They are plain
  *       connections to one node, because a blocked read holds its connection.</li>
