@@ -113,7 +113,13 @@ public final class RedisBackend implements Backend {
                 catchUpConnection = connector.connectShared(name + ":catch-up");
             }
             if (sharing && redis.isCluster()) {
-                wakes = new ShardWakes(connector.connectShardedPubSub(), keys, executor);
+                var wakeConnection = connector.connectShardedPubSub();
+                try {
+                    wakes = new ShardWakes(wakeConnection, keys, executor);
+                } catch (RuntimeException e) {
+                    wakeConnection.close();
+                    throw e;
+                }
             }
             this.control = controlConnection;
             this.writer = new RedisStreamWriter(writerConnection, keys, storage.retention().maxLength(),

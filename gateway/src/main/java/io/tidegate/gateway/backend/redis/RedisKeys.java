@@ -90,6 +90,15 @@ final class RedisKeys {
         return incarnation;
     }
 
+    /**
+     * The hash tag of a topic's key or channel: the topic (topics cannot contain braces, so the
+     * tag is everything between the key's first '{' and its last '}').
+     */
+    static String tag(byte[] key) {
+        String k = string(key);
+        return k.substring(k.indexOf('{') + 1, k.lastIndexOf('}'));
+    }
+
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -4,6 +4,7 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,7 @@ final class ShardWakes implements AutoCloseable {
         this.connection = connection;
         this.keys = keys;
         this.executor = executor;
+        openLinksToEveryMaster();
         connection.addListener(new RedisClusterPubSubAdapter<>() {
             @Override
             public void smessage(RedisClusterNode node, byte[] channel, byte[] message) {
@@ -59,12 +61,17 @@ final class ShardWakes implements AutoCloseable {
         });
     }
 
-    /** Calls {@code wake} whenever {@code topic} gets entries, until {@link #unwatch}; one watcher per topic. */
-    void watch(String topic, Runnable wake) {
+    /**
+     * Calls {@code wake} whenever {@code topic} gets entries, until {@link #unwatch}; one watcher
+     * per topic. Completes once Redis confirmed the subscription (or it failed and is retried):
+     * a read started before that could miss the wake-up of an append right after it.
+     */
+    CompletableFuture<Void> watch(String topic, Runnable wake) {
         String channel = RedisKeys.string(keys.wakeChannel(topic));
         if (watched.put(channel, wake) == null) {
-            subscribe(channel);
+            return subscribe(channel);
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     void unwatch(String topic) {
@@ -74,22 +81,39 @@ final class ShardWakes implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the link to every master up front (blocks, at start-up): Lettuce opens one on the
+     * first SSUBSCRIBE for a node and rejects commands while it connects, which would leave a
+     * reader without wake-ups until the retry.
+     */
+    private void openLinksToEveryMaster() {
+        CompletableFuture<?>[] links = connection.getPartitions().stream()
+                .filter(node -> node.getRole().isUpstream())
+                .map(node -> connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()))
+                .toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(links).orTimeout(RedisConnector.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
     /** The number of wake channels followed, for tests and logs. */
     int watching() {
         return watched.size();
     }
 
-    private void subscribe(String channel) {
+    /** Completes once Redis confirmed the subscription, after retries, or once nobody watches the channel any more. */
+    private CompletableFuture<Void> subscribe(String channel) {
         if (!watched.containsKey(channel) || !connection.isOpen()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        connection.async().ssubscribe(RedisKeys.bytes(channel)).whenComplete((ok, error) -> {
-            if (error != null) {
-                // the readers re-read every block time meanwhile
-                LOG.debug("SSUBSCRIBE {} failed ({}); retrying", channel, error.toString());
-                executor.schedule(() -> subscribe(channel), RESUBSCRIBE_MILLIS, TimeUnit.MILLISECONDS);
+        return connection.async().ssubscribe(RedisKeys.bytes(channel)).toCompletableFuture().handle((ok, error) -> {
+            if (error == null) {
+                return CompletableFuture.<Void>completedFuture(null);
             }
-        });
+            LOG.debug("SSUBSCRIBE {} failed ({}); retrying", channel, error.toString());
+            CompletableFuture<Void> retried = new CompletableFuture<>();
+            executor.schedule(() -> subscribe(channel).whenComplete((v, e) -> retried.complete(null)),
+                    RESUBSCRIBE_MILLIS, TimeUnit.MILLISECONDS);
+            return retried;
+        }).thenCompose(f -> f);
     }
 
     @Override

@@ -114,6 +114,34 @@ class RedisClusterSharedReadersTest {
     }
 
     @Test
+    void aWakeUpReadsOnlyItsTopicNotEveryTopicTheReaderFollows() {
+        // A long block time keeps the periodic re-read of every topic out of the count.
+        RedisBackend backend = start("backend.redis.block-timeout=30s");
+        List<String> topics = IntStream.range(0, 40).mapToObj(i -> prefix + ".w" + i).toList();
+        List<Recorder> recorders = new ArrayList<>();
+        for (String t : topics) {
+            Recorder r = new Recorder();
+            recorders.add(r);
+            request(subscribe(backend, spec(t, StartAt.EARLIEST), r), r, 1000);
+        }
+        appendRound(backend, topics, 0, 1);
+        eventually().until(() -> recorders.stream().allMatch(r -> r.size() == 1));
+        eventually().until(() -> backend.sharedTopicsInDemand() == topics.size());
+
+        long before = xreadCalls();
+        String busy = topics.get(7);
+        for (int i = 1; i <= 20; i++) {
+            backend.append(List.of(envelope(busy, busy + "#" + i))).join();
+            int expected = i + 1;
+            eventually().until(() -> recorders.get(7).size() == expected);
+        }
+        long calls = xreadCalls() - before;
+        System.out.printf("20 appends to 1 of 40 followed topics: %d XREAD calls%n", calls);
+        // about two per append (the woken read and the next one, which finds nothing), not one per topic or slot
+        assertThat(calls).isLessThanOrEqualTo(20 * 3);
+    }
+
+    @Test
     void aSlowSubscriberCatchesUpWithoutHoldingUpTheOthers() {
         RedisBackend backend = start();
         String topic = prefix + ".ticks";
@@ -148,8 +176,8 @@ class RedisClusterSharedReadersTest {
         Duration block = Duration.ofSeconds(2);
         RedisBackend backend = start("backend.redis.block-timeout=" + block.toMillis() + "ms");
         String topic = prefix + ".quiet";
-        // Two subscriptions whose waits time out half a block time apart: one of them always
-        // waits at the reader, so their re-parking never wakes it; only its own re-read does.
+        // Two subscriptions: their waits time out and park again, which ends the reader's wait
+        // early but reads nothing (no topic is due); only the re-read every block time reads.
         Recorder a = new Recorder();
         request(subscribe(backend, spec(topic, StartAt.EARLIEST), a), a, 1000);
         backend.append(List.of(envelope(topic, "first"))).join();
@@ -199,6 +227,18 @@ class RedisClusterSharedReadersTest {
             }
             backend.append(batch).join();
         }
+    }
+
+    private static long xreadCalls() {
+        long calls = 0;
+        for (StatefulRedisConnection<byte[], byte[]> node : nodes) {
+            for (String line : node.sync().info("commandstats").split("\r?\n")) {
+                if (line.startsWith("cmdstat_xread:calls=")) {
+                    calls += Long.parseLong(line.substring("cmdstat_xread:calls=".length(), line.indexOf(',')));
+                }
+            }
+        }
+        return calls;
     }
 
     /** Clients on every node except this test's own (the cluster bus is not a client). */
