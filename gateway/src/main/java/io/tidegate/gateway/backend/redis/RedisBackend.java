@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * one pipelining writer ({@link RedisStreamWriter}), read by subscriptions that each hold their
  * own connection for blocking reads ({@link BroadcastSubscription} with XREAD,
  * {@link GroupSubscription} with consumer groups, reclaim and dead-lettering). Pattern
- * subscriptions learn about new topics from the {@link TopicRegistry}. Needs Redis 6.2 or later.
+ * subscriptions learn about new topics from the {@link TopicRegistry}. Needs Redis 6.2 or later
+ * (7.0 on a cluster with shared readers, for sharded pub/sub).
  *
  * <p>Standalone Redis ({@code backend.redis.uri}) or Redis Cluster ({@code
  * backend.redis.cluster-nodes}), one code path: every key of one topic carries the topic as its
@@ -82,7 +83,7 @@ public final class RedisBackend implements Backend {
      *
      * @param consumerLagInterval how often consumer lag is measured; null when nobody reads it
      * @param reads guards every subscription's reads and acks (breaker, backoff, time limit)
-     * @throws IllegalStateException when Redis cannot be reached or is older than 6.2
+     * @throws IllegalStateException when Redis cannot be reached or is older than 6.2 (7.0 for shared readers on a cluster)
      */
     public RedisBackend(GatewayConfig.Redis redis, GatewayConfig.Storage storage, Duration consumerLagInterval,
                         ReadGuard reads) {
