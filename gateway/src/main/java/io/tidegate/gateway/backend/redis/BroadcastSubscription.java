@@ -125,7 +125,7 @@ final class BroadcastSubscription extends RedisSubscription {
         for (int i = 0; i < topics.size(); i++) {
             offsets[i] = XReadArgs.StreamOffset.from(topics.get(i).key, topics.get(i).after.toString());
         }
-        return onPool(shared.catchUp().xread(XReadArgs.Builder.count(count), offsets).toCompletableFuture())
+        return onPool(shared.readNow(count, offsets))
                 .thenCompose(read -> {
                     if (isClosed()) {
                         return CompletableFuture.completedFuture(null);

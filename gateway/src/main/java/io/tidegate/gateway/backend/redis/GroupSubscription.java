@@ -155,7 +155,7 @@ final class GroupSubscription extends RedisSubscription {
         // Credit from demand: a member that asks for nothing must not count as the fastest one here,
         // or the one that does read would wait for it.
         this.steer = steering == null ? null : steering.join(this);
-        this.shared = ctx.shared();
+        this.shared = ctx.shared() != null && ctx.shared().poolsGroups() ? ctx.shared() : null;
         if (strict) {
             ctx.strictMembers().join(spec.group(), spec.consumerName(), this);
         }

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * one pipelining writer ({@link RedisStreamWriter}), read by subscriptions that each hold their
  * own connection for blocking reads ({@link BroadcastSubscription} with XREAD,
  * {@link GroupSubscription} with consumer groups, reclaim and dead-lettering). Pattern
- * subscriptions learn about new topics from the {@link TopicRegistry}. Needs Redis 6.2 or later.
+ * subscriptions learn about new topics from the {@link TopicRegistry}. Needs Redis 6.2 or later
+ * (7.0 on a cluster with shared readers, for sharded pub/sub).
  *
  * <p>Standalone Redis ({@code backend.redis.uri}) or Redis Cluster ({@code
  * backend.redis.cluster-nodes}), one code path: every key of one topic carries the topic as its
@@ -42,8 +43,11 @@ import org.slf4j.LoggerFactory;
  * pub/sub connection; on standalone Redis {@code backend.redis.shared-readers} reader
  * connections and one catch-up connection that all broadcast subscriptions and group members
  * share ({@link SharedStreamReaders}), strict key order and predictive balancing included; per
- * subscription with {@code shared-readers = 0} or on a cluster. On a cluster the writer and control
- * connections hold a link to every master, and a subscription one connection per slot it reads.
+ * subscription with {@code shared-readers = 0}. On a cluster the writer, control and catch-up
+ * connections hold a link to every master, the shared readers wait on one sharded pub/sub
+ * connection (a link per master, {@link ShardWakes}; Redis 7 or later) and serve the broadcast
+ * subscriptions, and a group member (or any subscription with {@code shared-readers = 0}) holds
+ * one connection per slot it reads.
  * Threads: Lettuce's event loops plus one small worker pool ({@code tidegate-redis-*}) for read
  * results, sink calls and timers.
  *
@@ -79,7 +83,7 @@ public final class RedisBackend implements Backend {
      *
      * @param consumerLagInterval how often consumer lag is measured; null when nobody reads it
      * @param reads guards every subscription's reads and acks (breaker, backoff, time limit)
-     * @throws IllegalStateException when Redis cannot be reached or is older than 6.2
+     * @throws IllegalStateException when Redis cannot be reached or is older than 6.2 (7.0 for shared readers on a cluster)
      */
     public RedisBackend(GatewayConfig.Redis redis, GatewayConfig.Storage storage, Duration consumerLagInterval,
                         ReadGuard reads) {
@@ -99,22 +103,33 @@ public final class RedisBackend implements Backend {
         SharedConnection controlConnection = null;
         StatefulRedisPubSubConnection<byte[], byte[]> pubSub = null;
         SharedConnection catchUpConnection = null;
+        ShardWakes wakes = null;
+        boolean sharing = redis.sharedReaders() > 0;
         try {
             controlConnection = connector.connectShared(name + ":control");
-            requireVersion(controlConnection, address);
+            requireVersion(controlConnection, address, sharing && redis.isCluster());
             writerConnection = connector.connectShared(name + ":writer");
             pubSub = connector.connectPubSub(name + ":topics");
-            if (redis.sharedReaders() > 0 && !redis.isCluster()) {
+            if (sharing) {
                 catchUpConnection = connector.connectShared(name + ":catch-up");
+            }
+            if (sharing && redis.isCluster()) {
+                var wakeConnection = connector.connectShardedPubSub();
+                try {
+                    wakes = new ShardWakes(wakeConnection, keys, executor);
+                } catch (RuntimeException e) {
+                    wakeConnection.close();
+                    throw e;
+                }
             }
             this.control = controlConnection;
             this.writer = new RedisStreamWriter(writerConnection, keys, storage.retention().maxLength(),
-                    storage.dedupWindow(), refusals);
+                    storage.dedupWindow(), refusals, wakes != null);
             this.registry = new TopicRegistry(keys, pubSub, control.async(), executor);
             this.incarnation = new IncarnationWatch(control.async(), keys, address, this::reset);
             incarnation.start();
         } catch (RuntimeException e) {
-            closeQuietly(pubSub, writerConnection, controlConnection, catchUpConnection);
+            closeQuietly(pubSub, writerConnection, controlConnection, catchUpConnection, wakes);
             connector.close();
             executor.shutdownNow();
             if (e instanceof IllegalStateException) {
@@ -127,9 +142,9 @@ public final class RedisBackend implements Backend {
             throw new BackendUnavailableException("cannot connect to Redis at " + address + " (" + setting + "): "
                     + e.getMessage(), e);
         }
-        // On a cluster one read may only name streams of one slot, so subscriptions keep their own readers.
+        // On a cluster one read may only name streams of one slot, so the readers wait for wake-ups there.
         this.shared = catchUpConnection == null ? null : new SharedStreamReaders(redis.sharedReaders(), name, connector,
-                control, catchUpConnection, executor, reads, redis.blockTimeout(), redis.readCount());
+                control, catchUpConnection, wakes, executor, reads, redis.blockTimeout(), redis.readCount());
         this.context = new SubscriptionContext(storage.gatewayId(), keys, connector, control, writer, registry,
                 executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
                 storage.delivery().maxDeliveries(), storage.delivery().defaultAckDeadline(),
@@ -323,7 +338,11 @@ public final class RedisBackend implements Backend {
         return pool;
     }
 
-    private static void requireVersion(SharedConnection connection, String address) {
+    /**
+     * @param sharded the shared readers on a cluster wait on sharded pub/sub (SPUBLISH), which
+     *                needs Redis 7
+     */
+    private static void requireVersion(SharedConnection connection, String address, boolean sharded) {
         String info = connection.async().info("server").toCompletableFuture()
                 .orTimeout(RedisConnector.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
         for (String line : info.split("\r?\n")) {
@@ -335,6 +354,11 @@ public final class RedisBackend implements Backend {
                 if (major < 6 || (major == 6 && minor < 2)) {
                     throw new IllegalStateException("Redis at " + address + " is version " + version
                             + "; the redis backend needs 6.2 or later (XAUTOCLAIM)");
+                }
+                if (sharded && major < 7) {
+                    throw new IllegalStateException("Redis at " + address + " is version " + version
+                            + "; shared readers on Redis Cluster need 7.0 or later (sharded pub/sub, SPUBLISH); "
+                            + "upgrade, or set backend.redis.shared-readers = 0 for a reader per subscription");
                 }
                 return;
             }

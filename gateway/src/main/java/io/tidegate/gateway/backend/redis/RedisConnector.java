@@ -11,6 +11,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -37,8 +38,10 @@ import reactor.core.Disposable;
  *   <li>shared connections (writer, control, pub/sub) reconnect by themselves; on a cluster they
  *       are Lettuce cluster connections that route each command to the node owning its key's
  *       slot and follow topology changes;</li>
- *   <li>reader connections, one per shared reader ({@link SharedStreamReader}), or one per
- *       subscription and <em>read group</em> (group subscriptions; all on a cluster), do not: a reader
+ *   <li>reader connections, one per shared reader ({@link SharedStreamReader}; none on a cluster,
+ *       where the shared readers wait on the sharded pub/sub connection, {@link ShardWakes}), or one
+ *       per subscription and <em>read group</em> (group subscriptions; all with shared-readers = 0,
+ *       and group members on a cluster), do not: a reader
  *       notices the loss on its next read and opens a fresh one, so it always knows its
  *       connection's CLIENT ID (needed to wake it with CLIENT UNBLOCK). They are plain
  *       connections to one node, because a blocked read holds its connection.</li>
@@ -180,6 +183,14 @@ final class RedisConnector implements AutoCloseable {
             return clusterClient.connectPubSub(ByteArrayCodec.INSTANCE);
         }
         return sharedClient.connectPubSub(ByteArrayCodec.INSTANCE, named(seeds.get(0), role));
+    }
+
+    /**
+     * Cluster only: connects a sharded pub/sub connection, which opens one link per node as
+     * SSUBSCRIBEs are routed to the nodes owning their channels' slots; blocks (start-up).
+     */
+    StatefulRedisClusterPubSubConnection<byte[], byte[]> connectShardedPubSub() {
+        return clusterClient.connectPubSub(ByteArrayCodec.INSTANCE);
     }
 
     /** The read group of a stream key (see the class comment). */

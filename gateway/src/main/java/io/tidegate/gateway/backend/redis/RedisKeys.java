@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
  *       (a hash: message id to its entry id; see {@code append.lua});</li>
  *   <li>{@code <prefix>:topics}: a set of every topic ever appended (for pattern subscriptions);</li>
  *   <li>{@code <prefix>:topics:new}: the pub/sub channel announcing a topic's first append;</li>
+ *   <li>{@code <prefix>:w:{<topic>}}: Redis Cluster only, the sharded pub/sub channel on which
+ *       {@code append.lua} announces the topic's appends to the shared readers (see {@link ShardWakes});</li>
  *   <li>{@code <prefix>:<name>}: a hash of facts the gateways share ({@link RedisSharedHash}), e.g.
  *       {@code <prefix>:instruments}, the instrument registry's listings and learned aliases;</li>
  *   <li>{@code <prefix>:incarnation}: a random id standing for the data Redis holds; gone or
@@ -44,6 +46,11 @@ final class RedisKeys {
 
     String streamName(String topic) {
         return prefix + ":s:{" + topic + "}";
+    }
+
+    /** The topic's wake channel (sharded pub/sub, same slot as its stream). */
+    byte[] wakeChannel(String topic) {
+        return bytes(prefix + ":w:{" + topic + "}");
     }
 
     /** What {@code append.lua} appends {@code :<bucket number>} to for a dedup bucket of the topic. */
@@ -81,6 +88,15 @@ final class RedisKeys {
 
     byte[] incarnation() {
         return incarnation;
+    }
+
+    /**
+     * The hash tag of a topic's key or channel: the topic (topics cannot contain braces, so the
+     * tag is everything between the key's first '{' and its last '}').
+     */
+    static String tag(byte[] key) {
+        String k = string(key);
+        return k.substring(k.indexOf('{') + 1, k.lastIndexOf('}'));
     }
 
     static byte[] bytes(String s) {

@@ -70,6 +70,8 @@ final class RedisStreamWriter implements AutoCloseable {
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Object dispatchLock = new Object();
     private final CommandRefusals refusals;
+    /** Redis Cluster with shared readers: each append call also announces the topic on its wake channel. */
+    private final boolean announce;
     private boolean closed;
     /**
      * Whether the next pipeline must start with SCRIPT LOAD: at first, after every reconnect
@@ -80,8 +82,9 @@ final class RedisStreamWriter implements AutoCloseable {
     private volatile boolean loadScript = true;
 
     RedisStreamWriter(SharedConnection shared, RedisKeys keys, long maxLength, Duration dedupWindow,
-                      CommandRefusals refusals) {
+                      CommandRefusals refusals, boolean announce) {
         this.refusals = refusals;
+        this.announce = announce;
         this.connection = shared.connection();
         this.redis = shared.async();
         this.keys = keys;
@@ -273,7 +276,9 @@ final class RedisStreamWriter implements AutoCloseable {
 
     /** The keys and arguments of one append.lua call for a run (see the script for the layout). */
     private ScriptCall scriptCall(Run run, List<Envelope> batch) {
-        byte[][] runKeys = {keys.stream(run.topic), keys.dedupBuckets(run.topic)};
+        byte[][] runKeys = announce
+                ? new byte[][] {keys.stream(run.topic), keys.dedupBuckets(run.topic), keys.wakeChannel(run.topic)}
+                : new byte[][] {keys.stream(run.topic), keys.dedupBuckets(run.topic)};
         byte[][] args = new byte[3 + 3 * run.indexes.size()][];
         args[0] = maxLength;
         args[1] = dedupMillisArg;

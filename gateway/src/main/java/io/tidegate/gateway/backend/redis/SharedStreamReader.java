@@ -5,7 +5,6 @@ import io.lettuce.core.XReadArgs;
 import io.tidegate.gateway.backend.EntryId;
 import io.tidegate.gateway.backend.ReadLoop;
 import io.tidegate.gateway.backend.StoredMessage;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -16,13 +15,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One reader connection that serves every broadcast subscription waiting at the head of its
- * topics: it loops one blocking {@code XREAD BLOCK ... STREAMS t1..tk id1..idk} over the topics
+ * One reader that serves every broadcast subscription waiting at the head of its topics: it
+ * loops one read that waits at the head ({@link HeadRead}: on standalone Redis a blocking
+ * {@code XREAD BLOCK ... STREAMS t1..tk id1..idk}, on Redis Cluster a wake-up on the topics'
+ * wake channels and non-blocking XREADs) over the topics
  * that have waiting subscriptions ({@link LiveWait}s), each at the reader's own <em>shared
  * cursor</em>, decodes every entry once and hands each topic's entries to the waits that stood
  * at or after the cursor the read started from. A wait that stood before it (it fell behind)
@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * cursor parks there) costs a re-read, never a duplicate. A topic nobody waits on is dropped
  * from the read after one round, so the set read follows demand.
  *
- * <p>Waking: a new topic, or a cursor moved back, while the read is blocked ends it early with
- * CLIENT UNBLOCK from the control connection, as a subscription's own read is woken.
+ * <p>Waking: a new topic, or a cursor moved back, while the read is blocked ends it early
+ * ({@link HeadRead.Attempt#wake}: CLIENT UNBLOCK from the control connection on standalone Redis).
  *
  * <p>Threading: {@link #park} and {@link #leave} are thread-safe and never block; the read loop
  * runs one step at a time on the worker pool and waits on Redis through futures. As a
@@ -48,16 +48,12 @@ import org.slf4j.LoggerFactory;
 final class SharedStreamReader implements ReadLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedStreamReader.class);
-    private static final int UNBLOCK_ATTEMPTS = 50;
-    private static final long UNBLOCK_RETRY_MILLIS = 2;
 
     private final String name;
-    private final RedisConnector connector;
-    private final SharedConnection control;
+    private final HeadRead head;
     private final SharedConnection catchUp;
     private final ScheduledExecutorService executor;
     private final ReadGuard reads;
-    private final Duration block;
     private final int count;
 
     private final Object lock = new Object();
@@ -68,21 +64,17 @@ final class SharedStreamReader implements ReadLoop {
     /** The read in flight; set with the snapshot it reads, under lock. */
     private volatile Read inFlight;
 
-    /** Changed only by the read loop; read by close. */
-    private volatile ReaderConnection connection;
     private int failures;
     /** When a read last finished, or the loop last started: what the read-loop watchdog watches. */
     private volatile long lastProgressNanos = System.nanoTime();
 
-    SharedStreamReader(String name, RedisConnector connector, SharedConnection control, SharedConnection catchUp,
-                       ScheduledExecutorService executor, ReadGuard reads, Duration block, int count) {
+    SharedStreamReader(String name, HeadRead head, SharedConnection catchUp, ScheduledExecutorService executor,
+                       ReadGuard reads, int count) {
         this.catchUp = catchUp;
         this.name = name;
-        this.connector = connector;
-        this.control = control;
+        this.head = head;
         this.executor = executor;
         this.reads = reads;
-        this.block = block;
         this.count = count;
     }
 
@@ -168,10 +160,7 @@ final class SharedStreamReader implements ReadLoop {
             closed = true;
         }
         wakeRead();
-        ReaderConnection c = connection;
-        if (c != null) {
-            c.close();
-        }
+        head.close();
     }
 
     @Override
@@ -194,10 +183,7 @@ final class SharedStreamReader implements ReadLoop {
     /** Closes the reader connection: the read in flight fails and the loop reads on a fresh one. */
     @Override
     public void restart() {
-        ReaderConnection c = connection;
-        if (c != null) {
-            c.close();
-        }
+        head.restart();
     }
 
     /**
@@ -228,6 +214,7 @@ final class SharedStreamReader implements ReadLoop {
             return;
         }
         Read read;
+        List<String> following = new ArrayList<>();
         synchronized (lock) {
             List<Snapshot> topics = new ArrayList<>();
             if (!closed) {
@@ -237,6 +224,7 @@ final class SharedStreamReader implements ReadLoop {
                     return idle;
                 });
                 for (Feed f : feeds.values()) {
+                    following.add(f.topic);
                     if (!f.parked.isEmpty()) {
                         topics.add(new Snapshot(f, f.cursor));
                     }
@@ -246,27 +234,25 @@ final class SharedStreamReader implements ReadLoop {
                 running = false;
                 inFlight = null;
                 reads.release();
+                head.idle();
                 return;
             }
-            read = new Read(topics);
+            read = new Read(topics, head.begin());
             inFlight = read;
         }
         long startNanos = System.nanoTime();
+        XReadArgs.StreamOffset<byte[]>[] offsets = RedisSubscription.offsetArray(read.topics.size());
+        for (int i = 0; i < offsets.length; i++) {
+            Snapshot s = read.topics.get(i);
+            offsets[i] = XReadArgs.StreamOffset.from(s.feed.key, s.after.toString());
+        }
         CompletableFuture<List<StreamMessage<byte[], byte[]>>> reply;
         try {
-            reply = connected().thenCompose(c -> {
-                XReadArgs.StreamOffset<byte[]>[] offsets = RedisSubscription.offsetArray(read.topics.size());
-                for (int i = 0; i < offsets.length; i++) {
-                    Snapshot s = read.topics.get(i);
-                    offsets[i] = XReadArgs.StreamOffset.from(s.feed.key, s.after.toString());
-                }
-                read.connection = c;
-                return c.redis().xread(XReadArgs.Builder.block(block).count(count), offsets).toCompletableFuture();
-            });
+            reply = head.read(read.attempt, following, offsets);
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        reply.whenComplete((entries, error) -> read.done = true)
+        reply.whenComplete((entries, error) -> read.attempt.done = true)
                 .whenCompleteAsync((entries, error) -> afterRead(read, entries, error, System.nanoTime() - startNanos),
                         executor);
     }
@@ -299,29 +285,11 @@ final class SharedStreamReader implements ReadLoop {
             return;
         }
         reads.onFailure(tookNanos, RedisSubscription.unwrap(error));
-        if (connection != null && !connection.isOpen()) {
-            connection.close();
-            connection = null;
-        }
+        head.failed();
         if (failures++ == 0) {
             LOG.warn("shared reader {}: Redis read failed ({}); retrying with backoff", name, error.toString());
         }
         executor.schedule(this::loop, reads.backoffMillis(failures), TimeUnit.MILLISECONDS);
-    }
-
-    private CompletableFuture<ReaderConnection> connected() {
-        ReaderConnection c = connection;
-        if (c != null && c.isOpen()) {
-            return CompletableFuture.completedFuture(c);
-        }
-        if (c != null) {
-            c.close();
-            connection = null;
-        }
-        return ReaderConnection.open(connector, control, name, connector.readGroup(new byte[0])).thenApply(fresh -> {
-            connection = fresh;
-            return fresh;
-        });
     }
 
     /**
@@ -423,25 +391,9 @@ final class SharedStreamReader implements ReadLoop {
 
     private void wakeRead() {
         Read r = inFlight;
-        if (r != null && !r.done && r.unblocking.compareAndSet(false, true)) {
-            unblock(r, UNBLOCK_ATTEMPTS);
+        if (r != null) {
+            r.attempt.wake();
         }
-    }
-
-    /** CLIENT UNBLOCK finds nothing while the read is still on its way; tries again briefly. */
-    private void unblock(Read r, int attemptsLeft) {
-        ReaderConnection c = r.connection;
-        if (c == null) {
-            if (attemptsLeft > 1 && !r.done) {
-                executor.schedule(() -> unblock(r, attemptsLeft - 1), UNBLOCK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
-            }
-            return;
-        }
-        c.unblock().whenComplete((unblocked, error) -> {
-            if (error == null && unblocked == 0 && attemptsLeft > 1 && !r.done) {
-                executor.schedule(() -> unblock(r, attemptsLeft - 1), UNBLOCK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        });
     }
 
     /** One topic read by this reader: its shared cursor and the waits on it. Guarded by the reader's lock. */
@@ -481,15 +433,7 @@ final class SharedStreamReader implements ReadLoop {
     private record Snapshot(Feed feed, EntryId after) {
     }
 
-    /** One blocking read in flight. */
-    private static final class Read {
-        final List<Snapshot> topics;
-        volatile ReaderConnection connection;
-        volatile boolean done;
-        final AtomicBoolean unblocking = new AtomicBoolean();
-
-        Read(List<Snapshot> topics) {
-            this.topics = topics;
-        }
+    /** One read in flight: the topics it reads and how it waits. */
+    private record Read(List<Snapshot> topics, HeadRead.Attempt attempt) {
     }
 }

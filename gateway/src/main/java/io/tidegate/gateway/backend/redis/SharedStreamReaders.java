@@ -1,5 +1,7 @@
 package io.tidegate.gateway.backend.redis;
 
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.async.RedisStreamAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
@@ -10,18 +12,21 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The shared readers of one backend ({@code backend.redis.shared-readers}, standalone Redis
- * only): a fixed pool of {@link SharedStreamReader}s, each topic always read by the same one, and
+ * The shared readers of one backend ({@code backend.redis.shared-readers}): a fixed pool of {@link SharedStreamReader}s, each topic always read by the same one, and
  * one shared connection for the non-blocking reads of subscriptions catching up on their own
  * (XREAD without BLOCK, XRANGE, XINFO STREAM) and of group members (XREADGROUP without BLOCK,
  * the strict key order and steering scripts), so a gateway holds a few connections for all its
  * broadcast subscriptions and group members (strict key order and predictive balancing
- * included), however many there are. A group member cannot share a blocking XREADGROUP (it names
+ * included), however many there are. On Redis Cluster the readers wait for wake-ups ({@link
+ * ShardWakes}) instead of blocking on connections of their own, so the gateway holds a few
+ * connections per shard for all its broadcast subscriptions; group members keep their own
+ * readers there ({@link #poolsGroups}). A group member cannot share a blocking XREADGROUP (it names
  * one consumer), so it parks here as a broadcast wait does and is only woken by the readers, then
  * reads for itself.
  *
@@ -36,6 +41,9 @@ final class SharedStreamReaders implements AutoCloseable {
 
     private final SharedStreamReader[] readers;
     private final SharedConnection catchUp;
+    private final SlotReads slotReads;
+    /** Redis Cluster only: the wake channels the readers wait on; null on standalone Redis. */
+    private final ShardWakes wakes;
     private final ScheduledExecutorService executor;
     private final Duration block;
     /** Parked group members per group and topic, longest-waiting first. Guarded by itself. */
@@ -44,13 +52,22 @@ final class SharedStreamReaders implements AutoCloseable {
     private ScheduledFuture<?> recheck;
     private boolean closed;
 
+    /**
+     * @param wakes on Redis Cluster the wake channels the readers wait on (they then hold no
+     *              connection of their own); null on standalone Redis, where each reader blocks
+     *              on a reader connection
+     */
     SharedStreamReaders(int size, String name, RedisConnector connector, SharedConnection control,
-                        SharedConnection catchUp, ScheduledExecutorService executor, ReadGuard reads, Duration block,
-                        int count) {
+                        SharedConnection catchUp, ShardWakes wakes, ScheduledExecutorService executor, ReadGuard reads,
+                        Duration block, int count) {
         this.readers = new SharedStreamReader[size];
+        this.slotReads = new SlotReads(catchUp);
+        this.wakes = wakes;
         for (int i = 0; i < size; i++) {
-            readers[i] = new SharedStreamReader(name + ":shared-" + i, connector, control, catchUp, executor, reads,
-                    block, count);
+            String readerName = name + ":shared-" + i;
+            HeadRead head = wakes != null ? new WokenHeadRead(wakes, slotReads, executor, block, count)
+                    : new BlockingHeadRead(readerName, connector, control, executor, block, count);
+            readers[i] = new SharedStreamReader(readerName, head, catchUp, executor, reads, count);
         }
         this.catchUp = catchUp;
         this.executor = executor;
@@ -60,6 +77,23 @@ final class SharedStreamReaders implements AutoCloseable {
     /** Commands for reads that return at once, shared by every subscription catching up. */
     RedisStreamAsyncCommands<byte[], byte[]> catchUp() {
         return catchUp.async();
+    }
+
+    /**
+     * A non-blocking {@code XREAD COUNT count} over streams of any slots (one command per slot on
+     * a cluster), for a subscription catching up on several topics.
+     */
+    CompletableFuture<List<StreamMessage<byte[], byte[]>>> readNow(int count, XReadArgs.StreamOffset<byte[]>[] offsets) {
+        return slotReads.read(count, offsets);
+    }
+
+    /**
+     * True when group members may pool their reads here: standalone Redis only. On a cluster a
+     * member's multi-topic XREADGROUP and scripts are not split by slot, so members keep their
+     * own readers there.
+     */
+    boolean poolsGroups() {
+        return wakes == null;
     }
 
     /**
@@ -236,6 +270,9 @@ final class SharedStreamReaders implements AutoCloseable {
         parked.forEach(LiveWait::woken);
         for (SharedStreamReader r : readers) {
             r.close();
+        }
+        if (wakes != null) {
+            wakes.close();
         }
         catchUp.close();
     }

@@ -15,7 +15,10 @@
 -- from a table with its first occurrence's entry, and one HSET of the new ids at the end. Per
 -- message that leaves one XADD. The script is atomic, so storing the ids after the XADDs is
 -- invisible to every other client.
--- KEYS[1] stream; KEYS[2] the topic's dedup bucket prefix (same hash slot)
+-- KEYS[1] stream; KEYS[2] the topic's dedup bucket prefix (same hash slot); KEYS[3], on Redis
+-- Cluster only, the topic's wake channel (same hash slot): an SPUBLISH on it after the XADDs tells
+-- the gateways' shared readers to read the topic (see ShardWakes), since a blocking XREAD there
+-- cannot name streams of two slots. Standalone Redis passes two keys and publishes nothing.
 -- ARGV[1] approximate max length; ARGV[2] dedup window ms; ARGV[3] bucket ms;
 -- then per message: its id ('' = not deduplicated), Message bytes, accepted-at nanos
 -- Returns {entry id, 1 if duplicate else 0, entry id, ...}, one pair per message.
@@ -66,6 +69,7 @@ local out = {}
 local n = 0
 local fresh = {}
 local f = 0
+local added = false
 for i = 4, #ARGV, 3 do
   local id = ARGV[i]
   local earlier = id ~= '' and known[id]
@@ -74,6 +78,7 @@ for i = 4, #ARGV, 3 do
     out[n + 2] = 1
   else
     local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'msg', ARGV[i + 1], 'at', ARGV[i + 2])
+    added = true
     if id ~= '' then
       known[id] = entry
       fresh[f + 1] = id
@@ -93,5 +98,8 @@ if f > 0 then
   end
   redis.call('PEXPIREAT', bucket, (current + spans + 1) * bucketMs)
   redis.call('UNLINK', KEYS[2] .. ':' .. (current - spans - 1))
+end
+if KEYS[3] and added then
+  redis.call('SPUBLISH', KEYS[3], '')
 end
 return out

@@ -165,8 +165,8 @@ class RedisClusterBackendTest {
     }
 
     @Test
-    void eachSubscriptionReadsEveryShardOnItsOwnConnectionToThatNode() {
-        RedisBackend backend = start();
+    void withoutSharedReadersEachSubscriptionReadsEveryShardOnItsOwnConnectionToThatNode() {
+        RedisBackend backend = start("backend.redis.shared-readers=0");
         Map<String, String> topics = oneTopicPerNode("spread");
         for (String topic : topics.keySet()) {
             backend.append(List.of(envelope(topic, "x"))).join();
@@ -229,7 +229,8 @@ class RedisClusterBackendTest {
     @Test
     void patternReaderBlockedOnOneShardSeesATopicCreatedLaterOnAnotherShard() {
         // A long block time: only a CLIENT UNBLOCK that reaches the right node ends the read in time.
-        RedisBackend backend = start("backend.redis.block-timeout=30s");
+        // Readers of their own (shared-readers = 0): the shared readers' case is in RedisClusterSharedReadersTest.
+        RedisBackend backend = start("backend.redis.block-timeout=30s", "backend.redis.shared-readers=0");
         Map<String, String> topics = oneTopicPerNode("news");
         List<String> names = new ArrayList<>(topics.keySet());
         String existing = names.get(0);
