@@ -89,14 +89,14 @@ import org.slf4j.LoggerFactory;
  * pull. Each replica knows only its own members, so the reference speed is this replica's best
  * (see docs/balancing.md).
  *
- * <p><b>Pooled group reads</b> (standalone Redis with {@code backend.redis.shared-readers > 0},
+ * <p><b>Pooled group reads</b> ({@code backend.redis.shared-readers > 0}, standalone or cluster,
  * strict key order and predictive balancing included): the member holds no connection. Every
  * step above, scripts included, runs without blocking on the shared connection of {@link
  * SharedStreamReaders}, and instead of blocking in XREADGROUP (or, strict and steered, in XREAD
  * after the newest entry) the member parks with the shared readers at each topic's newest id,
  * which wake it when something newer is stored (see {@link #readNewPooled}). A steered wait with
  * a timer is that park with a shorter timeout, or the {@code gate} future completed by a timer
- * or an ack. With {@code shared-readers = 0} or on a cluster each member has its own readers.
+ * or an ack. With {@code shared-readers = 0} each member has its own readers.
  *
  * <p>Threading: see {@link RedisSubscription}; ack, nack and extend go through the control
  * connection and never wait for a blocked read.
@@ -155,7 +155,7 @@ final class GroupSubscription extends RedisSubscription {
         // Credit from demand: a member that asks for nothing must not count as the fastest one here,
         // or the one that does read would wait for it.
         this.steer = steering == null ? null : steering.join(this);
-        this.shared = ctx.shared() != null && ctx.shared().poolsGroups() ? ctx.shared() : null;
+        this.shared = ctx.shared();
         if (strict) {
             ctx.strictMembers().join(spec.group(), spec.consumerName(), this);
         }
@@ -368,8 +368,9 @@ final class GroupSubscription extends RedisSubscription {
             offsets[i] = XReadArgs.StreamOffset.lastConsumed(t.key);
         }
         int count = countPerStream(demand, topics.size());
-        CompletableFuture<List<StreamMessage<byte[], byte[]>>> read = redis
-                .xreadgroup(Consumer.from(group, consumer), XReadArgs.Builder.count(count), offsets).toCompletableFuture();
+        // on a cluster one command per slot, each behind its topics' XREVRANGE on that node's link
+        CompletableFuture<List<StreamMessage<byte[], byte[]>>> read = shared.readGroupNow(Consumer.from(group, consumer),
+                count, offsets);
         return onPool(read).thenCompose(entries -> {
             if (entries != null && !entries.isEmpty()) {
                 return settleRead(entries, byKey, demand);

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * subscription with {@code shared-readers = 0}. On a cluster the writer, control and catch-up
  * connections hold a link to every master, the shared readers wait on one sharded pub/sub
  * connection (a link per master, {@link ShardWakes}; Redis 7 or later) and serve the broadcast
- * subscriptions, and a group member (or any subscription with {@code shared-readers = 0}) holds
+ * subscriptions and group members alike; a subscription with {@code shared-readers = 0} holds
  * one connection per slot it reads.
  * Threads: Lettuce's event loops plus one small worker pool ({@code tidegate-redis-*}) for read
  * results, sink calls and timers.

@@ -1,5 +1,6 @@
 package io.tidegate.gateway.backend.redis;
 
+import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.async.RedisStreamAsyncCommands;
@@ -24,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  * the strict key order and steering scripts), so a gateway holds a few connections for all its
  * broadcast subscriptions and group members (strict key order and predictive balancing
  * included), however many there are. On Redis Cluster the readers wait for wake-ups ({@link
- * ShardWakes}) instead of blocking on connections of their own, so the gateway holds a few
- * connections per shard for all its broadcast subscriptions; group members keep their own
- * readers there ({@link #poolsGroups}). A group member cannot share a blocking XREADGROUP (it names
+ * ShardWakes}) instead of blocking on connections of their own, and the non-blocking reads go
+ * out one command per slot ({@link SlotReads}), so the gateway holds a few connections per shard
+ * for all of them. A group member cannot share a blocking XREADGROUP (it names
  * one consumer), so it parks here as a broadcast wait does and is only woken by the readers, then
  * reads for itself.
  *
@@ -88,12 +89,12 @@ final class SharedStreamReaders implements AutoCloseable {
     }
 
     /**
-     * True when group members may pool their reads here: standalone Redis only. On a cluster a
-     * member's multi-topic XREADGROUP and scripts are not split by slot, so members keep their
-     * own readers there.
+     * A non-blocking {@code XREADGROUP COUNT count} of {@code consumer} over streams of any slots
+     * (one command per slot on a cluster), for a pooled group member's read of new entries.
      */
-    boolean poolsGroups() {
-        return wakes == null;
+    CompletableFuture<List<StreamMessage<byte[], byte[]>>> readGroupNow(Consumer<byte[]> consumer, int count,
+                                                                       XReadArgs.StreamOffset<byte[]>[] offsets) {
+        return slotReads.readGroup(consumer, count, offsets);
     }
 
     /**

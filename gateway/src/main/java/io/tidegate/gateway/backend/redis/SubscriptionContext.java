@@ -18,8 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param incarnation told when a reader sees a sign that Redis lost its data
  * @param steerings  {@code delivery.balancer = predictive}: each group's steering on this gateway
  * @param gaps      counts the holes broadcast subscriptions report
- * @param shared    the readers broadcast subscriptions and group members share (on a cluster broadcast only,
- *                  see {@link SharedStreamReaders#poolsGroups}); null when each opens its own
+ * @param shared    the readers broadcast subscriptions and group members share; null when each opens its own
  * @param strictMembers the strict-key-order group members here, for an ack that readies a key for another one
  */
 record SubscriptionContext(

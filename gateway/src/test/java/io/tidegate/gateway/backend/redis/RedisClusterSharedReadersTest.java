@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The shared readers on a three-master Redis Cluster: broadcast subscriptions are served by a
- * few connections per shard however many there are (the readers wait for wake-ups on sharded
+ * The shared readers on a three-master Redis Cluster: broadcast subscriptions and group members
+ * are served by a few connections per shard however many there are (the readers wait for wake-ups on sharded
  * pub/sub, see {@link ShardWakes}), every subscription gets every message, a slow one does not
  * hold up the others, and a lost wake-up is made up for by the re-read every block time.
  */
@@ -110,6 +110,38 @@ class RedisClusterSharedReadersTest {
         }
         int held = clientsOnAllNodes() - baseline;
         System.out.printf("200 broadcast subscriptions on %d topics, 3 masters: %d Redis connections%n", topicCount, held);
+        assertThat(held).as("the gateway's connections on all three nodes").isBetween(1, 30);
+    }
+
+    /**
+     * Pooled group reads on a cluster: a hundred members of one group, each on ten topics spread
+     * over the three masters, read with one non-blocking XREADGROUP per slot on the shared
+     * connection and park with the shared readers; no entry is lost or handed out twice.
+     */
+    @Test
+    void aHundredGroupMembersOnTenTopicsHoldAFewConnectionsPerShardAndTogetherGetEveryEntryOnce() {
+        int baseline = clientsOnAllNodes();
+        RedisBackend backend = start();
+        List<String> topics = IntStream.range(0, 10).mapToObj(i -> prefix + ".g." + i).toList();
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Recorder r = new Recorder();
+            recorders.add(r);
+            request(subscribe(backend, new SubscriptionSpec(prefix + "-sub" + subscriptions.size(),
+                    List.of(TopicPattern.compile(prefix + ".g.*", 255)), prefix + "workers", "member-" + i,
+                    StartAt.EARLIEST, Duration.ofSeconds(60)), r), r, 1000);
+        }
+        appendRound(backend, topics, 0, 20);
+        eventually().until(() -> recorders.stream().mapToInt(Recorder::size).sum() == 200);
+        // the second round reaches members parked at the head: through the wake-ups
+        appendRound(backend, topics, 20, 20);
+        eventually().until(() -> recorders.stream().mapToInt(Recorder::size).sum() == 400);
+
+        List<String> received = recorders.stream().flatMap(r -> r.ids().stream()).toList();
+        assertThat(received).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(topics.stream()
+                .flatMap(t -> IntStream.range(0, 40).mapToObj(i -> t + "#" + i)).toList());
+        int held = clientsOnAllNodes() - baseline;
+        System.out.printf("100 group members on %d topics, 3 masters: %d Redis connections%n", topics.size(), held);
         assertThat(held).as("the gateway's connections on all three nodes").isBetween(1, 30);
     }
 
