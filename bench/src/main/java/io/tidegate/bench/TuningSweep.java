@@ -143,6 +143,11 @@ public final class TuningSweep {
                 : r.latencyNanos().getValueAtPercentile(99) / 1000.0).toArray());
     }
 
+    /** A run at one fixed setting: the default is one too (pass --values without it to save a run). */
+    private static boolean fixed(String setting) {
+        return setting.startsWith("max-batch") || setting.equals("default");
+    }
+
     static String table(Workload w, Map<String, List<LoadReport>> runs) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%n== %s: %s%n", w.name(), w.description()));
         b.append(String.format(Locale.ROOT, "%-16s %-34s %14s %12s%n", "setting", "received msg/s per run", "median msg/s",
@@ -155,7 +160,7 @@ public final class TuningSweep {
             }
             b.append(String.format(Locale.ROOT, "%-16s %-34s %,14.0f %,12.0f%n", e.getKey(), each.toString().trim(),
                     medianRate(e.getValue()), medianP99Micros(e.getValue())));
-            if (e.getKey().startsWith("max-batch") && (best == null || medianRate(e.getValue()) > medianRate(runs.get(best)))) {
+            if (fixed(e.getKey()) && (best == null || medianRate(e.getValue()) > medianRate(runs.get(best)))) {
                 best = e.getKey();
             }
         }
@@ -172,7 +177,7 @@ public final class TuningSweep {
         if (runs.get("tuned").size() >= 2) {
             Map<String, double[]> fixed = new LinkedHashMap<>();
             runs.forEach((k, v) -> {
-                if (k.startsWith("max-batch")) {
+                if (fixed(k)) {
                     fixed.put(k, rates(v));
                 }
             });

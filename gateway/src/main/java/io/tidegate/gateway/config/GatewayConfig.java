@@ -27,16 +27,18 @@ public record GatewayConfig(
      * within their bounds, from the measured dispatch rate, every {@code interval}.
      *
      * @param frozen        start with the controller frozen (no moves until unfrozen on the admin port)
-     * @param window        intervals averaged into one measurement of a setting
+     * @param window        intervals averaged into one measured block of a setting's value
      * @param settle        intervals skipped after a move before measuring
-     * @param minGain       the fraction by which a step must beat the current setting to be kept
+     * @param minGain       the least gain (a fraction) worth a step: a step shown to gain less is reverted
+     * @param significance  the one-sided significance of the paired test that keeps or reverts a step
+     * @param maxPairs      the most pairs of blocks one step is measured for; reverted without a verdict
      * @param reexploreAfter after the steps of every setting have shrunk to their least, the
      *                      controller starts exploring again after this long
      * @param maxBatch      bounds of {@code dispatch.max-batch}
      * @param classBatch    bounds of the least messages one ingress lane decision takes from a class
      */
     public record Tuning(boolean enabled, boolean frozen, Duration interval, int window, int settle, double minGain,
-                         Duration reexploreAfter, Bounds maxBatch, Bounds classBatch) {
+                         double significance, int maxPairs, Duration reexploreAfter, Bounds maxBatch, Bounds classBatch) {
     }
 
     /** Inclusive bounds of a tuned integer setting. */

@@ -11,15 +11,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves the {@link Tunable}s, one at a time in turn, to where the {@link Objective} is highest:
  * a hill climb on a doubling scale. A step multiplies a setting by 2^step (up or down, inside its
- * bounds); the objective is averaged over {@code window} intervals after {@code settle} skipped
- * ones, both before and after the step. A step that beats the setting before it by
- * {@code min-gain} is kept (and the next step of that setting goes the same way, twice as far);
- * any other step is reverted and the setting before it measured again (the load may have moved).
- * When both directions fail the step halves, as a golden-section search narrows its bracket;
- * below a quarter doubling the setting counts as settled. Once every setting has settled the
- * controller only watches, and explores again after {@code re-explore-after}.
+ * bounds) and goes on trial: the setting alternates between its value before the step (A) and
+ * after it (B) in blocks of {@code window} measured intervals (after {@code settle} skipped ones
+ * when the value changes), in the order A B B A A B B A ..., and each adjacent A and B make one
+ * pair for a {@link PairedTrial}. A step shown to gain is kept (and the next step of that setting
+ * goes the same way, twice as far); a step shown to gain less than {@code min-gain}, or not shown
+ * to gain within {@code max-pairs} pairs, is reverted. When both directions fail the step halves,
+ * as a golden-section search narrows its bracket; below a quarter doubling the setting counts as
+ * settled. Once every setting has settled the controller only watches, and explores again after
+ * {@code re-explore-after}.
  *
- * <p>While the objective reads zero (an idle gateway) nothing moves. Frozen, it moves nothing; a step on trial when the freeze comes is reverted at the next
+ * <p>While the objective reads zero (an idle gateway) a trial is abandoned and nothing moves.
+ * Frozen, it moves nothing; a step on trial when the freeze comes is reverted at the next
  * interval, so a frozen gateway runs on the best values found.
  *
  * <p>Threading: {@link #tick} runs on one thread (the controller's own after {@link #start}, or a
@@ -32,12 +35,12 @@ public final class TuningController implements AutoCloseable {
     private static final double FIRST_STEP = 1;
     private static final double LARGEST_STEP = 3;
     private static final double LEAST_STEP = 0.25;
+    /** Which value each block of a trial runs at, repeating: A B B A. */
+    private static final boolean[] BLOCK_IS_STEP = {false, true, true, false};
 
     /** One setting as the controller sees it now. */
     public record SettingView(String name, int value, int min, int max, long kept, long reverted) {
     }
-
-    private enum Phase { BASELINE, TRIAL }
 
     /** What the controller knows of one tunable. Controller thread only, but the counters. */
     private static final class Setting {
@@ -64,14 +67,16 @@ public final class TuningController implements AutoCloseable {
     private volatile boolean frozen;
     private Thread thread;
     // controller thread only
-    private Phase phase = Phase.BASELINE;
     private int skip;
     private double sum;
     private int samples;
-    private double baseline;
     private int next;
     private Setting onTrial;
     private int trialFrom;
+    private int trialTo;
+    private PairedTrial trial;
+    private int block;
+    private double firstOfPair;
     private long settledAt = -1;
 
     public TuningController(GatewayConfig.Tuning config, List<Tunable> tunables, Objective objective, LongSupplier nanoTime) {
@@ -130,11 +135,10 @@ public final class TuningController implements AutoCloseable {
     public void tick() {
         double value = objective.measure();
         if (frozen) {
-            if (onTrial != null) {
-                onTrial.tunable.set(trialFrom);
-                onTrial = null;
-            }
-            restartBaseline();
+            abandonTrial();
+            return;
+        }
+        if (onTrial == null && !startTrial()) {
             return;
         }
         if (skip > 0) {
@@ -148,40 +152,83 @@ public final class TuningController implements AutoCloseable {
         double mean = sum / samples;
         sum = 0;
         samples = 0;
-        if (phase == Phase.TRIAL) {
-            judge(mean);
-        } else if (mean > 0) {
-            baseline = mean;
-            startTrial();
-        } else {
-            restartBaseline(); // idle: nothing to learn from, so nothing moves and nothing settles
+        if (mean <= 0) {
+            abandonTrial(); // idle: nothing to learn from, so nothing moves and nothing settles
+            return;
         }
+        blockMeasured(mean);
     }
 
-    private void restartBaseline() {
-        phase = Phase.BASELINE;
-        skip = config.settle();
+    /** Puts the setting on trial back where it was, counting nothing. */
+    private void abandonTrial() {
+        if (onTrial != null) {
+            if (apply(onTrial, trialFrom)) {
+                skip = config.settle();
+            }
+            onTrial = null;
+        }
         sum = 0;
         samples = 0;
     }
 
-    private void judge(double mean) {
+    private void blockMeasured(double mean) {
+        if (block % 2 == 0) {
+            firstOfPair = mean;
+        } else if (BLOCK_IS_STEP[block % 4]) {
+            trial.add(firstOfPair, mean);
+        } else {
+            trial.add(mean, firstOfPair);
+        }
+        block++;
+        if (block % 2 == 0) {
+            switch (trial.verdict()) {
+                case KEEP -> keep();
+                case REVERT -> revert();
+                case CONTINUE -> runBlock();
+            }
+        } else {
+            runBlock();
+        }
+    }
+
+    /** Sets the value the next block runs at, skipping {@code settle} intervals if it changes. */
+    private void runBlock() {
+        int value = BLOCK_IS_STEP[block % 4] ? trialTo : trialFrom;
+        if (apply(onTrial, value)) {
+            skip = config.settle();
+        }
+    }
+
+    private void keep() {
         Setting s = onTrial;
         onTrial = null;
-        if (mean > baseline * (1 + config.minGain())) {
-            s.kept.incrementAndGet();
-            s.step = Math.min(LARGEST_STEP, s.step * 2);
-            s.otherWayTried = false;
-            log.debug("tuning {}: {} -> {} kept ({} -> {})", s.tunable.name(), trialFrom, s.tunable.value(), baseline, mean);
-            baseline = mean;
-            startTrial();
-            return;
+        apply(s, trialTo);
+        s.kept.incrementAndGet();
+        s.step = Math.min(LARGEST_STEP, s.step * 2);
+        s.otherWayTried = false;
+        log.debug("tuning {}: {} -> {} kept (gain {} over {} pairs)", s.tunable.name(), trialFrom, trialTo,
+                trial.meanGain(), trial.pairs());
+    }
+
+    private void revert() {
+        Setting s = onTrial;
+        onTrial = null;
+        if (apply(s, trialFrom)) {
+            skip = config.settle();
         }
         s.reverted.incrementAndGet();
-        log.debug("tuning {}: {} -> {} reverted ({} -> {})", s.tunable.name(), trialFrom, s.tunable.value(), baseline, mean);
-        s.tunable.set(trialFrom);
+        log.debug("tuning {}: {} -> {} reverted (gain {} over {} pairs)", s.tunable.name(), trialFrom, trialTo,
+                trial.meanGain(), trial.pairs());
         turn(s);
-        restartBaseline();
+    }
+
+    /** Sets {@code s} to {@code value} unless it is there already; true if it moved. */
+    private static boolean apply(Setting s, int value) {
+        if (s.tunable.value() == value) {
+            return false;
+        }
+        s.tunable.set(value);
+        return true;
     }
 
     /** After a failed step: try the other way at the same size, then smaller steps both ways. */
@@ -195,8 +242,11 @@ public final class TuningController implements AutoCloseable {
         }
     }
 
-    /** Moves the next unsettled setting one step, or watches when all have settled. */
-    private void startTrial() {
+    /**
+     * Puts the next unsettled setting on trial one step away, starting with a block at its current
+     * value; false (and watches) when all have settled.
+     */
+    private boolean startTrial() {
         for (int tried = 0; tried < settings.size(); tried++) {
             Setting s = settings.get(next);
             next = (next + 1) % settings.size();
@@ -204,21 +254,22 @@ public final class TuningController implements AutoCloseable {
                 int from = s.tunable.value();
                 int to = s.tunable.clamp(Math.round(from * Math.pow(2, s.direction * s.step)));
                 if (to != from) {
-                    trialFrom = from;
                     onTrial = s;
-                    s.tunable.set(to);
-                    phase = Phase.TRIAL;
-                    skip = config.settle();
+                    trialFrom = from;
+                    trialTo = to;
+                    trial = new PairedTrial(config.significance(), config.minGain(), config.maxPairs());
+                    block = 0;
                     settledAt = -1;
-                    return;
+                    return true;
                 }
                 turn(s); // at a bound, or the step rounds to nothing
             }
         }
         watch();
+        return false;
     }
 
-    /** Every setting has settled: keep measuring; explore again after {@code re-explore-after}. */
+    /** Every setting has settled: keep watching; explore again after {@code re-explore-after}. */
     private void watch() {
         long now = nanoTime.getAsLong();
         if (settledAt < 0) {
@@ -231,7 +282,6 @@ public final class TuningController implements AutoCloseable {
                 s.otherWayTried = false;
             }
         }
-        phase = Phase.BASELINE;
     }
 
     @Override
