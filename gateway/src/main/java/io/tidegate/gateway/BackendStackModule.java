@@ -46,17 +46,17 @@ final class BackendStackModule extends AbstractModule {
     @Provides
     @Singleton
     @Named(STORE)
-    Backend store(GatewayConfig config, RedisReadLoops loops, StoreDecorator decorator) {
-        return decorator.decorate(chosen(config, loops));
+    Backend store(GatewayConfig config, RedisReadLoops loops, RedisReadCount readCount, StoreDecorator decorator) {
+        return decorator.decorate(chosen(config, loops, readCount));
     }
 
-    private static Backend chosen(GatewayConfig config, RedisReadLoops loops) {
+    private static Backend chosen(GatewayConfig config, RedisReadLoops loops, RedisReadCount readCount) {
         return switch (config.backend().type()) {
             case MEMORY -> new MemoryBackend(config.storage());
             case REDIS -> config.resilience().enabled()
                     // may start during a Redis outage: the spool takes publishes meanwhile
-                    ? resilient(new DeferredBackend("redis", () -> loops.attach(redis(config))), config)
-                    : loops.attach(redis(config));
+                    ? resilient(new DeferredBackend("redis", () -> loops.attach(readCount.attach(redis(config)))), config)
+                    : loops.attach(readCount.attach(redis(config)));
         };
     }
 

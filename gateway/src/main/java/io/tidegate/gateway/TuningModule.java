@@ -17,19 +17,21 @@ import io.tidegate.otel.Telemetry;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Wires adaptive tuning ({@code tuning.*}): the tunables ({@code dispatch.max-batch} and the
- * ingress class batch floor of the {@link IngressDispatcher}), the objective (its dispatch rate,
- * penalised by the CRITICAL and HIGH deadlines), the controller (started when
- * {@code tuning.enabled}), the {@code /admin/tuning} route and the tuning metrics. The Redis
- * backend's read count can join as another tunable once its read path takes a live value.
+ * ingress class batch floor of the {@link IngressDispatcher}; with the Redis backend its read
+ * count), the objective (the dispatch rate, penalised by the CRITICAL and HIGH deadlines), the
+ * controller (started when {@code tuning.enabled}), the {@code /admin/tuning} route and the
+ * tuning metrics.
  */
 final class TuningModule extends AbstractModule {
 
     static final String MAX_BATCH = "dispatch.max-batch";
     static final String CLASS_BATCH = "dispatch.class-batch-floor";
+    static final String READ_COUNT = "backend.redis.read-count";
     private static final AttributeKey<String> SETTING = AttributeKey.stringKey("setting");
     private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
 
@@ -61,13 +63,18 @@ final class TuningModule extends AbstractModule {
 
     @Provides
     @Singleton
-    TuningController controller(GatewayConfig config, IngressDispatcher dispatcher, Telemetry telemetry) {
+    TuningController controller(GatewayConfig config, IngressDispatcher dispatcher, RedisReadCount readCount,
+                                Telemetry telemetry) {
         GatewayConfig.Tuning tuning = config.tuning();
-        List<Tunable> tunables = List.of(
+        List<Tunable> tunables = new ArrayList<>(List.of(
                 new Tunable(MAX_BATCH, tuning.maxBatch().min(), tuning.maxBatch().max(),
-                        dispatcher::maxBatch, dispatcher::maxBatch),
-                new Tunable(CLASS_BATCH, tuning.classBatch().min(), tuning.classBatch().max(),
-                        dispatcher::classBatchFloor, dispatcher::classBatchFloor));
+                        dispatcher::maxBatch, dispatcher::maxBatch)));
+        if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
+            tunables.add(new Tunable(READ_COUNT, tuning.readCount().min(), tuning.readCount().max(),
+                    readCount::get, readCount::set));
+        }
+        tunables.add(new Tunable(CLASS_BATCH, tuning.classBatch().min(), tuning.classBatch().max(),
+                dispatcher::classBatchFloor, dispatcher::classBatchFloor));
         var classes = config.dispatch().scheduling().settings();
         var objective = new DispatchRateObjective(dispatcher, classes.of(0).deadlineNanos(), classes.of(1).deadlineNanos(),
                 System::nanoTime);

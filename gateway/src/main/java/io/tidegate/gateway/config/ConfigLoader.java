@@ -363,7 +363,8 @@ public final class ConfigLoader {
                 r.intIn("tuning.max-pairs", 3, 10_000),
                 r.durationIn("tuning.re-explore-after", Duration.ZERO, Duration.ofDays(7)),
                 bounds(r, "tuning.max-batch", 100_000),
-                bounds(r, "tuning.class-batch", 100_000));
+                bounds(r, "tuning.class-batch", 100_000),
+                bounds(r, "tuning.read-count", 100_000));
     }
 
     private static GatewayConfig.Bounds bounds(Reader r, String prefix, int most) {

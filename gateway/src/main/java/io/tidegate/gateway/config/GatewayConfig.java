@@ -36,9 +36,11 @@ public record GatewayConfig(
      *                      controller starts exploring again after this long
      * @param maxBatch      bounds of {@code dispatch.max-batch}
      * @param classBatch    bounds of the least messages one ingress lane decision takes from a class
+     * @param readCount     bounds of {@code backend.redis.read-count} (tuned only with the Redis backend)
      */
     public record Tuning(boolean enabled, boolean frozen, Duration interval, int window, int settle, double minGain,
-                         double significance, int maxPairs, Duration reexploreAfter, Bounds maxBatch, Bounds classBatch) {
+                         double significance, int maxPairs, Duration reexploreAfter, Bounds maxBatch, Bounds classBatch,
+                         Bounds readCount) {
     }
 
     /** Inclusive bounds of a tuned integer setting. */

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 
 /**
  * A shared reader's wait on standalone Redis: one {@code XREAD BLOCK} over all its topics on a
@@ -24,12 +25,13 @@ final class BlockingHeadRead implements HeadRead {
     private final SharedConnection control;
     private final ScheduledExecutorService executor;
     private final Duration block;
-    private final int count;
+    /** Read at each XREAD: the tuning controller may move it. */
+    private final IntSupplier count;
     /** Changed only by the read loop; read by close. */
     private volatile ReaderConnection connection;
 
     BlockingHeadRead(String name, RedisConnector connector, SharedConnection control, ScheduledExecutorService executor,
-                     Duration block, int count) {
+                     Duration block, IntSupplier count) {
         this.name = name;
         this.connector = connector;
         this.control = control;
@@ -50,7 +52,7 @@ final class BlockingHeadRead implements HeadRead {
         try {
             return connected().thenCompose(c -> {
                 read.connection = c;
-                return c.redis().xread(XReadArgs.Builder.block(block).count(count), offsets).toCompletableFuture();
+                return c.redis().xread(XReadArgs.Builder.block(block).count(count.getAsInt()), offsets).toCompletableFuture();
             });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

@@ -64,6 +64,8 @@ public final class RedisBackend implements Backend {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ReadGuard reads;
+    /** {@code backend.redis.read-count} until {@link #readCount(int)}; every read reads it afresh. */
+    private volatile int readCount;
     private final ScheduledThreadPoolExecutor executor;
     private final RedisConnector connector;
     private final CommandRefusals refusals;
@@ -88,6 +90,7 @@ public final class RedisBackend implements Backend {
     public RedisBackend(GatewayConfig.Redis redis, GatewayConfig.Storage storage, Duration consumerLagInterval,
                         ReadGuard reads) {
         this.reads = reads;
+        this.readCount = redis.readCount();
         if (!redis.isConfigured()) {
             throw new IllegalArgumentException("neither backend.redis.uri nor backend.redis.cluster-nodes is set; "
                     + "set one, e.g. backend.redis.uri=redis://127.0.0.1:6379");
@@ -144,9 +147,9 @@ public final class RedisBackend implements Backend {
         }
         // On a cluster one read may only name streams of one slot, so the readers wait for wake-ups there.
         this.shared = catchUpConnection == null ? null : new SharedStreamReaders(redis.sharedReaders(), name, connector,
-                control, catchUpConnection, wakes, executor, reads, redis.blockTimeout(), redis.readCount());
+                control, catchUpConnection, wakes, executor, reads, redis.blockTimeout(), this::readCount);
         this.context = new SubscriptionContext(storage.gatewayId(), keys, connector, control, writer, registry,
-                executor, redis.blockTimeout(), redis.readCount(), redis.reclaimInterval(),
+                executor, redis.blockTimeout(), this::readCount, redis.reclaimInterval(),
                 storage.delivery().maxDeliveries(), storage.delivery().defaultAckDeadline(),
                 reads, incarnation, new GroupSteerings<>(storage.delivery().balancing()), gaps, shared,
                 new StrictMembers());
@@ -275,6 +278,19 @@ public final class RedisBackend implements Backend {
     /** How many topics the shared readers read now (0 without them), for tests and logs. */
     int sharedTopicsInDemand() {
         return shared == null ? 0 : shared.topicsInDemand();
+    }
+
+    /** Most entries per stream one read takes now ({@code backend.redis.read-count} until {@link #readCount(int)}). */
+    public int readCount() {
+        return readCount;
+    }
+
+    /** Sets the most entries per stream one read takes, from the next read on (the tuning controller's setter). */
+    public void readCount(int entries) {
+        if (entries < 1) {
+            throw new IllegalArgumentException("read count must be >= 1, was " + entries);
+        }
+        readCount = entries;
     }
 
     /** What guards this backend's reads (as passed in), for tests and logs. */

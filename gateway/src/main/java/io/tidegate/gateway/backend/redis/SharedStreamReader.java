@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,8 @@ final class SharedStreamReader implements ReadLoop {
     private final SharedConnection catchUp;
     private final ScheduledExecutorService executor;
     private final ReadGuard reads;
-    private final int count;
+    /** Entries per stream in one read; read at each read, as the tuning controller may move it. */
+    private final IntSupplier count;
 
     private final Object lock = new Object();
     // Guarded by lock.
@@ -69,7 +71,7 @@ final class SharedStreamReader implements ReadLoop {
     private volatile long lastProgressNanos = System.nanoTime();
 
     SharedStreamReader(String name, HeadRead head, SharedConnection catchUp, ScheduledExecutorService executor,
-                       ReadGuard reads, int count) {
+                       ReadGuard reads, IntSupplier count) {
         this.catchUp = catchUp;
         this.name = name;
         this.head = head;
@@ -311,7 +313,7 @@ final class SharedStreamReader implements ReadLoop {
                 continue;
             }
             List<LiveWait.Entry> decoded = decode(s.feed.topic, got);
-            boolean full = got.size() >= count;
+            boolean full = got.size() >= count.getAsInt();
             LiveWait.StreamInfoOnce info = new LiveWait.StreamInfoOnce(catchUp.async(), s.feed.key);
             EntryId last = decoded.get(decoded.size() - 1).id();
             synchronized (lock) {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * The shared readers of one backend ({@code backend.redis.shared-readers}): a fixed pool of {@link SharedStreamReader}s, each topic always read by the same one, and
@@ -60,7 +61,7 @@ final class SharedStreamReaders implements AutoCloseable {
      */
     SharedStreamReaders(int size, String name, RedisConnector connector, SharedConnection control,
                         SharedConnection catchUp, ShardWakes wakes, ScheduledExecutorService executor, ReadGuard reads,
-                        Duration block, int count) {
+                        Duration block, IntSupplier count) {
         this.readers = new SharedStreamReader[size];
         this.slotReads = new SlotReads(catchUp);
         this.wakes = wakes;

@@ -5,6 +5,7 @@ import io.tidegate.gateway.backend.GroupSteerings;
 import io.tidegate.gateway.backend.GapCounter;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.IntSupplier;
 
 /**
  * What every subscription of one backend shares: where to open its reader connection, the
@@ -20,6 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param gaps      counts the holes broadcast subscriptions report
  * @param shared    the readers broadcast subscriptions and group members share; null when each opens its own
  * @param strictMembers the strict-key-order group members here, for an ack that readies a key for another one
+ * @param liveReadCount most entries per stream in one read ({@code backend.redis.read-count}), read at
+ *                  each read: the tuning controller may move it
  */
 record SubscriptionContext(
         String gatewayId,
@@ -30,7 +33,7 @@ record SubscriptionContext(
         TopicRegistry registry,
         ScheduledExecutorService executor,
         Duration blockTimeout,
-        int readCount,
+        IntSupplier liveReadCount,
         Duration reclaimInterval,
         int maxDeliveries,
         Duration defaultAckDeadline,
@@ -40,6 +43,11 @@ record SubscriptionContext(
         GapCounter gaps,
         SharedStreamReaders shared,
         StrictMembers strictMembers) {
+
+    /** Most entries per stream in one read, now. */
+    int readCount() {
+        return liveReadCount.getAsInt();
+    }
 
     /** Commands on the control connection (routed by key on a cluster). */
     RedisClusterAsyncCommands<byte[], byte[]> control() {

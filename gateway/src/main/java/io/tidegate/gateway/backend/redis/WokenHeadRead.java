@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * A shared reader's wait on Redis Cluster, where one XREAD may only name streams of one slot:
@@ -34,7 +35,8 @@ final class WokenHeadRead implements HeadRead {
     private final SlotReads reads;
     private final ScheduledExecutorService executor;
     private final Duration block;
-    private final int count;
+    /** Read at each XREAD: the tuning controller may move it. */
+    private final IntSupplier count;
     /** Topics whose wake channel this reader follows; confined to the read loop. */
     private final Set<String> watched = new HashSet<>();
     /** Topics woken since their last XREAD was sent. */
@@ -48,7 +50,7 @@ final class WokenHeadRead implements HeadRead {
      */
     private volatile long readAllNanos = System.nanoTime();
 
-    WokenHeadRead(ShardWakes wakes, SlotReads reads, ScheduledExecutorService executor, Duration block, int count) {
+    WokenHeadRead(ShardWakes wakes, SlotReads reads, ScheduledExecutorService executor, Duration block, IntSupplier count) {
         this.wakes = wakes;
         this.reads = reads;
         this.executor = executor;
@@ -106,7 +108,7 @@ final class WokenHeadRead implements HeadRead {
             signalled.remove(RedisKeys.tag(o.getName()));
         }
         XReadArgs.StreamOffset<byte[]>[] array = due.toArray(RedisSubscription.offsetArray(due.size()));
-        return reads.read(count, array).thenApply(got -> {
+        return reads.read(count.getAsInt(), array).thenApply(got -> {
             Set<String> answered = new HashSet<>();
             for (StreamMessage<byte[], byte[]> m : got) {
                 answered.add(RedisKeys.tag(m.getStream()));

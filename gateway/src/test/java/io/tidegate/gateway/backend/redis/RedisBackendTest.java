@@ -503,6 +503,23 @@ class RedisBackendTest {
         assertThat(member.threads).allMatch(name -> name.startsWith("tidegate-redis-"));
     }
 
+    @Test
+    void aReadCountSetWhileRunningBoundsTheReadsThatFollow() {
+        RedisBackend backend = start();
+        String topic = topic("counted");
+        backend.append(IntStream.range(0, 1000).mapToObj(i -> envelope(topic, "m" + i, 10)).toList()).join();
+        backend.readCount(10); // as the tuning controller sets it; configured 512
+        long readsBefore = commandCalls("xread");
+
+        Recorder r = new Recorder();
+        subscribe(backend, broadcastSpec(topic, StartAt.EARLIEST), r).request(10_000);
+
+        eventually().until(() -> r.size() == 1000);
+        assertThat(commandCalls("xread") - readsBefore).as("XREAD calls for 1,000 entries read 10 at a time")
+                .isGreaterThanOrEqualTo(100);
+        assertThat(r.ids()).hasSize(1000).doesNotHaveDuplicates();
+    }
+
     // ------------------------------------------------------------------ groups
 
     @Test
