@@ -1,8 +1,11 @@
 package io.tidegate.bench;
 
+import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.testkit.RedisServer;
+import io.tidegate.testkit.TcpProxy;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,19 +15,22 @@ import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
 
 /**
  * Shows what adaptive tuning ({@code tuning.*}) is worth: for each of three workloads, a sweep of
- * fixed {@code dispatch.max-batch} values, the default and the tuning controller (starting from
+ * fixed {@code dispatch.max-batch} values (with {@code --read-counts}, each with each of those
+ * {@code backend.redis.read-count} values), the default and the tuning controller (starting from
  * the default), each on a fresh embedded gateway through {@link LoadTool}, {@code --repeat}
  * rounds with the settings interleaved within each round so drift of the machine hits all alike
  * (after one discarded run that warms the JIT);
- * then one table per workload: received msg/s per run, their median and the median p99, the best
- * fixed setting, the default and the tuned run, tuned / best, a rank test of tuned against
+ * then one table per workload: received msg/s per run, their median, the median process CPU per message and the
+ * median p99, the best fixed setting (by rate, and by CPU per message), the default and the tuned run, tuned / best, a rank test of tuned against
  * best over the runs, and the {@link SplitHalfComparison} (best chosen on one half of the rounds,
  * compared on the other), which the winner's curse does not flatter. Each tuned run also prints
  * where the controller went ({@link TuningTrace}).
  *
  * <pre>
  * TuningSweep [--backend memory|redis] [--repeat 3] [--duration 4s] [--warmup 3s]
- *             [--values 16,64,256,1024,4096] [--workloads steady,large-batches,many-publishers]
+ *             [--tuned-warmup 3s] [--redis-delay 0ms]
+ *             [--values 16,64,256,1024,4096] [--read-counts 128,512,4096]
+ *             [--workloads steady,large-batches,many-publishers]
  * </pre>
  * Runs on the calling thread.
  */
@@ -43,8 +49,8 @@ public final class TuningSweep {
                     List.of("--publishers", "16", "--payload-bytes", "100", "--batch", "10", "--topics", "8")));
 
     /** Settings of the tuned runs: short intervals, so it learns within a run of a few seconds. */
-    static final List<String> TUNED = List.of("tuning.enabled=true", "tuning.interval=100ms", "tuning.window=3",
-            "tuning.settle=1");
+    static final List<String> TUNED = List.of("tuning.enabled=true", "tuning.interval=250ms", "tuning.window=4",
+            "tuning.settle=4", "tuning.max-pairs=8");
 
     /** How often a tuned run's settings are sampled for the trajectory it prints. */
     private static final long TRACE_EVERY_MILLIS = 1000;
@@ -54,7 +60,7 @@ public final class TuningSweep {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>(Map.of("backend", "memory", "repeat", "3", "duration", "4s",
-                "warmup", "3s", "values", "16,64,256,1024,4096", "workloads", "steady,large-batches,many-publishers"));
+                "warmup", "3s", "tuned-warmup", "", "redis-delay", "0ms", "values", "16,64,256,1024,4096", "read-counts", "", "workloads", "steady,large-batches,many-publishers"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             String name = args[i].replaceFirst("^--", "");
             if (!o.containsKey(name)) {
@@ -65,54 +71,62 @@ public final class TuningSweep {
         }
         PrintStream out = System.out;
         if (o.get("backend").equals("redis")) {
-            try (RedisServer redis = RedisServer.start()) {
-                sweep(o, redis.uri(), out);
+            Duration delay = LoadOptions.duration(o, "redis-delay", "0ms");
+            try (RedisServer redis = RedisServer.start();
+                 TcpProxy far = new TcpProxy(redis.port(), delay)) {
+                // each run writes new topics: without this Redis would hold every earlier run's streams
+                sweep(o, delay.isZero() ? redis.uri() : "redis://" + far.target(), out, () -> redis.command("FLUSHALL"));
             }
         } else {
-            sweep(o, "memory", out);
+            sweep(o, "memory", out, () -> { });
         }
         System.exit(0);
     }
 
-    private static void sweep(Map<String, String> o, String embedded, PrintStream out) throws Exception {
-        List<LoadOptions.Variant> variants = new ArrayList<>();
-        for (String v : o.get("values").split(",")) {
-            variants.add(new LoadOptions.Variant("max-batch " + v.trim(), List.of("dispatch.max-batch=" + v.trim())));
-        }
+    /** @param afterEachRun empties the backend, so no run inherits another's data */
+    private static void sweep(Map<String, String> o, String embedded, PrintStream out, Runnable afterEachRun)
+            throws Exception {
+        List<LoadOptions.Variant> variants = fixedSettings(o.get("values"), o.get("read-counts"));
         variants.add(new LoadOptions.Variant("default", List.of()));
         variants.add(new LoadOptions.Variant("tuned", TUNED));
         int repeat = Integer.parseInt(o.get("repeat"));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        out.printf(Locale.ROOT, "TuningSweep: backend %s, %s warmup + %s measured per run, %d rounds, settings interleaved%n",
-                embedded, o.get("warmup"), o.get("duration"), repeat);
+        String tunedWarmup = o.get("tuned-warmup").isBlank() ? o.get("warmup") : o.get("tuned-warmup");
+        out.printf(Locale.ROOT, "TuningSweep: backend %s%s, %s warmup (tuned: %s) + %s measured per run, %d rounds, "
+                + "settings interleaved%n", embedded, embedded.equals("memory") ? "" : " (one-way delay " + o.get("redis-delay") + ")",
+                o.get("warmup"), tunedWarmup, o.get("duration"), repeat);
         boolean warm = false;
         for (String name : o.get("workloads").split(",")) {
             Workload w = WORKLOADS.stream().filter(x -> x.name().equals(name.trim())).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no workload " + name + "; there are "
                             + WORKLOADS.stream().map(Workload::name).toList()));
             List<String> args = new ArrayList<>(List.of("--embedded", embedded, "--duration", o.get("duration"),
-                    "--warmup", o.get("warmup"), "--subscribers", "1",
-                    // a short retained log: the memory backend keeps 1,000,000 entries per topic by
-                    // default, whose 4 KiB payloads would fill the heap and measure the collector
-                    "--gateway-config", "retention.max-length=20000"));
+                    "--subscribers", "1",
+                    // a retained log twice the load tool's backlog, so no message is trimmed before it
+                    // is read; the memory backend keeps 1,000,000 entries per topic by default, whose
+                    // 4 KiB payloads would fill the heap and measure the collector
+                    "--gateway-config", "retention.max-length=100000"));
             args.addAll(w.args());
-            LoadOptions base = LoadOptions.parse(args.toArray(String[]::new));
+            LoadOptions base = withWarmup(args, o.get("warmup"));
+            LoadOptions tunedBase = withWarmup(args, tunedWarmup);
             if (!warm) {
                 // the first run in a JVM measures the JIT as much as the gateway: run one, discard it
                 LoadTool.run(base.withVariant(new LoadOptions.Variant("default", List.of())), quiet);
+                afterEachRun.run();
                 warm = true;
             }
             Map<String, List<LoadReport>> runs = new LinkedHashMap<>();
             for (int round = 1; round <= repeat; round++) {
                 for (LoadOptions.Variant v : variants) {
                     List<TuningTrace> trace = new ArrayList<>();
-                    LoadReport r = LoadTool.run(base.withVariant(v), quiet, g -> {
+                    LoadReport r = LoadTool.run((v.name().equals("tuned") ? tunedBase : base).withVariant(v), quiet, g -> {
                         if (!g.config().tuning().enabled()) {
                             return () -> { };
                         }
                         trace.add(new TuningTrace(g.tuning(), TRACE_EVERY_MILLIS));
                         return trace.get(0);
                     });
+                    afterEachRun.run();
                     runs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(r);
                     out.printf(Locale.ROOT, "  %s, round %d, %s: %,.0f msg/s%n", w.name(), round, v.name(), r.receivedPerSecond());
                     if (!trace.isEmpty()) {
@@ -124,6 +138,36 @@ public final class TuningSweep {
             out.print(table(w, runs));
             out.flush();
         }
+    }
+
+    private static LoadOptions withWarmup(List<String> args, String warmup) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of("--warmup", warmup));
+        return LoadOptions.parse(all.toArray(String[]::new));
+    }
+
+    /**
+     * One fixed setting per {@code dispatch.max-batch} value or, with read counts, per pair of
+     * max batch and {@code backend.redis.read-count}, leaving out the pair the defaults are.
+     */
+    static List<LoadOptions.Variant> fixedSettings(String maxBatches, String readCounts) {
+        List<LoadOptions.Variant> variants = new ArrayList<>();
+        GatewayConfig defaults = GatewayConfig.defaultsWith();
+        for (String mb : maxBatches.split(",")) {
+            int maxBatch = Integer.parseInt(mb.trim());
+            if (readCounts.isBlank()) {
+                variants.add(new LoadOptions.Variant("max-batch " + maxBatch, List.of("dispatch.max-batch=" + maxBatch)));
+                continue;
+            }
+            for (String rc : readCounts.split(",")) {
+                int readCount = Integer.parseInt(rc.trim());
+                if (maxBatch != defaults.dispatch().maxBatch() || readCount != defaults.backend().redis().readCount()) {
+                    variants.add(new LoadOptions.Variant("mb " + maxBatch + " rc " + readCount,
+                            List.of("dispatch.max-batch=" + maxBatch, "backend.redis.read-count=" + readCount)));
+                }
+            }
+        }
+        return variants;
     }
 
     private static double median(double[] values) {
@@ -143,23 +187,27 @@ public final class TuningSweep {
                 : r.latencyNanos().getValueAtPercentile(99) / 1000.0).toArray());
     }
 
-    /** A run at one fixed setting: the default is one too (pass --values without it to save a run). */
+    /** A run at one fixed setting: every one but the controller's, the default included. */
     private static boolean fixed(String setting) {
-        return setting.startsWith("max-batch") || setting.equals("default");
+        return !setting.equals("tuned");
+    }
+
+    private static double medianCpu(List<LoadReport> runs) {
+        return median(runs.stream().mapToDouble(LoadReport::cpuMicrosPerMessage).toArray());
     }
 
     static String table(Workload w, Map<String, List<LoadReport>> runs) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%n== %s: %s%n", w.name(), w.description()));
-        b.append(String.format(Locale.ROOT, "%-16s %-34s %14s %12s%n", "setting", "received msg/s per run", "median msg/s",
-                "median p99 µs"));
+        b.append(String.format(Locale.ROOT, "%-18s %-34s %14s %13s %12s%n", "setting", "received msg/s per run",
+                "median msg/s", "median CPU µs", "median p99 µs"));
         String best = null;
         for (Map.Entry<String, List<LoadReport>> e : runs.entrySet()) {
             StringBuilder each = new StringBuilder();
             for (LoadReport r : e.getValue()) {
                 each.append(String.format(Locale.ROOT, "%,.0f ", r.receivedPerSecond()));
             }
-            b.append(String.format(Locale.ROOT, "%-16s %-34s %,14.0f %,12.0f%n", e.getKey(), each.toString().trim(),
-                    medianRate(e.getValue()), medianP99Micros(e.getValue())));
+            b.append(String.format(Locale.ROOT, "%-18s %-34s %,14.0f %13.2f %,12.0f%n", e.getKey(), each.toString().trim(),
+                    medianRate(e.getValue()), medianCpu(e.getValue()), medianP99Micros(e.getValue())));
             if (fixed(e.getKey()) && (best == null || medianRate(e.getValue()) > medianRate(runs.get(best)))) {
                 best = e.getKey();
             }
@@ -170,6 +218,14 @@ public final class TuningSweep {
         b.append(String.format(Locale.ROOT, "best fixed: %s at %,.0f msg/s; default %,.0f; tuned %,.0f; "
                         + "tuned/best %.3f; tuned/default %.3f%n", best, bestRate, defaultRate, tunedRate,
                 tunedRate / bestRate, tunedRate / defaultRate));
+        // CPU per message spreads far less between runs than a saturated rate does
+        String leanest = runs.keySet().stream().filter(TuningSweep::fixed)
+                .min(java.util.Comparator.comparingDouble(k -> medianCpu(runs.get(k)))).orElseThrow();
+        double leanestCpu = medianCpu(runs.get(leanest));
+        double tunedCpu = medianCpu(runs.get("tuned"));
+        b.append(String.format(Locale.ROOT, "process CPU per message: least fixed %s at %.2f µs; default %.2f; tuned %.2f; "
+                        + "tuned/least %.3f; tuned/default %.3f%n", leanest, leanestCpu, medianCpu(runs.get("default")),
+                tunedCpu, tunedCpu / leanestCpu, tunedCpu / medianCpu(runs.get("default"))));
         // the best fixed median is the highest of several noisy medians, so it sits above that
         // setting's true rate; a rank test over the runs says whether tuned and best differ at all
         b.append(String.format(Locale.ROOT, "tuned vs best fixed, Mann-Whitney U over the runs: p %.2f%n",

@@ -7,8 +7,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A loopback TCP forwarder put between a client and a server (a gateway, a redis-server) so a
@@ -16,10 +21,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * (bytes stop flowing in both directions, sockets stay open: a peer behind a dead network path).
  * It freezes the connections open now ({@link #freezeOpenConnections()}, later ones flow), every
  * connection present and future ({@link #freezeEveryConnection()}), or the one a server knows by
- * its client port ({@link #freezeUpstreamPort(int)}) while the others go on.
+ * its client port ({@link #freezeUpstreamPort(int)}) while the others go on. Built with a one-way
+ * delay, it stands for a server that far away: every byte arrives that much later, in order, and
+ * as many bytes are in flight as the peers send (a long path, not a narrow one).
  *
- * <p>Threading: one accept thread and two pump threads per connection, all daemons; every method
- * may be called from any thread.
+ * <p>Threading: one accept thread and two pump threads per connection (four with a delay), all
+ * daemons; every method may be called from any thread.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -27,12 +34,19 @@ public final class TcpProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final InetSocketAddress target;
+    private final long delayNanos;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private volatile boolean everyFrozen;
     private volatile boolean closed;
 
     /** Starts forwarding connections made to {@link #target()} to {@code targetPort} on loopback. */
     public TcpProxy(int targetPort) throws IOException {
+        this(targetPort, Duration.ZERO);
+    }
+
+    /** As {@link #TcpProxy(int)}, every byte forwarded {@code oneWayDelay} after it arrived. */
+    public TcpProxy(int targetPort, Duration oneWayDelay) throws IOException {
+        this.delayNanos = oneWayDelay.toNanos();
         this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::accept, "tcp-proxy-accept");
@@ -114,6 +128,10 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /** Bytes read at one time and when they are due at the other side; null bytes: the end. */
+    private record Chunk(byte[] bytes, long due) {
+    }
+
     /** One proxied connection: the accepted client socket and the socket to the target. */
     private final class Link {
         final Socket client;
@@ -136,6 +154,10 @@ public final class TcpProxy implements AutoCloseable {
         }
 
         private void pump(Socket from, Socket to) {
+            if (delayNanos > 0) {
+                pumpLate(from, to);
+                return;
+            }
             Thread t = new Thread(() -> {
                 byte[] buf = new byte[16 * 1024];
                 try {
@@ -159,6 +181,53 @@ public final class TcpProxy implements AutoCloseable {
             }, "tcp-proxy-pump");
             t.setDaemon(true);
             t.start();
+        }
+
+        /** As {@link #pump}, but a second thread writes each chunk {@code delayNanos} after it was read. */
+        private void pumpLate(Socket from, Socket to) {
+            BlockingQueue<Chunk> inFlight = new LinkedBlockingQueue<>();
+            Thread reader = new Thread(() -> {
+                byte[] buf = new byte[16 * 1024];
+                try {
+                    InputStream in = from.getInputStream();
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        inFlight.add(new Chunk(Arrays.copyOf(buf, n), System.nanoTime() + delayNanos));
+                    }
+                } catch (IOException e) {
+                    // cut, or the other side closed
+                } finally {
+                    inFlight.add(new Chunk(null, System.nanoTime() + delayNanos));
+                }
+            }, "tcp-proxy-pump");
+            Thread writer = new Thread(() -> {
+                try {
+                    OutputStream out = to.getOutputStream();
+                    while (true) {
+                        Chunk c = inFlight.take();
+                        for (long wait; (wait = c.due - System.nanoTime()) > 0; ) {
+                            LockSupport.parkNanos(wait);
+                        }
+                        while (holding()) {
+                            Thread.sleep(50);
+                        }
+                        if (c.bytes == null) {
+                            break;
+                        }
+                        out.write(c.bytes);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // cut
+                } finally {
+                    if (!holding()) {
+                        end();
+                    }
+                }
+            }, "tcp-proxy-late");
+            reader.setDaemon(true);
+            writer.setDaemon(true);
+            reader.start();
+            writer.start();
         }
 
         /** Resets both sides. */
