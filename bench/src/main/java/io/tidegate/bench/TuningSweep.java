@@ -24,11 +24,13 @@ import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
  * median p99, the best fixed setting (by rate, and by CPU per message), the default and the tuned run, tuned / best, a rank test of tuned against
  * best over the runs, and the {@link SplitHalfComparison} (best chosen on one half of the rounds,
  * compared on the other), which the winner's curse does not flatter. Each tuned run also prints
- * where the controller went ({@link TuningTrace}).
+ * where the controller went ({@link TuningTrace}). With {@code --backend redis} a redis-server is
+ * started and emptied after each run; {@code --redis-delay} puts a {@link TcpProxy} with that
+ * one-way delay in front of it (a Redis that far away).
  *
  * <pre>
  * TuningSweep [--backend memory|redis] [--repeat 3] [--duration 4s] [--warmup 3s]
- *             [--tuned-warmup 3s] [--redis-delay 0ms]
+ *             [--redis-delay 0ms]
  *             [--values 16,64,256,1024,4096] [--read-counts 128,512,4096]
  *             [--workloads steady,large-batches,many-publishers]
  * </pre>
@@ -48,7 +50,11 @@ public final class TuningSweep {
             new Workload("many-publishers", "16 publishers, 100-byte messages, SDK batches of 10, 8 topics, 1 subscriber",
                     List.of("--publishers", "16", "--payload-bytes", "100", "--batch", "10", "--topics", "8")));
 
-    /** Settings of the tuned runs: short intervals, so it learns within a run of a few seconds. */
+    /**
+     * Settings of the tuned runs: blocks of 1 s measured after 1 s settling (the load tool keeps
+     * up to 50,000 messages in flight, which take about a second to answer a change), at most 8
+     * pairs a step, so a step is decided within half a minute.
+     */
     static final List<String> TUNED = List.of("tuning.enabled=true", "tuning.interval=250ms", "tuning.window=4",
             "tuning.settle=4", "tuning.max-pairs=8");
 
@@ -60,7 +66,7 @@ public final class TuningSweep {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>(Map.of("backend", "memory", "repeat", "3", "duration", "4s",
-                "warmup", "3s", "tuned-warmup", "", "redis-delay", "0ms", "values", "16,64,256,1024,4096", "read-counts", "", "workloads", "steady,large-batches,many-publishers"));
+                "warmup", "3s", "redis-delay", "0ms", "values", "16,64,256,1024,4096", "read-counts", "", "workloads", "steady,large-batches,many-publishers"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             String name = args[i].replaceFirst("^--", "");
             if (!o.containsKey(name)) {
@@ -91,24 +97,22 @@ public final class TuningSweep {
         variants.add(new LoadOptions.Variant("tuned", TUNED));
         int repeat = Integer.parseInt(o.get("repeat"));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        String tunedWarmup = o.get("tuned-warmup").isBlank() ? o.get("warmup") : o.get("tuned-warmup");
-        out.printf(Locale.ROOT, "TuningSweep: backend %s%s, %s warmup (tuned: %s) + %s measured per run, %d rounds, "
-                + "settings interleaved%n", embedded, embedded.equals("memory") ? "" : " (one-way delay " + o.get("redis-delay") + ")",
-                o.get("warmup"), tunedWarmup, o.get("duration"), repeat);
+        out.printf(Locale.ROOT, "TuningSweep: backend %s%s, %s warmup + %s measured per run, %d rounds, settings interleaved%n",
+                embedded, LoadOptions.duration(o, "redis-delay", "0ms").isZero() ? "" : " (one-way delay " + o.get("redis-delay") + ")",
+                o.get("warmup"), o.get("duration"), repeat);
         boolean warm = false;
         for (String name : o.get("workloads").split(",")) {
             Workload w = WORKLOADS.stream().filter(x -> x.name().equals(name.trim())).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no workload " + name + "; there are "
                             + WORKLOADS.stream().map(Workload::name).toList()));
             List<String> args = new ArrayList<>(List.of("--embedded", embedded, "--duration", o.get("duration"),
-                    "--subscribers", "1",
+                    "--warmup", o.get("warmup"), "--subscribers", "1",
                     // a retained log twice the load tool's backlog, so no message is trimmed before it
                     // is read; the memory backend keeps 1,000,000 entries per topic by default, whose
                     // 4 KiB payloads would fill the heap and measure the collector
                     "--gateway-config", "retention.max-length=100000"));
             args.addAll(w.args());
-            LoadOptions base = withWarmup(args, o.get("warmup"));
-            LoadOptions tunedBase = withWarmup(args, tunedWarmup);
+            LoadOptions base = LoadOptions.parse(args.toArray(String[]::new));
             if (!warm) {
                 // the first run in a JVM measures the JIT as much as the gateway: run one, discard it
                 LoadTool.run(base.withVariant(new LoadOptions.Variant("default", List.of())), quiet);
@@ -119,7 +123,7 @@ public final class TuningSweep {
             for (int round = 1; round <= repeat; round++) {
                 for (LoadOptions.Variant v : variants) {
                     List<TuningTrace> trace = new ArrayList<>();
-                    LoadReport r = LoadTool.run((v.name().equals("tuned") ? tunedBase : base).withVariant(v), quiet, g -> {
+                    LoadReport r = LoadTool.run(base.withVariant(v), quiet, g -> {
                         if (!g.config().tuning().enabled()) {
                             return () -> { };
                         }
@@ -138,12 +142,6 @@ public final class TuningSweep {
             out.print(table(w, runs));
             out.flush();
         }
-    }
-
-    private static LoadOptions withWarmup(List<String> args, String warmup) {
-        List<String> all = new ArrayList<>(args);
-        all.addAll(List.of("--warmup", warmup));
-        return LoadOptions.parse(all.toArray(String[]::new));
     }
 
     /**

@@ -82,11 +82,6 @@ final class BlockingHeadRead implements HeadRead {
         }
     }
 
-    @Override
-    public void close() {
-        restart();
-    }
-
     private CompletableFuture<ReaderConnection> connected() {
         ReaderConnection c = connection;
         if (c != null && c.isOpen()) {

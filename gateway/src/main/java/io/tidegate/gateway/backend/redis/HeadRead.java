@@ -38,7 +38,10 @@ interface HeadRead {
     /** The read-loop watchdog found the reader stuck: abandons the read in flight. */
     void restart();
 
-    void close();
+    /** The reader closes: lets go of the read in flight and what it holds, as {@link #restart} does. */
+    default void close() {
+        restart();
+    }
 
     /** One read of the loop; {@link #wake} ends its wait early (a new topic, a cursor moved back). */
     abstract class Attempt {

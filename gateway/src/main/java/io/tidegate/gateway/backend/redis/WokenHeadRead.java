@@ -174,11 +174,6 @@ final class WokenHeadRead implements HeadRead {
         }
     }
 
-    @Override
-    public void close() {
-        restart();
-    }
-
     /** One read: its wait ends at a wake-up, an early end or when the re-read of every topic is due. */
     private final class Woken extends Attempt {
         private final CompletableFuture<Void> signal = new CompletableFuture<>();
