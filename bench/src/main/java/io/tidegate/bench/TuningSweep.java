@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,10 +21,11 @@ import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
  * the default), each on a fresh embedded gateway through {@link LoadTool}, {@code --repeat}
  * rounds with the settings interleaved within each round so drift of the machine hits all alike
  * (after one discarded run that warms the JIT);
- * then one table per workload: received msg/s per run, their median, the median process CPU per message and the
- * median p99, the best fixed setting (by rate, and by CPU per message), the default and the tuned run, tuned / best, a rank test of tuned against
- * best over the runs, and the {@link SplitHalfComparison} (best chosen on one half of the rounds,
- * compared on the other), which the winner's curse does not flatter. Each tuned run also prints
+ * then one table per workload: received msg/s per run, their median, the median process CPU per
+ * message and the median p99, the best fixed setting (by rate, and by CPU per message), the
+ * default and the tuned run, tuned / best, a rank test of tuned against best over the runs, and
+ * the {@link SplitHalfComparison} (best chosen on one half of the rounds, compared on the other),
+ * which the winner's curse does not flatter. Each tuned run also prints
  * where the controller went ({@link TuningTrace}). With {@code --backend redis} a redis-server is
  * started and emptied after each run; {@code --redis-delay} puts a {@link TcpProxy} with that
  * one-way delay in front of it (a Redis that far away).
@@ -216,9 +218,9 @@ public final class TuningSweep {
         b.append(String.format(Locale.ROOT, "best fixed: %s at %,.0f msg/s; default %,.0f; tuned %,.0f; "
                         + "tuned/best %.3f; tuned/default %.3f%n", best, bestRate, defaultRate, tunedRate,
                 tunedRate / bestRate, tunedRate / defaultRate));
-        // CPU per message spreads far less between runs than a saturated rate does
+        // a rate alone hides what a setting costs the machine; CPU per message shows it
         String leanest = runs.keySet().stream().filter(TuningSweep::fixed)
-                .min(java.util.Comparator.comparingDouble(k -> medianCpu(runs.get(k)))).orElseThrow();
+                .min(Comparator.comparingDouble(k -> medianCpu(runs.get(k)))).orElseThrow();
         double leanestCpu = medianCpu(runs.get(leanest));
         double tunedCpu = medianCpu(runs.get("tuned"));
         b.append(String.format(Locale.ROOT, "process CPU per message: least fixed %s at %.2f µs; default %.2f; tuned %.2f; "
