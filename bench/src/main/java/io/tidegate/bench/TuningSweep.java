@@ -83,25 +83,29 @@ public final class TuningSweep {
             try (RedisServer redis = RedisServer.start();
                  TcpProxy far = new TcpProxy(redis.port(), delay)) {
                 // each run writes new topics: without this Redis would hold every earlier run's streams
-                sweep(o, delay.isZero() ? redis.uri() : "redis://" + far.target(), out, () -> redis.command("FLUSHALL"));
+                String uri = delay.isZero() ? redis.uri() : "redis://" + far.target();
+                String label = delay.isZero() ? uri : uri + " (one-way delay " + o.get("redis-delay") + ")";
+                sweep(o, uri, label, out, () -> redis.command("FLUSHALL"));
             }
         } else {
-            sweep(o, "memory", out, () -> { });
+            sweep(o, "memory", "memory", out, () -> { });
         }
         System.exit(0);
     }
 
-    /** @param afterEachRun empties the backend, so no run inherits another's data */
-    private static void sweep(Map<String, String> o, String embedded, PrintStream out, Runnable afterEachRun)
-            throws Exception {
+    /**
+     * @param label        the backend as the header names it
+     * @param afterEachRun empties the backend, so no run inherits another's data
+     */
+    private static void sweep(Map<String, String> o, String embedded, String label, PrintStream out,
+                              Runnable afterEachRun) throws Exception {
         List<LoadOptions.Variant> variants = fixedSettings(o.get("values"), o.get("read-counts"));
         variants.add(new LoadOptions.Variant("default", List.of()));
         variants.add(new LoadOptions.Variant("tuned", TUNED));
         int repeat = Integer.parseInt(o.get("repeat"));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        out.printf(Locale.ROOT, "TuningSweep: backend %s%s, %s warmup + %s measured per run, %d rounds, settings interleaved%n",
-                embedded, LoadOptions.duration(o, "redis-delay", "0ms").isZero() ? "" : " (one-way delay " + o.get("redis-delay") + ")",
-                o.get("warmup"), o.get("duration"), repeat);
+        out.printf(Locale.ROOT, "TuningSweep: backend %s, %s warmup + %s measured per run, %d rounds, settings interleaved%n",
+                label, o.get("warmup"), o.get("duration"), repeat);
         boolean warm = false;
         for (String name : o.get("workloads").split(",")) {
             Workload w = WORKLOADS.stream().filter(x -> x.name().equals(name.trim())).findFirst()

@@ -114,6 +114,12 @@ public final class TcpProxy implements AutoCloseable {
         cutAll();
     }
 
+    private static void daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
     private static void closeQuietly(Socket s, boolean reset) {
         if (s == null) {
             return;
@@ -158,35 +164,28 @@ public final class TcpProxy implements AutoCloseable {
                 pumpLate(from, to);
                 return;
             }
-            Thread t = new Thread(() -> {
+            daemon("tcp-proxy-pump", () -> {
                 byte[] buf = new byte[16 * 1024];
                 try {
                     InputStream in = from.getInputStream();
                     OutputStream out = to.getOutputStream();
                     int n;
                     while ((n = in.read(buf)) >= 0) {
-                        while (holding()) {
-                            Thread.sleep(50); // hold the bytes: nothing reaches the other side
-                        }
+                        holdWhileFrozen();
                         out.write(buf, 0, n);
                     }
                 } catch (IOException | InterruptedException e) {
                     // cut, or the other side closed
                 } finally {
-                    // a frozen connection stays open whatever one side does, as behind a dead path
-                    if (!holding()) {
-                        end();
-                    }
+                    endUnlessFrozen();
                 }
-            }, "tcp-proxy-pump");
-            t.setDaemon(true);
-            t.start();
+            });
         }
 
         /** As {@link #pump}, but a second thread writes each chunk {@code delayNanos} after it was read. */
         private void pumpLate(Socket from, Socket to) {
             BlockingQueue<Chunk> inFlight = new LinkedBlockingQueue<>();
-            Thread reader = new Thread(() -> {
+            daemon("tcp-proxy-pump", () -> {
                 byte[] buf = new byte[16 * 1024];
                 try {
                     InputStream in = from.getInputStream();
@@ -199,8 +198,8 @@ public final class TcpProxy implements AutoCloseable {
                 } finally {
                     inFlight.add(new Chunk(null, System.nanoTime() + delayNanos));
                 }
-            }, "tcp-proxy-pump");
-            Thread writer = new Thread(() -> {
+            });
+            daemon("tcp-proxy-late", () -> {
                 try {
                     OutputStream out = to.getOutputStream();
                     while (true) {
@@ -208,9 +207,7 @@ public final class TcpProxy implements AutoCloseable {
                         for (long wait; (wait = c.due - System.nanoTime()) > 0; ) {
                             LockSupport.parkNanos(wait);
                         }
-                        while (holding()) {
-                            Thread.sleep(50);
-                        }
+                        holdWhileFrozen();
                         if (c.bytes == null) {
                             break;
                         }
@@ -219,15 +216,23 @@ public final class TcpProxy implements AutoCloseable {
                 } catch (IOException | InterruptedException e) {
                     // cut
                 } finally {
-                    if (!holding()) {
-                        end();
-                    }
+                    endUnlessFrozen();
                 }
-            }, "tcp-proxy-late");
-            reader.setDaemon(true);
-            writer.setDaemon(true);
-            reader.start();
-            writer.start();
+            });
+        }
+
+        /** Holds the bytes while frozen: nothing reaches the other side. */
+        private void holdWhileFrozen() throws InterruptedException {
+            while (holding()) {
+                Thread.sleep(50);
+            }
+        }
+
+        /** One side ended; a frozen connection stays open whatever one side does, as behind a dead path. */
+        private void endUnlessFrozen() {
+            if (!holding()) {
+                end();
+            }
         }
 
         /** Resets both sides. */
