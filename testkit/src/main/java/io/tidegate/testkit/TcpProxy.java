@@ -96,6 +96,10 @@ public final class TcpProxy implements AutoCloseable {
                 client = server.accept();
                 Socket upstream = new Socket();
                 upstream.connect(target, CONNECT_TIMEOUT_MILLIS);
+                // a proxy passes bytes on as they come: with Nagle a chunk written while an earlier
+                // one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux)
+                client.setTcpNoDelay(true);
+                upstream.setTcpNoDelay(true);
                 Link l = new Link(client, upstream);
                 links.add(l);
                 l.start();
