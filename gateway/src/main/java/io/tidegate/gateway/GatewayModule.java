@@ -35,6 +35,7 @@ import io.tidegate.gateway.server.GatewayServer;
 import io.tidegate.gateway.server.InternalPublisher;
 import io.tidegate.gateway.server.MessageValidatorFactory;
 import io.tidegate.gateway.server.OutboundBudget;
+import io.tidegate.gateway.server.ReadAhead;
 import io.tidegate.gateway.server.ServerStats;
 import io.tidegate.gateway.telemetry.GatewayMetrics;
 import io.tidegate.gateway.telemetry.GatewayTracing;
@@ -161,7 +162,8 @@ public final class GatewayModule extends AbstractModule {
     @Singleton
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
-                         ConflationCounter conflation, OutboundBudget outboundBudget, MarketDataTap marketData,
+                         ConflationCounter conflation, OutboundBudget outboundBudget, ReadAhead readAhead,
+                         MarketDataTap marketData,
                          GatewaySecurity security, LanePolicies lanePolicies, RegimeRoutes regimeRoutes,
                          Set<AttachedService> attached, InstrumentDirectory instruments,
                          @com.google.inject.name.Named(RemediationModule.PUBLISH_GATE) RiskGate risk,
@@ -171,7 +173,7 @@ public final class GatewayModule extends AbstractModule {
         var features = new GatewayServer.Features(marketData, lanePolicies, regimeRoutes::conflatable,
                 List.copyOf(attached), instruments, risk);
         GatewayServer server = new GatewayServer(settings, backend, dispatcher, validators, readiness, tracing, metrics,
-                conflation, outboundBudget, security, features);
+                conflation, outboundBudget, readAhead, security, features);
         if (config.otel().metricsEnabled()) {
             // grpc-java's own call metrics (grpc.server.call.*: started, duration, message sizes per method and status)
             GrpcOpenTelemetry grpcMetrics = GrpcOpenTelemetry.newBuilder().sdk(telemetry).build();

@@ -9,6 +9,7 @@ import io.opentelemetry.api.metrics.Meter;
 import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.monitoring.AdminRoute;
+import io.tidegate.gateway.server.ReadAhead;
 import io.tidegate.gateway.tuning.DispatchRateObjective;
 import io.tidegate.gateway.tuning.Tunable;
 import io.tidegate.gateway.tuning.TuningApi;
@@ -22,8 +23,8 @@ import java.util.List;
 
 /**
  * Wires adaptive tuning ({@code tuning.*}): the tunables ({@code dispatch.max-batch} and the
- * ingress class batch floor of the {@link IngressDispatcher}; with the Redis backend its read
- * count), the objective (the dispatch rate, penalised by the CRITICAL and HIGH deadlines), the
+ * ingress class batch floor of the {@link IngressDispatcher}, the subscriptions' {@link ReadAhead};
+ * with the Redis backend its read count), the objective (the dispatch rate, penalised by the CRITICAL and HIGH deadlines), the
  * controller (started when {@code tuning.enabled}), the {@code /admin/tuning} route and the
  * tuning metrics.
  */
@@ -32,6 +33,7 @@ final class TuningModule extends AbstractModule {
     static final String MAX_BATCH = "dispatch.max-batch";
     static final String CLASS_BATCH = "dispatch.class-batch-floor";
     static final String READ_COUNT = "backend.redis.read-count";
+    static final String READ_AHEAD = "delivery.read-ahead-messages";
     private static final AttributeKey<String> SETTING = AttributeKey.stringKey("setting");
     private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
 
@@ -63,12 +65,14 @@ final class TuningModule extends AbstractModule {
 
     @Provides
     @Singleton
-    TuningController controller(GatewayConfig config, IngressDispatcher dispatcher, RedisReadCount readCount,
-                                Telemetry telemetry) {
+    TuningController controller(GatewayConfig config, IngressDispatcher dispatcher, ReadAhead readAhead,
+                                RedisReadCount readCount, Telemetry telemetry) {
         GatewayConfig.Tuning tuning = config.tuning();
         List<Tunable> tunables = new ArrayList<>(List.of(
                 new Tunable(MAX_BATCH, tuning.maxBatch().min(), tuning.maxBatch().max(),
-                        dispatcher::maxBatch, dispatcher::maxBatch)));
+                        dispatcher::maxBatch, dispatcher::maxBatch),
+                new Tunable(READ_AHEAD, tuning.readAhead().min(), tuning.readAhead().max(),
+                        readAhead::messages, readAhead::messages)));
         if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
             tunables.add(new Tunable(READ_COUNT, tuning.readCount().min(), tuning.readCount().max(),
                     readCount::get, readCount::set));

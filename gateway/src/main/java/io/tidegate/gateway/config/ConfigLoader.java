@@ -364,7 +364,8 @@ public final class ConfigLoader {
                 r.durationIn("tuning.re-explore-after", Duration.ZERO, Duration.ofDays(7)),
                 bounds(r, "tuning.max-batch", 100_000),
                 bounds(r, "tuning.class-batch", 100_000),
-                bounds(r, "tuning.read-count", 100_000));
+                bounds(r, "tuning.read-count", 100_000),
+                bounds(r, "tuning.read-ahead", 100_000));
     }
 
     private static GatewayConfig.Bounds bounds(Reader r, String prefix, int most) {

@@ -37,10 +37,11 @@ public record GatewayConfig(
      * @param maxBatch      bounds of {@code dispatch.max-batch}
      * @param classBatch    bounds of the least messages one ingress lane decision takes from a class
      * @param readCount     bounds of {@code backend.redis.read-count} (tuned only with the Redis backend)
+     * @param readAhead     bounds of {@code delivery.read-ahead-messages}
      */
     public record Tuning(boolean enabled, boolean frozen, Duration interval, int window, int settle, double minGain,
                          double significance, int maxPairs, Duration reexploreAfter, Bounds maxBatch, Bounds classBatch,
-                         Bounds readCount) {
+                         Bounds readCount, Bounds readAhead) {
     }
 
     /** Inclusive bounds of a tuned integer setting. */

@@ -94,7 +94,8 @@ public final class GatewayServer implements ServerStats, StalledStreams {
     public GatewayServer(Settings config, Backend backend, IngressDispatcher dispatcher,
                          MessageValidatorFactory validators, Readiness readiness,
                          GatewayTracing tracing, GatewayMetrics metrics, ConflationCounter conflation,
-                         OutboundBudget outboundBudget, GatewaySecurity security, Features features) {
+                         OutboundBudget outboundBudget, ReadAhead readAhead, GatewaySecurity security,
+                         Features features) {
         this.config = config;
         this.security = security;
         this.tap = features.tap();
@@ -107,7 +108,7 @@ public final class GatewayServer implements ServerStats, StalledStreams {
                 security.topicAccess(), features.risk()), new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery(),
                 features.instruments()), backend, new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget,
-                config.limits().maxCredit(), config.delivery(), features.lanePolicies(), security.topicAccess(),
+                readAhead, config.limits().maxCredit(), config.delivery(), features.lanePolicies(), security.topicAccess(),
                 features.instruments(), features.conflationRule());
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);

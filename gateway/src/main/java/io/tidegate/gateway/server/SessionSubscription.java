@@ -95,7 +95,7 @@ final class SessionSubscription implements DeliverySink {
     private final ConflationRule conflationRule;
     private final OutboundBudget budget;
     private final long byteLimit;
-    private final int readAhead;
+    private final ReadAhead readAheadLimit;
     private final AtomicInteger flushing = new AtomicInteger();
     /** Conflated: messages handed to the output that the transport has not taken yet. */
     private int unwritten;
@@ -143,8 +143,8 @@ final class SessionSubscription implements DeliverySink {
     private final long openedMillis = System.currentTimeMillis();
 
     SessionSubscription(SubscriptionOptions options, Output output, long maxCredit,
-                        ConflationCounter conflationCounter, OutboundBudget budget, GatewayConfig.Delivery delivery,
-                        ConflationRule conflationRule) {
+                        ConflationCounter conflationCounter, OutboundBudget budget, ReadAhead readAheadLimit,
+                        GatewayConfig.Delivery delivery, ConflationRule conflationRule) {
         this.options = options;
         this.conflationRule = conflationRule;
         this.output = output;
@@ -153,7 +153,7 @@ final class SessionSubscription implements DeliverySink {
         this.conflationCounter = conflationCounter;
         this.budget = budget;
         this.byteLimit = delivery.outboundBytesPerSubscription();
-        this.readAhead = delivery.readAheadMessages();
+        this.readAheadLimit = readAheadLimit;
     }
 
     String id() {
@@ -399,7 +399,7 @@ final class SessionSubscription implements DeliverySink {
         if (!sized) {
             window = idle;
         } else if (messages >= asked && 2 * asked >= window) {
-            window = Math.min(readAhead, 2 * window);
+            window = Math.min(readAheadLimit.messages(), 2 * window);
         } else if (messages < asked && messages < IDLE_WINDOW_MESSAGES) {
             window = Math.max(idle, window / 2);
         }
@@ -407,7 +407,7 @@ final class SessionSubscription implements DeliverySink {
 
     /** The window of a quiet subscription at the current average size; caller holds the monitor. */
     private long idleWindow() {
-        return Math.max(1, Math.min(Math.min(IDLE_WINDOW_MESSAGES, readAhead), IDLE_WINDOW_BYTES / Math.max(1, averageBytes)));
+        return Math.max(1, Math.min(Math.min(IDLE_WINDOW_MESSAGES, readAheadLimit.messages()), IDLE_WINDOW_BYTES / Math.max(1, averageBytes)));
     }
 
     private static long bytesOf(List<StoredMessage> messages) {
@@ -473,9 +473,9 @@ final class SessionSubscription implements DeliverySink {
             return 0;
         }
         if (conflating != null) {
-            return conflating.size() >= maxCredit ? 0 : Math.min(readAhead, window) - demand;
+            return conflating.size() >= maxCredit ? 0 : Math.min(readAheadLimit.messages(), window) - demand;
         }
-        return Math.min(Math.min(credit, readAhead - heldMessages), window) - demand;
+        return Math.min(Math.min(credit, readAheadLimit.messages() - heldMessages), window) - demand;
     }
 
     /**

@@ -24,6 +24,7 @@ final class SubscriptionFactory {
     private final DeliveryTelemetry deliveryTelemetry;
     private final ConflationCounter conflation;
     private final OutboundBudget outboundBudget;
+    private final ReadAhead readAhead;
     private final int maxCredit;
     private final GatewayConfig.Delivery delivery;
     private final LanePolicies lanePolicies;
@@ -33,7 +34,7 @@ final class SubscriptionFactory {
 
     /** @param instruments the listings that subscriptions by instrument follow */
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
-                        ConflationCounter conflation, OutboundBudget outboundBudget, int maxCredit,
+                        ConflationCounter conflation, OutboundBudget outboundBudget, ReadAhead readAhead, int maxCredit,
                         GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access,
                         InstrumentDirectory instruments, ConflationRule conflationRule) {
         this.access = access;
@@ -45,6 +46,7 @@ final class SubscriptionFactory {
         this.deliveryTelemetry = deliveryTelemetry;
         this.conflation = conflation;
         this.outboundBudget = outboundBudget;
+        this.readAhead = readAhead;
         this.maxCredit = maxCredit;
         this.delivery = delivery;
     }
@@ -71,8 +73,8 @@ final class SubscriptionFactory {
 
     /** A subscription of this gateway, bounded by its limits and outbound budget; not open yet. */
     SessionSubscription newSubscription(SubscriptionOptions options, SessionSubscription.Output output) {
-        var subscription = new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, delivery,
-                conflationRule);
+        var subscription = new SessionSubscription(options, output, maxCredit, conflation, outboundBudget, readAhead,
+                delivery, conflationRule);
         if (!options.instruments().isEmpty()) {
             subscription.followListings(instruments);
         }

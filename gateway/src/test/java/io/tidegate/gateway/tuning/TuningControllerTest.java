@@ -17,7 +17,8 @@ class TuningControllerTest {
 
     private static GatewayConfig.Tuning tuning(boolean frozen) {
         return new GatewayConfig.Tuning(true, frozen, Duration.ofMillis(10), 3, 1, 0.03, 0.01, 30, Duration.ofMinutes(5),
-                new GatewayConfig.Bounds(16, 4096), new GatewayConfig.Bounds(1, 256), new GatewayConfig.Bounds(16, 16384));
+                new GatewayConfig.Bounds(16, 4096), new GatewayConfig.Bounds(1, 256), new GatewayConfig.Bounds(16, 16384),
+                new GatewayConfig.Bounds(16, 16384));
     }
 
     /** A setting in memory that remembers every value applied to it. */
