@@ -68,11 +68,12 @@ final class TuningModule extends AbstractModule {
     TuningController controller(GatewayConfig config, IngressDispatcher dispatcher, ReadAhead readAhead,
                                 RedisReadCount readCount, Telemetry telemetry) {
         GatewayConfig.Tuning tuning = config.tuning();
+        // read sizes first: against a far backend they bound the rate by multiples
         List<Tunable> tunables = new ArrayList<>(List.of(
-                new Tunable(MAX_BATCH, tuning.maxBatch().min(), tuning.maxBatch().max(),
-                        dispatcher::maxBatch, dispatcher::maxBatch),
                 new Tunable(READ_AHEAD, tuning.readAhead().min(), tuning.readAhead().max(),
-                        readAhead::messages, readAhead::messages)));
+                        readAhead::messages, readAhead::messages),
+                new Tunable(MAX_BATCH, tuning.maxBatch().min(), tuning.maxBatch().max(),
+                        dispatcher::maxBatch, dispatcher::maxBatch)));
         if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
             tunables.add(new Tunable(READ_COUNT, tuning.readCount().min(), tuning.readCount().max(),
                     readCount::get, readCount::set));

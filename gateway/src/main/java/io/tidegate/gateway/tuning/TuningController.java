@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
  * bounds) and goes on trial: the setting alternates between its value before the step (A) and
  * after it (B) in blocks of {@code window} measured intervals (after {@code settle} skipped ones
  * when the value changes), in the order A B B A A B B A ..., and each adjacent A and B make one
- * pair for a {@link PairedTrial}. A step shown to gain is kept (and the next step of that setting
- * goes the same way, twice as far); a step shown to gain less than {@code min-gain}, or not shown
- * to gain within {@code max-pairs} pairs, is reverted. When both directions fail the step halves,
- * as a golden-section search narrows its bracket; below a quarter doubling the setting counts as
- * settled. Once every setting has settled the controller only watches, and explores again after
- * {@code re-explore-after}.
+ * pair for a {@link PairedTrial}. A step shown to gain is kept, and the same setting goes on
+ * trial again at once, the same way and twice as far; a step shown to gain less than
+ * {@code min-gain}, or not shown to gain within {@code max-pairs} pairs, is reverted and the next
+ * setting takes its turn. When both directions fail the step halves, as a golden-section search
+ * narrows its bracket; below a quarter doubling the setting counts as settled. Once every setting
+ * has settled the controller only watches, and explores again after {@code re-explore-after}.
  *
  * <p>While the objective reads zero (an idle gateway) a trial is abandoned and nothing moves.
  * Frozen, it moves nothing; a step on trial when the freeze comes is reverted at the next
@@ -202,6 +202,8 @@ public final class TuningController implements AutoCloseable {
     private void keep() {
         Setting s = onTrial;
         onTrial = null;
+        // a gain is worth following: the same setting goes on trial again at once, twice as far
+        next = settings.indexOf(s);
         apply(s, trialTo);
         s.kept.incrementAndGet();
         s.step = Math.min(LARGEST_STEP, s.step * 2);

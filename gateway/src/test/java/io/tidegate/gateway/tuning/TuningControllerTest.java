@@ -84,6 +84,21 @@ class TuningControllerTest {
     }
 
     @Test
+    void followsAKeptStepWithAFurtherStepOfTheSameSetting() {
+        Knob batch = new Knob(64);
+        Knob floor = new Knob(1);
+        // the more the better for the batch; the floor does not matter
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096), floor.tunable("floor", 1, 256)),
+                () -> batch.value * 10.0);
+        while (c.settings().get(0).kept() < 2) {
+            c.tick();
+        }
+        assertThat(floor.applied).as("no step of the floor between the batch's two gains").isEmpty();
+        // 64 -> 128 kept, then twice as far: 128 -> 512
+        assertThat(batch.value).isEqualTo(512);
+    }
+
+    @Test
     void neverLeavesItsBoundsWhenTheOptimumLiesBeyondThem() {
         Knob batch = new Knob(64);
         TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 256)), () -> batch.value * 10.0);
