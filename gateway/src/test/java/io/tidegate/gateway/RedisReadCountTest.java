@@ -17,9 +17,9 @@ class RedisReadCountTest {
     @Test
     void aValueSetBeforeTheBackendExistsAppliesWhenItAttachesAndLaterOnesFollow() {
         GatewayConfig config = GatewayConfig.defaultsWith("backend.type=redis", "backend.redis.uri=" + REDIS.uri(),
-                "backend.redis.read-count=512");
+                "backend.redis.read-count=4096");
         RedisReadCount readCount = new RedisReadCount(config);
-        assertThat(readCount.get()).isEqualTo(512);
+        assertThat(readCount.get()).isEqualTo(4096);
         readCount.set(64); // the backend may still be connecting in the background
 
         try (RedisBackend backend = readCount.attach(BackendStackModule.redis(config))) {

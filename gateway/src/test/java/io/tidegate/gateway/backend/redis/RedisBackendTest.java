@@ -508,7 +508,7 @@ class RedisBackendTest {
         RedisBackend backend = start();
         String topic = topic("counted");
         backend.append(IntStream.range(0, 1000).mapToObj(i -> envelope(topic, "m" + i, 10)).toList()).join();
-        backend.readCount(10); // as the tuning controller sets it; configured 512
+        backend.readCount(10); // as the tuning controller sets it; configured 4096
         long readsBefore = commandCalls("xread");
 
         Recorder r = new Recorder();
