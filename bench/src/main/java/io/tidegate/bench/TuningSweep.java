@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +17,9 @@ import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
 
 /**
  * Shows what adaptive tuning ({@code tuning.*}) is worth: for each of three workloads, a sweep of
- * fixed {@code dispatch.max-batch} values (with {@code --read-counts}, each with each of those
- * {@code backend.redis.read-count} values), the default and the tuning controller (starting from
+ * fixed {@code dispatch.max-batch} values (with {@code --read-counts} and {@code --read-aheads},
+ * each combination with those {@code backend.redis.read-count} and
+ * {@code delivery.read-ahead-messages} values), the default and the tuning controller (starting from
  * the default), each on a fresh embedded gateway through {@link LoadTool}, {@code --repeat}
  * rounds with the settings interleaved within each round so drift of the machine hits all alike
  * (after one discarded run that warms the JIT);
@@ -33,7 +35,7 @@ import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
  * <pre>
  * TuningSweep [--backend memory|redis] [--repeat 3] [--duration 4s] [--warmup 3s]
  *             [--redis-delay 0ms]
- *             [--values 16,64,256,1024,4096] [--read-counts 128,512,4096]
+ *             [--values 16,64,256,1024,4096] [--read-counts 128,512,4096] [--read-aheads 512,4096]
  *             [--workloads steady,large-batches,many-publishers]
  * </pre>
  * Runs on the calling thread.
@@ -54,11 +56,11 @@ public final class TuningSweep {
 
     /**
      * Settings of the tuned runs: blocks of 1 s measured after 1 s settling (the load tool keeps
-     * up to 50,000 messages in flight, which take about a second to answer a change), at most 8
-     * pairs a step, so a step is decided within half a minute.
+     * up to 50,000 messages in flight, which take about a second to answer a change), at most 5
+     * pairs a step, so a step that makes no difference is given up within about 15 s.
      */
     static final List<String> TUNED = List.of("tuning.enabled=true", "tuning.interval=250ms", "tuning.window=4",
-            "tuning.settle=4", "tuning.max-pairs=8");
+            "tuning.settle=4", "tuning.max-pairs=5");
 
     /** How often a tuned run's settings are sampled for the trajectory it prints. */
     private static final long TRACE_EVERY_MILLIS = 1000;
@@ -68,7 +70,8 @@ public final class TuningSweep {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>(Map.of("backend", "memory", "repeat", "3", "duration", "4s",
-                "warmup", "3s", "redis-delay", "0ms", "values", "16,64,256,1024,4096", "read-counts", "", "workloads", "steady,large-batches,many-publishers"));
+                "warmup", "3s", "redis-delay", "0ms", "values", "16,64,256,1024,4096", "read-counts", "",
+                "read-aheads", "", "workloads", "steady,large-batches,many-publishers"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             String name = args[i].replaceFirst("^--", "");
             if (!o.containsKey(name)) {
@@ -99,7 +102,7 @@ public final class TuningSweep {
      */
     private static void sweep(Map<String, String> o, String embedded, String label, PrintStream out,
                               Runnable afterEachRun) throws Exception {
-        List<LoadOptions.Variant> variants = fixedSettings(o.get("values"), o.get("read-counts"));
+        List<LoadOptions.Variant> variants = fixedSettings(o.get("values"), o.get("read-counts"), o.get("read-aheads"));
         variants.add(new LoadOptions.Variant("default", List.of()));
         variants.add(new LoadOptions.Variant("tuned", TUNED));
         int repeat = Integer.parseInt(o.get("repeat"));
@@ -151,27 +154,57 @@ public final class TuningSweep {
     }
 
     /**
-     * One fixed setting per {@code dispatch.max-batch} value or, with read counts, per pair of
-     * max batch and {@code backend.redis.read-count}, leaving out the pair the defaults are.
+     * Every combination of the given values (a blank list: that setting is left at its default),
+     * but the one that is all defaults: that run is the sweep's "default". Named by the swept
+     * settings only ("max-batch 64" when only the max batch is swept, else "mb 4096 rc 512").
      */
-    static List<LoadOptions.Variant> fixedSettings(String maxBatches, String readCounts) {
-        List<LoadOptions.Variant> variants = new ArrayList<>();
+    static List<LoadOptions.Variant> fixedSettings(String maxBatches, String readCounts, String readAheads) {
         GatewayConfig defaults = GatewayConfig.defaultsWith();
-        for (String mb : maxBatches.split(",")) {
-            int maxBatch = Integer.parseInt(mb.trim());
-            if (readCounts.isBlank()) {
-                variants.add(new LoadOptions.Variant("max-batch " + maxBatch, List.of("dispatch.max-batch=" + maxBatch)));
-                continue;
-            }
-            for (String rc : readCounts.split(",")) {
-                int readCount = Integer.parseInt(rc.trim());
-                if (maxBatch != defaults.dispatch().maxBatch() || readCount != defaults.backend().redis().readCount()) {
-                    variants.add(new LoadOptions.Variant("mb " + maxBatch + " rc " + readCount,
-                            List.of("dispatch.max-batch=" + maxBatch, "backend.redis.read-count=" + readCount)));
-                }
-            }
+        List<Dimension> dimensions = new ArrayList<>();
+        dimensions.add(new Dimension("mb", "dispatch.max-batch", defaults.dispatch().maxBatch(), maxBatches));
+        if (!readCounts.isBlank()) {
+            dimensions.add(new Dimension("rc", "backend.redis.read-count", defaults.backend().redis().readCount(),
+                    readCounts));
         }
+        if (!readAheads.isBlank()) {
+            dimensions.add(new Dimension("ra", "delivery.read-ahead-messages", defaults.delivery().readAheadMessages(),
+                    readAheads));
+        }
+        List<LoadOptions.Variant> variants = new ArrayList<>();
+        combine(dimensions, 0, new int[dimensions.size()], variants);
         return variants;
+    }
+
+    /** One swept setting: its short label, its config key, its default and the values to sweep. */
+    private record Dimension(String label, String key, int defaultValue, List<Integer> values) {
+        Dimension(String label, String key, int defaultValue, String values) {
+            this(label, key, defaultValue, Arrays.stream(values.split(",")).map(String::trim)
+                    .map(Integer::parseInt).toList());
+        }
+    }
+
+    private static void combine(List<Dimension> dimensions, int d, int[] chosen, List<LoadOptions.Variant> out) {
+        if (d < dimensions.size()) {
+            for (int value : dimensions.get(d).values()) {
+                chosen[d] = value;
+                combine(dimensions, d + 1, chosen, out);
+            }
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        List<String> settings = new ArrayList<>();
+        boolean allDefaults = true;
+        for (int i = 0; i < dimensions.size(); i++) {
+            Dimension dim = dimensions.get(i);
+            names.add(dim.label() + " " + chosen[i]);
+            settings.add(dim.key() + "=" + chosen[i]);
+            allDefaults &= chosen[i] == dim.defaultValue();
+        }
+        if (dimensions.size() == 1) {
+            out.add(new LoadOptions.Variant("max-batch " + chosen[0], settings));
+        } else if (!allDefaults) {
+            out.add(new LoadOptions.Variant(String.join(" ", names), settings));
+        }
     }
 
     private static double median(double[] values) {
