@@ -163,8 +163,8 @@ public final class GatewayModule extends AbstractModule {
     GatewayServer server(Backend backend, IngressDispatcher dispatcher, MessageValidatorFactory validators,
                          Readiness readiness, GatewayTracing tracing, GatewayMetrics metrics,
                          ConflationCounter conflation, OutboundBudget outboundBudget, ReadAhead readAhead,
-                         MarketDataTap marketData,
-                         GatewaySecurity security, LanePolicies lanePolicies, RegimeRoutes regimeRoutes,
+                         MarketDataTap marketData, GatewaySecurity security, LanePolicies lanePolicies,
+                         RegimeRoutes regimeRoutes,
                          Set<AttachedService> attached, InstrumentDirectory instruments,
                          @com.google.inject.name.Named(RemediationModule.PUBLISH_GATE) RiskGate risk,
                          Telemetry telemetry) {

@@ -22,11 +22,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Wires adaptive tuning ({@code tuning.*}): the tunables ({@code dispatch.max-batch} and the
- * ingress class batch floor of the {@link IngressDispatcher}, the subscriptions' {@link ReadAhead};
- * with the Redis backend its read count), the objective (the dispatch rate, penalised by the CRITICAL and HIGH deadlines), the
- * controller (started when {@code tuning.enabled}), the {@code /admin/tuning} route and the
- * tuning metrics.
+ * Wires adaptive tuning ({@code tuning.*}): the tunables (the subscriptions' {@link ReadAhead},
+ * {@code dispatch.max-batch} and the ingress class batch floor of the {@link IngressDispatcher};
+ * with the Redis backend its read count), the objective (the dispatch rate, penalised by the
+ * CRITICAL and HIGH deadlines), the controller (started when {@code tuning.enabled}), the
+ * {@code /admin/tuning} route and the tuning metrics.
  */
 final class TuningModule extends AbstractModule {
 

@@ -108,8 +108,8 @@ public final class GatewayServer implements ServerStats, StalledStreams {
                 security.topicAccess(), features.risk()), new ClientLimits(config.clientLimits()));
         this.subscriptions = new SubscriptionFactory(new SubscribeParser(config.limits(), config.delivery(),
                 features.instruments()), backend, new DeliveryTelemetry(tracing, metrics), conflation, outboundBudget,
-                readAhead, config.limits().maxCredit(), config.delivery(), features.lanePolicies(), security.topicAccess(),
-                features.instruments(), features.conflationRule());
+                readAhead, config.limits().maxCredit(), config.delivery(), features.lanePolicies(),
+                security.topicAccess(), features.instruments(), features.conflationRule());
         this.traceMetadata = new TraceMetadataInterceptor(tracing);
         this.service = new GatewayService(terms, publishing, subscriptions, sessions);
         // a subscription the new rules no longer allow at all ends; see ClientSession#reauthorise

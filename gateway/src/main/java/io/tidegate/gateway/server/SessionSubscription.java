@@ -407,7 +407,8 @@ final class SessionSubscription implements DeliverySink {
 
     /** The window of a quiet subscription at the current average size; caller holds the monitor. */
     private long idleWindow() {
-        return Math.max(1, Math.min(Math.min(IDLE_WINDOW_MESSAGES, readAheadLimit.messages()), IDLE_WINDOW_BYTES / Math.max(1, averageBytes)));
+        long messages = Math.min(IDLE_WINDOW_MESSAGES, readAheadLimit.messages());
+        return Math.max(1, Math.min(messages, IDLE_WINDOW_BYTES / Math.max(1, averageBytes)));
     }
 
     private static long bytesOf(List<StoredMessage> messages) {

@@ -34,8 +34,8 @@ final class SubscriptionFactory {
 
     /** @param instruments the listings that subscriptions by instrument follow */
     SubscriptionFactory(SubscribeParser parser, Backend backend, DeliveryTelemetry deliveryTelemetry,
-                        ConflationCounter conflation, OutboundBudget outboundBudget, ReadAhead readAhead, int maxCredit,
-                        GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access,
+                        ConflationCounter conflation, OutboundBudget outboundBudget, ReadAhead readAhead,
+                        int maxCredit, GatewayConfig.Delivery delivery, LanePolicies lanePolicies, TopicAccess access,
                         InstrumentDirectory instruments, ConflationRule conflationRule) {
         this.access = access;
         this.conflationRule = conflationRule;
