@@ -55,12 +55,13 @@ public final class TuningSweep {
                     List.of("--publishers", "16", "--payload-bytes", "100", "--batch", "10", "--topics", "8")));
 
     /**
-     * Settings of the tuned runs: blocks of 1 s measured after 1 s settling (the load tool keeps
-     * up to 50,000 messages in flight, which take about a second to answer a change), at most 5
-     * pairs a step, so a step that makes no difference is given up within about 15 s.
+     * Settings of the tuned runs: blocks of 1 s measured after 0.5 s settling, so a round A B B A
+     * takes about 5 s, and at most 6 rounds a step, so a step that makes no difference is given up
+     * within about 30 s. These short blocks of a bursty load are noisy, so a step is kept at a
+     * one-sided significance of 0.05 (the default is 0.01 over 3-s blocks).
      */
     static final List<String> TUNED = List.of("tuning.enabled=true", "tuning.interval=250ms", "tuning.window=4",
-            "tuning.settle=4", "tuning.max-pairs=5");
+            "tuning.settle=2", "tuning.max-rounds=6", "tuning.significance=0.05");
 
     /** How often a tuned run's settings are sampled for the trajectory it prints. */
     private static final long TRACE_EVERY_MILLIS = 1000;

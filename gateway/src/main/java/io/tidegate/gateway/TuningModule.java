@@ -10,7 +10,8 @@ import io.tidegate.gateway.config.GatewayConfig;
 import io.tidegate.gateway.dispatch.IngressDispatcher;
 import io.tidegate.gateway.monitoring.AdminRoute;
 import io.tidegate.gateway.server.ReadAhead;
-import io.tidegate.gateway.tuning.DispatchRateObjective;
+import io.tidegate.gateway.telemetry.GatewayMetrics;
+import io.tidegate.gateway.tuning.ThroughputObjective;
 import io.tidegate.gateway.tuning.Tunable;
 import io.tidegate.gateway.tuning.TuningApi;
 import io.tidegate.gateway.tuning.TuningController;
@@ -24,8 +25,8 @@ import java.util.List;
 /**
  * Wires adaptive tuning ({@code tuning.*}): the tunables (the subscriptions' {@link ReadAhead},
  * {@code dispatch.max-batch} and the ingress class batch floor of the {@link IngressDispatcher};
- * with the Redis backend its read count), the objective (the dispatch rate, penalised by the
- * CRITICAL and HIGH deadlines), the controller (started when {@code tuning.enabled}), the
+ * with the Redis backend its read count), the objective (the dispatch and delivery rates,
+ * penalised by the CRITICAL and HIGH deadlines), the controller (started when {@code tuning.enabled}), the
  * {@code /admin/tuning} route and the tuning metrics.
  */
 final class TuningModule extends AbstractModule {
@@ -66,23 +67,23 @@ final class TuningModule extends AbstractModule {
     @Provides
     @Singleton
     TuningController controller(GatewayConfig config, IngressDispatcher dispatcher, ReadAhead readAhead,
-                                RedisReadCount readCount, Telemetry telemetry) {
+                                RedisReadCount readCount, GatewayMetrics metrics, Telemetry telemetry) {
         GatewayConfig.Tuning tuning = config.tuning();
         // read sizes first: against a far backend they bound the rate by multiples
         List<Tunable> tunables = new ArrayList<>(List.of(
-                new Tunable(READ_AHEAD, tuning.readAhead().min(), tuning.readAhead().max(),
+                new Tunable(READ_AHEAD, Tunable.Stage.DELIVERY, tuning.readAhead().min(), tuning.readAhead().max(),
                         readAhead::messages, readAhead::messages),
-                new Tunable(MAX_BATCH, tuning.maxBatch().min(), tuning.maxBatch().max(),
+                new Tunable(MAX_BATCH, Tunable.Stage.INGRESS, tuning.maxBatch().min(), tuning.maxBatch().max(),
                         dispatcher::maxBatch, dispatcher::maxBatch)));
         if (config.backend().type() == GatewayConfig.BackendType.REDIS) {
-            tunables.add(new Tunable(READ_COUNT, tuning.readCount().min(), tuning.readCount().max(),
+            tunables.add(new Tunable(READ_COUNT, Tunable.Stage.DELIVERY, tuning.readCount().min(), tuning.readCount().max(),
                     readCount::get, readCount::set));
         }
-        tunables.add(new Tunable(CLASS_BATCH, tuning.classBatch().min(), tuning.classBatch().max(),
+        tunables.add(new Tunable(CLASS_BATCH, Tunable.Stage.INGRESS, tuning.classBatch().min(), tuning.classBatch().max(),
                 dispatcher::classBatchFloor, dispatcher::classBatchFloor));
         var classes = config.dispatch().scheduling().settings();
-        var objective = new DispatchRateObjective(dispatcher, classes.of(0).deadlineNanos(), classes.of(1).deadlineNanos(),
-                System::nanoTime);
+        var objective = new ThroughputObjective(dispatcher, metrics::delivered, classes.of(0).deadlineNanos(),
+                classes.of(1).deadlineNanos(), System::nanoTime);
         TuningController controller = new TuningController(tuning, tunables, objective, System::nanoTime);
         register(telemetry.getMeterProvider().get("io.tidegate.gateway"), controller);
         if (tuning.enabled()) {

@@ -360,7 +360,7 @@ public final class ConfigLoader {
                 r.intIn("tuning.settle", 0, 1000),
                 r.doubleIn("tuning.min-gain", 0, 1),
                 r.doubleIn("tuning.significance", 1e-6, 0.5),
-                r.intIn("tuning.max-pairs", 3, 10_000),
+                r.intIn("tuning.max-rounds", 3, 5_000),
                 r.durationIn("tuning.re-explore-after", Duration.ZERO, Duration.ofDays(7)),
                 bounds(r, "tuning.max-batch", 100_000),
                 bounds(r, "tuning.class-batch", 100_000),

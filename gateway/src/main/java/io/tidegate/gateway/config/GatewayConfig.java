@@ -24,14 +24,14 @@ public record GatewayConfig(
 
     /**
      * Adaptive tuning ({@code tuning.*}, docs/tuning.md): a controller that moves the settings below
-     * within their bounds, from the measured dispatch rate, every {@code interval}.
+     * within their bounds, from the measured dispatch and delivery rates, every {@code interval}.
      *
      * @param frozen        start with the controller frozen (no moves until unfrozen on the admin port)
      * @param window        intervals averaged into one measured block of a setting's value
      * @param settle        intervals skipped after a move before measuring
      * @param minGain       the least gain (a fraction) worth a step: a step shown to gain less is reverted
-     * @param significance  the one-sided significance of the paired test that keeps or reverts a step
-     * @param maxPairs      the most pairs of blocks one step is measured for; reverted without a verdict
+     * @param significance  the one-sided significance of the test over rounds that keeps or reverts a step
+     * @param maxRounds     the most rounds (A B B A) one step is measured for; reverted without a verdict
      * @param reexploreAfter after the steps of every setting have shrunk to their least, the
      *                      controller starts exploring again after this long
      * @param maxBatch      bounds of {@code dispatch.max-batch}
@@ -40,7 +40,7 @@ public record GatewayConfig(
      * @param readAhead     bounds of {@code delivery.read-ahead-messages}
      */
     public record Tuning(boolean enabled, boolean frozen, Duration interval, int window, int settle, double minGain,
-                         double significance, int maxPairs, Duration reexploreAfter, Bounds maxBatch, Bounds classBatch,
+                         double significance, int maxRounds, Duration reexploreAfter, Bounds maxBatch, Bounds classBatch,
                          Bounds readCount, Bounds readAhead) {
     }
 

@@ -10,6 +10,7 @@ import io.tidegate.gateway.backend.StoredMessage;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The gateway's hot-path metrics: messages in (stored) and out (written to subscribers) per topic
@@ -44,6 +45,7 @@ public final class GatewayMetrics {
     private final DoubleHistogram publishToDeliver;
     private final DoubleHistogram queueDelay;
     private final TopicTraffic traffic;
+    private final LongAdder deliveredTotal = new LongAdder();
 
     public GatewayMetrics(MeterProvider provider, boolean enabled, Clock clock) {
         this(provider, enabled, clock, TopicTraffic.NONE);
@@ -87,6 +89,7 @@ public final class GatewayMetrics {
 
     /** A message is written to a subscriber's stream. */
     public void delivered(StoredMessage m) {
+        deliveredTotal.increment();
         traffic.out(m.topic());
         if (!enabled) {
             return;
@@ -94,6 +97,11 @@ public final class GatewayMetrics {
         var msg = m.message();
         messagesOut.add(1, classes.of(m.topic(), msg.getPriority()), Context.root());
         publishToDeliver.record(seconds(nowNanos() - m.acceptedNanos()), TopicClasses.ofPriority(msg.getPriority()), Context.root());
+    }
+
+    /** Messages written to subscriber streams since start, counted even with metrics off. */
+    public long delivered() {
+        return deliveredTotal.sum();
     }
 
     /** The per-topic counts. */

@@ -6,7 +6,7 @@ import java.util.function.IntSupplier;
 
 /**
  * One integer setting the {@link TuningController} may move: its name (the config key it stands
- * for), inclusive bounds, how to read its live value and how to apply a new one. The component
+ * for), the {@link Stage} it acts on, inclusive bounds, how to read its live value and how to apply a new one. The component
  * that owns the setting must make {@code apply} cheap and safe from any thread (a volatile write
  * its hot path reads once per batch, say).
  *
@@ -14,17 +14,26 @@ import java.util.function.IntSupplier;
  */
 public final class Tunable {
 
+    /**
+     * Where on a message's path a setting acts, and so which rate answers a change of it first:
+     * a batch size of the appends changes the ingress rate at once, a read size the delivery rate,
+     * while the other rate follows only as far as the publishers and subscribers are coupled.
+     */
+    public enum Stage { INGRESS, DELIVERY }
+
     private final String name;
+    private final Stage stage;
     private final int min;
     private final int max;
     private final IntSupplier current;
     private final IntConsumer apply;
 
-    public Tunable(String name, int min, int max, IntSupplier current, IntConsumer apply) {
+    public Tunable(String name, Stage stage, int min, int max, IntSupplier current, IntConsumer apply) {
         if (min < 1 || min > max) {
             throw new IllegalArgumentException(name + ": bounds must satisfy 1 <= min <= max, got " + min + ".." + max);
         }
         this.name = Objects.requireNonNull(name, "name");
+        this.stage = Objects.requireNonNull(stage, "stage");
         this.min = min;
         this.max = max;
         this.current = Objects.requireNonNull(current, "current");
@@ -33,6 +42,10 @@ public final class Tunable {
 
     public String name() {
         return name;
+    }
+
+    public Stage stage() {
+        return stage;
     }
 
     public int min() {

@@ -9,17 +9,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves the {@link Tunable}s, one at a time in turn, to where the {@link Objective} is highest:
- * a hill climb on a doubling scale. A step multiplies a setting by 2^step (up or down, inside its
- * bounds) and goes on trial: the setting alternates between its value before the step (A) and
- * after it (B) in blocks of {@code window} measured intervals (after {@code settle} skipped ones
- * when the value changes), in the order A B B A A B B A ..., and each adjacent A and B make one
- * pair for a {@link PairedTrial}. A step shown to gain is kept, and the same setting goes on
- * trial again at once, the same way and twice as far; a step shown to gain less than
- * {@code min-gain}, or not shown to gain within {@code max-pairs} pairs, is reverted and the next
- * setting takes its turn. When both directions fail the step halves, as a golden-section search
- * narrows its bracket; below a quarter doubling the setting counts as settled. Once every setting
- * has settled the controller only watches, and explores again after {@code re-explore-after}.
+ * Moves the {@link Tunable}s, one at a time in turn, to where the {@link Objective} is highest: a
+ * hill climb on a doubling scale, each setting judged by the objective at its own stage (the rate
+ * that answers it at once, not the one that follows over seconds). A step multiplies a setting by
+ * 2^step (up or down, inside its bounds; the first step is two doublings) and goes on trial: the
+ * setting alternates between its value before the step (A) and after it (B) in blocks of
+ * {@code window} measured intervals (after {@code settle} skipped ones when the value changes), in
+ * rounds A B B A, each round one observation of a {@link RoundTrial}. A step shown to gain is kept, and
+ * the same setting goes on trial again at once, the same way and twice as far (a setting a gain
+ * took to a bound stays there); a step shown to gain less than {@code min-gain}, or not shown to
+ * gain within {@code max-rounds} rounds, is reverted and the next setting takes its turn. The
+ * setting's next try goes the other way, or, right after a kept step, the same way at half the
+ * size. When both directions fail the step halves, as a golden-section search narrows its bracket;
+ * below a quarter doubling the setting counts as settled. Once every setting has settled the
+ * controller only watches, and explores again after {@code re-explore-after}.
  *
  * <p>While the objective reads zero (an idle gateway) a trial is abandoned and nothing moves.
  * Frozen, it moves nothing; a step on trial when the freeze comes is reverted at the next
@@ -32,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class TuningController implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TuningController.class);
-    private static final double FIRST_STEP = 1;
+    private static final double FIRST_STEP = 2;
     private static final double LARGEST_STEP = 3;
     private static final double LEAST_STEP = 0.25;
     /** Which value each block of a trial runs at, repeating: A B B A. */
@@ -50,6 +53,8 @@ public final class TuningController implements AutoCloseable {
         double step = FIRST_STEP;
         int direction = 1;
         boolean otherWayTried;
+        /** The last step went this way and was kept: the other way lies a value shown worse. */
+        boolean cameFromOtherWay;
 
         Setting(Tunable tunable) {
             this.tunable = tunable;
@@ -74,9 +79,10 @@ public final class TuningController implements AutoCloseable {
     private Setting onTrial;
     private int trialFrom;
     private int trialTo;
-    private PairedTrial trial;
+    private RoundTrial trial;
     private int block;
-    private double firstOfPair;
+    private double roundBefore;
+    private double roundAfter;
     private long settledAt = -1;
 
     public TuningController(GatewayConfig.Tuning config, List<Tunable> tunables, Objective objective, LongSupplier nanoTime) {
@@ -133,7 +139,7 @@ public final class TuningController implements AutoCloseable {
 
     /** One measurement interval has passed: measures, and perhaps moves one setting. */
     public void tick() {
-        double value = objective.measure();
+        Objective.Reading reading = objective.measure();
         if (frozen) {
             abandonTrial();
             return;
@@ -145,7 +151,7 @@ public final class TuningController implements AutoCloseable {
             skip--;
             return;
         }
-        sum += value;
+        sum += reading.at(onTrial.tunable.stage());
         if (++samples < config.window()) {
             return;
         }
@@ -172,22 +178,24 @@ public final class TuningController implements AutoCloseable {
     }
 
     private void blockMeasured(double mean) {
-        if (block % 2 == 0) {
-            firstOfPair = mean;
-        } else if (BLOCK_IS_STEP[block % 4]) {
-            trial.add(firstOfPair, mean);
+        log.trace("tuning {}: block at {}: {}", onTrial.tunable.name(), onTrial.tunable.value(), mean);
+        if (BLOCK_IS_STEP[block % 4]) {
+            roundAfter += mean;
         } else {
-            trial.add(mean, firstOfPair);
+            roundBefore += mean;
         }
         block++;
-        if (block % 2 == 0) {
-            switch (trial.verdict()) {
-                case KEEP -> keep();
-                case REVERT -> revert();
-                case CONTINUE -> runBlock();
-            }
-        } else {
+        if (block % 4 != 0) {
             runBlock();
+            return;
+        }
+        trial.add(roundBefore, roundAfter);
+        roundBefore = 0;
+        roundAfter = 0;
+        switch (trial.verdict()) {
+            case KEEP -> keep();
+            case REVERT -> revert();
+            case CONTINUE -> runBlock();
         }
     }
 
@@ -208,8 +216,9 @@ public final class TuningController implements AutoCloseable {
         s.kept.incrementAndGet();
         s.step = Math.min(LARGEST_STEP, s.step * 2);
         s.otherWayTried = false;
-        log.debug("tuning {}: {} -> {} kept (gain {} over {} pairs)", s.tunable.name(), trialFrom, trialTo,
-                trial.meanGain(), trial.pairs());
+        s.cameFromOtherWay = true;
+        log.debug("tuning {}: {} -> {} kept (gain {} over {} rounds)", s.tunable.name(), trialFrom, trialTo,
+                trial.meanGain(), trial.rounds());
     }
 
     private void revert() {
@@ -219,8 +228,8 @@ public final class TuningController implements AutoCloseable {
             skip = config.settle();
         }
         s.reverted.incrementAndGet();
-        log.debug("tuning {}: {} -> {} reverted (gain {} over {} pairs)", s.tunable.name(), trialFrom, trialTo,
-                trial.meanGain(), trial.pairs());
+        log.debug("tuning {}: {} -> {} reverted (gain {} over {} rounds)", s.tunable.name(), trialFrom, trialTo,
+                trial.meanGain(), trial.rounds());
         turn(s);
     }
 
@@ -233,8 +242,17 @@ public final class TuningController implements AutoCloseable {
         return true;
     }
 
-    /** After a failed step: try the other way at the same size, then smaller steps both ways. */
+    /**
+     * After a failed step: try the other way at the same size, then smaller steps both ways. Right
+     * after a kept step the other way is where the setting came from, shown worse, so the step
+     * first halves the same way.
+     */
     private static void turn(Setting s) {
+        if (s.cameFromOtherWay) {
+            s.cameFromOtherWay = false;
+            s.step /= 2;
+            return;
+        }
         s.direction = -s.direction;
         if (s.otherWayTried) {
             s.step /= 2;
@@ -259,12 +277,18 @@ public final class TuningController implements AutoCloseable {
                     onTrial = s;
                     trialFrom = from;
                     trialTo = to;
-                    trial = new PairedTrial(config.significance(), config.minGain(), config.maxPairs());
+                    trial = new RoundTrial(config.significance(), config.minGain(), config.maxRounds());
                     block = 0;
+                    roundBefore = 0;
+                    roundAfter = 0;
                     settledAt = -1;
                     return true;
                 }
-                turn(s); // at a bound, or the step rounds to nothing
+                if (s.cameFromOtherWay) {
+                    s.step = 0; // at the bound a gain led to: settled there until the next exploration
+                } else {
+                    turn(s); // at a bound, or the step rounds to nothing
+                }
             }
         }
         watch();
@@ -282,6 +306,7 @@ public final class TuningController implements AutoCloseable {
             for (Setting s : settings) {
                 s.step = FIRST_STEP;
                 s.otherWayTried = false;
+                s.cameFromOtherWay = false;
             }
         }
     }

@@ -1,2 +1,2 @@
-/** Adaptive tuning: a controller that moves hand-picked settings within bounds from the measured dispatch rate. */
+/** Adaptive tuning: a controller that moves hand-picked settings within bounds from measured message rates. */
 package io.tidegate.gateway.tuning;

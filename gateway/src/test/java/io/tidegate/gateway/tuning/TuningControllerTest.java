@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class TuningControllerTest {
     private static final GatewayConfig.Tuning CONFIG = tuning(false);
 
     private static GatewayConfig.Tuning tuning(boolean frozen) {
-        return new GatewayConfig.Tuning(true, frozen, Duration.ofMillis(10), 3, 1, 0.03, 0.01, 30, Duration.ofMinutes(5),
+        return new GatewayConfig.Tuning(true, frozen, Duration.ofMillis(10), 3, 1, 0.03, 0.01, 15, Duration.ofMinutes(5),
                 new GatewayConfig.Bounds(16, 4096), new GatewayConfig.Bounds(1, 256), new GatewayConfig.Bounds(16, 16384),
                 new GatewayConfig.Bounds(16, 16384));
     }
@@ -31,7 +32,11 @@ class TuningControllerTest {
         }
 
         Tunable tunable(String name, int min, int max) {
-            return new Tunable(name, min, max, () -> value, v -> {
+            return tunable(name, Tunable.Stage.INGRESS, min, max);
+        }
+
+        Tunable tunable(String name, Tunable.Stage stage, int min, int max) {
+            return new Tunable(name, stage, min, max, () -> value, v -> {
                 value = v;
                 applied.add(v);
             });
@@ -50,8 +55,9 @@ class TuningControllerTest {
         };
     }
 
-    private static TuningController controller(GatewayConfig.Tuning config, List<Tunable> tunables, Objective objective) {
-        return new TuningController(config, tunables, objective, System::nanoTime);
+    /** A controller whose objective reads the same at both stages. */
+    private static TuningController controller(GatewayConfig.Tuning config, List<Tunable> tunables, DoubleSupplier objective) {
+        return new TuningController(config, tunables, () -> Objective.Reading.both(objective.getAsDouble()), System::nanoTime);
     }
 
     @Test
@@ -84,6 +90,23 @@ class TuningControllerTest {
     }
 
     @Test
+    void judgesEachSettingByTheRateOfItsOwnStage() {
+        Knob batch = new Knob(64);
+        Knob read = new Knob(64);
+        // each setting lifts its own stage's rate and lowers the other's: judged by the wrong
+        // stage, both would sink to their least
+        TuningController c = new TuningController(CONFIG,
+                List.of(read.tunable("read", Tunable.Stage.DELIVERY, 16, 4096), batch.tunable("batch", 16, 4096)),
+                () -> new Objective.Reading(10.0 * batch.value / read.value, 10.0 * read.value / batch.value),
+                System::nanoTime);
+        for (int i = 0; i < 2000; i++) {
+            c.tick();
+        }
+        assertThat(read.value).isEqualTo(4096);
+        assertThat(batch.value).isEqualTo(4096);
+    }
+
+    @Test
     void followsAKeptStepWithAFurtherStepOfTheSameSetting() {
         Knob batch = new Knob(64);
         Knob floor = new Knob(1);
@@ -94,8 +117,34 @@ class TuningControllerTest {
             c.tick();
         }
         assertThat(floor.applied).as("no step of the floor between the batch's two gains").isEmpty();
-        // 64 -> 128 kept, then twice as far: 128 -> 512
-        assertThat(batch.value).isEqualTo(512);
+        // 64 -> 256 kept, then twice as far: 256 -> 2048
+        assertThat(batch.value).isEqualTo(2048);
+    }
+
+    @Test
+    void afterAKeptStepHalvesTheSameWayBeforeTryingTheWayItCame() {
+        Knob batch = new Knob(64);
+        var f = hump(300, 0, new Random(1));
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096)), () -> f.applyAsDouble(batch.value));
+        for (int i = 0; i < 300; i++) {
+            c.tick();
+        }
+        // 64 -> 256 kept; 256 -> 2048 (three doublings) reverted; then 256 -> 724 (one and a half),
+        // not 256 -> 32 back past the 64 just left; only then the other way
+        assertThat(batch.applied.stream().filter(v -> v != 64 && v != 256).distinct().limit(3))
+                .containsExactly(2048, 724, 91);
+    }
+
+    @Test
+    void staysAtTheBoundAGainLedToUntilItExploresAgain() {
+        Knob batch = new Knob(64);
+        TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 256)), () -> batch.value * 10.0);
+        for (int i = 0; i < 1000; i++) {
+            c.tick();
+        }
+        assertThat(batch.value).isEqualTo(256);
+        assertThat(batch.applied).as("no step back down from the bound").containsOnly(256, 64);
+        assertThat(c.settings().get(0).reverted()).isZero();
     }
 
     @Test
@@ -110,16 +159,17 @@ class TuningControllerTest {
     }
 
     @Test
-    void revertsAStepThatMadeThingsWorseAfterThreePairsOfBlocks() {
+    void revertsAStepThatMadeThingsWorseAfterThreeRounds() {
         Knob batch = new Knob(1024);
         // best exactly where it starts, steeply worse either side
         TuningController c = controller(CONFIG, List.of(batch.tunable("batch", 16, 4096)),
                 () -> batch.value == 1024 ? 10_000 : 5_000);
-        // blocks A B B A A B of settle 1 (when the value changes) + window 3 intervals
-        for (int i = 0; i < 22; i++) {
+        // three rounds of blocks A B B A, each block window 3 intervals after settle 1 when the
+        // value changes: 1 + 3 + 4 + 3 + 4 intervals, then twice 3 + 4 + 3 + 4
+        for (int i = 0; i < 43; i++) {
             c.tick();
         }
-        assertThat(batch.applied).containsExactly(2048, 1024, 2048, 1024);
+        assertThat(batch.applied).containsExactly(4096, 1024, 4096, 1024, 4096, 1024);
         assertThat(c.settings().get(0).reverted()).isEqualTo(1);
         assertThat(c.settings().get(0).kept()).isZero();
         assertThat(batch.value).isEqualTo(1024);

@@ -9,7 +9,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class DispatchRateObjectiveTest {
+class ThroughputObjectiveTest {
 
     private static final long MS = 1_000_000;
 
@@ -55,18 +55,23 @@ class DispatchRateObjectiveTest {
     }
 
     private final Stats stats = new Stats();
+    private long delivered;
     private long now = 5_000 * MS;
-    private final DispatchRateObjective objective = new DispatchRateObjective(stats, MS, 5 * MS, () -> now);
+    private final ThroughputObjective objective = new ThroughputObjective(stats, () -> delivered, MS, 5 * MS, () -> now);
 
     @Test
-    void isTheDispatchRateOfEveryClassOverTheInterval() {
+    void isTheDispatchRateOfEveryClassAndTheDeliveryRateOverTheInterval() {
         stats.add(Priority.PRIORITY_NORMAL, 3_000, 0);
         stats.add(Priority.PRIORITY_BULK, 1_000, 0);
+        delivered += 6_000;
         now += 500 * MS;
-        assertThat(objective.measure()).isCloseTo(8_000, within(1e-6));
+        assertThat(objective.measure().ingress()).isCloseTo(8_000, within(1e-6));
         stats.add(Priority.PRIORITY_NORMAL, 1_000, 0);
+        delivered += 3_000;
         now += 1_000 * MS;
-        assertThat(objective.measure()).isCloseTo(1_000, within(1e-6));
+        var reading = objective.measure();
+        assertThat(reading.ingress()).isCloseTo(1_000, within(1e-6));
+        assertThat(reading.delivery()).isCloseTo(3_000, within(1e-6));
     }
 
     @Test
@@ -74,12 +79,15 @@ class DispatchRateObjectiveTest {
         stats.add(Priority.PRIORITY_NORMAL, 10_000, 0);
         stats.add(Priority.PRIORITY_CRITICAL, 100, 4 * MS); // deadline 1 ms: a quarter
         stats.add(Priority.PRIORITY_HIGH, 100, 10 * MS); // deadline 5 ms: a half
+        delivered += 20_000;
         now += 1_000 * MS;
-        assertThat(objective.measure()).isCloseTo(10_200 * 0.25, within(1e-6));
+        var reading = objective.measure();
+        assertThat(reading.ingress()).isCloseTo(10_200 * 0.25, within(1e-6));
+        assertThat(reading.delivery()).isCloseTo(20_000 * 0.25, within(1e-6));
 
         stats.add(Priority.PRIORITY_NORMAL, 10_000, 0);
         stats.add(Priority.PRIORITY_HIGH, 100, MS); // met
         now += 1_000 * MS;
-        assertThat(objective.measure()).isCloseTo(10_100, within(1e-6));
+        assertThat(objective.measure().ingress()).isCloseTo(10_100, within(1e-6));
     }
 }

@@ -5,38 +5,44 @@ import io.tidegate.proto.v1.Priority;
 import java.util.function.LongSupplier;
 
 /**
- * Messages taken off the ingress queues per second over the interval, scaled down while CRITICAL
- * or HIGH messages waited longer than their deadline: by deadline / mean queueing delay of the
- * class that missed worst. The dispatcher keeps sums of queueing delays, not a histogram, so the
- * penalty reads the interval's mean delay of those classes, not their p99.
+ * Messages per second over the interval at each stage: taken off the ingress queues (ingress) and
+ * written to subscriber streams (delivery), both scaled down while CRITICAL or HIGH messages
+ * waited longer than their deadline: by deadline / mean queueing delay of the class that missed
+ * worst. The dispatcher keeps sums of queueing delays, not a histogram, so the penalty reads the
+ * interval's mean delay of those classes, not their p99.
  *
  * <p>Threading: not thread-safe; the controller's thread calls {@link #measure}.
  */
-public final class DispatchRateObjective implements Objective {
+public final class ThroughputObjective implements Objective {
 
     private static final Priority[] ALL = {Priority.PRIORITY_CRITICAL, Priority.PRIORITY_HIGH,
             Priority.PRIORITY_NORMAL, Priority.PRIORITY_LOW, Priority.PRIORITY_BULK};
     private static final Priority[] URGENT = {Priority.PRIORITY_CRITICAL, Priority.PRIORITY_HIGH};
 
     private final DispatchStats stats;
+    private final LongSupplier delivered;
     private final long[] deadlineNanos;
     private final LongSupplier nanoTime;
     private final long[] lastCount = new long[URGENT.length];
     private final long[] lastDelay = new long[URGENT.length];
-    private long lastTotal;
+    private long lastDispatched;
+    private long lastDelivered;
     private long lastNanos;
 
     /**
+     * @param delivered             messages written to subscriber streams since start
      * @param criticalDeadlineNanos the CRITICAL class's deadline ({@code dispatch.classes.critical.deadline})
      * @param highDeadlineNanos     the HIGH class's
      */
-    public DispatchRateObjective(DispatchStats stats, long criticalDeadlineNanos, long highDeadlineNanos,
-                                 LongSupplier nanoTime) {
+    public ThroughputObjective(DispatchStats stats, LongSupplier delivered, long criticalDeadlineNanos,
+                               long highDeadlineNanos, LongSupplier nanoTime) {
         this.stats = stats;
+        this.delivered = delivered;
         this.deadlineNanos = new long[] {criticalDeadlineNanos, highDeadlineNanos};
         this.nanoTime = nanoTime;
         this.lastNanos = nanoTime.getAsLong();
-        this.lastTotal = total();
+        this.lastDispatched = dispatched();
+        this.lastDelivered = delivered.getAsLong();
         for (int i = 0; i < URGENT.length; i++) {
             lastCount[i] = stats.dispatched(URGENT[i]);
             lastDelay[i] = stats.queueingDelayNanosTotal(URGENT[i]);
@@ -44,13 +50,22 @@ public final class DispatchRateObjective implements Objective {
     }
 
     @Override
-    public double measure() {
+    public Reading measure() {
         long now = nanoTime.getAsLong();
-        long total = total();
+        long dispatched = dispatched();
+        long out = delivered.getAsLong();
         double seconds = Math.max(1e-9, (now - lastNanos) / 1e9);
-        double score = (total - lastTotal) / seconds;
+        double penalty = deadlinePenalty();
+        Reading reading = new Reading((dispatched - lastDispatched) / seconds * penalty,
+                (out - lastDelivered) / seconds * penalty);
         lastNanos = now;
-        lastTotal = total;
+        lastDispatched = dispatched;
+        lastDelivered = out;
+        return reading;
+    }
+
+    /** 1, or deadline / mean queueing delay of the urgent class that missed worst this interval. */
+    private double deadlinePenalty() {
         double penalty = 1;
         for (int i = 0; i < URGENT.length; i++) {
             long count = stats.dispatched(URGENT[i]);
@@ -65,10 +80,10 @@ public final class DispatchRateObjective implements Objective {
             lastCount[i] = count;
             lastDelay[i] = delay;
         }
-        return score * penalty;
+        return penalty;
     }
 
-    private long total() {
+    private long dispatched() {
         long sum = 0;
         for (Priority p : ALL) {
             sum += stats.dispatched(p);
