@@ -74,6 +74,9 @@ public final class Alerting implements AutoCloseable {
             evaluate();
             lastFailure = "";
         } catch (RuntimeException e) {
+            if (thread.isShutdown()) {
+                return; // closing: close() interrupted a backend call in flight, nothing failed
+            }
             failures.incrementAndGet();
             String why = String.valueOf(e.getMessage());
             if (!why.equals(lastFailure)) {
