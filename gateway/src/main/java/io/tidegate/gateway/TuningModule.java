@@ -25,9 +25,9 @@ import java.util.List;
 /**
  * Wires adaptive tuning ({@code tuning.*}): the tunables (the subscriptions' {@link ReadAhead},
  * {@code dispatch.max-batch} and the ingress class batch floor of the {@link IngressDispatcher};
- * with the Redis backend its read count), the objective (the dispatch and delivery rates,
- * penalised by the CRITICAL and HIGH deadlines), the controller (started when {@code tuning.enabled}), the
- * {@code /admin/tuning} route and the tuning metrics.
+ * with the Redis backend its read count), each with the stage it acts on; the objective (the
+ * dispatch and delivery rates, penalised by the CRITICAL and HIGH deadlines); the controller
+ * (started when {@code tuning.enabled}); the {@code /admin/tuning} route and the tuning metrics.
  */
 final class TuningModule extends AbstractModule {
 

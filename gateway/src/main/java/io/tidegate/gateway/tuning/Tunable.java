@@ -6,9 +6,9 @@ import java.util.function.IntSupplier;
 
 /**
  * One integer setting the {@link TuningController} may move: its name (the config key it stands
- * for), the {@link Stage} it acts on, inclusive bounds, how to read its live value and how to apply a new one. The component
- * that owns the setting must make {@code apply} cheap and safe from any thread (a volatile write
- * its hot path reads once per batch, say).
+ * for), the {@link Stage} it acts on, inclusive bounds, how to read its live value and how to
+ * apply a new one. The component that owns the setting must make {@code apply} cheap and safe from
+ * any thread (a volatile write its hot path reads once per batch, say).
  *
  * <p>Threading: immutable; {@link #value} and {@link #set} may be called from any thread.
  */
