@@ -24,10 +24,7 @@ import org.slf4j.LoggerFactory;
  * below a quarter doubling the setting counts as settled. Once every setting has settled the
  * controller only watches, and explores again after {@code re-explore-after}.
  *
- * <p>A block in which nothing passes either stage (an idle gateway) abandons the trial: nothing is
- * learned and nothing moves. A block at the step's value in which nothing passes the setting's own
- * stage while messages pass the other (a stall, as a read-ahead of tens of megabytes can cause)
- * reverts the step at once: no gain a trial can show makes up for a stall.
+ * <p>While the objective reads zero (an idle gateway) a trial is abandoned and nothing moves.
  * Frozen, it moves nothing; a step on trial when the freeze comes is reverted at the next
  * interval, so a frozen gateway runs on the best values found.
  *
@@ -77,8 +74,6 @@ public final class TuningController implements AutoCloseable {
     // controller thread only
     private int skip;
     private double sum;
-    /** Both stages summed over the block: zero only while nothing moves through the gateway. */
-    private double flow;
     private int samples;
     private int next;
     private Setting onTrial;
@@ -157,25 +152,17 @@ public final class TuningController implements AutoCloseable {
             return;
         }
         sum += reading.at(onTrial.tunable.stage());
-        flow += reading.ingress() + reading.delivery();
         if (++samples < config.window()) {
             return;
         }
         double mean = sum / samples;
-        boolean flowing = flow > 0;
         sum = 0;
-        flow = 0;
         samples = 0;
-        if (mean > 0) {
-            blockMeasured(mean);
-        } else if (flowing && BLOCK_IS_STEP[block % 4]) {
-            log.debug("tuning {}: {} -> {} stalled its stage for a block while messages flowed",
-                    onTrial.tunable.name(), trialFrom, trialTo);
-            revert();
-        } else {
-            // idle, or stalled at the old value, which says nothing about the step
-            abandonTrial();
+        if (mean <= 0) {
+            abandonTrial(); // idle: nothing to learn from, so nothing moves and nothing settles
+            return;
         }
+        blockMeasured(mean);
     }
 
     /** Puts the setting on trial back where it was, counting nothing. */
@@ -187,7 +174,6 @@ public final class TuningController implements AutoCloseable {
             onTrial = null;
         }
         sum = 0;
-        flow = 0;
         samples = 0;
     }
 

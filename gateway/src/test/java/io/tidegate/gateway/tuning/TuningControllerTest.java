@@ -176,21 +176,6 @@ class TuningControllerTest {
     }
 
     @Test
-    void revertsAtOnceAStepUnderWhichItsStageStallsWhileMessagesFlow() {
-        Knob readAhead = new Knob(1024);
-        // publishers go on at the ingress; at any other value the deliveries stop
-        TuningController c = new TuningController(CONFIG,
-                List.of(readAhead.tunable("read-ahead", Tunable.Stage.DELIVERY, 16, 16384)),
-                () -> new Objective.Reading(10_000, readAhead.value == 1024 ? 10_000 : 0), System::nanoTime);
-        // settle 1, block A of 3 intervals, the step, settle 1, block B of 3
-        for (int i = 0; i < 8; i++) {
-            c.tick();
-        }
-        assertThat(readAhead.applied).containsExactly(4096, 1024);
-        assertThat(c.settings().get(0).reverted()).isEqualTo(1);
-    }
-
-    @Test
     void takesNoStepForAGainThatIsTheLoadRisingMeanwhile() {
         Knob batch = new Knob(1024);
         int[] ticks = {0};
