@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The shared cursor only matters to the reader: every wait takes only entries after its own
  * cursor, so moving the shared cursor back (a subscription that has just found nothing after its
- * cursor parks there) costs a re-read, never a duplicate. A topic nobody waits on is dropped
- * from the read after one round, so the set read follows demand.
+ * cursor parks there) costs a re-read, never a duplicate; and each read starts no earlier than the
+ * earliest waiting cursor, so no read goes to entries nobody waits for. A topic nobody waits on is
+ * dropped from the read after one round, so the set read follows demand.
  *
  * <p>Waking: a new topic, or a cursor moved back, while the read is blocked ends it early
  * ({@link HeadRead.Attempt#wake}: CLIENT UNBLOCK from the control connection on standalone Redis).
@@ -228,6 +229,7 @@ final class SharedStreamReader implements ReadLoop {
                 for (Feed f : feeds.values()) {
                     following.add(f.topic);
                     if (!f.parked.isEmpty()) {
+                        f.skipToEarliestWait();
                         topics.add(new Snapshot(f, f.cursor));
                     }
                 }
@@ -420,6 +422,30 @@ final class SharedStreamReader implements ReadLoop {
             this.topic = topic;
             this.key = key;
             this.cursor = cursor;
+        }
+
+        /**
+         * Moves the cursor up to the earliest cursor of the waits parked here: nobody waits for
+         * the entries before it. A cursor left behind (by a subscription that parked low, took part
+         * of a batch and caught up on its own) would otherwise be read forward read-count entries
+         * at a time, each read handed to nobody, while the waits ahead of it get nothing.
+         */
+        void skipToEarliestWait() {
+            EntryId earliest = null;
+            for (LiveWait w : parked) {
+                EntryId mine = w.after(topic);
+                if (mine == null) {
+                    return;
+                }
+                if (earliest == null || mine.compareTo(earliest) < 0) {
+                    earliest = mine;
+                }
+            }
+            if (earliest != null && earliest.compareTo(cursor) > 0) {
+                cursor = earliest;
+                // the last batch ends at the cursor: a wait between its end and the new cursor reads on its own
+                lastBatch = List.of();
+            }
         }
 
         /** The last read's entries after {@code after}; null when that read does not reach back to it. */

@@ -460,6 +460,40 @@ class RedisBackendTest {
         eventually().until(() -> slow.ids().contains("after") && fast.ids().contains("after"));
     }
 
+    /**
+     * A subscription that took part of a shared read, then caught up on its own, parks again far
+     * ahead of where the shared reader stopped. The reader starts from the earliest waiting cursor:
+     * reading forward from where it stopped would cost as many reads again as the catching up did,
+     * each handed to nobody, and the waiting subscription would get nothing meanwhile.
+     */
+    @Test
+    void aSharedReaderLeftBehindReadsFromItsEarliestWaitNotThroughWhatNobodyWaitsFor() {
+        RedisBackend backend = start("backend.redis.read-count=16");
+        String topic = topic("left-behind");
+        Recorder r = new Recorder();
+        BackendSubscription s = subscribe(backend, broadcastSpec(topic, StartAt.LATEST), r);
+        s.request(3);
+        eventually().until(() -> backend.sharedTopicsInDemand() == 1);
+        List<String> sent = IntStream.range(0, 10).mapToObj(i -> "first" + i).collect(Collectors.toCollection(ArrayList::new));
+        backend.append(sent.stream().map(id -> envelope(topic, id, 10)).toList()).join();
+        // the shared reader read ten; the subscription took three of them
+        eventually().until(() -> r.received.size() == 3);
+        List<String> backlog = IntStream.range(0, 3_200).mapToObj(i -> "backlog" + i).toList();
+        backend.append(backlog.stream().map(id -> envelope(topic, id, 10)).toList()).join();
+        sent.addAll(backlog);
+
+        long before = commandCalls("xread");
+        s.request(10_000);
+        eventually().until(() -> r.received.size() == sent.size() && backend.sharedTopicsInDemand() == 1);
+        backend.append(List.of(envelope(topic, "fresh", 10))).join();
+        sent.add("fresh");
+        eventually().until(() -> r.received.size() == sent.size());
+
+        assertThat(r.ids()).containsExactlyElementsOf(sent);
+        // catching up takes 200 reads of 16; the shared reader reading on from the tenth entry would take 200 more
+        assertThat(commandCalls("xread") - before).isLessThan(300);
+    }
+
     @Test
     void demandIsExactWhenOneReadSpansManyStreams() {
         RedisBackend backend = start();
