@@ -433,17 +433,14 @@ final class SharedStreamReader implements ReadLoop {
         void skipToEarliestWait() {
             EntryId earliest = null;
             for (LiveWait w : parked) {
-                EntryId mine = w.after(topic);
-                if (mine == null) {
-                    return;
-                }
+                EntryId mine = w.after(topic); // never null: a wait is parked only on the topics it covers
                 if (earliest == null || mine.compareTo(earliest) < 0) {
                     earliest = mine;
                 }
             }
             if (earliest != null && earliest.compareTo(cursor) > 0) {
                 cursor = earliest;
-                // the last batch ends at the cursor: a wait between its end and the new cursor reads on its own
+                // the last batch ends at the old cursor: a wait short of the new one reads on its own
                 lastBatch = List.of();
             }
         }

@@ -474,7 +474,8 @@ class RedisBackendTest {
         BackendSubscription s = subscribe(backend, broadcastSpec(topic, StartAt.LATEST), r);
         s.request(3);
         eventually().until(() -> backend.sharedTopicsInDemand() == 1);
-        List<String> sent = IntStream.range(0, 10).mapToObj(i -> "first" + i).collect(Collectors.toCollection(ArrayList::new));
+        List<String> sent = IntStream.range(0, 10).mapToObj(i -> "first" + i)
+                .collect(Collectors.toCollection(ArrayList::new));
         backend.append(sent.stream().map(id -> envelope(topic, id, 10)).toList()).join();
         // the shared reader read ten; the subscription took three of them
         eventually().until(() -> r.received.size() == 3);
@@ -490,7 +491,7 @@ class RedisBackendTest {
         eventually().until(() -> r.received.size() == sent.size());
 
         assertThat(r.ids()).containsExactlyElementsOf(sent);
-        // catching up takes 200 reads of 16; the shared reader reading on from the tenth entry would take 200 more
+        // catching up takes 200 reads of 16; reading on from the tenth entry would take 200 more
         assertThat(commandCalls("xread") - before).isLessThan(300);
     }
 
